@@ -1,0 +1,36 @@
+// reduceRows: column sums of a batch of row-major matrices, out[r][j] = beta*out[r][j] + sum_i x[r][i][j].
+// Used for bias gradients (db = sum over steps and batch of da_t) and batch sums (dh0).
+//   x:   [batch][rows][cols] row-major, f32
+//   out: [batch][cols] f32; with beta = 1 it accumulates into what is there.
+// One invocation per output element; the row loop is sequential (rows is L*B, cols is n: plenty of threads).
+
+struct Params {
+  batch: u32,
+  rows: u32,
+  cols: u32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+override WG: u32 = 64;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let j = gid.x;
+  let r = gid.y;
+  if (j >= params.cols || r >= params.batch) { return; }
+  let base = r * params.rows * params.cols + j;
+  var acc = 0.0;
+  for (var i = 0u; i < params.rows; i++) {
+    acc += x[base + i * params.cols];
+  }
+  let o = r * params.cols + j;
+  if (params.beta == 0.0) {
+    out[o] = acc;
+  } else {
+    out[o] = params.beta * out[o] + acc;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * WebGPU in Node through Dawn (npm package `webgpu`). Without a hardware adapter it points the Vulkan loader
+ * at Chromium's SwiftShader (see ../shared/design/environment.md). Keep the returned context referenced for
+ * the life of the work and call destroy() at the end, or Dawn may abort or keep the process alive.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { acquireGpu, NoWebGpuError, type AcquireOptions, type GpuContext } from './device.ts';
+
+const SWIFTSHADER_ICDS = [
+  process.env.ORTHO_SWIFTSHADER_ICD ?? '',
+  '/usr/lib/chromium/vk_swiftshader_icd.json',
+  '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+].filter((p) => p && existsSync(p));
+
+// Instances must outlive every device made from them (Dawn aborts when they are collected mid-use).
+const keepAlive: unknown[] = [];
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+function loadDawn(): DawnModule {
+  const require = createRequire(import.meta.url);
+  const dawn = require('webgpu') as DawnModule;
+  Object.assign(globalThis, dawn.globals);
+  return dawn;
+}
+
+export interface NodeGpuOptions extends AcquireOptions {
+  /** 'auto' (hardware first, then SwiftShader), 'hardware' or 'software'. */
+  adapter?: 'auto' | 'hardware' | 'software';
+}
+
+export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<GpuContext> {
+  const dawn = loadDawn();
+  const mode = options.adapter ?? (process.env.ORTHO_ADAPTER as NodeGpuOptions['adapter']) ?? 'auto';
+  const attempts: string[] = [];
+  if (mode !== 'software') {
+    const gpu = dawn.create([]);
+    keepAlive.push(gpu);
+    try {
+      const ctx = await acquireGpu(gpu, options);
+      if (mode === 'hardware' || !ctx.adapterInfo.isSoftware || SWIFTSHADER_ICDS.length === 0) return ctx;
+      ctx.destroy();
+    } catch (e) {
+      attempts.push(`hardware: ${(e as Error).message}`);
+      if (mode === 'hardware') throw e;
+    }
+  }
+  if (SWIFTSHADER_ICDS.length === 0) {
+    throw new NoWebGpuError(
+      'no-adapter',
+      `No WebGPU adapter in Node (${attempts.join('; ')}). Install the Vulkan loader (apt-get install libvulkan1) and ` +
+        'Chromium (apt-get install chromium) for its SwiftShader, or set ORTHO_SWIFTSHADER_ICD to a vk_swiftshader_icd.json.',
+    );
+  }
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICDS[0];
+  const gpu = dawn.create([]);
+  keepAlive.push(gpu);
+  try {
+    return await acquireGpu(gpu, { ...options, forceFallbackAdapter: true });
+  } catch {
+    return acquireGpu(gpu, options);
+  }
+}

@@ -1,0 +1,12 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { libraryFromRecord, type ShaderLibrary } from './shaders.ts';
+
+export const SHADER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../shaders');
+
+export function nodeShaderLibrary(dir = SHADER_DIR): ShaderLibrary {
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir)) if (f.endsWith('.wgsl')) files[f.slice(0, -5)] = readFileSync(join(dir, f), 'utf8');
+  return libraryFromRecord(files);
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+import react from '@vitejs/plugin-react';
+
+// One config for the app (vite) and the unit/kernel tests (vitest).
+export default defineConfig({
+  plugins: [react()],
+  base: './',
+  build: { target: 'es2022', sourcemap: true },
+  server: { port: 5173, strictPort: false },
+  test: {
+    include: ['tests/**/*.test.ts'],
+    // Kernel tests share one Dawn device per file; SwiftShader is slow, so allow time.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
