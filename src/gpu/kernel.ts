@@ -82,3 +82,37 @@ export class Kernel {
 export function ceilDiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);
 }
+
+/**
+ * One recorded dispatch: a kernel, its bind group (params buffer included) and its workgroup counts.
+ * Ops (src/gpu/ops/*.ts) prepare lists of these once; the trainer encodes them every iteration.
+ */
+export interface Dispatch {
+  label: string;
+  kernel: Kernel;
+  group: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  for (const d of dispatches) d.kernel.dispatch(pass, d.group, ...d.workgroups);
+}
+
+/** Compiles each (shader, constants) pair once per device and hands it out again afterwards. */
+export class KernelCache {
+  private readonly cache = new Map<string, Promise<Kernel>>();
+  constructor(
+    readonly device: GPUDevice,
+    readonly shaders: ShaderLibrary,
+  ) {}
+
+  get(name: string, constants: OverrideConstants = {}): Promise<Kernel> {
+    const key = `${name}:${JSON.stringify(Object.entries(constants).sort())}`;
+    let k = this.cache.get(key);
+    if (!k) {
+      k = Kernel.create(this.device, this.shaders, name, constants);
+      this.cache.set(key, k);
+    }
+    return k;
+  }
+}

@@ -5,7 +5,7 @@
 import { afterAll, expect } from 'vitest';
 import { createNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { nodeShaderLibrary } from '../../src/gpu/shadersNode.ts';
-import { Kernel, type OverrideConstants } from '../../src/gpu/kernel.ts';
+import { encodeDispatches, KernelCache, type Dispatch, type Kernel, type OverrideConstants } from '../../src/gpu/kernel.ts';
 
 export const gpu = await createNodeGpu();
 export const device = gpu.device;
@@ -17,22 +17,17 @@ afterAll(async () => {
   gpu.destroy();
 });
 
-const kernelCache = new Map<string, Promise<Kernel>>();
+export const kernels = new KernelCache(device, shaders);
 export function kernel(name: string, constants: OverrideConstants = {}): Promise<Kernel> {
-  const key = `${name}:${JSON.stringify(constants)}`;
-  let k = kernelCache.get(key);
-  if (!k) {
-    k = Kernel.create(device, shaders, name, constants);
-    kernelCache.set(key, k);
-  }
-  return k;
+  return kernels.get(name, constants);
 }
 
 /** Encodes one or more dispatches in a single compute pass and submits them. */
-export function submit(record: (pass: GPUComputePassEncoder) => void): void {
+export function submit(record: ((pass: GPUComputePassEncoder) => void) | readonly Dispatch[]): void {
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
-  record(pass);
+  if (typeof record === 'function') record(pass);
+  else encodeDispatches(pass, record);
   pass.end();
   device.queue.submit([enc.finish()]);
 }
