@@ -1,0 +1,248 @@
+/**
+ * The one typed settings table: every value a user can set, with its range, unit and meaning. The UI
+ * controls, the URL state, the CLI flags and validation all read it, so a bad value gets the same clear
+ * message everywhere ("margin must be 'none' or a number from 0 to 100 (got 'abc')").
+ */
+import { TASK_NAMES, type TaskName } from '../tasks/index.ts';
+
+export type Parameterisation = 'factorised' | 'plain';
+export type InitScheme = 'orthogonal' | 'glorot' | 'identity';
+export type NonlinearityName = 'linear' | 'tanh' | 'relu' | 'leaky' | 'prelu' | 'oplu';
+export type OptimizerName = 'rmsprop' | 'sgd' | 'nesterov';
+
+export interface GroupSettings {
+  task: TaskName;
+  T: number;
+  batchSize: number;
+  hidden: number;
+  optimizer: OptimizerName;
+  dataSeed: number;
+  /** record gradient flow, spectrum and orthogonality drift every k iterations */
+  trackEvery: number;
+}
+
+export interface RunSettings {
+  name: string;
+  color: string;
+  seed: number;
+  parameterisation: Parameterisation;
+  /** null = no margin (s trained directly) */
+  margin: number | null;
+  init: InitScheme;
+  nonlinearity: NonlinearityName;
+  slope: number;
+  gain: number;
+  /** geodesic step size tau for U and V */
+  lrGeodesic: number;
+  lrFree: number;
+  lrSpectrum: number;
+  /** divide the spectrum learning rate by 2m (the paper's rescale) */
+  rescaleSpectrum: boolean;
+  softOrth: number;
+  prior: number;
+  weightDecay: number;
+  clip: number;
+}
+
+interface SpecBase<K extends string> {
+  key: K;
+  label: string;
+  help: string;
+  unit?: string;
+}
+export interface NumberSpec<K extends string = string> extends SpecBase<K> {
+  kind: 'number' | 'integer';
+  min: number;
+  max: number;
+  /** log-scale slider (with an explicit 0 where min is 0) */
+  log?: boolean;
+}
+export interface EnumSpec<K extends string = string> extends SpecBase<K> {
+  kind: 'enum';
+  choices: readonly string[];
+}
+export interface MarginSpec<K extends string = string> extends SpecBase<K> {
+  kind: 'margin';
+  min: number;
+  max: number;
+}
+export interface BoolSpec<K extends string = string> extends SpecBase<K> {
+  kind: 'boolean';
+}
+export interface TextSpec<K extends string = string> extends SpecBase<K> {
+  kind: 'text' | 'color';
+  maxLength: number;
+}
+export type SettingSpec<K extends string = string> = NumberSpec<K> | EnumSpec<K> | MarginSpec<K> | BoolSpec<K> | TextSpec<K>;
+
+const SEED_MAX = 2 ** 32 - 1;
+
+export const GROUP_SETTINGS: { [K in keyof GroupSettings]: SettingSpec<K> } = {
+  task: { key: 'task', kind: 'enum', label: 'Task', choices: TASK_NAMES, help: 'copy: repeat 10 symbols after T blanks; adding: sum the two marked values of T.' },
+  T: { key: 'T', kind: 'integer', label: 'T', min: 2, max: 10000, unit: 'steps', log: true, help: 'Delay: copy sequences are T+20 long, adding sequences T long.' },
+  batchSize: { key: 'batchSize', kind: 'integer', label: 'Batch size', min: 1, max: 1024, help: 'Sequences per iteration (paper: 50).' },
+  hidden: { key: 'hidden', kind: 'integer', label: 'Hidden units n', min: 2, max: 1024, help: 'Size of the recurrent state (paper: 128).' },
+  optimizer: { key: 'optimizer', kind: 'enum', label: 'Free optimiser', choices: ['rmsprop', 'sgd', 'nesterov'], help: 'For every parameter except U and V (geodesic steps): RMSprop (paper), plain SGD or Nesterov momentum 0.9.' },
+  dataSeed: { key: 'dataSeed', kind: 'integer', label: 'Data seed', min: 0, max: SEED_MAX, help: 'Seeds the batches; every run in the group sees the same data.' },
+  trackEvery: { key: 'trackEvery', kind: 'integer', label: 'Track every', min: 1, max: 100000, unit: 'iterations', help: 'How often gradient flow, the spectrum and orthogonality drift are recorded.' },
+};
+
+export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
+  name: { key: 'name', kind: 'text', label: 'Name', maxLength: 40, help: 'A label for this run.' },
+  color: { key: 'color', kind: 'color', label: 'Colour', maxLength: 7, help: 'Its colour on every chart (#rrggbb).' },
+  seed: { key: 'seed', kind: 'integer', label: 'Seed', min: 0, max: SEED_MAX, help: 'Seeds the initialisation of this run.' },
+  parameterisation: { key: 'parameterisation', kind: 'enum', label: 'Parameterisation', choices: ['factorised', 'plain'], help: 'factorised: W = U diag(s) V^T with geodesic steps on U, V; plain: a free W.' },
+  margin: { key: 'margin', kind: 'margin', label: 'Spectral margin m', min: 0, max: 100, help: "Singular values stay in (1-m, 1+m); 0 is a hard orthogonal RNN, 'none' trains s freely." },
+  init: { key: 'init', kind: 'enum', label: 'Initialisation', choices: ['orthogonal', 'glorot', 'identity'], help: 'How W starts; factorised runs take the SVD of it.' },
+  nonlinearity: { key: 'nonlinearity', kind: 'enum', label: 'Nonlinearity', choices: ['linear', 'tanh', 'relu', 'leaky', 'prelu', 'oplu'], help: 'h = f(g a); OPLU sorts unit pairs and needs an even n.' },
+  slope: { key: 'slope', kind: 'number', label: 'Slope', min: 0, max: 1, help: "Leaky ReLU's fixed slope, or PReLU's initial (trained) slope, for a < 0." },
+  gain: { key: 'gain', kind: 'number', label: 'Gain g', min: 0.01, max: 10, help: 'Pre-activation gain: h = f(g a) (paper section 3.1.3: 1.05).' },
+  lrGeodesic: { key: 'lrGeodesic', kind: 'number', label: 'Geodesic step tau', min: 0, max: 10, log: true, help: 'Cayley step size for U and V (paper: 1e-6).' },
+  lrFree: { key: 'lrFree', kind: 'number', label: 'Free learning rate', min: 0, max: 1, log: true, help: 'For W_in, b, h0, W_out, b_out, a plain W and a margin-less s (paper: 1e-4).' },
+  lrSpectrum: { key: 'lrSpectrum', kind: 'number', label: 'Spectrum learning rate', min: 0, max: 1, log: true, help: 'For p, the margin parameters (paper: 1e-4, divided by 2m).' },
+  rescaleSpectrum: { key: 'rescaleSpectrum', kind: 'boolean', label: 'Rescale by 1/2m', help: 'Divide the spectrum learning rate by 2m so steps in s do not depend on m (RMSprop).' },
+  softOrth: { key: 'softOrth', kind: 'number', label: 'Soft orthogonality', min: 0, max: 100, log: true, help: 'lambda in lambda ||W^T W - I||_F^2 added to the loss.' },
+  prior: { key: 'prior', kind: 'number', label: 'Spectral prior', min: 0, max: 100, log: true, help: 'lambda in lambda sum (s_i - 1)^2, a Gaussian prior pulling s to 1.' },
+  weightDecay: { key: 'weightDecay', kind: 'number', label: 'Weight decay', min: 0, max: 1, log: true, help: 'wd (||W_in||^2 + ||W||^2 + ||W_out||^2) (paper: 1e-4).' },
+  clip: { key: 'clip', kind: 'number', label: 'Gradient clip', min: 0, max: 1e6, log: true, help: 'Each element of dLoss/da_t is clipped to [-c, c] (paper: 100; 0 = off).' },
+};
+
+export const PAPER_GROUP: GroupSettings = { task: 'copy', T: 100, batchSize: 50, hidden: 128, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 10 };
+
+export const PAPER_RUN: RunSettings = {
+  name: 'run',
+  color: '#1f77b4',
+  seed: 1,
+  parameterisation: 'factorised',
+  margin: 0,
+  init: 'orthogonal',
+  nonlinearity: 'linear',
+  slope: 0.7,
+  gain: 1,
+  lrGeodesic: 1e-6,
+  lrFree: 1e-4,
+  lrSpectrum: 1e-4,
+  rescaleSpectrum: true,
+  softOrth: 0,
+  prior: 0,
+  weightDecay: 1e-4,
+  clip: 100,
+};
+
+export const RUN_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** The allowed values of a setting, in words, for messages and tooltips. */
+export function describeAllowed(spec: SettingSpec): string {
+  switch (spec.kind) {
+    case 'integer':
+      return `a whole number from ${spec.min} to ${spec.max}`;
+    case 'number':
+      return `a number from ${spec.min} to ${spec.max}`;
+    case 'margin':
+      return `'none' or a number from ${spec.min} to ${spec.max}`;
+    case 'enum':
+      return `one of ${spec.choices.join(', ')}`;
+    case 'boolean':
+      return 'true or false';
+    case 'color':
+      return 'a colour #rrggbb';
+    case 'text':
+      return `text of 1 to ${spec.maxLength} characters`;
+  }
+}
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function fail(spec: SettingSpec, got: unknown): { ok: false; error: string } {
+  const shown = typeof got === 'string' ? `'${got}'` : String(got);
+  return { ok: false, error: `${spec.label} (${spec.key}) must be ${describeAllowed(spec)} (got ${shown})` };
+}
+
+/** Checks a typed value (from a form, a file or the URL after parsing) against its spec. */
+export function checkValue(spec: SettingSpec, value: unknown): Checked<unknown> {
+  switch (spec.kind) {
+    case 'integer':
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max) return fail(spec, value);
+      if (spec.kind === 'integer' && !Number.isInteger(value)) return fail(spec, value);
+      return { ok: true, value };
+    case 'margin':
+      if (value === null) return { ok: true, value };
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max) return fail(spec, value);
+      return { ok: true, value };
+    case 'enum':
+      return typeof value === 'string' && spec.choices.includes(value) ? { ok: true, value } : fail(spec, value);
+    case 'boolean':
+      return typeof value === 'boolean' ? { ok: true, value } : fail(spec, value);
+    case 'color':
+      return typeof value === 'string' && /^#[0-9a-fA-F]{6}$/.test(value) ? { ok: true, value } : fail(spec, value);
+    case 'text':
+      return typeof value === 'string' && value.length >= 1 && value.length <= spec.maxLength ? { ok: true, value } : fail(spec, value);
+  }
+}
+
+/** Parses the text form of a value (a CLI flag, a URL parameter, an input box) and checks it. */
+export function parseValue(spec: SettingSpec, text: string): Checked<unknown> {
+  const t = text.trim();
+  switch (spec.kind) {
+    case 'integer':
+    case 'number': {
+      const v = t === '' ? NaN : Number(t);
+      return checkValue(spec, Number.isNaN(v) ? t : v);
+    }
+    case 'margin': {
+      if (t.toLowerCase() === 'none') return { ok: true, value: null };
+      const v = t === '' ? NaN : Number(t);
+      return checkValue(spec, Number.isNaN(v) ? t : v);
+    }
+    case 'boolean':
+      if (['true', '1', 'yes', 'on'].includes(t.toLowerCase())) return { ok: true, value: true };
+      if (['false', '0', 'no', 'off'].includes(t.toLowerCase())) return { ok: true, value: false };
+      return fail(spec, t);
+    default:
+      return checkValue(spec, t);
+  }
+}
+
+export function formatValue(spec: SettingSpec, value: unknown): string {
+  if (spec.kind === 'margin' && value === null) return 'none';
+  return String(value);
+}
+
+function checkAll<T extends object>(table: { [K in keyof T]: SettingSpec }, obj: unknown, what: string): string[] {
+  if (typeof obj !== 'object' || obj === null) return [`${what} must be an object`];
+  const errors: string[] = [];
+  const rec = obj as Record<string, unknown>;
+  for (const key of Object.keys(table) as (keyof T & string)[]) {
+    if (!(key in rec)) {
+      errors.push(`${what}: missing setting '${key}'`);
+      continue;
+    }
+    const r = checkValue(table[key], rec[key]);
+    if (!r.ok) errors.push(`${what}: ${r.error}`);
+  }
+  for (const key of Object.keys(rec)) if (!(key in table)) errors.push(`${what}: unknown setting '${key}'`);
+  return errors;
+}
+
+/** Every problem with a group and its runs, including those that involve two settings; [] when valid. */
+export function validateExperiment(group: GroupSettings, runs: RunSettings[]): string[] {
+  const errors = checkAll<GroupSettings>(GROUP_SETTINGS, group, 'group');
+  if (!Array.isArray(runs) || runs.length === 0) errors.push('an experiment needs at least one run');
+  else if (runs.length > 16) errors.push(`at most 16 runs train side by side (got ${runs.length})`);
+  (Array.isArray(runs) ? runs : []).forEach((run, i) => {
+    const what = `run ${i + 1}${run && typeof run.name === 'string' ? ` ('${run.name}')` : ''}`;
+    errors.push(...checkAll<RunSettings>(RUN_SETTINGS, run, what));
+    if (run?.nonlinearity === 'oplu' && typeof group?.hidden === 'number' && group.hidden % 2 !== 0) {
+      errors.push(`${what}: OPLU pairs units, so the hidden size must be even (got n = ${group.hidden})`);
+    }
+  });
+  return errors;
+}
+
+/** The effective learning rate of p: lrSpectrum / (2m) when the rescale is on and m > 0. */
+export function effectiveSpectrumLr(run: Pick<RunSettings, 'lrSpectrum' | 'margin' | 'rescaleSpectrum'>): number {
+  if (run.margin === null) return 0;
+  if (run.rescaleSpectrum && run.margin > 0) return run.lrSpectrum / (2 * run.margin);
+  return run.lrSpectrum;
+}
