@@ -14,7 +14,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> drift: array<f32>;
 
 const WG: u32 = 64u;
-const F32_MAX: f32 = 3.40282347e38;
+const F32_MAX: f32 = 0x1.fffffep+127f;
 var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
