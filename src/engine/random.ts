@@ -24,6 +24,21 @@ export class Rng {
     this.s3 = next();
   }
 
+  /** The generator's full state, for checkpoints: a run resumed from it draws the same batches. */
+  getState(): number[] {
+    return [this.s0, this.s1, this.s2, this.s3, this.spare ?? NaN];
+  }
+
+  static fromState(state: readonly number[]): Rng {
+    if (!Array.isArray(state) || state.length !== 5 || !state.slice(0, 4).every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)) {
+      throw new Error('random state must be 4 unsigned 32-bit integers and a spare normal (NaN for none)');
+    }
+    const rng = new Rng(0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = state;
+    rng.spare = typeof state[4] === 'number' && Number.isFinite(state[4]) ? state[4] : undefined;
+    return rng;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
