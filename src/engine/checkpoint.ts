@@ -1,0 +1,138 @@
+/**
+ * Checkpoints: one JSON file per run, documented in docs/CHECKPOINT.md. They hold the settings, the seed,
+ * every parameter by name with its shape, the optimiser state, the iteration and the data generator's
+ * state, so that training resumes exactly where it stopped. Reading one checks everything and names what
+ * is wrong; nothing is trusted because it parsed.
+ */
+import { makeTask } from '../tasks/index.ts';
+import { outputStepCount } from '../tasks/task.ts';
+import { PARAM_NAMES, paramShape, type ParamName, type ParamSet } from './parameters.ts';
+import { validateExperiment, type GroupSettings, type RunSettings } from './settings.ts';
+
+export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+export interface TensorJson {
+  shape: number[];
+  data: number[];
+}
+
+export interface Checkpoint {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  createdAt: string;
+  group: GroupSettings;
+  run: RunSettings;
+  /** index of this run in its group when saved */
+  runIndex: number;
+  /** iterations completed */
+  iteration: number;
+  /** state of the group's data generator (Rng.getState) */
+  dataRngState: number[];
+  parameters: Record<ParamName, TensorJson>;
+  optimizer: { kind: GroupSettings['optimizer']; state: Record<ParamName, TensorJson> };
+}
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+function tensorsToJson(set: ParamSet): Record<ParamName, TensorJson> {
+  const out = {} as Record<ParamName, TensorJson>;
+  for (const name of PARAM_NAMES) out[name] = { shape: [], data: Array.from(set[name]) };
+  return out;
+}
+
+export function makeCheckpoint(args: {
+  group: GroupSettings;
+  run: RunSettings;
+  runIndex: number;
+  iteration: number;
+  dataRngState: number[];
+  parameters: ParamSet;
+  optimizerState: ParamSet;
+}): Checkpoint {
+  const dims = modelDimsOf(args.group);
+  const withShapes = (set: ParamSet) => {
+    const json = tensorsToJson(set);
+    for (const name of PARAM_NAMES) json[name].shape = paramShape(name, dims);
+    return json;
+  };
+  return {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    createdAt: new Date().toISOString(),
+    group: args.group,
+    run: args.run,
+    runIndex: args.runIndex,
+    iteration: args.iteration,
+    dataRngState: args.dataRngState,
+    parameters: withShapes(args.parameters),
+    optimizer: { kind: args.group.optimizer, state: withShapes(args.optimizerState) },
+  };
+}
+
+/** n, I, O of a group (what parameter shapes depend on). */
+export function modelDimsOf(group: GroupSettings): { n: number; I: number; O: number; L: number; Lout: number } {
+  const task = makeTask(group.task, group.T);
+  return { n: group.hidden, I: task.I, O: task.O, L: task.L, Lout: outputStepCount(task) };
+}
+
+function parseTensors(obj: unknown, what: string, dims: { n: number; I: number; O: number }): ParamSet {
+  if (typeof obj !== 'object' || obj === null) throw new CheckpointError(`${what} must be an object of named tensors`);
+  const rec = obj as Record<string, unknown>;
+  const out = {} as ParamSet;
+  for (const name of PARAM_NAMES) {
+    const t = rec[name] as TensorJson | undefined;
+    const want = paramShape(name, dims);
+    if (!t || typeof t !== 'object') throw new CheckpointError(`${what}: tensor '${name}' is missing`);
+    if (!Array.isArray(t.shape) || t.shape.join('x') !== want.join('x')) {
+      throw new CheckpointError(`${what}: tensor '${name}' has shape [${String(t.shape)}], the settings need [${want.join(', ')}]`);
+    }
+    const size = want.reduce((a, b) => a * b, 1);
+    if (!Array.isArray(t.data) || t.data.length !== size) {
+      throw new CheckpointError(`${what}: tensor '${name}' must hold ${size} numbers (has ${Array.isArray(t.data) ? t.data.length : 'none'})`);
+    }
+    const arr = Float32Array.from(t.data);
+    const bad = t.data.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (bad >= 0) throw new CheckpointError(`${what}: tensor '${name}' has a non-finite or non-numeric value at index ${bad}`);
+    out[name] = arr;
+  }
+  for (const key of Object.keys(rec)) if (!(PARAM_NAMES as readonly string[]).includes(key)) throw new CheckpointError(`${what}: unknown tensor '${key}'`);
+  return out;
+}
+
+export interface ParsedCheckpoint {
+  checkpoint: Checkpoint;
+  parameters: ParamSet;
+  optimizerState: ParamSet;
+}
+
+/** Parses and checks a checkpoint file's text; throws CheckpointError naming the problem. */
+export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedCheckpoint {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${source} is not valid JSON (${(e as Error).message}); it may be truncated or corrupt`);
+  }
+  if (typeof obj !== 'object' || obj === null) throw new CheckpointError(`${source} must hold a JSON object`);
+  const c = obj as Partial<Checkpoint>;
+  if (c.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${source} is not an Orthogonality Lab checkpoint (format is '${String(c.format)}', expected '${CHECKPOINT_FORMAT}')`);
+  if (c.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${source} has version ${String(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
+  const errors = validateExperiment(c.group as GroupSettings, [c.run as RunSettings]);
+  if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${errors.join('; ')}`);
+  if (!Number.isInteger(c.iteration) || (c.iteration as number) < 0) throw new CheckpointError(`${source}: iteration must be a whole number >= 0`);
+  if (!Number.isInteger(c.runIndex) || (c.runIndex as number) < 0) throw new CheckpointError(`${source}: runIndex must be a whole number >= 0`);
+  if (!Array.isArray(c.dataRngState) || c.dataRngState.length !== 5) throw new CheckpointError(`${source}: dataRngState must be the 5-number generator state`);
+  if (!c.optimizer || c.optimizer.kind !== c.group!.optimizer) {
+    throw new CheckpointError(`${source}: optimizer.kind must match the group's optimizer '${c.group!.optimizer}'`);
+  }
+  const dims = modelDimsOf(c.group!);
+  const parameters = parseTensors(c.parameters, `${source} parameters`, dims);
+  const optimizerState = parseTensors(c.optimizer.state, `${source} optimizer state`, dims);
+  return { checkpoint: c as Checkpoint, parameters, optimizerState };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { makeCheckpoint, parseCheckpoint, modelDimsOf } from '../../src/engine/checkpoint.ts';
+import { PARAM_NAMES, paramSize, type ParamSet } from '../../src/engine/parameters.ts';
+import { PAPER_RUN, type GroupSettings } from '../../src/engine/settings.ts';
+import { Rng } from '../../src/engine/random.ts';
+
+const group: GroupSettings = { task: 'copy', T: 5, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 2, trackEvery: 5 };
+
+function randomSet(seed: number): ParamSet {
+  const rng = new Rng(seed);
+  const dims = modelDimsOf(group);
+  const set = {} as ParamSet;
+  for (const name of PARAM_NAMES) set[name] = Float32Array.from(rng.uniformArray(paramSize(name, dims)));
+  return set;
+}
+
+function sample() {
+  return makeCheckpoint({ group, run: PAPER_RUN, runIndex: 0, iteration: 42, dataRngState: new Rng(1).getState(), parameters: randomSet(1), optimizerState: randomSet(2) });
+}
+
+describe('checkpoint files', () => {
+  it('round-trips every parameter and optimiser state exactly', () => {
+    const text = JSON.stringify(sample());
+    const parsed = parseCheckpoint(text);
+    expect(parsed.checkpoint.iteration).toBe(42);
+    const want = randomSet(1);
+    for (const name of PARAM_NAMES) expect(parsed.parameters[name]).toEqual(want[name]);
+    expect(parsed.optimizerState.Wout).toEqual(randomSet(2).Wout);
+    expect(parsed.checkpoint.parameters.UV.shape).toEqual([2, 6, 6]);
+  });
+
+  it('names what is wrong with a corrupt or foreign file', () => {
+    const text = JSON.stringify(sample());
+    expect(() => parseCheckpoint(text.slice(0, text.length / 2), 'a.json')).toThrow(/a\.json is not valid JSON .*truncated or corrupt/);
+    expect(() => parseCheckpoint(JSON.stringify({ format: 'x' }))).toThrow(/not an Orthogonality Lab checkpoint/);
+    expect(() => parseCheckpoint(JSON.stringify({ ...sample(), version: 99 }))).toThrow(/version 99/);
+    const badShape = sample();
+    badShape.parameters.W.shape = [5, 5];
+    expect(() => parseCheckpoint(JSON.stringify(badShape))).toThrow(/tensor 'W' has shape \[5,5\], the settings need \[6, 6\]/);
+    const nan = JSON.parse(text);
+    nan.parameters.b.data[2] = null;
+    expect(() => parseCheckpoint(JSON.stringify(nan))).toThrow(/tensor 'b' has a non-finite or non-numeric value at index 2/);
+    const short = JSON.parse(text);
+    short.parameters.h0.data.pop();
+    expect(() => parseCheckpoint(JSON.stringify(short))).toThrow(/'h0' must hold 6 numbers \(has 5\)/);
+    const badSettings = JSON.parse(text);
+    badSettings.run.margin = -3;
+    expect(() => parseCheckpoint(JSON.stringify(badSettings))).toThrow(/invalid settings: .*margin/);
+  });
+});
