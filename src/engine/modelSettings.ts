@@ -1,0 +1,126 @@
+/**
+ * The per-run model settings (science-spec sections 1-3): what the recurrent model of one run is, as
+ * opposed to how it is trained (optimiser, learning rates) or what it is trained on (task). Used by
+ * initialisation, the float64 reference model, the GPU trainer and the settings table.
+ */
+import type { NonlinName } from './hyper.ts';
+import { logit, sigmoid } from './linalg.ts';
+
+export type { NonlinName };
+
+/** plain: W is a free n x n matrix; factorised: W = U diag(relu(s)) V^T with U, V orthogonal. */
+export type Parameterisation = 'factorised' | 'plain';
+
+/** Initialisation scheme for the recurrent matrix W (science-spec section 2). */
+export type InitScheme = 'orthogonal' | 'glorot' | 'identity';
+
+export interface RunModelSettings {
+  parameterisation: Parameterisation;
+  /**
+   * Spectral margin m >= 0 for factorised models: s = 2m (sigmoid(p) - 1/2) + 1, p trained.
+   * null = no margin (s trained directly). Ignored by plain models.
+   */
+  margin: number | null;
+  init: InitScheme;
+  nonlinearity: NonlinName;
+  /** leaky's fixed slope for z < 0, or prelu's initial (trained) slope; ignored otherwise */
+  slope: number;
+  /** pre-activation gain g: h_t = f(g a_t) */
+  gain: number;
+  /** elementwise clip c of dLoss/da_t during BPTT (0 = off) */
+  clip: number;
+  /** lambda_W of the soft orthogonality penalty lambda_W ||W^T W - I||_F^2 (composite W) */
+  softOrth: number;
+  /** lambda_s of the Gaussian prior lambda_s sum_i (s_i - 1)^2 (factorised models) */
+  prior: number;
+  /** wd of wd (||W_in||_F^2 + ||W||_F^2 + ||W_out||_F^2) */
+  weightDecay: number;
+}
+
+/** Sizes of one run's model: hidden units n, input channels I, outputs O. */
+export interface ModelDims {
+  n: number;
+  I: number;
+  O: number;
+}
+
+/** The paper's defaults: hard orthogonal factorised model (margin 0), clip 100, weight decay 1e-4. */
+export const DEFAULT_RUN_MODEL_SETTINGS: Readonly<RunModelSettings> = {
+  parameterisation: 'factorised',
+  margin: 0,
+  init: 'orthogonal',
+  nonlinearity: 'linear',
+  slope: 0.7,
+  gain: 1,
+  clip: 100,
+  softOrth: 0,
+  prior: 0,
+  weightDecay: 1e-4,
+};
+
+export function isFactorised(settings: RunModelSettings): boolean {
+  return settings.parameterisation === 'factorised';
+}
+
+/** True when the run trains p through the margin map (factorised with a margin). */
+export function hasMargin(settings: RunModelSettings): boolean {
+  return settings.parameterisation === 'factorised' && settings.margin !== null;
+}
+
+/**
+ * Names (docs/ENGINE.md) of the parameters a run trains, in a fixed order. Plain: W. Factorised: UV
+ * ([2][n][n], U then V), then s (no margin) or p (margin). Then Win, b, h0, Wout, bout, and slope for prelu.
+ */
+export function trainedParameterNames(settings: RunModelSettings): string[] {
+  const names = isFactorised(settings) ? ['UV', hasMargin(settings) ? 'p' : 's'] : ['W'];
+  names.push('Win', 'b', 'h0', 'Wout', 'bout');
+  if (settings.nonlinearity === 'prelu') names.push('slope');
+  return names;
+}
+
+/** s_i = 2m (sigmoid(p_i) - 1/2) + 1, in (1 - m, 1 + m). */
+export function spectrumFromP(p: ArrayLike<number>, margin: number): Float64Array {
+  const s = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) s[i] = 2 * margin * (sigmoid(p[i]) - 0.5) + 1;
+  return s;
+}
+
+/**
+ * How far inside (0, 1) the sigmoid value is clamped when s is mapped back to p: a singular value at or
+ * beyond the margin's bounds starts at p = +-logit(1 - MARGIN_P_CLAMP) = +-6.9 (s within 0.2% of m of
+ * the bound), where the sigmoid still has a usable slope (~1e-3).
+ */
+export const MARGIN_P_CLAMP = 1e-3;
+
+/**
+ * Inverse of spectrumFromP: p_i = logit((s_i - 1)/(2m) + 1/2), with the sigmoid value clamped to
+ * [MARGIN_P_CLAMP, 1 - MARGIN_P_CLAMP]. s_i = 1 gives p_i = 0 exactly; margin 0 gives p = 0 (s is 1).
+ */
+export function pFromSpectrum(s: ArrayLike<number>, margin: number): Float64Array {
+  const p = new Float64Array(s.length);
+  if (margin === 0) return p;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === 1) continue;
+    const u = (s[i] - 1) / (2 * margin) + 0.5;
+    p[i] = logit(Math.min(1 - MARGIN_P_CLAMP, Math.max(MARGIN_P_CLAMP, u)));
+  }
+  return p;
+}
+
+/** Problems with a settings/dims pair, each naming the setting; empty when valid. */
+export function validateRunModelSettings(settings: RunModelSettings, dims?: ModelDims): string[] {
+  const problems: string[] = [];
+  if (settings.margin !== null && !(settings.margin >= 0 && Number.isFinite(settings.margin))) {
+    problems.push(`margin must be a finite number >= 0 or null (no margin), got ${settings.margin}`);
+  }
+  if (!(settings.gain > 0)) problems.push(`gain must be > 0, got ${settings.gain}`);
+  if (!(settings.clip >= 0)) problems.push(`clip must be >= 0 (0 = off), got ${settings.clip}`);
+  for (const key of ['softOrth', 'prior', 'weightDecay'] as const) {
+    if (!(settings[key] >= 0)) problems.push(`${key} must be >= 0, got ${settings[key]}`);
+  }
+  if (!Number.isFinite(settings.slope)) problems.push(`slope must be finite, got ${settings.slope}`);
+  if (dims && settings.nonlinearity === 'oplu' && dims.n % 2 !== 0) {
+    problems.push(`oplu pairs units, so the hidden size must be even, got n = ${dims.n}`);
+  }
+  return problems;
+}
