@@ -1,0 +1,9 @@
+/** float64 reference of shaders/selectRuns.wgsl: W[r] = FACTORISED[r] == 1 ? Wc[r] : W[r]. */
+import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+
+export function selectRuns(W: Float64Array, Wc: ArrayLike<number>, hyper: ArrayLike<number>, R: number, size: number): void {
+  for (let r = 0; r < R; r++) {
+    if (hyper[r * HYPER_STRIDE + Hyper.FACTORISED] !== 1) continue;
+    for (let k = 0; k < size; k++) W[r * size + k] = Wc[r * size + k];
+  }
+}

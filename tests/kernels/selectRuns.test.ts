@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { prepareSelectRuns } from '../../src/gpu/ops/selectRuns.ts';
+import { selectRuns } from '../../src/reference/selectRuns.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
+
+// A pure copy: exact equality.
+const FACTORISED = [1, 0, 1, 0];
+
+describe('selectRuns kernel vs reference (exact)', () => {
+  for (const n of [6, 20, 32]) {
+    it(`R=${FACTORISED.length} size=${n * n}`, async () => {
+      const R = FACTORISED.length;
+      const size = n * n;
+      const rng = new Rng(80 + n);
+      const hyper = new Float32Array(R * HYPER_STRIDE);
+      FACTORISED.forEach((f, r) => (hyper[r * HYPER_STRIDE + Hyper.FACTORISED] = f));
+      const W0 = Float32Array.from(rng.uniformArray(R * size));
+      const Wc = Float32Array.from(rng.uniformArray(R * size));
+      const W = uploadF32(device, W0);
+      const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+      submit(await prepareSelectRuns(ctx, { R, size }, { hyper: uploadF32(device, hyper), W, Wc: uploadF32(device, Wc) }));
+      const want = Float64Array.from(W0);
+      selectRuns(want, Wc, hyper, R, size);
+      expect(Array.from(await readF32(device, W, R * size))).toEqual(Array.from(want));
+    });
+  }
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { prepareSgd } from '../../src/gpu/ops/optimizers.ts';
+import { sgd } from '../../src/reference/sgd.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
+
+// Two steps of size lr * O(1) on O(1) parameters: f32 rounding of theta, ~1e-7.
+const TOL = { atol: 1e-6, rtol: 1e-6 };
+const LRS = [0.1, 0, 1e-3]; // per run, in the LR_FREE column; lr = 0 must leave parameter and velocity alone
+
+describe('sgd kernel vs float64 reference (two steps)', () => {
+  const variants = [
+    { momentum: 0, nesterov: false },
+    { momentum: 0.9, nesterov: false },
+    { momentum: 0.9, nesterov: true },
+  ];
+  for (const v of variants) {
+    for (const size of [6, 20 * 20, 32 * 32 + 3]) {
+      it(`momentum=${v.momentum} nesterov=${v.nesterov} R=${LRS.length} size=${size}`, async () => {
+        const R = LRS.length;
+        const rng = new Rng(60 + size);
+        const hyper = new Float32Array(R * HYPER_STRIDE).fill(0.5);
+        LRS.forEach((lr, r) => (hyper[r * HYPER_STRIDE + Hyper.LR_FREE] = lr));
+        const theta0 = Float32Array.from(rng.uniformArray(R * size));
+        const vel0 = Float32Array.from(rng.uniformArray(R * size, -0.1, 0.1));
+        const g1 = Float32Array.from(rng.uniformArray(R * size));
+        const g2 = Float32Array.from(rng.uniformArray(R * size));
+        const bufs = {
+          hyper: uploadF32(device, hyper),
+          param: uploadF32(device, theta0),
+          grad: uploadF32(device, g1),
+          state: v.momentum === 0 ? undefined : uploadF32(device, vel0),
+        };
+        const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+        const step = await prepareSgd(ctx, { R, size, lrIndex: Hyper.LR_FREE, ...v }, bufs);
+        submit(step);
+        device.queue.writeBuffer(bufs.grad, 0, g2);
+        submit(step);
+
+        const theta = Float64Array.from(theta0);
+        const vel = Float64Array.from(vel0);
+        sgd(theta, vel, g1, hyper, R, size, Hyper.LR_FREE, v.momentum, v.nesterov);
+        sgd(theta, vel, g2, hyper, R, size, Hyper.LR_FREE, v.momentum, v.nesterov);
+        const got = await readF32(device, bufs.param, R * size);
+        expectClose('sgd param', got, theta, TOL);
+        expect(Array.from(got.subarray(size, 2 * size))).toEqual(Array.from(theta0.subarray(size, 2 * size)));
+        if (bufs.state) expectClose('sgd velocity', await readF32(device, bufs.state, R * size), vel, TOL);
+      });
+    }
+  }
+});
