@@ -1,0 +1,61 @@
+// meanSquaredError: weighted squared error per position, its gradient, and per-run partial sums.
+// For run r and position p (P = scored steps x B, row-major [step][batch]):
+//   dpred[r][p][o] = 2 * weight[p] * (pred[r][p][o] - targets[p][o])
+//   loss_p = weight[p] * sum_o (pred - target)^2
+// Each workgroup sums loss_p over its WG positions into partial[r][group] = (loss, 0); a reduceRows dispatch
+// then sums the groups into stats[r] = (sum_p loss_p, 0).
+//   0 params  {R, P, O}
+//   1 pred    [R][P][O]
+//   2 targets [P][O]  shared by the runs
+//   3 weight  [P]     (0 = not scored)
+//   4 dpred   [R][P][O] overwritten
+//   5 partial [R][G][2] overwritten, G = ceil(P / WG)
+// Dispatch: (G, R, 1).
+
+struct Params {
+  R: u32,
+  P: u32,
+  O: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> pred: array<f32>;
+@group(0) @binding(2) var<storage, read> targets: array<f32>;
+@group(0) @binding(3) var<storage, read> weight: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dpred: array<f32>;
+@group(0) @binding(5) var<storage, read_write> partial: array<f32>;
+
+// Positions per workgroup, a power of two.
+override WG: u32 = 64;
+
+var<workgroup> sums: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let lid = lid3.x;
+  let r = wid.y;
+  let p = wid.x * WG + lid;
+  let O = params.O;
+  var loss = 0.0;
+  if (p < params.P) {
+    let base = (r * params.P + p) * O;
+    let w = weight[p];
+    for (var o = 0u; o < O; o++) {
+      let e = pred[base + o] - targets[p * O + o];
+      dpred[base + o] = 2.0 * w * e;
+      loss += e * e;
+    }
+    loss *= w;
+  }
+  sums[lid] = loss;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lid < half) { sums[lid] += sums[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let o = (r * ((params.P + WG - 1u) / WG) + wid.x) * 2u;
+    partial[o] = sums[0];
+    partial[o + 1u] = 0.0;
+  }
+}

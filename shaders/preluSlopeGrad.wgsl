@@ -1,0 +1,52 @@
+// preluSlopeGrad: gradient of the prelu slope alpha per run,
+//   slopeGrad[r] = sum over t, b, i of dh[r][t][b][i] * (z < 0 ? z : 0),  z = g * a[r][t][b][i]
+// with dh the total (unclipped) dLoss/dh_t from rnnBackward. Runs of other nonlinearities get the same sum
+// (their LR_SLOPE is 0). One workgroup per run: WG invocations stride over the L*B*n elements, then a tree
+// reduction in workgroup memory.
+//   0 params    {R, L, B, n}
+//   1 hyper     [R][16]  GAIN
+//   2 dh        [R][L][B][n]
+//   3 a         [R][L][B][n]
+//   4 slopeGrad [R]      overwritten (not accumulated)
+// Dispatch: (R, 1, 1).
+
+struct Params {
+  R: u32,
+  L: u32,
+  B: u32,
+  n: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> hyper: array<f32>;
+@group(0) @binding(2) var<storage, read> dh: array<f32>;
+@group(0) @binding(3) var<storage, read> a: array<f32>;
+@group(0) @binding(4) var<storage, read_write> slopeGrad: array<f32>;
+
+const H_GAIN = 1u;
+
+// Invocations per workgroup, a power of two.
+override WG: u32 = 64;
+
+var<workgroup> part: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let lid = lid3.x;
+  let r = wid.x;
+  let count = params.L * params.B * params.n;
+  let g = hyper[r * 16u + H_GAIN];
+  let base = r * count;
+  var s = 0.0;
+  for (var e = lid; e < count; e += WG) {
+    let z = g * a[base + e];
+    if (z < 0.0) { s += dh[base + e] * z; }
+  }
+  part[lid] = s;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lid < half) { part[lid] += part[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { slopeGrad[r] = part[0]; }
+}

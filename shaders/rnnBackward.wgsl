@@ -1,0 +1,188 @@
+// rnnBackward: backpropagation through time fused over all steps, for all R runs in ONE dispatch per delta.
+// For t = tHigh down to tLow (the trainer passes L .. 0; t = 0 is dh0):
+//   dh_t = inject_t + W^T da_{t+1}   (da_{L+1} = 0)
+//   da_t = clip(g * f'(g a_t)^T dh_t, -c, c)   elementwise, c = hyper CLIP (0 = no clip); oplu: identity/swap
+//   dh_0 = W^T da_1 per batch row
+// Two deltas use this same kernel, one dispatch each (params.channel):
+//   channel 0, the training delta: inject_t = dhOut_t; writes dh, da, and dh0 into `aux`.
+//   channel 1, gradient flow of Loss_last (only when params.trackFlow = 1, else it returns at once):
+//     inject_t = flowScale * dhOut_L at t = L, nothing elsewhere; its da goes to a 2-slot scratch bound as `da`
+//     (daSlots = 2), and each invocation writes its partial sum of dh_t^2 for every t into `aux`; a
+//     reduceRows dispatch then sums the partials into flow[r][t] (t = 0..L).
+// Blocking as rnnForward.wgsl: a workgroup owns all n units of ROWS batch rows of one run (workgroup_id.x =
+// slice, .y = run); an invocation handles blocks of 4 units (4 columns of W) x chunks of 8 rows in registers;
+// one storageBarrier between steps. n need not be a multiple of 4 (clamped columns, masked stores).
+// Bindings (row-major f32):
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P}
+//   1 hyper  [R][16]  NONLIN, GAIN, CLIP
+//   2 W      [R][n][n]
+//   3 a      [R][L][B][n]  pre-activations from the forward
+//   4 slope  [R]
+//   5 dhOut  [R][L][B][n]  dLoss/dh_t from the readout (zero where not scored)
+//   6 dh     [R][L][B][n]  written (channel 0): total dLoss/dh_t, t = 1..L
+//   7 da     [R][daSlots][B][n]  written and read back: channel 0 the trainer's da (daSlots = L, slot t-1),
+//            channel 1 a scratch (daSlots = 2, slot (t-1) % 2)
+//   8 aux    channel 0: dh0 [R][B][n] (written at t = 0); channel 1: partials [R][P][L+1],
+//            P = workgroups.x * WG, partial of invocation p = sum over its units and rows of dh_t^2
+// Nothing is accumulated across dispatches: every output is overwritten.
+
+struct Params {
+  R: u32,
+  L: u32,
+  B: u32,
+  n: u32,
+  tLow: u32,
+  tHigh: u32,
+  channel: u32,
+  trackFlow: u32,
+  flowScale: f32,
+  daSlots: u32,
+  P: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> hyper: array<f32>;
+@group(0) @binding(2) var<storage, read> W: array<f32>;
+@group(0) @binding(3) var<storage, read> a: array<f32>;
+@group(0) @binding(4) var<storage, read> slope: array<f32>;
+@group(0) @binding(5) var<storage, read> dhOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dh: array<f32>;
+@group(0) @binding(7) var<storage, read_write> da: array<f32>;
+@group(0) @binding(8) var<storage, read_write> aux: array<f32>;
+
+const H_NONLIN = 0u;
+const H_GAIN = 1u;
+const H_CLIP = 2u;
+
+// Invocations per workgroup (software: 32; hardware: up to 256).
+override WG: u32 = 32;
+// Batch rows per workgroup, computed in register chunks of 8.
+override ROWS: u32 = 25;
+
+// (df/dz)^T dh for 4 units (oplu: pairs (x, y) and (z, w); the max unit's gradient goes to the larger input).
+fn backActivate(z: vec4f, d: vec4f, kind: u32, alpha: f32) -> vec4f {
+  switch kind {
+    case 1u: {
+      let y = tanh(clamp(z, vec4f(-20.0), vec4f(20.0)));
+      return d * (1.0 - y * y);
+    }
+    case 2u: { return select(vec4f(0.0), d, z > vec4f(0.0)); }
+    case 3u, 4u: { return select(alpha * d, d, z >= vec4f(0.0)); }
+    case 5u: {
+      let s0 = z.x >= z.y;
+      let s1 = z.z >= z.w;
+      return vec4f(select(d.y, d.x, s0), select(d.x, d.y, s0), select(d.w, d.z, s1), select(d.z, d.w, s1));
+    }
+    default: { return d; }
+  }
+}
+
+// Completes dh_t for units j0 .. j0+cnt-1 of row b from acc = (W^T da_{t+1}) and stores what this channel
+// stores. Returns sum of dh_t^2 over those units (0 for rows outside the slice).
+fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, acc: vec4f, kind: u32, g: f32, alpha: f32, clip: f32) -> f32 {
+  if (b >= rowEnd) { return 0.0; }
+  let n = params.n;
+  let B = params.B;
+  let L = params.L;
+  let ch = params.channel;
+  var d = acc;
+  for (var c = cnt; c < 4u; c++) { d[c] = 0.0; }
+  if (t == 0u) {
+    if (ch == 0u) {
+      for (var c = 0u; c < cnt; c++) { aux[(r * B + b) * n + j0 + c] = d[c]; }
+    }
+    return dot(d, d);
+  }
+  let off = ((r * L + t - 1u) * B + b) * n + j0;
+  if (ch == 0u) {
+    for (var c = 0u; c < cnt; c++) { d[c] += dhOut[off + c]; }
+  } else if (t == L) {
+    for (var c = 0u; c < cnt; c++) { d[c] += params.flowScale * dhOut[off + c]; }
+  }
+  var av = vec4f(0.0);
+  for (var c = 0u; c < cnt; c++) { av[c] = a[off + c]; }
+  var dv = g * backActivate(g * av, d, kind, alpha);
+  if (clip > 0.0) { dv = clamp(dv, vec4f(-clip), vec4f(clip)); }
+  let daOff = ((r * params.daSlots + (t - 1u) % params.daSlots) * B + b) * n + j0;
+  for (var c = 0u; c < cnt; c++) {
+    da[daOff + c] = dv[c];
+    if (ch == 0u) { dh[off + c] = d[c]; }
+  }
+  return dot(d, d);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  if (params.channel == 1u && params.trackFlow == 0u) { return; }
+  let lid = lid3.x;
+  let r = wid.y;
+  let n = params.n;
+  let B = params.B;
+  let L = params.L;
+  let b0 = wid.x * ROWS;
+  let rowEnd = min(B, b0 + ROWS);
+  let kind = u32(hyper[r * 16u + H_NONLIN]);
+  let g = hyper[r * 16u + H_GAIN];
+  let clip = hyper[r * 16u + H_CLIP];
+  let alpha = slope[r];
+  let nBlocks = (n + 3u) / 4u;
+  let wBase = r * n * n;
+  let p = wid.x * WG + lid;
+
+  for (var s = 0u; s <= params.tHigh - params.tLow; s++) {
+    let t = params.tHigh - s;
+    // da_{t+1} sits at step index t.
+    let nextBase = (r * params.daSlots + t % params.daSlots) * B * n;
+    var sq = 0.0;
+    for (var blk = lid; blk < nBlocks; blk += WG) {
+      let j0 = blk * 4u;
+      let cnt = min(4u, n - j0);
+      let c1 = min(j0 + 1u, n - 1u);
+      let c2 = min(j0 + 2u, n - 1u);
+      let c3 = min(j0 + 3u, n - 1u);
+      for (var cb = 0u; cb < ROWS; cb += 8u) {
+        var s0 = vec4f(0.0);
+        var s1 = vec4f(0.0);
+        var s2 = vec4f(0.0);
+        var s3 = vec4f(0.0);
+        var s4 = vec4f(0.0);
+        var s5 = vec4f(0.0);
+        var s6 = vec4f(0.0);
+        var s7 = vec4f(0.0);
+        if (t < L) {
+          let q0 = nextBase + min(b0 + cb, B - 1u) * n;
+          let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * n;
+          let q2 = nextBase + min(b0 + cb + 2u, B - 1u) * n;
+          let q3 = nextBase + min(b0 + cb + 3u, B - 1u) * n;
+          let q4 = nextBase + min(b0 + cb + 4u, B - 1u) * n;
+          let q5 = nextBase + min(b0 + cb + 5u, B - 1u) * n;
+          let q6 = nextBase + min(b0 + cb + 6u, B - 1u) * n;
+          let q7 = nextBase + min(b0 + cb + 7u, B - 1u) * n;
+          for (var i = 0u; i < n; i++) {
+            let wr = wBase + i * n;
+            let w = vec4f(W[wr + j0], W[wr + c1], W[wr + c2], W[wr + c3]);
+            s0 += w * da[q0 + i];
+            s1 += w * da[q1 + i];
+            s2 += w * da[q2 + i];
+            s3 += w * da[q3 + i];
+            s4 += w * da[q4 + i];
+            s5 += w * da[q5 + i];
+            s6 += w * da[q6 + i];
+            s7 += w * da[q7 + i];
+          }
+        }
+        let b = b0 + cb;
+        sq += finishUnits(r, t, b, rowEnd, j0, cnt, s0, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 1u, rowEnd, j0, cnt, s1, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 2u, rowEnd, j0, cnt, s2, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 3u, rowEnd, j0, cnt, s3, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 4u, rowEnd, j0, cnt, s4, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 5u, rowEnd, j0, cnt, s5, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 6u, rowEnd, j0, cnt, s6, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 7u, rowEnd, j0, cnt, s7, kind, g, alpha, clip);
+      }
+    }
+    if (params.channel == 1u) { aux[(r * params.P + p) * (L + 1u) + t] = sq; }
+    storageBarrier();
+  }
+}

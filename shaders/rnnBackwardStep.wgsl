@@ -1,0 +1,108 @@
+// rnnBackwardStep: the naive reference path of rnnBackward, one time step per dispatch (tLow = tHigh = t,
+// the op records t = L .. 0), one output element (run r, batch row b, unit j) per invocation:
+//   dh_t = inject_t + W^T da_{t+1} ;  da_t = clip(g * f'(g a_t)^T dh_t, -c, c) ;  t = 0: dh0 = W^T da_1
+// Same Params and bindings as rnnBackward.wgsl (channel 0 = training delta, channel 1 = gradient flow, which
+// returns at once unless trackFlow = 1), except that the flow partials are per element: P = B * n and
+// aux (channel 1) is [R][B*n][L+1] holding dh_t[b][j]^2.
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P}
+//   1 hyper [R][16]; 2 W [R][n][n]; 3 a [R][L][B][n]; 4 slope [R]; 5 dhOut [R][L][B][n]
+//   6 dh [R][L][B][n] (channel 0); 7 da [R][daSlots][B][n]; 8 aux (dh0 [R][B][n] or partials)
+// oplu: the invocation for unit j also computes dh of its partner j^1. Nothing is accumulated.
+// Dispatch: x = ceil(B*n / WG), y = R.
+
+struct Params {
+  R: u32,
+  L: u32,
+  B: u32,
+  n: u32,
+  tLow: u32,
+  tHigh: u32,
+  channel: u32,
+  trackFlow: u32,
+  flowScale: f32,
+  daSlots: u32,
+  P: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> hyper: array<f32>;
+@group(0) @binding(2) var<storage, read> W: array<f32>;
+@group(0) @binding(3) var<storage, read> a: array<f32>;
+@group(0) @binding(4) var<storage, read> slope: array<f32>;
+@group(0) @binding(5) var<storage, read> dhOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dh: array<f32>;
+@group(0) @binding(7) var<storage, read_write> da: array<f32>;
+@group(0) @binding(8) var<storage, read_write> aux: array<f32>;
+
+const H_NONLIN = 0u;
+const H_GAIN = 1u;
+const H_CLIP = 2u;
+
+override WG: u32 = 64;
+
+// dh_t[b][j] (t >= 1), or dh0[b][j] for t = 0.
+fn totalDh(r: u32, t: u32, b: u32, j: u32) -> f32 {
+  let n = params.n;
+  let B = params.B;
+  let L = params.L;
+  var s = 0.0;
+  if (t < L) {
+    let next = ((r * params.daSlots + t % params.daSlots) * B + b) * n;
+    for (var i = 0u; i < n; i++) { s += W[(r * n + i) * n + j] * da[next + i]; }
+  }
+  if (t == 0u) { return s; }
+  let off = ((r * L + t - 1u) * B + b) * n + j;
+  if (params.channel == 0u) {
+    s += dhOut[off];
+  } else if (t == L) {
+    s += params.flowScale * dhOut[off];
+  }
+  return s;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  if (params.channel == 1u && params.trackFlow == 0u) { return; }
+  let n = params.n;
+  let B = params.B;
+  let L = params.L;
+  let e = gid.x;
+  let r = gid.y;
+  if (e >= B * n || r >= params.R) { return; }
+  let b = e / n;
+  let j = e % n;
+  let t = params.tHigh;
+  let d = totalDh(r, t, b, j);
+  if (params.channel == 1u) { aux[(r * params.P + e) * (L + 1u) + t] = d * d; }
+  if (t == 0u) {
+    if (params.channel == 0u) { aux[(r * B + b) * n + j] = d; }
+    return;
+  }
+  let kind = u32(hyper[r * 16u + H_NONLIN]);
+  let g = hyper[r * 16u + H_GAIN];
+  let clip = hyper[r * 16u + H_CLIP];
+  let off = ((r * L + t - 1u) * B + b) * n + j;
+  let z = g * a[off];
+  var v: f32;
+  switch kind {
+    case 1u: {
+      let y = tanh(clamp(z, -20.0, 20.0));
+      v = d * (1.0 - y * y);
+    }
+    case 2u: { v = select(0.0, d, z > 0.0); }
+    case 3u, 4u: { v = select(slope[r] * d, d, z >= 0.0); }
+    case 5u: {
+      // unit 2k outputs max(z_2k, z_2k+1), unit 2k+1 the min: each keeps its own gradient when
+      // z_2k >= z_2k+1 (identity), else they swap (ties count as identity, as in the forward).
+      let zp = g * a[off ^ 1u];
+      let even = (j & 1u) == 0u;
+      let keepsOwn = select(zp >= z, z >= zp, even);
+      v = select(totalDh(r, t, b, j ^ 1u), d, keepsOwn);
+    }
+    default: { v = d; }
+  }
+  v = g * v;
+  if (clip > 0.0) { v = clamp(v, -clip, clip); }
+  da[((r * params.daSlots + (t - 1u) % params.daSlots) * B + b) * n + j] = v;
+  if (params.channel == 0u) { dh[off] = d; }
+}

@@ -1,0 +1,73 @@
+// softmaxCrossEntropy: per-position softmax cross-entropy with weights, its gradient, and per-run partial sums.
+// For run r and position p (P = scored steps x B, row-major [step][batch]), with s = softmax(logits[r][p]):
+//   dlogits[r][p][o] = weight[p] * (s_o - [o == targets[p]])
+//   loss_p = weight[p] * CE_p,  CE_p = logsumexp(logits) - logits[target]  (max subtracted first)
+//   acc_p  = accWeight[p] * [argmax_o logits == target]  (first maximum wins ties)
+// Each workgroup sums loss_p and acc_p over its WG positions into partial[r][group] = (loss, acc); a reduceRows
+// dispatch then sums the groups into stats[r] = (sum_p weight*CE, sum_p accWeight*correct).
+//   0 params    {R, P, O}
+//   1 logits    [R][P][O]
+//   2 targets   [P] u32 class index
+//   3 weight    [P] loss weight (0 = not scored)
+//   4 accWeight [P] weight in the accuracy (the trainer passes 1/count)
+//   5 dlogits   [R][P][O] overwritten
+//   6 partial   [R][G][2] overwritten, G = ceil(P / WG)
+// Dispatch: (G, R, 1).
+
+struct Params {
+  R: u32,
+  P: u32,
+  O: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> targets: array<u32>;
+@group(0) @binding(3) var<storage, read> weight: array<f32>;
+@group(0) @binding(4) var<storage, read> accWeight: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(6) var<storage, read_write> partial: array<f32>;
+
+// Positions per workgroup, a power of two.
+override WG: u32 = 64;
+
+var<workgroup> sums: array<vec2f, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let lid = lid3.x;
+  let r = wid.y;
+  let p = wid.x * WG + lid;
+  let O = params.O;
+  var contrib = vec2f(0.0);
+  if (p < params.P) {
+    let base = (r * params.P + p) * O;
+    let cls = targets[p];
+    var m = logits[base];
+    var best = 0u;
+    for (var o = 1u; o < O; o++) {
+      let v = logits[base + o];
+      if (v > m) { m = v; best = o; }
+    }
+    var z = 0.0;
+    for (var o = 0u; o < O; o++) { z += exp(logits[base + o] - m); }
+    let w = weight[p];
+    for (var o = 0u; o < O; o++) {
+      let s = exp(logits[base + o] - m) / z;
+      dlogits[base + o] = w * (s - select(0.0, 1.0, o == cls));
+    }
+    let ce = log(z) + m - logits[base + min(cls, O - 1u)];
+    contrib = vec2f(w * ce, accWeight[p] * select(0.0, 1.0, best == cls));
+  }
+  sums[lid] = contrib;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lid < half) { sums[lid] += sums[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let o = (r * ((params.P + WG - 1u) / WG) + wid.x) * 2u;
+    partial[o] = sums[0].x;
+    partial[o + 1u] = sums[0].y;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Loss ops, all R runs: per-position loss and gradient (shaders/softmaxCrossEntropy.wgsl or
+ * meanSquaredError.wgsl, each workgroup writing a partial sum), then reduceRows over the workgroups' partials
+ * into stats [R][2]. Two dispatches whatever P is.
+ */
+import { ceilDiv, type Dispatch } from '../kernel.ts';
+import { storageBuffer } from '../buffers.ts';
+import type { OpContext } from './context.ts';
+
+export interface LossDims {
+  R: number;
+  /** positions = scored steps x batch, row-major [step][batch] */
+  P: number;
+  /** classes (cross-entropy) or outputs (MSE) */
+  O: number;
+}
+
+export interface SoftmaxCrossEntropyBuffers {
+  logits: GPUBuffer;
+  /** u32 [P] */
+  targets: GPUBuffer;
+  weight: GPUBuffer;
+  accWeight: GPUBuffer;
+  dlogits: GPUBuffer;
+  /** [R][2]: (sum_p weight*CE, sum_p accWeight*correct) */
+  stats: GPUBuffer;
+}
+
+export interface MeanSquaredErrorBuffers {
+  pred: GPUBuffer;
+  /** f32 [P][O] */
+  targets: GPUBuffer;
+  weight: GPUBuffer;
+  dpred: GPUBuffer;
+  /** [R][2]: (sum_p weight * sum_o (y-t)^2, 0) */
+  stats: GPUBuffer;
+}
+
+const WG = 64;
+
+async function withReduction(ctx: OpContext, name: string, dims: LossDims, inputs: GPUBuffer[]): Promise<Dispatch[]> {
+  const { R, P, O } = dims;
+  const groups = ceilDiv(P, WG);
+  const partial = storageBuffer(ctx.device, R * groups * 2 * 4, `${name}.partial`);
+  const k = await ctx.kernels.get(name, { WG });
+  const params = k.makeParams({ R, P, O });
+  const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });
+  const stats = inputs.pop()!;
+  const reduceParams = reduce.makeParams({ batch: R, rows: groups, cols: 2, beta: 0 }, `${name}.reduce.params`);
+  return [
+    { label: name, kernel: k, group: k.bind([params, ...inputs, partial]), workgroups: [groups, R, 1] },
+    { label: `${name} sums`, kernel: reduce, group: reduce.bind([reduceParams, partial, stats]), workgroups: [1, R, 1] },
+  ];
+}
+
+export function prepareSoftmaxCrossEntropy(ctx: OpContext, dims: LossDims, bufs: SoftmaxCrossEntropyBuffers): Promise<Dispatch[]> {
+  return withReduction(ctx, 'softmaxCrossEntropy', dims, [bufs.logits, bufs.targets, bufs.weight, bufs.accWeight, bufs.dlogits, bufs.stats]);
+}
+
+export function prepareMeanSquaredError(ctx: OpContext, dims: LossDims, bufs: MeanSquaredErrorBuffers): Promise<Dispatch[]> {
+  return withReduction(ctx, 'meanSquaredError', dims, [bufs.pred, bufs.targets, bufs.weight, bufs.dpred, bufs.stats]);
+}

@@ -1,0 +1,35 @@
+/**
+ * float64 reference of shaders/softmaxCrossEntropy.wgsl (stats as the op's final [R][2] after its reduction):
+ * dlogits[r][p] = weight[p] (softmax(logits[r][p]) - onehot(targets[p])),
+ * stats[r] = (sum_p weight[p] CE_p, sum_p accWeight[p] [argmax == target]) (first maximum wins ties).
+ */
+export function softmaxCrossEntropy(
+  dlogits: Float64Array,
+  stats: Float64Array,
+  logits: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  accWeight: ArrayLike<number>,
+  R: number,
+  P: number,
+  O: number,
+): void {
+  for (let r = 0; r < R; r++) {
+    let loss = 0;
+    let acc = 0;
+    for (let p = 0; p < P; p++) {
+      const base = (r * P + p) * O;
+      let m = logits[base];
+      let best = 0;
+      for (let o = 1; o < O; o++) if (logits[base + o] > m) { m = logits[base + o]; best = o; }
+      let z = 0;
+      for (let o = 0; o < O; o++) z += Math.exp(logits[base + o] - m);
+      const t = targets[p];
+      for (let o = 0; o < O; o++) dlogits[base + o] = weight[p] * (Math.exp(logits[base + o] - m) / z - (o === t ? 1 : 0));
+      loss += weight[p] * (Math.log(z) + m - logits[base + t]);
+      if (best === t) acc += accWeight[p];
+    }
+    stats[r * 2] = loss;
+    stats[r * 2 + 1] = acc;
+  }
+}

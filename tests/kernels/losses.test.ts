@@ -1,0 +1,77 @@
+import { describe, it } from 'vitest';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { readF32, storageBuffer, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { prepareMeanSquaredError, prepareSoftmaxCrossEntropy } from '../../src/gpu/ops/losses.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { softmaxCrossEntropy } from '../../src/reference/softmaxCrossEntropy.ts';
+import { meanSquaredError } from '../../src/reference/meanSquaredError.ts';
+
+// Gradients: a handful of f32 exp/divide operations per element, relative error ~1e-6: atol 1e-5.
+// Sums: up to a few hundred f32 terms of size <= ~5 added in a tree: atol 1e-3 + rtol 1e-4.
+const GRAD_TOL = { atol: 1e-5, rtol: 1e-4 };
+const SUM_TOL = { atol: 1e-3, rtol: 1e-4 };
+
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+
+/** Weights with unscored positions (0) and accuracy weights 1/count over the scored ones. */
+function weights(rng: Rng, P: number) {
+  const weight = new Float32Array(P);
+  for (let p = 0; p < P; p++) weight[p] = rng.uniform() < 0.3 ? 0 : Math.fround(1 / P);
+  const count = weight.filter((w) => w > 0).length;
+  const accWeight = weight.map((w) => (w > 0 ? 1 / count : 0));
+  return { weight, accWeight };
+}
+
+describe('loss kernels vs float64 reference', () => {
+  for (const [R, P, O] of [
+    [1, 1, 9],
+    [3, 7, 9],
+    [2, 150, 49],
+    [3, 65, 10],
+  ]) {
+    it(`softmaxCrossEntropy R=${R} P=${P} O=${O}`, async () => {
+      const rng = new Rng(50 + P + O);
+      const logits = Float32Array.from(rng.uniformArray(R * P * O, -4, 4));
+      const targets = Uint32Array.from({ length: P }, () => rng.int(0, O));
+      // make some predictions right, so the accuracy is neither 0 nor 1
+      for (let p = 0; p < P; p += 2) logits[p * O + targets[p]] = 6;
+      const { weight, accWeight } = weights(rng, P);
+      const bufs = {
+        logits: uploadF32(device, logits),
+        targets: uploadArray(device, targets),
+        weight: uploadF32(device, weight),
+        accWeight: uploadF32(device, accWeight),
+        dlogits: storageBuffer(device, R * P * O * 4),
+        stats: storageBuffer(device, R * 2 * 4),
+      };
+      submit(await prepareSoftmaxCrossEntropy(ctx, { R, P, O }, bufs));
+      const dlogits = new Float64Array(R * P * O);
+      const stats = new Float64Array(R * 2);
+      softmaxCrossEntropy(dlogits, stats, logits, targets, weight, accWeight, R, P, O);
+      expectClose('dlogits', await readF32(device, bufs.dlogits, dlogits.length), dlogits, GRAD_TOL);
+      expectClose('stats', await readF32(device, bufs.stats, stats.length), stats, SUM_TOL);
+    });
+
+    it(`meanSquaredError R=${R} P=${P} O=${O}`, async () => {
+      const rng = new Rng(70 + P + O);
+      const pred = Float32Array.from(rng.uniformArray(R * P * O, -2, 2));
+      const targets = Float32Array.from(rng.uniformArray(P * O, -1, 1));
+      const { weight } = weights(rng, P);
+      const bufs = {
+        pred: uploadF32(device, pred),
+        targets: uploadF32(device, targets),
+        weight: uploadF32(device, weight),
+        dpred: storageBuffer(device, R * P * O * 4),
+        stats: storageBuffer(device, R * 2 * 4),
+      };
+      submit(await prepareMeanSquaredError(ctx, { R, P, O }, bufs));
+      const dpred = new Float64Array(R * P * O);
+      const stats = new Float64Array(R * 2);
+      meanSquaredError(dpred, stats, pred, targets, weight, R, P, O);
+      expectClose('dpred', await readF32(device, bufs.dpred, dpred.length), dpred, GRAD_TOL);
+      expectClose('stats', await readF32(device, bufs.stats, stats.length), stats, SUM_TOL);
+    });
+  }
+});
