@@ -1,0 +1,20 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
+import { reportProblem } from './gpuProblems.ts';
+import './styles.css';
+
+// Failures outside React's render (a rejected promise in a handler, a throw in a callback) reach the banner too.
+window.addEventListener('unhandledrejection', (ev) => reportProblem('app', String((ev.reason as Error)?.message ?? ev.reason)));
+window.addEventListener('error', (ev) => reportProblem('app', ev.message));
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <ErrorBoundary>
+      <App />
+    </ErrorBoundary>
+  </StrictMode>,
+);
