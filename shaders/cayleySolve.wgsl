@@ -1,0 +1,93 @@
+// cayleySolve: second half of the geodesic (Cayley) step. For each system s it solves
+//   (I + tau/2 A) Z = A M      by Gauss-Jordan elimination without pivoting (I + tau/2 A has a positive definite
+//                              symmetric part, so every pivot is >= 1 in exact arithmetic and no pivoting is needed)
+// and updates M <- M - tau Z, which equals (I + tau/2 A)^{-1} (I - tau/2 A) M. Solving for the small correction Z
+// instead of the new M keeps M's own bits where the step is small: tau = 0 leaves M exactly unchanged.
+// tau = hyper[(s / systemsPerRun) * 16 + TAU].
+//   hyper: [runs][16] (read)
+//   S:     [systems][n][n] row-major, I + tau/2 A (read)
+//   Z:     [systems][n][n] row-major, A M (read)
+//   M:     [systems][n][n] row-major, updated in place
+//   X:     [systems][n][n4 / 2] vec4 scratch, n4 = n rounded up to a multiple of 4: the augmented rows [S | Z],
+//          each half zero-padded to n4 columns
+// One workgroup per system (dispatch (systems, 1, 1)); n <= MAX_N. Each invocation owns vec4 column chunks of X
+// (no two invocations touch the same chunk during an elimination). Step k: (a) column k, f_i = X[i][k], goes to
+// workgroup memory (barrier); (b) every owner scales its chunks (from k / 4 on) of the pivot row, p = X[k] / X[k][k],
+// and updates X[i] -= f_i p for i != k, then stores p as row k (barrier). At the end Z is X's right half.
+
+struct Params {
+  systems: u32,
+  n: u32,
+  systemsPerRun: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> hyper: array<f32>;
+@group(0) @binding(2) var<storage, read> S: array<f32>;
+@group(0) @binding(3) var<storage, read> Z: array<f32>;
+@group(0) @binding(4) var<storage, read_write> M: array<f32>;
+@group(0) @binding(5) var<storage, read_write> X: array<vec4f>;
+
+const HYPER_STRIDE = 16u;
+const H_TAU = 8u;
+const MAX_N = 1024u;
+
+override WG: u32 = 64;
+
+var<workgroup> factor: array<f32, MAX_N>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let s = wid.x;
+  if (s >= params.systems) { return; }
+  let n = params.n;
+  let half = (n + 3u) / 4u;      // vec4 chunks per half row
+  let width = 2u * half;         // vec4 chunks per augmented row
+  let src = s * n * n;
+  let dst = s * n * width;
+  let t = lid.x;
+
+  // load [S | Z] into the padded augmented scratch
+  for (var e = t; e < n * width; e += WG) {
+    let i = e / width;
+    let c = e % width;
+    let inZ = c >= half;
+    let j0 = select(c, c - half, inZ) * 4u;
+    var v = vec4f(0.0);
+    for (var q = 0u; q < 4u; q++) {
+      let j = j0 + q;
+      if (j < n) { v[q] = select(S[src + i * n + j], Z[src + i * n + j], inZ); }
+    }
+    X[dst + e] = v;
+  }
+  storageBarrier();
+
+  for (var k = 0u; k < n; k++) {
+    let rowK = dst + k * width;
+    let kc = k / 4u;
+    let kq = k % 4u;
+    let inv = 1.0 / X[rowK + kc][kq];
+    for (var i = t; i < n; i += WG) {
+      factor[i] = select(X[dst + i * width + kc][kq], 0.0, i == k);
+    }
+    workgroupBarrier();
+    for (var c = kc + t; c < width; c += WG) {
+      let pivot = X[rowK + c] * inv;
+      var at = dst + c;
+      for (var i = 0u; i < n; i++) {
+        X[at] = fma(vec4f(-factor[i]), pivot, X[at]);
+        at += width;
+      }
+      X[rowK + c] = pivot;
+    }
+    storageBarrier();
+    workgroupBarrier();
+  }
+
+  let tau = hyper[(s / params.systemsPerRun) * HYPER_STRIDE + H_TAU];
+  for (var e = t; e < n * n; e += WG) {
+    let i = e / n;
+    let j = e % n;
+    M[src + e] = M[src + e] - tau * X[dst + i * width + half + j / 4u][j % 4u];
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Batched matmul op: C = alpha * op(A) [diag(d)] op(B) + beta * C (shaders/matmul.wgsl, semantics in its header
+ * and in src/reference/matmul.ts). Picks the blocking for the adapter: on a CPU adapter (SwiftShader) each
+ * invocation reads its operands straight from storage into a register block (no workgroup memory, no barriers);
+ * on a GPU the workgroup stages TILE_K-deep slices in workgroup memory.
+ */
+import { ceilDiv, type Dispatch, type OverrideConstants } from '../kernel.ts';
+import { matmulExtents, type MatmulParams } from '../../reference/matmul.ts';
+import type { OpContext } from './context.ts';
+
+/** The Params fields; only the sizes are required. Defaults: batch 1, offsets 0, packed strides, no diagonal, alpha 1, beta 0. */
+export interface MatmulArgs {
+  batch?: number;
+  M: number;
+  N: number;
+  K: number;
+  /** false/0: A stored [M][K]; true/1: A stored [K][M] (op(A) = A^T) */
+  transA?: boolean | number;
+  /** false/0: B stored [K][N]; true/1: B stored [N][K] (op(B) = B^T) */
+  transB?: boolean | number;
+  offA?: number;
+  offB?: number;
+  offC?: number;
+  offD?: number;
+  /** element stride between batch items (default: packed, M*K); 0 broadcasts one matrix */
+  strideA?: number;
+  /** default K*N */
+  strideB?: number;
+  /** default M*N */
+  strideC?: number;
+  /** default K (diagMode 1), N (diagMode 2) */
+  strideD?: number;
+  /** 0: none; 1: op(A) diag(d) op(B), d has K entries; 2: (op(A) op(B)) diag(d), d has N entries */
+  diagMode?: 0 | 1 | 2;
+  /** use max(d, 0) */
+  diagRelu?: boolean | number;
+  alpha?: number;
+  /** 0 overwrites C without reading it; 1 accumulates */
+  beta?: number;
+}
+
+export function matmulParams(args: MatmulArgs): MatmulParams {
+  const { M, N, K } = args;
+  const diagMode = args.diagMode ?? 0;
+  return {
+    batch: args.batch ?? 1,
+    M,
+    N,
+    K,
+    transA: Number(args.transA ?? 0),
+    transB: Number(args.transB ?? 0),
+    offA: args.offA ?? 0,
+    offB: args.offB ?? 0,
+    offC: args.offC ?? 0,
+    offD: args.offD ?? 0,
+    strideA: args.strideA ?? M * K,
+    strideB: args.strideB ?? K * N,
+    strideC: args.strideC ?? M * N,
+    strideD: args.strideD ?? (diagMode === 1 ? K : diagMode === 2 ? N : 0),
+    diagMode,
+    diagRelu: Number(args.diagRelu ?? 0),
+    alpha: args.alpha ?? 1,
+    beta: args.beta ?? 0,
+  };
+}
+
+/**
+ * Blocking constants. Software (SwiftShader, measured on 2 cores, see the report in the commit): 4 x 8 outputs
+ * per invocation, 4 x 4 invocations per workgroup, no workgroup memory. Hardware: 64 x 64 output tiles, 16 x 16
+ * invocations with 4 x 4 outputs each, K staged 16 deep in workgroup memory (8 KiB).
+ */
+export const MATMUL_SOFTWARE: OverrideConstants = { WG_X: 4, WG_Y: 4, ROWS: 8, COLS4: 2, TILED: 0, TILE_K: 1 };
+export const MATMUL_HARDWARE: OverrideConstants = { WG_X: 16, WG_Y: 16, ROWS: 4, COLS4: 1, TILED: 1, TILE_K: 16 };
+export const MATMUL_NAIVE: OverrideConstants = { WG_X: 8, WG_Y: 8 };
+
+/** Workgroup counts for a constants set of matmul.wgsl or matmulNaive.wgsl. */
+export function matmulWorkgroups(p: MatmulParams, c: OverrideConstants, naive: boolean): [number, number, number] {
+  const perX = naive ? c.WG_X : c.WG_X * 4 * c.COLS4;
+  const perY = naive ? c.WG_Y : c.WG_Y * c.ROWS;
+  return [ceilDiv(p.N, perX), ceilDiv(p.M, perY), p.batch];
+}
+
+function checkArgs(p: MatmulParams, bufs: { A: GPUBuffer; B: GPUBuffer; C: GPUBuffer; D?: GPUBuffer }, label: string): void {
+  if (p.M < 1 || p.N < 1 || p.batch < 1) throw new Error(`${label}: M, N and batch must be at least 1 (got ${p.M}, ${p.N}, ${p.batch})`);
+  if (p.diagMode !== 0 && !bufs.D) throw new Error(`${label}: diagMode ${p.diagMode} needs a D buffer`);
+  const ext = matmulExtents(p);
+  for (const name of ['A', 'B', 'C', 'D'] as const) {
+    const buf = bufs[name];
+    if (buf && ext[name] * 4 > buf.size) {
+      throw new Error(`${label}: ${name} needs ${ext[name]} floats but its buffer holds ${buf.size / 4}`);
+    }
+  }
+}
+
+export async function prepareMatmul(
+  ctx: OpContext,
+  args: MatmulArgs,
+  bufs: { A: GPUBuffer; B: GPUBuffer; C: GPUBuffer; D?: GPUBuffer },
+  opts: { naive?: boolean; label?: string; constants?: OverrideConstants } = {},
+): Promise<Dispatch[]> {
+  const label = opts.label ?? 'matmul';
+  const p = matmulParams(args);
+  checkArgs(p, bufs, label);
+  const naive = opts.naive ?? false;
+  const constants = opts.constants ?? (naive ? MATMUL_NAIVE : ctx.software ? MATMUL_SOFTWARE : MATMUL_HARDWARE);
+  const kernel = await ctx.kernels.get(naive ? 'matmulNaive' : 'matmul', constants);
+  const params = kernel.makeParams({ ...p }, `${label}.params`);
+  const group = kernel.bind([params, bufs.A, bufs.B, bufs.D ?? bufs.A, bufs.C], label);
+  return [{ label, kernel, group, workgroups: matmulWorkgroups(p, constants, naive) }];
+}

@@ -1,0 +1,115 @@
+import { describe, it } from 'vitest';
+import { device, kernels, submit } from '../helpers/gpu.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OverrideConstants } from '../../src/gpu/kernel.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { matmul, matmulExtents } from '../../src/reference/matmul.ts';
+import {
+  MATMUL_HARDWARE,
+  MATMUL_NAIVE,
+  MATMUL_SOFTWARE,
+  matmulParams,
+  prepareMatmul,
+  type MatmulArgs,
+} from '../../src/gpu/ops/matmul.ts';
+
+// Inputs uniform in [-1, 1]: each output is a sum of K products of size <= 1, rounded in f32 along the way.
+// |error| <= atol + rtol*|expected| with atol = 1e-4 * max(1, K / 32), rtol = 1e-4 (f32 accumulation of K
+// terms errs by about sqrt(K) * 6e-8 * sqrt(K/3); the bound leaves a wide margin).
+const tol = (K: number) => ({ atol: 1e-4 * Math.max(1, K / 32), rtol: 1e-4 });
+
+const ctx = { device, kernels, software: true };
+
+// Every schedule runs on SwiftShader here: the CPU blocking, the GPU's workgroup-tiled blocking, odd
+// blockings of both schedules (partial register blocks, a K depth that divides nothing), and the naive kernel.
+const VARIANTS: { name: string; naive: boolean; constants: OverrideConstants }[] = [
+  { name: 'software', naive: false, constants: MATMUL_SOFTWARE },
+  { name: 'hardware', naive: false, constants: MATMUL_HARDWARE },
+  { name: 'small', naive: false, constants: { WG_X: 2, WG_Y: 3, ROWS: 3, COLS4: 1, TILED: 0, TILE_K: 1 } },
+  { name: 'tiledOdd', naive: false, constants: { WG_X: 3, WG_Y: 5, ROWS: 3, COLS4: 2, TILED: 1, TILE_K: 7 } },
+  { name: 'naive', naive: true, constants: MATMUL_NAIVE },
+];
+
+async function check(args: MatmulArgs, seed: number, variants = VARIANTS): Promise<void> {
+  const p = matmulParams(args);
+  const ext = matmulExtents(p);
+  const rng = new Rng(seed);
+  // operands live inside larger buffers with junk around them, so offsets and strides are exercised
+  const A = rng.uniformArray(ext.A + 3);
+  const B = rng.uniformArray(ext.B + 5);
+  const D = rng.uniformArray(Math.max(ext.D, 1) + 2);
+  const C0 = p.beta === 0 ? new Float64Array(ext.C + 4).fill(NaN) : rng.uniformArray(ext.C + 4);
+  const want = Float64Array.from(C0);
+  matmul(want, A, B, D, p);
+  const ab = uploadF32(device, A);
+  const bb = uploadF32(device, B);
+  const db = uploadF32(device, D);
+  for (const v of variants) {
+    const cb = uploadF32(device, C0);
+    const ds = await prepareMatmul(ctx, args, { A: ab, B: bb, C: cb, D: p.diagMode ? db : undefined }, v);
+    submit(ds);
+    const got = await readF32(device, cb);
+    // outside the written region C is untouched (NaN stays NaN): compare only written entries, then the rest exactly
+    const written = new Set<number>();
+    for (let b = 0; b < p.batch; b++) for (let i = 0; i < p.M * p.N; i++) written.add(p.offC + b * p.strideC + i);
+    const idx = [...written].sort((x, y) => x - y);
+    expectClose(`matmul[${v.name}] ${JSON.stringify(args)}`, idx.map((i) => got[i]), idx.map((i) => want[i]), tol(p.K));
+    for (let i = 0; i < got.length; i++) {
+      if (!written.has(i) && !Object.is(got[i], Math.fround(C0[i]))) throw new Error(`matmul[${v.name}] wrote outside C at ${i}`);
+    }
+    cb.destroy();
+  }
+  ab.destroy();
+  bb.destroy();
+  db.destroy();
+}
+
+describe('matmul kernels vs float64 reference', () => {
+  const shapes: [number, number, number, number][] = [
+    [1, 1, 1, 1],
+    [1, 6, 20, 32],
+    [2, 33, 6, 20],
+    [3, 20, 33, 1],
+    [1, 32, 32, 33],
+    [2, 100, 6, 100],
+    [1, 6, 100, 2],
+  ];
+  for (const [batch, M, N, K] of shapes) {
+    for (const transA of [0, 1]) {
+      for (const transB of [0, 1]) {
+        it(`batch=${batch} M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, async () => {
+          await check({ batch, M, N, K, transA, transB }, 17 + M * 7 + N * 3 + K + transA * 2 + transB);
+        });
+      }
+    }
+  }
+
+  for (const diagMode of [1, 2] as const) {
+    for (const diagRelu of [0, 1]) {
+      it(`diagMode=${diagMode} diagRelu=${diagRelu} (compose / dV shapes)`, async () => {
+        await check({ batch: 2, M: 20, N: 20, K: 20, transA: 0, transB: 1, diagMode, diagRelu }, 300 + diagMode * 2 + diagRelu);
+        await check({ batch: 3, M: 33, N: 6, K: 32, transA: 1, transB: 0, diagMode, diagRelu, alpha: -0.5 }, 310 + diagMode);
+      });
+    }
+  }
+
+  it('offsets, strides and stride-0 broadcast (shared B, shared diagonal)', async () => {
+    await check({ batch: 3, M: 6, N: 20, K: 10, offA: 5, strideA: 70, offB: 3, strideB: 0, offC: 7, strideC: 130 }, 401);
+    await check(
+      { batch: 2, M: 20, N: 2, K: 33, transA: 1, offA: 1, offB: 2, strideB: 66, offC: 3, strideC: 41, diagMode: 1, offD: 1, strideD: 0 },
+      402,
+    );
+    await check({ batch: 3, M: 9, N: 33, K: 6, transB: 1, strideA: 0, diagMode: 2, diagRelu: 1, offD: 2, strideD: 40 }, 403);
+  });
+
+  it('alpha and beta: beta = 0 overwrites NaN, beta = 1 and -0.5 accumulate', async () => {
+    await check({ batch: 2, M: 20, N: 33, K: 32, alpha: 2.5, beta: 0 }, 501);
+    await check({ batch: 2, M: 20, N: 33, K: 32, alpha: -1, beta: 1 }, 502);
+    await check({ batch: 1, M: 33, N: 20, K: 6, transA: 1, transB: 1, alpha: 0.25, beta: -0.5 }, 503);
+  });
+
+  it('long K (dW = da^T h over many rows)', async () => {
+    await check({ M: 20, N: 33, K: 1500, transA: 1 }, 601);
+  });
+});
