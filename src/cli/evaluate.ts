@@ -1,0 +1,91 @@
+/**
+ * Evaluates a checkpoint on one batch drawn from a given seed and writes the task loss, the accuracy, the
+ * penalties, the gradient flow and every parameter's gradient as JSON: for debugging and teaching.
+ *   npm run evaluate -- --checkpoint runs/copy/checkpoints/00-m=0.checkpoint.json --seed 7 --out eval.json
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseCheckpoint } from '../engine/checkpoint.ts';
+import { PARAM_NAMES, paramShape } from '../engine/parameters.ts';
+import { Rng } from '../engine/random.ts';
+import { RunGroup } from '../engine/runGroup.ts';
+import { GROUP_SETTINGS, parseValue } from '../engine/settings.ts';
+import { parseArgs, usage, UsageError, type FlagSpec } from './args.ts';
+import { openNodeEngine } from './nodeContext.ts';
+import { isMain, runCli } from './run.ts';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'checkpoint', value: 'FILE', help: 'a checkpoint written by npm run train (required)' },
+  { name: 'seed', value: 'N', help: 'seed of the batch to evaluate on (default: the group data seed)' },
+  { name: 'batch', value: 'B', help: 'batch size (default: the checkpoint\'s)' },
+  { name: 'out', value: 'FILE', help: 'where to write the JSON (default: print to standard output)' },
+  { name: 'force', switch: true, help: 'replace --out if it exists' },
+  { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
+  { name: 'help', switch: true, help: 'show this help' },
+];
+
+export async function main(argv: string[]): Promise<number> {
+  const flags = parseArgs(argv, FLAGS);
+  if (flags.has('help')) {
+    process.stdout.write(usage('npm run evaluate -- --checkpoint FILE [flags]', 'Loss, accuracy and every gradient of a checkpoint on one seeded batch.', FLAGS));
+    return 0;
+  }
+  const path = flags.get('checkpoint');
+  if (!path) throw new UsageError('--checkpoint FILE is required');
+  if (!existsSync(path)) throw new UsageError(`--checkpoint ${path}: no such file`);
+  const parsed = parseCheckpoint(readFileSync(path, 'utf8'), path);
+  const { checkpoint } = parsed;
+  const group = { ...checkpoint.group };
+  if (flags.has('batch')) {
+    const r = parseValue(GROUP_SETTINGS.batchSize, flags.get('batch')!);
+    if (!r.ok) throw new UsageError(`--batch: ${r.error}`);
+    group.batchSize = r.value as number;
+  }
+  let seed = group.dataSeed;
+  if (flags.has('seed')) {
+    const r = parseValue(GROUP_SETTINGS.dataSeed, flags.get('seed')!);
+    if (!r.ok) throw new UsageError(`--seed: ${r.error}`);
+    seed = r.value as number;
+  }
+  const out = flags.get('out');
+  if (out && existsSync(out) && !flags.has('force')) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
+  const adapter = flags.get('adapter') ?? 'auto';
+  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
+
+  const engine = await openNodeEngine(adapter as 'auto');
+  try {
+    const rg = await RunGroup.create(engine.ops, group, [checkpoint.run], {
+      initial: { parameters: [parsed.parameters], optimizerState: [parsed.optimizerState], iteration: checkpoint.iteration, dataRngState: new Rng(seed).getState() },
+    });
+    const batch = rg.task.batch(new Rng(seed), group.batchSize);
+    const [metrics] = await rg.computeGradients(batch);
+    const grads = await rg.readGradients(0);
+    const flow = await rg.readFlow(0);
+    const dims = rg.dims;
+    const result = {
+      format: 'orthogonality-lab/evaluation',
+      version: 1,
+      checkpoint: path,
+      iteration: checkpoint.iteration,
+      run: checkpoint.run,
+      task: { name: group.task, T: group.T, batchSize: group.batchSize, seed },
+      loss: metrics.loss,
+      accuracy: Number.isNaN(metrics.accuracy) ? null : metrics.accuracy,
+      baselineLoss: rg.task.baselineLoss,
+      penalties: { softOrth: metrics.softOrthPenalty, weightDecayW: metrics.weightDecayPenalty },
+      gradientFlow: Array.from(flow),
+      gradients: Object.fromEntries(PARAM_NAMES.map((name) => [name, { shape: paramShape(name, dims), data: Array.from(grads[name]) }])),
+      note: 'gradients are of the training loss (task loss + penalties) with respect to each stored parameter; parameters the run does not train (e.g. UV of a plain run) still show their gradient where it exists, zero elsewhere',
+    };
+    const text = JSON.stringify(result, null, 1);
+    if (out) {
+      writeFileSync(out, text);
+      process.stderr.write(`loss ${metrics.loss}${Number.isNaN(metrics.accuracy) ? '' : `, accuracy ${(100 * metrics.accuracy).toFixed(2)}%`}; wrote ${out}\n`);
+    } else process.stdout.write(text + '\n');
+    await rg.destroy();
+  } finally {
+    engine.close();
+  }
+  return 0;
+}
+
+if (isMain(import.meta.url)) await runCli(main);

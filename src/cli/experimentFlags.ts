@@ -1,0 +1,117 @@
+/**
+ * CLI flags for an experiment, read through the settings table (src/engine/settings.ts) so that the CLI,
+ * the UI and the URL accept the same values with the same messages. Per-run flags take comma-separated
+ * lists: every list has one value (shared by all runs) or one value per run.
+ */
+import {
+  GROUP_SETTINGS,
+  PAPER_GROUP,
+  PAPER_RUN,
+  parseValue,
+  RUN_COLORS,
+  RUN_SETTINGS,
+  validateExperiment,
+  formatValue,
+  type GroupSettings,
+  type RunSettings,
+} from '../engine/settings.ts';
+import { UsageError, type FlagSpec } from './args.ts';
+
+const GROUP_FLAGS: [string, keyof GroupSettings][] = [
+  ['task', 'task'],
+  ['T', 'T'],
+  ['batch', 'batchSize'],
+  ['hidden', 'hidden'],
+  ['optimizer', 'optimizer'],
+  ['data-seed', 'dataSeed'],
+  ['track-every', 'trackEvery'],
+];
+
+const RUN_FLAGS: [string, keyof RunSettings][] = [
+  ['names', 'name'],
+  ['colors', 'color'],
+  ['seeds', 'seed'],
+  ['param', 'parameterisation'],
+  ['margins', 'margin'],
+  ['init', 'init'],
+  ['nonlin', 'nonlinearity'],
+  ['slope', 'slope'],
+  ['gain', 'gain'],
+  ['tau', 'lrGeodesic'],
+  ['lr', 'lrFree'],
+  ['lr-spectrum', 'lrSpectrum'],
+  ['rescale', 'rescaleSpectrum'],
+  ['soft-orth', 'softOrth'],
+  ['prior', 'prior'],
+  ['wd', 'weightDecay'],
+  ['clip', 'clip'],
+];
+
+export const EXPERIMENT_FLAGS: FlagSpec[] = [
+  ...GROUP_FLAGS.map(([flag, key]) => {
+    const spec = GROUP_SETTINGS[key];
+    return { name: flag, help: `${spec.label}: ${spec.help} (default ${formatValue(spec, PAPER_GROUP[key])})`, value: key };
+  }),
+  ...RUN_FLAGS.map(([flag, key]) => {
+    const spec = RUN_SETTINGS[key];
+    const dflt = key === 'name' || key === 'color' ? 'from the settings' : formatValue(spec, PAPER_RUN[key]);
+    return { name: flag, help: `${spec.label}, per run (list): ${spec.help} (default ${dflt})`, value: `${key}[,...]` };
+  }),
+];
+
+/** Builds and validates the group and its runs from parsed flags; throws UsageError with every problem. */
+export function experimentFromFlags(flags: Map<string, string>): { group: GroupSettings; runs: RunSettings[] } {
+  const errors: string[] = [];
+  const group: GroupSettings = { ...PAPER_GROUP };
+  for (const [flag, key] of GROUP_FLAGS) {
+    const text = flags.get(flag);
+    if (text === undefined) continue;
+    const r = parseValue(GROUP_SETTINGS[key], text);
+    if (r.ok) (group as unknown as Record<string, unknown>)[key] = r.value;
+    else errors.push(`--${flag}: ${r.error}`);
+  }
+  const lists = new Map<keyof RunSettings, string[]>();
+  let R = 1;
+  for (const [flag, key] of RUN_FLAGS) {
+    const text = flags.get(flag);
+    if (text === undefined) continue;
+    const items = text.split(',').map((s) => s.trim());
+    lists.set(key, items);
+    if (items.length > 1) {
+      if (R > 1 && items.length !== R) errors.push(`--${flag} lists ${items.length} values but another list has ${R}: give one value or one per run`);
+      R = Math.max(R, items.length);
+    }
+  }
+  const runs: RunSettings[] = [];
+  for (let r = 0; r < R; r++) {
+    const run: RunSettings = { ...PAPER_RUN, color: RUN_COLORS[r % RUN_COLORS.length] };
+    for (const [flag, key] of RUN_FLAGS) {
+      const items = lists.get(key);
+      if (!items) continue;
+      const text = items.length === 1 ? items[0] : items[r];
+      if (text === undefined) continue;
+      const parsed = parseValue(RUN_SETTINGS[key], text);
+      if (parsed.ok) (run as unknown as Record<string, unknown>)[key] = parsed.value;
+      else if (!errors.some((e) => e.startsWith(`--${flag}:`))) errors.push(`--${flag}: ${parsed.error}`);
+    }
+    if (!lists.has('name')) run.name = defaultRunName(run, r, lists);
+    runs.push(run);
+  }
+  if (!errors.length) errors.push(...validateExperiment(group, runs));
+  const names = new Set(runs.map((r) => r.name));
+  if (names.size !== runs.length) errors.push('run names must differ (they name the output files); pass --names');
+  if (errors.length) throw new UsageError(errors.join('\n'));
+  return { group, runs };
+}
+
+/** A run's default name says what varies across the runs (the margin first, as in the paper's figures). */
+function defaultRunName(run: RunSettings, r: number, lists: Map<keyof RunSettings, string[]>): string {
+  const parts: string[] = [];
+  for (const [key, items] of lists) {
+    if (items.length < 2 || key === 'color') continue;
+    const v = run[key];
+    const shown = key === 'margin' ? `m=${v === null ? 'none' : v}` : `${key}=${String(v)}`;
+    parts.push(shown);
+  }
+  return parts.length ? parts.join(' ').slice(0, 40) : `run${r + 1}`;
+}

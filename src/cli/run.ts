@@ -1,0 +1,28 @@
+/** Runs a CLI entry point: usage and file errors print a clear message and exit 2, bugs print a stack and exit 1. */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from './args.ts';
+
+export async function runCli(fn: (argv: string[]) => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await fn(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError || (e as Error).name === 'CheckpointError') {
+      process.stderr.write(`error: ${(e as Error).message}\n(see --help)\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+
+/** True when the module at `url` is the script node was started with. */
+export function isMain(url: string): boolean {
+  try {
+    return realpathSync(fileURLToPath(url)) === realpathSync(process.argv[1] ?? '');
+  } catch {
+    return false;
+  }
+}

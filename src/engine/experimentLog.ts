@@ -1,0 +1,87 @@
+/**
+ * The measured history of a run group in plain data: per-iteration metrics and, every few iterations, the
+ * traces (gradient flow, spectrum, orthogonality drift). Written by the headless trainer as CSV and JSON,
+ * and the same shapes the lab exports.
+ */
+import type { IterationRecord } from './runGroup.ts';
+import type { GroupSettings, RunSettings } from './settings.ts';
+
+export const METRICS_FORMAT = 'orthogonality-lab/metrics';
+export const TRACES_FORMAT = 'orthogonality-lab/traces';
+
+export interface MetricsFile {
+  format: typeof METRICS_FORMAT;
+  version: 1;
+  group: GroupSettings;
+  runs: RunSettings[];
+  baselineLoss: number;
+  /** one entry per iteration; metrics[k][r] = [loss, accuracy, softOrthPenalty, weightDecayPenalty] */
+  iterations: number[];
+  metrics: [number, number, number, number][][];
+}
+
+export interface TracesFile {
+  format: typeof TRACES_FORMAT;
+  version: 1;
+  /** iterations at which the traces were taken */
+  iterations: number[];
+  runs: {
+    name: string;
+    /** flow[k][t]: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L (raw, not normalised) */
+    flow: number[][];
+    /** spectrum[k]: singular values of W (null where not computed) */
+    spectrum: (number[] | null)[];
+    /** drift[k]: [max|U^T U - I|, max|V^T V - I|] (null for plain runs) */
+    drift: ([number, number] | null)[];
+  }[];
+}
+
+export class ExperimentLog {
+  readonly metrics: MetricsFile;
+  readonly traces: TracesFile;
+
+  constructor(group: GroupSettings, runs: RunSettings[], baselineLoss: number) {
+    this.metrics = { format: METRICS_FORMAT, version: 1, group, runs, baselineLoss, iterations: [], metrics: [] };
+    this.traces = { format: TRACES_FORMAT, version: 1, iterations: [], runs: runs.map((r) => ({ name: r.name, flow: [], spectrum: [], drift: [] })) };
+  }
+
+  /** Continues a log read back from files (resume). */
+  static from(metrics: MetricsFile, traces: TracesFile): ExperimentLog {
+    const log = new ExperimentLog(metrics.group, metrics.runs, metrics.baselineLoss);
+    log.metrics.iterations.push(...metrics.iterations);
+    log.metrics.metrics.push(...metrics.metrics);
+    log.traces.iterations.push(...traces.iterations);
+    traces.runs.forEach((r, i) => Object.assign(log.traces.runs[i], r));
+    return log;
+  }
+
+  add(records: readonly IterationRecord[]): void {
+    for (const rec of records) {
+      this.metrics.iterations.push(rec.iteration);
+      this.metrics.metrics.push(rec.runs.map((m) => [m.loss, m.accuracy, m.softOrthPenalty, m.weightDecayPenalty]));
+      if (rec.track) {
+        this.traces.iterations.push(rec.iteration);
+        rec.track.flow.forEach((f, r) => {
+          const run = this.traces.runs[r];
+          run.flow.push(Array.from(f));
+          const s = rec.track!.spectrum[r];
+          run.spectrum.push(s ? Array.from(s) : null);
+          run.drift.push(rec.track!.drift[r]);
+        });
+      }
+    }
+  }
+
+  toCsv(): string {
+    const rows = ['iteration,run,name,loss,accuracy,soft_orth_penalty,weight_decay_penalty'];
+    const names = this.metrics.runs.map((r) => `"${r.name.replace(/"/g, '""')}"`);
+    this.metrics.iterations.forEach((it, k) => {
+      this.metrics.metrics[k].forEach((m, r) => rows.push([it, r, names[r], ...m.map(csvNumber)].join(',')));
+    });
+    return rows.join('\n') + '\n';
+  }
+}
+
+function csvNumber(v: number): string {
+  return Number.isNaN(v) ? '' : String(v);
+}
