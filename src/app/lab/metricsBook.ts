@@ -1,0 +1,218 @@
+/**
+ * Everything measured in the lab, per run, in bounded memory: loss/accuracy/penalty series (downsampled by
+ * pair-averaging once full, so 100,000 iterations keep at most `capacity` points), gradient-flow rows,
+ * spectrum statistics and drift. Plain data, no React: charts subscribe and redraw from it directly
+ * (transient subscriptions), and it serialises into the experiment file.
+ */
+import type { IterationRecord } from '../../engine/runGroup.ts';
+
+/** A series of (iteration, value) that never holds more than `capacity` points. */
+export class Series {
+  iterations: number[] = [];
+  values: number[] = [];
+  /** how many raw points each stored point averages */
+  private stride = 1;
+  private pendingIt = 0;
+  private pendingSum = 0;
+  private pendingCount = 0;
+
+  constructor(readonly capacity = 2000) {}
+
+  push(iteration: number, value: number): void {
+    // NaN (e.g. accuracy of a task without one) passes through unaveraged
+    this.pendingIt = iteration;
+    this.pendingSum += value;
+    this.pendingCount++;
+    if (this.pendingCount < this.stride) return;
+    this.iterations.push(this.pendingIt);
+    this.values.push(this.pendingSum / this.pendingCount);
+    this.pendingSum = 0;
+    this.pendingCount = 0;
+    if (this.iterations.length >= this.capacity) this.halve();
+  }
+
+  private halve(): void {
+    const its: number[] = [];
+    const vals: number[] = [];
+    for (let i = 0; i + 1 < this.iterations.length; i += 2) {
+      its.push(this.iterations[i + 1]);
+      vals.push((this.values[i] + this.values[i + 1]) / 2);
+    }
+    if (this.iterations.length % 2 === 1) {
+      its.push(this.iterations[this.iterations.length - 1]);
+      vals.push(this.values[this.values.length - 1]);
+    }
+    this.iterations = its;
+    this.values = vals;
+    this.stride *= 2;
+  }
+
+  get last(): number | undefined {
+    return this.values[this.values.length - 1];
+  }
+
+  toJSON(): { iterations: number[]; values: number[]; stride: number } {
+    return { iterations: this.iterations, values: this.values, stride: this.stride };
+  }
+
+  static fromJSON(j: { iterations: number[]; values: number[]; stride: number }, capacity = 2000): Series {
+    const s = new Series(capacity);
+    s.iterations = [...j.iterations];
+    s.values = [...j.values];
+    s.stride = j.stride;
+    return s;
+  }
+}
+
+/** Rows of a per-iteration profile (gradient flow), at most `capacity` rows: every other row is dropped when full. */
+export class RowBook {
+  iterations: number[] = [];
+  rows: Float32Array[] = [];
+  private keepEvery = 1;
+  private seen = 0;
+
+  constructor(readonly capacity = 400) {}
+
+  push(iteration: number, row: Float32Array): void {
+    if (this.seen++ % this.keepEvery !== 0) return;
+    this.iterations.push(iteration);
+    this.rows.push(row);
+    if (this.rows.length >= this.capacity) {
+      this.iterations = this.iterations.filter((_, i) => i % 2 === 1);
+      this.rows = this.rows.filter((_, i) => i % 2 === 1);
+      this.keepEvery *= 2;
+    }
+  }
+}
+
+export interface SpectrumStats {
+  iteration: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  /** the margin's bounds at that time (null for no margin or plain runs) */
+  lower: number | null;
+  upper: number | null;
+}
+
+export interface RunTrace {
+  loss: Series;
+  accuracy: Series;
+  softOrthPenalty: Series;
+  weightDecayPenalty: Series;
+  flow: RowBook;
+  spectrum: SpectrumStats[];
+  /** the most recent singular values (sorted descending) */
+  currentSpectrum: Float32Array | null;
+  drift: { iterations: number[]; u: number[]; v: number[] };
+}
+
+function newTrace(capacity: number): RunTrace {
+  return {
+    loss: new Series(capacity),
+    accuracy: new Series(capacity),
+    softOrthPenalty: new Series(capacity),
+    weightDecayPenalty: new Series(capacity),
+    flow: new RowBook(),
+    spectrum: [],
+    currentSpectrum: null,
+    drift: { iterations: [], u: [], v: [] },
+  };
+}
+
+export function spectrumStats(iteration: number, s: ArrayLike<number>, margin: number | null): SpectrumStats {
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < s.length; i++) {
+    sum += s[i];
+    min = Math.min(min, s[i]);
+    max = Math.max(max, s[i]);
+  }
+  const mean = sum / s.length;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) v += (s[i] - mean) ** 2;
+  return { iteration, mean, std: Math.sqrt(v / s.length), min, max, lower: margin === null ? null : 1 - margin, upper: margin === null ? null : 1 + margin };
+}
+
+export type BookListener = () => void;
+
+export class MetricsBook {
+  readonly traces = new Map<string, RunTrace>();
+  /** bumps on every change: a cheap way for views to know whether to redraw */
+  version = 0;
+  private readonly listeners = new Set<BookListener>();
+
+  constructor(readonly capacity = 2000) {}
+
+  trace(runId: string): RunTrace {
+    let t = this.traces.get(runId);
+    if (!t) {
+      t = newTrace(this.capacity);
+      this.traces.set(runId, t);
+    }
+    return t;
+  }
+
+  /**
+   * Adds records from a run group whose run k has id runIds[k] and margin margins[k] (null when the run
+   * has no margin or is plain). Spectra are kept as statistics plus the latest vector.
+   */
+  add(records: readonly IterationRecord[], runIds: readonly string[], margins: readonly (number | null)[]): void {
+    if (!records.length) return;
+    for (const rec of records) {
+      rec.runs.forEach((m, k) => {
+        const t = this.trace(runIds[k]);
+        t.loss.push(rec.iteration, m.loss);
+        t.accuracy.push(rec.iteration, m.accuracy);
+        t.softOrthPenalty.push(rec.iteration, m.softOrthPenalty);
+        t.weightDecayPenalty.push(rec.iteration, m.weightDecayPenalty);
+      });
+      if (rec.track) {
+        rec.track.flow.forEach((f, k) => this.trace(runIds[k]).flow.push(rec.iteration, f));
+        rec.track.spectrum.forEach((s, k) => {
+          if (!s) return;
+          const t = this.trace(runIds[k]);
+          const sorted = Float32Array.from(s).sort().reverse();
+          t.currentSpectrum = sorted;
+          t.spectrum.push(spectrumStats(rec.iteration, s, margins[k]));
+          if (t.spectrum.length > this.capacity) t.spectrum = t.spectrum.filter((_, i) => i % 2 === 1);
+        });
+        rec.track.drift.forEach((d, k) => {
+          if (!d) return;
+          const dr = this.trace(runIds[k]).drift;
+          dr.iterations.push(rec.iteration);
+          dr.u.push(d[0]);
+          dr.v.push(d[1]);
+          if (dr.iterations.length > this.capacity) {
+            dr.iterations = dr.iterations.filter((_, i) => i % 2 === 1);
+            dr.u = dr.u.filter((_, i) => i % 2 === 1);
+            dr.v = dr.v.filter((_, i) => i % 2 === 1);
+          }
+        });
+      }
+    }
+    this.changed();
+  }
+
+  remove(runId: string): void {
+    this.traces.delete(runId);
+    this.changed();
+  }
+
+  clear(): void {
+    this.traces.clear();
+    this.changed();
+  }
+
+  subscribe(fn: BookListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const fn of this.listeners) fn();
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { MetricsBook, RowBook, Series, spectrumStats } from '../../src/app/lab/metricsBook.ts';
+import type { IterationRecord } from '../../src/engine/runGroup.ts';
+
+describe('metrics book', () => {
+  it('keeps a series bounded over 100,000 iterations and preserves its mean', () => {
+    const s = new Series(1000);
+    let sum = 0;
+    for (let i = 1; i <= 100_000; i++) {
+      s.push(i, i % 7);
+      sum += i % 7;
+    }
+    expect(s.iterations.length).toBeLessThanOrEqual(1000);
+    expect(s.iterations.length).toBeGreaterThan(300);
+    const mean = s.values.reduce((a, b) => a + b, 0) / s.values.length;
+    expect(Math.abs(mean - sum / 100_000)).toBeLessThan(0.05);
+    expect(s.iterations[s.iterations.length - 1]).toBeGreaterThan(99_000);
+  });
+
+  it('keeps flow rows bounded', () => {
+    const b = new RowBook(50);
+    for (let i = 0; i < 10_000; i++) b.push(i, new Float32Array(3));
+    expect(b.rows.length).toBeLessThan(50);
+    expect(b.rows.length).toBe(b.iterations.length);
+  });
+
+  it('computes spectrum statistics with margin bounds', () => {
+    const st = spectrumStats(5, [1, 2, 3], 0.5);
+    expect(st.mean).toBe(2);
+    expect(st.std).toBeCloseTo(Math.sqrt(2 / 3), 12);
+    expect([st.min, st.max, st.lower, st.upper]).toEqual([1, 3, 0.5, 1.5]);
+    expect(spectrumStats(1, [1], null).lower).toBeNull();
+  });
+
+  it('files records by run id and notifies subscribers', () => {
+    const book = new MetricsBook(100);
+    let calls = 0;
+    book.subscribe(() => calls++);
+    const rec: IterationRecord = {
+      iteration: 1,
+      runs: [
+        { loss: 1, accuracy: 0.5, softOrthPenalty: 0, weightDecayPenalty: 0.1 },
+        { loss: 2, accuracy: 0.25, softOrthPenalty: 0, weightDecayPenalty: 0.2 },
+      ],
+      track: { flow: [new Float32Array([1, 2]), new Float32Array([3, 4])], spectrum: [new Float32Array([1, 1]), null], drift: [[1e-7, 2e-7], null] },
+    };
+    book.add([rec], ['a', 'b'], [0.1, null]);
+    expect(calls).toBe(1);
+    expect(book.trace('a').loss.values).toEqual([1]);
+    expect(book.trace('b').accuracy.values).toEqual([0.25]);
+    expect(book.trace('a').spectrum[0].upper).toBeCloseTo(1.1);
+    expect(book.trace('b').spectrum.length).toBe(0);
+    expect(book.trace('a').drift.u).toEqual([1e-7]);
+  });
+});
