@@ -55,8 +55,10 @@ export interface RunStatus {
 }
 
 export interface InitialState {
-  parameters: ParamSet[];
-  optimizerState: ParamSet[];
+  /** per run: its parameters, or undefined to initialise that run from its settings (a run added to a group) */
+  parameters: (ParamSet | undefined)[];
+  /** per run: optimiser state, or undefined to start it at zero */
+  optimizerState: (ParamSet | undefined)[];
   iteration: number;
   dataRngState: number[];
 }
@@ -151,8 +153,9 @@ export class RunGroup {
     const g = new RunGroup(ctx, group, runs, buf, plan, dims, task, options);
     const initial = options.initial;
     runs.forEach((run, r) => {
-      g.writeRunSet(g.buf.params, r, initial ? initial.parameters[r] : initialParameters(run, dims));
-      if (initial) g.writeRunSet(g.buf.state, r, initial.optimizerState[r]);
+      g.writeRunSet(g.buf.params, r, initial?.parameters[r] ?? initialParameters(run, dims));
+      const state = initial?.optimizerState[r];
+      if (state) g.writeRunSet(g.buf.state, r, state);
     });
     g.writeHyper();
     // make W, s consistent with U, V, p on the GPU (factorised runs): W = U diag(relu(s(p))) V^T
