@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const engine = await openNodeEngine(adapter as 'auto');
   const rows: Row[] = [];
-  const group = (n: number): GroupSettings => ({ ...PAPER_GROUP, task: 'copy', T, batchSize: 50, hidden: n, trackEvery: 1_000_000 });
+  const group = (n: number): GroupSettings => ({ ...PAPER_GROUP, task: 'copy', T, batchSize: 50, hidden: n, trackEvery: 100_000 });
   const plain: RunSettings = { ...PAPER_RUN, name: 'plain', parameterisation: 'plain' };
   const factorised: RunSettings = { ...PAPER_RUN, name: 'factorised', parameterisation: 'factorised', margin: 0 };
   const itersFor = (n: number) => Math.max(2, Math.round((baseIters * 128 * 128) / (n * n)));
