@@ -1,10 +1,15 @@
 /**
- * The lab's live charts: loss/accuracy, gradient flow (paper Figure 2), singular spectrum and drift (Figure 3).
- * Every chart redraws from the MetricsBook on its own (subscribe + requestAnimationFrame), not through React.
+ * The lab's live charts: loss and accuracy, gradient flow (the paper's Figure 2), the singular spectrum
+ * (Figure 3) and the orthogonality drift of U and V. Each redraws from the MetricsBook on its own
+ * (subscribe + requestAnimationFrame, a few times a second), not through React; each exports PNG, SVG and CSV.
  */
 import type { JSX } from 'react';
 import type { MetricsBook } from '../lab/metricsBook.ts';
+import { FlowSection } from './FlowSection.tsx';
+import { LossSection } from './LossSection.tsx';
+import { SpectrumSection } from './SpectrumSection.tsx';
 import type { ChartRun } from './types.ts';
+import './charts.css';
 
 export interface ChartsPanelProps {
   book: MetricsBook;
@@ -16,10 +21,14 @@ export interface ChartsPanelProps {
 }
 
 export function ChartsPanel(props: ChartsPanelProps): JSX.Element {
-  const visible = props.runs.filter((r) => !r.hidden);
+  const { book, runs, settingsSummary, presentation } = props;
+  const hidden = runs.filter((r) => r.hidden).length;
   return (
-    <section className={props.presentation ? 'charts charts-presentation' : 'charts'} aria-label="Live charts">
-      <p className="note">{visible.length} run(s) charted.</p>
+    <section className={presentation ? 'charts charts-presentation' : 'charts'} aria-label="Live charts" data-testid="charts-panel">
+      {hidden > 0 && <p className="note">{hidden === 1 ? '1 hidden run is' : `${hidden} hidden runs are`} not drawn.</p>}
+      <LossSection book={book} runs={runs} baselineLoss={props.baselineLoss} taskHasAccuracy={props.taskHasAccuracy} settingsSummary={settingsSummary} presentation={presentation} />
+      <FlowSection book={book} runs={runs} settingsSummary={settingsSummary} presentation={presentation} />
+      <SpectrumSection book={book} runs={runs} settingsSummary={settingsSummary} presentation={presentation} />
     </section>
   );
 }

@@ -1,0 +1,53 @@
+/** A chart's export buttons: PNG and SVG of its Figure (title, axes, legend, settings printed on it) and its data as CSV. */
+import { useState, type JSX } from 'react';
+import { EXPORT_WIDTH, csvBlob, downloadBlob, exportFilename, figurePngBlob, figureSvgBlob } from './chartExport.ts';
+import { figureStyle, type FigureHeader, type FigureStyle } from './figureFrame.ts';
+import type { Figure } from './scene.ts';
+
+export interface CsvExport {
+  /** button text, e.g. 'CSV' */
+  label: string;
+  /** file name part, e.g. 'gradient-flow' */
+  name: string;
+  make: () => string;
+}
+
+export function ExportBar(props: {
+  chart: string;
+  header: FigureHeader;
+  build: (style: FigureStyle, header: FigureHeader) => Figure;
+  csv: CsvExport[];
+  presentation: boolean;
+}): JSX.Element {
+  const [error, setError] = useState<string | null>(null);
+  const figure = () => props.build(figureStyle(EXPORT_WIDTH, props.presentation), props.header);
+  const guard = async (what: string, f: () => void | Promise<void>) => {
+    try {
+      setError(null);
+      await f();
+    } catch (e) {
+      setError(`Could not export the ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return (
+    <div className="export-bar" role="group" aria-label={`Export ${props.header.title}`}>
+      <span className="export-label">Export</span>
+      <button type="button" data-testid={`export-${props.chart}-png`} onClick={() => guard('PNG', async () => downloadBlob(await figurePngBlob(figure()), exportFilename(props.chart, 'png')))}>
+        PNG
+      </button>
+      <button type="button" data-testid={`export-${props.chart}-svg`} onClick={() => guard('SVG', () => downloadBlob(figureSvgBlob(figure(), props.header.title), exportFilename(props.chart, 'svg')))}>
+        SVG
+      </button>
+      {props.csv.map((c) => (
+        <button key={c.name} type="button" data-testid={`export-${c.name}-csv`} onClick={() => guard('CSV', () => downloadBlob(csvBlob(c.make()), exportFilename(c.name, 'csv')))}>
+          {c.label}
+        </button>
+      ))}
+      {error && (
+        <span className="export-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}

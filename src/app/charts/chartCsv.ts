@@ -1,0 +1,89 @@
+/**
+ * Each chart's data as CSV (one header line, one row per iteration and run; the heatmap one per
+ * iteration, run and time step). Values are the measured ones, never the display smoothing; an unmeasured
+ * value (NaN, or no bound) is an empty field. Run names are quoted where they need it.
+ */
+import { visibleRuns } from './figureFrame.ts';
+import type { MetricsBook } from '../lab/metricsBook.ts';
+import type { ChartRun } from './types.ts';
+
+export function csvField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '' : v > 0 ? 'Infinity' : '-Infinity';
+  return /[",\n\r]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function csv(header: string[], rows: (string | number | null | undefined)[][]): string {
+  return [header.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n') + '\n';
+}
+
+export function lossCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+  const rows: (string | number)[][] = [];
+  for (const run of visibleRuns(runs)) {
+    const t = book.traces.get(run.id);
+    if (!t) continue;
+    t.loss.iterations.forEach((it, i) => {
+      // the four series are pushed together, so they share their (downsampled) iterations
+      rows.push([it, run.name, t.loss.values[i], t.accuracy.values[i], t.softOrthPenalty.values[i], t.weightDecayPenalty.values[i]]);
+    });
+  }
+  return csv(['iteration', 'run', 'loss', 'accuracy', 'soft_orth_penalty', 'weight_decay_penalty'], rows);
+}
+
+/** At most this many heatmap rows in one CSV; beyond it every k-th time step is written (t stays exact). */
+export const FLOW_CSV_MAX_LINES = 2_000_000;
+
+/**
+ * iteration, run, t, grad_norm_sq (the stored sum over batch and units of (dLoss_last/dh_t)^2), grad_norm
+ * (its square root) and normalised (grad_norm divided by its maximum over t at that iteration).
+ */
+export function flowCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+  const shown = visibleRuns(runs);
+  let cells = 0;
+  for (const r of shown) for (const row of book.traces.get(r.id)?.flow.rows ?? []) cells += row.length;
+  const stride = Math.max(1, Math.ceil(cells / FLOW_CSV_MAX_LINES));
+  const lines = ['iteration,run,t,grad_norm_sq,grad_norm,normalised'];
+  for (const run of shown) {
+    const flow = book.traces.get(run.id)?.flow;
+    if (!flow) continue;
+    const name = csvField(run.name);
+    flow.rows.forEach((row, i) => {
+      let peak = 0;
+      for (let t = 0; t < row.length; t++) if (row[t] > peak) peak = row[t];
+      const peakNorm = Math.sqrt(peak);
+      for (let t = 0; t < row.length; t += stride) {
+        const norm = Math.sqrt(Math.max(0, row[t]));
+        lines.push(`${flow.iterations[i]},${name},${t},${csvField(row[t])},${csvField(norm)},${csvField(peakNorm > 0 ? norm / peakNorm : 0)}`);
+      }
+    });
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function spectrumCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+  const rows: (string | number | null)[][] = [];
+  for (const run of visibleRuns(runs)) {
+    for (const s of book.traces.get(run.id)?.spectrum ?? []) rows.push([s.iteration, run.name, s.mean, s.std, s.min, s.max, s.lower, s.upper]);
+  }
+  return csv(['iteration', 'run', 'mean', 'std', 'min', 'max', 'lower_bound', 'upper_bound'], rows);
+}
+
+/** The current spectrum (the histogram's data): run, rank i (1 = largest), singular value. */
+export function currentSpectrumCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+  const rows: (string | number)[][] = [];
+  for (const run of visibleRuns(runs)) {
+    const s = book.traces.get(run.id)?.currentSpectrum;
+    const it = book.traces.get(run.id)?.spectrum.at(-1)?.iteration ?? '';
+    s?.forEach((v, i) => rows.push([it, run.name, i + 1, v]));
+  }
+  return csv(['iteration', 'run', 'rank', 'singular_value'], rows);
+}
+
+export function driftCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+  const rows: (string | number)[][] = [];
+  for (const run of visibleRuns(runs)) {
+    const d = book.traces.get(run.id)?.drift;
+    d?.iterations.forEach((it, i) => rows.push([it, run.name, d.u[i], d.v[i]]));
+  }
+  return csv(['iteration', 'run', 'max_abs_UtU_minus_I', 'max_abs_VtV_minus_I'], rows);
+}

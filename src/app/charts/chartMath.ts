@@ -1,0 +1,173 @@
+/**
+ * Pure numerics behind the charts (no DOM): display smoothing, gradient-flow normalisation and
+ * downsampling, the colour map, axis ticks and ranges. Unit-tested in tests/unit/charts-math.test.ts.
+ */
+
+/**
+ * Exponential moving average for display (TensorBoard's, debiased so the first points are not pulled
+ * towards 0). weight 0 returns the values unchanged; non-finite values pass through and do not poison the
+ * average.
+ */
+export function emaSmooth(values: readonly number[], weight: number): number[] {
+  if (!(weight > 0)) return values.slice();
+  const w = Math.min(weight, 0.999);
+  const out: number[] = new Array(values.length);
+  let acc = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      out[i] = v;
+      continue;
+    }
+    acc = acc * w + (1 - w) * v;
+    n++;
+    out[i] = acc / (1 - w ** n);
+  }
+  return out;
+}
+
+/** How a gradient-flow row is shown: 'normalised' = norm / max over t (paper Fig. 2); 'log10' = log10 of the norm. */
+export type FlowScale = 'normalised' | 'log10';
+
+/**
+ * One gradient-flow row (raw sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L) as `bins` display
+ * values: each bin is the mean gradient norm ||dLoss_last/dh_t|| (square root of the stored sum) over the
+ * time steps it covers, then divided by the row's largest norm ('normalised', in [0, 1]) or taken as
+ * log10 ('log10'; -Infinity where the norm is 0). Non-finite inputs give NaN.
+ */
+export function flowProfile(row: Float32Array, bins: number, scale: FlowScale): Float32Array {
+  const steps = row.length;
+  const nb = Math.max(1, Math.min(bins, steps));
+  const out = new Float32Array(nb);
+  let peak = 0;
+  for (let b = 0; b < nb; b++) {
+    const from = Math.floor((b * steps) / nb);
+    const to = Math.max(from + 1, Math.floor(((b + 1) * steps) / nb));
+    let sum = 0;
+    for (let t = from; t < to; t++) sum += Math.sqrt(Math.max(0, row[t]));
+    const mean = sum / (to - from);
+    out[b] = mean;
+    if (mean > peak) peak = mean;
+  }
+  for (let b = 0; b < nb; b++) {
+    const v = out[b];
+    if (!Number.isFinite(v)) out[b] = NaN;
+    else if (scale === 'normalised') out[b] = peak > 0 ? v / peak : 0;
+    else out[b] = Math.log10(v);
+  }
+  return out;
+}
+
+/** Finite min and max of many arrays ([NaN, NaN] when none is finite). */
+export function finiteRange(arrays: Iterable<ArrayLike<number>>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      if (Number.isFinite(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+  }
+  return lo <= hi ? [lo, hi] : [NaN, NaN];
+}
+
+/** viridis (perceptually uniform, readable in grey and by most colour-blind viewers), 9 anchors. */
+const VIRIDIS: readonly [number, number, number][] = [
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
+];
+
+/** The colour map at u in [0, 1] (clamped) as [r, g, b] 0..255; NaN gives mid grey. */
+export function viridis(u: number): [number, number, number] {
+  if (Number.isNaN(u)) return [128, 128, 128];
+  const x = Math.min(1, Math.max(0, u)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = VIRIDIS[i];
+  const b = VIRIDIS[i + 1];
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}
+
+let lut: Uint8ClampedArray | null = null;
+
+/** viridis sampled at 256 levels, [r, g, b] per level (for painting many cells fast). */
+export function viridisLut(): Uint8ClampedArray {
+  if (!lut) {
+    lut = new Uint8ClampedArray(256 * 3);
+    for (let i = 0; i < 256; i++) lut.set(viridis(i / 255), i * 3);
+  }
+  return lut;
+}
+
+export function rgbHex([r, g, b]: readonly number[]): string {
+  return '#' + [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
+}
+
+/** Round-number ticks covering [lo, hi], about `count` of them. */
+export function linearTicks(lo: number, hi: number, count = 5): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  if (hi <= lo) return [lo];
+  const raw = (hi - lo) / Math.max(1, count);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return ticks;
+}
+
+/** Powers of ten within [lo, hi] (both > 0), thinned to at most ~`count`. */
+export function logTicks(lo: number, hi: number, count = 6): number[] {
+  if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  const a = Math.ceil(Math.log10(lo) - 1e-9);
+  const b = Math.floor(Math.log10(hi) + 1e-9);
+  if (b < a) return [lo, hi];
+  const every = Math.max(1, Math.ceil((b - a + 1) / count));
+  const ticks: number[] = [];
+  for (let e = a; e <= b; e += every) ticks.push(10 ** e);
+  return ticks;
+}
+
+/** A short tick label: integers as such, otherwise 3 significant digits, powers of ten as 1e-4. */
+export function formatTick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) {
+    const e = Math.log10(a);
+    if (Math.abs(e - Math.round(e)) < 1e-9) return `${v < 0 ? '-' : ''}1e${Math.round(e)}`;
+    return v.toExponential(1);
+  }
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(3)));
+}
+
+/** [lo, hi] padded by a fraction of its span (or by `minSpan` / 2 around a single value). */
+export function paddedRange(lo: number, hi: number, pad = 0.05, minSpan = 1e-3): [number, number] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+  const span = Math.max(hi - lo, minSpan);
+  const mid = (lo + hi) / 2;
+  return [mid - span / 2 - span * pad, mid + span / 2 + span * pad];
+}
+
+/** Histogram of values into `bins` equal bins over [lo, hi]; values outside are counted in the end bins. */
+export function histogram(values: ArrayLike<number>, lo: number, hi: number, bins: number): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  const span = hi - lo;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    const b = span > 0 ? Math.floor(((v - lo) / span) * bins) : 0;
+    counts[Math.min(bins - 1, Math.max(0, b))]++;
+  }
+  return counts;
+}

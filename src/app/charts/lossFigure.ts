@@ -1,0 +1,78 @@
+/**
+ * Loss (and accuracy, where the task has one) over iterations, every visible run in its colour, the
+ * memoryless baseline dashed. On screen this chart is drawn by recharts (LossCharts.tsx); this builds the
+ * same content as a Figure for the PNG and SVG exports. Smoothing is the display EMA, as on screen.
+ */
+import { emaSmooth, finiteRange, linearTicks, logTicks, paddedRange } from './chartMath.ts';
+import { finishFigure, headerTexts, visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
+import { INK, type Figure, type LegendEntry, type Mark, type Panel } from './scene.ts';
+import type { MetricsBook } from '../lab/metricsBook.ts';
+import type { ChartRun } from './types.ts';
+
+export interface LossView {
+  logLoss: boolean;
+  /** EMA weight in [0, 1) */
+  smoothing: number;
+  baselineLoss: number;
+  taskHasAccuracy: boolean;
+}
+
+export function lossFigure(book: MetricsBook, runs: readonly ChartRun[], view: LossView, style: FigureStyle, header: FigureHeader | null): Figure {
+  const fs = style.fontSize;
+  const shown = visibleRuns(runs);
+  const { texts, top } = headerTexts(style, header);
+  const traces = shown.map((r) => book.traces.get(r.id));
+  const loss = traces.map((t) => emaSmooth(t?.loss.values ?? [], view.smoothing));
+  const lossIts = traces.map((t) => t?.loss.iterations ?? []);
+  const [x0, x1] = finiteRange(lossIts);
+  const xMin = Number.isFinite(x0) ? x0 : 0;
+  const xMax = Number.isFinite(x1) && x1 > xMin ? x1 : xMin + 1;
+  const xAxis = { min: xMin, max: xMax, log: false, label: 'iteration', ticks: linearTicks(xMin, xMax, 6) };
+  const left = fs * 5;
+  const w = style.width - left - fs * 1.5;
+  const h = Math.round(200 * (fs / 12) ** 0.5);
+
+  const base = view.baselineLoss;
+  const baseFinite = Number.isFinite(base) && base > 0;
+  let [lo, hi] = finiteRange([...loss, baseFinite ? [base] : []]);
+  if (!Number.isFinite(lo)) [lo, hi] = [0.01, 1];
+  let yAxis;
+  if (view.logLoss) {
+    const pos = finiteRange(loss.map((l) => l.filter((v) => v > 0)).concat(baseFinite ? [[base]] : []));
+    const a = Number.isFinite(pos[0]) ? pos[0] : 1e-3;
+    const b = Number.isFinite(pos[1]) ? pos[1] : 1;
+    const yMin = 10 ** Math.floor(Math.log10(a));
+    const yMax = 10 ** Math.max(Math.ceil(Math.log10(b)), Math.log10(yMin) + 1);
+    yAxis = { min: yMin, max: yMax, log: true, label: 'loss (log)', ticks: logTicks(yMin, yMax) };
+  } else {
+    const [a, b] = paddedRange(Math.min(0, lo), hi, 0.04);
+    yAxis = { min: Math.max(0, a), max: b, log: false, label: 'loss', ticks: linearTicks(Math.max(0, a), b, 5) };
+  }
+  const lossMarks: Mark[] = shown.map((r, k) => ({ kind: 'line', xs: lossIts[k], ys: loss[k], color: r.color, width: 2 }));
+  if (baseFinite) lossMarks.unshift({ kind: 'line', xs: [xMin, xMax], ys: [base, base], color: INK, width: 1.5, dash: [7, 5] });
+  const panels: Panel[] = [{ x: left, y: top, w, h, title: 'Loss', xAxis, yAxis, marks: lossMarks, showX: !view.taskHasAccuracy }];
+  let bottom = top + h + (view.taskHasAccuracy ? 0 : fs * 2);
+  if (view.taskHasAccuracy) {
+    const y = top + h + fs * 2.4;
+    panels.push({
+      x: left,
+      y,
+      w,
+      h: Math.round(h * 0.8),
+      title: 'Accuracy',
+      xAxis,
+      yAxis: { min: 0, max: 100, log: false, label: 'accuracy %', ticks: [0, 25, 50, 75, 100] },
+      marks: shown.map((r, k) => ({
+        kind: 'line',
+        xs: traces[k]?.accuracy.iterations ?? [],
+        ys: emaSmooth(traces[k]?.accuracy.values ?? [], view.smoothing).map((v) => v * 100),
+        color: r.color,
+        width: 2,
+      })),
+    });
+    bottom = y + Math.round(h * 0.8) + fs * 2;
+  }
+  const legend: LegendEntry[] = shown.map((r) => ({ label: r.name, color: r.color }));
+  if (baseFinite) legend.push({ label: `memoryless baseline ${+base.toPrecision(3)}`, color: INK, dash: [7, 5] });
+  return finishFigure(style, { texts, panels, colourBar: null }, legend, bottom);
+}
