@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, currentSpectrumCsv, driftCsv, flowCsv, lossCsv, spectrumCsv } from '../../src/app/charts/chartCsv.ts';
+import { figureStyle } from '../../src/app/charts/figureFrame.ts';
+import { flowFigure } from '../../src/app/charts/flowFigure.ts';
+import { lossFigure } from '../../src/app/charts/lossFigure.ts';
+import { escapeXml, figureToSvg } from '../../src/app/charts/sceneSvg.ts';
+import { driftFigure, spectrumFigure } from '../../src/app/charts/spectrumFigure.ts';
+import type { ChartRun } from '../../src/app/charts/types.ts';
+import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
+import type { IterationRecord } from '../../src/engine/runGroup.ts';
+
+// synthetic data (tests only): two factorised runs and a plain one, L = 9 (10 time steps), n = 4
+const RUNS: ChartRun[] = [
+  { id: 'a', name: 'margin 0', color: '#1f77b4', hidden: false, margin: 0, parameterisation: 'factorised' },
+  { id: 'b', name: 'wide, "m" <1> & more', color: '#d62728', hidden: false, margin: 1, parameterisation: 'factorised' },
+  { id: 'c', name: 'plain', color: '#2ca02c', hidden: false, margin: null, parameterisation: 'plain' },
+  { id: 'h', name: 'hidden run', color: '#000000', hidden: true, margin: 0.1, parameterisation: 'factorised' },
+];
+
+function syntheticBook(iterations = 20): MetricsBook {
+  const book = new MetricsBook(100);
+  const recs: IterationRecord[] = [];
+  for (let it = 1; it <= iterations; it++) {
+    const runs = RUNS.map((_, k) => ({ loss: 1 / (it + k), accuracy: Math.min(1, it / 20), softOrthPenalty: 0, weightDecayPenalty: 0 }));
+    const flow = RUNS.map((_, k) => Float32Array.from({ length: 10 }, (_, t) => Math.exp(-(k + 0.1) * (9 - t))));
+    const spectrum = RUNS.map((_, k) => Float32Array.from([1 + 0.01 * k * it, 1, 1 - 0.01 * k * it, 1]));
+    const drift = RUNS.map((r) => (r.parameterisation === 'plain' ? null : ([1e-7 * it, 2e-7 * it] as [number, number])));
+    recs.push({ iteration: it, runs, track: { flow, spectrum, drift } });
+  }
+  book.add(recs, RUNS.map((r) => r.id), RUNS.map((r) => (r.parameterisation === 'plain' ? null : r.margin)));
+  return book;
+}
+
+/** A tiny XML well-formedness check: balanced tags, quoted attributes, no bare '<' or '&' in text. */
+function checkXml(xml: string): { root: string; elements: Map<string, number> } {
+  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+  const stack: string[] = [];
+  const elements = new Map<string, number>();
+  let root = '';
+  const re = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while (pos < body.length) {
+    re.lastIndex = pos;
+    m = re.exec(body);
+    if (!m) throw new Error(`malformed XML at ${pos}: ${body.slice(pos, pos + 60)}`);
+    pos = re.lastIndex;
+    if (m[5] !== undefined) {
+      if (/&(?!(lt|gt|amp|quot|apos);)/.test(m[5])) throw new Error(`bare & in text: ${m[5]}`);
+      continue;
+    }
+    const [, close, name, attrs, selfClose] = m;
+    if (/&(?!(lt|gt|amp|quot|apos);)/.test(attrs)) throw new Error(`bare & in attributes of <${name}>`);
+    if (close) {
+      if (stack.pop() !== name) throw new Error(`unbalanced </${name}>`);
+      continue;
+    }
+    if (!root) root = name;
+    else if (!stack.length) throw new Error(`second root element <${name}>`);
+    elements.set(name, (elements.get(name) ?? 0) + 1);
+    if (!selfClose) stack.push(name);
+  }
+  if (stack.length) throw new Error(`unclosed <${stack.join('>, <')}>`);
+  return { root, elements };
+}
+
+const HEADER = { title: 'Gradient flow & <spectrum>', settings: 'copy T=100, n=64, batch 20, seed 1', caption: 'a caption' };
+
+describe('chart CSV', () => {
+  it('quotes fields that need it and leaves numbers plain; NaN is empty', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField(0.25)).toBe('0.25');
+    expect(csvField(NaN)).toBe('');
+    expect(csvField(null)).toBe('');
+    expect(csvField(Infinity)).toBe('Infinity');
+  });
+
+  it('writes loss, flow, spectrum and drift with a header line and one row per iteration and run, hidden runs left out', () => {
+    const book = syntheticBook();
+    const loss = lossCsv(book, RUNS).trim().split('\n');
+    expect(loss[0]).toBe('iteration,run,loss,accuracy,soft_orth_penalty,weight_decay_penalty');
+    expect(loss.length).toBe(1 + 3 * 20);
+    expect(loss[1]).toBe('1,margin 0,1,0.05,0,0');
+    expect(loss.some((l) => l.includes('"wide, ""m"" <1> & more"'))).toBe(true);
+    expect(loss.some((l) => l.includes('hidden run'))).toBe(false);
+
+    const flow = flowCsv(book, RUNS).trim().split('\n');
+    expect(flow[0]).toBe('iteration,run,t,grad_norm_sq,grad_norm,normalised');
+    expect(flow.length).toBe(1 + 3 * 20 * 10);
+    const last = flow[10].split(','); // run a, iteration 1, t = 9: the last step, the largest norm
+    expect(last.slice(0, 3)).toEqual(['1', 'margin 0', '9']);
+    expect(Number(last[5])).toBe(1);
+
+    const spec = spectrumCsv(book, RUNS).trim().split('\n');
+    expect(spec[0]).toBe('iteration,run,mean,std,min,max,lower_bound,upper_bound');
+    expect(spec.length).toBe(1 + 3 * 20);
+    expect(spec[1].endsWith(',1,1')).toBe(true); // margin 0: bounds 1 and 1
+    expect(spec.find((l) => l.startsWith('1,plain,'))!.endsWith(',,')).toBe(true); // plain: no bounds
+
+    const cur = currentSpectrumCsv(book, RUNS).trim().split('\n');
+    expect(cur[0]).toBe('iteration,run,rank,singular_value');
+    expect(cur.length).toBe(1 + 3 * 4);
+
+    const drift = driftCsv(book, RUNS).trim().split('\n');
+    expect(drift[0]).toBe('iteration,run,max_abs_UtU_minus_I,max_abs_VtV_minus_I');
+    expect(drift.length).toBe(1 + 2 * 20); // the plain run has no U, V
+  });
+});
+
+describe('chart SVG', () => {
+  it('escapes the five XML characters', () => {
+    expect(escapeXml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;');
+  });
+
+  it('builds well-formed SVG for every chart, with the title, settings, axes and legend printed on it', () => {
+    const book = syntheticBook();
+    const style = figureStyle(1200, false);
+    const figures = {
+      loss: lossFigure(book, RUNS, { logLoss: true, smoothing: 0.5, baselineLoss: 0.2, taskHasAccuracy: true }, style, HEADER),
+      flow: flowFigure(book, RUNS, 'normalised', style, HEADER),
+      flowLog: flowFigure(book, RUNS, 'log10', style, HEADER),
+      spectrum: spectrumFigure(book, RUNS, style, HEADER),
+      drift: driftFigure(book, RUNS, style, HEADER),
+    };
+    for (const [name, fig] of Object.entries(figures)) {
+      const svg = figureToSvg(fig, HEADER.title);
+      const { root, elements } = checkXml(svg);
+      expect(root, name).toBe('svg');
+      expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+      expect(svg).toContain('<title>Gradient flow &amp; &lt;spectrum&gt;</title>');
+      expect(svg).toContain('copy T=100, n=64, batch 20, seed 1');
+      expect(svg, name).toContain('>iteration</text>');
+      expect(elements.get('polyline') ?? elements.get('rect') ?? 0, name).toBeGreaterThan(0);
+      expect(svg).not.toContain('NaN');
+      expect(svg).not.toContain('hidden run');
+    }
+    const loss = figureToSvg(figures.loss, 'loss');
+    expect(loss).toContain('wide, &quot;m&quot; &lt;1&gt; &amp; more'); // legend with the escaped run name
+    expect(loss).toContain('memoryless baseline 0.2');
+    expect(loss).toContain('>accuracy %</text>');
+    const flow = figureToSvg(figures.flow, 'flow');
+    expect(flow).toContain('>time step t</text>');
+    expect(flow).toContain('linearGradient'); // the colour bar
+    expect(flow).toContain('norm / max');
+    expect(figureToSvg(figures.spectrum, 's')).toContain('>singular value</text>');
+    expect(figureToSvg(figures.drift, 'd')).toContain('U (solid)');
+  });
+
+  it('keeps a 10,000-step heatmap small in SVG (at most 160 cells a side)', () => {
+    const book = new MetricsBook(100);
+    const run: ChartRun = { id: 'x', name: 'long', color: '#000000', hidden: false, margin: 0.01, parameterisation: 'factorised' };
+    const recs: IterationRecord[] = [];
+    for (let it = 1; it <= 300; it++) {
+      const row = Float32Array.from({ length: 10_001 }, (_, t) => (t * it) % 97);
+      recs.push({ iteration: it, runs: [{ loss: 1, accuracy: NaN, softOrthPenalty: 0, weightDecayPenalty: 0 }], track: { flow: [row], spectrum: [null], drift: [null] } });
+    }
+    book.add(recs, ['x'], [0.01]);
+    const svg = figureToSvg(flowFigure(book, [run], 'normalised', figureStyle(1200, false), HEADER), 't');
+    checkXml(svg);
+    expect((svg.match(/<rect /g) ?? []).length).toBeLessThanOrEqual(160 * 160 + 10);
+  });
+});
