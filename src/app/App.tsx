@@ -19,7 +19,10 @@ function LabPage({ gpu }: { gpu: GpuContext }) {
         <ProblemBanner />
         <main className="lab-layout">
           <LabRegion />
-          <ShaderCheck />
+          <details className="panel shader-check-details">
+            <summary>Shader check: every kernel compiled in this browser</summary>
+            <ShaderCheck />
+          </details>
         </main>
       </div>
     </GpuProvider>

@@ -7,7 +7,12 @@ import './styles.css';
 
 // Failures outside React's render (a rejected promise in a handler, a throw in a callback) reach the banner too.
 window.addEventListener('unhandledrejection', (ev) => reportProblem('app', String((ev.reason as Error)?.message ?? ev.reason)));
-window.addEventListener('error', (ev) => reportProblem('app', ev.message));
+// "ResizeObserver loop completed with undelivered notifications" is the browser saying it deferred some
+// resize notifications to the next frame (charts that size themselves to their box): benign, not a failure.
+window.addEventListener('error', (ev) => {
+  if (/^ResizeObserver loop/.test(ev.message)) return;
+  reportProblem('app', ev.message);
+});
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -1,14 +1,14 @@
 /**
- * Where the training lab mounts (id="lab"): presets, settings, run controls and live charts go inside.
- * Children get the device through useGpu().
+ * Where the training lab mounts (id="lab"): the toolbar, the runs and their settings, the live charts and
+ * the experiment's settings (src/app/lab/LabView.tsx). Children get the device through useGpu().
  */
-import type { ReactNode } from 'react';
+import { LabView } from '../lab/LabView.tsx';
 
-export function LabRegion({ children }: { children?: ReactNode }) {
+export function LabRegion() {
   return (
     <section id="lab" className="panel lab" aria-labelledby="lab-title">
       <h2 id="lab-title">Training lab</h2>
-      {children ?? <p className="note">The training engine is not connected yet: run controls and live charts will appear here.</p>}
+      <LabView />
     </section>
   );
 }

@@ -51,11 +51,11 @@ export class Series {
     return this.values[this.values.length - 1];
   }
 
-  toJSON(): { iterations: number[]; values: number[]; stride: number } {
+  toJSON(): SeriesJson {
     return { iterations: this.iterations, values: this.values, stride: this.stride };
   }
 
-  static fromJSON(j: { iterations: number[]; values: number[]; stride: number }, capacity = 2000): Series {
+  static fromJSON(j: SeriesJson, capacity = 2000): Series {
     const s = new Series(capacity);
     s.iterations = [...j.iterations];
     s.values = [...j.values];
@@ -83,6 +83,32 @@ export class RowBook {
       this.keepEvery *= 2;
     }
   }
+
+  toJSON(): RowBookJson {
+    return { iterations: this.iterations, rows: this.rows.map((r) => Array.from(r)), keepEvery: this.keepEvery, seen: this.seen };
+  }
+
+  static fromJSON(j: RowBookJson, capacity = 400): RowBook {
+    const b = new RowBook(capacity);
+    b.iterations = [...j.iterations];
+    b.rows = j.rows.map((r) => Float32Array.from(r));
+    b.keepEvery = j.keepEvery;
+    b.seen = j.seen;
+    return b;
+  }
+}
+
+export interface RowBookJson {
+  iterations: number[];
+  rows: number[][];
+  keepEvery: number;
+  seen: number;
+}
+
+export interface SeriesJson {
+  iterations: number[];
+  values: number[];
+  stride: number;
 }
 
 export interface SpectrumStats {
@@ -138,6 +164,23 @@ export function spectrumStats(iteration: number, s: ArrayLike<number>, margin: n
 
 export type BookListener = () => void;
 
+export interface RunTraceJson {
+  loss: SeriesJson;
+  accuracy: SeriesJson;
+  softOrthPenalty: SeriesJson;
+  weightDecayPenalty: SeriesJson;
+  flow: RowBookJson;
+  spectrum: SpectrumStats[];
+  currentSpectrum: number[] | null;
+  drift: { iterations: number[]; u: number[]; v: number[] };
+}
+
+export interface MetricsBookJson {
+  capacity: number;
+  /** by run id */
+  runs: Record<string, RunTraceJson>;
+}
+
 export class MetricsBook {
   readonly traces = new Map<string, RunTrace>();
   /** bumps on every change: a cheap way for views to know whether to redraw */
@@ -192,6 +235,44 @@ export class MetricsBook {
           }
         });
       }
+    }
+    this.changed();
+  }
+
+  /** Plain JSON of everything measured (for the experiment file); NaN values become null. */
+  toJSON(): MetricsBookJson {
+    const runs: Record<string, RunTraceJson> = {};
+    for (const [id, t] of this.traces) {
+      runs[id] = {
+        loss: t.loss.toJSON(),
+        accuracy: t.accuracy.toJSON(),
+        softOrthPenalty: t.softOrthPenalty.toJSON(),
+        weightDecayPenalty: t.weightDecayPenalty.toJSON(),
+        flow: t.flow.toJSON(),
+        spectrum: t.spectrum,
+        currentSpectrum: t.currentSpectrum ? Array.from(t.currentSpectrum) : null,
+        drift: t.drift,
+      };
+    }
+    return { capacity: this.capacity, runs };
+  }
+
+  /** Replaces everything measured with the contents of `j` (checked by the caller) and notifies. */
+  load(j: MetricsBookJson): void {
+    this.traces.clear();
+    const nums = (a: (number | null)[]) => a.map((v) => (v === null ? NaN : v));
+    const series = (s: SeriesJson) => Series.fromJSON({ ...s, values: nums(s.values as (number | null)[]) }, this.capacity);
+    for (const [id, r] of Object.entries(j.runs)) {
+      this.traces.set(id, {
+        loss: series(r.loss),
+        accuracy: series(r.accuracy),
+        softOrthPenalty: series(r.softOrthPenalty),
+        weightDecayPenalty: series(r.weightDecayPenalty),
+        flow: RowBook.fromJSON(r.flow),
+        spectrum: r.spectrum.map((st) => ({ ...st })),
+        currentSpectrum: r.currentSpectrum ? Float32Array.from(r.currentSpectrum) : null,
+        drift: { iterations: [...r.drift.iterations], u: [...r.drift.u], v: [...r.drift.v] },
+      });
     }
     this.changed();
   }

@@ -1,0 +1,137 @@
+/**
+ * The training lab inside #lab: it creates the store and the LabController for this page's device, opens
+ * the experiment from the link (or the adapter's default preset), keeps the address bar's hash in step
+ * with the settings, and lays out the toolbar, the controls and the charts engineer's ChartsPanel.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { useStore } from 'zustand';
+import { ChartsPanel } from '../charts/ChartsPanel.tsx';
+import type { ChartRun } from '../charts/types.ts';
+import { makeTask } from '../../tasks/index.ts';
+import { useGpu } from '../GpuProvider.tsx';
+import { LabController } from './controller.ts';
+import { labRuns, LabEdits } from './edits.ts';
+import { LabContext, useLab, type Lab } from './LabContext.tsx';
+import { defaultExperiment } from './presets.ts';
+import { createLabStore, pushMessage, type LabState } from './store.ts';
+import { installTestHook } from './testHook.ts';
+import { decodeExperiment, encodeExperiment } from './urlState.ts';
+import { ConfirmDialog } from './controls/ConfirmDialog.tsx';
+import { GroupControls } from './controls/GroupControls.tsx';
+import { Messages } from './controls/Messages.tsx';
+import { RunTable } from './controls/RunTable.tsx';
+import { ShortcutsPanel, SHORTCUTS, useShortcuts } from './controls/Shortcuts.tsx';
+import { Toolbar } from './controls/Toolbar.tsx';
+import './lab.css';
+
+function settingsSummary(s: LabState): string {
+  const g = s.group;
+  return `${g.task}(T=${g.T}), n=${g.hidden}, batch ${g.batchSize}, ${g.optimizer}, data seed ${g.dataSeed}; iteration ${s.iteration}`;
+}
+
+function Charts({ lab }: { lab: Lab }) {
+  const store = lab.controller.store;
+  const runs = useStore(store, (s) => s.runs);
+  const group = useStore(store, (s) => s.group);
+  const presentation = useStore(store, (s) => s.presentation);
+  const iteration = useStore(store, (s) => Math.floor(s.iteration / 100));
+  const chartRuns = useMemo<ChartRun[]>(
+    () =>
+      runs.map((r) => ({
+        id: r.id,
+        name: r.settings.name,
+        color: r.settings.color,
+        hidden: r.hidden,
+        margin: r.settings.parameterisation === 'factorised' ? r.settings.margin : null,
+        parameterisation: r.settings.parameterisation,
+      })),
+    [runs],
+  );
+  const task = useMemo(() => makeTask(group.task, group.T), [group.task, group.T]);
+  // the summary printed on exported charts: refreshed every 100 iterations, not on every collect
+  const summary = useMemo(() => settingsSummary(store.getState()), [store, group, iteration]);
+  return <ChartsPanel book={lab.controller.book} runs={chartRuns} baselineLoss={task.baselineLoss} taskHasAccuracy={task.hasAccuracy} settingsSummary={summary} presentation={presentation} />;
+}
+
+function useLabSetup(): Lab | null {
+  const gpu = useGpu();
+  const [lab, setLab] = useState<Lab | null>(null);
+  useEffect(() => {
+    const software = gpu.adapterInfo.isSoftware;
+    const defaults = defaultExperiment(software);
+    const decoded = decodeExperiment(window.location.hash, defaults);
+    const e = decoded?.experiment ?? defaults;
+    const store = createLabStore(e.group, labRuns(e.runs));
+    const controller = new LabController(gpu, store);
+    const edits = new LabEdits(controller);
+    for (const p of decoded?.problems ?? []) pushMessage(store, 'warning', p);
+    // keep the address bar's hash equal to the settings; follow links pasted into this tab
+    let written = '';
+    const writeHash = (s: LabState) => {
+      written = encodeExperiment({ group: s.group, runs: s.runs.map((r) => r.settings) });
+      if (window.location.hash !== written) history.replaceState(null, '', written);
+    };
+    writeHash(store.getState());
+    const unsubscribe = store.subscribe((s, prev) => {
+      if (s.group !== prev.group || s.runs !== prev.runs) writeHash(s);
+    });
+    const onHash = () => {
+      if (window.location.hash === written) return;
+      const d = decodeExperiment(window.location.hash, defaults);
+      if (!d) return;
+      for (const p of d.problems) pushMessage(store, 'warning', p);
+      edits.replace(d.experiment, 'Open the experiment from the new link?');
+    };
+    window.addEventListener('hashchange', onHash);
+    const uninstall = installTestHook(controller);
+    void controller.start();
+    setLab({ controller, edits, software });
+    return () => {
+      unsubscribe();
+      uninstall();
+      window.removeEventListener('hashchange', onHash);
+      void controller.destroy();
+    };
+  }, [gpu]);
+  return lab;
+}
+
+export function LabView() {
+  const lab = useLabSetup();
+  useShortcuts(lab);
+  if (!lab) return <p role="status">Starting the lab…</p>;
+  return (
+    <LabContext.Provider value={lab}>
+      <PresentationClass />
+      <Toolbar />
+      <p className="shortcut-hint">
+        Keys:{' '}
+        {SHORTCUTS.map((s) => (
+          <span key={s.key}>
+            <kbd>{s.label}</kbd> {s.what.split(' (')[0]}{' '}
+          </span>
+        ))}
+      </p>
+      <ShortcutsPanel />
+      <Messages />
+      <ConfirmDialog />
+      <RunTable />
+      <Charts lab={lab} />
+      <details className="group-details" open>
+        <summary>Experiment settings and presets</summary>
+        <GroupControls />
+      </details>
+    </LabContext.Provider>
+  );
+}
+
+/** Puts class="presentation" on <html> while presentation mode is on (larger type for projectors). */
+function PresentationClass() {
+  const { controller } = useLab();
+  const on = useStore(controller.store, (s) => s.presentation);
+  useEffect(() => {
+    document.documentElement.classList.toggle('presentation', on);
+    return () => document.documentElement.classList.remove('presentation');
+  }, [on]);
+  return null;
+}

@@ -1,0 +1,76 @@
+/**
+ * What a settings change does to a running group (no GPU, no React): applied live at the next iteration,
+ * or a rebuild of the run group, and what the rebuild can carry over. The words shown in the confirmation
+ * come from here too.
+ */
+import { GROUP_SETTINGS, RUN_SETTINGS, formatValue, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
+
+export type RunChange = 'live' | 'rebuild' | 'reinit';
+
+/**
+ * live: RunGroup.updateRun (margins remargin at the next iteration). rebuild: the plan changes but the run
+ * keeps its parameters (margin <-> none converts s and p; soft orthogonality switched on). reinit: the run
+ * restarts from its initialisation (seed, init scheme or parameterisation changed).
+ */
+export function classifyRunChange(cur: RunSettings, next: RunSettings, builtWithSoftOrth: boolean): RunChange {
+  if (cur.seed !== next.seed || cur.init !== next.init || cur.parameterisation !== next.parameterisation) return 'reinit';
+  if (next.parameterisation === 'factorised' && (cur.margin === null) !== (next.margin === null)) return 'rebuild';
+  if (cur.softOrth === 0 && next.softOrth > 0 && !builtWithSoftOrth) return 'rebuild';
+  return 'live';
+}
+
+export type GroupChange = 'live' | 'carry' | 'carry-parameters' | 'restart';
+
+/**
+ * live: trackEvery, dataSeed (the data stream restarts from the new seed). carry: T, batch size (parameters
+ * do not depend on them: every run keeps its parameters and optimiser state). carry-parameters: the
+ * optimiser (parameters kept, optimiser state restarts). restart: task and hidden size change the
+ * parameters' shapes: every run restarts from its initialisation.
+ */
+export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
+  switch (key) {
+    case 'trackEvery':
+    case 'dataSeed':
+      return 'live';
+    case 'T':
+    case 'batchSize':
+      return 'carry';
+    case 'optimizer':
+      return 'carry-parameters';
+    case 'task':
+    case 'hidden':
+      return 'restart';
+  }
+}
+
+export function describeGroupChange(key: keyof GroupSettings, from: GroupSettings, to: GroupSettings, iteration: number): { title: string; details: string[] } {
+  const spec = GROUP_SETTINGS[key];
+  const title = `Change ${spec.label} from ${formatValue(spec, from[key])} to ${formatValue(spec, to[key])}?`;
+  const kind = classifyGroupChange(key);
+  const details = ['The run group is rebuilt with the new setting (the training kernels are prepared again).'];
+  if (kind === 'carry') details.push(`Every run keeps its trained parameters and optimiser state (they do not depend on ${spec.label}).`);
+  if (kind === 'carry-parameters') details.push('Every run keeps its trained parameters; the optimiser state starts again at zero.');
+  if (kind === 'restart') {
+    details.push(
+      `Trained parameters cannot carry over (their shapes depend on ${key === 'task' ? 'the task\'s inputs and outputs' : 'n'}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
+    );
+  }
+  details.push(`Everything measured in the first ${iteration} iterations stays on the charts (export the experiment to keep a copy).`);
+  return { title, details };
+}
+
+export function describeRunChange(run: RunSettings, next: RunSettings, kind: RunChange, key: keyof RunSettings, iteration: number): { title: string; details: string[] } {
+  const spec = RUN_SETTINGS[key];
+  const title = `Change ${spec.label} of '${run.name}' from ${formatValue(spec, run[key])} to ${formatValue(spec, next[key])}?`;
+  const details = ['The run group is rebuilt (the training kernels are prepared again); the other runs keep their parameters and optimiser state.'];
+  if (kind === 'reinit') details.push(`'${run.name}' restarts from its initialisation, counting on from iteration ${iteration}.`);
+  else if (key === 'margin') {
+    details.push(
+      next.margin === null
+        ? `'${run.name}' keeps its weights; its singular values s are trained directly from now on (the spectrum's optimiser state restarts).`
+        : `'${run.name}' keeps its weights; its singular values are clamped into the new margin and trained through p from now on (the spectrum's optimiser state restarts).`,
+    );
+  } else details.push(`'${run.name}' keeps its parameters and optimiser state.`);
+  details.push(`Everything measured so far stays on the charts.`);
+  return { title, details };
+}

@@ -1,0 +1,274 @@
+/**
+ * LabController: the lab's trainer object (no React). It owns the RunGroup on the page's device, the
+ * MetricsBook and the training loop, and publishes plain numbers to the lab store.
+ *
+ * The loop: each tick encodes a few iterations (sized from the measured speed so a collect arrives several
+ * times a second and from the measured JS time so a tick stays well under 50 ms), queues a collect (the
+ * RunGroup reads metrics back through its staging ring without stalling the queue) and never has more
+ * than two collects in flight: it waits for the oldest readback before queueing more. Collected records go
+ * into the MetricsBook; the store gets the iteration, the speed and each run's latest loss/accuracy/status.
+ *
+ * Settings changes: live ones go to RunGroup.updateRun at once; structural ones (changes.ts) become a pending
+ * change that rebuild()s the group after the user confirms, carrying every unchanged run's parameters and
+ * optimiser state and keeping everything measured. See also structure.ts (the edits) and loop.ts (the tick).
+ */
+import type { GpuContext } from '../../gpu/device.ts';
+import { KernelCache } from '../../gpu/kernel.ts';
+import type { OpContext } from '../../gpu/ops/context.ts';
+import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
+import { makeTask } from '../../tasks/index.ts';
+import { RunGroup, type InitialState } from '../../engine/runGroup.ts';
+import { pFromSpectrum } from '../../engine/modelSettings.ts';
+import type { ParamSet } from '../../engine/parameters.ts';
+import { Rng } from '../../engine/random.ts';
+import type { GroupSettings } from '../../engine/settings.ts';
+import { useProblems } from '../gpuProblems.ts';
+import { makeCheckpoint } from '../../engine/checkpoint.ts';
+import { makeExperimentFile, type ExperimentFile } from './experimentFile.ts';
+import { MetricsBook } from './metricsBook.ts';
+import { TrainingLoop } from './loop.ts';
+import { freshView, pushMessage, type LabRun, type LabStore, type RunView } from './store.ts';
+
+export interface RebuildPlan {
+  /** runs that restart from their initialisation (by id) */
+  reinit?: Set<string>;
+  /** every run restarts (task or n changed) */
+  reinitAll?: boolean;
+  /** the optimiser state restarts for every run */
+  resetOptimizer?: boolean;
+  /** start again at iteration 0 with an empty MetricsBook (reset, preset, link) */
+  resetHistory?: boolean;
+  /** a loaded experiment: its parameters, optimiser state, iteration and data state */
+  initial?: InitialState;
+}
+
+export class LabController {
+  readonly book = new MetricsBook();
+  readonly ctx: OpContext;
+  group: RunGroup | null = null;
+  /** ids of the runs in the current RunGroup, in group order */
+  groupRunIds: string[] = [];
+  private builtWithSoftOrth = false;
+  private readonly loop: TrainingLoop;
+  private destroyed = false;
+  private deviceLost = false;
+  private work: Promise<void> = Promise.resolve();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly gpu: GpuContext,
+    readonly store: LabStore,
+  ) {
+    this.ctx = { device: gpu.device, kernels: new KernelCache(gpu.device, browserShaderLibrary()), software: gpu.adapterInfo.isSoftware };
+    this.loop = new TrainingLoop(this);
+    gpu.device.lost.then((info) => {
+      if (this.destroyed || info.reason === 'destroyed') return;
+      this.deviceLost = true;
+      this.stop(`The GPU device was lost (${info.message || info.reason}): training stopped. Everything measured so far is kept; export it, then reload the page.`);
+    });
+    let seen = useProblems.getState().problems.length;
+    this.unsubscribe = useProblems.subscribe((s) => {
+      const fresh = s.problems.length > seen;
+      seen = s.problems.length;
+      if (fresh && this.store.getState().playing) {
+        this.pause();
+        pushMessage(this.store, 'error', 'Training paused: a GPU problem was reported (see the banner at the top). Everything measured so far is kept.');
+      }
+    });
+  }
+
+  get builtSoftOrth(): boolean {
+    return this.builtWithSoftOrth;
+  }
+
+  get isDeviceLost(): boolean {
+    return this.deviceLost;
+  }
+
+  /** Runs `fn` after every earlier rebuild/export finished (they never overlap). */
+  serial(fn: () => Promise<void>): Promise<void> {
+    this.work = this.work.then(fn, fn);
+    return this.work;
+  }
+
+  start(): Promise<void> {
+    return this.serial(() => this.rebuild(this.store.getState().group, this.store.getState().runs, { resetHistory: true }));
+  }
+
+  play(): void {
+    const s = this.store.getState();
+    if (s.phase !== 'ready' || s.playing || !this.group) return;
+    if (this.group.status.every((st) => st.state !== 'training')) {
+      pushMessage(this.store, 'warning', 'No run is training (all are paused or failed): resume a run or reset.');
+      return;
+    }
+    this.store.setState({ playing: true });
+    this.loop.start();
+  }
+
+  pause(): void {
+    if (!this.store.getState().playing) return;
+    this.store.setState({ playing: false });
+    this.loop.stop();
+  }
+
+  togglePlay(): void {
+    if (this.store.getState().playing) this.pause();
+    else this.play();
+  }
+
+  /** One iteration (while paused). */
+  step(): Promise<void> {
+    if (this.store.getState().playing || this.store.getState().phase !== 'ready') return Promise.resolve();
+    return this.serial(() => this.loop.single());
+  }
+
+  /** Stops the lab for good (device lost) with a reason shown in place of the controls' status. */
+  stop(reason: string): void {
+    this.loop.stop();
+    this.store.setState({ playing: false, phase: 'stopped', phaseText: reason });
+    pushMessage(this.store, 'error', reason);
+  }
+
+  /** Called by the loop with records read back from `rg`. */
+  absorb(rg: RunGroup, records: Parameters<MetricsBook['add']>[0]): void {
+    if (rg !== this.group || !records.length) return;
+    const margins = rg.runs.map((r) => (r.parameterisation === 'factorised' ? r.margin : null));
+    this.book.add(records, this.groupRunIds, margins);
+    const last = records[records.length - 1];
+    const prev = this.store.getState().runViews;
+    const views: Record<string, RunView> = { ...prev };
+    let anyTraining = false;
+    this.groupRunIds.forEach((id, k) => {
+      const st = rg.status[k];
+      if (st.state === 'failed' && prev[id]?.state !== 'failed') pushMessage(this.store, 'error', `Run '${rg.runs[k].name}': ${st.message}`);
+      if (st.state === 'training') anyTraining = true;
+      views[id] = { state: st.state, message: st.message, loss: last.runs[k].loss, accuracy: last.runs[k].accuracy };
+    });
+    this.store.setState({ runViews: views, iteration: last.iteration });
+    if (!anyTraining && this.store.getState().playing) {
+      this.pause();
+      pushMessage(this.store, 'warning', 'Training paused: no run is training any more (every run failed or is paused).');
+    }
+  }
+
+  /** Reads a run's parameters for carrying into a new group, converting between margin and 'none'. */
+  private async carried(rg: RunGroup, k: number, next: LabRun, resetOptimizer: boolean): Promise<[ParamSet, ParamSet | undefined]> {
+    const params = await rg.readParameters(k);
+    const state = resetOptimizer ? undefined : await rg.readOptimizerState(k);
+    const before = rg.runs[k];
+    const after = next.settings;
+    if (after.parameterisation === 'factorised' && (before.margin === null) !== (after.margin === null)) {
+      if (after.margin !== null) params.p = Float32Array.from(pFromSpectrum(params.s, after.margin));
+      if (state) {
+        state.s = new Float32Array(state.s.length);
+        state.p = new Float32Array(state.p.length);
+      }
+    }
+    return [params, state];
+  }
+
+  /**
+   * Replaces the run group by one built from (group, runs). Must run inside serial(). Unchanged runs carry
+   * their parameters and optimiser state; measured metrics stay in the book unless plan.resetHistory.
+   */
+  async rebuild(group: GroupSettings, runs: LabRun[], plan: RebuildPlan): Promise<void> {
+    const wasPlaying = this.store.getState().playing;
+    await this.loop.halt();
+    if (this.destroyed || this.deviceLost) return;
+    this.store.setState({ phase: 'building', phaseText: 'Preparing the training kernels…', playing: false });
+    const old = this.group;
+    let initial: InitialState | undefined = plan.initial;
+    if (!initial && old && !plan.resetHistory) {
+      const parameters: (ParamSet | undefined)[] = [];
+      const optimizerState: (ParamSet | undefined)[] = [];
+      for (const run of runs) {
+        const k = this.groupRunIds.indexOf(run.id);
+        const keep = k >= 0 && !plan.reinitAll && !plan.reinit?.has(run.id) && old.runs[k].parameterisation === run.settings.parameterisation;
+        const [p, s] = keep ? await this.carried(old, k, run, !!plan.resetOptimizer) : [undefined, undefined];
+        parameters.push(p);
+        optimizerState.push(s);
+      }
+      const dataRngState = group.dataSeed === old.group.dataSeed ? old.dataRng.getState() : new Rng(group.dataSeed).getState();
+      initial = { parameters, optimizerState, iteration: old.iteration, dataRngState };
+    }
+    this.group = null;
+    await old?.destroy();
+    const removed = [...this.book.traces.keys()].filter((id) => !runs.some((r) => r.id === id));
+    if (plan.resetHistory) this.book.clear();
+    else for (const id of removed) this.book.remove(id);
+    const prevViews = this.store.getState().runViews;
+    try {
+      const rg = await RunGroup.create(this.ctx, { ...group }, runs.map((r) => r.settings), { initial });
+      if (this.destroyed) {
+        await rg.destroy();
+        return;
+      }
+      this.group = rg;
+      this.groupRunIds = runs.map((r) => r.id);
+      this.builtWithSoftOrth = runs.some((r) => r.settings.softOrth > 0);
+      const keptViews = (id: string) => (!plan.resetHistory && !plan.initial && prevViews[id] && !plan.reinitAll && !plan.reinit?.has(id) ? { ...prevViews[id], state: 'training' as const, message: undefined } : freshView());
+      this.store.setState({
+        group,
+        runs,
+        phase: 'ready',
+        phaseText: '',
+        iteration: rg.iteration,
+        itPerSec: 0,
+        runViews: Object.fromEntries(runs.map((r) => [r.id, keptViews(r.id)])),
+      });
+      if (wasPlaying) this.play();
+    } catch (e) {
+      if (this.destroyed || this.deviceLost) return;
+      const msg = `Could not build the run group: ${(e as Error).message}`;
+      this.store.setState({ group, runs, phase: 'stopped', phaseText: `${msg}. Change the settings (fewer runs, smaller n or batch) or reset.` });
+      pushMessage(this.store, 'error', msg);
+    }
+  }
+
+  /** The whole experiment as one file (pauses the loop while it reads the parameters, then goes on). */
+  async exportExperiment(): Promise<ExperimentFile> {
+    let file: ExperimentFile | undefined;
+    await this.serial(async () => {
+      const rg = this.group;
+      if (!rg) throw new Error('There is no run group to export (the lab is not ready)');
+      await this.loop.halt();
+      try {
+        const { group, runs } = this.store.getState();
+        const checkpoints = [];
+        for (let k = 0; k < rg.runs.length; k++) {
+          checkpoints.push(
+            makeCheckpoint({
+              group: { ...rg.group },
+              run: rg.runs[k],
+              runIndex: k,
+              iteration: rg.iteration,
+              dataRngState: rg.dataRng.getState(),
+              parameters: await rg.readParameters(k),
+              optimizerState: await rg.readOptimizerState(k),
+            }),
+          );
+        }
+        file = makeExperimentFile({ group, runs, iteration: rg.iteration, dataRngState: rg.dataRng.getState(), metrics: this.book.toJSON(), checkpoints });
+      } finally {
+        if (this.store.getState().playing) this.loop.start();
+      }
+    });
+    if (!file) throw new Error('Export failed');
+    return file;
+  }
+
+  baselineLoss(): number {
+    const g = this.store.getState().group;
+    return makeTask(g.task, g.T).baselineLoss;
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    this.unsubscribe();
+    await this.loop.halt();
+    await this.work.catch(() => undefined);
+    await this.group?.destroy();
+    this.group = null;
+  }
+}

@@ -1,0 +1,49 @@
+/** The group's settings (shared by every run): preset, task, T, batch size, hidden size, optimiser, data seed, track every. */
+import { GROUP_SETTINGS, type GroupSettings } from '../../../engine/settings.ts';
+import { useLab, useLabState } from '../LabContext.tsx';
+import { presets } from '../presets.ts';
+import { SettingField } from './SettingField.tsx';
+
+const KEYS: (keyof GroupSettings)[] = ['task', 'T', 'batchSize', 'hidden', 'optimizer', 'dataSeed', 'trackEvery'];
+
+export function GroupControls() {
+  const { edits, software } = useLab();
+  const group = useLabState((s) => s.group);
+  const all = presets(software);
+  return (
+    <div className="group-controls">
+      <div className="preset-row">
+        <label htmlFor="preset-select">Preset</label>
+        <select
+          id="preset-select"
+          data-testid="preset-select"
+          value=""
+          onChange={(e) => {
+            const p = all.find((x) => x.id === e.target.value);
+            if (p) edits.replace(p.experiment, `Load the preset '${p.label}'?`);
+          }}
+        >
+          <option value="">Load a preset…</option>
+          {all.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+        <ul className="preset-notes">
+          {all.map((p) => (
+            <li key={p.id}>
+              <strong>{p.label}:</strong> {p.description}
+            </li>
+          ))}
+        </ul>
+      </div>
+      <fieldset className="group-fields">
+        <legend>Task and network (shared by every run)</legend>
+        {KEYS.map((key) => (
+          <SettingField key={key} spec={GROUP_SETTINGS[key]} value={group[key]} testId={`group-${key}`} onCommit={(v) => edits.setGroupSetting(key, v as never)} />
+        ))}
+      </fieldset>
+    </div>
+  );
+}

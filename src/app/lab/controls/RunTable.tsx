@@ -1,0 +1,167 @@
+/**
+ * The runs: one row each with its colour, name, status, latest loss and accuracy, margin slider, and
+ * buttons to show its other settings, pause it, hide it from the charts, duplicate or remove it. The
+ * other settings (parameterisation, initialisation, nonlinearity with its slope, gain, learning rates,
+ * penalties, clip, seed) open below the row. Every field goes through the settings table.
+ */
+import { useState } from 'react';
+import { makeTask } from '../../../tasks/index.ts';
+import { RUN_SETTINGS, type RunSettings } from '../../../engine/settings.ts';
+import { useLab, useLabState } from '../LabContext.tsx';
+import type { LabRun, RunView } from '../store.ts';
+import { MarginSlider } from './MarginSlider.tsx';
+import { SettingField } from './SettingField.tsx';
+
+const DETAIL_GROUPS: { title: string; keys: (keyof RunSettings)[] }[] = [
+  { title: 'Model', keys: ['parameterisation', 'init', 'nonlinearity', 'slope', 'gain', 'seed'] },
+  { title: 'Learning rates', keys: ['lrGeodesic', 'lrFree', 'lrSpectrum', 'rescaleSpectrum'] },
+  { title: 'Penalties and clipping', keys: ['softOrth', 'prior', 'weightDecay', 'clip'] },
+];
+
+function fmt(v: number, pct = false): string {
+  if (!Number.isFinite(v)) return '–';
+  return pct ? `${(100 * v).toFixed(1)}%` : v.toPrecision(3);
+}
+
+function StatusBadge({ view }: { view: RunView | undefined }) {
+  const state = view?.state ?? 'training';
+  return (
+    <span className={`run-state run-state-${state}`} title={view?.message}>
+      {state}
+    </span>
+  );
+}
+
+function RunDetails({ run, index }: { run: LabRun; index: number }) {
+  const { edits } = useLab();
+  const s = run.settings;
+  const applies = (key: keyof RunSettings) => {
+    if (key === 'slope') return s.nonlinearity === 'leaky' || s.nonlinearity === 'prelu';
+    if (key === 'lrGeodesic' || key === 'lrSpectrum' || key === 'rescaleSpectrum' || key === 'prior') return s.parameterisation === 'factorised';
+    return true;
+  };
+  return (
+    <div className="run-details" data-testid={`run-${index}-details`}>
+      {DETAIL_GROUPS.map((g) => (
+        <fieldset key={g.title}>
+          <legend>{g.title}</legend>
+          {g.keys.filter(applies).map((key) => (
+            <SettingField key={key} spec={RUN_SETTINGS[key]} value={s[key]} testId={`run-${index}-${key}`} onCommit={(v) => edits.setRunSetting(run.id, key, v as never)} />
+          ))}
+        </fieldset>
+      ))}
+      {s.nonlinearity === 'oplu' && <p className="note">OPLU sorts each pair of units (2k, 2k+1): it keeps norms, like an orthogonal W.</p>}
+    </div>
+  );
+}
+
+function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; failedMessage?: string }) {
+  const { edits } = useLab();
+  const view = useLabState((s) => s.runViews[run.id]);
+  const hasAccuracy = useLabState((s) => makeTask(s.group.task, s.group.T).hasAccuracy);
+  const ready = useLabState((s) => s.phase === 'ready');
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const s = run.settings;
+  const act = (msg: string | null) => setError(msg);
+  return (
+    <>
+      <tr className={run.hidden ? 'run-row run-hidden' : 'run-row'} data-testid={`run-${index}`} data-run-id={run.id} data-state={view?.state ?? 'training'}>
+        <td className="run-id-cell">
+          <SettingField spec={RUN_SETTINGS.color} value={s.color} compact testId={`run-${index}-color`} onCommit={(v) => edits.setRunSetting(run.id, 'color', v as string)} />
+          <SettingField spec={RUN_SETTINGS.name} value={s.name} compact testId={`run-${index}-name`} onCommit={(v) => edits.setRunSetting(run.id, 'name', v as string)} />
+        </td>
+        <td>
+          <StatusBadge view={view} />
+        </td>
+        <td className="num" data-testid={`run-${index}-loss`}>
+          {fmt(view?.loss ?? NaN)}
+        </td>
+        {hasAccuracy && (
+          <td className="num" data-testid={`run-${index}-accuracy`}>
+            {fmt(view?.accuracy ?? NaN, true)}
+          </td>
+        )}
+        <td>
+          {s.parameterisation === 'factorised' ? (
+            <MarginSlider margin={s.margin} testId={`run-${index}-margin`} onCommit={(v) => edits.setRunSetting(run.id, 'margin', v as number | null)} />
+          ) : (
+            <span className="note">plain W (no margin)</span>
+          )}
+        </td>
+        <td className="run-actions">
+          <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} data-testid={`run-${index}-more`}>
+            {open ? 'Less' : 'Settings'}
+          </button>
+          <button type="button" disabled={!ready || view?.state === 'failed'} onClick={() => act(edits.setRunPaused(run.id, view?.state !== 'paused'))}>
+            {view?.state === 'paused' ? 'Resume' : 'Pause'}
+          </button>
+          <button type="button" aria-pressed={run.hidden} onClick={() => edits.setHidden(run.id, !run.hidden)} data-testid={`run-${index}-hide`}>
+            {run.hidden ? 'Show' : 'Hide'}
+          </button>
+          <button type="button" onClick={() => act(edits.addRun(run.id))} title="A new run with the same settings">
+            Duplicate
+          </button>
+          <button type="button" onClick={() => act(edits.removeRun(run.id))} data-testid={`run-${index}-remove`}>
+            Remove
+          </button>
+        </td>
+      </tr>
+      {(error || failedMessage) && (
+        <tr className="run-message">
+          <td colSpan={6} role="alert">
+            {error ?? failedMessage}
+          </td>
+        </tr>
+      )}
+      {open && (
+        <tr className="run-details-row">
+          <td colSpan={6}>
+            <RunDetails run={run} index={index} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+export function RunTable() {
+  const { edits } = useLab();
+  const runs = useLabState((s) => s.runs);
+  const views = useLabState((s) => s.runViews);
+  const hasAccuracy = useLabState((s) => makeTask(s.group.task, s.group.T).hasAccuracy);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="runs">
+      <table className="run-table" data-testid="run-table">
+        <thead>
+          <tr>
+            <th scope="col">Run</th>
+            <th scope="col">Status</th>
+            <th scope="col">Loss</th>
+            {hasAccuracy && <th scope="col">Accuracy</th>}
+            <th scope="col" title={RUN_SETTINGS.margin.help}>
+              {RUN_SETTINGS.margin.label}
+            </th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run, i) => (
+            <RunRow key={run.id} run={run} index={i} failedMessage={views[run.id]?.state === 'failed' ? views[run.id]?.message : undefined} />
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => setError(edits.addRun())} data-testid="add-run">
+        Add a run
+      </button>
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}

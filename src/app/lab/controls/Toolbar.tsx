@@ -1,0 +1,128 @@
+/**
+ * The lab's toolbar: play/pause, one step, reset (with their keys), the iteration and speed, copy link,
+ * export and import of the whole experiment, presentation mode and the shortcuts list.
+ */
+import { useRef, useState } from 'react';
+import { experimentFileName, ExperimentFileError, parseExperimentFile } from '../experimentFile.ts';
+import { useLab, useLabState } from '../LabContext.tsx';
+import { pushMessage } from '../store.ts';
+import { experimentLink } from '../urlState.ts';
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function Toolbar() {
+  const { controller, edits } = useLab();
+  const store = controller.store;
+  const playing = useLabState((s) => s.playing);
+  const phase = useLabState((s) => s.phase);
+  const phaseText = useLabState((s) => s.phaseText);
+  const iteration = useLabState((s) => s.iteration);
+  const itPerSec = useLabState((s) => s.itPerSec);
+  const presentation = useLabState((s) => s.presentation);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [linkNote, setLinkNote] = useState('');
+  const ready = phase === 'ready';
+
+  const copyLink = async () => {
+    const { group, runs } = store.getState();
+    const link = experimentLink({ group, runs: runs.map((r) => r.settings) }, window.location);
+    try {
+      await navigator.clipboard.writeText(link);
+      setLinkNote('Link copied');
+    } catch {
+      setLinkNote('Copy the link from the address bar (the clipboard is not available here)');
+    }
+  };
+
+  const exportFile = async () => {
+    try {
+      const file = await controller.exportExperiment();
+      download(experimentFileName(file.group, file.iteration), JSON.stringify(file));
+      pushMessage(store, 'info', `Exported the experiment at iteration ${file.iteration} (settings, metrics and one checkpoint per run).`);
+    } catch (e) {
+      pushMessage(store, 'error', `Export failed: ${(e as Error).message}`);
+    }
+  };
+
+  const importFile = async (file: File) => {
+    let loaded;
+    try {
+      loaded = parseExperimentFile(await file.text(), `'${file.name}'`);
+    } catch (e) {
+      const msg = e instanceof ExperimentFileError ? e.message : `Could not read '${file.name}': ${(e as Error).message}`;
+      pushMessage(store, 'error', `${msg}. Nothing was changed.`);
+      return;
+    }
+    controller.pause();
+    await edits.load(loaded);
+    pushMessage(store, 'info', `Loaded '${file.name}': ${loaded.runs.length} run(s) at iteration ${loaded.initial.iteration}. Press play to continue training.`);
+  };
+
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Training">
+      <button type="button" className="primary" disabled={!ready} onClick={() => controller.togglePlay()} data-testid="play" aria-keyshortcuts="Space">
+        {playing ? 'Pause' : 'Play'} <kbd>Space</kbd>
+      </button>
+      <button type="button" disabled={!ready || playing} onClick={() => void controller.step()} data-testid="step" aria-keyshortcuts="S">
+        Step <kbd>S</kbd>
+      </button>
+      <button type="button" disabled={phase === 'building'} onClick={() => edits.reset()} data-testid="reset" aria-keyshortcuts="R">
+        Reset <kbd>R</kbd>
+      </button>
+      <span className="counter" data-testid="iteration" data-iteration={iteration}>
+        iteration <strong>{iteration}</strong>
+      </span>
+      <span className="counter" data-testid="speed">
+        {playing ? `${itPerSec.toFixed(1)} it/s` : phase === 'ready' ? 'paused' : ''}
+      </span>
+      {phase !== 'ready' && (
+        <span className={`phase phase-${phase}`} data-testid="phase" role="status">
+          {phaseText}
+        </span>
+      )}
+      <span className="toolbar-spacer" />
+      <button type="button" onClick={() => void copyLink()} data-testid="copy-link" title="A link that recreates these settings, seeds included">
+        Copy link
+      </button>
+      {linkNote && (
+        <span className="note" role="status">
+          {linkNote}
+        </span>
+      )}
+      <button type="button" disabled={!ready} onClick={() => void exportFile()} data-testid="export-experiment" title="Settings, metrics and one checkpoint per run, as JSON">
+        Export experiment
+      </button>
+      <button type="button" onClick={() => fileInput.current?.click()} title="Load an exported experiment to continue or look at it">
+        Import experiment
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".json,application/json"
+        className="visually-hidden"
+        data-testid="import-experiment"
+        aria-label="Import an experiment file"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (f) void importFile(f);
+        }}
+      />
+      <button type="button" aria-pressed={presentation} onClick={() => store.setState({ presentation: !presentation })} data-testid="presentation-toggle">
+        Presentation mode
+      </button>
+      <button type="button" onClick={() => store.setState((s) => ({ showShortcuts: !s.showShortcuts }))} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+        ?
+      </button>
+    </div>
+  );
+}

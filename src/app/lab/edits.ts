@@ -1,0 +1,222 @@
+/**
+ * Every edit the user can make to the experiment, checked by the settings table before anything changes:
+ * run and group settings, adding/duplicating/removing/hiding/pausing runs, presets, reset, and loading an
+ * experiment. An edit returns null when done (or waiting for confirmation) and the table's message when
+ * the value is refused. Live edits apply at the next iteration; structural ones become the store's pending
+ * change and are applied by confirm() (at once when nothing has been measured yet).
+ */
+import { validateExperiment, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
+import { Rng } from '../../engine/random.ts';
+import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
+import type { LabController, RebuildPlan } from './controller.ts';
+import type { LoadedExperiment } from './experimentFile.ts';
+import { nextRun, type Experiment } from './presets.ts';
+import { pushMessage, type LabRun, type PendingChange } from './store.ts';
+
+let idCounter = 0;
+export function newRunId(): string {
+  idCounter += 1;
+  return `run-${Date.now().toString(36)}-${idCounter}`;
+}
+
+export function labRuns(settings: RunSettings[]): LabRun[] {
+  return settings.map((s) => ({ id: newRunId(), settings: s, hidden: false }));
+}
+
+/** The first error that mentions `what` (e.g. "run 2"), else the first error. */
+function pickError(errors: string[], what?: string): string {
+  return (what && errors.find((e) => e.startsWith(what))) || errors[0];
+}
+
+export class LabEdits {
+  private pendingApply: (() => Promise<void>) | null = null;
+
+  constructor(private readonly lab: LabController) {}
+
+  private get state() {
+    return this.lab.store.getState();
+  }
+
+  /** Rebuild now when nothing was measured, else ask first. */
+  private propose(change: PendingChange, group: GroupSettings, runs: LabRun[], plan: RebuildPlan): void {
+    const apply = () => this.lab.serial(() => this.lab.rebuild(group, runs, plan));
+    if (this.state.iteration === 0 && !plan.initial) {
+      void apply();
+      return;
+    }
+    this.pendingApply = apply;
+    this.lab.store.setState({ pending: change });
+  }
+
+  confirm(): Promise<void> {
+    const apply = this.pendingApply;
+    this.pendingApply = null;
+    this.lab.store.setState({ pending: null });
+    return apply ? apply() : Promise.resolve();
+  }
+
+  cancel(): void {
+    this.pendingApply = null;
+    this.lab.store.setState({ pending: null });
+  }
+
+  setRunSetting<K extends keyof RunSettings>(id: string, key: K, value: RunSettings[K]): string | null {
+    const { group, runs, iteration } = this.state;
+    const index = runs.findIndex((r) => r.id === id);
+    if (index < 0) return 'This run no longer exists';
+    const cur = runs[index].settings;
+    const next: RunSettings = { ...cur, [key]: value };
+    const errors = validateExperiment(group, runs.map((r, i) => (i === index ? next : r.settings)));
+    if (errors.length) return pickError(errors, `run ${index + 1}`);
+    if (cur[key] === value) return null;
+    const nextRuns = runs.map((r, i) => (i === index ? { ...r, settings: next } : r));
+    const rg = this.lab.group;
+    const k = this.lab.groupRunIds.indexOf(id);
+    const kind = rg && k >= 0 ? classifyRunChange(rg.runs[k], next, this.lab.builtSoftOrth) : 'rebuild';
+    if (kind === 'live' && rg && this.state.phase === 'ready') {
+      try {
+        rg.updateRun(k, next);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      this.lab.store.setState({ runs: nextRuns });
+      return null;
+    }
+    const { title, details } = describeRunChange(cur, next, kind === 'live' ? 'rebuild' : kind, key, iteration);
+    this.propose({ title, details, confirmLabel: 'Rebuild' }, group, nextRuns, { reinit: kind === 'reinit' ? new Set([id]) : undefined });
+    return null;
+  }
+
+  setGroupSetting<K extends keyof GroupSettings>(key: K, value: GroupSettings[K]): string | null {
+    const { group, runs, iteration } = this.state;
+    const next: GroupSettings = { ...group, [key]: value };
+    const errors = validateExperiment(next, runs.map((r) => r.settings));
+    if (errors.length) return pickError(errors, 'group');
+    if (group[key] === value) return null;
+    const kind = classifyGroupChange(key);
+    const rg = this.lab.group;
+    if (kind === 'live' && rg && this.state.phase === 'ready') {
+      if (key === 'trackEvery') rg.group.trackEvery = value as number;
+      if (key === 'dataSeed') {
+        rg.group.dataSeed = value as number;
+        rg.dataRng = new Rng(value as number);
+        if (iteration > 0) pushMessage(this.lab.store, 'info', `The data stream restarts from data seed ${value} at iteration ${iteration}.`);
+      }
+      this.lab.store.setState({ group: next });
+      return null;
+    }
+    const { title, details } = describeGroupChange(key, group, next, iteration);
+    this.propose({ title, details, confirmLabel: 'Rebuild' }, next, runs, {
+      reinitAll: kind === 'restart',
+      resetOptimizer: kind === 'carry-parameters',
+    });
+    return null;
+  }
+
+  addRun(copyOf?: string): string | null {
+    const { group, runs, iteration } = this.state;
+    if (runs.length >= 16) return 'At most 16 runs train side by side';
+    const source = runs.find((r) => r.id === copyOf);
+    const settings = source ? { ...source.settings, name: `${source.settings.name} copy`.slice(0, 40) } : nextRun(runs.map((r) => r.settings));
+    if (source) settings.color = nextRun(runs.map((r) => r.settings)).color;
+    const run: LabRun = { id: newRunId(), settings, hidden: false };
+    const nextRuns = [...runs, run];
+    const errors = validateExperiment(group, nextRuns.map((r) => r.settings));
+    if (errors.length) return errors[0];
+    this.propose(
+      {
+        title: source ? `Duplicate '${source.settings.name}'?` : 'Add a run?',
+        details: [
+          'The run group is rebuilt with one more run; every other run keeps its parameters and optimiser state.',
+          `'${settings.name}' starts from its initialisation${source ? " (a copy of the other run's settings, not of its trained weights)" : ''}; its charts begin at iteration ${iteration}.`,
+          'Everything measured so far stays on the charts.',
+        ],
+        confirmLabel: 'Add the run',
+      },
+      group,
+      nextRuns,
+      {},
+    );
+    return null;
+  }
+
+  removeRun(id: string): string | null {
+    const { group, runs } = this.state;
+    const run = runs.find((r) => r.id === id);
+    if (!run) return null;
+    if (runs.length === 1) return 'An experiment needs at least one run';
+    this.propose(
+      {
+        title: `Remove '${run.settings.name}'?`,
+        details: ['The run group is rebuilt without it; every other run keeps its parameters and optimiser state.', `What '${run.settings.name}' measured is removed from the charts (export the experiment first to keep it).`],
+        confirmLabel: 'Remove the run',
+      },
+      group,
+      runs.filter((r) => r.id !== id),
+      {},
+    );
+    return null;
+  }
+
+  setHidden(id: string, hidden: boolean): void {
+    this.lab.store.setState((s) => ({ runs: s.runs.map((r) => (r.id === id ? { ...r, hidden } : r)) }));
+  }
+
+  setRunPaused(id: string, paused: boolean): string | null {
+    const rg = this.lab.group;
+    const k = this.lab.groupRunIds.indexOf(id);
+    if (!rg || k < 0) return null;
+    try {
+      rg.setPaused(k, paused);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    this.lab.store.setState((s) => ({ runViews: { ...s.runViews, [id]: { ...s.runViews[id], state: paused ? 'paused' : 'training', message: undefined } } }));
+    return null;
+  }
+
+  /** Replaces the whole experiment (a preset or a link) and starts again at iteration 0. */
+  replace(e: Experiment, title: string): void {
+    const runs = labRuns(e.runs.map((r) => ({ ...r })));
+    this.propose(
+      { title, details: [`The current runs and the ${this.state.iteration} iterations measured so far are discarded (export the experiment first to keep them).`], confirmLabel: 'Discard and load' },
+      { ...e.group },
+      runs,
+      { resetHistory: true },
+    );
+  }
+
+  /** Re-initialises every run from its settings (the 'r' key). */
+  reset(): void {
+    const { group, runs, iteration } = this.state;
+    const apply = () => this.lab.serial(() => this.lab.rebuild(group, runs, { resetHistory: true }));
+    if (iteration === 0) {
+      void apply();
+      return;
+    }
+    this.pendingApply = apply;
+    this.lab.store.setState({
+      pending: {
+        title: 'Reset every run?',
+        details: [`Every run restarts from its initialisation at iteration 0; the ${iteration} iterations measured so far are discarded (export the experiment first to keep them).`],
+        confirmLabel: 'Reset',
+      },
+    });
+  }
+
+  /** Loads a parsed experiment file: its settings, its measurements and its checkpoints (to continue). */
+  load(loaded: LoadedExperiment): Promise<void> {
+    return this.lab.serial(async () => {
+      await this.lab.rebuild(loaded.group, loaded.runs, { initial: loaded.initial, resetHistory: true });
+      if (this.lab.group) {
+        this.lab.book.load(loaded.metrics);
+        const last = (id: string) => this.lab.book.traces.get(id);
+        this.lab.store.setState((s) => ({
+          runViews: Object.fromEntries(
+            s.runs.map((r) => [r.id, { ...s.runViews[r.id], loss: last(r.id)?.loss.last ?? NaN, accuracy: last(r.id)?.accuracy.last ?? NaN }]),
+          ),
+        }));
+      }
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The experiments the lab opens with (science-spec section 4, 'interactive presets'): the copy task with a
+ * sweep of spectral margins as runs (0, 0.01, 0.1, 1, none), as in the paper's Figure 1.
+ *
+ * - interactive: learning rates far above the paper's (tau 0.01, free lr 0.01, spectrum lr 0.01) so that
+ *   something visible happens within seconds. Sized for the adapter: on a CPU (SwiftShader) T=10, n=32,
+ *   B=32 (measured in Node/SwiftShader: ~99% copy accuracy in ~400 iterations at ~15 it/s for 3 runs);
+ *   on a GPU the paper's sizes T=100, n=128, B=50.
+ * - paper: the paper's sizes and rates (tau 1e-6, lr 1e-4, spectrum lr 1e-4): faithful, slow to move.
+ */
+import { PAPER_GROUP, PAPER_RUN, RUN_COLORS, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
+
+export const PRESET_MARGINS: readonly (number | null)[] = [0, 0.01, 0.1, 1, null];
+
+export type PresetId = 'interactive' | 'paper';
+
+export interface Experiment {
+  group: GroupSettings;
+  runs: RunSettings[];
+}
+
+export interface Preset {
+  id: PresetId;
+  label: string;
+  /** what the preset is, shown under the preset selector */
+  description: string;
+  experiment: Experiment;
+}
+
+export function marginRunName(margin: number | null): string {
+  return margin === null ? 'none' : `m=${margin}`;
+}
+
+function marginSweep(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpectrum'>): RunSettings[] {
+  return PRESET_MARGINS.map((margin, i) => ({
+    ...PAPER_RUN,
+    ...rates,
+    name: marginRunName(margin),
+    color: RUN_COLORS[i % RUN_COLORS.length],
+    margin,
+  }));
+}
+
+const INTERACTIVE_RATES = { lrGeodesic: 0.01, lrFree: 0.01, lrSpectrum: 0.01 };
+const PAPER_RATES = { lrGeodesic: PAPER_RUN.lrGeodesic, lrFree: PAPER_RUN.lrFree, lrSpectrum: PAPER_RUN.lrSpectrum };
+
+/** The sizes an interactive experiment gets on this adapter. */
+export function interactiveGroup(software: boolean): GroupSettings {
+  return software ? { ...PAPER_GROUP, T: 10, hidden: 32, batchSize: 32 } : { ...PAPER_GROUP };
+}
+
+export function presets(software: boolean): Preset[] {
+  const g = interactiveGroup(software);
+  const sized = software
+    ? `Sizes are reduced because this adapter is a CPU (software WebGPU): T=${g.T}, n=${g.hidden}, batch ${g.batchSize}.`
+    : `The paper's sizes: T=${g.T}, n=${g.hidden}, batch ${g.batchSize}.`;
+  return [
+    {
+      id: 'interactive',
+      label: 'Copy task, margin sweep (interactive)',
+      description: `Interactive: learning rates raised to tau = 0.01, lr = 0.01, spectrum lr = 0.01 (the paper uses 1e-6, 1e-4, 1e-4) so the runs move within seconds. ${sized}`,
+      experiment: { group: g, runs: marginSweep(INTERACTIVE_RATES) },
+    },
+    {
+      id: 'paper',
+      label: 'Copy task, margin sweep (paper settings)',
+      description: `The paper's settings: T=100, n=128, batch 50, tau = 1e-6, lr = 1e-4, spectrum lr = 1e-4. Faithful but slow: expect little movement for thousands of iterations${software ? ', and on this CPU adapter each iteration takes long' : ''}.`,
+      experiment: { group: { ...PAPER_GROUP }, runs: marginSweep(PAPER_RATES) },
+    },
+  ];
+}
+
+export function defaultExperiment(software: boolean): Experiment {
+  return presets(software)[0].experiment;
+}
+
+/** A new run to add to an experiment: a copy of the last run's rates with the next free colour. */
+export function nextRun(existing: readonly RunSettings[]): RunSettings {
+  const base = existing[existing.length - 1] ?? { ...PAPER_RUN, ...INTERACTIVE_RATES };
+  const used = new Set(existing.map((r) => r.color));
+  const color = RUN_COLORS.find((c) => !used.has(c)) ?? RUN_COLORS[existing.length % RUN_COLORS.length];
+  return { ...base, color, name: `run ${existing.length + 1}` };
+}

@@ -1,0 +1,71 @@
+/**
+ * A read-only window into the lab for the end-to-end tests (and for curious users in the console):
+ *
+ *   window.__lab.snapshot() -> { phase, playing, iteration, itPerSec, lastTickMs,
+ *     runs: [{ id, name, margin, hidden, state, message, loss, accuracy,
+ *              spectrum: { iteration, lower, upper, min, max, mean } | null,   // the MetricsBook's latest statistics
+ *              points: number }] }                                            // loss points stored in the book
+ *
+ * Plain numbers copied out of the store and the MetricsBook; nothing in it can change the lab.
+ */
+import type { LabController } from './controller.ts';
+
+export interface LabSnapshot {
+  phase: string;
+  playing: boolean;
+  iteration: number;
+  itPerSec: number;
+  runs: {
+    id: string;
+    name: string;
+    margin: number | null;
+    hidden: boolean;
+    state: string;
+    message?: string;
+    loss: number;
+    accuracy: number;
+    spectrum: { iteration: number; lower: number | null; upper: number | null; min: number; max: number; mean: number } | null;
+    points: number;
+  }[];
+}
+
+declare global {
+  interface Window {
+    __lab?: { snapshot(): LabSnapshot };
+  }
+}
+
+export function installTestHook(lab: LabController): () => void {
+  const hook = {
+    snapshot(): LabSnapshot {
+      const s = lab.store.getState();
+      return {
+        phase: s.phase,
+        playing: s.playing,
+        iteration: s.iteration,
+        itPerSec: s.itPerSec,
+        runs: s.runs.map((r) => {
+          const t = lab.book.traces.get(r.id);
+          const st = t?.spectrum[t.spectrum.length - 1];
+          const v = s.runViews[r.id];
+          return {
+            id: r.id,
+            name: r.settings.name,
+            margin: r.settings.margin,
+            hidden: r.hidden,
+            state: v?.state ?? 'training',
+            message: v?.message,
+            loss: v?.loss ?? NaN,
+            accuracy: v?.accuracy ?? NaN,
+            spectrum: st ? { iteration: st.iteration, lower: st.lower, upper: st.upper, min: st.min, max: st.max, mean: st.mean } : null,
+            points: t?.loss.iterations.length ?? 0,
+          };
+        }),
+      };
+    },
+  };
+  window.__lab = hook;
+  return () => {
+    if (window.__lab === hook) delete window.__lab;
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The experiment's settings in the URL hash, readable and complete (seeds included), so any experiment is a
+ * link. Every group setting is a `key=value` pair; every run is one `run=` pair whose value lists that run's
+ * settings as `key:value` separated by commas (values percent-encoded):
+ *
+ *   #task=copy&T=10&batchSize=32&hidden=32&optimizer=rmsprop&dataSeed=1&trackEvery=10
+ *    &run=name:m%3D0,color:%231f77b4,seed:1,parameterisation:factorised,margin:0,...&run=name:none,...,margin:none,...
+ *
+ * Decoding never throws: each value is parsed and checked by the settings table; a junk or out-of-range
+ * value gets a message naming the setting and what is allowed, and that setting falls back to its default.
+ * A missing setting silently takes its default (so short hand-written links work).
+ */
+import {
+  formatValue,
+  GROUP_SETTINGS,
+  parseValue,
+  RUN_COLORS,
+  RUN_SETTINGS,
+  validateExperiment,
+  type GroupSettings,
+  type RunSettings,
+  type SettingSpec,
+} from '../../engine/settings.ts';
+import type { Experiment } from './presets.ts';
+
+const MAX_RUNS = 16;
+
+export function encodeExperiment(e: Experiment): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(GROUP_SETTINGS) as (keyof GroupSettings)[]) {
+    parts.push(`${key}=${encodeURIComponent(formatValue(GROUP_SETTINGS[key], e.group[key]))}`);
+  }
+  for (const run of e.runs) {
+    const fields = (Object.keys(RUN_SETTINGS) as (keyof RunSettings)[]).map((key) => `${key}:${encodeURIComponent(formatValue(RUN_SETTINGS[key], run[key]))}`);
+    parts.push(`run=${fields.join(',')}`);
+  }
+  return `#${parts.join('&')}`;
+}
+
+export interface DecodedExperiment {
+  experiment: Experiment;
+  /** what was wrong in the link and what the lab did about it; [] for a clean link */
+  problems: string[];
+}
+
+function decode(text: string): string | null {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+function applyValue<T extends object>(target: T, spec: SettingSpec, raw: string, where: string, problems: string[]): void {
+  const text = decode(raw);
+  if (text === null) {
+    problems.push(`${where}: ${spec.label} (${spec.key}) is not readable text ('${raw}'); using the default ${formatValue(spec, (target as Record<string, unknown>)[spec.key])}`);
+    return;
+  }
+  const r = parseValue(spec, text);
+  if (r.ok) (target as Record<string, unknown>)[spec.key] = r.value;
+  else problems.push(`${where}: ${r.error}; using the default ${formatValue(spec, (target as Record<string, unknown>)[spec.key])}`);
+}
+
+/** The default run at position i of a decoded link: the defaults' run i, else a copy of their last run. */
+function defaultRun(defaults: Experiment, i: number): RunSettings {
+  const base = defaults.runs[i] ?? defaults.runs[defaults.runs.length - 1];
+  return { ...base, color: defaults.runs[i]?.color ?? RUN_COLORS[i % RUN_COLORS.length], name: defaults.runs[i]?.name ?? `run ${i + 1}` };
+}
+
+/**
+ * Reads an experiment from a URL hash (with or without '#'). Returns null for an empty hash (no link
+ * settings: the caller uses its defaults). Never throws.
+ */
+export function decodeExperiment(hash: string, defaults: Experiment): DecodedExperiment | null {
+  const body = hash.replace(/^#/, '').trim();
+  if (body === '') return null;
+  const problems: string[] = [];
+  const group: GroupSettings = { ...defaults.group };
+  const runTexts: string[] = [];
+  for (const pair of body.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    if (key === 'run') runTexts.push(value);
+    else if (key in GROUP_SETTINGS) applyValue(group, GROUP_SETTINGS[key as keyof GroupSettings], value, 'link', problems);
+    else problems.push(`link: unknown setting '${decode(key) ?? key}' was ignored (group settings: ${Object.keys(GROUP_SETTINGS).join(', ')}; runs: run=...)`);
+  }
+  if (runTexts.length > MAX_RUNS) {
+    problems.push(`link: at most ${MAX_RUNS} runs train side by side; the link has ${runTexts.length}, the first ${MAX_RUNS} are used`);
+    runTexts.length = MAX_RUNS;
+  }
+  let runs: RunSettings[] = runTexts.map((text, i) => {
+    const run = defaultRun(defaults, i);
+    const where = `link, run ${i + 1}`;
+    for (const field of text.split(',')) {
+      if (field === '') continue;
+      const colon = field.indexOf(':');
+      const key = colon < 0 ? field : field.slice(0, colon);
+      if (!(key in RUN_SETTINGS)) {
+        problems.push(`${where}: unknown setting '${decode(key) ?? key}' was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')})`);
+        continue;
+      }
+      applyValue(run, RUN_SETTINGS[key as keyof RunSettings], colon < 0 ? '' : field.slice(colon + 1), where, problems);
+    }
+    return run;
+  });
+  if (runs.length === 0) {
+    if (runTexts.length === 0) problems.push('link: it names no runs (run=...); the default runs are used');
+    runs = defaults.runs.map((r) => ({ ...r }));
+  }
+  // settings that are fine one by one but not together (OPLU needs an even n): fall back step by step
+  let errors = validateExperiment(group, runs);
+  if (errors.length) {
+    problems.push(`link: ${errors.join('; ')}; using the default hidden size n = ${defaults.group.hidden}`);
+    group.hidden = defaults.group.hidden;
+    errors = validateExperiment(group, runs);
+  }
+  if (errors.length) {
+    problems.push(`link: ${errors.join('; ')}; using the default experiment`);
+    return { experiment: { group: { ...defaults.group }, runs: defaults.runs.map((r) => ({ ...r })) }, problems };
+  }
+  return { experiment: { group, runs }, problems };
+}
+
+/** The full link to an experiment on this page. */
+export function experimentLink(e: Experiment, location: Pick<Location, 'origin' | 'pathname' | 'search'>): string {
+  return `${location.origin}${location.pathname}${location.search}${encodeExperiment(e)}`;
+}
