@@ -130,8 +130,10 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
   if (errors.length) throw new ExperimentFileError(`${source} has invalid settings: ${errors.join('; ')}`);
   const group = f.group as GroupSettings;
   if (!Number.isInteger(f.iteration) || (f.iteration as number) < 0) throw new ExperimentFileError(`${source}: iteration must be a whole number >= 0`);
+  let dataRngState: number[];
   try {
-    Rng.fromState(f.dataRngState as number[]);
+    // JSON writes the generator's 'no spare normal' NaN as null: normalise through the generator
+    dataRngState = Rng.fromState(f.dataRngState as number[]).getState();
   } catch (e) {
     throw new ExperimentFileError(`${source}: dataRngState is not valid (${(e as Error).message})`);
   }
@@ -173,7 +175,7 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
       parameters: parsed.map((p) => p.parameters),
       optimizerState: parsed.map((p) => p.optimizerState),
       iteration: f.iteration as number,
-      dataRngState: f.dataRngState as number[],
+      dataRngState,
     },
   };
 }
