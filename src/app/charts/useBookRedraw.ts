@@ -45,14 +45,24 @@ export function useWidth(ref: React.RefObject<HTMLElement | null>, onWidth: (w: 
     const el = ref.current;
     if (!el) return;
     let lastW = -1;
+    let frame = 0;
+    // redraw on the next frame, not inside the observer: a repaint that changes the page's height (and so
+    // its scrollbar) would otherwise resize the element again within the same frame
     const ro = new ResizeObserver(() => {
-      const w = Math.floor(el.clientWidth);
-      if (w !== lastW && w > 0) {
-        lastW = w;
-        cb.current(w);
-      }
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        const w = Math.floor(el.clientWidth);
+        if (w !== lastW && w > 0) {
+          lastW = w;
+          cb.current(w);
+        }
+      });
     });
     ro.observe(el);
-    return () => ro.disconnect();
+    return () => {
+      ro.disconnect();
+      if (frame) cancelAnimationFrame(frame);
+    };
   }, [ref]);
 }
