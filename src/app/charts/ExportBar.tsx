@@ -1,7 +1,8 @@
 /** A chart's export buttons: PNG and SVG of its Figure (title, axes, legend, settings printed on it) and its data as CSV. */
 import { useState, type JSX } from 'react';
 import { EXPORT_WIDTH, csvBlob, downloadBlob, exportFilename, figurePngBlob, figureSvgBlob } from './chartExport.ts';
-import { figureStyle, type FigureHeader, type FigureStyle } from './figureFrame.ts';
+import { figureStyle, lastIteration, type FigureHeader, type FigureStyle } from './figureFrame.ts';
+import type { MetricsBook } from '../lab/metricsBook.ts';
 import type { Figure } from './scene.ts';
 
 export interface CsvExport {
@@ -13,6 +14,7 @@ export interface CsvExport {
 }
 
 export function ExportBar(props: {
+  book: MetricsBook;
   chart: string;
   header: FigureHeader;
   build: (style: FigureStyle, header: FigureHeader) => Figure;
@@ -20,7 +22,11 @@ export function ExportBar(props: {
   presentation: boolean;
 }): JSX.Element {
   const [error, setError] = useState<string | null>(null);
-  const figure = () => props.build(figureStyle(EXPORT_WIDTH, props.presentation), props.header);
+  const figure = () => {
+    const h = props.header;
+    const measured = `Measured up to iteration ${lastIteration(props.book)}; exported ${new Date().toISOString().slice(0, 16).replace('T', ' ')}.`;
+    return props.build(figureStyle(EXPORT_WIDTH, props.presentation), { ...h, caption: [measured, h.caption].filter(Boolean).join(' ') });
+  };
   const guard = async (what: string, f: () => void | Promise<void>) => {
     try {
       setError(null);

@@ -21,8 +21,8 @@ export function FlowSection(props: { book: MetricsBook; runs: ChartRun[]; settin
       <p className="chart-explain">
         The norm of the gradient of the loss at the last step with respect to the hidden state h<sub>t</sub>, for every time step t (up) and
         iteration (across), as in the paper’s Figure 2. With margin 0 the transition is orthogonal and the norm is preserved back through time
-        (bright down to t = 0); the wider the margin, the sooner during training it vanishes towards early t, so the long-term dependency can
-        no longer be learned.
+        (one flat colour down to t = 0); the wider the margin, the fewer update steps this lasts, and the norm then shrinks (vanishing
+        gradients) or grows (exploding gradients) as it flows back towards t = 0, so the early inputs stop steering learning.
       </p>
       <div className="chart-controls" role="radiogroup" aria-label="Gradient-flow colour scale">
         <label>
@@ -37,6 +37,7 @@ export function FlowSection(props: { book: MetricsBook; runs: ChartRun[]; settin
         {flowCaption(scale)} Time steps are averaged into as many rows as the chart has pixels; grey marks a value that is not finite.
       </p>
       <ExportBar
+        book={book}
         chart="gradient-flow"
         header={{ title: FLOW_TITLE, settings: props.settingsSummary, caption: flowCaption(scale) }}
         build={build}

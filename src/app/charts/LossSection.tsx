@@ -6,7 +6,7 @@
 import { useCallback, useMemo, useState, type JSX } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
-import { emaSmooth, formatTick } from './chartMath.ts';
+import { emaSmooth, finiteRange, formatTick, linearTicks } from './chartMath.ts';
 import { lossCsv } from './chartCsv.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
@@ -58,7 +58,9 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
   const tick = { fontSize: font, fill: '#14213d' };
   const height = presentation ? 380 : 260;
   const baselineOk = Number.isFinite(baselineLoss) && baselineLoss > 0;
-  const xAxis = <XAxis dataKey="it" type="number" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} tick={tick} tickFormatter={formatTick} label={{ value: 'iteration', position: 'insideBottom', offset: -4, fontSize: font }} />;
+  const [xLo, xHi] = finiteRange(data.map((d) => d.loss.map((p) => p.it)));
+  const xTicks = Number.isFinite(xLo) ? linearTicks(xLo, xHi, presentation ? 5 : 8) : undefined;
+  const xAxis = <XAxis dataKey="it" type="number" domain={['dataMin', 'dataMax']} ticks={xTicks} allowDuplicatedCategory={false} tick={tick} tickFormatter={formatTick} label={{ value: 'iteration', position: 'insideBottom', offset: -4, fontSize: font }} />;
   const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.`;
 
   return (
@@ -93,7 +95,7 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
               width={font * 4.5}
               label={{ value: logLoss ? 'loss (log)' : 'loss', angle: -90, position: 'insideLeft', fontSize: font }}
             />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(l) => `iteration ${l}`} />
+            <Tooltip isAnimationActive={false} offset={24} wrapperStyle={{ fontSize: font * 0.9 }} formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(l) => `iteration ${l}`} />
             <Legend wrapperStyle={{ fontSize: font }} />
             {baselineOk && (
               <ReferenceLine y={baselineLoss} stroke="#14213d" strokeDasharray="7 5" strokeWidth={stroke * 0.75} ifOverflow="extendDomain" label={{ value: 'memoryless baseline', position: 'insideTopRight', fontSize: font, fill: '#14213d' }} />
@@ -109,7 +111,7 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
               <CartesianGrid stroke="#e3e6ec" />
               {xAxis}
               <YAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tick={tick} width={font * 4.5} label={{ value: 'accuracy %', angle: -90, position: 'insideLeft', fontSize: font }} />
-              <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v))} labelFormatter={(l) => `iteration ${l}`} />
+              <Tooltip isAnimationActive={false} offset={24} wrapperStyle={{ fontSize: font * 0.9 }} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v))} labelFormatter={(l) => `iteration ${l}`} />
               {data.map((d) => (
                 <Line key={d.run.id} data={d.accuracy} dataKey="v" name={d.run.name} stroke={d.run.color} strokeWidth={stroke} dot={false} isAnimationActive={false} />
               ))}
@@ -119,6 +121,7 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
       </div>
       <p className="chart-caption">{caption}</p>
       <ExportBar
+        book={book}
         chart="loss-accuracy"
         header={{ title: LOSS_TITLE, settings: props.settingsSummary, caption }}
         build={build}

@@ -31,6 +31,7 @@ export function SpectrumSection(props: { book: MetricsBook; runs: ChartRun[]; se
         <FigureCanvas book={book} build={buildSpectrum} presentation={props.presentation} label="Singular spectrum bands, one per run" testId="spectrum-canvas" />
         <p className="chart-caption">{SPECTRUM_CAPTION} Plain runs show an SVD of W and have no bounds.</p>
         <ExportBar
+          book={book}
           chart="singular-spectrum"
           header={{ title: SPECTRUM_TITLE, settings: props.settingsSummary, caption: SPECTRUM_CAPTION }}
           build={buildSpectrum}
@@ -50,6 +51,7 @@ export function SpectrumSection(props: { book: MetricsBook; runs: ChartRun[]; se
         </p>
         <FigureCanvas book={book} build={buildDrift} presentation={props.presentation} label="Orthogonality drift of U and V over iterations" testId="drift-canvas" />
         <ExportBar
+          book={book}
           chart="orthogonality-drift"
           header={{ title: DRIFT_TITLE, settings: props.settingsSummary, caption: DRIFT_CAPTION }}
           build={buildDrift}

@@ -126,12 +126,27 @@ export function linearTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
+/** A formatter that shows linear ticks with as many decimals as their step needs (1.005 stays 1.005). */
+export function linearTickFormat(ticks: readonly number[]): (v: number) => string {
+  if (ticks.length < 2) return formatTick;
+  const step = Math.abs(ticks[1] - ticks[0]);
+  if (!(step > 0) || step >= 1 || step < 1e-4) return formatTick;
+  const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(6)) % 1 ? 1 : 0)));
+  return (v) => (v === 0 ? '0' : v.toFixed(decimals));
+}
+
 /** Powers of ten within [lo, hi] (both > 0), thinned to at most ~`count`. */
 export function logTicks(lo: number, hi: number, count = 6): number[] {
   if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   const a = Math.ceil(Math.log10(lo) - 1e-9);
   const b = Math.floor(Math.log10(hi) + 1e-9);
   if (b < a) return [lo, hi];
+  if (b - a < 2) {
+    // one or two decades: 1, 2, 5 per decade
+    const ticks: number[] = [];
+    for (let e = a - 1; e <= b; e++) for (const m of [1, 2, 5]) if (m * 10 ** e >= lo * (1 - 1e-9) && m * 10 ** e <= hi * (1 + 1e-9)) ticks.push(Number((m * 10 ** e).toPrecision(6)));
+    return ticks;
+  }
   const every = Math.max(1, Math.ceil((b - a + 1) / count));
   const ticks: number[] = [];
   for (let e = a; e <= b; e += every) ticks.push(10 ** e);

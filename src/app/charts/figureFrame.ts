@@ -3,6 +3,7 @@
  * header printed on exports (title, the experiment's settings, a caption line) and the legend at the foot.
  */
 import { INK_SOFT, legendRows, wrapText, type Figure, type LegendEntry, type Text } from './scene.ts';
+import type { MetricsBook } from '../lab/metricsBook.ts';
 import type { ChartRun } from './types.ts';
 
 export interface FigureStyle {
@@ -55,6 +56,13 @@ export function finishFigure(style: FigureStyle, parts: Pick<Figure, 'texts' | '
     legend: legend.length ? { x: fs, y: legendY, entries: legend } : null,
     ...parts,
   };
+}
+
+/** The latest iteration with any loss in the book (0 when empty): printed on exports, which are snapshots. */
+export function lastIteration(book: MetricsBook): number {
+  let last = 0;
+  for (const t of book.traces.values()) last = Math.max(last, t.loss.iterations.at(-1) ?? 0);
+  return last;
 }
 
 /** Runs that are drawn (hidden runs are not). */

@@ -5,7 +5,7 @@
  * across runs). Time steps are averaged into as many bins as the panel has pixels, so L = 10,000 costs no
  * more to paint than L = 200.
  */
-import { finiteRange, flowProfile, linearTicks, type FlowScale } from './chartMath.ts';
+import { finiteRange, flowProfile, linearTickFormat, linearTicks, type FlowScale } from './chartMath.ts';
 import { finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
 import type { Figure, Panel, Text } from './scene.ts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
@@ -90,7 +90,7 @@ export function flowFigure(book: MetricsBook, runs: readonly ChartRun[], scale: 
       h: panelH,
       title: `${run.name} (${marginLabel(run)})`,
       titleColor: run.color,
-      xAxis: { min: x0, max: x1, log: false, label: 'iteration', ticks: linearTicks(x0, x1, Math.max(2, Math.floor(cellW / (fs * 6)))) },
+      xAxis: { min: x0, max: x1, log: false, label: 'iteration', ticks: linearTicks(x0, x1, Math.max(2, Math.floor(cellW / (fs * 4.5)))) },
       yAxis: { min: 0, max: L + 1, log: false, label: 'time step t', ticks: linearTicks(0, L, 4).filter((t) => Number.isInteger(t)) },
       marks: g ? [{ kind: 'raster', values: g.values, cols: its.length, rows: g.bins, x0, x1, y0: 0, y1: L + 1, vmin, vmax }] : [],
       showY: k % cols === 0,
@@ -109,6 +109,7 @@ export function flowFigure(book: MetricsBook, runs: readonly ChartRun[], scale: 
         vmax,
         label: scale === 'normalised' ? 'norm / max' : 'log10 norm',
         ticks: linearTicks(vmin, vmax, 4),
+        format: linearTickFormat(linearTicks(vmin, vmax, 4)),
       }
     : null;
   if (!shown.length) notes.push({ x: style.width / 2, y: top + fs * 2, text: 'no visible runs', size: fs, anchor: 'middle', color: '#3d4a63' });

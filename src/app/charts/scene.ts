@@ -76,6 +76,7 @@ export interface ColourBar {
   vmax: number;
   label: string;
   ticks: number[];
+  format?: (v: number) => string;
 }
 
 export interface Figure {
@@ -207,7 +208,7 @@ export function legendLayout(fig: Figure): PlacedLegendEntry[] {
 }
 
 export function legendEntryWidth(e: LegendEntry, size: number): number {
-  return size * 2.6 + textWidth(e.label, size) + size;
+  return size * 2.6 + textWidth(e.label, size) + size * 1.6;
 }
 
 /** Rows a legend of these entries needs at a width (for builders reserving space). */

@@ -61,7 +61,7 @@ export function drawFigure(ctx: CanvasRenderingContext2D, fig: Figure): void {
       ctx.lineTo(cb.x + cb.w + 4, y);
       ctx.stroke();
       ctx.textAlign = 'left';
-      ctx.fillText(formatTick(t), cb.x + cb.w + 7, y + fs * 0.35);
+      ctx.fillText((cb.format ?? formatTick)(t), cb.x + cb.w + 7, y + fs * 0.35);
     }
     ctx.textAlign = 'center';
     ctx.fillText(cb.label, cb.x + cb.w / 2, cb.y - fs * 0.6);

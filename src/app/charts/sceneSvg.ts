@@ -68,7 +68,7 @@ export function figureToSvg(fig: Figure, title: string): string {
     for (const t of cb.ticks) {
       const y = cb.y + cb.h - ((t - cb.vmin) / (cb.vmax - cb.vmin)) * cb.h;
       out.push(`<line x1="${n(cb.x + cb.w)}" y1="${n(y)}" x2="${n(cb.x + cb.w + 4)}" y2="${n(y)}" stroke="${INK}"/>`);
-      out.push(`<text x="${n(cb.x + cb.w + 7)}" y="${n(y + fs * 0.35)}" font-size="${fs}" fill="${INK}">${escapeXml(formatTick(t))}</text>`);
+      out.push(`<text x="${n(cb.x + cb.w + 7)}" y="${n(y + fs * 0.35)}" font-size="${fs}" fill="${INK}">${escapeXml((cb.format ?? formatTick)(t))}</text>`);
     }
     out.push(`<text x="${n(cb.x + cb.w / 2)}" y="${n(cb.y - fs * 0.6)}" font-size="${fs}" text-anchor="middle" fill="${INK}">${escapeXml(cb.label)}</text>`);
   }

@@ -3,7 +3,7 @@
  * mean +- std band and mean line in the run's colour, the margin's bounds dashed, and beside it the current
  * spectrum as a histogram on the same singular-value axis. Also the orthogonality drift of U and V.
  */
-import { histogram, linearTicks, logTicks, finiteRange } from './chartMath.ts';
+import { finiteRange, histogram, linearTickFormat, linearTicks, logTicks } from './chartMath.ts';
 import { finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
 import { INK, INK_SOFT, type Figure, type LegendEntry, type Mark, type Panel, type Text } from './scene.ts';
 import type { MetricsBook, SpectrumStats } from '../lab/metricsBook.ts';
@@ -51,9 +51,9 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
   const left = fs * 5;
   const gap = fs * 5;
   const histW = fs * 6;
-  const cols = gridColumns(style.width - left - fs, shown.length, 360);
+  const cols = gridColumns(style.width - left - fs, shown.length, 320);
   const cellW = (style.width - left - fs - (cols - 1) * gap) / cols;
-  const bandW = cellW - histW - fs;
+  const bandW = cellW - histW - fs * 1.5;
   const panelH = Math.round(Math.max(120, Math.min(220, cellW * 0.45)) * (fs / 12) ** 0.5);
   const rowH = panelH + fs * 5.5;
   const panels: Panel[] = [];
@@ -68,7 +68,8 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
     const its = stats.map((s) => s.iteration);
     const x0 = its[0] ?? 0;
     const x1 = its.length > 1 ? its[its.length - 1] : x0 + 1;
-    const yAxis = { min: lo, max: hi, log: false, label: 'singular value', ticks: linearTicks(lo, hi, 4) };
+    const yTicks = linearTicks(lo, hi, 4);
+    const yAxis = { min: lo, max: hi, log: false, label: 'singular value', ticks: yTicks, format: linearTickFormat(yTicks) };
     const marks: Mark[] = [];
     if (stats.length) {
       const c = run.color;
@@ -99,11 +100,11 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
     const maxCount = Math.max(1, ...counts);
     const step = (hi - lo) / HISTOGRAM_BINS;
     panels.push({
-      x: x + bandW + fs,
+      x: x + bandW + fs * 1.5,
       y,
       w: histW,
       h: panelH,
-      xAxis: { min: 0, max: maxCount * 1.05, log: false, label: 'count now', ticks: [0, maxCount] },
+      xAxis: { min: 0, max: maxCount * 1.05, log: false, label: 'count now', ticks: [maxCount] },
       yAxis,
       marks: [{ kind: 'rects', rects: counts.map((n, b) => [0, lo + b * step, n, lo + (b + 1) * step] as [number, number, number, number]), color: run.color, opacity: 0.8 }],
       showY: false,
