@@ -19,4 +19,6 @@ export async function trainUntil(page: Page, iterations: number, timeout = 120_0
   await expect.poll(async () => (await snapshot(page)).iteration, { timeout, intervals: [500] }).toBeGreaterThanOrEqual(iterations);
   await page.getByTestId('play').click();
   await expect.poll(async () => (await snapshot(page)).playing).toBe(false);
+  // the readbacks queued before the pause land in the MetricsBook: then the numbers are final
+  await expect.poll(async () => (await snapshot(page)).pendingCollects).toBe(0);
 }

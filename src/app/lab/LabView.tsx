@@ -56,10 +56,11 @@ function Charts({ lab }: { lab: Lab }) {
 function useLabSetup(): Lab | null {
   const gpu = useGpu();
   const [lab, setLab] = useState<Lab | null>(null);
+  // the link is read once, before any effect rewrites the hash (strict mode runs the effect twice)
+  const [decoded] = useState(() => decodeExperiment(window.location.hash, defaultExperiment(gpu.adapterInfo.isSoftware)));
   useEffect(() => {
     const software = gpu.adapterInfo.isSoftware;
     const defaults = defaultExperiment(software);
-    const decoded = decodeExperiment(window.location.hash, defaults);
     const e = decoded?.experiment ?? defaults;
     const store = createLabStore(e.group, labRuns(e.runs));
     const controller = new LabController(gpu, store);
@@ -92,7 +93,7 @@ function useLabSetup(): Lab | null {
       window.removeEventListener('hashchange', onHash);
       void controller.destroy();
     };
-  }, [gpu]);
+  }, [gpu, decoded]);
   return lab;
 }
 

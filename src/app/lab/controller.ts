@@ -49,7 +49,7 @@ export class LabController {
   /** ids of the runs in the current RunGroup, in group order */
   groupRunIds: string[] = [];
   private builtWithSoftOrth = false;
-  private readonly loop: TrainingLoop;
+  readonly loop: TrainingLoop;
   private destroyed = false;
   private deviceLost = false;
   private work: Promise<void> = Promise.resolve();

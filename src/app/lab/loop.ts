@@ -19,8 +19,13 @@ export class TrainingLoop {
   private chunk = 1;
   private readonly inFlight: Promise<void>[] = [];
   private samples: { t: number; it: number }[] = [];
-  /** JS time of the slowest recent tick (ms), for the test hook and the speed readout */
+  /** JS time of the last tick (ms), for the test hook */
   lastTickMs = 0;
+
+  /** collects queued and not yet read back */
+  get pending(): number {
+    return this.inFlight.length;
+  }
 
   constructor(private readonly lab: LabController) {}
 

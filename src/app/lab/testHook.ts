@@ -1,7 +1,7 @@
 /**
  * A read-only window into the lab for the end-to-end tests (and for curious users in the console):
  *
- *   window.__lab.snapshot() -> { phase, playing, iteration, itPerSec, lastTickMs,
+ *   window.__lab.snapshot() -> { phase, playing, iteration, itPerSec, lastTickMs, pendingCollects,
  *     runs: [{ id, name, margin, hidden, state, message, loss, accuracy,
  *              spectrum: { iteration, lower, upper, min, max, mean } | null,   // the MetricsBook's latest statistics
  *              points: number }] }                                            // loss points stored in the book
@@ -15,6 +15,10 @@ export interface LabSnapshot {
   playing: boolean;
   iteration: number;
   itPerSec: number;
+  /** JS time of the loop's last tick (ms) */
+  lastTickMs: number;
+  /** readbacks queued and not yet in the MetricsBook (0 once a pause has settled) */
+  pendingCollects: number;
   runs: {
     id: string;
     name: string;
@@ -44,6 +48,8 @@ export function installTestHook(lab: LabController): () => void {
         playing: s.playing,
         iteration: s.iteration,
         itPerSec: s.itPerSec,
+        lastTickMs: lab.loop.lastTickMs,
+        pendingCollects: lab.loop.pending,
         runs: s.runs.map((r) => {
           const t = lab.book.traces.get(r.id);
           const st = t?.spectrum[t.spectrum.length - 1];

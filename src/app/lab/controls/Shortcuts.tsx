@@ -10,16 +10,19 @@ export const SHORTCUTS: { key: string; label: string; what: string }[] = [
   { key: '?', label: '?', what: 'show / hide this list' },
 ];
 
-function typingInto(target: EventTarget | null): boolean {
+/** Keys typed into a field belong to the field; Space on a focused button presses that button. */
+function typingInto(target: EventTarget | null, key: string): boolean {
   const el = target as HTMLElement | null;
-  return !!el && (el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON'].includes(el.tagName));
+  if (!el) return false;
+  if (el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName)) return (el as HTMLInputElement).type !== 'range' || key === ' ';
+  return key === ' ' && (el.tagName === 'BUTTON' || el.tagName === 'SUMMARY');
 }
 
 export function useShortcuts(lab: Lab | null): void {
   useEffect(() => {
     if (!lab) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || typingInto(e.target)) return;
+      if (e.ctrlKey || e.metaKey || e.altKey || typingInto(e.target, e.key)) return;
       const store = lab.controller.store;
       if (store.getState().pending) return;
       if (e.key === ' ') lab.controller.togglePlay();
