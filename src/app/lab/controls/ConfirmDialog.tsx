@@ -5,14 +5,15 @@ import { useLab, useLabState } from '../LabContext.tsx';
 export function ConfirmDialog() {
   const { edits } = useLab();
   const pending = useLabState((s) => s.pending);
-  const confirmRef = useRef<HTMLButtonElement>(null);
+  // focus the dialog itself, not its confirm button: the Enter that committed a field must not confirm too
+  const dialogRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (pending) confirmRef.current?.focus();
+    if (pending) dialogRef.current?.focus();
   }, [pending]);
   if (!pending) return null;
   return (
     <div className="confirm-backdrop">
-      <div className="confirm" role="dialog" aria-modal="true" aria-labelledby="confirm-title" data-testid="confirm-dialog" onKeyDown={(e) => e.key === 'Escape' && edits.cancel()}>
+      <div className="confirm" role="dialog" tabIndex={-1} ref={dialogRef} aria-modal="true" aria-labelledby="confirm-title" data-testid="confirm-dialog" onKeyDown={(e) => e.key === 'Escape' && edits.cancel()}>
         <h3 id="confirm-title">{pending.title}</h3>
         <ul>
           {pending.details.map((d) => (
@@ -20,7 +21,7 @@ export function ConfirmDialog() {
           ))}
         </ul>
         <div className="confirm-buttons">
-          <button type="button" ref={confirmRef} onClick={() => void edits.confirm()} data-testid="confirm-apply">
+          <button type="button" onClick={() => void edits.confirm()} data-testid="confirm-apply">
             {pending.confirmLabel}
           </button>
           <button type="button" onClick={() => edits.cancel()} data-testid="confirm-cancel">

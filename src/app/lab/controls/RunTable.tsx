@@ -67,9 +67,11 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
   return (
     <>
       <tr className={run.hidden ? 'run-row run-hidden' : 'run-row'} data-testid={`run-${index}`} data-run-id={run.id} data-state={view?.state ?? 'training'}>
-        <td className="run-id-cell">
+        <td>
+          <div className="run-id-cell">
           <SettingField spec={RUN_SETTINGS.color} value={s.color} compact testId={`run-${index}-color`} onCommit={(v) => edits.setRunSetting(run.id, 'color', v as string)} />
           <SettingField spec={RUN_SETTINGS.name} value={s.name} compact testId={`run-${index}-name`} onCommit={(v) => edits.setRunSetting(run.id, 'name', v as string)} />
+          </div>
         </td>
         <td>
           <StatusBadge view={view} />

@@ -36,6 +36,8 @@ export function SettingField({ spec, value, onCommit, disabled, testId, compact 
     }
     const refusal = onCommit(parsed.value);
     setError(refusal);
+    // accepted: the field shows the experiment's value (the new one, or the old one while a rebuild waits for confirmation)
+    if (!refusal) setText(shown);
   };
 
   let control;
