@@ -39,7 +39,11 @@ export class LabEdits {
 
   /** Rebuild now when nothing was measured, else ask first. */
   private propose(change: PendingChange, group: GroupSettings, runs: LabRun[], plan: RebuildPlan): void {
-    const apply = () => this.lab.serial(() => this.lab.rebuild(group, runs, plan));
+    // the store takes the new settings at once, so edits made while the group rebuilds start from them
+    const apply = () => {
+      this.lab.store.setState({ group, runs });
+      return this.lab.serial(() => this.lab.rebuild(group, runs, plan));
+    };
     if (this.state.iteration === 0 && !plan.initial) {
       void apply();
       return;
