@@ -9,6 +9,8 @@ import { expect, flushGpu, SCREENSHOT_DIR, test } from './fixtures.ts';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
+  // the shader check runs when its panel is opened
+  await page.getByTestId('shader-check-details').locator('summary').click();
   await expect(page.getByTestId('shader-check')).toHaveAttribute('data-status', 'done');
 });
 

@@ -13,6 +13,8 @@ test('loads with WebGPU, shows the adapter and the software notice, and compiles
   await expect(page.locator('#lab')).toBeVisible();
   await expect(page.locator('#lab')).toContainText('Training lab');
 
+  // the shader check runs when its panel is opened
+  await page.getByTestId('shader-check-details').locator('summary').click();
   const check = page.getByTestId('shader-check');
   await expect(check).toHaveAttribute('data-status', 'done');
   expect(shadersOnDisk.length).toBeGreaterThan(0);

@@ -18,6 +18,8 @@ test('a shader that does not compile is listed as failed, with the reason', asyn
     }),
   );
   await page.goto('/');
+  // the shader check runs when its panel is opened
+  await page.getByTestId('shader-check-details').locator('summary').click();
   const check = page.getByTestId('shader-check');
   await expect(check).toHaveAttribute('data-status', 'done');
   const failed = check.locator('li[data-status="failed"]');

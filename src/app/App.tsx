@@ -2,6 +2,7 @@
  * The page: acquire WebGPU, then either explain why it is unavailable or show the lab (header with the
  * adapter, problem banner, the training lab region and the shader check).
  */
+import { useState } from 'react';
 import type { GpuContext } from '../gpu/device.ts';
 import { AppHeader } from './components/AppHeader.tsx';
 import { LabRegion } from './components/LabRegion.tsx';
@@ -11,6 +12,20 @@ import { ShaderCheck } from './components/ShaderCheck.tsx';
 import { GpuProvider } from './GpuProvider.tsx';
 import { useGpuAcquisition } from './useGpuAcquisition.ts';
 
+/**
+ * The shader check compiles every kernel once more, so it runs only when opened: at start-up it would
+ * compete with the lab's own pipelines for the CPU, and its error scopes would catch the lab's errors.
+ */
+function ShaderCheckDetails() {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="panel shader-check-details" data-testid="shader-check-details" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Shader check: every kernel compiled in this browser</summary>
+      {open && <ShaderCheck />}
+    </details>
+  );
+}
+
 function LabPage({ gpu }: { gpu: GpuContext }) {
   return (
     <GpuProvider gpu={gpu}>
@@ -19,10 +34,7 @@ function LabPage({ gpu }: { gpu: GpuContext }) {
         <ProblemBanner />
         <main className="lab-layout">
           <LabRegion />
-          <details className="panel shader-check-details">
-            <summary>Shader check: every kernel compiled in this browser</summary>
-            <ShaderCheck />
-          </details>
+          <ShaderCheckDetails />
         </main>
       </div>
     </GpuProvider>
