@@ -50,6 +50,8 @@ export class LabController {
   groupRunIds: string[] = [];
   private builtWithSoftOrth = false;
   readonly loop: TrainingLoop;
+  /** per run id, the iteration whose loss was not finite: the run failed there and records nothing from it on */
+  private readonly failedAt = new Map<string, number>();
   private destroyed = false;
   private deviceLost = false;
   private work: Promise<void> = Promise.resolve();
@@ -61,10 +63,15 @@ export class LabController {
   ) {
     this.ctx = { device: gpu.device, kernels: new KernelCache(gpu.device, browserShaderLibrary()), software: gpu.adapterInfo.isSoftware };
     this.loop = new TrainingLoop(this);
+    // any loss while the lab lives counts, reason 'destroyed' included (the page did not destroy it: the lab
+    // is destroyed before its device is released)
     gpu.device.lost.then((info) => {
-      if (this.destroyed || info.reason === 'destroyed') return;
+      if (this.destroyed) return;
       this.deviceLost = true;
-      this.stop(`The GPU device was lost (${info.message || info.reason}): training stopped. Everything measured so far is kept; export it, then reload the page.`);
+      this.stop(
+        `The GPU device was lost (${info.message || info.reason}): training stopped. Everything measured so far is kept on the charts: export them (PNG, SVG, CSV), then reload the page. ` +
+          'The experiment file cannot be exported: its checkpoints need the trained weights, which were on the lost device.',
+      );
     });
     let seen = useProblems.getState().problems.length;
     this.unsubscribe = useProblems.subscribe((s) => {
@@ -83,6 +90,12 @@ export class LabController {
 
   get isDeviceLost(): boolean {
     return this.deviceLost;
+  }
+
+  /** Resolves true when the device is lost now or within `graceMs` (a failed readback often comes just before the loss event). */
+  deviceLostSoon(graceMs = 250): Promise<boolean> {
+    if (this.deviceLost) return Promise.resolve(true);
+    return Promise.race([this.gpu.device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(this.deviceLost), graceMs))]);
   }
 
   /** Runs `fn` after every earlier rebuild/export finished (they never overlap). */
@@ -134,7 +147,13 @@ export class LabController {
   absorb(rg: RunGroup, records: Parameters<MetricsBook['add']>[0]): void {
     if (rg !== this.group || !records.length) return;
     const margins = rg.runs.map((r) => (r.parameterisation === 'factorised' ? r.margin : null));
-    this.book.add(records, this.groupRunIds, margins);
+    // a failed run keeps what it measured before its loss turned non-finite, and gathers no NaN points after
+    this.groupRunIds.forEach((id, k) => {
+      if (rg.status[k].state !== 'failed' || this.failedAt.has(id)) return;
+      const first = records.find((rec) => !Number.isFinite(rec.runs[k].loss));
+      this.failedAt.set(id, first ? first.iteration : records[0].iteration);
+    });
+    this.book.add(records, this.groupRunIds, margins, this.groupRunIds.map((id) => this.failedAt.get(id) ?? Infinity));
     const last = records[records.length - 1];
     const prev = this.store.getState().runViews;
     const views: Record<string, RunView> = { ...prev };
@@ -174,6 +193,9 @@ export class LabController {
    */
   async rebuild(group: GroupSettings, runs: LabRun[], plan: RebuildPlan): Promise<void> {
     const wasPlaying = this.store.getState().playing;
+    // settings the store holds now: an edit made while this group builds replaces them (and queues its own
+    // rebuild), and must not be overwritten by this build's older snapshot when it completes
+    const settingsAtStart = { group: this.store.getState().group, runs: this.store.getState().runs };
     await this.loop.halt();
     if (this.destroyed || this.deviceLost) return;
     this.store.setState({ phase: 'building', phaseText: 'Preparing the training kernels…', playing: false });
@@ -206,11 +228,13 @@ export class LabController {
       }
       this.group = rg;
       this.groupRunIds = runs.map((r) => r.id);
+      this.failedAt.clear(); // every run of the new group starts out training
       this.builtWithSoftOrth = runs.some((r) => r.settings.softOrth > 0);
       const keptViews = (id: string) => (!plan.resetHistory && !plan.initial && prevViews[id] && !plan.reinitAll && !plan.reinit?.has(id) ? { ...prevViews[id], state: 'training' as const, message: undefined } : freshView());
+      const st = this.store.getState();
+      const editedMeanwhile = st.group !== settingsAtStart.group || st.runs !== settingsAtStart.runs;
       this.store.setState({
-        group,
-        runs,
+        ...(editedMeanwhile ? {} : { group, runs }),
         phase: 'ready',
         phaseText: '',
         iteration: rg.iteration,
