@@ -106,21 +106,3 @@ export function pFromSpectrum(s: ArrayLike<number>, margin: number): Float64Arra
   }
   return p;
 }
-
-/** Problems with a settings/dims pair, each naming the setting; empty when valid. */
-export function validateRunModelSettings(settings: RunModelSettings, dims?: ModelDims): string[] {
-  const problems: string[] = [];
-  if (settings.margin !== null && !(settings.margin >= 0 && Number.isFinite(settings.margin))) {
-    problems.push(`margin must be a finite number >= 0 or null (no margin), got ${settings.margin}`);
-  }
-  if (!(settings.gain > 0)) problems.push(`gain must be > 0, got ${settings.gain}`);
-  if (!(settings.clip >= 0)) problems.push(`clip must be >= 0 (0 = off), got ${settings.clip}`);
-  for (const key of ['softOrth', 'prior', 'weightDecay'] as const) {
-    if (!(settings[key] >= 0)) problems.push(`${key} must be >= 0, got ${settings[key]}`);
-  }
-  if (!Number.isFinite(settings.slope)) problems.push(`slope must be finite, got ${settings.slope}`);
-  if (dims && settings.nonlinearity === 'oplu' && dims.n % 2 !== 0) {
-    problems.push(`oplu pairs units, so the hidden size must be even, got n = ${dims.n}`);
-  }
-  return problems;
-}

@@ -4,10 +4,10 @@
  * message everywhere ("margin must be 'none' or a number from 0 to 100 (got 'abc')").
  */
 import { TASK_NAMES, type TaskName } from '../tasks/index.ts';
+import { DEFAULT_RUN_MODEL_SETTINGS, type InitScheme, type NonlinName, type Parameterisation, type RunModelSettings } from './modelSettings.ts';
 
-export type Parameterisation = 'factorised' | 'plain';
-export type InitScheme = 'orthogonal' | 'glorot' | 'identity';
-export type NonlinearityName = 'linear' | 'tanh' | 'relu' | 'leaky' | 'prelu' | 'oplu';
+export type { Parameterisation, InitScheme };
+export type NonlinearityName = NonlinName;
 export type OptimizerName = 'rmsprop' | 'sgd' | 'nesterov';
 
 export interface GroupSettings {
@@ -21,27 +21,18 @@ export interface GroupSettings {
   trackEvery: number;
 }
 
-export interface RunSettings {
+/** What the model of a run is (RunModelSettings: parameterisation, margin, init, nonlinearity, slope, gain,
+ * clip, penalties) plus how it is trained and shown. */
+export interface RunSettings extends RunModelSettings {
   name: string;
   color: string;
   seed: number;
-  parameterisation: Parameterisation;
-  /** null = no margin (s trained directly) */
-  margin: number | null;
-  init: InitScheme;
-  nonlinearity: NonlinearityName;
-  slope: number;
-  gain: number;
   /** geodesic step size tau for U and V */
   lrGeodesic: number;
   lrFree: number;
   lrSpectrum: number;
   /** divide the spectrum learning rate by 2m (the paper's rescale) */
   rescaleSpectrum: boolean;
-  softOrth: number;
-  prior: number;
-  weightDecay: number;
-  clip: number;
 }
 
 interface SpecBase<K extends string> {
@@ -110,23 +101,14 @@ export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
 export const PAPER_GROUP: GroupSettings = { task: 'copy', T: 100, batchSize: 50, hidden: 128, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 10 };
 
 export const PAPER_RUN: RunSettings = {
+  ...DEFAULT_RUN_MODEL_SETTINGS,
   name: 'run',
   color: '#1f77b4',
   seed: 1,
-  parameterisation: 'factorised',
-  margin: 0,
-  init: 'orthogonal',
-  nonlinearity: 'linear',
-  slope: 0.7,
-  gain: 1,
   lrGeodesic: 1e-6,
   lrFree: 1e-4,
   lrSpectrum: 1e-4,
   rescaleSpectrum: true,
-  softOrth: 0,
-  prior: 0,
-  weightDecay: 1e-4,
-  clip: 100,
 };
 
 export const RUN_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
