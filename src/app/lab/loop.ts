@@ -104,8 +104,8 @@ export class TrainingLoop {
 
   private failed(e: unknown): void {
     this.stop();
-    if (this.lab.isDeviceLost) return;
     this.lab.store.setState({ playing: false });
-    reportProblem('app', `Training stopped: ${(e as Error)?.message ?? String(e)}`);
+    // a readback that fails because the device is being lost is that loss's consequence, reported as such
+    void this.lab.deviceLostSoon().then((lost) => lost || reportProblem('app', `Training stopped: ${(e as Error)?.message ?? String(e)}`));
   }
 }

@@ -200,12 +200,15 @@ export class MetricsBook {
 
   /**
    * Adds records from a run group whose run k has id runIds[k] and margin margins[k] (null when the run
-   * has no margin or is plain). Spectra are kept as statistics plus the latest vector.
+   * has no margin or is plain). Spectra are kept as statistics plus the latest vector. Run k records only
+   * iterations before until[k] (a run that failed there: nothing measured after its failure is kept).
    */
-  add(records: readonly IterationRecord[], runIds: readonly string[], margins: readonly (number | null)[]): void {
+  add(records: readonly IterationRecord[], runIds: readonly string[], margins: readonly (number | null)[], until?: readonly number[]): void {
     if (!records.length) return;
+    const skip = (it: number, k: number) => until !== undefined && it >= until[k];
     for (const rec of records) {
       rec.runs.forEach((m, k) => {
+        if (skip(rec.iteration, k)) return;
         const t = this.trace(runIds[k]);
         t.loss.push(rec.iteration, m.loss);
         t.accuracy.push(rec.iteration, m.accuracy);
@@ -213,9 +216,9 @@ export class MetricsBook {
         t.weightDecayPenalty.push(rec.iteration, m.weightDecayPenalty);
       });
       if (rec.track) {
-        rec.track.flow.forEach((f, k) => this.trace(runIds[k]).flow.push(rec.iteration, f));
+        rec.track.flow.forEach((f, k) => skip(rec.iteration, k) || this.trace(runIds[k]).flow.push(rec.iteration, f));
         rec.track.spectrum.forEach((s, k) => {
-          if (!s) return;
+          if (!s || skip(rec.iteration, k)) return;
           const t = this.trace(runIds[k]);
           const sorted = Float32Array.from(s).sort().reverse();
           t.currentSpectrum = sorted;
@@ -223,7 +226,7 @@ export class MetricsBook {
           if (t.spectrum.length > this.capacity) t.spectrum = t.spectrum.filter((_, i) => i % 2 === 1);
         });
         rec.track.drift.forEach((d, k) => {
-          if (!d) return;
+          if (!d || skip(rec.iteration, k)) return;
           const dr = this.trace(runIds[k]).drift;
           dr.iterations.push(rec.iteration);
           dr.u.push(d[0]);

@@ -98,7 +98,17 @@ export function Toolbar() {
           {linkNote}
         </span>
       )}
-      <button type="button" disabled={!ready} onClick={() => void exportFile()} data-testid="export-experiment" title="Settings, metrics and one checkpoint per run, as JSON">
+      <button
+        type="button"
+        disabled={!ready}
+        onClick={() => void exportFile()}
+        data-testid="export-experiment"
+        title={
+          phase === 'stopped' && controller.isDeviceLost
+            ? 'Not available: the trained weights were on the lost GPU device (export the charts instead)'
+            : 'Settings, metrics and one checkpoint per run, as JSON'
+        }
+      >
         Export experiment
       </button>
       <button type="button" onClick={() => fileInput.current?.click()} title="Load an exported experiment to continue or look at it">

@@ -1,0 +1,191 @@
+/**
+ * The lab under stress, in Chromium on SwiftShader (issue 3, sections 4 and 6):
+ * - responsive while training: the loss chart re-renders several times a second; no long task (> 50 ms,
+ *   PerformanceObserver 'longtask') once training is under way (FIXME: fails today, see that test);
+ * - a run whose loss turns NaN or infinite fails with a message naming the iteration, the other runs train
+ *   on, and the failed run's measured points stay in the book (and stop growing);
+ * - a GPU device loss during training stops the lab, the banner says what happened and what to do, and
+ *   everything measured stays on the charts (which still export; the experiment file cannot, and says why).
+ */
+import { join } from 'node:path';
+import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
+import { openLab, snapshot } from './lab-helpers.ts';
+
+declare global {
+  interface Window {
+    __longTasks?: { start: number; duration: number; name: string; attribution: string }[];
+    __lossRenders?: number[];
+    __iterationSamples?: { t: number; it: number }[];
+  }
+}
+
+/**
+ * Measures one training window of about 12 s and returns what it saw. Long tasks are observed from page
+ * load (buffered) and split at the moment the first iterations had run (pipelines compiled, buffers warm).
+ */
+async function measureTraining(page: import('@playwright/test').Page) {
+  // observe long tasks from the start (buffered), so start-up can be reported apart from training
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const a = (e as PerformanceEntry & { attribution?: { containerType?: string; name?: string }[] }).attribution?.[0];
+        window.__longTasks!.push({ start: e.startTime, duration: e.duration, name: e.name, attribution: a ? `${a.containerType}:${a.name}` : '' });
+      }
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await openLab(page);
+  await page.getByTestId('play').click();
+  // the first iterations ran (pipelines compiled, buffers warm): the measured window starts here
+  await expect.poll(async () => (await snapshot(page)).iteration, { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
+  const t0 = await page.evaluate(() => {
+    window.__lossRenders = [];
+    window.__iterationSamples = [];
+    const chart = document.querySelector('[data-testid="chart-loss"]')!;
+    new MutationObserver(() => window.__lossRenders!.push(performance.now())).observe(chart, { subtree: true, childList: true, attributes: true, characterData: true });
+    const sample = () => window.__iterationSamples!.push({ t: performance.now(), it: window.__lab!.snapshot().iteration });
+    sample();
+    setInterval(sample, 250);
+    return performance.now();
+  });
+  const itStart = (await snapshot(page)).iteration;
+  await page.waitForTimeout(12_000);
+  const result = await page.evaluate(() => ({ now: performance.now(), tasks: window.__longTasks!, renders: window.__lossRenders!.slice(), samples: window.__iterationSamples!.slice() }));
+  await page.getByTestId('play').click();
+  await expect.poll(async () => (await snapshot(page)).playing).toBe(false);
+  const s = await snapshot(page);
+
+  const before = result.tasks.filter((x) => x.start < t0);
+  const during = result.tasks.filter((x) => x.start >= t0);
+  const seconds = (result.now - t0) / 1000;
+  // loss-chart renders: mutation callbacks more than 50 ms apart count as separate refreshes
+  const refreshes = result.renders.filter((t, i) => i === 0 || t - result.renders[i - 1] > 50);
+  const perSecond: number[] = [];
+  for (let k = 0; k < Math.floor(seconds); k++) perSecond.push(refreshes.filter((t) => t >= t0 + 1000 * k && t < t0 + 1000 * (k + 1)).length);
+  const advancing = result.samples.filter((x, i) => i > 0 && x.it > result.samples[i - 1].it).length;
+  console.log(
+    [
+      `long tasks before training was under way: ${before.length} (${before.map((x) => x.duration.toFixed(0)).join(', ')} ms)`,
+      `long tasks during ${seconds.toFixed(1)} s of training: ${during.length} (${during.map((x) => `${x.duration.toFixed(0)} ms ${x.attribution}`).join(', ')})`,
+      `iterations ${itStart} -> ${s.iteration} (${s.itPerSec.toFixed(1)} it/s); last tick ${s.lastTickMs.toFixed(1)} ms JS`,
+      `loss chart refreshes: ${refreshes.length} (${(refreshes.length / seconds).toFixed(1)}/s), per second: ${perSecond.join(' ')}`,
+      `iteration advanced in ${advancing} of ${result.samples.length - 1} samples 250 ms apart`,
+    ].join('\n'),
+  );
+
+  return { s, itStart, during, seconds, refreshes, perSecond, advancing, samples: result.samples.length - 1 };
+}
+
+test('while training, the charts refresh several times a second and the iteration counter keeps moving', async ({ page }) => {
+  test.setTimeout(150_000);
+  const m = await measureTraining(page);
+  expect(m.s.iteration - m.itStart).toBeGreaterThan(20);
+  // several loss-chart refreshes a second, at least two in (nearly) every second
+  expect(m.refreshes.length / m.seconds).toBeGreaterThanOrEqual(3);
+  expect(m.perSecond.filter((n) => n >= 2).length).toBeGreaterThanOrEqual(m.perSecond.length - 2);
+  // the iteration counter moves in most quarter-second samples (collects arrive several times a second)
+  expect(m.advancing).toBeGreaterThanOrEqual(Math.floor(0.6 * m.samples));
+});
+
+// FIXME (issue 3, section 4): fails today. On SwiftShader (2 cores, dev server) training shows 50-70 long tasks
+// in 12 s (50-290 ms, attributed to the window); a CPU profile puts ~75% of the main thread in react-dom and
+// recharts re-rendering the loss/accuracy charts (4 refreshes/s), the loop's own tick takes < 1 ms of JS.
+test.fixme('training causes no long task (> 50 ms) on the main thread once the first iterations ran', async ({ page }) => {
+  test.setTimeout(150_000);
+  const m = await measureTraining(page);
+  expect(m.during.map((x) => Math.round(x.duration)), 'long tasks (> 50 ms) while training').toEqual([]);
+});
+
+test('a run whose loss turns non-finite fails with a message; the others train on and its points are kept', async ({ page }) => {
+  test.setTimeout(150_000);
+  await openLab(page);
+  // a few clean iterations first, so the run has measured points before it fails
+  for (let k = 1; k <= 3; k++) {
+    await page.keyboard.press('s');
+    await expect.poll(async () => (await snapshot(page)).iteration).toBe(k);
+  }
+  expect((await snapshot(page)).runs[4].points).toBe(3);
+  // run 4 ('none', linear): a gain of 10 makes h grow tenfold per step (10^T); with the free learning rate
+  // at its maximum 1 and no clip the loss overflows within a few iterations. All are live changes.
+  await page.getByTestId('run-4-more').click();
+  for (const [key, value] of [
+    ['gain', '10'],
+    ['lrFree', '1'],
+    ['clip', '0'],
+  ]) {
+    await page.getByTestId(`run-4-${key}`).fill(value);
+    await page.getByTestId(`run-4-${key}`).press('Enter');
+    await expect(page.getByTestId(`run-4-${key}-error`)).toHaveCount(0);
+  }
+  await expect(page.getByTestId('confirm-dialog')).toHaveCount(0);
+  await page.getByTestId('play').click();
+  await expect.poll(async () => (await snapshot(page)).runs[4].state, { timeout: 60_000 }).toBe('failed');
+  const atFailure = await snapshot(page);
+  const failed = atFailure.runs[4];
+  console.log(`run '${failed.name}' failed at lab iteration ${atFailure.iteration}: ${failed.message}; points ${failed.points}`);
+  expect(failed.message).toMatch(/loss became (NaN|infinite) at iteration \d+/);
+  await expect(page.getByTestId('run-4')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('run-table').getByRole('alert')).toContainText(/loss became (NaN|infinite) at iteration \d+/);
+  await expect(page.getByTestId('lab-messages')).toContainText(`Run '${failed.name}': loss became`);
+
+  // the other runs keep training
+  expect(atFailure.playing).toBe(true);
+  await expect.poll(async () => (await snapshot(page)).iteration, { timeout: 60_000 }).toBeGreaterThan(atFailure.iteration + 20);
+  await page.getByTestId('play').click();
+  await expect.poll(async () => (await snapshot(page)).pendingCollects).toBe(0);
+  const later = await snapshot(page);
+  expect(later.runs.slice(0, 4).map((r) => r.state)).toEqual(['training', 'training', 'training', 'training']);
+  for (let k = 0; k < 4; k++) {
+    expect(later.runs[k].points, `run ${k} points`).toBeGreaterThan(atFailure.runs[k].points);
+    expect(Number.isFinite(later.runs[k].loss)).toBe(true);
+  }
+  // the failed run keeps what it measured before the failure, and records nothing after it
+  const failedAt = Number(/at iteration (\d+)/.exec(failed.message!)![1]);
+  console.log(`after ${later.iteration - atFailure.iteration} more iterations: failed run ${later.runs[4].points} points (failed at iteration ${failedAt}), others ${later.runs.slice(0, 4).map((r) => r.points).join(', ')}`);
+  expect(later.runs[4].state).toBe('failed');
+  expect(later.runs[4].points).toBeGreaterThanOrEqual(3);
+  expect(later.runs[4].points).toBeLessThanOrEqual(failedAt + 1);
+  expect(later.runs[4].points).toBe(failed.points);
+  // resuming a failed run is refused (its parameters are not finite): the button is disabled
+  await expect(page.getByTestId('run-4').getByRole('button', { name: 'Pause' })).toBeDisabled();
+});
+
+test.describe('device loss during training', () => {
+  test.use({ expectedProblems: [/device was lost/i] });
+
+  test('stops training, says what happened and what to do, and keeps every measurement', async ({ page }) => {
+    test.setTimeout(150_000);
+    await openLab(page);
+    await page.getByTestId('play').click();
+    await expect.poll(async () => (await snapshot(page)).iteration, { timeout: 60_000 }).toBeGreaterThanOrEqual(30);
+    await page.evaluate(() => {
+      for (const d of window.__e2eDevices ?? []) d.destroy();
+    });
+    await expect.poll(async () => (await snapshot(page)).phase).toBe('stopped');
+    const s = await snapshot(page);
+    expect(s.playing).toBe(false);
+    const item = page.locator('[data-testid="problem-banner"] li[data-kind="device-lost"]');
+    await expect(item).toContainText('The GPU device was lost');
+    await expect(item).toContainText('reload the page');
+    await expect(page.getByTestId('phase')).toContainText('The GPU device was lost');
+    await expect(page.getByTestId('phase')).toContainText('Everything measured so far is kept');
+    // training does not go on
+    await page.waitForTimeout(1_500);
+    const after = await snapshot(page);
+    expect(after.iteration).toBe(s.iteration);
+    await expect(page.getByTestId('play')).toBeDisabled();
+    await page.keyboard.press('Space');
+    expect((await snapshot(page)).playing).toBe(false);
+    // the measurements are kept and still drawn
+    for (const r of after.runs) expect(r.points).toBeGreaterThanOrEqual(30);
+    await expect(page.getByTestId('chart-loss').locator('path.recharts-curve').first()).toBeVisible();
+    // the charts still export (they need no device)...
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-loss-accuracy-csv').click()]);
+    expect(png.suggestedFilename()).toMatch(/\.csv$/);
+    // ... the experiment file cannot (its checkpoints need the weights on the lost device), and the lab says why
+    await expect(page.getByTestId('export-experiment')).toBeDisabled();
+    await expect(page.getByTestId('export-experiment')).toHaveAttribute('title', /lost/);
+    await expect(page.getByTestId('phase')).toContainText(/experiment file/);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'webgpu--device-lost-during-training.png'), fullPage: true });
+  });
+});
