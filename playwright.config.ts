@@ -16,14 +16,16 @@
  * - --disable-background-networking --disable-component-update --disable-sync --no-first-run: the CI machine
  *   has no network beyond the registries; these stop Chromium from trying to reach Google.
  *
- * Server: the Vite dev server (what `npm start` runs), on 127.0.0.1:5174 so it does not collide with a
- * developer's `npm start` on 5173.
+ * Servers: the Vite dev server (what `npm run dev` runs) on 127.0.0.1:5174, and the production build (what
+ * `npm start` serves) on 127.0.0.1:5175, so neither collides with a developer's own server on 5173.
  */
 import { existsSync } from 'node:fs';
 import { defineConfig, type LaunchOptions } from '@playwright/test';
+import { DEV_PORT, PROD_PORT, PROD_URL } from './e2e/servers.ts';
 
-const PORT = 5174;
+const PORT = DEV_PORT;
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+
 const CI = !!process.env.CI;
 
 const systemChromium = [process.env.CHROME_PATH, '/usr/bin/chromium'].find((p): p is string => !!p && existsSync(p));
@@ -51,14 +53,27 @@ export default defineConfig({
     viewport: { width: 1280, height: 800 },
     trace: 'retain-on-failure',
   },
-  webServer: {
-    command: `npx vite --config e2e/vite.config.ts --host 127.0.0.1 --port ${PORT} --strictPort`,
-    url: BASE_URL,
-    reuseExistingServer: !CI,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      // the dev server (what `npm run dev` serves): the shader modules are separate files a test can replace
+      command: `npx vite --config e2e/vite.config.ts --host 127.0.0.1 --port ${PORT} --strictPort`,
+      url: BASE_URL,
+      reuseExistingServer: !CI,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // the production build (what `npm start` serves), for measurements that React's development mode
+      // would distort (main-thread long tasks)
+      command: `npx vite build --outDir dist-e2e --emptyOutDir --logLevel warn && npx vite preview --outDir dist-e2e --host 127.0.0.1 --port ${PROD_PORT} --strictPort`,
+      url: PROD_URL,
+      reuseExistingServer: !CI,
+      timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
   projects: [
     {
       name: 'webgpu',

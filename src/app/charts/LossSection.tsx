@@ -1,7 +1,7 @@
 /**
  * Loss and accuracy over iterations (recharts), every visible run in its colour, the memoryless baseline
- * dashed. The book's series are already bounded (2,000 points a run); the chart re-renders from them at most
- * four times a second, not per data point. Smoothing (EMA) is for display only: exports of the data are raw.
+ * dashed. The book's series are already bounded (2,000 points a run); the chart draws at most MAX_DRAWN_POINTS
+ * of them a run and re-renders at most twice a second, not per data point. Smoothing (EMA) is for display only: exports of the data are raw.
  */
 import { useCallback, useMemo, useState, type JSX } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -21,12 +21,66 @@ interface Point {
   v: number | null;
 }
 
+/**
+ * At most this many points per run are handed to recharts: its SVG rendering costs grow with the points,
+ * and a few hundred per run already exceed the pixels a line gets. Exports use the full series.
+ */
+const MAX_DRAWN_POINTS = 160;
+
 function points(its: readonly number[], vals: readonly number[], smoothing: number, scale: number, positiveOnly: boolean): Point[] {
   const sm = emaSmooth(vals, smoothing);
-  return its.map((it, i) => {
+  const step = Math.max(1, Math.ceil(its.length / MAX_DRAWN_POINTS));
+  const out: Point[] = [];
+  // keep every step-th point and always the newest one, so the line ends at the current iteration
+  for (let i = (its.length - 1) % step; i < its.length; i += step) {
     const v = sm[i] * scale;
-    return { it, v: Number.isFinite(v) && (!positiveOnly || v > 0) ? v : null };
-  });
+    out.push({ it: its[i], v: Number.isFinite(v) && (!positiveOnly || v > 0) ? v : null });
+  }
+  return out;
+}
+
+function chartLook(presentation: boolean) {
+  const font = presentation ? 17 : 12;
+  return { stroke: presentation ? 3.5 : 2, font, tick: { fontSize: font, fill: '#14213d' }, height: presentation ? 380 : 260 };
+}
+
+/** The shared iteration axis of the loss and accuracy charts. */
+function iterationAxis(series: Point[][], presentation: boolean): JSX.Element {
+  const { font, tick } = chartLook(presentation);
+  const [xLo, xHi] = finiteRange(series.map((pts) => pts.map((p) => p.it)));
+  const xTicks = Number.isFinite(xLo) ? linearTicks(xLo, xHi, presentation ? 5 : 8) : undefined;
+  return <XAxis dataKey="it" type="number" domain={['dataMin', 'dataMax']} ticks={xTicks} allowDuplicatedCategory={false} tick={tick} tickFormatter={formatTick} label={{ value: 'iteration', position: 'insideBottom', offset: -4, fontSize: font }} />;
+}
+
+/**
+ * Accuracy over iterations: its own component with its own redraw subscription, so its render is a task of
+ * its own (the paint queue gives each chart its own frame) rather than part of the loss chart's.
+ */
+function AccuracyChart({ book, runs, smoothing, presentation }: { book: MetricsBook; runs: ChartRun[]; smoothing: number; presentation: boolean }): JSX.Element {
+  const [version, setVersion] = useState(book.version);
+  useBookRedraw(book, () => setVersion(book.version), 500);
+  const data = useMemo(
+    () =>
+      visibleRuns(runs).map((r) => {
+        const t = book.traces.get(r.id);
+        return { run: r, accuracy: points(t?.accuracy.iterations ?? [], t?.accuracy.values ?? [], smoothing, 100, false) };
+      }),
+    [book, runs, smoothing, version],
+  );
+  const { stroke, font, tick, height } = chartLook(presentation);
+  return (
+    <ResponsiveContainer width="100%" height={height * 0.8}>
+      <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+        <CartesianGrid stroke="#e3e6ec" />
+        {iterationAxis(data.map((d) => d.accuracy), presentation)}
+        <YAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tick={tick} width={font * 4.5} label={{ value: 'accuracy %', angle: -90, position: 'insideLeft', fontSize: font }} />
+        <Tooltip isAnimationActive={false} offset={24} wrapperStyle={{ fontSize: font * 0.9 }} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v))} labelFormatter={(l) => `iteration ${l}`} />
+        {data.map((d) => (
+          <Line key={d.run.id} data={d.accuracy} dataKey="v" name={d.run.name} stroke={d.run.color} strokeWidth={stroke} dot={false} isAnimationActive={false} />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
+  );
 }
 
 export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baselineLoss: number; taskHasAccuracy: boolean; settingsSummary: string; presentation: boolean }): JSX.Element {
@@ -34,7 +88,7 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
   const [logLoss, setLogLoss] = useState(false);
   const [smoothing, setSmoothing] = useState(0.6);
   const [version, setVersion] = useState(book.version);
-  useBookRedraw(book, () => setVersion(book.version), 250);
+  useBookRedraw(book, () => setVersion(book.version), 500);
 
   const shown = visibleRuns(runs);
   const data = useMemo(
@@ -44,7 +98,6 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
         return {
           run: r,
           loss: points(t?.loss.iterations ?? [], t?.loss.values ?? [], smoothing, 1, logLoss),
-          accuracy: points(t?.accuracy.iterations ?? [], t?.accuracy.values ?? [], smoothing, 100, false),
         };
       }),
     [book, runs, smoothing, logLoss, version],
@@ -53,14 +106,9 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
     (style: FigureStyle, header: FigureHeader) => lossFigure(book, runs, { logLoss, smoothing, baselineLoss, taskHasAccuracy }, style, header),
     [book, runs, logLoss, smoothing, baselineLoss, taskHasAccuracy],
   );
-  const stroke = presentation ? 3.5 : 2;
-  const font = presentation ? 17 : 12;
-  const tick = { fontSize: font, fill: '#14213d' };
-  const height = presentation ? 380 : 260;
+  const { stroke, font, tick, height } = chartLook(presentation);
   const baselineOk = Number.isFinite(baselineLoss) && baselineLoss > 0;
-  const [xLo, xHi] = finiteRange(data.map((d) => d.loss.map((p) => p.it)));
-  const xTicks = Number.isFinite(xLo) ? linearTicks(xLo, xHi, presentation ? 5 : 8) : undefined;
-  const xAxis = <XAxis dataKey="it" type="number" domain={['dataMin', 'dataMax']} ticks={xTicks} allowDuplicatedCategory={false} tick={tick} tickFormatter={formatTick} label={{ value: 'iteration', position: 'insideBottom', offset: -4, fontSize: font }} />;
+  const xAxis = iterationAxis(data.map((d) => d.loss), presentation);
   const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.`;
 
   return (
@@ -105,19 +153,7 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
             ))}
           </LineChart>
         </ResponsiveContainer>
-        {taskHasAccuracy && (
-          <ResponsiveContainer width="100%" height={height * 0.8}>
-            <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
-              <CartesianGrid stroke="#e3e6ec" />
-              {xAxis}
-              <YAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tick={tick} width={font * 4.5} label={{ value: 'accuracy %', angle: -90, position: 'insideLeft', fontSize: font }} />
-              <Tooltip isAnimationActive={false} offset={24} wrapperStyle={{ fontSize: font * 0.9 }} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v))} labelFormatter={(l) => `iteration ${l}`} />
-              {data.map((d) => (
-                <Line key={d.run.id} data={d.accuracy} dataKey="v" name={d.run.name} stroke={d.run.color} strokeWidth={stroke} dot={false} isAnimationActive={false} />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
-        )}
+        {taskHasAccuracy && <AccuracyChart book={book} runs={runs} smoothing={smoothing} presentation={presentation} />}
       </div>
       <p className="chart-caption">{caption}</p>
       <ExportBar

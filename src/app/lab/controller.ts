@@ -42,6 +42,9 @@ export interface RebuildPlan {
   initial?: InitialState;
 }
 
+/** How often the run table's live numbers may re-render the controls (ms). */
+const VIEW_INTERVAL_MS = 250;
+
 export class LabController {
   readonly book = new MetricsBook();
   readonly ctx: OpContext;
@@ -52,6 +55,9 @@ export class LabController {
   readonly loop: TrainingLoop;
   /** per run id, the iteration whose loss was not finite: the run failed there and records nothing from it on */
   private readonly failedAt = new Map<string, number>();
+  private pendingViews: { runViews: Record<string, RunView>; iteration: number } | undefined;
+  private viewsTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastViewsAt = 0;
   private destroyed = false;
   private deviceLost = false;
   private work: Promise<void> = Promise.resolve();
@@ -158,17 +164,44 @@ export class LabController {
     const prev = this.store.getState().runViews;
     const views: Record<string, RunView> = { ...prev };
     let anyTraining = false;
+    let stateChanged = false;
     this.groupRunIds.forEach((id, k) => {
       const st = rg.status[k];
       if (st.state === 'failed' && prev[id]?.state !== 'failed') pushMessage(this.store, 'error', `Run '${rg.runs[k].name}': ${st.message}`);
       if (st.state === 'training') anyTraining = true;
+      if (prev[id]?.state !== st.state) stateChanged = true;
       views[id] = { state: st.state, message: st.message, loss: last.runs[k].loss, accuracy: last.runs[k].accuracy };
     });
-    this.store.setState({ runViews: views, iteration: last.iteration });
+    this.publishViews({ runViews: views, iteration: last.iteration }, stateChanged);
     if (!anyTraining && this.store.getState().playing) {
       this.pause();
       pushMessage(this.store, 'warning', 'Training paused: no run is training any more (every run failed or is paused).');
     }
+  }
+
+  /**
+   * The run table's numbers (loss, accuracy, iteration) reach React at most every VIEW_INTERVAL_MS: each
+   * update re-renders the controls, and collects arrive up to ten times a second. A change of a run's state
+   * (failed, paused) is published at once; the newest numbers always follow (trailing update).
+   */
+  private publishViews(update: { runViews: Record<string, RunView>; iteration: number }, now: boolean): void {
+    this.pendingViews = update;
+    const wait = this.lastViewsAt + VIEW_INTERVAL_MS - performance.now();
+    if (now || wait <= 0) {
+      this.flushViews();
+      return;
+    }
+    this.viewsTimer ??= setTimeout(() => this.flushViews(), wait);
+  }
+
+  private flushViews(): void {
+    if (this.viewsTimer !== undefined) clearTimeout(this.viewsTimer);
+    this.viewsTimer = undefined;
+    const update = this.pendingViews;
+    this.pendingViews = undefined;
+    if (!update || this.destroyed) return;
+    this.lastViewsAt = performance.now();
+    this.store.setState(update);
   }
 
   /** Reads a run's parameters for carrying into a new group, converting between margin and 'none'. */
@@ -197,6 +230,7 @@ export class LabController {
     // rebuild), and must not be overwritten by this build's older snapshot when it completes
     const settingsAtStart = { group: this.store.getState().group, runs: this.store.getState().runs };
     await this.loop.halt();
+    this.flushViews(); // the old group's last numbers land before the rebuild replaces the views
     if (this.destroyed || this.deviceLost) return;
     this.store.setState({ phase: 'building', phaseText: 'Preparing the training kernels…', playing: false });
     const old = this.group;
