@@ -172,7 +172,8 @@ export class LabController {
       if (prev[id]?.state !== st.state) stateChanged = true;
       views[id] = { state: st.state, message: st.message, loss: last.runs[k].loss, accuracy: last.runs[k].accuracy };
     });
-    this.publishViews({ runViews: views, iteration: last.iteration }, stateChanged);
+    // throttled only while playing: a step, or the readbacks that land after a pause, show at once
+    this.publishViews({ runViews: views, iteration: last.iteration }, stateChanged || !this.store.getState().playing);
     if (!anyTraining && this.store.getState().playing) {
       this.pause();
       pushMessage(this.store, 'warning', 'Training paused: no run is training any more (every run failed or is paused).');
