@@ -91,7 +91,8 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
             <span className="note">plain W (no margin)</span>
           )}
         </td>
-        <td className="run-actions">
+        <td>
+          <div className="run-actions">
           <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} data-testid={`run-${index}-more`}>
             {open ? 'Less' : 'Settings'}
           </button>
@@ -107,6 +108,7 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
           <button type="button" onClick={() => act(edits.removeRun(run.id))} data-testid={`run-${index}-remove`}>
             Remove
           </button>
+          </div>
         </td>
       </tr>
       {(error || failedMessage) && (
