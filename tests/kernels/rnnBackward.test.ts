@@ -4,7 +4,7 @@ import { expectClose } from '../helpers/compare.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { preparePreluSlopeGrad, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
-import { Hyper, HYPER_STRIDE, Nonlin, type NonlinName } from '../../src/engine/hyper.ts';
+import { recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { preluSlopeGrad, rnnBackward } from '../../src/reference/rnnBackward.ts';
 
@@ -13,15 +13,8 @@ import { preluSlopeGrad, rnnBackward } from '../../src/reference/rnnBackward.ts'
 // O(0.01..1) errors. flow is a sum of squares over B*n terms: same relative tolerance.
 const TOL = { atol: 1e-4, rtol: 1e-3 };
 
-interface RunSetting {
-  nonlin: NonlinName;
-  gain: number;
-  clip: number;
-  slope: number;
-}
-
 // Clips of 0.05 / 0.02 bind on part of the elements (|da| ranges up to ~1), so both branches are exercised.
-const RUN_SETS: RunSetting[][] = [
+const RUN_SETS: RecurrentRun[][] = [
   [
     { nonlin: 'tanh', gain: 1.05, clip: 0, slope: 0 },
     { nonlin: 'relu', gain: 1, clip: 0.05, slope: 0 },
@@ -33,16 +26,6 @@ const RUN_SETS: RunSetting[][] = [
     { nonlin: 'prelu', gain: 1, clip: 0.3, slope: 0.7 },
   ],
 ];
-
-function hyperTable(runs: RunSetting[]): Float32Array {
-  const hyper = new Float32Array(runs.length * HYPER_STRIDE);
-  runs.forEach((s, r) => {
-    hyper[r * HYPER_STRIDE + Hyper.NONLIN] = Nonlin[s.nonlin];
-    hyper[r * HYPER_STRIDE + Hyper.GAIN] = s.gain;
-    hyper[r * HYPER_STRIDE + Hyper.CLIP] = s.clip;
-  });
-  return hyper;
-}
 
 /** Inputs as f32 (what the GPU sees); dhOut is zero at the first steps, as for a task scored at the end. */
 function backwardInputs(rng: Rng, R: number, L: number, B: number, n: number) {
@@ -74,7 +57,7 @@ describe('rnnBackward kernels vs float64 reference', () => {
         it(`n=${n} B=${B} L=${L} runs=${runs.map((s) => s.nonlin).join(',')} ${naive ? 'naive' : `fused (${software ? 'software' : 'hardware'} blocking)`}`, async () => {
           const R = runs.length;
           const rng = new Rng(9000 + 100 * n + 10 * B + L + setIndex);
-          const hyper = hyperTable(runs);
+          const hyper = recurrentHyper(runs);
           const slope = Float32Array.from(runs.map((s) => s.slope));
           const x = backwardInputs(rng, R, L, B, n);
           const flowScale = 0.37;

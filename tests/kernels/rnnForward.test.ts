@@ -5,7 +5,7 @@ import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
-import { Hyper, HYPER_STRIDE, Nonlin, type NonlinName } from '../../src/engine/hyper.ts';
+import { recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 
@@ -14,14 +14,7 @@ import { rnnForward } from '../../src/reference/rnnForward.ts';
 // while any indexing or nonlinearity mistake gives O(0.1) errors.
 const TOL = { atol: 1e-4, rtol: 1e-3 };
 
-interface RunSetting {
-  nonlin: NonlinName;
-  gain: number;
-  clip: number;
-  slope: number;
-}
-
-const RUN_SETS: RunSetting[][] = [
+const RUN_SETS: RecurrentRun[][] = [
   [
     { nonlin: 'tanh', gain: 1.05, clip: 0, slope: 0 },
     { nonlin: 'relu', gain: 1, clip: 0.05, slope: 0 },
@@ -33,16 +26,6 @@ const RUN_SETS: RunSetting[][] = [
     { nonlin: 'prelu', gain: 1, clip: 0, slope: 0.7 },
   ],
 ];
-
-function hyperTable(runs: RunSetting[]): Float64Array {
-  const hyper = new Float64Array(runs.length * HYPER_STRIDE);
-  runs.forEach((s, r) => {
-    hyper[r * HYPER_STRIDE + Hyper.NONLIN] = Nonlin[s.nonlin];
-    hyper[r * HYPER_STRIDE + Hyper.GAIN] = s.gain;
-    hyper[r * HYPER_STRIDE + Hyper.CLIP] = s.clip;
-  });
-  return hyper;
-}
 
 /** Seeded inputs of the forward pass: W ~ N(0, 1/n) (spectral radius ~1), small inputs. */
 function forwardInputs(rng: Rng, R: number, L: number, B: number, n: number) {
@@ -72,7 +55,7 @@ describe('rnnForward kernels vs float64 reference', () => {
         it(`n=${n} B=${B} L=${L} runs=${runs.map((s) => s.nonlin).join(',')} ${naive ? 'naive' : `fused (${software ? 'software' : 'hardware'} blocking)`}`, async () => {
           const R = runs.length;
           const rng = new Rng(7000 + 100 * n + 10 * B + L + setIndex);
-          const hyper = hyperTable(runs);
+          const hyper = recurrentHyper(runs);
           const slope = Float64Array.from(runs.map((s) => s.slope));
           const x = forwardInputs(rng, R, L, B, n);
           const bufs = {
@@ -100,7 +83,7 @@ describe('rnnForward kernels vs float64 reference', () => {
     const [R, L, B, n] = [3, 9, 4, 20];
     const runs = RUN_SETS[0];
     const rng = new Rng(4242);
-    const hyper = hyperTable(runs);
+    const hyper = recurrentHyper(runs);
     const slope = new Float64Array(R);
     const x = forwardInputs(rng, R, L, B, n);
     const blocking = rnnBlocking(ctx.software, B, n);
