@@ -112,6 +112,7 @@ export class RunGroup {
   private ringFirstIteration = 0;
   private flowOn = false;
   private remarginPending = false;
+  private readonly remarginMask: Float32Array;
   private destroyed = false;
 
   private constructor(
@@ -130,6 +131,7 @@ export class RunGroup {
     this.task = task;
     this.iteration = options.initial?.iteration ?? 0;
     this.dataRng = options.initial ? Rng.fromState(options.initial.dataRngState) : new Rng(group.dataSeed);
+    this.remarginMask = new Float32Array(dims.R);
     this.ring = ctx.device.createBuffer({
       label: 'metricsRing',
       size: RING_SLOTS * dims.R * STATS_PER_RUN * 4,
@@ -169,11 +171,6 @@ export class RunGroup {
     return g;
   }
 
-  /** Whether changing from the current settings to `next` needs a rebuild (the plan's structure changes). */
-  static isStructuralChange(current: RunSettings, next: RunSettings): boolean {
-    return current.parameterisation !== next.parameterisation || (current.softOrth > 0) !== (next.softOrth > 0) || current.init !== next.init || current.seed !== next.seed;
-  }
-
   /**
    * Changes a run's settings in place, effective at the next iteration. A margin change keeps the singular
    * values that lie inside the new bounds and clamps the others to the bounds. Structural changes throw.
@@ -189,9 +186,9 @@ export class RunGroup {
     this.runs[r] = { ...next };
     this.writeHyper();
     if (marginChanged && next.margin !== null && current.margin !== null) {
-      const mask = new Float32Array(this.dims.R);
-      mask[r] = 1;
-      this.ctx.device.queue.writeBuffer(this.buf.remarginMask, 0, mask);
+      // flags accumulate until the next iteration applies them (two sliders moved between iterations)
+      this.remarginMask[r] = 1;
+      this.ctx.device.queue.writeBuffer(this.buf.remarginMask, 0, this.remarginMask);
       this.remarginPending = true;
     } else if (marginChanged) {
       throw new Error("Switching between a margin and 'none' changes what is trained (p or s) and needs a rebuild");
@@ -235,7 +232,8 @@ export class RunGroup {
     } else if (track) this.plan.setFlow(true, this.flowScale(batch));
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
     const pass = enc.beginComputePass();
-    if (this.remarginPending) {
+    const remargined = this.remarginPending;
+    if (remargined) {
       encodeDispatches(pass, this.plan.remargin);
       this.remarginPending = false;
     }
@@ -252,6 +250,11 @@ export class RunGroup {
     this.iteration++;
     if (track || this.ringUsed === RING_SLOTS) this.flush(enc, track);
     else this.ctx.device.queue.submit([enc.finish()]);
+    if (remargined) {
+      // queue-ordered after the submit above, so that iteration still saw the flags
+      this.remarginMask.fill(0);
+      this.ctx.device.queue.writeBuffer(this.buf.remarginMask, 0, this.remarginMask);
+    }
   }
 
   /** Copies the ring (and, on tracking iterations, the traces) to a staging buffer and maps it without waiting. */

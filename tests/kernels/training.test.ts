@@ -58,17 +58,20 @@ describe('training on the GPU', () => {
   it('keeps singular values inside the margin, and a margin change keeps values inside the new bounds and clamps the rest', async () => {
     const group: GroupSettings = { task: 'copy', T: 5, batchSize: 8, hidden: 16, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 10 };
     const run: RunSettings = { ...interactive, name: 'glorot m=0.5', init: 'glorot', margin: 0.5, lrSpectrum: 0.05 };
-    const rg = await RunGroup.create(ops, group, [run, { ...run, name: 'plain', parameterisation: 'plain' }]);
+    const rg = await RunGroup.create(ops, group, [run, { ...run, name: 'plain', parameterisation: 'plain' }, { ...run, name: 'second', seed: 2 }]);
     try {
       await train(rg, 50);
       const before = await rg.readParameters(0);
       const sBefore = spectrumFromP(before.p, 0.5);
       for (const v of before.s) expect(Math.abs(v - 1)).toBeLessThan(0.5 + 1e-6);
       expect(Math.max(...sBefore.map((v) => Math.abs(v - 1)))).toBeGreaterThan(0.1); // Glorot spread is clamped to the bounds
+      // two sliders moved between iterations: both changes apply at the next iteration
       rg.updateRun(0, { ...run, margin: 0.1 });
+      rg.updateRun(2, { ...run, name: 'second', seed: 2, margin: 0.2 });
       rg.step();
       await rg.collect();
       const after = await rg.readParameters(0);
+      for (const v of (await rg.readParameters(2)).s) expect(Math.abs(v - 1)).toBeLessThanOrEqual(0.2 + 1e-5);
       const plainW = (await rg.readParameters(1)).W;
       for (let i = 0; i < 16; i++) {
         expect(Math.abs(after.s[i] - 1)).toBeLessThanOrEqual(0.1 + 1e-5);
