@@ -18,3 +18,41 @@ export function recurrentHyper(runs: readonly RecurrentRun[]): Float32Array {
   });
   return hyper;
 }
+
+export interface RecurrentCase {
+  n: number;
+  B: number;
+  L: number;
+  setIndex: number;
+  runs: RecurrentRun[];
+  naive: boolean;
+  /** blocking constants of this adapter class (the fused kernel also runs with the other class's at n > 100) */
+  software: boolean;
+  name: string;
+}
+
+/** Sizes that are and are not multiples of the blocking, n = 202 for several unit blocks per invocation. */
+const SIZES: [number, number, number][] = [
+  [6, 1, 1],
+  [20, 3, 5],
+  [32, 7, 17],
+  [6, 7, 5],
+  [202, 9, 3],
+];
+
+/** Every (size, run set, kernel, blocking) case of the recurrent kernel tests. */
+export function recurrentCases(runSets: readonly RecurrentRun[][], software: boolean): RecurrentCase[] {
+  const cases: RecurrentCase[] = [];
+  for (const [n, B, L] of SIZES) {
+    runSets.forEach((runs, setIndex) => {
+      // [naive, blocking]: at n = 202 the fused kernel also runs with the other adapter class's blocking
+      // (several unit blocks per invocation in software, WG = 64 and row chunks past the slice in hardware)
+      const variants: [boolean, boolean][] = n > 100 ? [[false, software], [false, !software], [true, software]] : [[false, software], [true, software]];
+      for (const [naive, sw] of variants) {
+        const name = `n=${n} B=${B} L=${L} runs=${runs.map((s) => s.nonlin).join(',')} ${naive ? 'naive' : `fused (${sw ? 'software' : 'hardware'} blocking)`}`;
+        cases.push({ n, B, L, setIndex, runs, naive, software: sw, name });
+      }
+    });
+  }
+  return cases;
+}

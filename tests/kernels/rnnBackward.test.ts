@@ -4,7 +4,7 @@ import { expectClose } from '../helpers/compare.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { preparePreluSlopeGrad, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
-import { recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
+import { recurrentCases, recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { preluSlopeGrad, rnnBackward } from '../../src/reference/rnnBackward.ts';
 
@@ -42,63 +42,50 @@ function backwardInputs(rng: Rng, R: number, L: number, B: number, n: number) {
 const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
 
 describe('rnnBackward kernels vs float64 reference', () => {
-  for (const [n, B, L] of [
-    [6, 1, 1],
-    [20, 3, 5],
-    [32, 7, 17],
-    [6, 7, 5],
-    [202, 9, 3],
-  ]) {
-    for (const [setIndex, runs] of RUN_SETS.entries()) {
-      // [kernel, blocking]: the fused kernel also runs with the other adapter class's blocking (n = 202:
-      // several unit blocks per invocation in software, WG = 64 and row chunks past the slice in hardware).
-      const variants: [boolean, boolean][] = n > 100 ? [[false, ctx.software], [false, !ctx.software], [true, ctx.software]] : [[false, ctx.software], [true, ctx.software]];
-      for (const [naive, software] of variants) {
-        it(`n=${n} B=${B} L=${L} runs=${runs.map((s) => s.nonlin).join(',')} ${naive ? 'naive' : `fused (${software ? 'software' : 'hardware'} blocking)`}`, async () => {
-          const R = runs.length;
-          const rng = new Rng(9000 + 100 * n + 10 * B + L + setIndex);
-          const hyper = recurrentHyper(runs);
-          const slope = Float32Array.from(runs.map((s) => s.slope));
-          const x = backwardInputs(rng, R, L, B, n);
-          const flowScale = 0.37;
-          const bufs = {
-            hyper: uploadF32(device, hyper),
-            W: uploadF32(device, x.W),
-            a: uploadF32(device, x.a),
-            slope: uploadF32(device, slope),
-            dhOut: uploadF32(device, x.dhOut),
-            dh: storageBuffer(device, R * L * B * n * 4),
-            da: storageBuffer(device, R * L * B * n * 4),
-            dh0: storageBuffer(device, R * B * n * 4),
-            flow: storageBuffer(device, R * (L + 1) * 4),
-          };
-          const plan = await prepareRnnBackward({ ...ctx, software }, { R, L, B, n }, bufs, { naive });
-          plan.setFlow(true, flowScale);
-          submit(plan.dispatches);
-          const dh = new Float64Array(R * L * B * n);
-          const da = new Float64Array(R * L * B * n);
-          const dh0 = new Float64Array(R * B * n);
-          const flow = new Float64Array(R * (L + 1));
-          rnnBackward(dh, da, dh0, flow, hyper, x.W, x.a, slope, x.dhOut, R, L, B, n, flowScale);
-          expectClose('dh', await readF32(device, bufs.dh, dh.length), dh, TOL);
-          expectClose('da', await readF32(device, bufs.da, da.length), da, TOL);
-          expectClose('dh0', await readF32(device, bufs.dh0, dh0.length), dh0, TOL);
-          expectClose('flow', await readF32(device, bufs.flow, flow.length), flow, TOL);
+  for (const { n, B, L, setIndex, runs, naive, software, name } of recurrentCases(RUN_SETS, ctx.software)) {
+    it(name, async () => {
+      const R = runs.length;
+      const rng = new Rng(9000 + 100 * n + 10 * B + L + setIndex);
+      const hyper = recurrentHyper(runs);
+      const slope = Float32Array.from(runs.map((s) => s.slope));
+      const x = backwardInputs(rng, R, L, B, n);
+      const flowScale = 0.37;
+      const bufs = {
+        hyper: uploadF32(device, hyper),
+        W: uploadF32(device, x.W),
+        a: uploadF32(device, x.a),
+        slope: uploadF32(device, slope),
+        dhOut: uploadF32(device, x.dhOut),
+        dh: storageBuffer(device, R * L * B * n * 4),
+        da: storageBuffer(device, R * L * B * n * 4),
+        dh0: storageBuffer(device, R * B * n * 4),
+        flow: storageBuffer(device, R * (L + 1) * 4),
+      };
+      const plan = await prepareRnnBackward({ ...ctx, software }, { R, L, B, n }, bufs, { naive });
+      plan.setFlow(true, flowScale);
+      submit(plan.dispatches);
+      const dh = new Float64Array(R * L * B * n);
+      const da = new Float64Array(R * L * B * n);
+      const dh0 = new Float64Array(R * B * n);
+      const flow = new Float64Array(R * (L + 1));
+      rnnBackward(dh, da, dh0, flow, hyper, x.W, x.a, slope, x.dhOut, R, L, B, n, flowScale);
+      expectClose('dh', await readF32(device, bufs.dh, dh.length), dh, TOL);
+      expectClose('da', await readF32(device, bufs.da, da.length), da, TOL);
+      expectClose('dh0', await readF32(device, bufs.dh0, dh0.length), dh0, TOL);
+      expectClose('flow', await readF32(device, bufs.flow, flow.length), flow, TOL);
 
-          // With flow off the flow delta does nothing; the training gradients are unchanged.
-          plan.setFlow(false, flowScale);
-          submit(plan.dispatches);
-          expectClose('da (flow off)', await readF32(device, bufs.da, da.length), da, TOL);
+      // With flow off the flow delta does nothing; the training gradients are unchanged.
+      plan.setFlow(false, flowScale);
+      submit(plan.dispatches);
+      expectClose('da (flow off)', await readF32(device, bufs.da, da.length), da, TOL);
 
-          // prelu slope gradient from the kernel's own dh
-          const slopeGrad = storageBuffer(device, R * 4);
-          submit(await preluSlopeGrad_(bufs, slopeGrad, R, L, B, n));
-          const want = new Float64Array(R);
-          preluSlopeGrad(want, hyper, dh, x.a, R, L, B, n);
-          expectClose('preluSlopeGrad', await readF32(device, slopeGrad, R), want, { atol: 1e-3, rtol: 1e-3 });
-        });
-      }
-    }
+      // prelu slope gradient from the kernel's own dh
+      const slopeGrad = storageBuffer(device, R * 4);
+      submit(await preluSlopeGrad_(bufs, slopeGrad, R, L, B, n));
+      const want = new Float64Array(R);
+      preluSlopeGrad(want, hyper, dh, x.a, R, L, B, n);
+      expectClose('preluSlopeGrad', await readF32(device, slopeGrad, R), want, { atol: 1e-3, rtol: 1e-3 });
+    });
   }
 });
 

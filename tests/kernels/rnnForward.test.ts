@@ -5,7 +5,7 @@ import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
-import { recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
+import { recurrentCases, recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 
@@ -40,66 +40,53 @@ function forwardInputs(rng: Rng, R: number, L: number, B: number, n: number) {
 const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
 
 describe('rnnForward kernels vs float64 reference', () => {
-  for (const [n, B, L] of [
-    [6, 1, 1],
-    [20, 3, 5],
-    [32, 7, 17],
-    [6, 7, 5],
-    [202, 9, 3],
-  ]) {
-    for (const [setIndex, runs] of RUN_SETS.entries()) {
-      // [kernel, blocking]: the fused kernel also runs with the other adapter class's blocking (n = 202:
-      // several unit blocks per invocation in software, WG = 64 and row chunks past the slice in hardware).
-      const variants: [boolean, boolean][] = n > 100 ? [[false, ctx.software], [false, !ctx.software], [true, ctx.software]] : [[false, ctx.software], [true, ctx.software]];
-      for (const [naive, software] of variants) {
-        it(`n=${n} B=${B} L=${L} runs=${runs.map((s) => s.nonlin).join(',')} ${naive ? 'naive' : `fused (${software ? 'software' : 'hardware'} blocking)`}`, async () => {
-          const R = runs.length;
-          const rng = new Rng(7000 + 100 * n + 10 * B + L + setIndex);
-          const hyper = recurrentHyper(runs);
-          const slope = Float64Array.from(runs.map((s) => s.slope));
-          const x = forwardInputs(rng, R, L, B, n);
-          const bufs = {
-            hyper: uploadF32(device, hyper),
-            W: uploadF32(device, x.W),
-            xproj: uploadF32(device, x.xproj),
-            b: uploadF32(device, x.b),
-            h0: uploadF32(device, x.h0),
-            slope: uploadF32(device, slope),
-            a: storageBuffer(device, R * L * B * n * 4),
-            h: storageBuffer(device, R * (L + 1) * B * n * 4),
-          };
-          submit(await prepareRnnForward({ ...ctx, software }, { R, L, B, n }, bufs, { naive }));
-          const a = new Float64Array(R * L * B * n);
-          const h = new Float64Array(R * (L + 1) * B * n);
-          rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
-          expectClose('a', await readF32(device, bufs.a, a.length), a, TOL);
-          expectClose('h', await readF32(device, bufs.h, h.length), h, TOL);
-        });
-      }
-    }
+  for (const { n, B, L, setIndex, runs, naive, software, name } of recurrentCases(RUN_SETS, ctx.software)) {
+    it(name, async () => {
+      const R = runs.length;
+      const rng = new Rng(7000 + 100 * n + 10 * B + L + setIndex);
+      const hyper = recurrentHyper(runs);
+      const slope = Float64Array.from(runs.map((s) => s.slope));
+      const x = forwardInputs(rng, R, L, B, n);
+      const bufs = {
+        hyper: uploadF32(device, hyper),
+        W: uploadF32(device, x.W),
+        xproj: uploadF32(device, x.xproj),
+        b: uploadF32(device, x.b),
+        h0: uploadF32(device, x.h0),
+        slope: uploadF32(device, slope),
+        a: storageBuffer(device, R * L * B * n * 4),
+        h: storageBuffer(device, R * (L + 1) * B * n * 4),
+      };
+      submit(await prepareRnnForward({ ...ctx, software }, { R, L, B, n }, bufs, { naive }));
+      const a = new Float64Array(R * L * B * n);
+      const h = new Float64Array(R * (L + 1) * B * n);
+      rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+      expectClose('a', await readF32(device, bufs.a, a.length), a, TOL);
+      expectClose('h', await readF32(device, bufs.h, h.length), h, TOL);
+    });
   }
 
   it('fused kernel in two chunks of steps (tStart > 0) matches one pass', async () => {
-    const [R, L, B, n] = [3, 9, 4, 20];
-    const runs = RUN_SETS[0];
-    const rng = new Rng(4242);
-    const hyper = recurrentHyper(runs);
-    const slope = new Float64Array(R);
-    const x = forwardInputs(rng, R, L, B, n);
-    const blocking = rnnBlocking(ctx.software, B, n);
-    const k = await kernels.get('rnnForward', { ...blocking });
-    const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
-    const aBuf = storageBuffer(device, R * L * B * n * 4);
-    const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
-    submit((pass) => {
-      for (const [tStart, tEnd] of [[0, 4], [4, L]]) {
-        const p = k.makeParams({ R, L, B, n, tStart, tEnd });
-        k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, blocking.ROWS), R);
-      }
-    });
-    const a = new Float64Array(R * L * B * n);
-    const h = new Float64Array(R * (L + 1) * B * n);
-    rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
-    expectClose('h (chunked)', await readF32(device, hBuf, h.length), h, TOL);
+const [R, L, B, n] = [3, 9, 4, 20];
+const runs = RUN_SETS[0];
+const rng = new Rng(4242);
+const hyper = recurrentHyper(runs);
+const slope = new Float64Array(R);
+const x = forwardInputs(rng, R, L, B, n);
+const blocking = rnnBlocking(ctx.software, B, n);
+const k = await kernels.get('rnnForward', { ...blocking });
+const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
+const aBuf = storageBuffer(device, R * L * B * n * 4);
+const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
+submit((pass) => {
+  for (const [tStart, tEnd] of [[0, 4], [4, L]]) {
+    const p = k.makeParams({ R, L, B, n, tStart, tEnd });
+    k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, blocking.ROWS), R);
+  }
+});
+const a = new Float64Array(R * L * B * n);
+const h = new Float64Array(R * (L + 1) * B * n);
+rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+expectClose('h (chunked)', await readF32(device, hBuf, h.length), h, TOL);
   });
 });
