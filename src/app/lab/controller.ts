@@ -129,6 +129,8 @@ export class LabController {
     if (!this.store.getState().playing) return;
     this.store.setState({ playing: false });
     this.loop.stop();
+    // numbers held back by the while-playing throttle show now, not a moment after the pause
+    this.flushViews();
   }
 
   togglePlay(): void {
