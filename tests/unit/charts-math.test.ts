@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emaSmooth, flowProfile, formatTick, histogram, linearTicks, logTicks, viridis } from '../../src/app/charts/chartMath.ts';
+import { emaSmooth, flowProfile, formatTick, histogram, linearTicks, logTicks, sharedGridRows, steadyAxis, viridis } from '../../src/app/charts/chartMath.ts';
 import { spectrumRange } from '../../src/app/charts/spectrumFigure.ts';
 import { spectrumStats } from '../../src/app/lab/metricsBook.ts';
 
@@ -63,6 +63,40 @@ describe('chart maths', () => {
     expect(formatTick(1e-6)).toBe('1e-6');
     expect(formatTick(2500)).toBe('2500');
     expect(formatTick(0.975)).toBe('0.975');
+  });
+
+  it('keeps a steady axis while the data grows inside its last step, and extends it by a step past it', () => {
+    const a = steadyAxis(1, 141, 8);
+    expect(a.ticks).toEqual([0, 20, 40, 60, 80, 100, 120, 140, 160]);
+    expect(a.domain).toEqual([0, 160]);
+    // more iterations inside the last step: the very same axis
+    expect(steadyAxis(1, 159, 8)).toEqual(a);
+    // past it: one more step (same step size)
+    expect(steadyAxis(1, 161, 8).domain).toEqual([0, 180]);
+    // the data always lies inside the domain, the ends are ticks
+    for (const [lo, hi] of [[3, 7], [0.2, 0.9], [-5, 1234], [17, 18]]) {
+      const { domain, ticks } = steadyAxis(lo, hi, 5);
+      expect(domain[0]).toBeLessThanOrEqual(lo);
+      expect(domain[1]).toBeGreaterThanOrEqual(hi);
+      expect([ticks[0], ticks[ticks.length - 1]]).toEqual(domain);
+    }
+    expect(steadyAxis(NaN, 3).ticks).toEqual([]);
+    expect(steadyAxis(4, 4).domain).toEqual([4, 5]);
+  });
+
+  it('puts every line on one shared grid of iterations, null where a line has no point', () => {
+    const full = { key: 'a', iterations: [1, 2, 3, 4, 5, 6], values: [10, 20, 30, 40, 50, 60] };
+    const failed = { key: 'b', iterations: [1, 2], values: [1, NaN] };
+    const late = { key: 'c', iterations: [4, 6], values: [7, 8] };
+    const rows = sharedGridRows([failed, full, late], 3);
+    // the grid is the line reaching furthest (ties: the denser), thinned to 3 rows ending at its newest point
+    expect(rows.map((r) => r.it)).toEqual([2, 4, 6]);
+    expect(rows.map((r) => r.a)).toEqual([20, 40, 60]);
+    // newest point since the previous grid iteration; non-finite values and missing points are null
+    expect(rows.map((r) => r.b)).toEqual([null, null, null]);
+    expect(rows.map((r) => r.c)).toEqual([null, 7, 8]);
+    expect(sharedGridRows([failed], 10).map((r) => [r.it, r.b])).toEqual([[1, 1], [2, null]]);
+    expect(sharedGridRows([], 10)).toEqual([]);
   });
 
   it('histograms values, counting out-of-range ones in the end bins', () => {

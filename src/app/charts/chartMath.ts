@@ -126,6 +126,71 @@ export function linearTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
+/**
+ * An axis that only changes when the data outgrows it: ticks at a 1-2-2.5-5 step (about `count` of them)
+ * and a domain from the tick at or below lo to the tick at or above hi. While data grows inside the last
+ * step, the axis (and so every chart element laid out on it) stays the same; [NaN, NaN] and no ticks for
+ * a non-finite range.
+ */
+export function steadyAxis(lo: number, hi: number, count = 5): { domain: [number, number]; ticks: number[] } {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { domain: [NaN, NaN], ticks: [] };
+  if (hi <= lo) return { domain: [lo, lo + 1], ticks: [lo, lo + 1] };
+  const raw = (hi - lo) / Math.max(1, count);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((v) => v >= raw * (1 - 1e-9)) ?? 10 * mag;
+  const k0 = Math.floor(lo / step + 1e-9);
+  const k1 = Math.ceil(hi / step - 1e-9);
+  const ticks: number[] = [];
+  for (let k = k0; k <= k1; k++) ticks.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
+  return { domain: [ticks[0], ticks[ticks.length - 1]], ticks };
+}
+
+/** One run's line for a chart: its key in the rows and its points. */
+export interface LineSeries {
+  key: string;
+  iterations: readonly number[];
+  values: readonly number[];
+}
+
+/** A row of a multi-line chart: the iteration and each line's value there (null: no point). */
+export type ChartRow = { it: number } & Record<string, number | null>;
+
+/**
+ * Every line on ONE shared grid of at most `maxPoints` iterations, as rows {it, [key]: value | null}, so a
+ * chart takes a single data array. The grid is the line that reaches furthest, thinned evenly (its newest
+ * point always kept); another line contributes, at each grid iteration, its newest point since the previous
+ * grid iteration (null where it has none: before it started, after it stopped). Non-finite values are null.
+ */
+export function sharedGridRows(lines: readonly LineSeries[], maxPoints: number): ChartRow[] {
+  let grid: LineSeries | undefined;
+  for (const l of lines) {
+    const last = l.iterations[l.iterations.length - 1];
+    const best = grid?.iterations[grid.iterations.length - 1];
+    if (last !== undefined && (best === undefined || last > best || (last === best && l.iterations.length > grid!.iterations.length))) grid = l;
+  }
+  if (!grid) return [];
+  const its = grid.iterations;
+  const step = Math.max(1, Math.ceil(its.length / Math.max(1, maxPoints)));
+  const gridIts: number[] = [];
+  for (let i = (its.length - 1) % step; i < its.length; i += step) gridIts.push(its[i]);
+  const rows: ChartRow[] = gridIts.map((it) => ({ it }) as ChartRow);
+  for (const l of lines) {
+    let j = 0;
+    let prev = -Infinity;
+    for (let k = 0; k < gridIts.length; k++) {
+      const g = gridIts[k];
+      let v: number | null = null;
+      while (j < l.iterations.length && l.iterations[j] <= g) {
+        if (l.iterations[j] > prev) v = l.values[j];
+        j++;
+      }
+      rows[k][l.key] = v !== null && Number.isFinite(v) ? v : null;
+      prev = g;
+    }
+  }
+  return rows;
+}
+
 /** A formatter that shows linear ticks with as many decimals as their step needs (1.005 stays 1.005). */
 export function linearTickFormat(ticks: readonly number[]): (v: number) => string {
   if (ticks.length < 2) return formatTick;

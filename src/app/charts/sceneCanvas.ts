@@ -162,6 +162,20 @@ function drawMark(ctx: CanvasRenderingContext2D, fig: Figure, p: Panel, m: Mark)
   }
 }
 
+/**
+ * One off-screen canvas for every raster (resized when a raster needs another size): a live heatmap paints
+ * several times a second, and a fresh canvas and 2D context for each paint is wasted work and garbage.
+ */
+let scratch: HTMLCanvasElement | null = null;
+function rasterScratch(width: number, height: number): HTMLCanvasElement {
+  scratch ??= document.createElement('canvas');
+  if (scratch.width !== width || scratch.height !== height) {
+    scratch.width = width;
+    scratch.height = height;
+  }
+  return scratch;
+}
+
 function drawRaster(ctx: CanvasRenderingContext2D, p: Panel, m: Extract<Mark, { kind: 'raster' }>): void {
   if (m.cols < 1 || m.rows < 1) return;
   const img = new ImageData(m.cols, m.rows);
@@ -183,9 +197,7 @@ function drawRaster(ctx: CanvasRenderingContext2D, p: Panel, m: Extract<Mark, { 
       img.data[o + 3] = 255;
     }
   }
-  const tmp = document.createElement('canvas');
-  tmp.width = m.cols;
-  tmp.height = m.rows;
+  const tmp = rasterScratch(m.cols, m.rows);
   tmp.getContext('2d')!.putImageData(img, 0, 0);
   const X0 = px(p, m.x0);
   const X1 = px(p, m.x1);
