@@ -20,6 +20,7 @@
  * `npm start` serves) on 127.0.0.1:5175, so neither collides with a developer's own server on 5173.
  */
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { defineConfig, type LaunchOptions } from '@playwright/test';
 import { DEV_PORT, PROD_PORT, PROD_URL } from './e2e/servers.ts';
 
@@ -42,8 +43,10 @@ export default defineConfig({
   // SwiftShader compiles shaders on the CPU: a page with every kernel takes seconds, not milliseconds.
   timeout: 90_000,
   expect: { timeout: 45_000 },
-  // Each Chromium runs WebGPU on the CPU; on a 2-core CI machine one browser at a time is fastest and steadiest.
-  workers: CI ? 1 : 2,
+  // Each Chromium runs WebGPU on the CPU (SwiftShader uses every core): two browsers at once on a small
+  // machine starve each other and the timing-sensitive checks (refresh rate, a moving iteration counter)
+  // fail. One at a time in CI and below 8 cores; two on larger machines.
+  workers: CI || cpus().length < 8 ? 1 : 2,
   forbidOnly: CI,
   retries: 0,
   reporter: [['list']],
