@@ -199,7 +199,7 @@ function activateBackward(
 }
 
 /** The loss of readout position (k, b): cross-entropy -log softmax(y)[target], or mean_o (y_o - t_o)^2. */
-function lossAt(batch: TaskBatch, y: Float64Array, k: number, bi: number): number {
+export function lossAt(batch: TaskBatch, y: Float64Array, k: number, bi: number): number {
   const O = batch.O;
   const yk = (k * batch.B + bi) * O;
   if (batch.loss === 'mse') {
@@ -222,7 +222,7 @@ function lossAt(batch: TaskBatch, y: Float64Array, k: number, bi: number): numbe
 }
 
 /** scale * d loss(k, b) / dy, written into out[offset .. offset + O). */
-function lossGradientAt(
+export function lossGradientAt(
   batch: TaskBatch, y: Float64Array, k: number, bi: number, scale: number, out: Float64Array, offset: number,
 ): void {
   const O = batch.O;
@@ -288,7 +288,7 @@ export function penalties(settings: RunModelSettings, params: ModelParameters, W
   return total;
 }
 
-function sumSquares(v: ArrayLike<number>): number {
+export function sumSquares(v: ArrayLike<number>): number {
   let acc = 0;
   for (let i = 0; i < v.length; i++) acc += v[i] * v[i];
   return acc;
