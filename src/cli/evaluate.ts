@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseCheckpoint } from '../engine/checkpoint.ts';
-import { PARAM_NAMES, paramShape } from '../engine/parameters.ts';
+import { cellOf, paramNames, paramShape } from '../engine/parameters.ts';
 import { Rng } from '../engine/random.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { GROUP_SETTINGS, parseValue } from '../engine/settings.ts';
@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       baselineLoss: rg.task.baselineLoss,
       penalties: { softOrth: metrics.softOrthPenalty, weightDecayW: metrics.weightDecayPenalty },
       gradientFlow: Array.from(flow),
-      gradients: Object.fromEntries(PARAM_NAMES.map((name) => [name, { shape: paramShape(name, dims), data: Array.from(grads[name]) }])),
+      gradients: Object.fromEntries(paramNames(cellOf(checkpoint.run)).map((name) => [name, { shape: paramShape(cellOf(checkpoint.run), name, dims), data: Array.from(grads[name]) }])),
       note: 'gradients are of the training loss (task loss + penalties) with respect to each stored parameter; parameters the run does not train (e.g. UV of a plain run) still show their gradient where it exists, zero elsewhere',
     };
     const text = JSON.stringify(result, null, 1);

@@ -6,7 +6,7 @@
  */
 import { makeTask } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
-import { PARAM_NAMES, paramShape, type ParamName, type ParamSet } from './parameters.ts';
+import { cellOf, paramNames, paramShape, type CellKind, type ParamSet } from './parameters.ts';
 import { validateExperiment, type GroupSettings, type RunSettings } from './settings.ts';
 
 export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';
@@ -29,8 +29,9 @@ export interface Checkpoint {
   iteration: number;
   /** state of the group's data generator (Rng.getState) */
   dataRngState: number[];
-  parameters: Record<ParamName, TensorJson>;
-  optimizer: { kind: GroupSettings['optimizer']; state: Record<ParamName, TensorJson> };
+  /** every parameter of the run's cell by name (RNN and LSTM runs have different names, docs/CHECKPOINT.md) */
+  parameters: Record<string, TensorJson>;
+  optimizer: { kind: GroupSettings['optimizer']; state: Record<string, TensorJson> };
 }
 
 export class CheckpointError extends Error {
@@ -40,9 +41,12 @@ export class CheckpointError extends Error {
   }
 }
 
-function tensorsToJson(set: ParamSet): Record<ParamName, TensorJson> {
-  const out = {} as Record<ParamName, TensorJson>;
-  for (const name of PARAM_NAMES) out[name] = { shape: [], data: Array.from(set[name]) };
+function tensorsToJson(cell: CellKind, set: ParamSet, dims: { n: number; I: number; O: number }): Record<string, TensorJson> {
+  const out: Record<string, TensorJson> = {};
+  for (const name of paramNames(cell)) {
+    if (!set[name]) throw new CheckpointError(`cannot save: parameter '${name}' is missing`);
+    out[name] = { shape: paramShape(cell, name, dims), data: Array.from(set[name]) };
+  }
   return out;
 }
 
@@ -56,11 +60,8 @@ export function makeCheckpoint(args: {
   optimizerState: ParamSet;
 }): Checkpoint {
   const dims = modelDimsOf(args.group);
-  const withShapes = (set: ParamSet) => {
-    const json = tensorsToJson(set);
-    for (const name of PARAM_NAMES) json[name].shape = paramShape(name, dims);
-    return json;
-  };
+  const cell = cellOf(args.run);
+  const withShapes = (set: ParamSet) => tensorsToJson(cell, set, dims);
   return {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -81,13 +82,14 @@ export function modelDimsOf(group: GroupSettings): { n: number; I: number; O: nu
   return { n: group.hidden, I: task.I, O: task.O, L: task.L, Lout: outputStepCount(task) };
 }
 
-function parseTensors(obj: unknown, what: string, dims: { n: number; I: number; O: number }): ParamSet {
+function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: number; I: number; O: number }): ParamSet {
   if (typeof obj !== 'object' || obj === null) throw new CheckpointError(`${what} must be an object of named tensors`);
   const rec = obj as Record<string, unknown>;
-  const out = {} as ParamSet;
-  for (const name of PARAM_NAMES) {
+  const out: ParamSet = {};
+  const names: readonly string[] = paramNames(cell);
+  for (const name of paramNames(cell)) {
     const t = rec[name] as TensorJson | undefined;
-    const want = paramShape(name, dims);
+    const want = paramShape(cell, name, dims);
     if (!t || typeof t !== 'object') throw new CheckpointError(`${what}: tensor '${name}' is missing`);
     if (!Array.isArray(t.shape) || t.shape.join('x') !== want.join('x')) {
       throw new CheckpointError(`${what}: tensor '${name}' has shape [${String(t.shape)}], the settings need [${want.join(', ')}]`);
@@ -101,7 +103,7 @@ function parseTensors(obj: unknown, what: string, dims: { n: number; I: number; 
     if (bad >= 0) throw new CheckpointError(`${what}: tensor '${name}' has a non-finite or non-numeric value at index ${bad}`);
     out[name] = arr;
   }
-  for (const key of Object.keys(rec)) if (!(PARAM_NAMES as readonly string[]).includes(key)) throw new CheckpointError(`${what}: unknown tensor '${key}'`);
+  for (const key of Object.keys(rec)) if (!names.includes(key)) throw new CheckpointError(`${what}: unknown tensor '${key}' (a${cell === 'lstm' ? 'n LSTM' : 'n RNN'} run has ${names.join(', ')})`);
   return out;
 }
 
@@ -132,7 +134,8 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
     throw new CheckpointError(`${source}: optimizer.kind must match the group's optimizer '${c.group!.optimizer}'`);
   }
   const dims = modelDimsOf(c.group!);
-  const parameters = parseTensors(c.parameters, `${source} parameters`, dims);
-  const optimizerState = parseTensors(c.optimizer.state, `${source} optimizer state`, dims);
+  const cell = cellOf(c.run!);
+  const parameters = parseTensors(c.parameters, `${source} parameters`, cell, dims);
+  const optimizerState = parseTensors(c.optimizer.state, `${source} optimizer state`, cell, dims);
   return { checkpoint: c as Checkpoint, parameters, optimizerState };
 }

@@ -1,36 +1,56 @@
 /**
- * Every GPU buffer of a run group, allocated once: parameters, gradients and optimiser state stacked over
- * runs ([R][...] per parameter), activations over the whole sequence, the batch, and scratch space.
+ * Every GPU buffer of a run group, allocated once. The batch (inputs, targets, position weights) is shared
+ * by the whole group; each cell's block of runs (src/engine/cellBlock.ts) has its own parameters, gradients
+ * and optimiser state stacked over its runs ([R][...] per parameter), activations over the whole sequence,
+ * and scratch space. Layouts: docs/ENGINE.md.
  */
 import { storageBuffer } from '../gpu/buffers.ts';
 import { HYPER_STRIDE } from './hyper.ts';
-import { PARAM_NAMES, paramSize, type ModelDims, type ParamName } from './parameters.ts';
+import { paramNames, paramSize, type CellKind, type ModelDims, type ParamName } from './parameters.ts';
 
 export const LOSS_STATS = 2; // (task loss, accuracy) per run
 export const PENALTY_STATS = 2; // (soft orthogonality value, weight decay value on W) per run
 
-export interface GroupBuffers {
+/** The batch every run of the group trains on (written once per iteration). */
+export interface BatchBuffers {
+  /** [L][B][I] */
+  x: GPUBuffer;
+  targets: GPUBuffer;
+  weight: GPUBuffer;
+  accWeight: GPUBuffer;
+  all: GPUBuffer[];
+}
+
+/** What every block has, whatever its cell: parameters, the readout and its loss, metrics. */
+export interface BlockBuffersBase extends Omit<BatchBuffers, 'all'> {
   hyper: GPUBuffer;
   params: Record<ParamName, GPUBuffer>;
   grads: Record<ParamName, GPUBuffer>;
   /** RMSprop mean square or SGD velocity, per parameter the free optimiser updates */
   state: Record<ParamName, GPUBuffer>;
-  x: GPUBuffer;
-  targets: GPUBuffer;
-  weight: GPUBuffer;
-  accWeight: GPUBuffer;
+  /** W_in x_t for every step: [R][L][B][n] (RNN) or [R][L][B][4n] (LSTM) */
   xproj: GPUBuffer;
-  a: GPUBuffer;
+  /** [R][L+1][B][n], slot 0 = h0 */
   h: GPUBuffer;
-  dh: GPUBuffer;
-  da: GPUBuffer;
+  /** dLoss/dh_t from the readout only [R][L][B][n] */
   dhOut: GPUBuffer;
+  /** dLoss/dh_0 per batch row [R][B][n] (summed into the h0 gradient) */
   dh0: GPUBuffer;
   flow: GPUBuffer;
   logits: GPUBuffer;
   dlogits: GPUBuffer;
   lossStats: GPUBuffer;
   penaltyStats: GPUBuffer;
+  /** the buffers this block owns (the batch's are the group's) */
+  all: GPUBuffer[];
+}
+
+/** An RNN block (factorised and plain runs). */
+export interface GroupBuffers extends BlockBuffersBase {
+  cell: 'rnn';
+  a: GPUBuffer;
+  dh: GPUBuffer;
+  da: GPUBuffer;
   /** W^T W (soft orthogonality), then reused */
   gram: GPUBuffer;
   /** W (W^T W) for the penalty gradient, or dW V for the spectrum gradient */
@@ -42,50 +62,89 @@ export interface GroupBuffers {
   drift: GPUBuffer;
   /** runs whose margin changed since the last iteration: 1 = recompute p from s under the new margin */
   remarginMask: GPUBuffer;
-  all: GPUBuffer[];
 }
 
-export function allocateGroupBuffers(device: GPUDevice, d: ModelDims, loss: 'xent' | 'mse'): GroupBuffers {
+/** An LSTM block (docs/ENGINE.md, "The LSTM cell"). */
+export interface LstmBuffers extends BlockBuffersBase {
+  cell: 'lstm';
+  /** gate activations (i, f, g, o) [R][L][B][4n] */
+  gates: GPUBuffer;
+  /** cell states [R][L+1][B][n], slot 0 = c0 */
+  c: GPUBuffer;
+  /** dLoss/dz_t of the gate pre-activations after the clip [R][L][B][4n] */
+  dz: GPUBuffer;
+  /** dLoss/dc_0 per batch row [R][B][n] */
+  dc0: GPUBuffer;
+}
+
+export type BlockBuffers = GroupBuffers | LstmBuffers;
+
+function allocator(device: GPUDevice) {
   const all: GPUBuffer[] = [];
   const f32 = (count: number, label: string) => {
     const b = storageBuffer(device, count * 4, label);
     all.push(b);
     return b;
   };
+  return { all, f32 };
+}
+
+export function allocateBatchBuffers(device: GPUDevice, d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>, loss: 'xent' | 'mse'): BatchBuffers {
+  const { all, f32 } = allocator(device);
+  return {
+    x: f32(d.L * d.B * d.I, 'x'),
+    targets: f32(loss === 'xent' ? d.P : d.P * d.O, 'targets'),
+    weight: f32(d.P, 'weight'),
+    accWeight: f32(d.P, 'accWeight'),
+    all,
+  };
+}
+
+/** The buffers of one block of R runs of `cell` (d.R = the block's runs). */
+export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: ModelDims, batch: BatchBuffers): BlockBuffers {
+  const { all, f32 } = allocator(device);
   const perParam = (what: string) => {
     const rec = {} as Record<ParamName, GPUBuffer>;
-    for (const name of PARAM_NAMES) rec[name] = f32(d.R * paramSize(name, d), `${what}.${name}`);
+    for (const name of paramNames(cell)) rec[name] = f32(d.R * paramSize(cell, name, d), `${cell}.${what}.${name}`);
     return rec;
   };
   const { R, L, B, n, O, P } = d;
-  const seq = R * L * B * n;
-  return {
-    hyper: f32(R * HYPER_STRIDE, 'hyper'),
+  const gates = cell === 'lstm' ? 4 : 1;
+  const base: BlockBuffersBase = {
+    x: batch.x,
+    targets: batch.targets,
+    weight: batch.weight,
+    accWeight: batch.accWeight,
+    hyper: f32(R * HYPER_STRIDE, `${cell}.hyper`),
     params: perParam('param'),
     grads: perParam('grad'),
     state: perParam('state'),
-    x: f32(L * B * d.I, 'x'),
-    targets: f32(loss === 'xent' ? P : P * O, 'targets'),
-    weight: f32(P, 'weight'),
-    accWeight: f32(P, 'accWeight'),
-    xproj: f32(seq, 'xproj'),
+    xproj: f32(R * L * B * gates * n, `${cell}.xproj`),
+    h: f32(R * (L + 1) * B * n, `${cell}.h`),
+    dhOut: f32(R * L * B * n, `${cell}.dhOut`),
+    dh0: f32(R * B * n, `${cell}.dh0`),
+    flow: f32(R * (L + 1), `${cell}.flow`),
+    logits: f32(R * P * O, `${cell}.logits`),
+    dlogits: f32(R * P * O, `${cell}.dlogits`),
+    lossStats: f32(R * LOSS_STATS, `${cell}.lossStats`),
+    penaltyStats: f32(R * PENALTY_STATS, `${cell}.penaltyStats`),
+    all,
+  };
+  const seq = R * L * B * n;
+  if (cell === 'lstm') {
+    return { ...base, cell, gates: f32(4 * seq, 'lstm.gates'), c: f32(R * (L + 1) * B * n, 'lstm.c'), dz: f32(4 * seq, 'lstm.dz'), dc0: f32(R * B * n, 'lstm.dc0') };
+  }
+  return {
+    ...base,
+    cell,
     a: f32(seq, 'a'),
-    h: f32(R * (L + 1) * B * n, 'h'),
     dh: f32(seq, 'dh'),
     da: f32(seq, 'da'),
-    dhOut: f32(seq, 'dhOut'),
-    dh0: f32(R * B * n, 'dh0'),
-    flow: f32(R * (L + 1), 'flow'),
-    logits: f32(R * P * O, 'logits'),
-    dlogits: f32(R * P * O, 'dlogits'),
-    lossStats: f32(R * LOSS_STATS, 'lossStats'),
-    penaltyStats: f32(R * PENALTY_STATS, 'penaltyStats'),
     gram: f32(R * n * n, 'gram'),
     scratch: f32(R * n * n, 'scratch'),
     composed: f32(R * n * n, 'composed'),
     basesGram: f32(R * 2 * n * n, 'basesGram'),
     drift: f32(R * 2, 'drift'),
     remarginMask: f32(R, 'remarginMask'),
-    all,
   };
 }

@@ -2,12 +2,23 @@
 import { HYPER_STRIDE, Hyper, Nonlin } from './hyper.ts';
 import { effectiveSpectrumLr, type RunSettings } from './settings.ts';
 
-/** Fills one run's 16 slots. A run that is not training (paused, failed) gets zero learning rates and tau. */
+/**
+ * Fills one run's 16 slots. A run that is not training (paused, failed) gets zero learning rates and tau.
+ * An LSTM run reads CLIP, WEIGHT_DECAY and its learning rates (every parameter at lr_free, LR_W included);
+ * the RNN-only slots (nonlinearity, gain, margin, penalties on W) are zero.
+ */
 export function hyperRow(run: RunSettings, training: boolean): Float32Array {
   const row = new Float32Array(HYPER_STRIDE);
+  const on = training ? 1 : 0;
+  if (run.parameterisation === 'lstm') {
+    row[Hyper.CLIP] = run.clip;
+    row[Hyper.WEIGHT_DECAY] = run.weightDecay;
+    row[Hyper.LR_FREE] = on * run.lrFree;
+    row[Hyper.LR_W] = on * run.lrFree;
+    return row;
+  }
   const factorised = run.parameterisation === 'factorised';
   const marginMode = factorised && run.margin !== null;
-  const on = training ? 1 : 0;
   row[Hyper.NONLIN] = Nonlin[run.nonlinearity];
   row[Hyper.GAIN] = run.gain;
   row[Hyper.CLIP] = run.clip;

@@ -6,6 +6,7 @@ import { Rng } from './random.ts';
 import { composeW, identityMatrix, qr, svd } from './linalg.ts';
 import {
   hasMargin,
+  isLstm,
   pFromSpectrum,
   spectrumFromP,
   type InitScheme,
@@ -63,6 +64,7 @@ export function initRecurrent(
   n: number,
   factorisation: { parameterisation: Parameterisation; margin: number | null },
 ): RecurrentInit {
+  if (factorisation.parameterisation === 'lstm') throw new Error('initRecurrent is for RNN runs; an LSTM run starts from initLstmParameters');
   if (factorisation.parameterisation === 'plain') {
     const W = scheme === 'orthogonal' ? orthogonalInit(rng, n) : scheme === 'glorot' ? glorotNormal(rng, n) : identity(n);
     return { parameterisation: 'plain', W };
@@ -101,6 +103,7 @@ export function initRecurrent(
  * One Rng(seed) draws, in this order: the recurrent matrix (or U0 then V0), Win, Wout.
  */
 export function initRunParameters(settings: RunModelSettings, seed: number, dims: ModelDims): Record<string, Float64Array> {
+  if (isLstm(settings)) return initLstmParameters(settings.init, seed, dims);
   const { n, I, O } = dims;
   const rng = new Rng(seed);
   const recurrent = initRecurrent(settings.init, rng, n, settings);
@@ -126,4 +129,32 @@ export function initRunParameters(settings: RunModelSettings, seed: number, dims
   params.bout = new Float64Array(O);
   params.slope = Float64Array.of(settings.slope);
   return params;
+}
+
+/** The forget gate's initial bias (the paper's LSTM: "forget gate bias 1"). */
+export const LSTM_FORGET_BIAS = 1;
+
+/**
+ * Every parameter of one LSTM run (docs/ENGINE.md, "The LSTM cell"), float64, per-run slices:
+ * - W [4n][n]: the blocks of the gates i, f, g, o, each n x n drawn by the scheme (orthogonal: independent
+ *   Haar blocks; glorot: N(0, 1/n); identity: I);
+ * - Win [4n][I] ~ N(0, 0.1^2) and peep [3][n] ~ N(0, 0.1^2) (Lasagne's Gate defaults);
+ * - b [4n] = 0 except the forget gate's block = LSTM_FORGET_BIAS; h0 = c0 = 0;
+ * - Wout [O][n] Glorot uniform, bout [O] = 0.
+ * One Rng(seed) draws, in this order: the blocks of W (i, f, g, o), Win, peep, Wout.
+ */
+export function initLstmParameters(scheme: InitScheme, seed: number, dims: ModelDims): Record<string, Float64Array> {
+  const { n, I, O } = dims;
+  const rng = new Rng(seed);
+  const W = new Float64Array(4 * n * n);
+  for (let k = 0; k < 4; k++) {
+    const block = scheme === 'orthogonal' ? orthogonalInit(rng, n) : scheme === 'glorot' ? glorotNormal(rng, n) : identity(n);
+    W.set(block, k * n * n);
+  }
+  const Win = rng.normalArray(4 * n * I, 0.1);
+  const peep = rng.normalArray(3 * n, 0.1);
+  const Wout = glorotUniform(rng, O, n);
+  const b = new Float64Array(4 * n);
+  b.fill(LSTM_FORGET_BIAS, n, 2 * n);
+  return { W, Win, b, h0: new Float64Array(n), c0: new Float64Array(n), peep, Wout, bout: new Float64Array(O) };
 }

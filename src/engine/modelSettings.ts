@@ -8,8 +8,12 @@ import { logit, sigmoid } from './linalg.ts';
 
 export type { NonlinName };
 
-/** plain: W is a free n x n matrix; factorised: W = U diag(relu(s)) V^T with U, V orthogonal. */
-export type Parameterisation = 'factorised' | 'plain';
+/**
+ * The model of a run. plain: an RNN whose W is a free n x n matrix; factorised: an RNN with
+ * W = U diag(relu(s)) V^T, U and V orthogonal; lstm: the paper's LSTM baseline (docs/ENGINE.md, "The LSTM
+ * cell"; margin, nonlinearity, gain, soft orthogonality and the spectral prior do not apply to it).
+ */
+export type Parameterisation = 'factorised' | 'plain' | 'lstm';
 
 /** Initialisation scheme for the recurrent matrix W (science-spec section 2). */
 export type InitScheme = 'orthogonal' | 'glorot' | 'identity';
@@ -67,11 +71,18 @@ export function hasMargin(settings: RunModelSettings): boolean {
   return settings.parameterisation === 'factorised' && settings.margin !== null;
 }
 
+/** True for the LSTM baseline (docs/ENGINE.md, "The LSTM cell"). */
+export function isLstm(settings: Pick<RunModelSettings, 'parameterisation'>): boolean {
+  return settings.parameterisation === 'lstm';
+}
+
 /**
  * Names (docs/ENGINE.md) of the parameters a run trains, in a fixed order. Plain: W. Factorised: UV
  * ([2][n][n], U then V), then s (no margin) or p (margin). Then Win, b, h0, Wout, bout, and slope for prelu.
+ * LSTM: W [4n][n], Win, b, h0, c0, peep, Wout, bout.
  */
 export function trainedParameterNames(settings: RunModelSettings): string[] {
+  if (isLstm(settings)) return ['W', 'Win', 'b', 'h0', 'c0', 'peep', 'Wout', 'bout'];
   const names = isFactorised(settings) ? ['UV', hasMargin(settings) ? 'p' : 's'] : ['W'];
   names.push('Win', 'b', 'h0', 'Wout', 'bout');
   if (settings.nonlinearity === 'prelu') names.push('slope');

@@ -1,7 +1,8 @@
 /**
- * The dispatch plan of one training iteration for a whole run group, prepared once. Every list below is
- * encoded as is each iteration: the number of dispatches does not depend on the sequence length (fused
- * recurrent kernels) or on the number of runs (the run index is a dispatch dimension).
+ * The dispatch plan of one training iteration for one cell's block of runs, prepared once (the LSTM's is in
+ * lstmPlan.ts; both share the readout and the free optimiser from here). Every list below is encoded as is
+ * each iteration: the number of dispatches does not depend on the sequence length (fused recurrent kernels)
+ * or on the number of runs (the run index is a dispatch dimension).
  * Layouts and the order of operations: docs/ENGINE.md.
  */
 import type { Dispatch } from '../gpu/kernel.ts';
@@ -17,8 +18,8 @@ import { prepareGeodesicStep } from '../gpu/ops/geodesicStep.ts';
 import { prepareRmsprop, prepareSgd } from '../gpu/ops/optimizers.ts';
 import { prepareSelectRuns } from '../gpu/ops/selectRuns.ts';
 import { preparePreluSlopeGrad } from '../gpu/ops/rnnBackward.ts';
-import type { GroupBuffers } from './groupBuffers.ts';
-import { FREE_PARAMS, paramSize, type ModelDims } from './parameters.ts';
+import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
+import { freeParams, paramSize, type CellKind, type ModelDims } from './parameters.ts';
 import type { OptimizerName } from './settings.ts';
 import type { LossKind } from '../tasks/task.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
@@ -50,30 +51,61 @@ export interface IterationPlan {
   hasSoftOrth: boolean;
 }
 
+/**
+ * The readout and loss every cell shares, at the scored steps: logits = h W_out^T + b_out, the loss (with
+ * accuracy) and dlogits; then dW_out = dlogits^T h, db_out and dLoss/dh_t = dlogits W_out into dhOut.
+ * `forward` runs after the recurrent forward, `backward` before the recurrent backward.
+ */
+export async function prepareReadout(ctx: OpContext, d: ModelDims, buf: BlockBuffers, loss: LossKind): Promise<{ forward: Dispatch[]; backward: Dispatch[] }> {
+  const { R, L, B, n, O, P, Lout } = d;
+  const p = buf.params;
+  const g = buf.grads;
+  const hStride = (L + 1) * B * n;
+  const firstScored = L - Lout; // 0-based step index of the first scored step
+  const hScoredOffset = (firstScored + 1) * B * n; // h slot t = firstScored + 1
+  const forward = [
+    ...(await prepareMatmul(ctx, { batch: R, M: P, N: O, K: n, transB: 1, offA: hScoredOffset, strideA: hStride }, { A: buf.h, B: p.Wout, C: buf.logits }, { label: 'readout' })),
+    ...(await prepareAddBias(ctx, { R, P, O }, { bias: p.bout, y: buf.logits })),
+    ...(loss === 'xent'
+      ? await prepareSoftmaxCrossEntropy(ctx, { R, P, O }, { logits: buf.logits, targets: buf.targets, weight: buf.weight, accWeight: buf.accWeight, dlogits: buf.dlogits, stats: buf.lossStats })
+      : await prepareMeanSquaredError(ctx, { R, P, O }, { pred: buf.logits, targets: buf.targets, weight: buf.weight, dpred: buf.dlogits, stats: buf.lossStats })),
+  ];
+  const backward = [
+    ...(await prepareMatmul(ctx, { batch: R, M: O, N: n, K: P, transA: 1, offB: hScoredOffset, strideB: hStride }, { A: buf.dlogits, B: buf.h, C: g.Wout }, { label: 'dWout' })),
+    ...(await prepareReduceRows(ctx, { batch: R, rows: P, cols: O }, { x: buf.dlogits, out: g.bout })),
+    ...(await prepareMatmul(ctx, { batch: R, M: P, N: n, K: O, offC: firstScored * B * n, strideC: L * B * n }, { A: buf.dlogits, B: p.Wout, C: buf.dhOut }, { label: 'dhOut' })),
+  ];
+  return { forward, backward };
+}
+
+/** RMSprop or SGD on every parameter of the cell the free optimiser trains, each at its hyper-table learning rate. */
+export async function prepareFreeUpdates(ctx: OpContext, cell: CellKind, d: ModelDims, buf: BlockBuffers, optimizer: OptimizerName): Promise<Dispatch[]> {
+  const out: Dispatch[] = [];
+  for (const { name, lrIndex } of freeParams(cell)) {
+    const size = paramSize(cell, name, d);
+    const bufs = { hyper: buf.hyper, param: buf.params[name], grad: buf.grads[name], state: buf.state[name] };
+    if (optimizer === 'rmsprop') out.push(...(await prepareRmsprop(ctx, { R: d.R, size, lrIndex }, bufs)));
+    else out.push(...(await prepareSgd(ctx, { R: d.R, size, lrIndex, momentum: optimizer === 'nesterov' ? 0.9 : 0, nesterov: optimizer === 'nesterov' }, bufs)));
+  }
+  return out;
+}
+
+/** The dispatch plan of an RNN block (factorised and plain runs). */
 export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: GroupBuffers, opts: PlanOptions): Promise<IterationPlan> {
-  const { R, L, B, n, I, O, P, Lout } = d;
+  const { R, L, B, n, I } = d;
   const p = buf.params;
   const g = buf.grads;
   const naive = opts.naive ?? false;
   const nn = n * n;
   const hStride = (L + 1) * B * n;
-  const firstScored = L - Lout; // 0-based step index of the first scored step
-  const hScoredOffset = (firstScored + 1) * B * n; // h slot t = firstScored + 1
+  const readout = await prepareReadout(ctx, d, buf, opts.loss);
 
   const gradients: Dispatch[] = [
     // xproj = x W_in^T for all steps at once (x is shared by the runs: stride 0)
     ...(await prepareMatmul(ctx, { batch: R, M: L * B, N: n, K: I, transB: 1, strideA: 0 }, { A: buf.x, B: p.Win, C: buf.xproj }, { label: 'xproj' })),
     ...(await prepareRnnForward(ctx, { R, L, B, n }, { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, h0: p.h0, slope: p.slope, a: buf.a, h: buf.h }, { naive })),
-    // readout at the scored steps: logits = h W_out^T + b_out
-    ...(await prepareMatmul(ctx, { batch: R, M: P, N: O, K: n, transB: 1, offA: hScoredOffset, strideA: hStride }, { A: buf.h, B: p.Wout, C: buf.logits }, { label: 'readout' })),
-    ...(await prepareAddBias(ctx, { R, P, O }, { bias: p.bout, y: buf.logits })),
-    ...(opts.loss === 'xent'
-      ? await prepareSoftmaxCrossEntropy(ctx, { R, P, O }, { logits: buf.logits, targets: buf.targets, weight: buf.weight, accWeight: buf.accWeight, dlogits: buf.dlogits, stats: buf.lossStats })
-      : await prepareMeanSquaredError(ctx, { R, P, O }, { pred: buf.logits, targets: buf.targets, weight: buf.weight, dpred: buf.dlogits, stats: buf.lossStats })),
-    // readout gradients: dW_out = dlogits^T h, db_out = sum over positions, dLoss/dh_t = dlogits W_out
-    ...(await prepareMatmul(ctx, { batch: R, M: O, N: n, K: P, transA: 1, offB: hScoredOffset, strideB: hStride }, { A: buf.dlogits, B: buf.h, C: g.Wout }, { label: 'dWout' })),
-    ...(await prepareReduceRows(ctx, { batch: R, rows: P, cols: O }, { x: buf.dlogits, out: g.bout })),
-    ...(await prepareMatmul(ctx, { batch: R, M: P, N: n, K: O, offC: firstScored * B * n, strideC: L * B * n }, { A: buf.dlogits, B: p.Wout, C: buf.dhOut }, { label: 'dhOut' })),
+    ...readout.forward,
+    ...readout.backward,
   ];
   const backward = await prepareRnnBackward(
     ctx,
@@ -101,8 +133,8 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   gradients.push(
     // runs with lambda_W = 0 never read C and Q; without any soft orthogonality they are never computed
     ...(await prepareOrthPenalty(ctx, { R, n }, { hyper: buf.hyper, W: p.W, C: buf.gram, Q: buf.scratch, dW: g.W, stats: buf.penaltyStats })),
-    ...(await prepareWeightDecay(ctx, { R, size: paramSize('Win', d) }, { hyper: buf.hyper, w: p.Win, g: g.Win })),
-    ...(await prepareWeightDecay(ctx, { R, size: paramSize('Wout', d) }, { hyper: buf.hyper, w: p.Wout, g: g.Wout })),
+    ...(await prepareWeightDecay(ctx, { R, size: paramSize('rnn', 'Win', d) }, { hyper: buf.hyper, w: p.Win, g: g.Win })),
+    ...(await prepareWeightDecay(ctx, { R, size: paramSize('rnn', 'Wout', d) }, { hyper: buf.hyper, w: p.Wout, g: g.Wout })),
   );
   // factorised runs: through W = U diag(relu(s)) V^T to U, V and s (or p)
   if (opts.anyFactorised) {
@@ -120,12 +152,7 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
 
   const update: Dispatch[] = [];
   if (opts.anyFactorised) update.push(...(await prepareGeodesicStep(ctx, { systems: 2 * R, n, systemsPerRun: 2 }, { G: g.UV, M: p.UV, hyper: buf.hyper })));
-  for (const { name, lrIndex } of FREE_PARAMS) {
-    const size = paramSize(name, d);
-    const bufs = { hyper: buf.hyper, param: p[name], grad: g[name], state: buf.state[name] };
-    if (opts.optimizer === 'rmsprop') update.push(...(await prepareRmsprop(ctx, { R, size, lrIndex }, bufs)));
-    else update.push(...(await prepareSgd(ctx, { R, size, lrIndex, momentum: opts.optimizer === 'nesterov' ? 0.9 : 0, nesterov: opts.optimizer === 'nesterov' }, bufs)));
-  }
+  update.push(...(await prepareFreeUpdates(ctx, 'rnn', d, buf, opts.optimizer)));
   const drift: Dispatch[] = [];
   const remargin: Dispatch[] = [];
   const recompose: Dispatch[] = [];

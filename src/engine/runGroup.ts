@@ -1,7 +1,9 @@
 /**
  * A run group on the GPU: runs that share the task, T, batch and hidden size and train side by side, each
- * with its own seed, parameterisation, margin, initialisation, nonlinearity, gain, learning rates,
- * penalties and clip. One iteration advances every run with the same dispatches as a single run.
+ * with its own seed, model (factorised or plain RNN, or LSTM), margin, initialisation, nonlinearity, gain,
+ * learning rates, penalties and clip. The runs of each cell form a block (src/engine/cellBlock.ts) whose
+ * kernels serve all its runs at once, so an iteration costs the dispatches of one run per cell present,
+ * however many runs train. Every block sees the same batch.
  *
  * The group owns its buffers and its dispatch plan; it publishes plain numbers (IterationRecord) and knows
  * nothing of any UI. Metrics are copied on the GPU into a ring and read back in batches through a pool
@@ -12,12 +14,11 @@ import { encodeDispatches } from '../gpu/kernel.ts';
 import { readF32 } from '../gpu/buffers.ts';
 import { makeTask, type Task, type TaskBatch } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
-import { allocateGroupBuffers, LOSS_STATS, PENALTY_STATS, type GroupBuffers } from './groupBuffers.ts';
-import { hyperTable } from './hyperTable.ts';
+import { CellBlock } from './cellBlock.ts';
+import { allocateBatchBuffers, LOSS_STATS, PENALTY_STATS, type BatchBuffers } from './groupBuffers.ts';
 import { initRunParameters } from './init.ts';
-import { svd } from './linalg.ts';
-import { PARAM_NAMES, paramSize, type ModelDims, type ParamName, type ParamSet } from './parameters.ts';
-import { prepareIterationPlan, type IterationPlan } from './plan.ts';
+import { singularValuesTall, svd } from './linalg.ts';
+import { cellOf, paramNames, paramSize, type CellKind, type ModelDims, type ParamSet } from './parameters.ts';
 import { Rng } from './random.ts';
 import { validateExperiment, type GroupSettings, type RunSettings } from './settings.ts';
 
@@ -35,9 +36,9 @@ export interface RunMetrics {
 export interface TrackRecord {
   /** per run: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L */
   flow: Float32Array[];
-  /** per run: the singular values of W (s for factorised runs; an SVD of W for plain runs; null if n is too large to decompose live) */
+  /** per run: the singular values of W (s for factorised runs; an SVD of W for plain runs and of the stacked [4n][n] W for LSTMs; null if n is too large to decompose live) */
   spectrum: (Float32Array | null)[];
-  /** per run: max|U^T U - I| and max|V^T V - I| (null for plain runs) */
+  /** per run: max|U^T U - I| and max|V^T V - I| (null for plain and LSTM runs) */
   drift: ([number, number] | null)[];
 }
 
@@ -66,7 +67,7 @@ export interface InitialState {
 export interface RunGroupOptions {
   naive?: boolean;
   initial?: InitialState;
-  /** plain runs get an SVD of W on tracking iterations when n is at most this (default 256) */
+  /** plain and LSTM runs get an SVD of W on tracking iterations when n is at most this (default 256) */
   maxLiveSvd?: number;
 }
 
@@ -78,12 +79,13 @@ export function groupDims(group: GroupSettings, task: Task, R: number): ModelDim
   return { R, L: task.L, B: group.batchSize, n: group.hidden, I: task.I, O: task.O, Lout, P: Lout * group.batchSize };
 }
 
-/** Initial parameters of one run as f32, every parameter present (unused ones get neutral values). */
+/** Initial parameters of one run as f32, every parameter of its cell present (unused ones get neutral values). */
 export function initialParameters(run: RunSettings, dims: ModelDims): ParamSet {
   const init = initRunParameters(run, run.seed, dims);
-  const out = {} as ParamSet;
-  for (const name of PARAM_NAMES) {
-    const size = paramSize(name, dims);
+  const cell = cellOf(run);
+  const out: ParamSet = {};
+  for (const name of paramNames(cell)) {
+    const size = paramSize(cell, name, dims);
     const src = init[name];
     if (src) out[name] = Float32Array.from(src);
     else if (name === 'UV') {
@@ -101,6 +103,8 @@ export class RunGroup {
   readonly dims: ModelDims;
   readonly runs: RunSettings[];
   readonly status: RunStatus[];
+  /** one block per cell present (RNN first), each training its runs in shared dispatches */
+  readonly blocks: CellBlock[];
   iteration: number;
   dataRng: Rng;
 
@@ -112,6 +116,7 @@ export class RunGroup {
   private ringFirstIteration = 0;
   private flowOn = false;
   private remarginPending = false;
+  /** per RNN-block run: 1 = its margin changed since the last iteration */
   private readonly remarginMask: Float32Array;
   private destroyed = false;
 
@@ -119,19 +124,20 @@ export class RunGroup {
     readonly ctx: OpContext,
     readonly group: GroupSettings,
     runs: RunSettings[],
-    private readonly buf: GroupBuffers,
-    private readonly plan: IterationPlan,
+    private readonly batchBuf: BatchBuffers,
+    blocks: CellBlock[],
     dims: ModelDims,
     task: Task,
     private readonly options: RunGroupOptions,
   ) {
     this.runs = runs.map((r) => ({ ...r }));
     this.status = runs.map(() => ({ state: 'training' as RunState }));
+    this.blocks = blocks;
     this.dims = dims;
     this.task = task;
     this.iteration = options.initial?.iteration ?? 0;
     this.dataRng = options.initial ? Rng.fromState(options.initial.dataRngState) : new Rng(group.dataSeed);
-    this.remarginMask = new Float32Array(dims.R);
+    this.remarginMask = new Float32Array(this.block('rnn')?.dims.R ?? 0);
     this.ring = ctx.device.createBuffer({
       label: 'metricsRing',
       size: RING_SLOTS * dims.R * STATS_PER_RUN * 4,
@@ -144,31 +150,51 @@ export class RunGroup {
     if (errors.length) throw new Error(`Invalid experiment: ${errors.join('; ')}`);
     const task = makeTask(group.task, group.T);
     const dims = groupDims(group, task, runs.length);
-    const buf = allocateGroupBuffers(ctx.device, dims, task.loss);
-    const plan = await prepareIterationPlan(ctx, dims, buf, {
-      loss: task.loss,
-      optimizer: group.optimizer,
-      naive: options.naive,
-      anyFactorised: runs.some((r) => r.parameterisation === 'factorised'),
-      anySoftOrth: runs.some((r) => r.softOrth > 0),
-    });
-    const g = new RunGroup(ctx, group, runs, buf, plan, dims, task, options);
+    const batch = allocateBatchBuffers(ctx.device, dims, task.loss);
+    const blocks: CellBlock[] = [];
+    try {
+      for (const cell of ['rnn', 'lstm'] as const) {
+        const members = runs.flatMap((r, i) => (cellOf(r) === cell ? [i] : []));
+        if (members.length) blocks.push(await CellBlock.create(ctx, cell, members, runs, dims, batch, { loss: task.loss, optimizer: group.optimizer, naive: options.naive }));
+      }
+    } catch (e) {
+      for (const b of blocks) b.destroy();
+      for (const b of batch.all) b.destroy();
+      throw e;
+    }
+    const g = new RunGroup(ctx, group, runs, batch, blocks, dims, task, options);
     const initial = options.initial;
     runs.forEach((run, r) => {
-      g.writeRunSet(g.buf.params, r, initial?.parameters[r] ?? initialParameters(run, dims));
+      const { block, k } = g.place(r);
+      block.writeRunSet(block.buf.params, k, initial?.parameters[r] ?? initialParameters(run, dims));
       const state = initial?.optimizerState[r];
-      if (state) g.writeRunSet(g.buf.state, r, state);
+      if (state) block.writeRunSet(block.buf.state, k, state);
     });
     g.writeHyper();
     // make W, s consistent with U, V, p on the GPU (factorised runs): W = U diag(relu(s(p))) V^T
-    if (plan.recompose.length) {
+    const recompose = blocks.flatMap((b) => b.plan.recompose);
+    if (recompose.length) {
       const enc = ctx.device.createCommandEncoder({ label: 'initial recompose' });
       const pass = enc.beginComputePass();
-      encodeDispatches(pass, plan.recompose);
+      encodeDispatches(pass, recompose);
       pass.end();
       ctx.device.queue.submit([enc.finish()]);
     }
     return g;
+  }
+
+  /** The block of a cell (undefined when the group has no run of it). */
+  private block(cell: CellKind): CellBlock | undefined {
+    return this.blocks.find((b) => b.cell === cell);
+  }
+
+  /** Where group run r lives: its block and its index there. */
+  private place(r: number): { block: CellBlock; k: number } {
+    for (const block of this.blocks) {
+      const k = block.local(r);
+      if (k >= 0) return { block, k };
+    }
+    throw new Error(`no run ${r} in this group (it has ${this.runs.length})`);
   }
 
   /**
@@ -179,19 +205,21 @@ export class RunGroup {
     const errors = validateExperiment(this.group, this.runs.map((run, i) => (i === r ? next : run)));
     if (errors.length) throw new Error(errors.join('; '));
     const current = this.runs[r];
-    if (current.parameterisation !== next.parameterisation || ((current.softOrth > 0) !== (next.softOrth > 0) && !this.plan.hasSoftOrth)) {
-      throw new Error(`Changing ${current.parameterisation !== next.parameterisation ? 'the parameterisation' : 'soft orthogonality from off to on'} needs a rebuild of the group`);
+    const { block, k } = this.place(r);
+    if (current.parameterisation !== next.parameterisation || ((current.softOrth > 0) !== (next.softOrth > 0) && !block.plan.hasSoftOrth)) {
+      throw new Error(`Changing ${current.parameterisation !== next.parameterisation ? 'the model' : 'soft orthogonality from off to on'} needs a rebuild of the group`);
     }
     const marginChanged = current.margin !== next.margin && next.parameterisation === 'factorised';
+    if (marginChanged && (next.margin === null) !== (current.margin === null)) {
+      throw new Error("Switching between a margin and 'none' changes what is trained (p or s) and needs a rebuild");
+    }
     this.runs[r] = { ...next };
     this.writeHyper();
-    if (marginChanged && next.margin !== null && current.margin !== null) {
+    if (marginChanged && block.cell === 'rnn' && 'remarginMask' in block.buf) {
       // flags accumulate until the next iteration applies them (two sliders moved between iterations)
-      this.remarginMask[r] = 1;
-      this.ctx.device.queue.writeBuffer(this.buf.remarginMask, 0, this.remarginMask);
+      this.remarginMask[k] = 1;
+      this.ctx.device.queue.writeBuffer(block.buf.remarginMask, 0, this.remarginMask);
       this.remarginPending = true;
-    } else if (marginChanged) {
-      throw new Error("Switching between a margin and 'none' changes what is trained (p or s) and needs a rebuild");
     }
   }
 
@@ -203,15 +231,15 @@ export class RunGroup {
 
   private writeHyper(): void {
     const training = this.status.map((s) => s.state === 'training');
-    this.ctx.device.queue.writeBuffer(this.buf.hyper, 0, hyperTable(this.runs, training));
+    for (const b of this.blocks) b.writeHyper(this.runs, training);
   }
 
   private uploadBatch(batch: TaskBatch): void {
     const q = this.ctx.device.queue;
-    q.writeBuffer(this.buf.x, 0, batch.x);
-    q.writeBuffer(this.buf.targets, 0, batch.targets);
-    q.writeBuffer(this.buf.weight, 0, batch.weight);
-    q.writeBuffer(this.buf.accWeight, 0, batch.accWeight);
+    q.writeBuffer(this.batchBuf.x, 0, batch.x);
+    q.writeBuffer(this.batchBuf.targets, 0, batch.targets);
+    q.writeBuffer(this.batchBuf.weight, 0, batch.weight);
+    q.writeBuffer(this.batchBuf.accWeight, 0, batch.accWeight);
   }
 
   /** Loss_last (mean over the batch of the last step's loss) relative to the training loss at that step. */
@@ -220,62 +248,75 @@ export class RunGroup {
     return wLast > 0 ? 1 / this.dims.B / wLast : 0;
   }
 
+  private setFlow(track: boolean, batch: TaskBatch): void {
+    const scale = this.flowScale(batch);
+    for (const b of this.blocks) b.plan.setFlow(track, scale);
+    this.flowOn = track;
+  }
+
   /** Runs one training iteration on a fresh batch; metrics arrive through collect(). */
   step(): void {
     if (this.destroyed) throw new Error('This run group was destroyed');
     const batch = this.task.batch(this.dataRng, this.dims.B);
     this.uploadBatch(batch);
     const track = (this.iteration + 1) % this.group.trackEvery === 0 || this.iteration === 0;
-    if (track !== this.flowOn) {
-      this.plan.setFlow(track, this.flowScale(batch));
-      this.flowOn = track;
-    } else if (track) this.plan.setFlow(true, this.flowScale(batch));
+    if (track || track !== this.flowOn) this.setFlow(track, batch);
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
     const pass = enc.beginComputePass();
     const remargined = this.remarginPending;
     if (remargined) {
-      encodeDispatches(pass, this.plan.remargin);
+      for (const b of this.blocks) encodeDispatches(pass, b.plan.remargin);
       this.remarginPending = false;
     }
-    encodeDispatches(pass, this.plan.gradients);
-    if (track) encodeDispatches(pass, this.plan.drift);
-    encodeDispatches(pass, this.plan.update);
+    for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
+    if (track) for (const b of this.blocks) encodeDispatches(pass, b.plan.drift);
+    for (const b of this.blocks) encodeDispatches(pass, b.plan.update);
     pass.end();
     if (this.ringUsed === 0) this.ringFirstIteration = this.iteration + 1;
-    const slotBytes = this.dims.R * STATS_PER_RUN * 4;
-    const base = this.ringUsed * slotBytes;
-    enc.copyBufferToBuffer(this.buf.lossStats, 0, this.ring, base, this.dims.R * LOSS_STATS * 4);
-    enc.copyBufferToBuffer(this.buf.penaltyStats, 0, this.ring, base + this.dims.R * LOSS_STATS * 4, this.dims.R * PENALTY_STATS * 4);
+    // a ring slot holds, block after block, the block's loss stats then its penalty stats
+    let off = this.ringUsed * this.dims.R * STATS_PER_RUN * 4;
+    for (const b of this.blocks) {
+      enc.copyBufferToBuffer(b.buf.lossStats, 0, this.ring, off, b.dims.R * LOSS_STATS * 4);
+      off += b.dims.R * LOSS_STATS * 4;
+      enc.copyBufferToBuffer(b.buf.penaltyStats, 0, this.ring, off, b.dims.R * PENALTY_STATS * 4);
+      off += b.dims.R * PENALTY_STATS * 4;
+    }
     this.ringUsed++;
     this.iteration++;
     if (track || this.ringUsed === RING_SLOTS) this.flush(enc, track);
     else this.ctx.device.queue.submit([enc.finish()]);
-    if (remargined) {
+    const rnn = this.block('rnn');
+    if (remargined && rnn && 'remarginMask' in rnn.buf) {
       // queue-ordered after the submit above, so that iteration still saw the flags
       this.remarginMask.fill(0);
-      this.ctx.device.queue.writeBuffer(this.buf.remarginMask, 0, this.remarginMask);
+      this.ctx.device.queue.writeBuffer(rnn.buf.remarginMask, 0, this.remarginMask);
     }
+  }
+
+  /** The traces one block copies out on a tracking iteration, in this order, with their sizes in floats. */
+  private traceParts(b: CellBlock): { src: GPUBuffer; floats: number }[] {
+    const { L, n } = this.dims;
+    const R = b.dims.R;
+    const parts = [{ src: b.buf.flow, floats: R * (L + 1) }];
+    if (b.buf.cell === 'lstm') parts.push({ src: b.buf.params.W, floats: R * 4 * n * n });
+    else {
+      parts.push({ src: b.buf.params.s, floats: R * n }, { src: b.buf.drift, floats: 2 * R });
+      if (b.members.some((r) => this.runs[r].parameterisation === 'plain')) parts.push({ src: b.buf.params.W, floats: R * n * n });
+    }
+    return parts;
   }
 
   /** Copies the ring (and, on tracking iterations, the traces) to a staging buffer and maps it without waiting. */
   private flush(enc: GPUCommandEncoder, track: boolean): void {
-    const { R, L, n } = this.dims;
-    const statsBytes = this.ringUsed * R * STATS_PER_RUN * 4;
-    const anyPlain = this.runs.some((r) => r.parameterisation === 'plain');
-    const trackFloats = track ? R * (L + 1) + R * n + 2 * R + (anyPlain ? R * n * n : 0) : 0;
-    const size = statsBytes + trackFloats * 4;
+    const statsBytes = this.ringUsed * this.dims.R * STATS_PER_RUN * 4;
+    const parts = track ? this.blocks.flatMap((b) => this.traceParts(b)) : [];
+    const size = statsBytes + parts.reduce((a, p) => a + p.floats * 4, 0);
     const staging = this.takeStaging(size);
     enc.copyBufferToBuffer(this.ring, 0, staging, 0, statsBytes);
-    if (track) {
-      let off = statsBytes;
-      const copy = (src: GPUBuffer, floats: number) => {
-        enc.copyBufferToBuffer(src, 0, staging, off, floats * 4);
-        off += floats * 4;
-      };
-      copy(this.buf.flow, R * (L + 1));
-      copy(this.buf.params.s, R * n);
-      copy(this.buf.drift, 2 * R);
-      if (anyPlain) copy(this.buf.params.W, R * n * n);
+    let off = statsBytes;
+    for (const p of parts) {
+      enc.copyBufferToBuffer(p.src, 0, staging, off, p.floats * 4);
+      off += p.floats * 4;
     }
     this.ctx.device.queue.submit([enc.finish()]);
     const slots = this.ringUsed;
@@ -303,44 +344,53 @@ export class RunGroup {
   private parse(data: Float32Array, slots: number, first: number, track: boolean, runs: RunSettings[]): void {
     const { R, L, n } = this.dims;
     const hasAcc = this.task.hasAccuracy;
-    for (let k = 0; k < slots; k++) {
-      const base = k * R * STATS_PER_RUN;
-      const metrics: RunMetrics[] = [];
-      for (let r = 0; r < R; r++) {
-        metrics.push({
-          loss: data[base + r * LOSS_STATS],
-          accuracy: hasAcc ? data[base + r * LOSS_STATS + 1] : NaN,
-          softOrthPenalty: data[base + R * LOSS_STATS + r * PENALTY_STATS],
-          weightDecayPenalty: data[base + R * LOSS_STATS + r * PENALTY_STATS + 1],
+    for (let slot = 0; slot < slots; slot++) {
+      const metrics: RunMetrics[] = new Array(R);
+      let off = slot * R * STATS_PER_RUN;
+      for (const b of this.blocks) {
+        const Rb = b.dims.R;
+        b.members.forEach((r, k) => {
+          metrics[r] = {
+            loss: data[off + k * LOSS_STATS],
+            accuracy: hasAcc ? data[off + k * LOSS_STATS + 1] : NaN,
+            softOrthPenalty: data[off + Rb * LOSS_STATS + k * PENALTY_STATS],
+            weightDecayPenalty: data[off + Rb * LOSS_STATS + k * PENALTY_STATS + 1],
+          };
         });
+        off += Rb * STATS_PER_RUN;
       }
-      this.records.push({ iteration: first + k, runs: metrics });
-      this.checkFinite(first + k, metrics);
+      this.records.push({ iteration: first + slot, runs: metrics });
+      this.checkFinite(first + slot, metrics);
     }
-    if (track) {
-      let off = slots * R * STATS_PER_RUN;
-      const flow: Float32Array[] = [];
-      for (let r = 0; r < R; r++) flow.push(data.slice(off + r * (L + 1), off + (r + 1) * (L + 1)));
-      off += R * (L + 1);
-      const sAll = data.slice(off, off + R * n);
-      off += R * n;
-      const driftAll = data.slice(off, off + 2 * R);
-      off += 2 * R;
-      const spectrum: (Float32Array | null)[] = [];
-      const drift: ([number, number] | null)[] = [];
-      const maxSvd = this.options.maxLiveSvd ?? 256;
-      for (let r = 0; r < R; r++) {
-        if (runs[r].parameterisation === 'factorised') {
-          spectrum.push(Float32Array.from(sAll.subarray(r * n, (r + 1) * n), (v) => Math.max(v, 0)));
-          drift.push([driftAll[2 * r], driftAll[2 * r + 1]]);
+    if (!track) return;
+    const flow: Float32Array[] = new Array(R);
+    const spectrum: (Float32Array | null)[] = new Array(R);
+    const drift: ([number, number] | null)[] = new Array(R);
+    const maxSvd = this.options.maxLiveSvd ?? 256;
+    const liveSvd = (W: Float32Array, rows: number) => (n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(singularValuesTall(W, rows, n)) : null);
+    let off = slots * R * STATS_PER_RUN;
+    for (const b of this.blocks) {
+      const parts = this.traceParts(b).map((p) => {
+        const view = data.subarray(off, off + p.floats);
+        off += p.floats;
+        return view;
+      });
+      b.members.forEach((r, k) => {
+        flow[r] = parts[0].slice(k * (L + 1), (k + 1) * (L + 1));
+        if (b.cell === 'lstm') {
+          spectrum[r] = liveSvd(parts[1].subarray(k * 4 * n * n, (k + 1) * 4 * n * n), 4 * n);
+          drift[r] = null;
+        } else if (runs[r].parameterisation === 'factorised') {
+          spectrum[r] = Float32Array.from(parts[1].subarray(k * n, (k + 1) * n), (v) => Math.max(v, 0));
+          drift[r] = [parts[2][2 * k], parts[2][2 * k + 1]];
         } else {
-          const W = data.subarray(off + r * n * n, off + (r + 1) * n * n);
-          spectrum.push(n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(svd(W, n).s) : null);
-          drift.push(null);
+          const W = parts[3].subarray(k * n * n, (k + 1) * n * n);
+          spectrum[r] = n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(svd(W, n).s) : null;
+          drift[r] = null;
         }
-      }
-      this.records[this.records.length - 1].track = { flow, spectrum, drift };
+      });
     }
+    this.records[this.records.length - 1].track = { flow, spectrum, drift };
   }
 
   private checkFinite(iteration: number, metrics: RunMetrics[]): void {
@@ -369,70 +419,64 @@ export class RunGroup {
    */
   async computeGradients(batch: TaskBatch): Promise<RunMetrics[]> {
     this.uploadBatch(batch);
-    this.plan.setFlow(true, this.flowScale(batch));
-    this.flowOn = true;
+    this.setFlow(true, batch);
     const enc = this.ctx.device.createCommandEncoder();
     const pass = enc.beginComputePass();
-    encodeDispatches(pass, this.plan.gradients);
+    for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
-    const { R } = this.dims;
-    const loss = await readF32(this.ctx.device, this.buf.lossStats, R * LOSS_STATS);
-    const pen = await readF32(this.ctx.device, this.buf.penaltyStats, R * PENALTY_STATS);
-    return Array.from({ length: R }, (_, r) => ({
-      loss: loss[r * LOSS_STATS],
-      accuracy: this.task.hasAccuracy ? loss[r * LOSS_STATS + 1] : NaN,
-      softOrthPenalty: pen[r * PENALTY_STATS],
-      weightDecayPenalty: pen[r * PENALTY_STATS + 1],
-    }));
-  }
-
-  async readFlow(r: number): Promise<Float32Array> {
-    const L1 = this.dims.L + 1;
-    return readF32(this.ctx.device, this.buf.flow, L1, r * L1);
-  }
-
-  private async readRunSet(set: Record<ParamName, GPUBuffer>, r: number): Promise<ParamSet> {
-    const out = {} as ParamSet;
-    for (const name of PARAM_NAMES) {
-      const size = paramSize(name, this.dims);
-      out[name] = await readF32(this.ctx.device, set[name], size, r * size);
+    const out: RunMetrics[] = new Array(this.dims.R);
+    for (const b of this.blocks) {
+      const loss = await readF32(this.ctx.device, b.buf.lossStats, b.dims.R * LOSS_STATS);
+      const pen = await readF32(this.ctx.device, b.buf.penaltyStats, b.dims.R * PENALTY_STATS);
+      b.members.forEach((r, k) => {
+        out[r] = {
+          loss: loss[k * LOSS_STATS],
+          accuracy: this.task.hasAccuracy ? loss[k * LOSS_STATS + 1] : NaN,
+          softOrthPenalty: pen[k * PENALTY_STATS],
+          weightDecayPenalty: pen[k * PENALTY_STATS + 1],
+        };
+      });
     }
     return out;
   }
 
-  private writeRunSet(set: Record<ParamName, GPUBuffer>, r: number, values: ParamSet): void {
-    for (const name of PARAM_NAMES) {
-      const size = paramSize(name, this.dims);
-      const v = values[name];
-      if (v.length !== size) throw new Error(`${name}: expected ${size} values, got ${v.length}`);
-      this.ctx.device.queue.writeBuffer(set[name], r * size * 4, v);
-    }
+  async readFlow(r: number): Promise<Float32Array> {
+    const L1 = this.dims.L + 1;
+    const { block, k } = this.place(r);
+    return readF32(this.ctx.device, block.buf.flow, L1, k * L1);
+  }
+
+  private readSet(which: 'params' | 'grads' | 'state', r: number): Promise<ParamSet> {
+    const { block, k } = this.place(r);
+    return block.readRunSet(block.buf[which], k);
   }
 
   readParameters(r: number): Promise<ParamSet> {
-    return this.readRunSet(this.buf.params, r);
+    return this.readSet('params', r);
   }
   readGradients(r: number): Promise<ParamSet> {
-    return this.readRunSet(this.buf.grads, r);
+    return this.readSet('grads', r);
   }
   readOptimizerState(r: number): Promise<ParamSet> {
-    return this.readRunSet(this.buf.state, r);
+    return this.readSet('state', r);
   }
   writeParameters(r: number, values: ParamSet): void {
-    this.writeRunSet(this.buf.params, r, values);
+    const { block, k } = this.place(r);
+    block.writeRunSet(block.buf.params, k, values);
   }
 
   /** The number of dispatches one training iteration encodes (tracking iterations add the drift pair). */
   get dispatchesPerIteration(): number {
-    return this.plan.gradients.length + this.plan.update.length;
+    return this.blocks.reduce((a, b) => a + b.plan.gradients.length + b.plan.update.length, 0);
   }
 
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     await Promise.allSettled([...this.pending]);
     this.destroyed = true;
-    for (const b of this.buf.all) b.destroy();
+    for (const b of this.blocks) b.destroy();
+    for (const b of this.batchBuf.all) b.destroy();
     this.ring.destroy();
     for (const b of this.stagingPool) b.destroy();
   }

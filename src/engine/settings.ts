@@ -82,7 +82,7 @@ export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
   name: { key: 'name', kind: 'text', label: 'Name', maxLength: 40, help: 'A label for this run.' },
   color: { key: 'color', kind: 'color', label: 'Colour', maxLength: 7, help: 'Its colour on every chart (#rrggbb).' },
   seed: { key: 'seed', kind: 'integer', label: 'Seed', min: 0, max: SEED_MAX, help: 'Seeds the initialisation of this run.' },
-  parameterisation: { key: 'parameterisation', kind: 'enum', label: 'Parameterisation', choices: ['factorised', 'plain'], help: 'factorised: W = U diag(s) V^T with geodesic steps on U, V; plain: a free W.' },
+  parameterisation: { key: 'parameterisation', kind: 'enum', label: 'Model', choices: ['factorised', 'plain', 'lstm'], help: 'factorised: an RNN with W = U diag(s) V^T and geodesic steps on U, V; plain: an RNN with a free W; lstm: the LSTM baseline (peepholes, forget-gate bias 1).' },
   margin: { key: 'margin', kind: 'margin', label: 'Spectral margin m', min: 0, max: 100, help: "Singular values stay in (1-m, 1+m); 0 is a hard orthogonal RNN, 'none' trains s freely." },
   init: { key: 'init', kind: 'enum', label: 'Initialisation', choices: ['orthogonal', 'glorot', 'identity'], help: 'How W starts; factorised runs take the SVD of it.' },
   nonlinearity: { key: 'nonlinearity', kind: 'enum', label: 'Nonlinearity', choices: ['linear', 'tanh', 'relu', 'leaky', 'prelu', 'oplu'], help: 'h = f(g a); OPLU sorts unit pairs and needs an even n.' },
@@ -215,8 +215,13 @@ export function validateExperiment(group: GroupSettings, runs: RunSettings[]): s
   (Array.isArray(runs) ? runs : []).forEach((run, i) => {
     const what = `run ${i + 1}${run && typeof run.name === 'string' ? ` ('${run.name}')` : ''}`;
     errors.push(...checkAll<RunSettings>(RUN_SETTINGS, run, what));
-    if (run?.nonlinearity === 'oplu' && typeof group?.hidden === 'number' && group.hidden % 2 !== 0) {
+    if (run?.nonlinearity === 'oplu' && run.parameterisation !== 'lstm' && typeof group?.hidden === 'number' && group.hidden % 2 !== 0) {
       errors.push(`${what}: OPLU pairs units, so the hidden size must be even (got n = ${group.hidden})`);
+    }
+    if (run?.parameterisation === 'lstm') {
+      for (const key of ['softOrth', 'prior'] as const) {
+        if (typeof run[key] === 'number' && run[key] !== 0) errors.push(`${what}: ${RUN_SETTINGS[key].label} (${key}) applies to RNNs only; an LSTM run needs 0 (got ${run[key]})`);
+      }
     }
   });
   return errors;

@@ -10,13 +10,15 @@
 import { describe, it } from 'vitest';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { RunGroup } from '../../src/engine/runGroup.ts';
+import { RunGroup, type InitialState } from '../../src/engine/runGroup.ts';
 import { PAPER_RUN, type GroupSettings, type RunSettings } from '../../src/engine/settings.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { lossAndGradients, type TaskBatch as RefBatch } from '../../src/reference/model.ts';
+import { lossAndGradients as lstmLossAndGradients } from '../../src/reference/lstmModel.ts';
 import { trainedParameterNames } from '../../src/engine/modelSettings.ts';
 import type { TaskBatch } from '../../src/tasks/task.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
+import { initialParameters } from '../../src/engine/runGroup.ts';
 import { expect } from 'vitest';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
@@ -35,24 +37,32 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-async function checkGroup(label: string, group: GroupSettings, runs: RunSettings[], batchSeed: number) {
-  const rg = await RunGroup.create(ops, group, runs);
+async function checkGroup(label: string, group: GroupSettings, runs: RunSettings[], batchSeed: number, initial?: InitialState) {
+  const rg = await RunGroup.create(ops, group, runs, { initial });
   try {
     const batch = rg.task.batch(new Rng(batchSeed), group.batchSize);
     const metrics = await rg.computeGradients(batch);
     for (let r = 0; r < runs.length; r++) {
       const params = toF64(await rg.readParameters(r));
       const grads = await rg.readGradients(r);
-      const ref = lossAndGradients(runs[r], params, toRefBatch(batch));
+      const reference = (run: RunSettings) => (run.parameterisation === 'lstm' ? lstmLossAndGradients(run, params, toRefBatch(batch)) : lossAndGradients(run, params, toRefBatch(batch)));
+      const ref = reference(runs[r]);
+      if (runs[r].clip > 0 && runs[r].clip < 0.01) {
+        // a small clip is there to bind: without it the reference's dW would differ
+        const free = reference({ ...runs[r], clip: 0 }).backward.grads.W ?? reference({ ...runs[r], clip: 0 }).backward.grads.UV;
+        const clipped = ref.backward.grads.W ?? ref.backward.grads.UV;
+        let diff = 0;
+        for (let i = 0; i < free.length; i++) diff = Math.max(diff, Math.abs(free[i] - clipped[i]));
+        expect(diff, `${label} run ${r}: the clip ${runs[r].clip} binds`).toBeGreaterThan(0.05 * maxAbs(free));
+      }
       expect(Math.abs(metrics[r].loss - ref.forward.taskLoss), `${label} run ${r} loss`).toBeLessThan(1e-4 * Math.max(1, ref.forward.taskLoss));
       const flow = await rg.readFlow(r);
       const fscale = maxAbs(ref.backward.flow);
       expectClose(`${label} run ${r} (${runs[r].name}) flow`, flow, ref.backward.flow, { atol: 2e-3 * fscale, rtol: 5e-3 });
       for (const name of trainedParameterNames(runs[r])) {
         const want = ref.backward.grads[name];
-        const key = name as keyof ParamSet;
         const scale = maxAbs(want);
-        expectClose(`${label} run ${r} (${runs[r].name}) d${name}`, grads[key], want, { atol: 2e-3 * scale + 1e-9, rtol: 2e-3 });
+        expectClose(`${label} run ${r} (${runs[r].name}) d${name}`, grads[name], want, { atol: 2e-3 * scale + 1e-9, rtol: 2e-3 });
       }
     }
   } finally {
@@ -85,4 +95,34 @@ describe('run group gradients vs float64 reference model', () => {
     ];
     await checkGroup('adding', group, runs, 12);
   });
+
+  it('LSTM runs beside RNN runs in one group (their own block): copy with the clip off and binding, weight decay on', async () => {
+    const group: GroupSettings = { task: 'copy', T: 3, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 1 };
+    const runs: RunSettings[] = [
+      { ...base, name: 'lstm noclip', parameterisation: 'lstm', clip: 0, seed: 21 },
+      { ...base, name: 'rnn m0.1', nonlinearity: 'tanh', margin: 0.1, seed: 22 },
+      { ...base, name: 'lstm clip', parameterisation: 'lstm', init: 'glorot', clip: 2e-3, seed: 23 },
+      { ...base, name: 'plain', parameterisation: 'plain', nonlinearity: 'relu', init: 'glorot', seed: 24 },
+    ];
+    await checkGroup('mixed copy', group, runs, 13);
+  });
+
+  it('LSTM on the adding task (MSE at the last step), peepholes and initial state away from zero', async () => {
+    const group: GroupSettings = { task: 'adding', T: 5, batchSize: 4, hidden: 5, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 1 };
+    const runs: RunSettings[] = [
+      { ...base, name: 'lstm a', parameterisation: 'lstm', clip: 0, seed: 31 },
+      { ...base, name: 'lstm b', parameterisation: 'lstm', init: 'identity', clip: 1e-3, seed: 32 },
+    ];
+    // h0, c0 and larger peepholes, so that their gradients and the peephole paths are exercised
+    const rng = new Rng(5);
+    const initial = runs.map((run) => {
+      const p = initialParameters(run, { R: 1, L: 5, B: 4, n: 5, I: 2, O: 1, Lout: 1, P: 4 });
+      p.h0 = Float32Array.from(rng.uniformArray(5, -0.5, 0.5));
+      p.c0 = Float32Array.from(rng.uniformArray(5, -0.5, 0.5));
+      p.peep = Float32Array.from(rng.uniformArray(15, -0.8, 0.8));
+      return p;
+    });
+    await checkGroup('lstm adding', group, runs, 14, { parameters: initial, optimizerState: [undefined, undefined], iteration: 0, dataRngState: new Rng(1).getState() });
+  });
 });
+

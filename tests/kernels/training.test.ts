@@ -9,7 +9,8 @@ import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { RunGroup, type IterationRecord } from '../../src/engine/runGroup.ts';
 import { PAPER_RUN, type GroupSettings, type RunSettings } from '../../src/engine/settings.ts';
 import { spectrumFromP } from '../../src/engine/modelSettings.ts';
-import { maxOrthogonalityError } from '../../src/engine/linalg.ts';
+import { maxOrthogonalityError, singularValuesTall } from '../../src/engine/linalg.ts';
+import { expectClose } from '../helpers/compare.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
 const interactive: RunSettings = { ...PAPER_RUN, lrFree: 0.01, lrSpectrum: 0.01, lrGeodesic: 0.01 };
@@ -43,13 +44,24 @@ describe('training on the GPU', () => {
     }
   });
 
-  it('a small RNN gets the adding(T=20) MSE well under the 0.167 baseline', async () => {
+  it('a small RNN and the LSTM baseline, side by side in one group, both get the adding(T=20) MSE well under the 0.167 baseline', async () => {
     const group: GroupSettings = { task: 'adding', T: 20, batchSize: 50, hidden: 32, optimizer: 'rmsprop', dataSeed: 5, trackEvery: 100 };
-    const rg = await RunGroup.create(ops, group, [{ ...interactive, name: 'tanh m=1', nonlinearity: 'tanh', margin: 1 }]);
+    const lstm: RunSettings = { ...interactive, name: 'lstm', parameterisation: 'lstm', clip: 1 };
+    const rg = await RunGroup.create(ops, group, [lstm, { ...interactive, name: 'tanh m=1', nonlinearity: 'tanh', margin: 1 }]);
     try {
-      const recs = await train(rg, 2000, (all) => all.length >= 50 && mean(all.slice(-50).map((r) => r.runs[0].loss)) < 0.05);
-      const last50 = mean(recs.slice(-50).map((r) => r.runs[0].loss));
-      expect(last50, `mean MSE of the last 50 iterations after ${rg.iteration} iterations`).toBeLessThan(0.05);
+      // the first iteration is tracked: the LSTM's spectrum is that of its stacked [4n][n] W after the update
+      rg.step();
+      const [first] = await rg.collect();
+      const W = (await rg.readParameters(0)).W;
+      expectClose('LSTM spectrum', first.track!.spectrum[0]!, singularValuesTall(W, 128, 32), { atol: 1e-4, rtol: 1e-4 });
+      expect(first.track!.drift[0]).toBeNull();
+      expect(first.track!.flow[0].length).toBe(21);
+      const last50 = (recs: IterationRecord[], r: number) => mean(recs.slice(-50).map((rec) => rec.runs[r].loss));
+      const recs = [first, ...(await train(rg, 2000, (all) => all.length >= 50 && last50(all, 0) < 0.05 && last50(all, 1) < 0.05))];
+      for (const r of [0, 1]) {
+        expect(last50(recs, r), `mean MSE of ${rg.runs[r].name}'s last 50 iterations after ${rg.iteration} iterations`).toBeLessThan(0.05);
+        expect(mean(recs.slice(0, 20).map((rec) => rec.runs[r].loss))).toBeGreaterThan(0.1);
+      }
     } finally {
       await rg.destroy();
     }
@@ -106,24 +118,28 @@ describe('training on the GPU', () => {
 
   it('resumes exactly: 20 iterations then 10 from the saved state equal 30 in one go', async () => {
     const group: GroupSettings = { task: 'copy', T: 5, batchSize: 4, hidden: 8, optimizer: 'rmsprop', dataSeed: 9, trackEvery: 10 };
-    const runs: RunSettings[] = [{ ...interactive, name: 'a', margin: 0.1 }, { ...interactive, name: 'b', parameterisation: 'plain', nonlinearity: 'prelu' }];
+    const runs: RunSettings[] = [
+      { ...interactive, name: 'a', margin: 0.1 },
+      { ...interactive, name: 'lstm', parameterisation: 'lstm', clip: 1 },
+      { ...interactive, name: 'b', parameterisation: 'plain', nonlinearity: 'prelu' },
+    ];
     const straight = await RunGroup.create(ops, group, runs);
     await train(straight, 30);
     const first = await RunGroup.create(ops, group, runs);
     await train(first, 20);
     const saved = {
-      parameters: [await first.readParameters(0), await first.readParameters(1)],
-      optimizerState: [await first.readOptimizerState(0), await first.readOptimizerState(1)],
+      parameters: [await first.readParameters(0), await first.readParameters(1), await first.readParameters(2)],
+      optimizerState: [await first.readOptimizerState(0), await first.readOptimizerState(1), await first.readOptimizerState(2)],
       iteration: first.iteration,
       dataRngState: first.dataRng.getState(),
     };
     await first.destroy();
     const resumed = await RunGroup.create(ops, group, runs, { initial: saved });
     await train(resumed, 30);
-    for (let r = 0; r < 2; r++) {
+    for (let r = 0; r < 3; r++) {
       const a = await straight.readParameters(r);
       const b = await resumed.readParameters(r);
-      for (const name of ['W', 'UV', 'p', 'Win', 'Wout', 'slope'] as const) {
+      for (const name of r === 1 ? ['W', 'Win', 'b', 'h0', 'c0', 'peep', 'Wout'] : ['W', 'UV', 'p', 'Win', 'Wout', 'slope']) {
         let worst = 0;
         for (let i = 0; i < a[name].length; i++) worst = Math.max(worst, Math.abs(a[name][i] - b[name][i]));
         expect(worst, `run ${r} ${name}`).toBeLessThan(1e-6);

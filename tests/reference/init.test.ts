@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/compare.ts';
 import { Rng } from '../../src/engine/random.ts';
 import {
-  composeW, identityMatrix, logit, matmul, matmulNT, matmulTN, maxAbsDiff, maxOrthogonalityError, qr, sigmoid, svd, transpose,
+  composeW, identityMatrix, logit, matmul, matmulNT, matmulTN, maxAbsDiff, maxOrthogonalityError, qr, sigmoid, singularValuesTall, svd, transpose,
 } from '../../src/engine/linalg.ts';
-import { glorotNormal, identity, initRecurrent, initRunParameters, orthogonalInit } from '../../src/engine/init.ts';
+import { glorotNormal, identity, initRecurrent, initRunParameters, LSTM_FORGET_BIAS, orthogonalInit } from '../../src/engine/init.ts';
 import {
   DEFAULT_RUN_MODEL_SETTINGS, MARGIN_P_CLAMP, pFromSpectrum, spectrumFromP, trainedParameterNames, type RunModelSettings,
 } from '../../src/engine/modelSettings.ts';
@@ -189,4 +189,51 @@ describe('initialisation schemes', () => {
     expect(Array.from(hard.s)).toEqual(new Array(6).fill(1));
     expect(maxOrthogonalityError(hard.W, 6)).toBeLessThan(1e-12);
   });
+
+  it('initRunParameters for an LSTM: orthogonal gate blocks, forget bias 1, Lasagne-scale inputs and peepholes', () => {
+    const n = 8;
+    const dims = { n, I: 3, O: 5 };
+    const run: RunModelSettings = { ...DEFAULT_RUN_MODEL_SETTINGS, parameterisation: 'lstm' };
+    const p = initRunParameters(run, 7, dims);
+    expect(Object.keys(p).sort()).toEqual([...trainedParameterNames(run)].sort());
+    expect(p.W.length).toBe(4 * n * n);
+    expect(p.Win.length).toBe(4 * n * 3);
+    expect(p.peep.length).toBe(3 * n);
+    // each gate's n x n block is its own Haar orthogonal matrix (independent: blocks differ)
+    for (let k = 0; k < 4; k++) expect(maxOrthogonalityError(p.W.subarray(k * n * n, (k + 1) * n * n), n)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(p.W.subarray(0, n * n), p.W.subarray(n * n, 2 * n * n))).toBeGreaterThan(0.1);
+    // so the stacked [4n][n] matrix has every singular value 2
+    for (const v of singularValuesTall(p.W, 4 * n, n)) expect(v).toBeCloseTo(2, 10);
+    // biases: 0 except the forget gate (block 1)
+    expect(Array.from(p.b)).toEqual([...new Array(n).fill(0), ...new Array(n).fill(LSTM_FORGET_BIAS), ...new Array(2 * n).fill(0)]);
+    for (const key of ['h0', 'c0', 'bout']) expect(Array.from(p[key]).every((v) => v === 0)).toBe(true);
+    // N(0, 0.1^2) inputs and peepholes: spread of the right size, not the RNN's U(-0.01, 0.01)
+    const std = (a: Float64Array) => Math.sqrt(a.reduce((acc, v) => acc + v * v, 0) / a.length);
+    expect(std(p.Win)).toBeGreaterThan(0.05);
+    expect(std(p.Win)).toBeLessThan(0.2);
+    expect(std(p.peep)).toBeGreaterThan(0.04);
+    expect(std(p.peep)).toBeLessThan(0.2);
+    // identity blocks for the identity scheme; same seed, same draw
+    const id = initRunParameters({ ...run, init: 'identity' }, 7, dims);
+    for (let k = 0; k < 4; k++) expect(Array.from(id.W.subarray(k * n * n, (k + 1) * n * n))).toEqual(Array.from(identityMatrix(n)));
+    expect(Array.from(initRunParameters(run, 7, dims).W)).toEqual(Array.from(p.W));
+  });
+
+  it('singular values of a tall matrix agree with those of its square Gram factor', () => {
+    const rng = new Rng(3);
+    const m = 12;
+    const n = 4;
+    const a = rng.normalArray(m * n);
+    const s = singularValuesTall(a, m, n);
+    // sum of squares of singular values = ||A||_F^2, and descending
+    const fro = a.reduce((acc, v) => acc + v * v, 0);
+    expect(s.reduce((acc, v) => acc + v * v, 0)).toBeCloseTo(fro, 9);
+    for (let i = 1; i < n; i++) expect(s[i]).toBeLessThanOrEqual(s[i - 1]);
+    // the largest singular value is the 2-norm: ||A x|| for its right singular vector from the Gram SVD
+    const gram = matmulTN(a, a, m, n, n);
+    const v1 = Array.from({ length: n }, (_, j) => svd(gram, n).v[j * n]);
+    const av = matmul(a, v1, m, n, 1);
+    expect(Math.sqrt(av.reduce((acc, v) => acc + v * v, 0))).toBeCloseTo(s[0], 9);
+  });
 });
+

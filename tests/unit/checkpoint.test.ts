@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { makeCheckpoint, parseCheckpoint, modelDimsOf } from '../../src/engine/checkpoint.ts';
-import { PARAM_NAMES, paramSize, type ParamSet } from '../../src/engine/parameters.ts';
+import { paramNames, paramSize, type CellKind, type ParamSet } from '../../src/engine/parameters.ts';
 import { PAPER_RUN, type GroupSettings } from '../../src/engine/settings.ts';
 import { Rng } from '../../src/engine/random.ts';
 
 const group: GroupSettings = { task: 'copy', T: 5, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 2, trackEvery: 5 };
 
-function randomSet(seed: number): ParamSet {
+function randomSet(seed: number, cell: CellKind = 'rnn'): ParamSet {
   const rng = new Rng(seed);
   const dims = modelDimsOf(group);
-  const set = {} as ParamSet;
-  for (const name of PARAM_NAMES) set[name] = Float32Array.from(rng.uniformArray(paramSize(name, dims)));
+  const set: ParamSet = {};
+  for (const name of paramNames(cell)) set[name] = Float32Array.from(rng.uniformArray(paramSize(cell, name, dims)));
   return set;
 }
 
@@ -24,9 +24,25 @@ describe('checkpoint files', () => {
     const parsed = parseCheckpoint(text);
     expect(parsed.checkpoint.iteration).toBe(42);
     const want = randomSet(1);
-    for (const name of PARAM_NAMES) expect(parsed.parameters[name]).toEqual(want[name]);
+    for (const name of paramNames('rnn')) expect(parsed.parameters[name]).toEqual(want[name]);
     expect(parsed.optimizerState.Wout).toEqual(randomSet(2).Wout);
     expect(parsed.checkpoint.parameters.UV.shape).toEqual([2, 6, 6]);
+  });
+
+  it("an LSTM run's checkpoint holds the LSTM's tensors and refuses an RNN's", () => {
+    const run = { ...PAPER_RUN, parameterisation: 'lstm' as const };
+    const lstm = makeCheckpoint({ group, run, runIndex: 1, iteration: 3, dataRngState: new Rng(1).getState(), parameters: randomSet(3, 'lstm'), optimizerState: randomSet(4, 'lstm') });
+    expect(Object.keys(lstm.parameters)).toEqual(['W', 'Win', 'b', 'h0', 'c0', 'peep', 'Wout', 'bout']);
+    expect(lstm.parameters.W.shape).toEqual([24, 6]);
+    expect(lstm.parameters.peep.shape).toEqual([3, 6]);
+    const parsed = parseCheckpoint(JSON.stringify(lstm));
+    for (const name of paramNames('lstm')) expect(parsed.parameters[name]).toEqual(randomSet(3, 'lstm')[name]);
+    // an RNN's tensors under an LSTM run's settings: named, not loaded
+    const mixed = { ...sample(), run };
+    expect(() => parseCheckpoint(JSON.stringify(mixed))).toThrow(/tensor 'W' has shape \[6,6\], the settings need \[24, 6\]/);
+    const extra = JSON.parse(JSON.stringify(lstm));
+    extra.parameters.UV = { shape: [2, 6, 6], data: [] };
+    expect(() => parseCheckpoint(JSON.stringify(extra))).toThrow(/unknown tensor 'UV' \(an LSTM run has W, Win, b, h0, c0, peep, Wout, bout\)/);
   });
 
   it('names what is wrong with a corrupt or foreign file', () => {

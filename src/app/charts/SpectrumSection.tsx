@@ -29,7 +29,10 @@ export function SpectrumSection(props: { book: MetricsBook; runs: ChartRun[]; se
           1.05 to offset the contraction of tanh).
         </p>
         <FigureCanvas book={book} build={buildSpectrum} presentation={props.presentation} label="Singular spectrum bands, one per run" testId="spectrum-canvas" />
-        <p className="chart-caption">{SPECTRUM_CAPTION} Plain runs show an SVD of W and have no bounds.</p>
+        <p className="chart-caption">
+          {SPECTRUM_CAPTION} Plain runs show an SVD of W and have no bounds; an LSTM shows the singular values of its stacked gate matrix
+          [W_i; W_f; W_g; W_o] (4n × n, 2 at an orthogonal start), the gain from h_(t−1) into all four gates.
+        </p>
         <ExportBar
           book={book}
           chart="singular-spectrum"
@@ -47,7 +50,7 @@ export function SpectrumSection(props: { book: MetricsBook; runs: ChartRun[]; se
         <p className="chart-explain">
           How far U and V have moved off the orthogonal matrices. The geodesic (Cayley) steps move them along the orthogonal manifold
           rather than off it, so in float32 the drift stays at rounding level (around 1e-6) instead of accumulating over training; without
-          that, W would silently stop being U diag(s) Vᵀ with the spectrum we bound. Plain runs have no U and V.
+          that, W would silently stop being U diag(s) Vᵀ with the spectrum we bound. Plain RNNs and LSTMs have no U and V.
         </p>
         <FigureCanvas book={book} build={buildDrift} presentation={props.presentation} label="Orthogonality drift of U and V over iterations" testId="drift-canvas" />
         <ExportBar

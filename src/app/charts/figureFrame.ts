@@ -77,5 +77,6 @@ export function gridColumns(width: number, count: number, minWidth: number): num
 
 export function marginLabel(run: ChartRun): string {
   if (run.parameterisation === 'plain') return 'plain W';
+  if (run.parameterisation === 'lstm') return 'LSTM';
   return run.margin === null ? 'no margin' : `margin ${run.margin}`;
 }

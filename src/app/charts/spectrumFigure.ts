@@ -150,7 +150,7 @@ export function driftFigure(book: MetricsBook, runs: readonly ChartRun[], style:
     marks,
   };
   const notes: Text[] = [];
-  if (!shown.length) notes.push({ x: left + panel.w / 2, y: top + h / 2, text: 'no visible factorised runs (plain runs have no U, V)', size: fs, anchor: 'middle', color: INK_SOFT });
+  if (!shown.length) notes.push({ x: left + panel.w / 2, y: top + h / 2, text: 'no visible factorised runs (plain RNNs and LSTMs have no U, V)', size: fs, anchor: 'middle', color: INK_SOFT });
   else if (!Number.isFinite(lo)) notes.push({ x: left + panel.w / 2, y: top + h / 2, text: 'no drift measured yet', size: fs, anchor: 'middle', color: INK_SOFT });
   const legend: LegendEntry[] = [...shown.map((r) => ({ label: r.name, color: r.color })), { label: 'U (solid)', color: INK }, { label: 'V (dashed)', color: INK, dash: [5, 4] }];
   return finishFigure(style, { texts: [...texts, ...notes], panels: [panel], colourBar: null }, legend, top + h + fs * 2);

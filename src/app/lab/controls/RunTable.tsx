@@ -18,6 +18,8 @@ const DETAIL_GROUPS: { title: string; keys: (keyof RunSettings)[] }[] = [
   { title: 'Penalties and clipping', keys: ['softOrth', 'prior', 'weightDecay', 'clip'] },
 ];
 
+const LSTM_IGNORES = new Set<keyof RunSettings>(['nonlinearity', 'slope', 'gain', 'lrGeodesic', 'lrSpectrum', 'rescaleSpectrum', 'softOrth', 'prior']);
+
 function fmt(v: number, pct = false): string {
   if (!Number.isFinite(v)) return '–';
   return pct ? `${(100 * v).toFixed(1)}%` : v.toPrecision(3);
@@ -36,6 +38,8 @@ function RunDetails({ run, index }: { run: LabRun; index: number }) {
   const { edits } = useLab();
   const s = run.settings;
   const applies = (key: keyof RunSettings) => {
+    // an LSTM has its own gates: no nonlinearity, gain, margin, geodesic steps or RNN-only penalties
+    if (s.parameterisation === 'lstm') return !LSTM_IGNORES.has(key);
     if (key === 'slope') return s.nonlinearity === 'leaky' || s.nonlinearity === 'prelu';
     if (key === 'lrGeodesic' || key === 'lrSpectrum' || key === 'rescaleSpectrum' || key === 'prior') return s.parameterisation === 'factorised';
     return true;
@@ -50,7 +54,13 @@ function RunDetails({ run, index }: { run: LabRun; index: number }) {
           ))}
         </fieldset>
       ))}
-      {s.nonlinearity === 'oplu' && <p className="note">OPLU sorts each pair of units (2k, 2k+1): it keeps norms, like an orthogonal W.</p>}
+      {s.nonlinearity === 'oplu' && s.parameterisation !== 'lstm' && <p className="note">OPLU sorts each pair of units (2k, 2k+1): it keeps norms, like an orthogonal W.</p>}
+      {s.parameterisation === 'lstm' && (
+        <p className="note">
+          The LSTM baseline of the paper’s Tables 1 and 2: input, forget and output gates with peepholes, forget-gate bias 1; the clip acts on
+          the gates’ pre-activation gradients (the paper used 1); every weight is trained by the free optimiser.
+        </p>
+      )}
     </div>
   );
 }
@@ -88,7 +98,7 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
           {s.parameterisation === 'factorised' ? (
             <MarginSlider margin={s.margin} testId={`run-${index}-margin`} onCommit={(v) => edits.setRunSetting(run.id, 'margin', v as number | null)} />
           ) : (
-            <span className="note">plain W (no margin)</span>
+            <span className="note">{s.parameterisation === 'lstm' ? 'LSTM (no margin)' : 'plain W (no margin)'}</span>
           )}
         </td>
         <td>
