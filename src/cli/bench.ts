@@ -120,6 +120,10 @@ export async function main(argv: string[]): Promise<number> {
     const six = margins.map((m, i) => ({ ...factorised, name: `m=${m ?? 'none'}`, margin: m, seed: i + 1 }));
     await add('6 runs vs 1', '1 run (m=0)', 128, [factorised], false, null);
     await add('6 runs vs 1', '6 runs (m=0..none)', 128, six, false, null);
+    // the paper's LSTM baseline alone, and beside the margin sweep in one group (two blocks, one pass)
+    const lstm: RunSettings = { ...PAPER_RUN, name: 'lstm', parameterisation: 'lstm', clip: 1 };
+    await add('LSTM baseline', 'LSTM (peepholes), RMSprop', 128, [lstm], false, null);
+    await add('LSTM baseline', '6 margin runs + LSTM in one group', 128, [...six, { ...lstm, seed: 7 }], false, null);
   } finally {
     engine.close();
   }

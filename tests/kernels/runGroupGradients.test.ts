@@ -1,7 +1,9 @@
 /**
- * The GPU trainer's full-model gradients against the float64 reference model (src/reference/model.ts),
- * same weights, same batch, every parameter, several runs of different kinds trained side by side in one
- * group (so the run index as a dispatch dimension is checked too).
+ * The GPU trainer's full-model gradients against the float64 reference models (src/reference/model.ts for
+ * RNN runs, src/reference/lstmModel.ts for LSTM runs), same weights, same batch, every parameter and the
+ * gradient flow, several runs of different kinds trained side by side in one group (so the run index as a
+ * dispatch dimension, and RNN and LSTM blocks sharing one batch, are checked too). A clip below 0.01 is
+ * there to bind, and the test checks that it does (the reference's dW differs without it).
  *
  * Tolerance: |gpu - ref| <= 2e-3 * max|ref| + 2e-3 * |ref| per parameter. The GPU works in float32 over
  * sums of up to L*B*n terms and through the f32 composition of W, so errors of ~1e-4 of the gradient's

@@ -1,0 +1,58 @@
+/**
+ * The paper's LSTM baseline in the lab: a run switched to the LSTM model asks first, rebuilds, trains beside
+ * the RNN runs in the same group (its own block), shows only the settings that apply to it, and its spectrum
+ * (the stacked gate matrix, 2 at an orthogonal start) and gradient flow are measured like the others'; a
+ * link recreates it.
+ */
+import { expect, test } from './fixtures.ts';
+import { openLab, snapshot, trainUntil } from './lab-helpers.ts';
+
+test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and is measured like them', async ({ page, context }) => {
+  test.setTimeout(150_000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openLab(page);
+  await trainUntil(page, 5);
+  await page.getByTestId('run-4-more').click();
+  await page.getByTestId('run-4-parameterisation').selectOption('lstm');
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect(dialog).toContainText("Change Model of 'none' from factorised to lstm?");
+  await expect(dialog).toContainText(/'none' restarts from its initialisation, counting on from iteration \d+/);
+  await page.getByTestId('confirm-apply').click();
+  await expect(page.getByTestId('play')).toBeEnabled();
+  await page.getByTestId('run-4-name').fill('LSTM');
+  await page.getByTestId('run-4-name').press('Enter');
+
+  // only what applies to an LSTM: no nonlinearity, gain, geodesic step or RNN-only penalties; clip and rates stay
+  const row = page.getByTestId('run-4');
+  await expect(row).toContainText('LSTM (no margin)');
+  const details = page.getByTestId('run-4-details');
+  await expect(details).toContainText('The LSTM baseline');
+  for (const key of ['nonlinearity', 'gain', 'lrGeodesic', 'softOrth', 'prior']) await expect(page.getByTestId(`run-4-${key}`)).toHaveCount(0);
+  for (const key of ['init', 'seed', 'lrFree', 'weightDecay', 'clip']) await expect(page.getByTestId(`run-4-${key}`)).toHaveCount(1);
+
+  await trainUntil(page, 25);
+  const s = await snapshot(page);
+  const lstm = s.runs[4];
+  expect(lstm.name).toBe('LSTM');
+  expect(lstm.state).toBe('training');
+  expect(lstm.points).toBeGreaterThanOrEqual(20);
+  expect(Number.isFinite(lstm.loss)).toBe(true);
+  // the stacked [4n][n] gate matrix: four orthogonal blocks give singular values of 2, moved a little by training
+  expect(lstm.spectrum).not.toBeNull();
+  expect(lstm.spectrum!.mean).toBeGreaterThan(1.5);
+  expect(lstm.spectrum!.mean).toBeLessThan(2.5);
+  expect(lstm.spectrum!.lower).toBeNull();
+  // the RNN runs kept their iterations and trained on in the same group; the LSTM counts on from there, its
+  // points from before the switch kept on the charts
+  for (const r of s.runs) expect(r.points).toBe(s.iteration);
+  await expect(page.getByTestId('chart-spectrum')).toContainText('stacked gate matrix');
+
+  // the link carries the model; a new page opens with the LSTM run
+  await page.getByTestId('copy-link').click();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  expect(link).toContain('parameterisation:lstm');
+  const second = await context.newPage();
+  await openLab(second, link);
+  await expect(second.getByTestId('run-4')).toContainText('LSTM (no margin)');
+  await second.close();
+});
