@@ -69,6 +69,12 @@ export interface RunGroupOptions {
   initial?: InitialState;
   /** plain and LSTM runs get an SVD of W on tracking iterations when n is at most this (default 256) */
   maxLiveSvd?: number;
+  /**
+   * Train on this task instead of the one the group settings name (their task and T are then labels only):
+   * how a task that is not in the settings table yet plugs in (any L, inputs, outputs, loss, scored steps
+   * and per-position weights, e.g. padding), and how the tests drive shapes of tasks still to come.
+   */
+  task?: Task;
 }
 
 const RING_SLOTS = 64;
@@ -148,7 +154,7 @@ export class RunGroup {
   static async create(ctx: OpContext, group: GroupSettings, runs: RunSettings[], options: RunGroupOptions = {}): Promise<RunGroup> {
     const errors = validateExperiment(group, runs);
     if (errors.length) throw new Error(`Invalid experiment: ${errors.join('; ')}`);
-    const task = makeTask(group.task, group.T);
+    const task = options.task ?? makeTask(group.task, group.T);
     const dims = groupDims(group, task, runs.length);
     const batch = allocateBatchBuffers(ctx.device, dims, task.loss);
     const blocks: CellBlock[] = [];
@@ -242,10 +248,16 @@ export class RunGroup {
     q.writeBuffer(this.batchBuf.accWeight, 0, batch.accWeight);
   }
 
-  /** Loss_last (mean over the batch of the last step's loss) relative to the training loss at that step. */
+  /**
+   * Loss_last (the mean over the batch of the last step's loss, at its scored positions) relative to the
+   * training loss there: 1 / (B w) where w is the weight of a scored position at the last step (tasks give
+   * every scored position of a step the same weight; padded rows have 0 and are left out either way).
+   */
   private flowScale(batch: TaskBatch): number {
-    const wLast = batch.weight[(this.dims.Lout - 1) * this.dims.B];
-    return wLast > 0 ? 1 / this.dims.B / wLast : 0;
+    const { B, Lout } = this.dims;
+    let wLast = 0;
+    for (let b = 0; b < B; b++) wLast = Math.max(wLast, batch.weight[(Lout - 1) * B + b]);
+    return wLast > 0 ? 1 / B / wLast : 0;
   }
 
   private setFlow(track: boolean, batch: TaskBatch): void {

@@ -18,7 +18,7 @@ import { Rng } from '../../src/engine/random.ts';
 import { lossAndGradients, type TaskBatch as RefBatch } from '../../src/reference/model.ts';
 import { lossAndGradients as lstmLossAndGradients } from '../../src/reference/lstmModel.ts';
 import { trainedParameterNames } from '../../src/engine/modelSettings.ts';
-import type { TaskBatch } from '../../src/tasks/task.ts';
+import type { Task, TaskBatch } from '../../src/tasks/task.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
 import { initialParameters } from '../../src/engine/runGroup.ts';
 import { expect } from 'vitest';
@@ -39,8 +39,8 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-async function checkGroup(label: string, group: GroupSettings, runs: RunSettings[], batchSeed: number, initial?: InitialState) {
-  const rg = await RunGroup.create(ops, group, runs, { initial });
+async function checkGroup(label: string, group: GroupSettings, runs: RunSettings[], batchSeed: number, initial?: InitialState, task?: Task) {
+  const rg = await RunGroup.create(ops, group, runs, { initial, task });
   try {
     const batch = rg.task.batch(new Rng(batchSeed), group.batchSize);
     const metrics = await rg.computeGradients(batch);
@@ -125,6 +125,63 @@ describe('run group gradients vs float64 reference model', () => {
       return p;
     });
     await checkGroup('lstm adding', group, runs, 14, { parameters: initial, optimizerState: [undefined, undefined], iteration: 0, dataRngState: new Rng(1).getState() });
+  });
+
+  // The shapes of the tasks to come, through the same engine (RunGroupOptions.task): sequential MNIST
+  // (one pixel a step, a class from the last step) and character-level text (a prediction at every step,
+  // sentences of different lengths padded at the end with weight 0).
+  it('MNIST-shaped: 10 classes from the last step of 40 one-pixel steps, RNN and LSTM runs', async () => {
+    const L = 40;
+    const task: Task = {
+      name: 'pixels', L, I: 1, O: 10, loss: 'xent', outputSteps: 'last', baselineLoss: Math.log(10), hasAccuracy: true,
+      batch: (rng, B) => ({
+        L, B, I: 1, O: 10, loss: 'xent', outputSteps: 'last',
+        x: Float32Array.from(rng.uniformArray(L * B, 0, 1)),
+        targets: Uint32Array.from({ length: B }, () => rng.int(0, 10)),
+        weight: new Float32Array(B).fill(1 / B),
+        accWeight: new Float32Array(B).fill(1 / B),
+      }),
+    };
+    const group: GroupSettings = { task: 'copy', T: 2, batchSize: 3, hidden: 8, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 1 };
+    const runs: RunSettings[] = [
+      { ...base, name: 'tanh m0.1', nonlinearity: 'tanh', margin: 0.1, seed: 41 },
+      { ...base, name: 'lstm', parameterisation: 'lstm', clip: 0, seed: 42 },
+      { ...base, name: 'plain relu', parameterisation: 'plain', nonlinearity: 'relu', init: 'identity', seed: 43 },
+    ];
+    await checkGroup('mnist-shaped', group, runs, 15, undefined, task);
+  });
+
+  it('text-shaped: a prediction at every step, sentences of 2..7 characters padded to 7 with weight 0', async () => {
+    const L = 7;
+    const V = 5;
+    // the first sentence is short: the gradient flow's last step is scored in other rows only
+    const lengths = [2, 7, 5, 4];
+    const B = lengths.length;
+    const scored = lengths.reduce((a, b) => a + b, 0);
+    const task: Task = {
+      name: 'chars', L, I: V, O: V, loss: 'xent', outputSteps: 'all', baselineLoss: Math.log(V), hasAccuracy: true,
+      batch: (rng) => {
+        const x = new Float32Array(L * B * V);
+        const targets = new Uint32Array(L * B);
+        const weight = new Float32Array(L * B);
+        for (let b = 0; b < B; b++) {
+          for (let t = 0; t < L; t++) {
+            if (t < lengths[b]) {
+              x[(t * B + b) * V + rng.int(0, V)] = 1;
+              targets[t * B + b] = rng.int(0, V);
+              weight[t * B + b] = 1 / scored;
+            }
+          }
+        }
+        return { L, B, I: V, O: V, loss: 'xent', outputSteps: 'all', x, targets, weight, accWeight: weight.slice() };
+      },
+    };
+    const group: GroupSettings = { task: 'copy', T: 2, batchSize: B, hidden: 6, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 1 };
+    const runs: RunSettings[] = [
+      { ...base, name: 'lstm', parameterisation: 'lstm', clip: 0, seed: 51 },
+      { ...base, name: 'tanh none', nonlinearity: 'tanh', margin: null, init: 'glorot', seed: 52 },
+    ];
+    await checkGroup('text-shaped', group, runs, 16, undefined, task);
   });
 });
 
