@@ -20,7 +20,7 @@
  * Penalties: weightDecay (||Win||_F^2 + ||W||_F^2 + ||Wout||_F^2), nothing else (no 1/2).
  */
 import {
-  accuracy, lossAt, lossGradientAt, outputCount, outputStep, sumSquares,
+  accuracy, outputCount, readoutBackward, readoutForward, sumSquares,
   type ModelParameters, type TaskBatch,
 } from './model.ts';
 import { sigmoid } from '../engine/linalg.ts';
@@ -84,7 +84,7 @@ export function forward(
   batch: TaskBatch,
   hiddenOffset?: Float64Array,
 ): LstmForwardPass {
-  const { L, B, I, O } = batch;
+  const { L, B, I } = batch;
   const { n } = lstmSizes(params, batch);
   const { W, Win, b, h0, c0, peep, Wout, bout } = params;
   const n4 = 4 * n;
@@ -126,26 +126,7 @@ export function forward(
     }
   }
 
-  const Lout = outputCount(batch);
-  const y = new Float64Array(Lout * B * O);
-  const positionLoss = new Float64Array(Lout * B);
-  let taskLoss = 0;
-  for (let k = 0; k < Lout; k++) {
-    const t = outputStep(batch, k);
-    for (let bi = 0; bi < B; bi++) {
-      const yk = (k * B + bi) * O;
-      const ht = t * B * n + bi * n;
-      for (let o = 0; o < O; o++) {
-        let acc = bout[o];
-        for (let j = 0; j < n; j++) acc += Wout[o * n + j] * h[ht + j];
-        y[yk + o] = acc;
-      }
-      const w = batch.weight[k * B + bi];
-      if (w === 0) continue;
-      positionLoss[k * B + bi] = lossAt(batch, y, k, bi);
-      taskLoss += w * positionLoss[k * B + bi];
-    }
-  }
+  const { y, positionLoss, taskLoss } = readoutForward(batch, h, Wout, bout, n);
   const penalty = lstmPenalty(settings, params);
   return {
     z, gates, c, h, y, positionLoss, taskLoss, penalty,
@@ -229,45 +210,13 @@ export function backward(settings: LstmModelSettings, params: ModelParameters, b
   const { L, B, I, O } = batch;
   const { n } = lstmSizes(params, batch);
   const n4 = 4 * n;
-  const Lout = outputCount(batch);
   const { gates, c, h, y } = fwd;
   const { W, Win, peep, Wout } = params;
   const clip = settings.clip;
   const clipValue = (v: number) => (clip > 0 ? Math.min(clip, Math.max(-clip, v)) : v);
 
   // Readout: dy, dWout, dbout, dhOut (and dyLast, the readout delta of Loss_last).
-  const dy = new Float64Array(Lout * B * O);
-  const dyLast = new Float64Array(B * O);
-  for (let k = 0; k < Lout; k++) {
-    for (let bi = 0; bi < B; bi++) {
-      const w = batch.weight[k * B + bi];
-      if (w === 0) continue;
-      lossGradientAt(batch, y, k, bi, w, dy, (k * B + bi) * O);
-    }
-  }
-  for (let bi = 0; bi < B; bi++) {
-    if (batch.weight[(Lout - 1) * B + bi] !== 0) lossGradientAt(batch, y, Lout - 1, bi, 1 / B, dyLast, bi * O);
-  }
-  const dWout = new Float64Array(O * n);
-  const dbout = new Float64Array(O);
-  const dhOut = new Float64Array(L * B * n);
-  for (let k = 0; k < Lout; k++) {
-    const t = outputStep(batch, k);
-    for (let bi = 0; bi < B; bi++) {
-      const yk = (k * B + bi) * O;
-      const ht = t * B * n + bi * n;
-      const dht = (t - 1) * B * n + bi * n;
-      for (let o = 0; o < O; o++) {
-        const d = dy[yk + o];
-        if (d === 0) continue;
-        dbout[o] += d;
-        for (let j = 0; j < n; j++) {
-          dWout[o * n + j] += d * h[ht + j];
-          dhOut[dht + j] += d * Wout[o * n + j];
-        }
-      }
-    }
-  }
+  const { dy, dyLast, dWout, dbout, dhOut } = readoutBackward(batch, y, h, Wout, n);
 
   // Recurrent backward, carrying the training delta and the Loss_last delta side by side.
   const dh = new Float64Array(L * B * n);

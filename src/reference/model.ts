@@ -93,7 +93,7 @@ export function forward(
   batch: TaskBatch,
   hiddenOffset?: Float64Array,
 ): ForwardPass {
-  const { L, B, I, O } = batch;
+  const { L, B, I } = batch;
   const n = params.b.length;
   const { W, s } = recurrence(settings, params);
   const { Win, b, h0, Wout, bout } = params;
@@ -121,6 +121,21 @@ export function forward(
     }
   }
 
+  const { y, positionLoss, taskLoss } = readoutForward(batch, h, Wout, bout, n);
+  const penalty = penalties(settings, params, W, s);
+  return {
+    W, s, a, h, y, positionLoss, taskLoss, penalty,
+    trainingLoss: taskLoss + penalty,
+    accuracy: accuracy(batch, y),
+  };
+}
+
+/**
+ * The readout every cell shares: y = W_out h_t + b_out at the scored steps [Lout][B][O], the per-position
+ * task loss (0 where the weight is 0) and the weighted task loss. h is [L+1][B][n].
+ */
+export function readoutForward(batch: TaskBatch, h: Float64Array, Wout: Float64Array, bout: Float64Array, n: number) {
+  const { B, O } = batch;
   const Lout = outputCount(batch);
   const y = new Float64Array(Lout * B * O);
   const positionLoss = new Float64Array(Lout * B);
@@ -141,12 +156,50 @@ export function forward(
       taskLoss += w * positionLoss[k * B + bi];
     }
   }
-  const penalty = penalties(settings, params, W, s);
-  return {
-    W, s, a, h, y, positionLoss, taskLoss, penalty,
-    trainingLoss: taskLoss + penalty,
-    accuracy: accuracy(batch, y),
-  };
+  return { y, positionLoss, taskLoss };
+}
+
+/**
+ * The readout's backward: dy [Lout][B][O] (position weights applied), dW_out, db_out, dhOut [L][B][n] (zero
+ * at unscored steps), and dyLast [B][O], the readout delta of Loss_last = (1/B) sum over the rows scored at
+ * the last step of their loss (the gradient flow's loss).
+ */
+export function readoutBackward(batch: TaskBatch, y: Float64Array, h: Float64Array, Wout: Float64Array, n: number) {
+  const { L, B, O } = batch;
+  const Lout = outputCount(batch);
+  const dy = new Float64Array(Lout * B * O);
+  const dyLast = new Float64Array(B * O);
+  for (let k = 0; k < Lout; k++) {
+    for (let bi = 0; bi < B; bi++) {
+      const w = batch.weight[k * B + bi];
+      if (w === 0) continue;
+      lossGradientAt(batch, y, k, bi, w, dy, (k * B + bi) * O);
+    }
+  }
+  for (let bi = 0; bi < B; bi++) {
+    if (batch.weight[(Lout - 1) * B + bi] !== 0) lossGradientAt(batch, y, Lout - 1, bi, 1 / B, dyLast, bi * O);
+  }
+  const dWout = new Float64Array(O * n);
+  const dbout = new Float64Array(O);
+  const dhOut = new Float64Array(L * B * n);
+  for (let k = 0; k < Lout; k++) {
+    const t = outputStep(batch, k);
+    for (let bi = 0; bi < B; bi++) {
+      const yk = (k * B + bi) * O;
+      const ht = t * B * n + bi * n;
+      const dht = (t - 1) * B * n + bi * n;
+      for (let o = 0; o < O; o++) {
+        const d = dy[yk + o];
+        if (d === 0) continue;
+        dbout[o] += d;
+        for (let j = 0; j < n; j++) {
+          dWout[o * n + j] += d * h[ht + j];
+          dhOut[dht + j] += d * Wout[o * n + j];
+        }
+      }
+    }
+  }
+  return { dy, dyLast, dWout, dbout, dhOut };
 }
 
 /** f(z) for one hidden vector z [n], written into out[offset .. offset + n). */
@@ -328,7 +381,6 @@ export interface BackwardPass {
 export function backward(settings: RunModelSettings, params: ModelParameters, batch: TaskBatch, fwd: ForwardPass): BackwardPass {
   const { L, B, I, O } = batch;
   const n = params.b.length;
-  const Lout = outputCount(batch);
   const { W, s, a, h, y } = fwd;
   const { Win, Wout } = params;
   const slope = params.slope[0];
@@ -336,39 +388,7 @@ export function backward(settings: RunModelSettings, params: ModelParameters, ba
   const clip = settings.clip;
   const clipValue = (v: number) => (clip > 0 ? Math.min(clip, Math.max(-clip, v)) : v);
 
-  // Readout: dy, dWout, dbout, dhOut.
-  const dy = new Float64Array(Lout * B * O);
-  const dyLast = new Float64Array(B * O);
-  for (let k = 0; k < Lout; k++) {
-    for (let bi = 0; bi < B; bi++) {
-      const w = batch.weight[k * B + bi];
-      if (w === 0) continue;
-      lossGradientAt(batch, y, k, bi, w, dy, (k * B + bi) * O);
-    }
-  }
-  for (let bi = 0; bi < B; bi++) {
-    if (batch.weight[(Lout - 1) * B + bi] !== 0) lossGradientAt(batch, y, Lout - 1, bi, 1 / B, dyLast, bi * O);
-  }
-  const dWout = new Float64Array(O * n);
-  const dbout = new Float64Array(O);
-  const dhOut = new Float64Array(L * B * n);
-  for (let k = 0; k < Lout; k++) {
-    const t = outputStep(batch, k);
-    for (let bi = 0; bi < B; bi++) {
-      const yk = (k * B + bi) * O;
-      const ht = t * B * n + bi * n;
-      const dht = (t - 1) * B * n + bi * n;
-      for (let o = 0; o < O; o++) {
-        const d = dy[yk + o];
-        if (d === 0) continue;
-        dbout[o] += d;
-        for (let j = 0; j < n; j++) {
-          dWout[o * n + j] += d * h[ht + j];
-          dhOut[dht + j] += d * Wout[o * n + j];
-        }
-      }
-    }
-  }
+  const { dy, dyLast, dWout, dbout, dhOut } = readoutBackward(batch, y, h, Wout, n);
 
   // Recurrent backward, carrying the training delta and the Loss_last delta side by side.
   const dh = new Float64Array(L * B * n);

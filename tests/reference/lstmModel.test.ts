@@ -21,6 +21,7 @@
  * at exactly +-c, dz at step L = clip of the unclipped value, Wout / bout unaffected.
  */
 import { describe, expect, it } from 'vitest';
+import { expectHiddenGradientsAndFlow, finiteDifference } from '../helpers/finiteDifferences.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { outputCount, outputStep, type ModelParameters, type TaskBatch } from '../../src/reference/model.ts';
@@ -28,7 +29,6 @@ import {
   LSTM_PARAMETER_NAMES, backward, forward, lastStepLoss, lossAndGradients, trainingLoss, type LstmModelSettings,
 } from '../../src/reference/lstmModel.ts';
 
-const FD_STEP = 1e-6;
 const FD_TOL = { atol: 1e-8, rtol: 1e-5 };
 const EXACT = { atol: 1e-13, rtol: 1e-11 };
 type BatchKind = 'xent-all' | 'mse-last';
@@ -91,15 +91,6 @@ function makeCase(seed: number, settings: LstmModelSettings, kind: BatchKind, n:
   return { settings, params, batch: makeBatch(rng, kind, L, B, I, O) };
 }
 
-function finiteDifference(f: () => number, v: Float64Array, i: number): number {
-  const keep = v[i];
-  v[i] = keep + FD_STEP;
-  const up = f();
-  v[i] = keep - FD_STEP;
-  const down = f();
-  v[i] = keep;
-  return (up - down) / (2 * FD_STEP);
-}
 
 function maxAbs(v: ArrayLike<number>): number {
   let m = 0;
@@ -149,21 +140,15 @@ describe('hidden-state gradients and the gradient flow profile (clip off)', () =
       const settings: LstmModelSettings = { clip: 0, weightDecay: WD_ON };
       const { params, batch } = makeCase(77 + n, settings, kind, n, L, B);
       const { backward: bwd } = lossAndGradients(settings, params, batch);
-      const offset = new Float64Array((L + 1) * B * n);
-      const fdTraining = new Float64Array(offset.length);
-      const fdLast = new Float64Array(offset.length);
-      for (let i = 0; i < offset.length; i++) {
-        fdTraining[i] = finiteDifference(() => trainingLoss(settings, params, batch, offset), offset, i);
-        fdLast[i] = finiteDifference(() => lastStepLoss(settings, params, batch, offset), offset, i);
-      }
-      expectClose('dh_0 per sequence', bwd.dhInitial, fdTraining.subarray(0, B * n), FD_TOL);
-      expectClose('dh_t, t = 1..L', bwd.dh, fdTraining.subarray(B * n), FD_TOL);
-      const flow = new Float64Array(L + 1);
-      for (let t = 0; t <= L; t++) for (let j = 0; j < B * n; j++) flow[t] += fdLast[t * B * n + j] ** 2;
-      expectClose('flow', bwd.flow, flow, { atol: 1e-12, rtol: 1e-5 });
-      for (let t = 0; t <= L; t++) expect(bwd.flow[t], `flow[${t}]`).toBeGreaterThan(1e-10);
-      // The offset at 0 is what a zero offset gives: forward with an all-zero offset equals no offset.
-      expect(trainingLoss(settings, params, batch, offset)).toBe(trainingLoss(settings, params, batch));
+      const flow = expectHiddenGradientsAndFlow(
+        bwd,
+        { training: (offset) => trainingLoss(settings, params, batch, offset), last: (offset) => lastStepLoss(settings, params, batch, offset) },
+        { L, B, n },
+        FD_TOL,
+      );
+      for (let t = 0; t <= L; t++) expect(flow[t], `flow[${t}]`).toBeGreaterThan(1e-10);
+      // an all-zero offset is no offset
+      expect(trainingLoss(settings, params, batch, new Float64Array((L + 1) * B * n))).toBe(trainingLoss(settings, params, batch));
     });
   }
 });

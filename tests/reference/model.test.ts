@@ -14,6 +14,7 @@
  * properties (|da| <= c, some entries at +-c, last step = clip of the unclipped value).
  */
 import { describe, expect, it } from 'vitest';
+import { expectHiddenGradientsAndFlow, finiteDifference } from '../helpers/finiteDifferences.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { orthogonalInit } from '../../src/engine/init.ts';
@@ -25,7 +26,6 @@ import {
   type ModelParameters, type TaskBatch,
 } from '../../src/reference/model.ts';
 
-const FD_STEP = 1e-6;
 const FD_TOL = { atol: 1e-8, rtol: 1e-5 };
 const KINK_MARGIN = 1e-3;
 const NONLINEARITIES: NonlinName[] = ['linear', 'tanh', 'relu', 'leaky', 'prelu', 'oplu'];
@@ -116,15 +116,6 @@ function makeCase(seed: number, settings: RunModelSettings, kind: BatchKind, n: 
   throw new Error('no kink-free draw');
 }
 
-function finiteDifference(f: () => number, v: Float64Array, i: number): number {
-  const keep = v[i];
-  v[i] = keep + FD_STEP;
-  const up = f();
-  v[i] = keep - FD_STEP;
-  const down = f();
-  v[i] = keep;
-  return (up - down) / (2 * FD_STEP);
-}
 
 /** Every entry of every trained parameter: analytic gradient vs central differences. */
 function checkAllGradients(c: Case, label: string): void {
@@ -204,19 +195,12 @@ describe('hidden-state gradients and the gradient flow profile', () => {
       const { params, batch } = makeCase(7, settings, kind, n, 5, 3);
       const { L, B } = batch;
       const { backward: bwd } = lossAndGradients(settings, params, batch);
-      const offset = new Float64Array((L + 1) * B * n);
-      const fdTraining = new Float64Array(offset.length);
-      const fdLast = new Float64Array(offset.length);
-      for (let i = 0; i < offset.length; i++) {
-        fdTraining[i] = finiteDifference(() => trainingLoss(settings, params, batch, offset), offset, i);
-        fdLast[i] = finiteDifference(() => lastStepLoss(settings, params, batch, offset), offset, i);
-      }
-      expectClose('dh_0 per sequence', bwd.dhInitial, fdTraining.subarray(0, B * n), FD_TOL);
-      expectClose('dh_t, t = 1..L', bwd.dh, fdTraining.subarray(B * n), FD_TOL);
-      const flow = new Float64Array(L + 1);
-      for (let t = 0; t <= L; t++) for (let j = 0; j < B * n; j++) flow[t] += fdLast[t * B * n + j] ** 2;
-      expectClose('flow', bwd.flow, flow, { atol: 1e-12, rtol: 1e-5 });
-      expect(bwd.flow[L]).toBeGreaterThan(0);
+      expectHiddenGradientsAndFlow(
+        bwd,
+        { training: (offset) => trainingLoss(settings, params, batch, offset), last: (offset) => lastStepLoss(settings, params, batch, offset) },
+        { L, B, n },
+        FD_TOL,
+      );
     });
   }
 });
