@@ -21,7 +21,7 @@
  */
 import {
   accuracy, outputCount, readoutBackward, readoutForward, sumSquares,
-  type ModelParameters, type TaskBatch,
+  type ModelParameters, type ReadoutPass, type TaskBatch,
 } from './model.ts';
 import { sigmoid } from '../engine/linalg.ts';
 
@@ -52,26 +52,13 @@ export function lstmSizes(params: ModelParameters, batch: TaskBatch): { n: numbe
   return { n, I, O };
 }
 
-export interface LstmForwardPass {
+export interface LstmForwardPass extends ReadoutPass {
   /** gate pre-activations W h_{t-1} + Win x_t + b, before the peepholes [L][B][4n] */
   z: Float64Array;
   /** gate activations after their nonlinearities (i, f, g, o) [L][B][4n] */
   gates: Float64Array;
   /** cell states [L+1][B][n] (slot 0 = c0) */
   c: Float64Array;
-  /** hidden states [L+1][B][n] (with hiddenOffset added, if one was given) */
-  h: Float64Array;
-  /** readout logits / values [Lout][B][O] */
-  y: Float64Array;
-  /** per-position task loss [Lout][B] (0 where weight is 0) */
-  positionLoss: Float64Array;
-  /** sum of weight * positionLoss: the logged loss (no penalties) */
-  taskLoss: number;
-  penalty: number;
-  /** taskLoss + penalty: what the backward differentiates */
-  trainingLoss: number;
-  /** null for mse or when no position has accuracy weight */
-  accuracy: number | null;
 }
 
 /**

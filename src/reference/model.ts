@@ -63,11 +63,8 @@ export function recurrence(settings: RunModelSettings, params: ModelParameters):
   return { W: composeW(UV.subarray(0, n * n), UV.subarray(n * n), s, n), s };
 }
 
-export interface ForwardPass {
-  W: Float64Array;
-  s: Float64Array | null;
-  /** pre-activations before the gain [L][B][n] */
-  a: Float64Array;
+/** What every cell's forward pass gives: the hidden states, the readout and the losses. */
+export interface ReadoutPass {
   /** hidden states [L+1][B][n] (with hiddenOffset added, if one was given) */
   h: Float64Array;
   /** readout logits / values [Lout][B][O] */
@@ -81,6 +78,13 @@ export interface ForwardPass {
   trainingLoss: number;
   /** null for mse or when no position has accuracy weight */
   accuracy: number | null;
+}
+
+export interface ForwardPass extends ReadoutPass {
+  W: Float64Array;
+  s: Float64Array | null;
+  /** pre-activations before the gain [L][B][n] */
+  a: Float64Array;
 }
 
 /**
