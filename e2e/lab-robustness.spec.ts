@@ -179,6 +179,8 @@ test.describe('device loss during training', () => {
       for (const d of window.__e2eDevices ?? []) d.destroy();
     });
     await expect.poll(async () => (await snapshot(page)).phase).toBe('stopped');
+    // readbacks queued before the loss settle (landing what they measured, or failing with the device)
+    await expect.poll(async () => (await snapshot(page)).pendingCollects).toBe(0);
     const s = await snapshot(page);
     expect(s.playing).toBe(false);
     const item = page.locator('[data-testid="problem-banner"] li[data-kind="device-lost"]');

@@ -147,6 +147,8 @@ export class LabController {
   /** Stops the lab for good (device lost) with a reason shown in place of the controls' status. */
   stop(reason: string): void {
     this.loop.stop();
+    // numbers held back by the while-playing throttle show now, not a moment after the lab has stopped
+    this.flushViews();
     this.store.setState({ playing: false, phase: 'stopped', phaseText: reason });
     pushMessage(this.store, 'error', reason);
   }
