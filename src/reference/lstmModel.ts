@@ -20,7 +20,7 @@
  * Penalties: weightDecay (||Win||_F^2 + ||W||_F^2 + ||Wout||_F^2), nothing else (no 1/2).
  */
 import {
-  accuracy, outputCount, readoutBackward, readoutForward, sumSquares,
+  accuracy, meanLastStepLoss, readoutBackward, readoutForward, sumSquares,
   type ModelParameters, type ReadoutPass, type TaskBatch,
 } from './model.ts';
 import { sigmoid } from '../engine/linalg.ts';
@@ -314,9 +314,5 @@ export function trainingLoss(settings: LstmModelSettings, params: ModelParameter
 
 /** Loss_last = (1/B) sum_b loss(L, b) over scored positions at step L (no penalties), for the flow. */
 export function lastStepLoss(settings: LstmModelSettings, params: ModelParameters, batch: TaskBatch, hiddenOffset?: Float64Array): number {
-  const fwd = forward(settings, params, batch, hiddenOffset);
-  const k = outputCount(batch) - 1;
-  let total = 0;
-  for (let bi = 0; bi < batch.B; bi++) total += fwd.positionLoss[k * batch.B + bi] / batch.B;
-  return total;
+  return meanLastStepLoss(batch, forward(settings, params, batch, hiddenOffset).positionLoss);
 }

@@ -557,9 +557,13 @@ export function trainingLoss(settings: RunModelSettings, params: ModelParameters
 
 /** Loss_last = (1/B) sum_b loss(L, b) over scored positions at step L (no penalties), for the flow. */
 export function lastStepLoss(settings: RunModelSettings, params: ModelParameters, batch: TaskBatch, hiddenOffset?: Float64Array): number {
-  const fwd = forward(settings, params, batch, hiddenOffset);
+  return meanLastStepLoss(batch, forward(settings, params, batch, hiddenOffset).positionLoss);
+}
+
+/** (1/B) sum_b of the per-position loss at the last scored step (unscored rows hold 0): Loss_last of any cell. */
+export function meanLastStepLoss(batch: TaskBatch, positionLoss: Float64Array): number {
   const k = outputCount(batch) - 1;
   let total = 0;
-  for (let bi = 0; bi < batch.B; bi++) total += fwd.positionLoss[k * batch.B + bi] / batch.B;
+  for (let bi = 0; bi < batch.B; bi++) total += positionLoss[k * batch.B + bi] / batch.B;
   return total;
 }
