@@ -8,10 +8,11 @@ import { Rng } from '../../src/engine/random.ts';
 import { groupDims, initialParameters, type IterationRecord } from '../../src/engine/runGroup.ts';
 import { makeTask } from '../../src/tasks/index.ts';
 
-function sampleFile(): ExperimentFile {
+function sampleFile(lstmSecond = false): ExperimentFile {
   const e = defaultExperiment(true);
   e.group = { ...e.group, hidden: 6 };
   e.runs = e.runs.slice(0, 2);
+  if (lstmSecond) e.runs[1] = { ...e.runs[1], name: 'LSTM', parameterisation: 'lstm' };
   const runs: LabRun[] = e.runs.map((settings, i) => ({ id: `r${i}`, settings, hidden: i === 1 }));
   const dims = groupDims(e.group, makeTask(e.group.task, e.group.T), runs.length);
   const rng = new Rng(7);
@@ -52,6 +53,17 @@ describe('experiment file', () => {
     expect(t.drift.u).toEqual([1e-7]);
     // what the book serialises again is what it loaded
     expect(JSON.parse(JSON.stringify(book.toJSON()))).toEqual(JSON.parse(JSON.stringify(file.metrics)));
+  });
+
+  it("carries an LSTM run's own tensors beside an RNN run's", () => {
+    const file = sampleFile(true);
+    expect(Object.keys(file.checkpoints[1].parameters)).toEqual(['W', 'Win', 'b', 'h0', 'c0', 'peep', 'Wout', 'bout']);
+    const loaded = parseExperimentFile(JSON.stringify(file));
+    expect(loaded.runs[1].settings.parameterisation).toBe('lstm');
+    expect(loaded.initial.parameters[1]!.W.length).toBe(4 * 6 * 6);
+    // the forget gate's bias block starts at 1
+    expect(Array.from(loaded.initial.parameters[1]!.b.subarray(6, 12))).toEqual(new Array(6).fill(1));
+    expect(loaded.initial.parameters[0]!.UV).toBeDefined();
   });
 
   it('keeps NaN accuracy (tasks without one) through JSON as null and back', () => {
