@@ -56,3 +56,12 @@ export function recurrentCases(runSets: readonly RecurrentRun[][], software: boo
   }
   return cases;
 }
+
+/**
+ * The shared case matrix plus, for the LSTM kernels, B = 40 at n = 10 fused with both adapter classes'
+ * blocking: several row slices (so partial sums over slices) and several register chunks per slice
+ * (software 2 x 20 rows in 16-row chunks, hardware 5 x 8).
+ */
+export function recurrentCasesWithSlices(runSets: readonly RecurrentRun[][], software: boolean): Omit<RecurrentCase, 'name' | 'setIndex' | 'runs'>[] {
+  return [...recurrentCases(runSets, software), ...[software, !software].map((sw) => ({ n: 10, B: 40, L: 3, naive: false, software: sw }))];
+}

@@ -4,7 +4,7 @@ import { expectClose } from '../helpers/compare.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareLstmBackward } from '../../src/gpu/ops/lstm.ts';
-import { recurrentCases, recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
+import { recurrentCasesWithSlices, recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { lstmForward } from '../../src/reference/lstmForward.ts';
 import { lstmBackward } from '../../src/reference/lstmBackward.ts';
@@ -44,12 +44,7 @@ function backwardInputs(rng: Rng, R: number, L: number, B: number, n: number) {
 
 const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
 
-// Beyond the shared case matrix: B = 40 gives several row slices (peephole and flow partials of several slices)
-// and, in software blocking, two register chunks of 16 rows per slice of 20 (hardware: 5 slices of 8).
-const CASES = [
-  ...recurrentCases([RUNS], ctx.software),
-  ...[ctx.software, !ctx.software].map((software) => ({ n: 10, B: 40, L: 3, naive: false, software })),
-];
+const CASES = recurrentCasesWithSlices([RUNS], ctx.software);
 
 describe('lstmBackward kernel vs float64 reference', () => {
   for (const { n, B, L, naive, software } of CASES) {

@@ -4,7 +4,7 @@ import { expectClose } from '../helpers/compare.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareLstmForward } from '../../src/gpu/ops/lstm.ts';
-import { recurrentCases, type RecurrentRun } from '../helpers/recurrentRuns.ts';
+import { recurrentCasesWithSlices, type RecurrentRun } from '../helpers/recurrentRuns.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { lstmForward } from '../../src/reference/lstmForward.ts';
 
@@ -38,12 +38,7 @@ function lstmInputs(rng: Rng, R: number, L: number, B: number, n: number) {
 
 const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
 
-// Beyond the shared case matrix: B = 40 gives several row slices and several register chunks per slice in both
-// adapter classes' blocking (software 2 x 20 rows, hardware 5 x 8).
-const CASES = [
-  ...recurrentCases([RUNS], ctx.software),
-  ...[ctx.software, !ctx.software].map((software) => ({ n: 10, B: 40, L: 3, naive: false, software })),
-];
+const CASES = recurrentCasesWithSlices([RUNS], ctx.software);
 
 describe('lstmForward kernel vs float64 reference', () => {
   for (const { n, B, L, naive, software } of CASES) {

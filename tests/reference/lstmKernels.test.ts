@@ -16,14 +16,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/compare.ts';
+import { finiteDifference } from '../helpers/finiteDifferences.ts';
 import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { lstmForward, sigmoid } from '../../src/reference/lstmForward.ts';
 import { lstmBackward } from '../../src/reference/lstmBackward.ts';
 
-// Central differences with eps = 1e-6 in float64: truncation ~eps^2 and rounding ~1e-16/eps, both << 1e-6.
+// Central differences (tests/helpers/finiteDifferences.ts, step 1e-6) in float64: truncation ~eps^2 and rounding ~1e-16/eps, both << 1e-6.
 const FD_TOL = { atol: 1e-6, rtol: 1e-5 };
-const EPS = 1e-6;
 
 function setup(seed: number, clip: number) {
   const R = 3, L = 4, B = 2, n = 5;
@@ -81,15 +81,7 @@ function backward(s: Setup, flowScale = 1) {
 /** Central differences of the per-run value `loss` w.r.t. every entry of `param` (entry e belongs to run e / perRun). */
 function fd(loss: () => Float64Array, param: Float64Array, perRun: number): Float64Array {
   const out = new Float64Array(param.length);
-  for (let e = 0; e < param.length; e++) {
-    const keep = param[e];
-    param[e] = keep + EPS;
-    const up = loss()[Math.floor(e / perRun)];
-    param[e] = keep - EPS;
-    const down = loss()[Math.floor(e / perRun)];
-    param[e] = keep;
-    out[e] = (up - down) / (2 * EPS);
-  }
+  for (let e = 0; e < param.length; e++) out[e] = finiteDifference(() => loss()[Math.floor(e / perRun)], param, e);
   return out;
 }
 
@@ -116,15 +108,7 @@ function cell(z: ArrayLike<number>, cPrev: ArrayLike<number>, peep: ArrayLike<nu
 /** Central-difference gradient of f w.r.t. every entry of x (x restored afterwards). */
 function fdGrad(f: () => number, x: Float64Array): Float64Array {
   const out = new Float64Array(x.length);
-  for (let e = 0; e < x.length; e++) {
-    const keep = x[e];
-    x[e] = keep + EPS;
-    const up = f();
-    x[e] = keep - EPS;
-    const down = f();
-    x[e] = keep;
-    out[e] = (up - down) / (2 * EPS);
-  }
+  for (let e = 0; e < x.length; e++) out[e] = finiteDifference(f, x, e);
   return out;
 }
 

@@ -15,6 +15,7 @@
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import { storageBuffer } from '../buffers.ts';
 import type { OpContext } from './context.ts';
+import { rnnBlocking } from './rnnForward.ts';
 
 export interface LstmDims {
   R: number;
@@ -66,9 +67,8 @@ export interface LstmBlocking {
  * of 8).
  */
 export function lstmBlocking(software: boolean, B: number, n: number): LstmBlocking {
-  const maxRows = software ? 25 : 8;
-  const ROWS = ceilDiv(B, ceilDiv(B, maxRows));
-  const WG = software ? 32 : Math.min(256, Math.max(32, ceilDiv(ceilDiv(n, 4), 32) * 32));
+  // the same workgroup shape as the RNN kernels (a workgroup owns all units of a slice of rows)
+  const { WG, ROWS } = rnnBlocking(software, B, n);
   const CHUNK = software && ROWS > 8 ? 16 : 8;
   return { WG, ROWS, CHUNK };
 }
