@@ -1,5 +1,5 @@
-import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
 
 // One config for the app (vite) and the unit/kernel tests (vitest).
 export default defineConfig({

@@ -9,13 +9,12 @@
  *
  *   npm run bench:lab -- [--windows 3] [--seconds 12] [--hardware] [--out bench-reports]
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
-import { measureMainThread, observeLongTasks, quantile, type MainThreadWindow } from './mainThread.ts';
+import { type MainThreadWindow, measureMainThread, observeLongTasks, quantile } from './mainThread.ts';
 
 interface Options {
   windows: number;
@@ -30,7 +29,8 @@ function parseArgs(argv: string[]): Options {
     const a = argv[i];
     const num = (what: string, min: number, max: number) => {
       const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${what} must be a whole number from ${min} to ${max} (got '${argv[i] ?? ''}')`);
+      if (!Number.isInteger(v) || v < min || v > max)
+        throw new Error(`${what} must be a whole number from ${min} to ${max} (got '${argv[i] ?? ''}')`);
       return v;
     };
     if (a === '--windows') o.windows = num('--windows', 1, 20);
@@ -86,7 +86,14 @@ async function main(): Promise<void> {
   const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('the preview server did not report its address');
-  const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+  const args = [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--enable-unsafe-webgpu',
+  ];
   if (!opts.hardware) args.push('--use-webgpu-adapter=swiftshader');
   const browser = await chromium.launch({ executablePath, headless: true, args });
   try {
@@ -97,15 +104,24 @@ async function main(): Promise<void> {
     await observeLongTasks(page);
     await page.goto(url);
     await page.getByTestId('play').waitFor();
-    await page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement).disabled, null, { timeout: 120_000 });
-    const adapter = (await page.getByTestId('adapter-name').innerText().catch(() => 'unknown')).replace(/\s+/g, ' ');
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement).disabled, null, {
+      timeout: 120_000,
+    });
+    const adapter = (
+      await page
+        .getByTestId('adapter-name')
+        .innerText()
+        .catch(() => 'unknown')
+    ).replace(/\s+/g, ' ');
     await page.getByTestId('play').click();
     await page.waitForFunction(() => window.__lab!.snapshot().iteration >= 5, null, { timeout: 120_000 });
     const windows: WindowRow[] = [];
     for (let k = 0; k < opts.windows; k++) {
       const w = await measureMainThread(browser, page, opts.seconds);
       windows.push(row(w));
-      console.log(`window ${k + 1}/${opts.windows}: ${windows[k].itPerSec.toFixed(1)} it/s, ${windows[k].longTasks} long tasks, longest task ${windows[k].longestCpuMs.toFixed(1)} ms CPU`);
+      console.log(
+        `window ${k + 1}/${opts.windows}: ${windows[k].itPerSec.toFixed(1)} it/s, ${windows[k].longTasks} long tasks, longest task ${windows[k].longestCpuMs.toFixed(1)} ms CPU`,
+      );
     }
     await page.getByTestId('play').click();
     const snap = await page.evaluate(() => window.__lab!.snapshot());
@@ -133,7 +149,13 @@ async function main(): Promise<void> {
   }
 }
 
-function markdown(r: { createdAt: string; machine: { cpus: number; cpuModel: string; chromium: string }; adapter: string; experiment: { link: string; runs: number }; windows: WindowRow[] }): string {
+function markdown(r: {
+  createdAt: string;
+  machine: { cpus: number; cpuModel: string; chromium: string };
+  adapter: string;
+  experiment: { link: string; runs: number };
+  windows: WindowRow[];
+}): string {
   const f = (v: number, d = 1) => v.toFixed(d);
   const lines = [
     `# Lab responsiveness while training (${r.createdAt})`,
@@ -143,9 +165,12 @@ function markdown(r: { createdAt: string; machine: { cpus: number; cpuModel: str
     '',
     '| window | s | it/s | loss-chart refreshes/s | long tasks (wall > 50 ms) | longest long task ms | main-thread tasks | longest task ms wall | longest task ms CPU | p99 task ms CPU | tasks > 50 ms CPU | main thread busy % |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.windows.map((w, i) => `| ${i + 1} | ${f(w.seconds)} | ${f(w.itPerSec)} | ${f(w.refreshesPerSec)} | ${w.longTasks} | ${f(w.longestLongTaskMs, 0)} | ${w.tasks} | ${f(w.longestWallMs)} | ${f(w.longestCpuMs)} | ${f(w.p99CpuMs)} | ${w.tasksOver50CpuMs} | ${f(w.busyPercent, 0)} |`),
+    ...r.windows.map(
+      (w, i) =>
+        `| ${i + 1} | ${f(w.seconds)} | ${f(w.itPerSec)} | ${f(w.refreshesPerSec)} | ${w.longTasks} | ${f(w.longestLongTaskMs, 0)} | ${w.tasks} | ${f(w.longestWallMs)} | ${f(w.longestCpuMs)} | ${f(w.p99CpuMs)} | ${w.tasksOver50CpuMs} | ${f(w.busyPercent, 0)} |`,
+    ),
     '',
-    'CPU: the main thread\'s own time in the task (the lab\'s work). Wall: what the browser sees; where WebGPU runs on the CPU (SwiftShader) it competes with the main thread for the cores, so wall time exceeds CPU time.',
+    "CPU: the main thread's own time in the task (the lab's work). Wall: what the browser sees; where WebGPU runs on the CPU (SwiftShader) it competes with the main thread for the cores, so wall time exceeds CPU time.",
   ];
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test, SCREENSHOT_DIR } from './fixtures.ts';
+import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
 import { openLab, snapshot, trainUntil } from './lab-helpers.ts';
 
 const EXPORT_DIR = join('test-results', 'chart-exports');
@@ -69,11 +69,15 @@ test.describe('live charts', () => {
     const s = await snapshot(page);
     const visible = s.runs.filter((r) => !r.hidden).length;
     // the charts repaint a few times a second: wait for the heatmap to catch up with the book
-    await expect.poll(async () => (await colouredPixels(page, 'flow-canvas')).coloured, { timeout: 10_000 }).toBeGreaterThan(before.coloured + 2_000 * visible);
+    await expect
+      .poll(async () => (await colouredPixels(page, 'flow-canvas')).coloured, { timeout: 10_000 })
+      .toBeGreaterThan(before.coloured + 2_000 * visible);
     const flow = await colouredPixels(page, 'flow-canvas');
     const spectrum = await colouredPixels(page, 'spectrum-canvas');
     const drift = await colouredPixels(page, 'drift-canvas');
-    console.log(`coloured pixels: flow ${flow.coloured}/${flow.total} (before training ${before.coloured}), spectrum ${spectrum.coloured}/${spectrum.total}, drift ${drift.coloured}/${drift.total}`);
+    console.log(
+      `coloured pixels: flow ${flow.coloured}/${flow.total} (before training ${before.coloured}), spectrum ${spectrum.coloured}/${spectrum.total}, drift ${drift.coloured}/${drift.total}`,
+    );
     expect(spectrum.coloured).toBeGreaterThan(500 * visible);
     expect(drift.coloured).toBeGreaterThan(200);
 
@@ -129,7 +133,9 @@ test.describe('live charts', () => {
     await expect(page.getByTestId('chart-flow')).toContainText('log10 of the norm of the gradient');
     await page.getByTestId('presentation-toggle').click();
     await expect(page.getByTestId('charts-panel')).toHaveClass(/charts-presentation/);
-    await expect.poll(async () => canvas.evaluate((c) => (c as HTMLCanvasElement).getBoundingClientRect().height)).toBeGreaterThan(normalHeight);
+    await expect
+      .poll(async () => canvas.evaluate((c) => (c as HTMLCanvasElement).getBoundingClientRect().height))
+      .toBeGreaterThan(normalHeight);
     expect((await colouredPixels(page, 'flow-canvas')).coloured).toBeGreaterThan(2_000);
     await page.getByTestId('chart-flow').screenshot({ path: join(SCREENSHOT_DIR, 'charts--flow-log10-presentation.png') });
     await page.getByTestId('chart-spectrum').screenshot({ path: join(SCREENSHOT_DIR, 'charts--spectrum-presentation.png') });

@@ -2,8 +2,9 @@
  * For a classroom (issue 3, section 7): nothing needs the network once the page is loaded; presentation
  * mode enlarges the type and still fits a projector and a laptop screen; the keyboard drives training.
  */
-import type { Page } from '@playwright/test';
+
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
 import { openLab, snapshot } from './lab-helpers.ts';
 

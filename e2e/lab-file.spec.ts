@@ -13,12 +13,26 @@ test('importing a malformed or foreign file shows a message and changes nothing'
   await expect.poll(async () => (await snapshot(page)).iteration).toBe(1);
   const before = await snapshot(page);
   const input = page.getByTestId('import-experiment');
-  await input.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "orthogonality-lab/exp') });
+  await input.setInputFiles({
+    name: 'broken.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"format": "orthogonality-lab/exp'),
+  });
   await expect(page.getByTestId('lab-messages')).toContainText("'broken.json' is not valid JSON");
   await expect(page.getByTestId('lab-messages')).toContainText('Nothing was changed.');
-  await input.setInputFiles({ name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "someone-else/model", "version": 3}') });
-  await expect(page.getByTestId('lab-messages')).toContainText("'other.json' is not an Orthogonality Lab experiment (format is 'someone-else/model'");
-  await input.setInputFiles({ name: 'future.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "orthogonality-lab/experiment", "version": 9}') });
+  await input.setInputFiles({
+    name: 'other.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"format": "someone-else/model", "version": 3}'),
+  });
+  await expect(page.getByTestId('lab-messages')).toContainText(
+    "'other.json' is not an Orthogonality Lab experiment (format is 'someone-else/model'",
+  );
+  await input.setInputFiles({
+    name: 'future.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"format": "orthogonality-lab/experiment", "version": 9}'),
+  });
   await expect(page.getByTestId('lab-messages')).toContainText("'future.json' has version 9; this lab reads version 1");
   const after = await snapshot(page);
   expect(after).toEqual(before);
@@ -49,12 +63,16 @@ test('export then import restores settings, metrics and iteration, and training 
   await page.getByTestId('confirm-apply').click();
   await expect.poll(async () => (await snapshot(page)).iteration).toBe(0);
   await expect.poll(async () => (await snapshot(page)).runs[0].points).toBe(0);
-  await page.getByTestId('import-experiment').setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await page
+    .getByTestId('import-experiment')
+    .setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(text) });
   await expect(page.getByTestId('lab-messages')).toContainText(`Loaded 'saved.json': 5 run(s) at iteration ${exported.iteration}`);
   await expect(page.getByTestId('play')).toBeEnabled();
   const loaded = await snapshot(page);
   expect(loaded.iteration).toBe(exported.iteration);
-  expect(loaded.runs.map((r) => [r.name, r.margin, r.points, r.loss])).toEqual(exported.runs.map((r) => [r.name, r.margin, r.points, r.loss]));
+  expect(loaded.runs.map((r) => [r.name, r.margin, r.points, r.loss])).toEqual(
+    exported.runs.map((r) => [r.name, r.margin, r.points, r.loss]),
+  );
   expect(loaded.runs[1].spectrum).toEqual(exported.runs[1].spectrum);
 
   await trainUntil(page, exported.iteration + 5);

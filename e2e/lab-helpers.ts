@@ -1,7 +1,7 @@
 /** Helpers for the lab's e2e tests: wait for the lab, read its numbers through window.__lab (src/app/lab/testHook.ts). */
 import type { Page } from '@playwright/test';
-import { expect } from './fixtures.ts';
 import type { LabSnapshot } from '../src/app/lab/testHook.ts';
+import { expect } from './fixtures.ts';
 
 export async function snapshot(page: Page): Promise<LabSnapshot> {
   return page.evaluate(() => window.__lab!.snapshot());

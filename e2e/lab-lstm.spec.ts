@@ -27,7 +27,8 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
   await expect(row).toContainText('LSTM (no margin)');
   const details = page.getByTestId('run-4-details');
   await expect(details).toContainText('The LSTM baseline');
-  for (const key of ['nonlinearity', 'gain', 'lrGeodesic', 'softOrth', 'prior']) await expect(page.getByTestId(`run-4-${key}`)).toHaveCount(0);
+  for (const key of ['nonlinearity', 'gain', 'lrGeodesic', 'softOrth', 'prior'])
+    await expect(page.getByTestId(`run-4-${key}`)).toHaveCount(0);
   for (const key of ['init', 'seed', 'lrFree', 'weightDecay', 'clip']) await expect(page.getByTestId(`run-4-${key}`)).toHaveCount(1);
 
   await trainUntil(page, 25);

@@ -6,7 +6,7 @@
 import { expect, test } from './fixtures.ts';
 import { openLab, snapshot } from './lab-helpers.ts';
 
-test('a margin slider changes the run\'s spectrum bounds live', async ({ page }) => {
+test("a margin slider changes the run's spectrum bounds live", async ({ page }) => {
   test.setTimeout(150_000);
   await openLab(page);
   await page.getByTestId('play').click();
@@ -21,10 +21,13 @@ test('a margin slider changes the run\'s spectrum bounds live', async ({ page })
   const changedAt = (await snapshot(page)).iteration;
 
   await expect
-    .poll(async () => {
-      const s = (await snapshot(page)).runs[1].spectrum;
-      return s && s.iteration > changedAt + 1 ? [s.lower, s.upper] : null;
-    }, { timeout: 90_000 })
+    .poll(
+      async () => {
+        const s = (await snapshot(page)).runs[1].spectrum;
+        return s && s.iteration > changedAt + 1 ? [s.lower, s.upper] : null;
+      },
+      { timeout: 90_000 },
+    )
     .toEqual([0, 2]);
   await page.getByTestId('play').click();
   const after = await snapshot(page);

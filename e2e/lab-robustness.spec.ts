@@ -10,8 +10,8 @@
 import { join } from 'node:path';
 import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
 import { openLab, snapshot } from './lab-helpers.ts';
-import { PROD_URL } from './servers.ts';
 import { describeWindow, measureMainThread, observeLongTasks } from './mainThread.ts';
+import { PROD_URL } from './servers.ts';
 
 declare global {
   interface Window {
@@ -32,7 +32,12 @@ async function measureTraining(page: import('@playwright/test').Page, url = '/')
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const a = (e as PerformanceEntry & { attribution?: { containerType?: string; name?: string }[] }).attribution?.[0];
-        window.__longTasks!.push({ start: e.startTime, duration: e.duration, name: e.name, attribution: a ? `${a.containerType}:${a.name}` : '' });
+        window.__longTasks!.push({
+          start: e.startTime,
+          duration: e.duration,
+          name: e.name,
+          attribution: a ? `${a.containerType}:${a.name}` : '',
+        });
       }
     }).observe({ type: 'longtask', buffered: true });
   });
@@ -44,7 +49,12 @@ async function measureTraining(page: import('@playwright/test').Page, url = '/')
     window.__lossRenders = [];
     window.__iterationSamples = [];
     const chart = document.querySelector('[data-testid="chart-loss"]')!;
-    new MutationObserver(() => window.__lossRenders!.push(performance.now())).observe(chart, { subtree: true, childList: true, attributes: true, characterData: true });
+    new MutationObserver(() => window.__lossRenders!.push(performance.now())).observe(chart, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
     const sample = () => window.__iterationSamples!.push({ t: performance.now(), it: window.__lab!.snapshot().iteration });
     sample();
     setInterval(sample, 250);
@@ -52,7 +62,12 @@ async function measureTraining(page: import('@playwright/test').Page, url = '/')
   });
   const itStart = (await snapshot(page)).iteration;
   await page.waitForTimeout(12_000);
-  const result = await page.evaluate(() => ({ now: performance.now(), tasks: window.__longTasks!, renders: window.__lossRenders!.slice(), samples: window.__iterationSamples!.slice() }));
+  const result = await page.evaluate(() => ({
+    now: performance.now(),
+    tasks: window.__longTasks!,
+    renders: window.__lossRenders!.slice(),
+    samples: window.__iterationSamples!.slice(),
+  }));
   await page.getByTestId('play').click();
   await expect.poll(async () => (await snapshot(page)).playing).toBe(false);
   const s = await snapshot(page);
@@ -63,7 +78,8 @@ async function measureTraining(page: import('@playwright/test').Page, url = '/')
   // loss-chart renders: mutation callbacks more than 50 ms apart count as separate refreshes
   const refreshes = result.renders.filter((t, i) => i === 0 || t - result.renders[i - 1] > 50);
   const perSecond: number[] = [];
-  for (let k = 0; k < Math.floor(seconds); k++) perSecond.push(refreshes.filter((t) => t >= t0 + 1000 * k && t < t0 + 1000 * (k + 1)).length);
+  for (let k = 0; k < Math.floor(seconds); k++)
+    perSecond.push(refreshes.filter((t) => t >= t0 + 1000 * k && t < t0 + 1000 * (k + 1)).length);
   const advancing = result.samples.filter((x, i) => i > 0 && x.it > result.samples[i - 1].it).length;
   console.log(
     [
@@ -108,7 +124,10 @@ test('training: no main-thread task of the lab takes 50 ms of CPU (production bu
   expect(w.iterations, 'iterations trained in the window').toBeGreaterThan(20);
   expect(w.tasks.length, 'main-thread tasks seen in the trace').toBeGreaterThan(100);
   const worst = [...w.tasks].sort((a, b) => b.cpu - a.cpu).slice(0, 5);
-  expect(worst[0].cpu, `longest main-thread task CPU (ms); the five longest: ${worst.map((t) => `${t.cpu.toFixed(1)} CPU / ${t.wall.toFixed(1)} wall`).join(', ')}`).toBeLessThan(50);
+  expect(
+    worst[0].cpu,
+    `longest main-thread task CPU (ms); the five longest: ${worst.map((t) => `${t.cpu.toFixed(1)} CPU / ${t.wall.toFixed(1)} wall`).join(', ')}`,
+  ).toBeLessThan(50);
   // the lab's own work per loop tick stays a small fraction of a frame
   expect((await snapshot(page)).lastTickMs).toBeLessThan(16);
 });
@@ -158,7 +177,12 @@ test('a run whose loss turns non-finite fails with a message; the others train o
   }
   // the failed run keeps what it measured before the failure, and records nothing after it
   const failedAt = Number(/at iteration (\d+)/.exec(failed.message!)![1]);
-  console.log(`after ${later.iteration - atFailure.iteration} more iterations: failed run ${later.runs[4].points} points (failed at iteration ${failedAt}), others ${later.runs.slice(0, 4).map((r) => r.points).join(', ')}`);
+  console.log(
+    `after ${later.iteration - atFailure.iteration} more iterations: failed run ${later.runs[4].points} points (failed at iteration ${failedAt}), others ${later.runs
+      .slice(0, 4)
+      .map((r) => r.points)
+      .join(', ')}`,
+  );
   expect(later.runs[4].state).toBe('failed');
   expect(later.runs[4].points).toBeGreaterThanOrEqual(3);
   expect(later.runs[4].points).toBeLessThanOrEqual(failedAt + 1);

@@ -19,7 +19,9 @@ test('an invalid setting is refused with a message naming the setting and what i
   const margin = page.getByTestId('run-0-margin');
   await margin.fill('-0.5');
   await margin.press('Enter');
-  await expect(page.getByTestId('run-0-margin-error')).toHaveText("Spectral margin m (margin) must be 'none' or a number from 0 to 100 (got -0.5)");
+  await expect(page.getByTestId('run-0-margin-error')).toHaveText(
+    "Spectral margin m (margin) must be 'none' or a number from 0 to 100 (got -0.5)",
+  );
   await page.getByTestId('run-0-more').click();
   await page.getByTestId('run-0-lrFree').fill('NaN');
   await page.getByTestId('run-0-lrFree').press('Enter');
@@ -79,7 +81,9 @@ test('a link with junk values names them and falls back to the defaults for thos
   const messages = page.getByTestId('lab-messages');
   await expect(messages).toContainText("T (T) must be a whole number from 2 to 10000 (got 'abc'); using the default 10");
   await expect(messages).toContainText('Hidden units n (hidden) must be a whole number from 2 to 1024 (got 99999); using the default 32');
-  await expect(messages).toContainText("link, run 1: Spectral margin m (margin) must be 'none' or a number from 0 to 100 (got 'banana'); using the default 0");
+  await expect(messages).toContainText(
+    "link, run 1: Spectral margin m (margin) must be 'none' or a number from 0 to 100 (got 'banana'); using the default 0",
+  );
   await expect(messages).toContainText("unknown setting 'colour' was ignored");
   const s = await snapshot(page);
   expect(s.runs.map((r) => [r.name, r.margin])).toEqual([

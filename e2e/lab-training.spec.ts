@@ -30,7 +30,9 @@ test('step (s) advances one iteration, and training raises the copy accuracy', a
   const after = await snapshot(page);
   expect(after.runs.every((r) => r.state === 'training')).toBe(true);
   const accAfter = Math.max(...after.runs.map((r) => r.accuracy));
-  console.log(`copy accuracy: best run ${accBefore.toFixed(3)} at iteration 1 -> ${accAfter.toFixed(3)} at iteration ${after.iteration} (${after.itPerSec.toFixed(1)} it/s)`);
+  console.log(
+    `copy accuracy: best run ${accBefore.toFixed(3)} at iteration 1 -> ${accAfter.toFixed(3)} at iteration ${after.iteration} (${after.itPerSec.toFixed(1)} it/s)`,
+  );
   expect(accAfter).toBeGreaterThan(accBefore + 0.2);
   await expect(page.getByTestId('run-0-accuracy')).not.toHaveText('–');
 });

@@ -50,7 +50,9 @@ export async function observeLongTasks(page: Page): Promise<void> {
 export function mainThreadTasks(trace: Buffer): TaskTime[] {
   type Ev = { name: string; ph: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } };
   const events = (JSON.parse(trace.toString()) as { traceEvents: Ev[] }).traceEvents;
-  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const mains = new Set(
+    events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
   return events
     .filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`))
     .map((e) => ({ wall: (e.dur ?? 0) / 1000, cpu: (e.tdur ?? 0) / 1000 }));
@@ -64,16 +66,36 @@ export async function measureMainThread(browser: Browser, page: Page, seconds: n
   const start = await page.evaluate(() => {
     window.__lossMutations = [];
     const chart = document.querySelector('[data-testid="chart-loss"]');
-    if (chart) new MutationObserver(() => window.__lossMutations!.push(performance.now())).observe(chart, { subtree: true, childList: true, attributes: true, characterData: true });
+    if (chart)
+      new MutationObserver(() => window.__lossMutations!.push(performance.now())).observe(chart, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+      });
     return { t: performance.now(), it: window.__lab!.snapshot().iteration };
   });
   // RunTask events carry thread time in this category
   await browser.startTracing(page, { categories: ['disabled-by-default-devtools.timeline'] });
   await page.waitForTimeout(seconds * 1000);
   const trace = await browser.stopTracing();
-  const end = await page.evaluate((t0) => ({ t: performance.now(), it: window.__lab!.snapshot().iteration, longTasks: (window.__mainThreadLongTasks ?? []).filter((x) => x.start >= t0).map((x) => x.duration), renders: window.__lossMutations! }), start.t);
+  const end = await page.evaluate(
+    (t0) => ({
+      t: performance.now(),
+      it: window.__lab!.snapshot().iteration,
+      longTasks: (window.__mainThreadLongTasks ?? []).filter((x) => x.start >= t0).map((x) => x.duration),
+      renders: window.__lossMutations!,
+    }),
+    start.t,
+  );
   const refreshes = end.renders.filter((t, i) => i === 0 || t - end.renders[i - 1] > 50).length;
-  return { seconds: (end.t - start.t) / 1000, iterations: end.it - start.it, longTasks: end.longTasks, tasks: mainThreadTasks(trace), lossRefreshes: refreshes };
+  return {
+    seconds: (end.t - start.t) / 1000,
+    iterations: end.it - start.it,
+    longTasks: end.longTasks,
+    tasks: mainThreadTasks(trace),
+    lossRefreshes: refreshes,
+  };
 }
 
 /** The q-quantile (0..1) of values (0 for none). */

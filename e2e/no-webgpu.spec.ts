@@ -2,8 +2,9 @@
  * The "WebGPU is not available" page, for each way WebGPU can be missing, reproduced in a WebGPU-capable
  * browser by init scripts that run before the app: no navigator.gpu, no adapter, and a device refused.
  */
-import { expect, test } from './fixtures.ts';
+
 import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 
 async function expectNoWebGpuPage(page: Page, reason: string, why: RegExp) {
   const pageEl = page.getByTestId('no-webgpu');

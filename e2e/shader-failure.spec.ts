@@ -5,7 +5,9 @@
 import { readdirSync } from 'node:fs';
 import { expect, test } from './fixtures.ts';
 
-const shaders = readdirSync('shaders').filter((f) => f.endsWith('.wgsl')).sort();
+const shaders = readdirSync('shaders')
+  .filter((f) => f.endsWith('.wgsl'))
+  .sort();
 const victim = shaders[0].replace(/\.wgsl$/, '');
 
 test.use({ expectedProblems: [/not_a_type|unresolved type|error while parsing/i] });

@@ -19,7 +19,11 @@ import { useGpuAcquisition } from './useGpuAcquisition.ts';
 function ShaderCheckDetails() {
   const [open, setOpen] = useState(false);
   return (
-    <details className="panel shader-check-details" data-testid="shader-check-details" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+    <details
+      className="panel shader-check-details"
+      data-testid="shader-check-details"
+      onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
+    >
       <summary>Shader check: every kernel compiled in this browser</summary>
       {open && <ShaderCheck />}
     </details>

@@ -2,7 +2,7 @@
  * Hands the page's GpuContext (device, adapter summary, features) to any component below the provider, so
  * the lab's panels need no prop chains: `const gpu = useGpu();`.
  */
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, type ReactNode, useContext } from 'react';
 import type { GpuContext } from '../gpu/device.ts';
 
 const GpuReactContext = createContext<GpuContext | null>(null);

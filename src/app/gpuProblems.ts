@@ -50,7 +50,8 @@ export function reportGpuError(e: GpuError): void {
 export const PROBLEM_ADVICE: Record<ProblemKind, string> = {
   'device-lost':
     'The GPU stopped answering (driver reset, out of GPU memory, or the system reclaimed it). Training has stopped: reload the page to start again.',
-  validation: 'The GPU rejected a command. This is a bug in the lab: please report it with this message. Numbers shown after it may be wrong.',
+  validation:
+    'The GPU rejected a command. This is a bug in the lab: please report it with this message. Numbers shown after it may be wrong.',
   'out-of-memory': 'The GPU ran out of memory: use fewer runs, a smaller batch or fewer hidden units, then reload.',
   internal: 'The GPU reported an internal error: reload the page; if it happens again, check chrome://gpu.',
   app: 'Something in the lab failed unexpectedly: reload the page; if it happens again, please report this message.',

@@ -4,7 +4,7 @@
  * unmounts (React's strict mode mounts twice in development: the first device is released at once).
  */
 import { useEffect, useState } from 'react';
-import { acquireGpu, NoWebGpuError, type GpuContext } from '../gpu/device.ts';
+import { acquireGpu, type GpuContext, NoWebGpuError } from '../gpu/device.ts';
 import { reportGpuError } from './gpuProblems.ts';
 
 export type UnavailableReason = NoWebGpuError['reason'] | 'unexpected';

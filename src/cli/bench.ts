@@ -10,15 +10,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunGroup } from '../engine/runGroup.ts';
-import { PAPER_GROUP, PAPER_RUN, type GroupSettings, type RunSettings } from '../engine/settings.ts';
-import { parseArgs, usage, UsageError, type FlagSpec } from './args.ts';
-import { openNodeEngine, type NodeEngine } from './nodeContext.ts';
+import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
+import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 
 const FLAGS: FlagSpec[] = [
   { name: 'sizes', value: 'n[,n...]', help: 'hidden sizes of the Table 5 rows (default 128,500,1000)' },
   { name: 'iters', value: 'N', help: 'timed iterations per configuration at n = 128 (scaled down for larger n; default 10)' },
-  { name: 'T', value: 'T', help: 'copy task delay (default 100, the paper\'s Table 5)' },
+  { name: 'T', value: 'T', help: "copy task delay (default 100, the paper's Table 5)" },
   { name: 'out', value: 'DIR', help: 'report folder (default bench-reports)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   { name: 'help', switch: true, help: 'show this help' },
@@ -44,7 +44,13 @@ interface Row {
   paperSecondsPer1000: number | null;
 }
 
-async function timeConfig(engine: NodeEngine, group: GroupSettings, runs: RunSettings[], naive: boolean, iters: number): Promise<{ itPerSec: number; dispatches: number }> {
+async function timeConfig(
+  engine: NodeEngine,
+  group: GroupSettings,
+  runs: RunSettings[],
+  naive: boolean,
+  iters: number,
+): Promise<{ itPerSec: number; dispatches: number }> {
   const rg = await RunGroup.create(engine.ops, group, runs, { naive });
   try {
     // warm up: pipelines compile lazily in drivers, first submissions allocate
@@ -61,7 +67,18 @@ async function timeConfig(engine: NodeEngine, group: GroupSettings, runs: RunSet
 }
 
 function table(rows: Row[]): string {
-  const head = ['section', 'configuration', 'n', 'runs', 'recurrent', 'iters', 'it/s', 's per 1000 it', 'dispatches/it', 'paper GTX-770 s per 1000'];
+  const head = [
+    'section',
+    'configuration',
+    'n',
+    'runs',
+    'recurrent',
+    'iters',
+    'it/s',
+    's per 1000 it',
+    'dispatches/it',
+    'paper GTX-770 s per 1000',
+  ];
   const body = rows.map((r) => [
     r.section,
     r.config,
@@ -82,18 +99,24 @@ function table(rows: Row[]): string {
 export async function main(argv: string[]): Promise<number> {
   const flags = parseArgs(argv, FLAGS);
   if (flags.has('help')) {
-    process.stdout.write(usage('npm run bench -- [flags]', 'Times the training iteration on this machine\'s WebGPU adapter and writes a report.', FLAGS));
+    process.stdout.write(
+      usage('npm run bench -- [flags]', "Times the training iteration on this machine's WebGPU adapter and writes a report.", FLAGS),
+    );
     return 0;
   }
   const sizes = (flags.get('sizes') ?? '128,500,1000').split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 1024)) throw new UsageError(`--sizes must list whole numbers from 2 to 1024 (got '${flags.get('sizes')}')`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 1024))
+    throw new UsageError(`--sizes must list whole numbers from 2 to 1024 (got '${flags.get('sizes')}')`);
   const baseIters = Number(flags.get('iters') ?? 10);
-  if (!Number.isInteger(baseIters) || baseIters < 1) throw new UsageError(`--iters must be a whole number >= 1 (got '${flags.get('iters')}')`);
+  if (!Number.isInteger(baseIters) || baseIters < 1)
+    throw new UsageError(`--iters must be a whole number >= 1 (got '${flags.get('iters')}')`);
   const T = Number(flags.get('T') ?? 100);
-  if (!Number.isInteger(T) || T < 1 || T > 10000) throw new UsageError(`--T must be a whole number from 1 to 10000 (got '${flags.get('T')}')`);
+  if (!Number.isInteger(T) || T < 1 || T > 10000)
+    throw new UsageError(`--T must be a whole number from 1 to 10000 (got '${flags.get('T')}')`);
   const outDir = flags.get('out') ?? 'bench-reports';
   const adapter = flags.get('adapter') ?? 'auto';
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
+  if (!['auto', 'hardware', 'software'].includes(adapter))
+    throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
 
   const engine = await openNodeEngine(adapter as 'auto');
   const rows: Row[] = [];
@@ -106,7 +129,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${section}: ${config}, n=${n}, ${runs.length} run(s), ${naive ? 'naive' : 'fused'}, ${iters} iterations ... `);
     const { itPerSec, dispatches } = await timeConfig(engine, group(n), runs, naive, iters);
     process.stderr.write(`${itPerSec.toPrecision(3)} it/s\n`);
-    rows.push({ section, config, n, runs: runs.length, recurrent: naive ? 'naive' : 'fused', iterations: iters, itPerSec, secondsPer1000: 1000 / itPerSec, dispatchesPerIteration: dispatches, paperSecondsPer1000: paper });
+    rows.push({
+      section,
+      config,
+      n,
+      runs: runs.length,
+      recurrent: naive ? 'naive' : 'fused',
+      iterations: iters,
+      itPerSec,
+      secondsPer1000: 1000 / itPerSec,
+      dispatchesPerIteration: dispatches,
+      paperSecondsPer1000: paper,
+    });
   };
   try {
     process.stderr.write(`Adapter: ${engine.describe()}\n`);

@@ -9,14 +9,14 @@ import { cellOf, paramNames, paramShape } from '../engine/parameters.ts';
 import { Rng } from '../engine/random.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { GROUP_SETTINGS, parseValue } from '../engine/settings.ts';
-import { parseArgs, usage, UsageError, type FlagSpec } from './args.ts';
+import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 
 const FLAGS: FlagSpec[] = [
   { name: 'checkpoint', value: 'FILE', help: 'a checkpoint written by npm run train (required)' },
   { name: 'seed', value: 'N', help: 'seed of the batch to evaluate on (default: the group data seed)' },
-  { name: 'batch', value: 'B', help: 'batch size (default: the checkpoint\'s)' },
+  { name: 'batch', value: 'B', help: "batch size (default: the checkpoint's)" },
   { name: 'out', value: 'FILE', help: 'where to write the JSON (default: print to standard output)' },
   { name: 'force', switch: true, help: 'replace --out if it exists' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
@@ -26,7 +26,13 @@ const FLAGS: FlagSpec[] = [
 export async function main(argv: string[]): Promise<number> {
   const flags = parseArgs(argv, FLAGS);
   if (flags.has('help')) {
-    process.stdout.write(usage('npm run evaluate -- --checkpoint FILE [flags]', 'Loss, accuracy and every gradient of a checkpoint on one seeded batch.', FLAGS));
+    process.stdout.write(
+      usage(
+        'npm run evaluate -- --checkpoint FILE [flags]',
+        'Loss, accuracy and every gradient of a checkpoint on one seeded batch.',
+        FLAGS,
+      ),
+    );
     return 0;
   }
   const path = flags.get('checkpoint');
@@ -49,12 +55,18 @@ export async function main(argv: string[]): Promise<number> {
   const out = flags.get('out');
   if (out && existsSync(out) && !flags.has('force')) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
   const adapter = flags.get('adapter') ?? 'auto';
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
+  if (!['auto', 'hardware', 'software'].includes(adapter))
+    throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
 
   const engine = await openNodeEngine(adapter as 'auto');
   try {
     const rg = await RunGroup.create(engine.ops, group, [checkpoint.run], {
-      initial: { parameters: [parsed.parameters], optimizerState: [parsed.optimizerState], iteration: checkpoint.iteration, dataRngState: new Rng(seed).getState() },
+      initial: {
+        parameters: [parsed.parameters],
+        optimizerState: [parsed.optimizerState],
+        iteration: checkpoint.iteration,
+        dataRngState: new Rng(seed).getState(),
+      },
     });
     const batch = rg.task.batch(new Rng(seed), group.batchSize);
     const [metrics] = await rg.computeGradients(batch);
@@ -73,13 +85,20 @@ export async function main(argv: string[]): Promise<number> {
       baselineLoss: rg.task.baselineLoss,
       penalties: { softOrth: metrics.softOrthPenalty, weightDecayW: metrics.weightDecayPenalty },
       gradientFlow: Array.from(flow),
-      gradients: Object.fromEntries(paramNames(cellOf(checkpoint.run)).map((name) => [name, { shape: paramShape(cellOf(checkpoint.run), name, dims), data: Array.from(grads[name]) }])),
+      gradients: Object.fromEntries(
+        paramNames(cellOf(checkpoint.run)).map((name) => [
+          name,
+          { shape: paramShape(cellOf(checkpoint.run), name, dims), data: Array.from(grads[name]) },
+        ]),
+      ),
       note: 'gradients are of the training loss (task loss + penalties) with respect to each stored parameter; parameters the run does not train (e.g. UV of a plain run) still show their gradient where it exists, zero elsewhere',
     };
     const text = JSON.stringify(result, null, 1);
     if (out) {
       writeFileSync(out, text);
-      process.stderr.write(`loss ${metrics.loss}${Number.isNaN(metrics.accuracy) ? '' : `, accuracy ${(100 * metrics.accuracy).toFixed(2)}%`}; wrote ${out}\n`);
+      process.stderr.write(
+        `loss ${metrics.loss}${Number.isNaN(metrics.accuracy) ? '' : `, accuracy ${(100 * metrics.accuracy).toFixed(2)}%`}; wrote ${out}\n`,
+      );
     } else process.stdout.write(text + '\n');
     await rg.destroy();
   } finally {

@@ -4,18 +4,18 @@
  * lists: every list has one value (shared by all runs) or one value per run.
  */
 import {
+  formatValue,
   GROUP_SETTINGS,
+  type GroupSettings,
   PAPER_GROUP,
   PAPER_RUN,
   parseValue,
   RUN_COLORS,
   RUN_SETTINGS,
-  validateExperiment,
-  formatValue,
-  type GroupSettings,
   type RunSettings,
+  validateExperiment,
 } from '../engine/settings.ts';
-import { UsageError, type FlagSpec } from './args.ts';
+import { type FlagSpec, UsageError } from './args.ts';
 
 const GROUP_FLAGS: [string, keyof GroupSettings][] = [
   ['task', 'task'],
@@ -78,7 +78,8 @@ export function experimentFromFlags(flags: Map<string, string>): { group: GroupS
     const items = text.split(',').map((s) => s.trim());
     lists.set(key, items);
     if (items.length > 1) {
-      if (R > 1 && items.length !== R) errors.push(`--${flag} lists ${items.length} values but another list has ${R}: give one value or one per run`);
+      if (R > 1 && items.length !== R)
+        errors.push(`--${flag} lists ${items.length} values but another list has ${R}: give one value or one per run`);
       R = Math.max(R, items.length);
     }
   }

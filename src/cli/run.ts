@@ -17,7 +17,6 @@ export async function runCli(fn: (argv: string[]) => Promise<number>): Promise<v
   }
 }
 
-
 /** True when the module at `url` is the script node was started with. */
 export function isMain(url: string): boolean {
   try {

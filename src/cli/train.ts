@@ -7,10 +7,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCheckpoint, parseCheckpoint } from '../engine/checkpoint.ts';
-import { ExperimentLog, METRICS_FORMAT, TRACES_FORMAT, type MetricsFile, type TracesFile } from '../engine/experimentLog.ts';
-import { RunGroup, type InitialState } from '../engine/runGroup.ts';
+import { ExperimentLog, METRICS_FORMAT, type MetricsFile, TRACES_FORMAT, type TracesFile } from '../engine/experimentLog.ts';
+import { type InitialState, RunGroup } from '../engine/runGroup.ts';
 import type { GroupSettings, RunSettings } from '../engine/settings.ts';
-import { parseArgs, usage, UsageError, type FlagSpec } from './args.ts';
+import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
@@ -32,7 +32,8 @@ function positiveInt(flags: Map<string, string>, name: string, dflt: number): nu
   const text = flags.get(name);
   if (text === undefined) return dflt;
   const v = Number(text);
-  if (!Number.isInteger(v) || v < 1 || v > 10_000_000) throw new UsageError(`--${name} must be a whole number from 1 to 10000000 (got '${text}')`);
+  if (!Number.isInteger(v) || v < 1 || v > 10_000_000)
+    throw new UsageError(`--${name} must be a whole number from 1 to 10000000 (got '${text}')`);
   return v;
 }
 
@@ -70,14 +71,17 @@ function readJson(path: string): unknown {
 function loadResume(dir: string): Resumed {
   const ckDir = join(dir, 'checkpoints');
   if (!existsSync(ckDir)) throw new UsageError(`--resume ${dir}: no checkpoints/ folder there (was it written by npm run train?)`);
-  const files = readdirSync(ckDir).filter((f) => f.endsWith('.checkpoint.json')).sort();
+  const files = readdirSync(ckDir)
+    .filter((f) => f.endsWith('.checkpoint.json'))
+    .sort();
   if (!files.length) throw new UsageError(`--resume ${dir}: checkpoints/ holds no *.checkpoint.json`);
   const parsed = files.map((f) => parseCheckpoint(readFileSync(join(ckDir, f), 'utf8'), join(ckDir, f)));
   parsed.sort((a, b) => a.checkpoint.runIndex - b.checkpoint.runIndex);
   const first = parsed[0].checkpoint;
   for (const p of parsed) {
     const c = p.checkpoint;
-    if (JSON.stringify(c.group) !== JSON.stringify(first.group)) throw new UsageError(`--resume: checkpoints in ${ckDir} come from different group settings`);
+    if (JSON.stringify(c.group) !== JSON.stringify(first.group))
+      throw new UsageError(`--resume: checkpoints in ${ckDir} come from different group settings`);
     if (c.iteration !== first.iteration || JSON.stringify(c.dataRngState) !== JSON.stringify(first.dataRngState)) {
       throw new UsageError(`--resume: checkpoints in ${ckDir} were saved at different iterations (${c.iteration} vs ${first.iteration})`);
     }
@@ -87,7 +91,8 @@ function loadResume(dir: string): Resumed {
   });
   const metrics = readJson(join(dir, 'metrics.json')) as MetricsFile;
   const traces = readJson(join(dir, 'traces.json')) as TracesFile;
-  if (metrics.format !== METRICS_FORMAT || traces.format !== TRACES_FORMAT) throw new UsageError(`--resume ${dir}: metrics.json or traces.json is not from this trainer`);
+  if (metrics.format !== METRICS_FORMAT || traces.format !== TRACES_FORMAT)
+    throw new UsageError(`--resume ${dir}: metrics.json or traces.json is not from this trainer`);
   // keep the history up to the checkpoint: later records (written after it) would be measured twice
   const keep = metrics.iterations.findIndex((it) => it > first.iteration);
   if (keep >= 0) {
@@ -106,7 +111,12 @@ function loadResume(dir: string): Resumed {
   return {
     group: first.group,
     runs: parsed.map((p) => p.checkpoint.run),
-    initial: { parameters: parsed.map((p) => p.parameters), optimizerState: parsed.map((p) => p.optimizerState), iteration: first.iteration, dataRngState: first.dataRngState },
+    initial: {
+      parameters: parsed.map((p) => p.parameters),
+      optimizerState: parsed.map((p) => p.optimizerState),
+      iteration: first.iteration,
+      dataRngState: first.dataRngState,
+    },
     log: ExperimentLog.from(metrics, traces),
   };
 }
@@ -145,20 +155,24 @@ function seconds(s: number): string {
 export async function main(argv: string[]): Promise<number> {
   const flags = parseArgs(argv, FLAGS);
   if (flags.has('help')) {
-    process.stdout.write(usage('npm run train -- [flags]', 'Trains a group of runs side by side with the lab\'s WGSL kernels on Dawn (Node).', FLAGS));
+    process.stdout.write(
+      usage('npm run train -- [flags]', "Trains a group of runs side by side with the lab's WGSL kernels on Dawn (Node).", FLAGS),
+    );
     return 0;
   }
   const iters = positiveInt(flags, 'iters', 1000);
   const ckEvery = positiveInt(flags, 'checkpoint-every', Number.MAX_SAFE_INTEGER);
   const adapter = flags.get('adapter') ?? 'auto';
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
+  if (!['auto', 'hardware', 'software'].includes(adapter))
+    throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
   let dir: string;
   let resumed: Resumed | undefined;
   let group: GroupSettings;
   let runs: RunSettings[];
   if (flags.has('resume')) {
     const experimentFlags = EXPERIMENT_FLAGS.map((f) => f.name).filter((f) => flags.has(f));
-    if (experimentFlags.length) throw new UsageError(`--resume takes the settings from the checkpoints; drop ${experimentFlags.map((f) => `--${f}`).join(' ')}`);
+    if (experimentFlags.length)
+      throw new UsageError(`--resume takes the settings from the checkpoints; drop ${experimentFlags.map((f) => `--${f}`).join(' ')}`);
     dir = flags.get('resume')!;
     if (flags.has('out') && flags.get('out') !== dir) throw new UsageError('--resume writes into the folder it resumes; drop --out');
     resumed = loadResume(dir);
@@ -207,7 +221,9 @@ export async function main(argv: string[]): Promise<number> {
             return `${r.name}: loss ${fmt(m.loss)}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${st}`;
           })
           .join(' | ');
-        process.stderr.write(`it ${rg.iteration}/${endIter}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - rg.iteration) / rate)}  ${perRun}\n`);
+        process.stderr.write(
+          `it ${rg.iteration}/${endIter}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - rg.iteration) / rate)}  ${perRun}\n`,
+        );
       }
       if (rg.iteration % ckEvery === 0 && rg.iteration < endIter) await saveAll(dir, rg, log);
     }
@@ -215,7 +231,10 @@ export async function main(argv: string[]): Promise<number> {
     rg.status.forEach((s, i) => {
       if (s.state === 'failed') process.stderr.write(`Run '${rg.runs[i].name}' ${s.message}\n`);
     });
-    if (!quiet) process.stderr.write(`Done: ${iters} iterations in ${((performance.now() - start) / 1000).toFixed(1)} s. Wrote ${dir}/metrics.csv, metrics.json, traces.json, settings.json, checkpoints/\n`);
+    if (!quiet)
+      process.stderr.write(
+        `Done: ${iters} iterations in ${((performance.now() - start) / 1000).toFixed(1)} s. Wrote ${dir}/metrics.csv, metrics.json, traces.json, settings.json, checkpoints/\n`,
+      );
     await rg.destroy();
   } finally {
     engine.close();

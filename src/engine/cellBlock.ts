@@ -5,15 +5,16 @@
  * of a block serves all its runs in one dispatch, so an iteration of the group costs the dispatches of one
  * RNN run plus those of one LSTM run, whatever the number of runs.
  */
-import type { OpContext } from '../gpu/ops/context.ts';
+
 import { readF32 } from '../gpu/buffers.ts';
+import type { OpContext } from '../gpu/ops/context.ts';
+import type { LossKind } from '../tasks/task.ts';
 import { allocateBlockBuffers, type BatchBuffers, type BlockBuffers } from './groupBuffers.ts';
 import { hyperTable } from './hyperTable.ts';
 import { prepareLstmPlan } from './lstmPlan.ts';
-import { paramNames, paramSize, type CellKind, type ModelDims, type ParamName, type ParamSet } from './parameters.ts';
-import { prepareIterationPlan, type IterationPlan } from './plan.ts';
+import { type CellKind, type ModelDims, type ParamName, type ParamSet, paramNames, paramSize } from './parameters.ts';
+import { type IterationPlan, prepareIterationPlan } from './plan.ts';
 import type { OptimizerName, RunSettings } from './settings.ts';
-import type { LossKind } from '../tasks/task.ts';
 
 export interface CellBlockOptions {
   loss: LossKind;
@@ -33,7 +34,15 @@ export class CellBlock {
     readonly plan: IterationPlan,
   ) {}
 
-  static async create(ctx: OpContext, cell: CellKind, members: number[], runs: readonly RunSettings[], groupDims: ModelDims, batch: BatchBuffers, opts: CellBlockOptions): Promise<CellBlock> {
+  static async create(
+    ctx: OpContext,
+    cell: CellKind,
+    members: number[],
+    runs: readonly RunSettings[],
+    groupDims: ModelDims,
+    batch: BatchBuffers,
+    opts: CellBlockOptions,
+  ): Promise<CellBlock> {
     const dims = { ...groupDims, R: members.length };
     const buf = allocateBlockBuffers(ctx.device, cell, dims, batch);
     const mine = members.map((r) => runs[r]);
@@ -44,7 +53,8 @@ export class CellBlock {
       anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
       anySoftOrth: mine.some((r) => r.softOrth > 0),
     };
-    const plan = buf.cell === 'lstm' ? await prepareLstmPlan(ctx, dims, buf, planOptions) : await prepareIterationPlan(ctx, dims, buf, planOptions);
+    const plan =
+      buf.cell === 'lstm' ? await prepareLstmPlan(ctx, dims, buf, planOptions) : await prepareIterationPlan(ctx, dims, buf, planOptions);
     return new CellBlock(ctx, cell, members, dims, buf, plan);
   }
 
@@ -55,7 +65,14 @@ export class CellBlock {
 
   /** Writes the hyper table of this block's runs (the group's runs and their training flags, by group index). */
   writeHyper(runs: readonly RunSettings[], training: readonly boolean[]): void {
-    this.ctx.device.queue.writeBuffer(this.buf.hyper, 0, hyperTable(this.members.map((r) => runs[r]), this.members.map((r) => training[r])));
+    this.ctx.device.queue.writeBuffer(
+      this.buf.hyper,
+      0,
+      hyperTable(
+        this.members.map((r) => runs[r]),
+        this.members.map((r) => training[r]),
+      ),
+    );
   }
 
   async readRunSet(set: Record<ParamName, GPUBuffer>, k: number): Promise<ParamSet> {
@@ -71,7 +88,8 @@ export class CellBlock {
     for (const name of paramNames(this.cell)) {
       const size = paramSize(this.cell, name, this.dims);
       const v = values[name];
-      if (!v) throw new Error(`${name}: missing (a ${this.cell === 'lstm' ? 'LSTM' : 'RNN'} run needs ${paramNames(this.cell).join(', ')})`);
+      if (!v)
+        throw new Error(`${name}: missing (a ${this.cell === 'lstm' ? 'LSTM' : 'RNN'} run needs ${paramNames(this.cell).join(', ')})`);
       if (v.length !== size) throw new Error(`${name}: expected ${size} values, got ${v.length}`);
       this.ctx.device.queue.writeBuffer(set[name], k * size * 4, v);
     }

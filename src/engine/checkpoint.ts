@@ -6,8 +6,8 @@
  */
 import { makeTask } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
-import { cellOf, paramNames, paramShape, type CellKind, type ParamSet } from './parameters.ts';
-import { validateExperiment, type GroupSettings, type RunSettings } from './settings.ts';
+import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
+import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
 export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -96,14 +96,18 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
     }
     const size = want.reduce((a, b) => a * b, 1);
     if (!Array.isArray(t.data) || t.data.length !== size) {
-      throw new CheckpointError(`${what}: tensor '${name}' must hold ${size} numbers (has ${Array.isArray(t.data) ? t.data.length : 'none'})`);
+      throw new CheckpointError(
+        `${what}: tensor '${name}' must hold ${size} numbers (has ${Array.isArray(t.data) ? t.data.length : 'none'})`,
+      );
     }
     const arr = Float32Array.from(t.data);
     const bad = t.data.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
     if (bad >= 0) throw new CheckpointError(`${what}: tensor '${name}' has a non-finite or non-numeric value at index ${bad}`);
     out[name] = arr;
   }
-  for (const key of Object.keys(rec)) if (!names.includes(key)) throw new CheckpointError(`${what}: unknown tensor '${key}' (a${cell === 'lstm' ? 'n LSTM' : 'n RNN'} run has ${names.join(', ')})`);
+  for (const key of Object.keys(rec))
+    if (!names.includes(key))
+      throw new CheckpointError(`${what}: unknown tensor '${key}' (a${cell === 'lstm' ? 'n LSTM' : 'n RNN'} run has ${names.join(', ')})`);
   return out;
 }
 
@@ -123,13 +127,20 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
   }
   if (typeof obj !== 'object' || obj === null) throw new CheckpointError(`${source} must hold a JSON object`);
   const c = obj as Partial<Checkpoint>;
-  if (c.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${source} is not an Orthogonality Lab checkpoint (format is '${String(c.format)}', expected '${CHECKPOINT_FORMAT}')`);
-  if (c.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${source} has version ${String(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
+  if (c.format !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(
+      `${source} is not an Orthogonality Lab checkpoint (format is '${String(c.format)}', expected '${CHECKPOINT_FORMAT}')`,
+    );
+  if (c.version !== CHECKPOINT_VERSION)
+    throw new CheckpointError(`${source} has version ${String(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
   const errors = validateExperiment(c.group as GroupSettings, [c.run as RunSettings]);
   if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${errors.join('; ')}`);
-  if (!Number.isInteger(c.iteration) || (c.iteration as number) < 0) throw new CheckpointError(`${source}: iteration must be a whole number >= 0`);
-  if (!Number.isInteger(c.runIndex) || (c.runIndex as number) < 0) throw new CheckpointError(`${source}: runIndex must be a whole number >= 0`);
-  if (!Array.isArray(c.dataRngState) || c.dataRngState.length !== 5) throw new CheckpointError(`${source}: dataRngState must be the 5-number generator state`);
+  if (!Number.isInteger(c.iteration) || (c.iteration as number) < 0)
+    throw new CheckpointError(`${source}: iteration must be a whole number >= 0`);
+  if (!Number.isInteger(c.runIndex) || (c.runIndex as number) < 0)
+    throw new CheckpointError(`${source}: runIndex must be a whole number >= 0`);
+  if (!Array.isArray(c.dataRngState) || c.dataRngState.length !== 5)
+    throw new CheckpointError(`${source}: dataRngState must be the 5-number generator state`);
   if (!c.optimizer || c.optimizer.kind !== c.group!.optimizer) {
     throw new CheckpointError(`${source}: optimizer.kind must match the group's optimizer '${c.group!.optimizer}'`);
   }

@@ -42,7 +42,12 @@ export class ExperimentLog {
 
   constructor(group: GroupSettings, runs: RunSettings[], baselineLoss: number) {
     this.metrics = { format: METRICS_FORMAT, version: 1, group, runs, baselineLoss, iterations: [], metrics: [] };
-    this.traces = { format: TRACES_FORMAT, version: 1, iterations: [], runs: runs.map((r) => ({ name: r.name, flow: [], spectrum: [], drift: [] })) };
+    this.traces = {
+      format: TRACES_FORMAT,
+      version: 1,
+      iterations: [],
+      runs: runs.map((r) => ({ name: r.name, flow: [], spectrum: [], drift: [] })),
+    };
   }
 
   /** Continues a log read back from files (resume). */

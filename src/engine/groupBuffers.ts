@@ -6,7 +6,7 @@
  */
 import { storageBuffer } from '../gpu/buffers.ts';
 import { HYPER_STRIDE } from './hyper.ts';
-import { paramNames, paramSize, type CellKind, type ModelDims, type ParamName } from './parameters.ts';
+import { type CellKind, type ModelDims, type ParamName, paramNames, paramSize } from './parameters.ts';
 
 export const LOSS_STATS = 2; // (task loss, accuracy) per run
 export const PENALTY_STATS = 2; // (soft orthogonality value, weight decay value on W) per run
@@ -89,7 +89,11 @@ function allocator(device: GPUDevice) {
   return { all, f32 };
 }
 
-export function allocateBatchBuffers(device: GPUDevice, d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>, loss: 'xent' | 'mse'): BatchBuffers {
+export function allocateBatchBuffers(
+  device: GPUDevice,
+  d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>,
+  loss: 'xent' | 'mse',
+): BatchBuffers {
   const { all, f32 } = allocator(device);
   return {
     x: f32(d.L * d.B * d.I, 'x'),
@@ -132,7 +136,14 @@ export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: Model
   };
   const seq = R * L * B * n;
   if (cell === 'lstm') {
-    return { ...base, cell, gates: f32(4 * seq, 'lstm.gates'), c: f32(R * (L + 1) * B * n, 'lstm.c'), dz: f32(4 * seq, 'lstm.dz'), dc0: f32(R * B * n, 'lstm.dc0') };
+    return {
+      ...base,
+      cell,
+      gates: f32(4 * seq, 'lstm.gates'),
+      c: f32(R * (L + 1) * B * n, 'lstm.c'),
+      dz: f32(4 * seq, 'lstm.dz'),
+      dc0: f32(R * B * n, 'lstm.dc0'),
+    };
   }
   return {
     ...base,

@@ -2,18 +2,19 @@
  * Initialisation of one run's parameters (science-spec section 2), in float64, keyed and laid out as in
  * docs/ENGINE.md (the trainer converts to f32 when it uploads).
  */
-import { Rng } from './random.ts';
+
 import { composeW, identityMatrix, qr, svd } from './linalg.ts';
 import {
   hasMargin,
-  isLstm,
-  pFromSpectrum,
-  spectrumFromP,
   type InitScheme,
+  isLstm,
   type ModelDims,
   type Parameterisation,
+  pFromSpectrum,
   type RunModelSettings,
+  spectrumFromP,
 } from './modelSettings.ts';
+import { Rng } from './random.ts';
 
 /** A Haar-random n x n orthogonal matrix: Q of the QR of a standard Gaussian matrix, with diag(R) > 0. */
 export function orthogonalInit(rng: Rng, n: number): Float64Array {
@@ -64,7 +65,8 @@ export function initRecurrent(
   n: number,
   factorisation: { parameterisation: Parameterisation; margin: number | null },
 ): RecurrentInit {
-  if (factorisation.parameterisation === 'lstm') throw new Error('initRecurrent is for RNN runs; an LSTM run starts from initLstmParameters');
+  if (factorisation.parameterisation === 'lstm')
+    throw new Error('initRecurrent is for RNN runs; an LSTM run starts from initLstmParameters');
   if (factorisation.parameterisation === 'plain') {
     const W = scheme === 'orthogonal' ? orthogonalInit(rng, n) : scheme === 'glorot' ? glorotNormal(rng, n) : identity(n);
     return { parameterisation: 'plain', W };

@@ -9,14 +9,14 @@
  */
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
-import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { prepareLstmBackward, prepareLstmForward } from '../gpu/ops/lstm.ts';
-import { prepareReduceRows } from '../gpu/ops/smallOps.ts';
+import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { prepareWeightDecay } from '../gpu/ops/penalties.ts';
+import { prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import type { LstmBuffers } from './groupBuffers.ts';
 import { PENALTY_STATS } from './groupBuffers.ts';
-import { paramSize, type ModelDims } from './parameters.ts';
-import { prepareFreeUpdates, prepareReadout, type IterationPlan, type PlanOptions } from './plan.ts';
+import { type ModelDims, paramSize } from './parameters.ts';
+import { type IterationPlan, type PlanOptions, prepareFreeUpdates, prepareReadout } from './plan.ts';
 
 export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuffers, opts: PlanOptions): Promise<IterationPlan> {
   const { R, L, B, n, I } = d;
@@ -29,24 +29,60 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
   const backward = await prepareLstmBackward(
     ctx,
     { R, L, B, n },
-    { hyper: buf.hyper, W: p.W, peep: p.peep, gates: buf.gates, c: buf.c, dhOut: buf.dhOut, dz: buf.dz, dh0: buf.dh0, dc0: buf.dc0, peepGrad: g.peep, flow: buf.flow },
+    {
+      hyper: buf.hyper,
+      W: p.W,
+      peep: p.peep,
+      gates: buf.gates,
+      c: buf.c,
+      dhOut: buf.dhOut,
+      dz: buf.dz,
+      dh0: buf.dh0,
+      dc0: buf.dc0,
+      peepGrad: g.peep,
+      flow: buf.flow,
+    },
     { naive },
   );
   const gradients: Dispatch[] = [
     // xproj = x W_in^T for all steps and all four gates at once (x is shared by the runs: stride 0)
-    ...(await prepareMatmul(ctx, { batch: R, M: L * B, N: G, K: I, transB: 1, strideA: 0 }, { A: buf.x, B: p.Win, C: buf.xproj }, { label: 'lstm xproj' })),
-    ...(await prepareLstmForward(ctx, { R, L, B, n }, { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, peep: p.peep, h0: p.h0, c0: p.c0, gates: buf.gates, c: buf.c, h: buf.h }, { naive })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: L * B, N: G, K: I, transB: 1, strideA: 0 },
+      { A: buf.x, B: p.Win, C: buf.xproj },
+      { label: 'lstm xproj' },
+    )),
+    ...(await prepareLstmForward(
+      ctx,
+      { R, L, B, n },
+      { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, peep: p.peep, h0: p.h0, c0: p.c0, gates: buf.gates, c: buf.c, h: buf.h },
+      { naive },
+    )),
     ...readout.forward,
     ...readout.backward,
     ...backward.dispatches,
     // dW = sum_t dz_t h_{t-1}^T over all L*B rows, dW_in = sum_t dz_t x_t^T, db = sum_t dz_t
-    ...(await prepareMatmul(ctx, { batch: R, M: G, N: n, K: L * B, transA: 1, strideA: L * B * G, strideB: hStride }, { A: buf.dz, B: buf.h, C: g.W }, { label: 'lstm dW' })),
-    ...(await prepareMatmul(ctx, { batch: R, M: G, N: I, K: L * B, transA: 1, strideB: 0 }, { A: buf.dz, B: buf.x, C: g.Win }, { label: 'lstm dWin' })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: G, N: n, K: L * B, transA: 1, strideA: L * B * G, strideB: hStride },
+      { A: buf.dz, B: buf.h, C: g.W },
+      { label: 'lstm dW' },
+    )),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: G, N: I, K: L * B, transA: 1, strideB: 0 },
+      { A: buf.dz, B: buf.x, C: g.Win },
+      { label: 'lstm dWin' },
+    )),
     ...(await prepareReduceRows(ctx, { batch: R, rows: L * B, cols: G }, { x: buf.dz, out: g.b })),
     ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 })),
     ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dc0, out: g.c0 })),
     // weight decay; its value on W goes where an RNN reports it (penalty slot 1; the soft orthogonality slot stays 0)
-    ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'W', d), statsStride: PENALTY_STATS, statsOffset: 1 }, { hyper: buf.hyper, w: p.W, g: g.W, stats: buf.penaltyStats })),
+    ...(await prepareWeightDecay(
+      ctx,
+      { R, size: paramSize('lstm', 'W', d), statsStride: PENALTY_STATS, statsOffset: 1 },
+      { hyper: buf.hyper, w: p.W, g: g.W, stats: buf.penaltyStats },
+    )),
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'Win', d) }, { hyper: buf.hyper, w: p.Win, g: g.Win })),
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'Wout', d) }, { hyper: buf.hyper, w: p.Wout, g: g.Wout })),
   ];

@@ -57,7 +57,10 @@ const RNN_FREE_PARAMS: readonly { name: ParamName; lrIndex: number }[] = [
   { name: 'slope', lrIndex: Hyper.LR_SLOPE },
 ];
 
-const LSTM_FREE_PARAMS: readonly { name: ParamName; lrIndex: number }[] = LSTM_PARAM_NAMES.map((name) => ({ name, lrIndex: Hyper.LR_FREE }));
+const LSTM_FREE_PARAMS: readonly { name: ParamName; lrIndex: number }[] = LSTM_PARAM_NAMES.map((name) => ({
+  name,
+  lrIndex: Hyper.LR_FREE,
+}));
 
 export function paramShape(cell: CellKind, name: ParamName, d: Pick<ModelDims, 'n' | 'I' | 'O'>): number[] {
   const gates = cell === 'lstm' ? 4 : 1;

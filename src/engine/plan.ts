@@ -7,22 +7,21 @@
  */
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
-import { prepareMatmul } from '../gpu/ops/matmul.ts';
-import { prepareRnnForward } from '../gpu/ops/rnnForward.ts';
-import { prepareRnnBackward } from '../gpu/ops/rnnBackward.ts';
-import { prepareMeanSquaredError, prepareSoftmaxCrossEntropy } from '../gpu/ops/losses.ts';
-import { prepareReduceRows, prepareAddBias, prepareOrthDrift } from '../gpu/ops/smallOps.ts';
-import { prepareOrthPenalty, prepareWeightDecay } from '../gpu/ops/penalties.ts';
-import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import { prepareGeodesicStep } from '../gpu/ops/geodesicStep.ts';
+import { prepareMeanSquaredError, prepareSoftmaxCrossEntropy } from '../gpu/ops/losses.ts';
+import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { prepareRmsprop, prepareSgd } from '../gpu/ops/optimizers.ts';
+import { prepareOrthPenalty, prepareWeightDecay } from '../gpu/ops/penalties.ts';
+import { preparePreluSlopeGrad, prepareRnnBackward } from '../gpu/ops/rnnBackward.ts';
+import { prepareRnnForward } from '../gpu/ops/rnnForward.ts';
 import { prepareSelectRuns } from '../gpu/ops/selectRuns.ts';
-import { preparePreluSlopeGrad } from '../gpu/ops/rnnBackward.ts';
-import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
-import { freeParams, paramSize, type CellKind, type ModelDims } from './parameters.ts';
-import type { OptimizerName } from './settings.ts';
+import { prepareAddBias, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
+import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
+import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
+import { type CellKind, freeParams, type ModelDims, paramSize } from './parameters.ts';
+import type { OptimizerName } from './settings.ts';
 
 export interface PlanOptions {
   loss: LossKind;
@@ -56,7 +55,12 @@ export interface IterationPlan {
  * accuracy) and dlogits; then dW_out = dlogits^T h, db_out and dLoss/dh_t = dlogits W_out into dhOut.
  * `forward` runs after the recurrent forward, `backward` before the recurrent backward.
  */
-export async function prepareReadout(ctx: OpContext, d: ModelDims, buf: BlockBuffers, loss: LossKind): Promise<{ forward: Dispatch[]; backward: Dispatch[] }> {
+export async function prepareReadout(
+  ctx: OpContext,
+  d: ModelDims,
+  buf: BlockBuffers,
+  loss: LossKind,
+): Promise<{ forward: Dispatch[]; backward: Dispatch[] }> {
   const { R, L, B, n, O, P, Lout } = d;
   const p = buf.params;
   const g = buf.grads;
@@ -64,28 +68,71 @@ export async function prepareReadout(ctx: OpContext, d: ModelDims, buf: BlockBuf
   const firstScored = L - Lout; // 0-based step index of the first scored step
   const hScoredOffset = (firstScored + 1) * B * n; // h slot t = firstScored + 1
   const forward = [
-    ...(await prepareMatmul(ctx, { batch: R, M: P, N: O, K: n, transB: 1, offA: hScoredOffset, strideA: hStride }, { A: buf.h, B: p.Wout, C: buf.logits }, { label: 'readout' })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: P, N: O, K: n, transB: 1, offA: hScoredOffset, strideA: hStride },
+      { A: buf.h, B: p.Wout, C: buf.logits },
+      { label: 'readout' },
+    )),
     ...(await prepareAddBias(ctx, { R, P, O }, { bias: p.bout, y: buf.logits })),
     ...(loss === 'xent'
-      ? await prepareSoftmaxCrossEntropy(ctx, { R, P, O }, { logits: buf.logits, targets: buf.targets, weight: buf.weight, accWeight: buf.accWeight, dlogits: buf.dlogits, stats: buf.lossStats })
-      : await prepareMeanSquaredError(ctx, { R, P, O }, { pred: buf.logits, targets: buf.targets, weight: buf.weight, dpred: buf.dlogits, stats: buf.lossStats })),
+      ? await prepareSoftmaxCrossEntropy(
+          ctx,
+          { R, P, O },
+          {
+            logits: buf.logits,
+            targets: buf.targets,
+            weight: buf.weight,
+            accWeight: buf.accWeight,
+            dlogits: buf.dlogits,
+            stats: buf.lossStats,
+          },
+        )
+      : await prepareMeanSquaredError(
+          ctx,
+          { R, P, O },
+          { pred: buf.logits, targets: buf.targets, weight: buf.weight, dpred: buf.dlogits, stats: buf.lossStats },
+        )),
   ];
   const backward = [
-    ...(await prepareMatmul(ctx, { batch: R, M: O, N: n, K: P, transA: 1, offB: hScoredOffset, strideB: hStride }, { A: buf.dlogits, B: buf.h, C: g.Wout }, { label: 'dWout' })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: O, N: n, K: P, transA: 1, offB: hScoredOffset, strideB: hStride },
+      { A: buf.dlogits, B: buf.h, C: g.Wout },
+      { label: 'dWout' },
+    )),
     ...(await prepareReduceRows(ctx, { batch: R, rows: P, cols: O }, { x: buf.dlogits, out: g.bout })),
-    ...(await prepareMatmul(ctx, { batch: R, M: P, N: n, K: O, offC: firstScored * B * n, strideC: L * B * n }, { A: buf.dlogits, B: p.Wout, C: buf.dhOut }, { label: 'dhOut' })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: P, N: n, K: O, offC: firstScored * B * n, strideC: L * B * n },
+      { A: buf.dlogits, B: p.Wout, C: buf.dhOut },
+      { label: 'dhOut' },
+    )),
   ];
   return { forward, backward };
 }
 
 /** RMSprop or SGD on every parameter of the cell the free optimiser trains, each at its hyper-table learning rate. */
-export async function prepareFreeUpdates(ctx: OpContext, cell: CellKind, d: ModelDims, buf: BlockBuffers, optimizer: OptimizerName): Promise<Dispatch[]> {
+export async function prepareFreeUpdates(
+  ctx: OpContext,
+  cell: CellKind,
+  d: ModelDims,
+  buf: BlockBuffers,
+  optimizer: OptimizerName,
+): Promise<Dispatch[]> {
   const out: Dispatch[] = [];
   for (const { name, lrIndex } of freeParams(cell)) {
     const size = paramSize(cell, name, d);
     const bufs = { hyper: buf.hyper, param: buf.params[name], grad: buf.grads[name], state: buf.state[name] };
     if (optimizer === 'rmsprop') out.push(...(await prepareRmsprop(ctx, { R: d.R, size, lrIndex }, bufs)));
-    else out.push(...(await prepareSgd(ctx, { R: d.R, size, lrIndex, momentum: optimizer === 'nesterov' ? 0.9 : 0, nesterov: optimizer === 'nesterov' }, bufs)));
+    else
+      out.push(
+        ...(await prepareSgd(
+          ctx,
+          { R: d.R, size, lrIndex, momentum: optimizer === 'nesterov' ? 0.9 : 0, nesterov: optimizer === 'nesterov' },
+          bufs,
+        )),
+      );
   }
   return out;
 }
@@ -102,8 +149,18 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
 
   const gradients: Dispatch[] = [
     // xproj = x W_in^T for all steps at once (x is shared by the runs: stride 0)
-    ...(await prepareMatmul(ctx, { batch: R, M: L * B, N: n, K: I, transB: 1, strideA: 0 }, { A: buf.x, B: p.Win, C: buf.xproj }, { label: 'xproj' })),
-    ...(await prepareRnnForward(ctx, { R, L, B, n }, { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, h0: p.h0, slope: p.slope, a: buf.a, h: buf.h }, { naive })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: L * B, N: n, K: I, transB: 1, strideA: 0 },
+      { A: buf.x, B: p.Win, C: buf.xproj },
+      { label: 'xproj' },
+    )),
+    ...(await prepareRnnForward(
+      ctx,
+      { R, L, B, n },
+      { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, h0: p.h0, slope: p.slope, a: buf.a, h: buf.h },
+      { naive },
+    )),
     ...readout.forward,
     ...readout.backward,
   ];
@@ -116,11 +173,21 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   gradients.push(
     ...backward.dispatches,
     // dW_in = sum_t da_t x_t^T, db = sum_t da_t, dh0 = sum over the batch
-    ...(await prepareMatmul(ctx, { batch: R, M: n, N: I, K: L * B, transA: 1, strideB: 0 }, { A: buf.da, B: buf.x, C: g.Win }, { label: 'dWin' })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: n, N: I, K: L * B, transA: 1, strideB: 0 },
+      { A: buf.da, B: buf.x, C: g.Win },
+      { label: 'dWin' },
+    )),
     ...(await prepareReduceRows(ctx, { batch: R, rows: L * B, cols: n }, { x: buf.da, out: g.b })),
     ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 })),
     // dW = sum_t da_t h_{t-1}^T over all L*B rows
-    ...(await prepareMatmul(ctx, { batch: R, M: n, N: n, K: L * B, transA: 1, strideA: L * B * n, strideB: hStride }, { A: buf.da, B: buf.h, C: g.W }, { label: 'dW' })),
+    ...(await prepareMatmul(
+      ctx,
+      { batch: R, M: n, N: n, K: L * B, transA: 1, strideA: L * B * n, strideB: hStride },
+      { A: buf.da, B: buf.h, C: g.W },
+      { label: 'dW' },
+    )),
     ...(await preparePreluSlopeGrad(ctx, { R, L, B, n }, { hyper: buf.hyper, dh: buf.dh, a: buf.a, slopeGrad: g.slope })),
   );
   // penalties on the (composite) W, then weight decay on W_in and W_out
@@ -132,15 +199,28 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   }
   gradients.push(
     // runs with lambda_W = 0 never read C and Q; without any soft orthogonality they are never computed
-    ...(await prepareOrthPenalty(ctx, { R, n }, { hyper: buf.hyper, W: p.W, C: buf.gram, Q: buf.scratch, dW: g.W, stats: buf.penaltyStats })),
+    ...(await prepareOrthPenalty(
+      ctx,
+      { R, n },
+      { hyper: buf.hyper, W: p.W, C: buf.gram, Q: buf.scratch, dW: g.W, stats: buf.penaltyStats },
+    )),
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('rnn', 'Win', d) }, { hyper: buf.hyper, w: p.Win, g: g.Win })),
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('rnn', 'Wout', d) }, { hyper: buf.hyper, w: p.Wout, g: g.Wout })),
   );
   // factorised runs: through W = U diag(relu(s)) V^T to U, V and s (or p)
   if (opts.anyFactorised) {
     gradients.push(
-      ...(await prepareMatmul(ctx, { batch: R, M: n, N: n, K: n, offB: nn, strideB: 2 * nn }, { A: g.W, B: p.UV, C: buf.scratch }, { label: 'dW V' })),
-      ...(await prepareSpectrumBackward(ctx, { R, n }, { hyper: buf.hyper, T1: buf.scratch, UV: p.UV, s: p.s, p: p.p, gs: g.s, gp: g.p, dUV: g.UV })),
+      ...(await prepareMatmul(
+        ctx,
+        { batch: R, M: n, N: n, K: n, offB: nn, strideB: 2 * nn },
+        { A: g.W, B: p.UV, C: buf.scratch },
+        { label: 'dW V' },
+      )),
+      ...(await prepareSpectrumBackward(
+        ctx,
+        { R, n },
+        { hyper: buf.hyper, T1: buf.scratch, UV: p.UV, s: p.s, p: p.p, gs: g.s, gp: g.p, dUV: g.UV },
+      )),
       ...(await prepareMatmul(
         ctx,
         { batch: R, M: n, N: n, K: n, transA: 1, strideB: 2 * nn, offC: nn, strideC: 2 * nn, diagMode: 2, diagRelu: 1, strideD: n },
@@ -151,7 +231,8 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   }
 
   const update: Dispatch[] = [];
-  if (opts.anyFactorised) update.push(...(await prepareGeodesicStep(ctx, { systems: 2 * R, n, systemsPerRun: 2 }, { G: g.UV, M: p.UV, hyper: buf.hyper })));
+  if (opts.anyFactorised)
+    update.push(...(await prepareGeodesicStep(ctx, { systems: 2 * R, n, systemsPerRun: 2 }, { G: g.UV, M: p.UV, hyper: buf.hyper })));
   update.push(...(await prepareFreeUpdates(ctx, 'rnn', d, buf, opts.optimizer)));
   const drift: Dispatch[] = [];
   const remargin: Dispatch[] = [];
@@ -168,10 +249,18 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
       ...(await prepareSelectRuns(ctx, { R, size: nn }, { hyper: buf.hyper, Wc: buf.composed, W: p.W })),
     );
     drift.push(
-      ...(await prepareMatmul(ctx, { batch: 2 * R, M: n, N: n, K: n, transA: 1, strideA: nn, strideB: nn }, { A: p.UV, B: p.UV, C: buf.basesGram }, { label: 'M^T M' })),
+      ...(await prepareMatmul(
+        ctx,
+        { batch: 2 * R, M: n, N: n, K: n, transA: 1, strideA: nn, strideB: nn },
+        { A: p.UV, B: p.UV, C: buf.basesGram },
+        { label: 'M^T M' },
+      )),
       ...(await prepareOrthDrift(ctx, { S: 2 * R, n }, { C: buf.basesGram, drift: buf.drift })),
     );
-    remargin.push(...(await prepareSpectrumRemargin(ctx, { R, n, eps: MARGIN_P_CLAMP }, { hyper: buf.hyper, mask: buf.remarginMask, s: p.s, p: p.p })), ...recompose);
+    remargin.push(
+      ...(await prepareSpectrumRemargin(ctx, { R, n, eps: MARGIN_P_CLAMP }, { hyper: buf.hyper, mask: buf.remarginMask, s: p.s, p: p.p })),
+      ...recompose,
+    );
   }
   update.push(...recompose);
   return { gradients, update, recompose, drift, remargin, setFlow: backward.setFlow, hasSoftOrth: opts.anySoftOrth };

@@ -9,18 +9,19 @@
  * nothing of any UI. Metrics are copied on the GPU into a ring and read back in batches through a pool
  * of staging buffers, so reading never stalls the queue.
  */
-import type { OpContext } from '../gpu/ops/context.ts';
-import { encodeDispatches } from '../gpu/kernel.ts';
+
 import { readF32 } from '../gpu/buffers.ts';
+import { encodeDispatches } from '../gpu/kernel.ts';
+import type { OpContext } from '../gpu/ops/context.ts';
 import { makeTask, type Task, type TaskBatch } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { CellBlock } from './cellBlock.ts';
-import { allocateBatchBuffers, LOSS_STATS, PENALTY_STATS, type BatchBuffers } from './groupBuffers.ts';
+import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
 import { initRunParameters } from './init.ts';
 import { singularValuesTall, svd } from './linalg.ts';
-import { cellOf, paramNames, paramSize, type CellKind, type ModelDims, type ParamSet } from './parameters.ts';
+import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
 import { Rng } from './random.ts';
-import { validateExperiment, type GroupSettings, type RunSettings } from './settings.ts';
+import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
 export interface RunMetrics {
   /** task loss (mean cross-entropy or MSE), penalties excluded */
@@ -161,7 +162,14 @@ export class RunGroup {
     try {
       for (const cell of ['rnn', 'lstm'] as const) {
         const members = runs.flatMap((r, i) => (cellOf(r) === cell ? [i] : []));
-        if (members.length) blocks.push(await CellBlock.create(ctx, cell, members, runs, dims, batch, { loss: task.loss, optimizer: group.optimizer, naive: options.naive }));
+        if (members.length)
+          blocks.push(
+            await CellBlock.create(ctx, cell, members, runs, dims, batch, {
+              loss: task.loss,
+              optimizer: group.optimizer,
+              naive: options.naive,
+            }),
+          );
       }
     } catch (e) {
       for (const b of blocks) b.destroy();
@@ -208,12 +216,17 @@ export class RunGroup {
    * values that lie inside the new bounds and clamps the others to the bounds. Structural changes throw.
    */
   updateRun(r: number, next: RunSettings): void {
-    const errors = validateExperiment(this.group, this.runs.map((run, i) => (i === r ? next : run)));
+    const errors = validateExperiment(
+      this.group,
+      this.runs.map((run, i) => (i === r ? next : run)),
+    );
     if (errors.length) throw new Error(errors.join('; '));
     const current = this.runs[r];
     const { block, k } = this.place(r);
-    if (current.parameterisation !== next.parameterisation || ((current.softOrth > 0) !== (next.softOrth > 0) && !block.plan.hasSoftOrth)) {
-      throw new Error(`Changing ${current.parameterisation !== next.parameterisation ? 'the model' : 'soft orthogonality from off to on'} needs a rebuild of the group`);
+    if (current.parameterisation !== next.parameterisation || (current.softOrth > 0 !== next.softOrth > 0 && !block.plan.hasSoftOrth)) {
+      throw new Error(
+        `Changing ${current.parameterisation !== next.parameterisation ? 'the model' : 'soft orthogonality from off to on'} needs a rebuild of the group`,
+      );
     }
     const marginChanged = current.margin !== next.margin && next.parameterisation === 'factorised';
     if (marginChanged && (next.margin === null) !== (current.margin === null)) {
@@ -230,7 +243,8 @@ export class RunGroup {
   }
 
   setPaused(r: number, paused: boolean): void {
-    if (this.status[r].state === 'failed' && !paused) throw new Error(`Run ${this.runs[r].name} failed (${this.status[r].message}); reset it to train again`);
+    if (this.status[r].state === 'failed' && !paused)
+      throw new Error(`Run ${this.runs[r].name} failed (${this.status[r].message}); reset it to train again`);
     this.status[r] = { state: paused ? 'paused' : 'training' };
     this.writeHyper();
   }
@@ -350,7 +364,11 @@ export class RunGroup {
   private takeStaging(size: number): GPUBuffer {
     const i = this.stagingPool.findIndex((b) => b.size >= size);
     if (i >= 0) return this.stagingPool.splice(i, 1)[0];
-    return this.ctx.device.createBuffer({ label: 'metricsStaging', size: Math.ceil(size / 256) * 256, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    return this.ctx.device.createBuffer({
+      label: 'metricsStaging',
+      size: Math.ceil(size / 256) * 256,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
   }
 
   private parse(data: Float32Array, slots: number, first: number, track: boolean, runs: RunSettings[]): void {
@@ -379,7 +397,8 @@ export class RunGroup {
     const spectrum: (Float32Array | null)[] = new Array(R);
     const drift: ([number, number] | null)[] = new Array(R);
     const maxSvd = this.options.maxLiveSvd ?? 256;
-    const liveSvd = (W: Float32Array, rows: number) => (n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(singularValuesTall(W, rows, n)) : null);
+    const liveSvd = (W: Float32Array, rows: number) =>
+      n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(singularValuesTall(W, rows, n)) : null;
     let off = slots * R * STATS_PER_RUN;
     for (const b of this.blocks) {
       const parts = this.traceParts(b).map((p) => {

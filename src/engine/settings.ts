@@ -4,9 +4,15 @@
  * message everywhere ("margin must be 'none' or a number from 0 to 100 (got 'abc')").
  */
 import { TASK_NAMES, type TaskName } from '../tasks/index.ts';
-import { DEFAULT_RUN_MODEL_SETTINGS, type InitScheme, type NonlinName, type Parameterisation, type RunModelSettings } from './modelSettings.ts';
+import {
+  DEFAULT_RUN_MODEL_SETTINGS,
+  type InitScheme,
+  type NonlinName,
+  type Parameterisation,
+  type RunModelSettings,
+} from './modelSettings.ts';
 
-export type { Parameterisation, InitScheme };
+export type { InitScheme, Parameterisation };
 export type NonlinearityName = NonlinName;
 export type OptimizerName = 'rmsprop' | 'sgd' | 'nesterov';
 
@@ -69,36 +75,180 @@ export type SettingSpec<K extends string = string> = NumberSpec<K> | EnumSpec<K>
 const SEED_MAX = 2 ** 32 - 1;
 
 export const GROUP_SETTINGS: { [K in keyof GroupSettings]: SettingSpec<K> } = {
-  task: { key: 'task', kind: 'enum', label: 'Task', choices: TASK_NAMES, help: 'copy: repeat 10 symbols after T blanks; adding: sum the two marked values of T.' },
-  T: { key: 'T', kind: 'integer', label: 'T', min: 2, max: 10000, unit: 'steps', log: true, help: 'Delay: copy sequences are T+20 long, adding sequences T long.' },
+  task: {
+    key: 'task',
+    kind: 'enum',
+    label: 'Task',
+    choices: TASK_NAMES,
+    help: 'copy: repeat 10 symbols after T blanks; adding: sum the two marked values of T.',
+  },
+  T: {
+    key: 'T',
+    kind: 'integer',
+    label: 'T',
+    min: 2,
+    max: 10000,
+    unit: 'steps',
+    log: true,
+    help: 'Delay: copy sequences are T+20 long, adding sequences T long.',
+  },
   batchSize: { key: 'batchSize', kind: 'integer', label: 'Batch size', min: 1, max: 1024, help: 'Sequences per iteration (paper: 50).' },
   hidden: { key: 'hidden', kind: 'integer', label: 'Hidden units n', min: 2, max: 1024, help: 'Size of the recurrent state (paper: 128).' },
-  optimizer: { key: 'optimizer', kind: 'enum', label: 'Free optimiser', choices: ['rmsprop', 'sgd', 'nesterov'], help: 'For every parameter except U and V (geodesic steps): RMSprop (paper), plain SGD or Nesterov momentum 0.9.' },
-  dataSeed: { key: 'dataSeed', kind: 'integer', label: 'Data seed', min: 0, max: SEED_MAX, help: 'Seeds the batches; every run in the group sees the same data.' },
-  trackEvery: { key: 'trackEvery', kind: 'integer', label: 'Track every', min: 1, max: 100000, unit: 'iterations', help: 'How often gradient flow, the spectrum and orthogonality drift are recorded.' },
+  optimizer: {
+    key: 'optimizer',
+    kind: 'enum',
+    label: 'Free optimiser',
+    choices: ['rmsprop', 'sgd', 'nesterov'],
+    help: 'For every parameter except U and V (geodesic steps): RMSprop (paper), plain SGD or Nesterov momentum 0.9.',
+  },
+  dataSeed: {
+    key: 'dataSeed',
+    kind: 'integer',
+    label: 'Data seed',
+    min: 0,
+    max: SEED_MAX,
+    help: 'Seeds the batches; every run in the group sees the same data.',
+  },
+  trackEvery: {
+    key: 'trackEvery',
+    kind: 'integer',
+    label: 'Track every',
+    min: 1,
+    max: 100000,
+    unit: 'iterations',
+    help: 'How often gradient flow, the spectrum and orthogonality drift are recorded.',
+  },
 };
 
 export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
   name: { key: 'name', kind: 'text', label: 'Name', maxLength: 40, help: 'A label for this run.' },
   color: { key: 'color', kind: 'color', label: 'Colour', maxLength: 7, help: 'Its colour on every chart (#rrggbb).' },
   seed: { key: 'seed', kind: 'integer', label: 'Seed', min: 0, max: SEED_MAX, help: 'Seeds the initialisation of this run.' },
-  parameterisation: { key: 'parameterisation', kind: 'enum', label: 'Model', choices: ['factorised', 'plain', 'lstm'], help: 'factorised: an RNN with W = U diag(s) V^T and geodesic steps on U, V; plain: an RNN with a free W; lstm: the LSTM baseline (peepholes, forget-gate bias 1).' },
-  margin: { key: 'margin', kind: 'margin', label: 'Spectral margin m', min: 0, max: 100, help: "Singular values stay in (1-m, 1+m); 0 is a hard orthogonal RNN, 'none' trains s freely." },
-  init: { key: 'init', kind: 'enum', label: 'Initialisation', choices: ['orthogonal', 'glorot', 'identity'], help: 'How W starts; factorised runs take the SVD of it.' },
-  nonlinearity: { key: 'nonlinearity', kind: 'enum', label: 'Nonlinearity', choices: ['linear', 'tanh', 'relu', 'leaky', 'prelu', 'oplu'], help: 'h = f(g a); OPLU sorts unit pairs and needs an even n.' },
-  slope: { key: 'slope', kind: 'number', label: 'Slope', min: 0, max: 1, help: "Leaky ReLU's fixed slope, or PReLU's initial (trained) slope, for a < 0." },
-  gain: { key: 'gain', kind: 'number', label: 'Gain g', min: 0.01, max: 10, help: 'Pre-activation gain: h = f(g a) (paper section 3.1.3: 1.05).' },
-  lrGeodesic: { key: 'lrGeodesic', kind: 'number', label: 'Geodesic step tau', min: 0, max: 10, log: true, help: 'Cayley step size for U and V (paper: 1e-6).' },
-  lrFree: { key: 'lrFree', kind: 'number', label: 'Free learning rate', min: 0, max: 1, log: true, help: 'For W_in, b, h0, W_out, b_out, a plain W and a margin-less s (paper: 1e-4).' },
-  lrSpectrum: { key: 'lrSpectrum', kind: 'number', label: 'Spectrum learning rate', min: 0, max: 1, log: true, help: 'For p, the margin parameters (paper: 1e-4, divided by 2m).' },
-  rescaleSpectrum: { key: 'rescaleSpectrum', kind: 'boolean', label: 'Rescale by 1/2m', help: 'Divide the spectrum learning rate by 2m so steps in s do not depend on m (RMSprop).' },
-  softOrth: { key: 'softOrth', kind: 'number', label: 'Soft orthogonality', min: 0, max: 100, log: true, help: 'lambda in lambda ||W^T W - I||_F^2 added to the loss.' },
-  prior: { key: 'prior', kind: 'number', label: 'Spectral prior', min: 0, max: 100, log: true, help: 'lambda in lambda sum (s_i - 1)^2, a Gaussian prior pulling s to 1.' },
-  weightDecay: { key: 'weightDecay', kind: 'number', label: 'Weight decay', min: 0, max: 1, log: true, help: 'wd (||W_in||^2 + ||W||^2 + ||W_out||^2) (paper: 1e-4).' },
-  clip: { key: 'clip', kind: 'number', label: 'Gradient clip', min: 0, max: 1e6, log: true, help: 'Each element of dLoss/da_t is clipped to [-c, c] (paper: 100; 0 = off).' },
+  parameterisation: {
+    key: 'parameterisation',
+    kind: 'enum',
+    label: 'Model',
+    choices: ['factorised', 'plain', 'lstm'],
+    help: 'factorised: an RNN with W = U diag(s) V^T and geodesic steps on U, V; plain: an RNN with a free W; lstm: the LSTM baseline (peepholes, forget-gate bias 1).',
+  },
+  margin: {
+    key: 'margin',
+    kind: 'margin',
+    label: 'Spectral margin m',
+    min: 0,
+    max: 100,
+    help: "Singular values stay in (1-m, 1+m); 0 is a hard orthogonal RNN, 'none' trains s freely.",
+  },
+  init: {
+    key: 'init',
+    kind: 'enum',
+    label: 'Initialisation',
+    choices: ['orthogonal', 'glorot', 'identity'],
+    help: 'How W starts; factorised runs take the SVD of it.',
+  },
+  nonlinearity: {
+    key: 'nonlinearity',
+    kind: 'enum',
+    label: 'Nonlinearity',
+    choices: ['linear', 'tanh', 'relu', 'leaky', 'prelu', 'oplu'],
+    help: 'h = f(g a); OPLU sorts unit pairs and needs an even n.',
+  },
+  slope: {
+    key: 'slope',
+    kind: 'number',
+    label: 'Slope',
+    min: 0,
+    max: 1,
+    help: "Leaky ReLU's fixed slope, or PReLU's initial (trained) slope, for a < 0.",
+  },
+  gain: {
+    key: 'gain',
+    kind: 'number',
+    label: 'Gain g',
+    min: 0.01,
+    max: 10,
+    help: 'Pre-activation gain: h = f(g a) (paper section 3.1.3: 1.05).',
+  },
+  lrGeodesic: {
+    key: 'lrGeodesic',
+    kind: 'number',
+    label: 'Geodesic step tau',
+    min: 0,
+    max: 10,
+    log: true,
+    help: 'Cayley step size for U and V (paper: 1e-6).',
+  },
+  lrFree: {
+    key: 'lrFree',
+    kind: 'number',
+    label: 'Free learning rate',
+    min: 0,
+    max: 1,
+    log: true,
+    help: 'For W_in, b, h0, W_out, b_out, a plain W and a margin-less s (paper: 1e-4).',
+  },
+  lrSpectrum: {
+    key: 'lrSpectrum',
+    kind: 'number',
+    label: 'Spectrum learning rate',
+    min: 0,
+    max: 1,
+    log: true,
+    help: 'For p, the margin parameters (paper: 1e-4, divided by 2m).',
+  },
+  rescaleSpectrum: {
+    key: 'rescaleSpectrum',
+    kind: 'boolean',
+    label: 'Rescale by 1/2m',
+    help: 'Divide the spectrum learning rate by 2m so steps in s do not depend on m (RMSprop).',
+  },
+  softOrth: {
+    key: 'softOrth',
+    kind: 'number',
+    label: 'Soft orthogonality',
+    min: 0,
+    max: 100,
+    log: true,
+    help: 'lambda in lambda ||W^T W - I||_F^2 added to the loss.',
+  },
+  prior: {
+    key: 'prior',
+    kind: 'number',
+    label: 'Spectral prior',
+    min: 0,
+    max: 100,
+    log: true,
+    help: 'lambda in lambda sum (s_i - 1)^2, a Gaussian prior pulling s to 1.',
+  },
+  weightDecay: {
+    key: 'weightDecay',
+    kind: 'number',
+    label: 'Weight decay',
+    min: 0,
+    max: 1,
+    log: true,
+    help: 'wd (||W_in||^2 + ||W||^2 + ||W_out||^2) (paper: 1e-4).',
+  },
+  clip: {
+    key: 'clip',
+    kind: 'number',
+    label: 'Gradient clip',
+    min: 0,
+    max: 1e6,
+    log: true,
+    help: 'Each element of dLoss/da_t is clipped to [-c, c] (paper: 100; 0 = off).',
+  },
 };
 
-export const PAPER_GROUP: GroupSettings = { task: 'copy', T: 100, batchSize: 50, hidden: 128, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 10 };
+export const PAPER_GROUP: GroupSettings = {
+  task: 'copy',
+  T: 100,
+  batchSize: 50,
+  hidden: 128,
+  optimizer: 'rmsprop',
+  dataSeed: 1,
+  trackEvery: 10,
+};
 
 export const PAPER_RUN: RunSettings = {
   ...DEFAULT_RUN_MODEL_SETTINGS,
@@ -220,7 +370,8 @@ export function validateExperiment(group: GroupSettings, runs: RunSettings[]): s
     }
     if (run?.parameterisation === 'lstm') {
       for (const key of ['softOrth', 'prior'] as const) {
-        if (typeof run[key] === 'number' && run[key] !== 0) errors.push(`${what}: ${RUN_SETTINGS[key].label} (${key}) applies to RNNs only; an LSTM run needs 0 (got ${run[key]})`);
+        if (typeof run[key] === 'number' && run[key] !== 0)
+          errors.push(`${what}: ${RUN_SETTINGS[key].label} (${key}) applies to RNNs only; an LSTM run needs 0 (got ${run[key]})`);
       }
     }
   });

@@ -1,6 +1,5 @@
 /** Small helpers to move float32/u32 arrays to and from the GPU. */
 
-
 export function storageBuffer(device: GPUDevice, byteLength: number, label?: string): GPUBuffer {
   return device.createBuffer({
     label,
@@ -19,7 +18,12 @@ export function uploadF32(device: GPUDevice, data: ArrayLike<number>, label?: st
   return uploadArray(device, data instanceof Float32Array ? data : Float32Array.from(data), label);
 }
 
-export async function readBytes(device: GPUDevice, src: GPUBuffer, byteOffset = 0, byteLength = src.size - byteOffset): Promise<ArrayBuffer> {
+export async function readBytes(
+  device: GPUDevice,
+  src: GPUBuffer,
+  byteOffset = 0,
+  byteLength = src.size - byteOffset,
+): Promise<ArrayBuffer> {
   const staging = device.createBuffer({ size: byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = device.createCommandEncoder();
   enc.copyBufferToBuffer(src, byteOffset, staging, 0, byteLength);

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { acquireGpu, NoWebGpuError, type AcquireOptions, type GpuContext } from './device.ts';
+import { type AcquireOptions, acquireGpu, type GpuContext, NoWebGpuError } from './device.ts';
 
 const SWIFTSHADER_ICDS = [
   process.env.ORTHO_SWIFTSHADER_ICD ?? '',

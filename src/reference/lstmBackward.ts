@@ -14,7 +14,7 @@
  * Layouts: dz, gates [R][L][B][4n]; dh0, dc0 [R][B][n]; peepGrad, peep [R][3][n]; flow [R][L+1];
  * W [R][4n][n]; c [R][L+1][B][n]; dhOut [R][L][B][n]; hyper [R][16]. Everything is overwritten.
  */
-import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
 /** What one delta leaves per step: the total dh_t and the clipped dz_t of every row, dc_prev of step 1. */
 interface DeltaVisit {
@@ -27,10 +27,22 @@ interface DeltaVisit {
  * peepGrad (the run's [3][n] slice) receives the peephole sums.
  */
 function propagate(
-  r: number, clip: number, W: ArrayLike<number>, peep: ArrayLike<number>, gates: ArrayLike<number>, c: ArrayLike<number>,
-  L: number, B: number, n: number, inject: (t: number, dh: Float64Array) => void, visit: DeltaVisit, peepGrad: Float64Array,
+  r: number,
+  clip: number,
+  W: ArrayLike<number>,
+  peep: ArrayLike<number>,
+  gates: ArrayLike<number>,
+  c: ArrayLike<number>,
+  L: number,
+  B: number,
+  n: number,
+  inject: (t: number, dh: Float64Array) => void,
+  visit: DeltaVisit,
+  peepGrad: Float64Array,
 ): void {
-  const pi = r * 3 * n, pf = pi + n, po = pi + 2 * n;
+  const pi = r * 3 * n,
+    pf = pi + n,
+    po = pi + 2 * n;
   peepGrad.fill(0);
   let dzNext = new Float64Array(B * 4 * n); // dz_{t+1}, zero at t = L
   let dcNext = new Float64Array(B * n); // dc_next, zero at t = L
@@ -57,8 +69,12 @@ function propagate(
       const cOff = ((r * (L + 1) + t) * B + bb) * n; // c_t; c_{t-1} is B * n earlier
       const cPrevOff = cOff - B * n;
       for (let u = 0; u < n; u++) {
-        const i = gates[gOff + u], f = gates[gOff + n + u], g = gates[gOff + 2 * n + u], o = gates[gOff + 3 * n + u];
-        const ct = c[cOff + u], cp = c[cPrevOff + u];
+        const i = gates[gOff + u],
+          f = gates[gOff + n + u],
+          g = gates[gOff + 2 * n + u],
+          o = gates[gOff + 3 * n + u];
+        const ct = c[cOff + u],
+          cp = c[cPrevOff + u];
         const d = dh[bb * n + u];
         const tc = Math.tanh(ct);
         const dao = d * tc * o * (1 - o);
@@ -104,22 +120,50 @@ export function lstmBackward(
   const scratchPeep = new Float64Array(3 * n);
   for (let r = 0; r < R; r++) {
     const clip = hyper[r * HYPER_STRIDE + Hyper.CLIP];
-    const dhOutAt = (t: number) => ((r * L + t - 1) * B) * n;
-    propagate(r, clip, W, peep, gates, c, L, B, n,
-      (t, dh) => { for (let e = 0; e < B * n; e++) dh[e] += dhOut[dhOutAt(t) + e]; },
+    const dhOutAt = (t: number) => (r * L + t - 1) * B * n;
+    propagate(
+      r,
+      clip,
+      W,
+      peep,
+      gates,
+      c,
+      L,
+      B,
+      n,
+      (t, dh) => {
+        for (let e = 0; e < B * n; e++) dh[e] += dhOut[dhOutAt(t) + e];
+      },
       (t, dh, dzt, dcPrev) => {
         if (t === 0) {
           dh0.set(dh, r * B * n);
           dc0.set(dcPrev, r * B * n);
         } else {
-          dz.set(dzt!, ((r * L + t - 1) * B) * 4 * n);
+          dz.set(dzt!, (r * L + t - 1) * B * 4 * n);
         }
       },
-      peepGrad.subarray(r * 3 * n, (r + 1) * 3 * n));
+      peepGrad.subarray(r * 3 * n, (r + 1) * 3 * n),
+    );
     if (!flow) continue;
-    propagate(r, clip, W, peep, gates, c, L, B, n,
-      (t, dh) => { if (t === L) for (let e = 0; e < B * n; e++) dh[e] += flowScale * dhOut[dhOutAt(t) + e]; },
-      (t, dh) => { let s = 0; for (const v of dh) s += v * v; flow[r * (L + 1) + t] = s; },
-      scratchPeep);
+    propagate(
+      r,
+      clip,
+      W,
+      peep,
+      gates,
+      c,
+      L,
+      B,
+      n,
+      (t, dh) => {
+        if (t === L) for (let e = 0; e < B * n; e++) dh[e] += flowScale * dhOut[dhOutAt(t) + e];
+      },
+      (t, dh) => {
+        let s = 0;
+        for (const v of dh) s += v * v;
+        flow[r * (L + 1) + t] = s;
+      },
+      scratchPeep,
+    );
   }
 }

@@ -31,7 +31,9 @@ export function lstmForward(
 ): void {
   const z = new Float64Array(4 * n);
   for (let r = 0; r < R; r++) {
-    const pi = r * 3 * n, pf = pi + n, po = pi + 2 * n;
+    const pi = r * 3 * n,
+      pf = pi + n,
+      po = pi + 2 * n;
     for (let bb = 0; bb < B; bb++) {
       const s0 = (r * (L + 1) * B + bb) * n;
       for (let u = 0; u < n; u++) {

@@ -19,11 +19,18 @@
  *
  * Penalties: weightDecay (||Win||_F^2 + ||W||_F^2 + ||Wout||_F^2), nothing else (no 1/2).
  */
-import {
-  accuracy, meanLastStepLoss, readoutBackward, readoutForward, sumSquares,
-  type ModelParameters, type ReadoutPass, type TaskBatch,
-} from './model.ts';
+
 import { sigmoid } from '../engine/linalg.ts';
+import {
+  accuracy,
+  type ModelParameters,
+  meanLastStepLoss,
+  type ReadoutPass,
+  readoutBackward,
+  readoutForward,
+  sumSquares,
+  type TaskBatch,
+} from './model.ts';
 
 /** The per-run settings the LSTM model reads. clip 0 = off. */
 export interface LstmModelSettings {
@@ -41,7 +48,14 @@ export function lstmSizes(params: ModelParameters, batch: TaskBatch): { n: numbe
   const n = h0.length;
   const { I, O } = batch;
   const want: Record<(typeof LSTM_PARAMETER_NAMES)[number], number> = {
-    W: 4 * n * n, Win: 4 * n * I, b: 4 * n, h0: n, c0: n, peep: 3 * n, Wout: O * n, bout: O,
+    W: 4 * n * n,
+    Win: 4 * n * I,
+    b: 4 * n,
+    h0: n,
+    c0: n,
+    peep: 3 * n,
+    Wout: O * n,
+    bout: O,
   };
   for (const name of LSTM_PARAMETER_NAMES) {
     const v = params[name];
@@ -116,7 +130,14 @@ export function forward(
   const { y, positionLoss, taskLoss } = readoutForward(batch, h, Wout, bout, n);
   const penalty = lstmPenalty(settings, params);
   return {
-    z, gates, c, h, y, positionLoss, taskLoss, penalty,
+    z,
+    gates,
+    c,
+    h,
+    y,
+    positionLoss,
+    taskLoss,
+    penalty,
     trainingLoss: taskLoss + penalty,
     accuracy: accuracy(batch, y),
   };
@@ -157,9 +178,19 @@ export interface LstmBackwardPass {
  * dcPrev[0 .. n). The caller clips raw into dz; the cell path and the peepholes use raw.
  */
 function cellBackward(
-  n: number, gates: Float64Array, gOff: number, c: Float64Array, cPrevOff: number, cOff: number,
-  peep: Float64Array, dh: Float64Array, dcNext: Float64Array,
-  raw: Float64Array, dc: Float64Array | null, dcOff: number, dcPrev: Float64Array,
+  n: number,
+  gates: Float64Array,
+  gOff: number,
+  c: Float64Array,
+  cPrevOff: number,
+  cOff: number,
+  peep: Float64Array,
+  dh: Float64Array,
+  dcNext: Float64Array,
+  raw: Float64Array,
+  dc: Float64Array | null,
+  dcOff: number,
+  dcPrev: Float64Array,
 ): void {
   for (let u = 0; u < n; u++) {
     const ig = gates[gOff + u];
@@ -296,7 +327,14 @@ export function backward(settings: LstmModelSettings, params: ModelParameters, b
   }
 
   const grads: ModelParameters = {
-    W: dW, Win: dWin, b: db, h0: dh0, c0: dc0, peep: dpeep, Wout: dWout, bout: dbout,
+    W: dW,
+    Win: dWin,
+    b: db,
+    h0: dh0,
+    c0: dc0,
+    peep: dpeep,
+    Wout: dWout,
+    bout: dbout,
   };
   return { grads, dWTask, dy, dhOut, dh, dc, dz, dhInitial, dcInitial, flow };
 }

@@ -41,7 +41,13 @@ export function matmulExtents(p: MatmulParams): { A: number; B: number; C: numbe
   };
 }
 
-export function matmul(C: Float64Array, A: ArrayLike<number>, B: ArrayLike<number>, D: ArrayLike<number> | undefined, p: MatmulParams): void {
+export function matmul(
+  C: Float64Array,
+  A: ArrayLike<number>,
+  B: ArrayLike<number>,
+  D: ArrayLike<number> | undefined,
+  p: MatmulParams,
+): void {
   const d = (b: number, i: number) => {
     const v = D![p.offD + b * p.strideD + i];
     return p.diagRelu ? Math.max(v, 0) : v;

@@ -12,9 +12,10 @@
  * Cell: a_t = W h_{t-1} + Win x_t + b, z_t = g a_t, h_t = f(z_t), t = 1..L. Layouts: a [L][B][n]
  * (slot t-1 holds step t), h [L+1][B][n] (slot 0 is h0 for every batch element).
  */
+
+import { composeW, sigmoid } from '../engine/linalg.ts';
 import type { RunModelSettings } from '../engine/modelSettings.ts';
 import { hasMargin, isFactorised, spectrumFromP } from '../engine/modelSettings.ts';
-import { composeW, sigmoid } from '../engine/linalg.ts';
 
 export type ModelParameters = Record<string, Float64Array>;
 
@@ -91,12 +92,7 @@ export interface ForwardPass extends ReadoutPass {
  * Forward pass. hiddenOffset [L+1][B][n], if given, is added to every h_t after the nonlinearity (and to
  * h_0): the gradient of the loss with respect to it is dLoss/dh_t, which is what tests probe.
  */
-export function forward(
-  settings: RunModelSettings,
-  params: ModelParameters,
-  batch: TaskBatch,
-  hiddenOffset?: Float64Array,
-): ForwardPass {
+export function forward(settings: RunModelSettings, params: ModelParameters, batch: TaskBatch, hiddenOffset?: Float64Array): ForwardPass {
   const { L, B, I } = batch;
   const n = params.b.length;
   const { W, s } = recurrence(settings, params);
@@ -128,7 +124,14 @@ export function forward(
   const { y, positionLoss, taskLoss } = readoutForward(batch, h, Wout, bout, n);
   const penalty = penalties(settings, params, W, s);
   return {
-    W, s, a, h, y, positionLoss, taskLoss, penalty,
+    W,
+    s,
+    a,
+    h,
+    y,
+    positionLoss,
+    taskLoss,
+    penalty,
     trainingLoss: taskLoss + penalty,
     accuracy: accuracy(batch, y),
   };
@@ -207,7 +210,14 @@ export function readoutBackward(batch: TaskBatch, y: Float64Array, h: Float64Arr
 }
 
 /** f(z) for one hidden vector z [n], written into out[offset .. offset + n). */
-function activate(kind: RunModelSettings['nonlinearity'], slope: number, z: Float64Array, out: Float64Array, offset: number, n: number): void {
+function activate(
+  kind: RunModelSettings['nonlinearity'],
+  slope: number,
+  z: Float64Array,
+  out: Float64Array,
+  offset: number,
+  n: number,
+): void {
   if (kind === 'oplu') {
     for (let i = 0; i + 1 < n; i += 2) {
       out[offset + i] = Math.max(z[i], z[i + 1]);
@@ -218,11 +228,19 @@ function activate(kind: RunModelSettings['nonlinearity'], slope: number, z: Floa
   for (let i = 0; i < n; i++) {
     const v = z[i];
     switch (kind) {
-      case 'linear': out[offset + i] = v; break;
-      case 'tanh': out[offset + i] = Math.tanh(v); break;
-      case 'relu': out[offset + i] = v > 0 ? v : 0; break;
+      case 'linear':
+        out[offset + i] = v;
+        break;
+      case 'tanh':
+        out[offset + i] = Math.tanh(v);
+        break;
+      case 'relu':
+        out[offset + i] = v > 0 ? v : 0;
+        break;
       case 'leaky':
-      case 'prelu': out[offset + i] = v >= 0 ? v : slope * v; break;
+      case 'prelu':
+        out[offset + i] = v >= 0 ? v : slope * v;
+        break;
     }
   }
 }
@@ -232,8 +250,12 @@ function activate(kind: RunModelSettings['nonlinearity'], slope: number, z: Floa
  * identity on a pair when z_2k >= z_2k+1 and the swap otherwise.
  */
 function activateBackward(
-  kind: RunModelSettings['nonlinearity'], slope: number,
-  z: Float64Array, dh: Float64Array, dz: Float64Array, n: number,
+  kind: RunModelSettings['nonlinearity'],
+  slope: number,
+  z: Float64Array,
+  dh: Float64Array,
+  dz: Float64Array,
+  n: number,
 ): void {
   if (kind === 'oplu') {
     for (let i = 0; i + 1 < n; i += 2) {
@@ -246,11 +268,21 @@ function activateBackward(
   for (let i = 0; i < n; i++) {
     const v = z[i];
     switch (kind) {
-      case 'linear': dz[i] = dh[i]; break;
-      case 'tanh': { const th = Math.tanh(v); dz[i] = (1 - th * th) * dh[i]; break; }
-      case 'relu': dz[i] = v > 0 ? dh[i] : 0; break;
+      case 'linear':
+        dz[i] = dh[i];
+        break;
+      case 'tanh': {
+        const th = Math.tanh(v);
+        dz[i] = (1 - th * th) * dh[i];
+        break;
+      }
+      case 'relu':
+        dz[i] = v > 0 ? dh[i] : 0;
+        break;
       case 'leaky':
-      case 'prelu': dz[i] = v >= 0 ? dh[i] : slope * dh[i]; break;
+      case 'prelu':
+        dz[i] = v >= 0 ? dh[i] : slope * dh[i];
+        break;
     }
   }
 }
@@ -280,7 +312,13 @@ export function lossAt(batch: TaskBatch, y: Float64Array, k: number, bi: number)
 
 /** scale * d loss(k, b) / dy, written into out[offset .. offset + O). */
 export function lossGradientAt(
-  batch: TaskBatch, y: Float64Array, k: number, bi: number, scale: number, out: Float64Array, offset: number,
+  batch: TaskBatch,
+  y: Float64Array,
+  k: number,
+  bi: number,
+  scale: number,
+  out: Float64Array,
+  offset: number,
 ): void {
   const O = batch.O;
   const yk = (k * batch.B + bi) * O;

@@ -3,7 +3,7 @@
  * stats[r] = (lambda ||C - I||_F^2, wd ||W||_F^2), with C = W^T W, Q = W C, lambda = SOFT_ORTH,
  * wd = WEIGHT_DECAY. Also gramAndQ, which forms C and Q in float64 (what the trainer does with matmul).
  */
-import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
 export function orthPenalty(
   dW: Float64Array,

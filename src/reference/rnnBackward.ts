@@ -6,7 +6,7 @@
  * flow[r][t] = sum over b, i of (dLoss_last/dh_t)^2 for t = 0..L (t = 0: its dh0).
  * Layouts (docs/ENGINE.md): dh, da, a, dhOut [R][L][B][n]; dh0 [R][B][n]; flow [R][L+1]; W [R][n][n].
  */
-import { Hyper, HYPER_STRIDE, Nonlin } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper, Nonlin } from '../engine/hyper.ts';
 
 /** (df/dz)^T d for one row of n units at z = g a (oplu: identity or swap per pair, ties = identity). */
 export function backActivateRow(out: Float64Array, z: ArrayLike<number>, d: ArrayLike<number>, kind: number, alpha: number): void {
@@ -18,24 +18,35 @@ export function backActivateRow(out: Float64Array, z: ArrayLike<number>, d: Arra
         out[i] = d[i] * (1 - y * y);
         break;
       }
-      case Nonlin.relu: out[i] = v > 0 ? d[i] : 0; break;
+      case Nonlin.relu:
+        out[i] = v > 0 ? d[i] : 0;
+        break;
       case Nonlin.leaky:
-      case Nonlin.prelu: out[i] = v >= 0 ? d[i] : alpha * d[i]; break;
+      case Nonlin.prelu:
+        out[i] = v >= 0 ? d[i] : alpha * d[i];
+        break;
       case Nonlin.oplu: {
         const even = (i & 1) === 0;
         const keepsOwn = even ? v >= z[i + 1] : z[i - 1] >= v;
         out[i] = keepsOwn ? d[i] : d[i ^ 1];
         break;
       }
-      default: out[i] = d[i];
+      default:
+        out[i] = d[i];
     }
   }
 }
 
 /** One delta propagated from t = L down to 0; inject(t, row) adds dLoss/dh_t from outside. */
 function propagate(
-  r: number, hyper: ArrayLike<number>, W: ArrayLike<number>, a: ArrayLike<number>, alpha: number,
-  L: number, B: number, n: number,
+  r: number,
+  hyper: ArrayLike<number>,
+  W: ArrayLike<number>,
+  a: ArrayLike<number>,
+  alpha: number,
+  L: number,
+  B: number,
+  n: number,
   inject: (t: number, off: number, d: Float64Array) => void,
   visit: (t: number, b: number, dhRow: Float64Array, daRow: Float64Array | null) => void,
 ): void {
@@ -89,19 +100,48 @@ export function rnnBackward(
   flowScale = 1,
 ): void {
   for (let r = 0; r < R; r++) {
-    propagate(r, hyper, W, a, slope[r], L, B, n,
-      (_t, off, d) => { for (let j = 0; j < n; j++) d[j] += dhOut[off + j]; },
+    propagate(
+      r,
+      hyper,
+      W,
+      a,
+      slope[r],
+      L,
+      B,
+      n,
+      (_t, off, d) => {
+        for (let j = 0; j < n; j++) d[j] += dhOut[off + j];
+      },
       (t, b, dhRow, daRow) => {
-        if (t === 0) { dh0.set(dhRow, (r * B + b) * n); return; }
+        if (t === 0) {
+          dh0.set(dhRow, (r * B + b) * n);
+          return;
+        }
         const off = ((r * L + t - 1) * B + b) * n;
         dh.set(dhRow, off);
         da.set(daRow!, off);
-      });
+      },
+    );
     if (!flow) continue;
     for (let t = 0; t <= L; t++) flow[r * (L + 1) + t] = 0;
-    propagate(r, hyper, W, a, slope[r], L, B, n,
-      (t, off, d) => { if (t === L) for (let j = 0; j < n; j++) d[j] += flowScale * dhOut[off + j]; },
-      (t, _b, dhRow) => { let s = 0; for (const v of dhRow) s += v * v; flow[r * (L + 1) + t] += s; });
+    propagate(
+      r,
+      hyper,
+      W,
+      a,
+      slope[r],
+      L,
+      B,
+      n,
+      (t, off, d) => {
+        if (t === L) for (let j = 0; j < n; j++) d[j] += flowScale * dhOut[off + j];
+      },
+      (t, _b, dhRow) => {
+        let s = 0;
+        for (const v of dhRow) s += v * v;
+        flow[r * (L + 1) + t] += s;
+      },
+    );
   }
 }
 
@@ -110,7 +150,16 @@ export function rnnBackward(
  * with dh the total (unclipped) dLoss/dh_t. Runs whose nonlinearity is not prelu still get the sum (the
  * trainer's learning rate LR_SLOPE is 0 for them).
  */
-export function preluSlopeGrad(dalpha: Float64Array, hyper: ArrayLike<number>, dh: ArrayLike<number>, a: ArrayLike<number>, R: number, L: number, B: number, n: number): void {
+export function preluSlopeGrad(
+  dalpha: Float64Array,
+  hyper: ArrayLike<number>,
+  dh: ArrayLike<number>,
+  a: ArrayLike<number>,
+  R: number,
+  L: number,
+  B: number,
+  n: number,
+): void {
   for (let r = 0; r < R; r++) {
     const g = hyper[r * HYPER_STRIDE + Hyper.GAIN];
     let s = 0;

@@ -4,7 +4,7 @@
  * Layouts as in docs/ENGINE.md: a [R][L][B][n], h [R][L+1][B][n], hyper [R][16], W [R][n][n],
  * xproj [R][L][B][n], b and h0 [R][n], slope [R].
  */
-import { Hyper, HYPER_STRIDE, Nonlin } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper, Nonlin } from '../engine/hyper.ts';
 
 /** f(z) for a whole row of n units (oplu works on pairs (2k, 2k+1) -> (max, min)). */
 export function activateRow(out: Float64Array, z: ArrayLike<number>, kind: number, alpha: number): void {
@@ -12,16 +12,23 @@ export function activateRow(out: Float64Array, z: ArrayLike<number>, kind: numbe
   for (let i = 0; i < n; i++) {
     const v = z[i];
     switch (kind) {
-      case Nonlin.tanh: out[i] = Math.tanh(v); break;
-      case Nonlin.relu: out[i] = Math.max(v, 0); break;
+      case Nonlin.tanh:
+        out[i] = Math.tanh(v);
+        break;
+      case Nonlin.relu:
+        out[i] = Math.max(v, 0);
+        break;
       case Nonlin.leaky:
-      case Nonlin.prelu: out[i] = v >= 0 ? v : alpha * v; break;
+      case Nonlin.prelu:
+        out[i] = v >= 0 ? v : alpha * v;
+        break;
       case Nonlin.oplu: {
         const p = z[i ^ 1];
         out[i] = (i & 1) === 0 ? Math.max(v, p) : Math.min(v, p);
         break;
       }
-      default: out[i] = v;
+      default:
+        out[i] = v;
     }
   }
 }
@@ -46,7 +53,7 @@ export function rnnForward(
     const kind = hyper[r * HYPER_STRIDE + Hyper.NONLIN];
     const g = hyper[r * HYPER_STRIDE + Hyper.GAIN];
     for (let bb = 0; bb < B; bb++) {
-      for (let i = 0; i < n; i++) h[((r * (L + 1)) * B + bb) * n + i] = h0[r * n + i];
+      for (let i = 0; i < n; i++) h[(r * (L + 1) * B + bb) * n + i] = h0[r * n + i];
     }
     for (let t = 1; t <= L; t++) {
       for (let bb = 0; bb < B; bb++) {

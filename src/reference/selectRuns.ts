@@ -1,5 +1,5 @@
 /** float64 reference of shaders/selectRuns.wgsl: W[r] = FACTORISED[r] == 1 ? Wc[r] : W[r]. */
-import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
 export function selectRuns(W: Float64Array, Wc: ArrayLike<number>, hyper: ArrayLike<number>, R: number, size: number): void {
   for (let r = 0; r < R; r++) {

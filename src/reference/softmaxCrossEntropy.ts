@@ -21,7 +21,11 @@ export function softmaxCrossEntropy(
       const base = (r * P + p) * O;
       let m = logits[base];
       let best = 0;
-      for (let o = 1; o < O; o++) if (logits[base + o] > m) { m = logits[base + o]; best = o; }
+      for (let o = 1; o < O; o++)
+        if (logits[base + o] > m) {
+          m = logits[base + o];
+          best = o;
+        }
       let z = 0;
       for (let o = 0; o < O; o++) z += Math.exp(logits[base + o] - m);
       const t = targets[p];

@@ -4,7 +4,7 @@
  * (margin runs, else 0); dU = T1 diag(relu(s)) into dUV[r][0]; prior[r] = PRIOR sum_i (s_i - 1)^2.
  * Plain runs (FACTORISED = 0) get zeros everywhere. dUV[r][1] is not touched.
  */
-import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 import { marginSlope } from './spectrumForward.ts';
 
 export function spectrumBackward(

@@ -1,5 +1,5 @@
 /** float64 reference of shaders/spectrumForward.wgsl, plus the margin map used by the other spectrum references. */
-import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
 /** s = 2m (sigmoid(p) - 1/2) + 1 = 1 + m tanh(p/2): the spectrum under margin m (science-spec 2). */
 export function marginSpectrum(p: number, m: number): number {

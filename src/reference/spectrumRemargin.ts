@@ -2,7 +2,7 @@
  * float64 reference of shaders/spectrumRemargin.wgsl: for runs with mask[r] != 0 and MARGIN_MODE = 1,
  * p = logit(clamp((s - (1 - m)) / (2m), eps, 1 - eps)) under the new margin m = MARGIN (p = 0 when m = 0).
  */
-import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
 export function spectrumRemargin(
   p: Float64Array,

@@ -1,7 +1,14 @@
 /** float64 reference of shaders/weightDecay.wgsl: g += 2 wd w and stats[r] = wd ||w[r]||^2, wd = WEIGHT_DECAY. */
-import { Hyper, HYPER_STRIDE } from '../engine/hyper.ts';
+import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
-export function weightDecay(g: Float64Array, stats: Float64Array, w: ArrayLike<number>, hyper: ArrayLike<number>, R: number, size: number): void {
+export function weightDecay(
+  g: Float64Array,
+  stats: Float64Array,
+  w: ArrayLike<number>,
+  hyper: ArrayLike<number>,
+  R: number,
+  size: number,
+): void {
   for (let r = 0; r < R; r++) {
     const wd = hyper[r * HYPER_STRIDE + Hyper.WEIGHT_DECAY];
     let value = 0;

@@ -3,9 +3,9 @@
  * afterAll. Every GPU check runs inside validation error scopes; any uncaptured error fails the file.
  */
 import { afterAll, expect } from 'vitest';
+import { type Dispatch, encodeDispatches, type Kernel, KernelCache, type OverrideConstants } from '../../src/gpu/kernel.ts';
 import { createNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { nodeShaderLibrary } from '../../src/gpu/shadersNode.ts';
-import { encodeDispatches, KernelCache, type Dispatch, type Kernel, type OverrideConstants } from '../../src/gpu/kernel.ts';
 
 export const gpu = await createNodeGpu();
 export const device = gpu.device;

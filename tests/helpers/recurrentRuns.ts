@@ -1,5 +1,5 @@
 /** Per-run settings of the recurrent kernel tests and the hyper table they become (src/engine/hyper.ts). */
-import { Hyper, HYPER_STRIDE, Nonlin, type NonlinName } from '../../src/engine/hyper.ts';
+import { HYPER_STRIDE, Hyper, Nonlin, type NonlinName } from '../../src/engine/hyper.ts';
 
 export interface RecurrentRun {
   nonlin: NonlinName;
@@ -47,7 +47,17 @@ export function recurrentCases(runSets: readonly RecurrentRun[][], software: boo
     runSets.forEach((runs, setIndex) => {
       // [naive, blocking]: at n = 202 the fused kernel also runs with the other adapter class's blocking
       // (several unit blocks per invocation in software, WG = 64 and row chunks past the slice in hardware)
-      const variants: [boolean, boolean][] = n > 100 ? [[false, software], [false, !software], [true, software]] : [[false, software], [true, software]];
+      const variants: [boolean, boolean][] =
+        n > 100
+          ? [
+              [false, software],
+              [false, !software],
+              [true, software],
+            ]
+          : [
+              [false, software],
+              [true, software],
+            ];
       for (const [naive, sw] of variants) {
         const name = `n=${n} B=${B} L=${L} runs=${runs.map((s) => s.nonlin).join(',')} ${naive ? 'naive' : `fused (${sw ? 'software' : 'hardware'} blocking)`}`;
         cases.push({ n, B, L, setIndex, runs, naive, software: sw, name });
@@ -62,6 +72,9 @@ export function recurrentCases(runSets: readonly RecurrentRun[][], software: boo
  * blocking: several row slices (so partial sums over slices) and several register chunks per slice
  * (software 2 x 20 rows in 16-row chunks, hardware 5 x 8).
  */
-export function recurrentCasesWithSlices(runSets: readonly RecurrentRun[][], software: boolean): Omit<RecurrentCase, 'name' | 'setIndex' | 'runs'>[] {
+export function recurrentCasesWithSlices(
+  runSets: readonly RecurrentRun[][],
+  software: boolean,
+): Omit<RecurrentCase, 'name' | 'setIndex' | 'runs'>[] {
   return [...recurrentCases(runSets, software), ...[software, !software].map((sw) => ({ n: 10, B: 40, L: 3, naive: false, software: sw }))];
 }

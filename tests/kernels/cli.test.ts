@@ -3,7 +3,7 @@
  * resume, evaluation, and clear errors (exit code 2) for bad flags and bad files.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,26 @@ const out = join(dir, 'copy');
 
 describe('npm run train / evaluate', () => {
   it('trains a group and writes metrics, traces, settings and one checkpoint per run', () => {
-    const r = cli('train.ts', ['--task', 'copy', '--T', '3', '--hidden', '8', '--batch', '4', '--margins', '0,none', '--iters', '30', '--track-every', '10', '--lr', '0.01', '--out', out]);
+    const r = cli('train.ts', [
+      '--task',
+      'copy',
+      '--T',
+      '3',
+      '--hidden',
+      '8',
+      '--batch',
+      '4',
+      '--margins',
+      '0,none',
+      '--iters',
+      '30',
+      '--track-every',
+      '10',
+      '--lr',
+      '0.01',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/it 30\/30 .* it\/s .*m=0: loss .* acc/);
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');

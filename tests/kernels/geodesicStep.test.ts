@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { device, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
-import { encodeDispatches, type Dispatch } from '../../src/gpu/kernel.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { type Dispatch, encodeDispatches } from '../../src/gpu/kernel.ts';
 import { prepareGeodesicStep } from '../../src/gpu/ops/geodesicStep.ts';
 import { geodesicStep, haarOrthogonal, orthogonalityError } from '../../src/reference/geodesicStep.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, kernels, submit } from '../helpers/gpu.ts';
 
 // One step on an orthogonal M (entries ~ 1/sqrt(n)) with tau ||A|| up to ~1: f32 matmuls of n terms and an
 // n-step elimination err by a few 1e-7; atol 2e-5 leaves a wide margin and still catches any wrong sign or term.
@@ -124,7 +124,9 @@ describe('geodesicStep kernels vs float64 reference', () => {
         drift = Math.max(drift, orthogonalityError(M.subarray(s * n * n, (s + 1) * n * n), n));
         moved = Math.max(moved, Math.sqrt(frob2(M.subarray(s * n * n, (s + 1) * n * n).map((v, i) => v - M0[s * n * n + i]))));
       }
-      console.log(`geodesicStep n=${n}: tau*rms(sigma(A)) = ${rmsStep.toFixed(3)}, ||M - M0||_F = ${moved.toFixed(2)}, max|M^T M - I| after ${total} steps = ${drift.toExponential(2)}`);
+      console.log(
+        `geodesicStep n=${n}: tau*rms(sigma(A)) = ${rmsStep.toFixed(3)}, ||M - M0||_F = ${moved.toFixed(2)}, max|M^T M - I| after ${total} steps = ${drift.toExponential(2)}`,
+      );
       expect(moved).toBeGreaterThan(0.5); // the steps went somewhere
       expect(drift).toBeLessThan(DRIFT_BOUND);
       for (const b of [Mb, hb, ...Gs]) b.destroy();

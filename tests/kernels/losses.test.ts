@@ -1,12 +1,12 @@
 import { describe, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareMeanSquaredError, prepareSoftmaxCrossEntropy } from '../../src/gpu/ops/losses.ts';
-import { Rng } from '../../src/engine/random.ts';
-import { softmaxCrossEntropy } from '../../src/reference/softmaxCrossEntropy.ts';
 import { meanSquaredError } from '../../src/reference/meanSquaredError.ts';
+import { softmaxCrossEntropy } from '../../src/reference/softmaxCrossEntropy.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // Gradients: a handful of f32 exp/divide operations per element, relative error ~1e-6: atol 1e-5.
 // Sums: up to a few hundred f32 terms of size <= ~5 added in a tree: atol 1e-3 + rtol 1e-4.

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareLstmBackward } from '../../src/gpu/ops/lstm.ts';
-import { recurrentCasesWithSlices, recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
-import { Rng } from '../../src/engine/random.ts';
-import { lstmForward } from '../../src/reference/lstmForward.ts';
 import { lstmBackward } from '../../src/reference/lstmBackward.ts';
+import { lstmForward } from '../../src/reference/lstmForward.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
+import { type RecurrentRun, recurrentCasesWithSlices, recurrentHyper } from '../helpers/recurrentRuns.ts';
 
 // f32 sums of <= 4*202 terms (W^T dz) carried back through <= 17 steps; the gate derivatives are bounded
 // (sig' <= 1/4, tanh' <= 1) and the forget gate (< 1) damps the cell path, so rounding stays small: the worst error
@@ -95,8 +95,14 @@ describe('lstmBackward kernel vs float64 reference', () => {
       for (const r of [1, 2]) {
         const c = RUNS[r].clip;
         const run = first.dz.subarray(r * LBn4, (r + 1) * LBn4);
-        expect(run.some((v) => Math.abs(v) === Math.fround(c)), `clip ${c} binds`).toBe(true);
-        expect(run.some((v) => Math.abs(v) < Math.fround(c)), `clip ${c} leaves some dz free`).toBe(true);
+        expect(
+          run.some((v) => Math.abs(v) === Math.fround(c)),
+          `clip ${c} binds`,
+        ).toBe(true);
+        expect(
+          run.some((v) => Math.abs(v) < Math.fround(c)),
+          `clip ${c} leaves some dz free`,
+        ).toBe(true);
       }
 
       // With flow off the flow delta does nothing; the training outputs are unchanged (same bits).

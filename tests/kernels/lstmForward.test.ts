@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareLstmForward } from '../../src/gpu/ops/lstm.ts';
-import { recurrentCasesWithSlices, type RecurrentRun } from '../helpers/recurrentRuns.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { lstmForward } from '../../src/reference/lstmForward.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
+import { type RecurrentRun, recurrentCasesWithSlices } from '../helpers/recurrentRuns.ts';
 
 // f32 dot products of <= 202 terms of size ~0.1 (W ~ N(0, 1/n), |h| < 1) through saturating gates (sig' <= 1/4,
 // tanh' <= 1) and a forget gate < 1 that damps old rounding: over <= 17 steps the worst error measured was below

@@ -1,18 +1,11 @@
 import { describe, it } from 'vitest';
-import { device, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { MATMUL_HARDWARE, MATMUL_NAIVE, MATMUL_SOFTWARE, type MatmulArgs, matmulParams, prepareMatmul } from '../../src/gpu/ops/matmul.ts';
 import { matmul, matmulExtents } from '../../src/reference/matmul.ts';
-import {
-  MATMUL_HARDWARE,
-  MATMUL_NAIVE,
-  MATMUL_SOFTWARE,
-  matmulParams,
-  prepareMatmul,
-  type MatmulArgs,
-} from '../../src/gpu/ops/matmul.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, kernels, submit } from '../helpers/gpu.ts';
 
 // Inputs uniform in [-1, 1]: each output is a sum of K products of size <= 1, rounded in f32 along the way.
 // |error| <= atol + rtol*|expected| with atol = 1e-4 * max(1, K / 32), rtol = 1e-4 (f32 accumulation of K
@@ -54,7 +47,12 @@ async function check(args: MatmulArgs, seed: number, variants = VARIANTS): Promi
     const written = new Set<number>();
     for (let b = 0; b < p.batch; b++) for (let i = 0; i < p.M * p.N; i++) written.add(p.offC + b * p.strideC + i);
     const idx = [...written].sort((x, y) => x - y);
-    expectClose(`matmul[${v.name}] ${JSON.stringify(args)}`, idx.map((i) => got[i]), idx.map((i) => want[i]), tol(p.K));
+    expectClose(
+      `matmul[${v.name}] ${JSON.stringify(args)}`,
+      idx.map((i) => got[i]),
+      idx.map((i) => want[i]),
+      tol(p.K),
+    );
     for (let i = 0; i < got.length; i++) {
       if (!written.has(i) && !Object.is(got[i], Math.fround(C0[i]))) throw new Error(`matmul[${v.name}] wrote outside C at ${i}`);
     }

@@ -1,10 +1,10 @@
 import { describe, it } from 'vitest';
-import { device, kernel, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { reduceRows } from '../../src/reference/reduceRows.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, kernel, submit } from '../helpers/gpu.ts';
 
 // f32 sums of up to ~300 terms of size 1: absolute error well under 1e-4.
 const TOL = { atol: 1e-4, rtol: 1e-5 };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernel, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareRmsprop } from '../../src/gpu/ops/optimizers.ts';
 import { rmsprop } from '../../src/reference/rmsprop.ts';
-import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernel, kernels, submit } from '../helpers/gpu.ts';
 
 // Two steps from ms = 0: g / sqrt(ms + eps) is O(1) with f32 rounding ~1e-7 relative; steps are lr * O(3).
 const TOL = { atol: 1e-6, rtol: 1e-6 };
@@ -28,7 +28,12 @@ describe('rmsprop kernel vs float64 reference (two steps)', () => {
       const g2 = Float32Array.from(rng.uniformArray(R * size));
       g1[3] = 0; // g = 0 with ms = 0: no step, no NaN
       const hyper = hyperTable();
-      const bufs = { hyper: uploadF32(device, hyper), param: uploadF32(device, theta0), grad: uploadF32(device, g1), state: uploadF32(device, new Float32Array(R * size)) };
+      const bufs = {
+        hyper: uploadF32(device, hyper),
+        param: uploadF32(device, theta0),
+        grad: uploadF32(device, g1),
+        state: uploadF32(device, new Float32Array(R * size)),
+      };
       const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
       const step = await prepareRmsprop(ctx, { R, size, lrIndex: Hyper.LR_P }, bufs);
       submit(step);

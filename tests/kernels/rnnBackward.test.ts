@@ -1,12 +1,12 @@
 import { describe, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { preparePreluSlopeGrad, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
-import { recurrentCases, recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { preluSlopeGrad, rnnBackward } from '../../src/reference/rnnBackward.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
+import { type RecurrentRun, recurrentCases, recurrentHyper } from '../helpers/recurrentRuns.ts';
 
 // f32 dot products of <= 32 terms carried back through <= 17 steps (W with spectral radius ~1): rounding near
 // 1e-6 per step; atol 1e-4 + rtol 1e-3 leaves a wide margin while an indexing, Jacobian or clip mistake gives
@@ -89,6 +89,13 @@ describe('rnnBackward kernels vs float64 reference', () => {
   }
 });
 
-function preluSlopeGrad_(bufs: { hyper: GPUBuffer; dh: GPUBuffer; a: GPUBuffer }, slopeGrad: GPUBuffer, R: number, L: number, B: number, n: number) {
+function preluSlopeGrad_(
+  bufs: { hyper: GPUBuffer; dh: GPUBuffer; a: GPUBuffer },
+  slopeGrad: GPUBuffer,
+  R: number,
+  L: number,
+  B: number,
+  n: number,
+) {
   return preparePreluSlopeGrad(ctx, { R, L, B, n }, { hyper: bufs.hyper, dh: bufs.dh, a: bufs.a, slopeGrad });
 }

@@ -1,13 +1,13 @@
 import { describe, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
-import { recurrentCases, recurrentHyper, type RecurrentRun } from '../helpers/recurrentRuns.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
+import { type RecurrentRun, recurrentCases, recurrentHyper } from '../helpers/recurrentRuns.ts';
 
 // f32 dot products of <= 32 terms of size ~1, carried through <= 17 steps of a W with spectral radius ~1:
 // rounding stays near 1e-6 per step and grows at most linearly with L; atol 1e-4 + rtol 1e-3 leaves 10x margin
@@ -67,26 +67,29 @@ describe('rnnForward kernels vs float64 reference', () => {
   }
 
   it('fused kernel in two chunks of steps (tStart > 0) matches one pass', async () => {
-const [R, L, B, n] = [3, 9, 4, 20];
-const runs = RUN_SETS[0];
-const rng = new Rng(4242);
-const hyper = recurrentHyper(runs);
-const slope = new Float64Array(R);
-const x = forwardInputs(rng, R, L, B, n);
-const blocking = rnnBlocking(ctx.software, B, n);
-const k = await kernels.get('rnnForward', { ...blocking });
-const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
-const aBuf = storageBuffer(device, R * L * B * n * 4);
-const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
-submit((pass) => {
-  for (const [tStart, tEnd] of [[0, 4], [4, L]]) {
-    const p = k.makeParams({ R, L, B, n, tStart, tEnd });
-    k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, blocking.ROWS), R);
-  }
-});
-const a = new Float64Array(R * L * B * n);
-const h = new Float64Array(R * (L + 1) * B * n);
-rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
-expectClose('h (chunked)', await readF32(device, hBuf, h.length), h, TOL);
+    const [R, L, B, n] = [3, 9, 4, 20];
+    const runs = RUN_SETS[0];
+    const rng = new Rng(4242);
+    const hyper = recurrentHyper(runs);
+    const slope = new Float64Array(R);
+    const x = forwardInputs(rng, R, L, B, n);
+    const blocking = rnnBlocking(ctx.software, B, n);
+    const k = await kernels.get('rnnForward', { ...blocking });
+    const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
+    const aBuf = storageBuffer(device, R * L * B * n * 4);
+    const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
+    submit((pass) => {
+      for (const [tStart, tEnd] of [
+        [0, 4],
+        [4, L],
+      ]) {
+        const p = k.makeParams({ R, L, B, n, tStart, tEnd });
+        k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, blocking.ROWS), R);
+      }
+    });
+    const a = new Float64Array(R * L * B * n);
+    const h = new Float64Array(R * (L + 1) * B * n);
+    rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+    expectClose('h (chunked)', await readF32(device, hBuf, h.length), h, TOL);
   });
 });

@@ -9,19 +9,17 @@
  * sums of up to L*B*n terms and through the f32 composition of W, so errors of ~1e-4 of the gradient's
  * scale are expected; a wrong term (a missing transpose, a dropped penalty, a wrong clip) is off by O(1).
  */
-import { describe, it } from 'vitest';
-import { device, gpu, kernels } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { RunGroup, type InitialState } from '../../src/engine/runGroup.ts';
-import { PAPER_RUN, type GroupSettings, type RunSettings } from '../../src/engine/settings.ts';
-import { Rng } from '../../src/engine/random.ts';
-import { lossAndGradients, type TaskBatch as RefBatch } from '../../src/reference/model.ts';
-import { lossAndGradients as lstmLossAndGradients } from '../../src/reference/lstmModel.ts';
+import { describe, expect, it } from 'vitest';
 import { trainedParameterNames } from '../../src/engine/modelSettings.ts';
-import type { Task, TaskBatch } from '../../src/tasks/task.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
-import { initialParameters } from '../../src/engine/runGroup.ts';
-import { expect } from 'vitest';
+import { Rng } from '../../src/engine/random.ts';
+import { type InitialState, initialParameters, RunGroup } from '../../src/engine/runGroup.ts';
+import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
+import { lossAndGradients as lstmLossAndGradients } from '../../src/reference/lstmModel.ts';
+import { lossAndGradients, type TaskBatch as RefBatch } from '../../src/reference/model.ts';
+import type { Task, TaskBatch } from '../../src/tasks/task.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels } from '../helpers/gpu.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
 
@@ -39,7 +37,14 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-async function checkGroup(label: string, group: GroupSettings, runs: RunSettings[], batchSeed: number, initial?: InitialState, task?: Task) {
+async function checkGroup(
+  label: string,
+  group: GroupSettings,
+  runs: RunSettings[],
+  batchSeed: number,
+  initial?: InitialState,
+  task?: Task,
+) {
   const rg = await RunGroup.create(ops, group, runs, { initial, task });
   try {
     const batch = rg.task.batch(new Rng(batchSeed), group.batchSize);
@@ -47,7 +52,10 @@ async function checkGroup(label: string, group: GroupSettings, runs: RunSettings
     for (let r = 0; r < runs.length; r++) {
       const params = toF64(await rg.readParameters(r));
       const grads = await rg.readGradients(r);
-      const reference = (run: RunSettings) => (run.parameterisation === 'lstm' ? lstmLossAndGradients(run, params, toRefBatch(batch)) : lossAndGradients(run, params, toRefBatch(batch)));
+      const reference = (run: RunSettings) =>
+        run.parameterisation === 'lstm'
+          ? lstmLossAndGradients(run, params, toRefBatch(batch))
+          : lossAndGradients(run, params, toRefBatch(batch));
       const ref = reference(runs[r]);
       if (runs[r].clip > 0 && runs[r].clip < 0.01) {
         // a small clip is there to bind: without it the reference's dW would differ
@@ -57,7 +65,9 @@ async function checkGroup(label: string, group: GroupSettings, runs: RunSettings
         for (let i = 0; i < free.length; i++) diff = Math.max(diff, Math.abs(free[i] - clipped[i]));
         expect(diff, `${label} run ${r}: the clip ${runs[r].clip} binds`).toBeGreaterThan(0.05 * maxAbs(free));
       }
-      expect(Math.abs(metrics[r].loss - ref.forward.taskLoss), `${label} run ${r} loss`).toBeLessThan(1e-4 * Math.max(1, ref.forward.taskLoss));
+      expect(Math.abs(metrics[r].loss - ref.forward.taskLoss), `${label} run ${r} loss`).toBeLessThan(
+        1e-4 * Math.max(1, ref.forward.taskLoss),
+      );
       const flow = await rg.readFlow(r);
       const fscale = maxAbs(ref.backward.flow);
       expectClose(`${label} run ${r} (${runs[r].name}) flow`, flow, ref.backward.flow, { atol: 2e-3 * fscale, rtol: 5e-3 });
@@ -82,7 +92,16 @@ describe('run group gradients vs float64 reference model', () => {
       { ...base, name: 'tanh m0.1 glorot', nonlinearity: 'tanh', margin: 0.1, init: 'glorot', seed: 2, prior: 0.5 },
       { ...base, name: 'relu m1', nonlinearity: 'relu', margin: 1, init: 'glorot', seed: 3, gain: 1.05 },
       { ...base, name: 'leaky none', nonlinearity: 'leaky', slope: 0.3, margin: null, init: 'glorot', seed: 4, softOrth: 0.1 },
-      { ...base, name: 'prelu plain', nonlinearity: 'prelu', slope: 0.6, parameterisation: 'plain', init: 'glorot', seed: 5, softOrth: 0.2 },
+      {
+        ...base,
+        name: 'prelu plain',
+        nonlinearity: 'prelu',
+        slope: 0.6,
+        parameterisation: 'plain',
+        init: 'glorot',
+        seed: 5,
+        softOrth: 0.2,
+      },
       { ...base, name: 'oplu plain', nonlinearity: 'oplu', parameterisation: 'plain', init: 'orthogonal', seed: 6 },
     ];
     await checkGroup('copy', group, runs, 11);
@@ -124,7 +143,12 @@ describe('run group gradients vs float64 reference model', () => {
       p.peep = Float32Array.from(rng.uniformArray(15, -0.8, 0.8));
       return p;
     });
-    await checkGroup('lstm adding', group, runs, 14, { parameters: initial, optimizerState: [undefined, undefined], iteration: 0, dataRngState: new Rng(1).getState() });
+    await checkGroup('lstm adding', group, runs, 14, {
+      parameters: initial,
+      optimizerState: [undefined, undefined],
+      iteration: 0,
+      dataRngState: new Rng(1).getState(),
+    });
   });
 
   // The shapes of the tasks to come, through the same engine (RunGroupOptions.task): sequential MNIST
@@ -133,9 +157,21 @@ describe('run group gradients vs float64 reference model', () => {
   it('MNIST-shaped: 10 classes from the last step of 40 one-pixel steps, RNN and LSTM runs', async () => {
     const L = 40;
     const task: Task = {
-      name: 'pixels', L, I: 1, O: 10, loss: 'xent', outputSteps: 'last', baselineLoss: Math.log(10), hasAccuracy: true,
+      name: 'pixels',
+      L,
+      I: 1,
+      O: 10,
+      loss: 'xent',
+      outputSteps: 'last',
+      baselineLoss: Math.log(10),
+      hasAccuracy: true,
       batch: (rng, B) => ({
-        L, B, I: 1, O: 10, loss: 'xent', outputSteps: 'last',
+        L,
+        B,
+        I: 1,
+        O: 10,
+        loss: 'xent',
+        outputSteps: 'last',
         x: Float32Array.from(rng.uniformArray(L * B, 0, 1)),
         targets: Uint32Array.from({ length: B }, () => rng.int(0, 10)),
         weight: new Float32Array(B).fill(1 / B),
@@ -159,7 +195,14 @@ describe('run group gradients vs float64 reference model', () => {
     const B = lengths.length;
     const scored = lengths.reduce((a, b) => a + b, 0);
     const task: Task = {
-      name: 'chars', L, I: V, O: V, loss: 'xent', outputSteps: 'all', baselineLoss: Math.log(V), hasAccuracy: true,
+      name: 'chars',
+      L,
+      I: V,
+      O: V,
+      loss: 'xent',
+      outputSteps: 'all',
+      baselineLoss: Math.log(V),
+      hasAccuracy: true,
       batch: (rng) => {
         const x = new Float32Array(L * B * V);
         const targets = new Uint32Array(L * B);
@@ -184,4 +227,3 @@ describe('run group gradients vs float64 reference model', () => {
     await checkGroup('text-shaped', group, runs, 16, undefined, task);
   });
 });
-

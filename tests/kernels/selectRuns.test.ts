@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareSelectRuns } from '../../src/gpu/ops/selectRuns.ts';
 import { selectRuns } from '../../src/reference/selectRuns.ts';
-import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // A pure copy: exact equality.
 const FACTORISED = [1, 0, 1, 0];

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareSgd } from '../../src/gpu/ops/optimizers.ts';
 import { sgd } from '../../src/reference/sgd.ts';
-import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // Two steps of size lr * O(1) on O(1) parameters: f32 rounding of theta, ~1e-7.
 const TOL = { atol: 1e-6, rtol: 1e-6 };

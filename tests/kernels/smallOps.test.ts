@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { device, kernel, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { addBias } from '../../src/reference/addBias.ts';
 import { F32_MAX, orthDrift } from '../../src/reference/orthDrift.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, kernel, submit } from '../helpers/gpu.ts';
 
 describe('addBias kernel vs float64 reference', () => {
-  for (const [R, P, O] of [[1, 1, 1], [3, 7, 9], [2, 50, 49]]) {
+  for (const [R, P, O] of [
+    [1, 1, 1],
+    [3, 7, 9],
+    [2, 50, 49],
+  ]) {
     it(`R=${R} P=${P} O=${O}`, async () => {
       const rng = new Rng(R * 100 + P);
       const y = rng.uniformArray(R * P * O);
@@ -25,7 +29,11 @@ describe('addBias kernel vs float64 reference', () => {
 });
 
 describe('orthDrift kernel vs float64 reference', () => {
-  for (const [S, n] of [[1, 6], [4, 20], [2, 33]]) {
+  for (const [S, n] of [
+    [1, 6],
+    [4, 20],
+    [2, 33],
+  ]) {
     it(`S=${S} n=${n}`, async () => {
       const rng = new Rng(S + n);
       const C = new Float64Array(S * n * n);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareSpectrumBackward } from '../../src/gpu/ops/spectrum.ts';
 import { spectrumBackward } from '../../src/reference/spectrumBackward.ts';
 import { marginSpectrum } from '../../src/reference/spectrumForward.ts';
-import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // ds' is an f32 sum of n products of O(1) terms (n <= 32): error ~ sqrt(n) * 1e-7 * |terms|.
 const TOL = { atol: 2e-5, rtol: 1e-5 };
@@ -82,7 +82,9 @@ describe('spectrumBackward kernel vs float64 reference', () => {
         expectClose('prior value (stats)', await readF32(device, bufs.stats, R * STATS_STRIDE), stats, { atol: 1e-5, rtol: 1e-5 });
         // dV slices untouched bit for bit; margin 0 gets gp = 0 exactly; no-margin runs gp = 0
         for (let r = 0; r < R; r++) {
-          expect(Array.from(gotDUV.subarray((2 * r + 1) * nn, (2 * r + 2) * nn))).toEqual(Array.from(dUV0.subarray((2 * r + 1) * nn, (2 * r + 2) * nn)));
+          expect(Array.from(gotDUV.subarray((2 * r + 1) * nn, (2 * r + 2) * nn))).toEqual(
+            Array.from(dUV0.subarray((2 * r + 1) * nn, (2 * r + 2) * nn)),
+          );
         }
         const gotGp = await readF32(device, bufs.gp, R * n);
         expect(Array.from(gotGp.subarray(0, n)).every((v) => v === 0)).toBe(true);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareSpectrumForward } from '../../src/gpu/ops/spectrum.ts';
 import { spectrumForward } from '../../src/reference/spectrumForward.ts';
-import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // s = 1 + m tanh(p/2) in f32: a few ulps of (1 + m), so atol 1e-6 (m <= 1) plus rtol 1e-6. m = 0 must give 1 exactly.
 const TOL = { atol: 1e-6, rtol: 1e-6 };

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { readF32, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
-import { prepareSpectrumRemargin } from '../../src/gpu/ops/spectrum.ts';
-import { spectrumRemargin } from '../../src/reference/spectrumRemargin.ts';
-import { marginSpectrum } from '../../src/reference/spectrumForward.ts';
+import { readF32, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { prepareSpectrumRemargin } from '../../src/gpu/ops/spectrum.ts';
+import { marginSpectrum } from '../../src/reference/spectrumForward.ts';
+import { spectrumRemargin } from '../../src/reference/spectrumRemargin.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // p = log(q) - log(1 - q) with q in [0.05, 0.95] for values inside the bounds (|dp/dq| <= 21) or clamped at
 // eps: f32 rounding of q (~1e-7 relative to (1 + m) / 2m) gives |dp| < 1e-5 for m >= 0.1.
@@ -50,7 +50,13 @@ describe('spectrumRemargin kernel vs float64 reference', () => {
         const maskBuf = maskType === 'u32' ? uploadArray(device, Uint32Array.from(mask)) : uploadF32(device, mask);
         const pBuf = uploadF32(device, p0);
         const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
-        submit(await prepareSpectrumRemargin(ctx, { R, n }, { hyper: uploadF32(device, hyper), mask: maskBuf, s: uploadF32(device, s), p: pBuf }));
+        submit(
+          await prepareSpectrumRemargin(
+            ctx,
+            { R, n },
+            { hyper: uploadF32(device, hyper), mask: maskBuf, s: uploadF32(device, s), p: pBuf },
+          ),
+        );
         const got = await readF32(device, pBuf, R * n);
         const want = Float64Array.from(p0);
         spectrumRemargin(want, hyper, mask, s, R, n, EPS);

@@ -5,12 +5,12 @@
  * and a resumed run continues exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels } from '../helpers/gpu.ts';
-import { RunGroup, type IterationRecord } from '../../src/engine/runGroup.ts';
-import { PAPER_RUN, type GroupSettings, type RunSettings } from '../../src/engine/settings.ts';
-import { spectrumFromP } from '../../src/engine/modelSettings.ts';
 import { maxOrthogonalityError, singularValuesTall } from '../../src/engine/linalg.ts';
+import { spectrumFromP } from '../../src/engine/modelSettings.ts';
+import { type IterationRecord, RunGroup } from '../../src/engine/runGroup.ts';
+import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels } from '../helpers/gpu.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
 const interactive: RunSettings = { ...PAPER_RUN, lrFree: 0.01, lrSpectrum: 0.01, lrGeodesic: 0.01 };
@@ -70,7 +70,11 @@ describe('training on the GPU', () => {
   it('keeps singular values inside the margin, and a margin change keeps values inside the new bounds and clamps the rest', async () => {
     const group: GroupSettings = { task: 'copy', T: 5, batchSize: 8, hidden: 16, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 10 };
     const run: RunSettings = { ...interactive, name: 'glorot m=0.5', init: 'glorot', margin: 0.5, lrSpectrum: 0.05 };
-    const rg = await RunGroup.create(ops, group, [run, { ...run, name: 'plain', parameterisation: 'plain' }, { ...run, name: 'second', seed: 2 }]);
+    const rg = await RunGroup.create(ops, group, [
+      run,
+      { ...run, name: 'plain', parameterisation: 'plain' },
+      { ...run, name: 'second', seed: 2 },
+    ]);
     try {
       await train(rg, 50);
       const before = await rg.readParameters(0);
@@ -99,7 +103,10 @@ describe('training on the GPU', () => {
 
   it('stops a run whose loss becomes NaN, with a message, while the others train on', async () => {
     const group: GroupSettings = { task: 'copy', T: 5, batchSize: 8, hidden: 8, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 10 };
-    const rg = await RunGroup.create(ops, group, [{ ...interactive, name: 'ok' }, { ...interactive, name: 'broken', parameterisation: 'plain' }]);
+    const rg = await RunGroup.create(ops, group, [
+      { ...interactive, name: 'ok' },
+      { ...interactive, name: 'broken', parameterisation: 'plain' },
+    ]);
     try {
       await train(rg, 5);
       const p = await rg.readParameters(1);

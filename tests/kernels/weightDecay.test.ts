@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
+import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareWeightDecay } from '../../src/gpu/ops/penalties.ts';
 import { weightDecay } from '../../src/reference/weightDecay.ts';
-import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // g += 2 wd w: one f32 fma. Values: f32 sums of up to ~1000 positive terms.
 const TOL_GRAD = { atol: 1e-7, rtol: 1e-6 };
@@ -17,7 +17,12 @@ const STATS_OFFSET = 2;
 
 describe('weightDecay kernel vs float64 reference', () => {
   for (const groups of [undefined, 5]) {
-    for (const [rows, cols] of [[6, 1], [20, 7], [10, 32], [32, 33]]) {
+    for (const [rows, cols] of [
+      [6, 1],
+      [20, 7],
+      [10, 32],
+      [32, 33],
+    ]) {
       it(`size=${rows}x${cols} R=${WDS.length} groups=${groups ?? 'auto'}`, async () => {
         const R = WDS.length;
         const size = rows * cols;
@@ -27,7 +32,12 @@ describe('weightDecay kernel vs float64 reference', () => {
         const w = Float32Array.from(rng.uniformArray(R * size));
         const g0 = Float32Array.from(rng.uniformArray(R * size));
         const stats0 = new Float32Array(R * STATS_STRIDE).fill(-1);
-        const bufs = { hyper: uploadF32(device, hyper), w: uploadF32(device, w), g: uploadF32(device, g0), stats: uploadF32(device, stats0) };
+        const bufs = {
+          hyper: uploadF32(device, hyper),
+          w: uploadF32(device, w),
+          g: uploadF32(device, g0),
+          stats: uploadF32(device, stats0),
+        };
         const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
         submit(await prepareWeightDecay(ctx, { R, size, groups, statsStride: STATS_STRIDE, statsOffset: STATS_OFFSET }, bufs));
 

@@ -1,13 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '../helpers/compare.ts';
-import { Rng } from '../../src/engine/random.ts';
-import {
-  composeW, identityMatrix, logit, matmul, matmulNT, matmulTN, maxAbsDiff, maxOrthogonalityError, qr, sigmoid, singularValuesTall, svd, transpose,
-} from '../../src/engine/linalg.ts';
 import { glorotNormal, identity, initRecurrent, initRunParameters, LSTM_FORGET_BIAS, orthogonalInit } from '../../src/engine/init.ts';
 import {
-  DEFAULT_RUN_MODEL_SETTINGS, MARGIN_P_CLAMP, pFromSpectrum, spectrumFromP, trainedParameterNames, type RunModelSettings,
+  composeW,
+  identityMatrix,
+  logit,
+  matmul,
+  matmulNT,
+  matmulTN,
+  maxAbsDiff,
+  maxOrthogonalityError,
+  qr,
+  sigmoid,
+  singularValuesTall,
+  svd,
+  transpose,
+} from '../../src/engine/linalg.ts';
+import {
+  DEFAULT_RUN_MODEL_SETTINGS,
+  MARGIN_P_CLAMP,
+  pFromSpectrum,
+  type RunModelSettings,
+  spectrumFromP,
+  trainedParameterNames,
 } from '../../src/engine/modelSettings.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { expectClose } from '../helpers/compare.ts';
 
 function diagTimes(u: Float64Array, s: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
@@ -102,7 +119,10 @@ describe('initialisation schemes', () => {
     const w = orthogonalInit(new Rng(5), n);
     let mean = 0;
     let sq = 0;
-    for (const v of w) { mean += v; sq += v * v; }
+    for (const v of w) {
+      mean += v;
+      sq += v * v;
+    }
     mean /= n * n;
     expect(Math.abs(mean)).toBeLessThan(3 / n);
     expect(sq / n).toBeCloseTo(1, 10); // each column is a unit vector
@@ -236,4 +256,3 @@ describe('initialisation schemes', () => {
     expect(Math.sqrt(av.reduce((acc, v) => acc + v * v, 0))).toBeCloseTo(s[0], 9);
   });
 });
-

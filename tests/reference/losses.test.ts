@@ -1,9 +1,9 @@
 /** The float64 loss references checked against central finite differences of their own loss sums. */
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '../helpers/compare.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { softmaxCrossEntropy } from '../../src/reference/softmaxCrossEntropy.ts';
 import { meanSquaredError } from '../../src/reference/meanSquaredError.ts';
+import { softmaxCrossEntropy } from '../../src/reference/softmaxCrossEntropy.ts';
+import { expectClose } from '../helpers/compare.ts';
 
 // float64 central differences, eps = 1e-6: errors ~1e-9.
 const FD_TOL = { atol: 1e-7, rtol: 1e-6 };

@@ -15,25 +15,33 @@
  * injection is flowScale * dhOut_L.
  */
 import { describe, expect, it } from 'vitest';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { lstmBackward } from '../../src/reference/lstmBackward.ts';
+import { lstmForward, sigmoid } from '../../src/reference/lstmForward.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { finiteDifference } from '../helpers/finiteDifferences.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
-import { lstmForward, sigmoid } from '../../src/reference/lstmForward.ts';
-import { lstmBackward } from '../../src/reference/lstmBackward.ts';
 
 // Central differences (tests/helpers/finiteDifferences.ts, step 1e-6) in float64: truncation ~eps^2 and rounding ~1e-16/eps, both << 1e-6.
 const FD_TOL = { atol: 1e-6, rtol: 1e-5 };
 
 function setup(seed: number, clip: number) {
-  const R = 3, L = 4, B = 2, n = 5;
+  const R = 3,
+    L = 4,
+    B = 2,
+    n = 5;
   const rng = new Rng(seed);
   const hyper = new Float64Array(R * HYPER_STRIDE);
   for (let r = 0; r < R; r++) hyper[r * HYPER_STRIDE + Hyper.CLIP] = clip;
   const b = rng.uniformArray(R * 4 * n, -0.5, 0.5);
   for (let r = 0; r < R; r++) for (let u = 0; u < n; u++) b[r * 4 * n + n + u] += 1;
   return {
-    R, L, B, n, hyper, b,
+    R,
+    L,
+    B,
+    n,
+    hyper,
+    b,
     W: rng.normalArray(R * 4 * n * n, 1 / Math.sqrt(n)),
     xproj: rng.uniformArray(R * L * B * 4 * n, -1, 1),
     peep: rng.uniformArray(R * 3 * n, -0.5, 0.5),
@@ -122,13 +130,15 @@ describe('lstmBackward reference vs finite differences of lstmForward', () => {
 
     const db = new Float64Array(R * 4 * n);
     const dW = new Float64Array(R * 4 * n * n);
-    for (let r = 0; r < R; r++) for (let t = 1; t <= L; t++) for (let b = 0; b < B; b++) {
-      for (let q = 0; q < 4 * n; q++) {
-        const d = g.dz[((r * L + t - 1) * B + b) * 4 * n + q];
-        db[r * 4 * n + q] += d;
-        for (let j = 0; j < n; j++) dW[(r * 4 * n + q) * n + j] += d * g.h[((r * (L + 1) + t - 1) * B + b) * n + j];
-      }
-    }
+    for (let r = 0; r < R; r++)
+      for (let t = 1; t <= L; t++)
+        for (let b = 0; b < B; b++) {
+          for (let q = 0; q < 4 * n; q++) {
+            const d = g.dz[((r * L + t - 1) * B + b) * 4 * n + q];
+            db[r * 4 * n + q] += d;
+            for (let j = 0; j < n; j++) dW[(r * 4 * n + q) * n + j] += d * g.h[((r * (L + 1) + t - 1) * B + b) * n + j];
+          }
+        }
     expectClose('sum dz = dS/db', db, fd(loss, s.b, 4 * n), FD_TOL);
     expectClose('sum_t dz_t h_{t-1}^T = dS/dW', dW, fd(loss, s.W, 4 * n * n), FD_TOL);
     expectClose('peepGrad = dS/dpeep', g.peepGrad, fd(loss, s.peep, 3 * n), FD_TOL);
@@ -188,7 +198,12 @@ describe('lstmBackward reference vs finite differences of lstmForward', () => {
           };
           const dzFree = fdGrad(G, z);
           const dzRow = g.dz.subarray(((r * L + t - 1) * B + b) * 4 * n, ((r * L + t - 1) * B + b + 1) * 4 * n);
-          expectClose(`dz r${r} t${t} b${b}`, dzRow, dzFree.map((v) => Math.min(clip, Math.max(-clip, v))), FD_TOL);
+          expectClose(
+            `dz r${r} t${t} b${b}`,
+            dzRow,
+            dzFree.map((v) => Math.min(clip, Math.max(-clip, v))),
+            FD_TOL,
+          );
           const dp = fdGrad(G, peep);
           for (let e = 0; e < 3 * n; e++) peepSum[r * 3 * n + e] += dp[e];
           dcNext = fdGrad(G, cPrev);
@@ -241,16 +256,19 @@ describe('gradient flow of the lstmBackward reference', () => {
     const lastLoss = () => {
       const h = forwardWithOffsets(s, offsets);
       const out = new Float64Array(R);
-      for (let r = 0; r < R; r++) for (let e = 0; e < B * n; e++) {
-        out[r] += flowScale * s.dhOut[(r * L + L - 1) * B * n + e] * h[(r * (L + 1) + L) * B * n + e];
-      }
+      for (let r = 0; r < R; r++)
+        for (let e = 0; e < B * n; e++) {
+          out[r] += flowScale * s.dhOut[(r * L + L - 1) * B * n + e] * h[(r * (L + 1) + L) * B * n + e];
+        }
       return out;
     };
     const dh = fd(lastLoss, offsets, (L + 1) * B * n);
     const want = new Float64Array(R * (L + 1));
-    for (let r = 0; r < R; r++) for (let t = 0; t <= L; t++) for (let e = 0; e < B * n; e++) {
-      want[r * (L + 1) + t] += dh[(r * (L + 1) + t) * B * n + e] ** 2;
-    }
+    for (let r = 0; r < R; r++)
+      for (let t = 0; t <= L; t++)
+        for (let e = 0; e < B * n; e++) {
+          want[r * (L + 1) + t] += dh[(r * (L + 1) + t) * B * n + e] ** 2;
+        }
     expectClose('flow', g.flow, want, FD_TOL);
     expect(g.flow.every((v) => v > 0)).toBe(true);
   });
@@ -262,23 +280,58 @@ describe('gradient flow of the lstmBackward reference', () => {
     const g = backward(s, flowScale);
     // the same backward with dhOut replaced by flowScale * dhOut_L at t = L only; its dh_t from dz and dhOut
     const last = new Float64Array(R * L * B * n);
-    for (let r = 0; r < R; r++) for (let e = 0; e < B * n; e++) last[(r * L + L - 1) * B * n + e] = flowScale * s.dhOut[(r * L + L - 1) * B * n + e];
+    for (let r = 0; r < R; r++)
+      for (let e = 0; e < B * n; e++) last[(r * L + L - 1) * B * n + e] = flowScale * s.dhOut[(r * L + L - 1) * B * n + e];
     const dz = new Float64Array(R * L * B * 4 * n);
     const dh0 = new Float64Array(R * B * n);
-    lstmBackward(dz, dh0, new Float64Array(R * B * n), new Float64Array(R * 3 * n), null, s.hyper, s.W, s.peep, g.gates, g.c, last, R, L, B, n);
+    lstmBackward(
+      dz,
+      dh0,
+      new Float64Array(R * B * n),
+      new Float64Array(R * 3 * n),
+      null,
+      s.hyper,
+      s.W,
+      s.peep,
+      g.gates,
+      g.c,
+      last,
+      R,
+      L,
+      B,
+      n,
+    );
     const want = new Float64Array(R * (L + 1));
     for (let r = 0; r < R; r++) {
       for (let e = 0; e < B * n; e++) want[r * (L + 1)] += dh0[r * B * n + e] ** 2;
-      for (let t = 1; t <= L; t++) for (let b = 0; b < B; b++) for (let j = 0; j < n; j++) {
-        let v = last[((r * L + t - 1) * B + b) * n + j];
-        if (t < L) for (let q = 0; q < 4 * n; q++) v += s.W[(r * 4 * n + q) * n + j] * dz[((r * L + t) * B + b) * 4 * n + q];
-        want[r * (L + 1) + t] += v * v;
-      }
+      for (let t = 1; t <= L; t++)
+        for (let b = 0; b < B; b++)
+          for (let j = 0; j < n; j++) {
+            let v = last[((r * L + t - 1) * B + b) * n + j];
+            if (t < L) for (let q = 0; q < 4 * n; q++) v += s.W[(r * 4 * n + q) * n + j] * dz[((r * L + t) * B + b) * 4 * n + q];
+            want[r * (L + 1) + t] += v * v;
+          }
     }
     expectClose('flow', g.flow, want, { atol: 1e-12, rtol: 1e-12 });
     // the training outputs do not depend on whether flow is asked for
     const noFlow = new Float64Array(R * L * B * 4 * n);
-    lstmBackward(noFlow, new Float64Array(R * B * n), new Float64Array(R * B * n), new Float64Array(R * 3 * n), null, s.hyper, s.W, s.peep, g.gates, g.c, s.dhOut, R, L, B, n);
+    lstmBackward(
+      noFlow,
+      new Float64Array(R * B * n),
+      new Float64Array(R * B * n),
+      new Float64Array(R * 3 * n),
+      null,
+      s.hyper,
+      s.W,
+      s.peep,
+      g.gates,
+      g.c,
+      s.dhOut,
+      R,
+      L,
+      B,
+      n,
+    );
     expect(noFlow).toEqual(g.dz);
   });
 });

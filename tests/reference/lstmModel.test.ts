@@ -21,13 +21,19 @@
  * at exactly +-c, dz at step L = clip of the unclipped value, Wout / bout unaffected.
  */
 import { describe, expect, it } from 'vitest';
-import { expectHiddenGradientsAndFlow, finiteDifference } from '../helpers/finiteDifferences.ts';
-import { expectClose } from '../helpers/compare.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { outputCount, outputStep, type ModelParameters, type TaskBatch } from '../../src/reference/model.ts';
 import {
-  LSTM_PARAMETER_NAMES, backward, forward, lastStepLoss, lossAndGradients, trainingLoss, type LstmModelSettings,
+  backward,
+  forward,
+  LSTM_PARAMETER_NAMES,
+  type LstmModelSettings,
+  lastStepLoss,
+  lossAndGradients,
+  trainingLoss,
 } from '../../src/reference/lstmModel.ts';
+import { type ModelParameters, outputCount, outputStep, type TaskBatch } from '../../src/reference/model.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { expectHiddenGradientsAndFlow, finiteDifference } from '../helpers/finiteDifferences.ts';
 
 const FD_TOL = { atol: 1e-8, rtol: 1e-5 };
 const EXACT = { atol: 1e-13, rtol: 1e-11 };
@@ -42,7 +48,18 @@ function makeBatch(rng: Rng, kind: BatchKind, L: number, B: number, I: number, O
   const x = rng.normalArray(L * B * I, 1);
   if (kind === 'mse-last') {
     const weight = new Float64Array(B).fill(1 / B);
-    return { x, L, B, I, O, outputSteps: 'last', loss: 'mse', targets: rng.uniformArray(B * O, -1, 1), weight, accWeight: new Float64Array(B) };
+    return {
+      x,
+      L,
+      B,
+      I,
+      O,
+      outputSteps: 'last',
+      loss: 'mse',
+      targets: rng.uniformArray(B * O, -1, 1),
+      weight,
+      accWeight: new Float64Array(B),
+    };
   }
   const targets = new Float64Array(L * B);
   const weight = new Float64Array(L * B);
@@ -90,7 +107,6 @@ function makeCase(seed: number, settings: LstmModelSettings, kind: BatchKind, n:
   const params = makeParams(rng, n, I, O);
   return { settings, params, batch: makeBatch(rng, kind, L, B, I, O) };
 }
-
 
 function maxAbs(v: ArrayLike<number>): number {
   let m = 0;
@@ -142,7 +158,10 @@ describe('hidden-state gradients and the gradient flow profile (clip off)', () =
       const { backward: bwd } = lossAndGradients(settings, params, batch);
       const flow = expectHiddenGradientsAndFlow(
         bwd,
-        { training: (offset) => trainingLoss(settings, params, batch, offset), last: (offset) => lastStepLoss(settings, params, batch, offset) },
+        {
+          training: (offset) => trainingLoss(settings, params, batch, offset),
+          last: (offset) => lastStepLoss(settings, params, batch, offset),
+        },
         { L, B, n },
         FD_TOL,
       );
@@ -176,17 +195,40 @@ class Tape {
     this.clipAt.push(clip);
     return this.value.length - 1;
   }
-  leaf(v: number): number { return this.push(v, -1, 0, -1, 0); }
-  add(a: number, b: number): number { return this.push(this.value[a] + this.value[b], a, 1, b, 1); }
-  mul(a: number, b: number): number { return this.push(this.value[a] * this.value[b], a, this.value[b], b, this.value[a]); }
-  scale(a: number, s: number): number { return this.push(s * this.value[a], a, s, -1, 0); }
-  sig(a: number): number { const s = 1 / (1 + Math.exp(-this.value[a])); return this.push(s, a, s * (1 - s), -1, 0); }
-  tanh(a: number): number { const v = Math.tanh(this.value[a]); return this.push(v, a, 1 - v * v, -1, 0); }
-  exp(a: number): number { const v = Math.exp(this.value[a]); return this.push(v, a, v, -1, 0); }
-  log(a: number): number { return this.push(Math.log(this.value[a]), a, 1 / this.value[a], -1, 0); }
+  leaf(v: number): number {
+    return this.push(v, -1, 0, -1, 0);
+  }
+  add(a: number, b: number): number {
+    return this.push(this.value[a] + this.value[b], a, 1, b, 1);
+  }
+  mul(a: number, b: number): number {
+    return this.push(this.value[a] * this.value[b], a, this.value[b], b, this.value[a]);
+  }
+  scale(a: number, s: number): number {
+    return this.push(s * this.value[a], a, s, -1, 0);
+  }
+  sig(a: number): number {
+    const s = 1 / (1 + Math.exp(-this.value[a]));
+    return this.push(s, a, s * (1 - s), -1, 0);
+  }
+  tanh(a: number): number {
+    const v = Math.tanh(this.value[a]);
+    return this.push(v, a, 1 - v * v, -1, 0);
+  }
+  exp(a: number): number {
+    const v = Math.exp(this.value[a]);
+    return this.push(v, a, v, -1, 0);
+  }
+  log(a: number): number {
+    return this.push(Math.log(this.value[a]), a, 1 / this.value[a], -1, 0);
+  }
   /** grad_clip: identity forward; backward clips the accumulated gradient to [-c, c] (c = 0: identity). */
-  gradClip(a: number, c: number): number { return this.push(this.value[a], a, 1, -1, 0, c); }
-  sum(nodes: number[]): number { return nodes.reduce((acc, v) => this.add(acc, v)); }
+  gradClip(a: number, c: number): number {
+    return this.push(this.value[a], a, 1, -1, 0, c);
+  }
+  sum(nodes: number[]): number {
+    return nodes.reduce((acc, v) => this.add(acc, v));
+  }
 
   /** Gradient of `root` with respect to every node (for grad_clip nodes: the clipped gradient). */
   gradient(root: number): Float64Array {
@@ -266,13 +308,17 @@ function tapeModel(c: Case) {
     readout.push([]);
     for (let bi = 0; bi < B; bi++) {
       const y = Array.from({ length: O }, (_, o) =>
-        tape.sum([bout[o], ...Array.from({ length: n }, (_, j) => tape.mul(Wout[o * n + j], hNode[t][bi][j]))]));
+        tape.sum([bout[o], ...Array.from({ length: n }, (_, j) => tape.mul(Wout[o * n + j], hNode[t][bi][j]))]),
+      );
       readout[k].push(y);
       const w = batch.weight[k * B + bi];
       if (w === 0) continue;
       let loss: number;
       if (batch.loss === 'mse') {
-        const sq = y.map((v, o) => { const d = tape.add(v, tape.leaf(-batch.targets[(k * B + bi) * O + o])); return tape.mul(d, d); });
+        const sq = y.map((v, o) => {
+          const d = tape.add(v, tape.leaf(-batch.targets[(k * B + bi) * O + o]));
+          return tape.mul(d, d);
+        });
         loss = tape.scale(tape.sum(sq), 1 / O);
       } else {
         const lse = tape.log(tape.sum(y.map((v) => tape.exp(v))));
@@ -320,7 +366,10 @@ describe('elementwise clip of dLoss/dz (clip active) against an independent auto
 
       // A clip that binds in every gate block (i, f, g, o), so the peephole and cell paths are exercised.
       const blockMax = [0, 0, 0, 0];
-      unclipped.dz.forEach((v, i) => { const gate = Math.floor(i / n) % 4; blockMax[gate] = Math.max(blockMax[gate], Math.abs(v)); });
+      unclipped.dz.forEach((v, i) => {
+        const gate = Math.floor(i / n) % 4;
+        blockMax[gate] = Math.max(blockMax[gate], Math.abs(v));
+      });
       const clip = 0.5 * Math.min(...blockMax);
       const settings: LstmModelSettings = { ...base, clip };
       const bwd = lossAndGradients(settings, params, batch).backward;
@@ -360,13 +409,26 @@ describe('forward values', () => {
   it('one unit, two steps, by hand: gate order i, f, g, o and where each peephole reads c', () => {
     // n = 1, I = 1: z_t = [z_i, z_f, z_g, z_o] = W h_{t-1} + Win x_t + b.
     const params: ModelParameters = {
-      W: Float64Array.of(0.5, -0.4, 0.3, 0.2), Win: Float64Array.of(0.1, 0.2, -0.3, 0.4),
-      b: Float64Array.of(0.05, 1, -0.1, 0.2), h0: Float64Array.of(0.3), c0: Float64Array.of(-0.6),
-      peep: Float64Array.of(0.7, -0.5, 0.9), Wout: Float64Array.of(1, -2), bout: Float64Array.of(0.1, 0),
+      W: Float64Array.of(0.5, -0.4, 0.3, 0.2),
+      Win: Float64Array.of(0.1, 0.2, -0.3, 0.4),
+      b: Float64Array.of(0.05, 1, -0.1, 0.2),
+      h0: Float64Array.of(0.3),
+      c0: Float64Array.of(-0.6),
+      peep: Float64Array.of(0.7, -0.5, 0.9),
+      Wout: Float64Array.of(1, -2),
+      bout: Float64Array.of(0.1, 0),
     };
     const batch: TaskBatch = {
-      x: Float64Array.of(0.8, -1.1), L: 2, B: 1, I: 1, O: 2, outputSteps: 'last', loss: 'xent',
-      targets: [1], weight: [1], accWeight: [1],
+      x: Float64Array.of(0.8, -1.1),
+      L: 2,
+      B: 1,
+      I: 1,
+      O: 2,
+      outputSteps: 'last',
+      loss: 'xent',
+      targets: [1],
+      weight: [1],
+      accWeight: [1],
     };
     const [pi, pf, po] = params.peep;
     let h = 0.3;

@@ -14,17 +14,27 @@
  * properties (|da| <= c, some entries at +-c, last step = clip of the unclipped value).
  */
 import { describe, expect, it } from 'vitest';
-import { expectHiddenGradientsAndFlow, finiteDifference } from '../helpers/finiteDifferences.ts';
-import { expectClose } from '../helpers/compare.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { orthogonalInit } from '../../src/engine/init.ts';
 import {
-  DEFAULT_RUN_MODEL_SETTINGS, trainedParameterNames, type NonlinName, type RunModelSettings,
+  DEFAULT_RUN_MODEL_SETTINGS,
+  type NonlinName,
+  type RunModelSettings,
+  trainedParameterNames,
 } from '../../src/engine/modelSettings.ts';
+import { Rng } from '../../src/engine/random.ts';
 import {
-  backward, forward, lastStepLoss, lossAndGradients, outputCount, outputStep, trainingLoss,
-  type ModelParameters, type TaskBatch,
+  backward,
+  forward,
+  lastStepLoss,
+  lossAndGradients,
+  type ModelParameters,
+  outputCount,
+  outputStep,
+  type TaskBatch,
+  trainingLoss,
 } from '../../src/reference/model.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { expectHiddenGradientsAndFlow, finiteDifference } from '../helpers/finiteDifferences.ts';
 
 const FD_TOL = { atol: 1e-8, rtol: 1e-5 };
 const KINK_MARGIN = 1e-3;
@@ -116,7 +126,6 @@ function makeCase(seed: number, settings: RunModelSettings, kind: BatchKind, n: 
   throw new Error('no kink-free draw');
 }
 
-
 /** Every entry of every trained parameter: analytic gradient vs central differences. */
 function checkAllGradients(c: Case, label: string): void {
   const { settings, params, batch } = c;
@@ -189,7 +198,13 @@ describe('hidden-state gradients and the gradient flow profile', () => {
   for (const [nonlinearity, parameterisation, margin, kind] of cases) {
     it(`${nonlinearity} ${parameterisation} ${kind}: dh_t and flow[t] from FD of Loss_last`, () => {
       const settings: RunModelSettings = {
-        ...DEFAULT_RUN_MODEL_SETTINGS, ...PENALTIES_ON, parameterisation, margin, nonlinearity, gain: 1.05, clip: 0,
+        ...DEFAULT_RUN_MODEL_SETTINGS,
+        ...PENALTIES_ON,
+        parameterisation,
+        margin,
+        nonlinearity,
+        gain: 1.05,
+        clip: 0,
       };
       const n = 6;
       const { params, batch } = makeCase(7, settings, kind, n, 5, 3);
@@ -197,7 +212,10 @@ describe('hidden-state gradients and the gradient flow profile', () => {
       const { backward: bwd } = lossAndGradients(settings, params, batch);
       expectHiddenGradientsAndFlow(
         bwd,
-        { training: (offset) => trainingLoss(settings, params, batch, offset), last: (offset) => lastStepLoss(settings, params, batch, offset) },
+        {
+          training: (offset) => trainingLoss(settings, params, batch, offset),
+          last: (offset) => lastStepLoss(settings, params, batch, offset),
+        },
         { L, B, n },
         FD_TOL,
       );
@@ -248,10 +266,19 @@ function independentClippedBptt(c: Case, lastOnly: boolean) {
       const J = new Float64Array(n * n); // J[i][j] = dh_i / dz_j
       for (let i = 0; i < n; i++) {
         switch (settings.nonlinearity) {
-          case 'linear': J[i * n + i] = 1; break;
-          case 'tanh': J[i * n + i] = 1 - Math.tanh(z[i]) ** 2; break;
-          case 'relu': J[i * n + i] = z[i] > 0 ? 1 : 0; break;
-          case 'leaky': case 'prelu': J[i * n + i] = z[i] >= 0 ? 1 : alpha; break;
+          case 'linear':
+            J[i * n + i] = 1;
+            break;
+          case 'tanh':
+            J[i * n + i] = 1 - Math.tanh(z[i]) ** 2;
+            break;
+          case 'relu':
+            J[i * n + i] = z[i] > 0 ? 1 : 0;
+            break;
+          case 'leaky':
+          case 'prelu':
+            J[i * n + i] = z[i] >= 0 ? 1 : alpha;
+            break;
           case 'oplu': {
             // h_2k = max, h_2k+1 = min: output i takes z_i when its pair is in order, its partner's z otherwise.
             const even = i - (i % 2);
@@ -296,7 +323,13 @@ describe('elementwise clip of dLoss/da_t (clip active)', () => {
     for (const parameterisation of ['plain', 'factorised'] as const) {
       it(`${nonlinearity} ${parameterisation}: equals an independent clipped BPTT, and binds`, () => {
         const base: RunModelSettings = {
-          ...DEFAULT_RUN_MODEL_SETTINGS, ...PENALTIES_OFF, parameterisation, margin: 0.1, nonlinearity, gain: 1.05, clip: 0,
+          ...DEFAULT_RUN_MODEL_SETTINGS,
+          ...PENALTIES_OFF,
+          parameterisation,
+          margin: 0.1,
+          nonlinearity,
+          gain: 1.05,
+          clip: 0,
         };
         const unclippedCase = makeCase(55, base, 'xent-all', 6, 6, 3);
         const unclipped = lossAndGradients(base, unclippedCase.params, unclippedCase.batch).backward;
@@ -341,12 +374,25 @@ describe('forward values', () => {
     // W = 0, Win = 0, b = a: h_1 = f(g a).
     const settings: RunModelSettings = { ...DEFAULT_RUN_MODEL_SETTINGS, ...PENALTIES_OFF, parameterisation: 'plain', nonlinearity, gain };
     const params: ModelParameters = {
-      W: new Float64Array(16), Win: new Float64Array(4), b: Float64Array.from(a), h0: new Float64Array(4),
-      Wout: new Float64Array(12), bout: new Float64Array(3), slope: Float64Array.of(0.25),
+      W: new Float64Array(16),
+      Win: new Float64Array(4),
+      b: Float64Array.from(a),
+      h0: new Float64Array(4),
+      Wout: new Float64Array(12),
+      bout: new Float64Array(3),
+      slope: Float64Array.of(0.25),
     };
     const batch: TaskBatch = {
-      x: new Float64Array(1), L: 1, B: 1, I: 1, O: 3, outputSteps: 'last', loss: 'xent',
-      targets: [0], weight: [1], accWeight: [1],
+      x: new Float64Array(1),
+      L: 1,
+      B: 1,
+      I: 1,
+      O: 3,
+      outputSteps: 'last',
+      loss: 'xent',
+      targets: [0],
+      weight: [1],
+      accWeight: [1],
     };
     return forward(settings, params, batch).h.subarray(dims.n);
   }
@@ -364,15 +410,33 @@ describe('forward values', () => {
   it('losses, masking, accuracy and penalties by hand', () => {
     const n = 2;
     const settings: RunModelSettings = {
-      ...DEFAULT_RUN_MODEL_SETTINGS, parameterisation: 'plain', nonlinearity: 'linear', softOrth: 0.5, prior: 0, weightDecay: 0.1,
+      ...DEFAULT_RUN_MODEL_SETTINGS,
+      parameterisation: 'plain',
+      nonlinearity: 'linear',
+      softOrth: 0.5,
+      prior: 0,
+      weightDecay: 0.1,
     };
     const params: ModelParameters = {
-      W: Float64Array.of(2, 0, 0, 1), Win: new Float64Array(n), b: new Float64Array(n), h0: new Float64Array(n),
-      Wout: new Float64Array(3 * n), bout: Float64Array.of(1, 2, 0), slope: Float64Array.of(0),
+      W: Float64Array.of(2, 0, 0, 1),
+      Win: new Float64Array(n),
+      b: new Float64Array(n),
+      h0: new Float64Array(n),
+      Wout: new Float64Array(3 * n),
+      bout: Float64Array.of(1, 2, 0),
+      slope: Float64Array.of(0),
     };
     const batch: TaskBatch = {
-      x: new Float64Array(2 * 2), L: 2, B: 2, I: 1, O: 3, outputSteps: 'all', loss: 'xent',
-      targets: [1, -1, 0, 2], weight: [0.25, 0, 0.25, 0.25], accWeight: [1, 0, 1, 1],
+      x: new Float64Array(2 * 2),
+      L: 2,
+      B: 2,
+      I: 1,
+      O: 3,
+      outputSteps: 'all',
+      loss: 'xent',
+      targets: [1, -1, 0, 2],
+      weight: [0.25, 0, 0.25, 0.25],
+      accWeight: [1, 0, 1, 1],
     };
     const fwd = forward(settings, params, batch);
     const lse = Math.log(Math.E + Math.E ** 2 + 1);
@@ -381,9 +445,16 @@ describe('forward values', () => {
     // ||W^T W - I||^2 = 3^2; weight decay on W only (Win, Wout zero): 0.1 * 5.
     expect(fwd.penalty).toBeCloseTo(0.5 * 9 + 0.1 * 5, 14);
     expect(fwd.trainingLoss).toBeCloseTo(fwd.taskLoss + fwd.penalty, 14);
-    const mse: TaskBatch = { ...batch, outputSteps: 'last', loss: 'mse', targets: [1, 1, 1, 0, 0, 0], weight: [0.5, 0.5], accWeight: [0, 0] };
+    const mse: TaskBatch = {
+      ...batch,
+      outputSteps: 'last',
+      loss: 'mse',
+      targets: [1, 1, 1, 0, 0, 0],
+      weight: [0.5, 0.5],
+      accWeight: [0, 0],
+    };
     const fm = forward({ ...settings, softOrth: 0, weightDecay: 0 }, params, mse);
-    expect(fm.taskLoss).toBeCloseTo(0.5 * (0 + 1 + 1) / 3 + 0.5 * (1 + 4 + 0) / 3, 14);
+    expect(fm.taskLoss).toBeCloseTo((0.5 * (0 + 1 + 1)) / 3 + (0.5 * (1 + 4 + 0)) / 3, 14);
     expect(fm.accuracy).toBeNull();
     const bwd = backward(settings, params, batch, fwd);
     expect(bwd.flow.length).toBe(3);
@@ -399,7 +470,8 @@ describe('forward values', () => {
     const U = params.UV.subarray(0, 16);
     const V = params.UV.subarray(16);
     const want = new Float64Array(16);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 4; k++) want[i * 4 + j] += U[i * 4 + k] * Math.max(params.s[k], 0) * V[j * 4 + k];
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) for (let k = 0; k < 4; k++) want[i * 4 + j] += U[i * 4 + k] * Math.max(params.s[k], 0) * V[j * 4 + k];
     expectClose('W', W, want, { atol: 1e-15, rtol: 0 });
     expect(backward(settings, params, batch, forward(settings, params, batch)).grads.s[1]).toBe(0);
   });

@@ -1,10 +1,10 @@
 /** The penalty references against finite differences of their own values (float64). */
 import { describe, it } from 'vitest';
-import { expectClose } from '../helpers/compare.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
 import { gramAndQ, orthPenalty } from '../../src/reference/orthPenalty.ts';
 import { weightDecay } from '../../src/reference/weightDecay.ts';
+import { expectClose } from '../helpers/compare.ts';
 
 // Central differences, h = 1e-5, of quartic/quadratic polynomials of O(1) entries.
 const FD_TOL = { atol: 1e-7, rtol: 1e-6 };
@@ -18,7 +18,11 @@ function hyper(lambda: number, wd: number): Float64Array {
 }
 
 describe('orthPenalty reference vs finite differences', () => {
-  for (const [lambda, wd] of [[0.5, 0], [0, 1e-4], [0.3, 0.01]]) {
+  for (const [lambda, wd] of [
+    [0.5, 0],
+    [0, 1e-4],
+    [0.3, 0.01],
+  ]) {
     for (const n of [6, 20]) {
       it(`lambda=${lambda} wd=${wd} n=${n}`, () => {
         const rng = new Rng(20 + n);

@@ -9,11 +9,11 @@
  * pass whose only injection is flowScale * dhOut_L.
  */
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '../helpers/compare.ts';
-import { Hyper, HYPER_STRIDE, Nonlin } from '../../src/engine/hyper.ts';
+import { HYPER_STRIDE, Hyper, Nonlin } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { rnnForward } from '../../src/reference/rnnForward.ts';
 import { preluSlopeGrad, rnnBackward } from '../../src/reference/rnnBackward.ts';
+import { rnnForward } from '../../src/reference/rnnForward.ts';
+import { expectClose } from '../helpers/compare.ts';
 
 // Central differences with eps = 1e-6 in float64: truncation ~eps^2 and rounding ~1e-16/eps, both << 1e-6.
 const FD_TOL = { atol: 1e-6, rtol: 1e-5 };
@@ -22,7 +22,10 @@ const EPS = 1e-6;
 const NONLINS = ['linear', 'tanh', 'relu', 'leaky', 'prelu', 'oplu'] as const;
 
 function setup(seed: number, clip: number) {
-  const R = NONLINS.length, L = 4, B = 2, n = 6;
+  const R = NONLINS.length,
+    L = 4,
+    B = 2,
+    n = 6;
   const rng = new Rng(seed);
   const hyper = new Float64Array(R * HYPER_STRIDE);
   NONLINS.forEach((name, r) => {
@@ -31,7 +34,11 @@ function setup(seed: number, clip: number) {
     hyper[r * HYPER_STRIDE + Hyper.CLIP] = clip;
   });
   return {
-    R, L, B, n, hyper,
+    R,
+    L,
+    B,
+    n,
+    hyper,
     W: rng.normalArray(R * n * n, 1 / Math.sqrt(n)),
     xproj: rng.uniformArray(R * L * B * n, -1, 1),
     b: rng.uniformArray(R * n, -0.2, 0.2),
@@ -95,11 +102,14 @@ describe('rnnBackward reference vs finite differences (every nonlinearity, one r
       expectClose('sum_b dh0 = dS/dh0', dh0Sum, fd(s, s.h0, n), FD_TOL);
 
       const dW = new Float64Array(R * n * n);
-      for (let r = 0; r < R; r++) for (let t = 1; t <= L; t++) for (let b = 0; b < B; b++) {
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-          dW[(r * n + i) * n + j] += g.da[((r * L + t - 1) * B + b) * n + i] * g.h[((r * (L + 1) + t - 1) * B + b) * n + j];
-        }
-      }
+      for (let r = 0; r < R; r++)
+        for (let t = 1; t <= L; t++)
+          for (let b = 0; b < B; b++) {
+            for (let i = 0; i < n; i++)
+              for (let j = 0; j < n; j++) {
+                dW[(r * n + i) * n + j] += g.da[((r * L + t - 1) * B + b) * n + i] * g.h[((r * (L + 1) + t - 1) * B + b) * n + j];
+              }
+          }
       expectClose('sum_t da_t h_{t-1}^T = dS/dW', dW, fd(s, s.W, n * n), FD_TOL);
 
       const dalpha = new Float64Array(R);
@@ -110,7 +120,7 @@ describe('rnnBackward reference vs finite differences (every nonlinearity, one r
     });
   }
 
-  it('clip active: |da| <= c, recursion uses the clipped da, da = clip(g f\'(z) dh)', () => {
+  it("clip active: |da| <= c, recursion uses the clipped da, da = clip(g f'(z) dh)", () => {
     const c = 0.15;
     const s = setup(77, c);
     const { R, L, B, n } = s;
@@ -123,17 +133,21 @@ describe('rnnBackward reference vs finite differences (every nonlinearity, one r
     }
     expect(bound).toBeGreaterThan(10);
     // At t = L nothing flowed back yet: da_L = clip(unclipped da_L).
-    for (let r = 0; r < R; r++) for (let e = 0; e < B * n; e++) {
-      const k = (r * L + L - 1) * B * n + e;
-      expect(g.da[k]).toBeCloseTo(Math.min(c, Math.max(-c, free.da[k])), 12);
-    }
+    for (let r = 0; r < R; r++)
+      for (let e = 0; e < B * n; e++) {
+        const k = (r * L + L - 1) * B * n + e;
+        expect(g.da[k]).toBeCloseTo(Math.min(c, Math.max(-c, free.da[k])), 12);
+      }
     // dh_t = dhOut_t + W^T da_{t+1} with the clipped da; dh0 = W^T da_1.
-    for (let r = 0; r < R; r++) for (let t = 0; t < L; t++) for (let b = 0; b < B; b++) for (let j = 0; j < n; j++) {
-      let v = t === 0 ? 0 : s.dhOut[((r * L + t - 1) * B + b) * n + j];
-      for (let i = 0; i < n; i++) v += s.W[(r * n + i) * n + j] * g.da[((r * L + t) * B + b) * n + i];
-      const got = t === 0 ? g.dh0[(r * B + b) * n + j] : g.dh[((r * L + t - 1) * B + b) * n + j];
-      expect(got).toBeCloseTo(v, 12);
-    }
+    for (let r = 0; r < R; r++)
+      for (let t = 0; t < L; t++)
+        for (let b = 0; b < B; b++)
+          for (let j = 0; j < n; j++) {
+            let v = t === 0 ? 0 : s.dhOut[((r * L + t - 1) * B + b) * n + j];
+            for (let i = 0; i < n; i++) v += s.W[(r * n + i) * n + j] * g.da[((r * L + t) * B + b) * n + i];
+            const got = t === 0 ? g.dh0[(r * B + b) * n + j] : g.dh[((r * L + t - 1) * B + b) * n + j];
+            expect(got).toBeCloseTo(v, 12);
+          }
   });
 
   it('gradient flow = sum dh^2 of a delta started from flowScale * dhOut_L only (clip active)', () => {
@@ -142,9 +156,25 @@ describe('rnnBackward reference vs finite differences (every nonlinearity, one r
     const { a } = backward(s);
     const flowScale = 0.4;
     const flow = new Float64Array(R * (L + 1));
-    rnnBackward(new Float64Array(R * L * B * n), new Float64Array(R * L * B * n), new Float64Array(R * B * n), flow, s.hyper, s.W, a, s.slope, s.dhOut, R, L, B, n, flowScale);
+    rnnBackward(
+      new Float64Array(R * L * B * n),
+      new Float64Array(R * L * B * n),
+      new Float64Array(R * B * n),
+      flow,
+      s.hyper,
+      s.W,
+      a,
+      s.slope,
+      s.dhOut,
+      R,
+      L,
+      B,
+      n,
+      flowScale,
+    );
     const last = new Float64Array(R * L * B * n);
-    for (let r = 0; r < R; r++) for (let e = 0; e < B * n; e++) last[(r * L + L - 1) * B * n + e] = flowScale * s.dhOut[(r * L + L - 1) * B * n + e];
+    for (let r = 0; r < R; r++)
+      for (let e = 0; e < B * n; e++) last[(r * L + L - 1) * B * n + e] = flowScale * s.dhOut[(r * L + L - 1) * B * n + e];
     const dh = new Float64Array(R * L * B * n);
     const dh0 = new Float64Array(R * B * n);
     rnnBackward(dh, new Float64Array(R * L * B * n), dh0, null, s.hyper, s.W, a, s.slope, last, R, L, B, n);

@@ -4,12 +4,12 @@
  * W = U diag(relu(s)) V^T; spectrumForward against the release's formula; spectrumRemargin as the inverse map.
  */
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '../helpers/compare.ts';
+import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { Hyper, HYPER_STRIDE } from '../../src/engine/hyper.ts';
-import { marginSpectrum, spectrumForward } from '../../src/reference/spectrumForward.ts';
 import { spectrumBackward } from '../../src/reference/spectrumBackward.ts';
+import { marginSpectrum, spectrumForward } from '../../src/reference/spectrumForward.ts';
 import { spectrumRemargin } from '../../src/reference/spectrumRemargin.ts';
+import { expectClose } from '../helpers/compare.ts';
 
 // Central differences with h = 1e-5 on a smooth loss: truncation ~h^2, rounding ~1e-16/h.
 const FD_TOL = { atol: 1e-7, rtol: 1e-6 };
@@ -152,7 +152,7 @@ describe('spectrumForward reference', () => {
     for (const m of [0, 0.001, 0.1, 1, 100]) {
       for (let k = 0; k < 50; k++) {
         const p = rng.range(-20, 20);
-        const want = 2 * m / (1 + Math.exp(-p)) + (1 - m);
+        const want = (2 * m) / (1 + Math.exp(-p)) + (1 - m);
         expect(Math.abs(marginSpectrum(p, m) - want)).toBeLessThan(1e-12 * (1 + m));
       }
       expect(marginSpectrum(0, m)).toBe(1);

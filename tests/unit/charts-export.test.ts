@@ -27,7 +27,11 @@ function syntheticBook(iterations = 20): MetricsBook {
     const drift = RUNS.map((r) => (r.parameterisation === 'plain' ? null : ([1e-7 * it, 2e-7 * it] as [number, number])));
     recs.push({ iteration: it, runs, track: { flow, spectrum, drift } });
   }
-  book.add(recs, RUNS.map((r) => r.id), RUNS.map((r) => (r.parameterisation === 'plain' ? null : r.margin)));
+  book.add(
+    recs,
+    RUNS.map((r) => r.id),
+    RUNS.map((r) => (r.parameterisation === 'plain' ? null : r.margin)),
+  );
   return book;
 }
 
@@ -155,7 +159,11 @@ describe('chart SVG', () => {
     const recs: IterationRecord[] = [];
     for (let it = 1; it <= 300; it++) {
       const row = Float32Array.from({ length: 10_001 }, (_, t) => (t * it) % 97);
-      recs.push({ iteration: it, runs: [{ loss: 1, accuracy: NaN, softOrthPenalty: 0, weightDecayPenalty: 0 }], track: { flow: [row], spectrum: [null], drift: [null] } });
+      recs.push({
+        iteration: it,
+        runs: [{ loss: 1, accuracy: NaN, softOrthPenalty: 0, weightDecayPenalty: 0 }],
+        track: { flow: [row], spectrum: [null], drift: [null] },
+      });
     }
     book.add(recs, ['x'], [0.01]);
     const svg = figureToSvg(flowFigure(book, [run], 'normalised', figureStyle(1200, false), HEADER), 't');

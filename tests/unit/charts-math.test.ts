@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { emaSmooth, flowProfile, formatTick, histogram, linearTicks, logTicks, sharedGridRows, steadyAxis, viridis } from '../../src/app/charts/chartMath.ts';
+import {
+  emaSmooth,
+  flowProfile,
+  formatTick,
+  histogram,
+  linearTicks,
+  logTicks,
+  sharedGridRows,
+  steadyAxis,
+  viridis,
+} from '../../src/app/charts/chartMath.ts';
 import { spectrumRange } from '../../src/app/charts/spectrumFigure.ts';
 import { spectrumStats } from '../../src/app/lab/metricsBook.ts';
 
@@ -74,7 +84,12 @@ describe('chart maths', () => {
     // past it: one more step (same step size)
     expect(steadyAxis(1, 161, 8).domain).toEqual([0, 180]);
     // the data always lies inside the domain, the ends are ticks
-    for (const [lo, hi] of [[3, 7], [0.2, 0.9], [-5, 1234], [17, 18]]) {
+    for (const [lo, hi] of [
+      [3, 7],
+      [0.2, 0.9],
+      [-5, 1234],
+      [17, 18],
+    ]) {
       const { domain, ticks } = steadyAxis(lo, hi, 5);
       expect(domain[0]).toBeLessThanOrEqual(lo);
       expect(domain[1]).toBeGreaterThanOrEqual(hi);
@@ -95,7 +110,10 @@ describe('chart maths', () => {
     // newest point since the previous grid iteration; non-finite values and missing points are null
     expect(rows.map((r) => r.b)).toEqual([null, null, null]);
     expect(rows.map((r) => r.c)).toEqual([null, 7, 8]);
-    expect(sharedGridRows([failed], 10).map((r) => [r.it, r.b])).toEqual([[1, 1], [2, null]]);
+    expect(sharedGridRows([failed], 10).map((r) => [r.it, r.b])).toEqual([
+      [1, 1],
+      [2, null],
+    ]);
     expect(sharedGridRows([], 10)).toEqual([]);
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { makeCheckpoint, parseCheckpoint, modelDimsOf } from '../../src/engine/checkpoint.ts';
-import { paramNames, paramSize, type CellKind, type ParamSet } from '../../src/engine/parameters.ts';
-import { PAPER_RUN, type GroupSettings } from '../../src/engine/settings.ts';
+import { makeCheckpoint, modelDimsOf, parseCheckpoint } from '../../src/engine/checkpoint.ts';
+import { type CellKind, type ParamSet, paramNames, paramSize } from '../../src/engine/parameters.ts';
 import { Rng } from '../../src/engine/random.ts';
+import { type GroupSettings, PAPER_RUN } from '../../src/engine/settings.ts';
 
 const group: GroupSettings = { task: 'copy', T: 5, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 2, trackEvery: 5 };
 
@@ -15,7 +15,15 @@ function randomSet(seed: number, cell: CellKind = 'rnn'): ParamSet {
 }
 
 function sample() {
-  return makeCheckpoint({ group, run: PAPER_RUN, runIndex: 0, iteration: 42, dataRngState: new Rng(1).getState(), parameters: randomSet(1), optimizerState: randomSet(2) });
+  return makeCheckpoint({
+    group,
+    run: PAPER_RUN,
+    runIndex: 0,
+    iteration: 42,
+    dataRngState: new Rng(1).getState(),
+    parameters: randomSet(1),
+    optimizerState: randomSet(2),
+  });
 }
 
 describe('checkpoint files', () => {
@@ -31,7 +39,15 @@ describe('checkpoint files', () => {
 
   it("an LSTM run's checkpoint holds the LSTM's tensors and refuses an RNN's", () => {
     const run = { ...PAPER_RUN, parameterisation: 'lstm' as const };
-    const lstm = makeCheckpoint({ group, run, runIndex: 1, iteration: 3, dataRngState: new Rng(1).getState(), parameters: randomSet(3, 'lstm'), optimizerState: randomSet(4, 'lstm') });
+    const lstm = makeCheckpoint({
+      group,
+      run,
+      runIndex: 1,
+      iteration: 3,
+      dataRngState: new Rng(1).getState(),
+      parameters: randomSet(3, 'lstm'),
+      optimizerState: randomSet(4, 'lstm'),
+    });
     expect(Object.keys(lstm.parameters)).toEqual(['W', 'Win', 'b', 'h0', 'c0', 'peep', 'Wout', 'bout']);
     expect(lstm.parameters.W.shape).toEqual([24, 6]);
     expect(lstm.parameters.peep.shape).toEqual([3, 6]);
@@ -42,7 +58,9 @@ describe('checkpoint files', () => {
     expect(() => parseCheckpoint(JSON.stringify(mixed))).toThrow(/tensor 'W' has shape \[6,6\], the settings need \[24, 6\]/);
     const extra = JSON.parse(JSON.stringify(lstm));
     extra.parameters.UV = { shape: [2, 6, 6], data: [] };
-    expect(() => parseCheckpoint(JSON.stringify(extra))).toThrow(/unknown tensor 'UV' \(an LSTM run has W, Win, b, h0, c0, peep, Wout, bout\)/);
+    expect(() => parseCheckpoint(JSON.stringify(extra))).toThrow(
+      /unknown tensor 'UV' \(an LSTM run has W, Win, b, h0, c0, peep, Wout, bout\)/,
+    );
   });
 
   it('names what is wrong with a corrupt or foreign file', () => {

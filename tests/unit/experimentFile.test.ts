@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EXPERIMENT_FORMAT, makeExperimentFile, parseExperimentFile, type ExperimentFile } from '../../src/app/lab/experimentFile.ts';
+import { EXPERIMENT_FORMAT, type ExperimentFile, makeExperimentFile, parseExperimentFile } from '../../src/app/lab/experimentFile.ts';
 import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
 import { defaultExperiment } from '../../src/app/lab/presets.ts';
 import type { LabRun } from '../../src/app/lab/store.ts';
 import { makeCheckpoint } from '../../src/engine/checkpoint.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { groupDims, initialParameters, type IterationRecord } from '../../src/engine/runGroup.ts';
+import { groupDims, type IterationRecord, initialParameters } from '../../src/engine/runGroup.ts';
 import { makeTask } from '../../src/tasks/index.ts';
 
 function sampleFile(lstmSecond = false): ExperimentFile {
@@ -22,13 +22,28 @@ function sampleFile(lstmSecond = false): ExperimentFile {
   const records: IterationRecord[] = [1, 2, 3].map((it) => ({
     iteration: it,
     runs: runs.map((_, k) => ({ loss: 1 / it + k, accuracy: 0.1 * it, softOrthPenalty: 0, weightDecayPenalty: 1e-4 })),
-    track: it === 3 ? { flow: runs.map(() => Float32Array.from([1, 2, 3])), spectrum: runs.map(() => Float32Array.from([0.9, 1, 1.05])), drift: runs.map(() => [1e-7, 2e-7] as [number, number]) } : undefined,
+    track:
+      it === 3
+        ? {
+            flow: runs.map(() => Float32Array.from([1, 2, 3])),
+            spectrum: runs.map(() => Float32Array.from([0.9, 1, 1.05])),
+            drift: runs.map(() => [1e-7, 2e-7] as [number, number]),
+          }
+        : undefined,
   }));
   book.add(records, ['r0', 'r1'], [0, 0.01]);
   const checkpoints = runs.map((r, k) => {
     const params = initialParameters(r.settings, dims);
     const state = initialParameters(r.settings, dims);
-    return makeCheckpoint({ group: e.group, run: r.settings, runIndex: k, iteration: 3, dataRngState, parameters: params, optimizerState: state });
+    return makeCheckpoint({
+      group: e.group,
+      run: r.settings,
+      runIndex: k,
+      iteration: 3,
+      dataRngState,
+      parameters: params,
+      optimizerState: state,
+    });
   });
   return makeExperimentFile({ group: e.group, runs, iteration: 3, dataRngState, metrics: book.toJSON(), checkpoints });
 }
@@ -80,7 +95,10 @@ describe('experiment file', () => {
   it('refuses malformed JSON and other formats or versions with a clear message', () => {
     refuse('{"format": "orthogonality-lab/experiment", "vers', /'x.json' is not valid JSON/);
     refuse('[1,2]', /must hold a JSON object/);
-    refuse(JSON.stringify({ ...sampleFile(), format: 'orthogonality-lab/checkpoint' }), /not an Orthogonality Lab experiment \(format is 'orthogonality-lab\/checkpoint', expected 'orthogonality-lab\/experiment'\)/);
+    refuse(
+      JSON.stringify({ ...sampleFile(), format: 'orthogonality-lab/checkpoint' }),
+      /not an Orthogonality Lab experiment \(format is 'orthogonality-lab\/checkpoint', expected 'orthogonality-lab\/experiment'\)/,
+    );
     refuse(JSON.stringify({ ...sampleFile(), version: 2 }), /has version 2; this lab reads version 1/);
     expect(EXPERIMENT_FORMAT).toBe('orthogonality-lab/experiment');
   });
@@ -88,7 +106,10 @@ describe('experiment file', () => {
   it('refuses invalid settings, naming the setting and its range', () => {
     const f = sampleFile();
     f.runs[0].settings = { ...f.runs[0].settings, margin: -1 };
-    refuse(JSON.stringify(f), /invalid settings: run 1 \('m=0'\): Spectral margin m \(margin\) must be 'none' or a number from 0 to 100 \(got -1\)/);
+    refuse(
+      JSON.stringify(f),
+      /invalid settings: run 1 \('m=0'\): Spectral margin m \(margin\) must be 'none' or a number from 0 to 100 \(got -1\)/,
+    );
     const g = sampleFile();
     (g.group as unknown as Record<string, unknown>).T = 'long';
     refuse(JSON.stringify(g), /group: T \(T\) must be a whole number/);

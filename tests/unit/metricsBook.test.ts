@@ -42,7 +42,11 @@ describe('metrics book', () => {
         { loss: 1, accuracy: 0.5, softOrthPenalty: 0, weightDecayPenalty: 0.1 },
         { loss: 2, accuracy: 0.25, softOrthPenalty: 0, weightDecayPenalty: 0.2 },
       ],
-      track: { flow: [new Float32Array([1, 2]), new Float32Array([3, 4])], spectrum: [new Float32Array([1, 1]), null], drift: [[1e-7, 2e-7], null] },
+      track: {
+        flow: [new Float32Array([1, 2]), new Float32Array([3, 4])],
+        spectrum: [new Float32Array([1, 1]), null],
+        drift: [[1e-7, 2e-7], null],
+      },
     };
     book.add([rec], ['a', 'b'], [0.1, null]);
     expect(calls).toBe(1);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Hyper } from '../../src/engine/hyper.ts';
+import { hyperRow } from '../../src/engine/hyperTable.ts';
 import {
   effectiveSpectrumLr,
   GROUP_SETTINGS,
@@ -8,8 +10,6 @@ import {
   RUN_SETTINGS,
   validateExperiment,
 } from '../../src/engine/settings.ts';
-import { hyperRow } from '../../src/engine/hyperTable.ts';
-import { Hyper } from '../../src/engine/hyper.ts';
 
 describe('settings table', () => {
   it('accepts the paper defaults', () => {
@@ -41,7 +41,9 @@ describe('settings table', () => {
     expect(extra).toContain("run 1 ('run'): unknown setting 'bogus'");
     const { clip: _clip, ...missing } = PAPER_RUN;
     expect(validateExperiment(PAPER_GROUP, [missing as never])).toContain("run 1 ('run'): missing setting 'clip'");
-    expect(validateExperiment(PAPER_GROUP, [{ ...PAPER_RUN, lrFree: Number.NaN }])[0]).toMatch(/Free learning rate \(lrFree\) must be a number from 0 to 1/);
+    expect(validateExperiment(PAPER_GROUP, [{ ...PAPER_RUN, lrFree: Number.NaN }])[0]).toMatch(
+      /Free learning rate \(lrFree\) must be a number from 0 to 1/,
+    );
   });
 
   it('an LSTM run refuses the RNN-only penalties, and OPLU with an odd n does not concern it', () => {
@@ -57,13 +59,30 @@ describe('settings table', () => {
     expect(parseValue(RUN_SETTINGS.parameterisation, 'gru').ok).toBe(false);
   });
 
-  it('writes an LSTM run\'s hyper row: clip, weight decay and lr_free on every parameter, nothing RNN-only', () => {
-    const row = hyperRow({ ...PAPER_RUN, parameterisation: 'lstm', clip: 1, lrFree: 0.003, gain: 1.05, nonlinearity: 'tanh', margin: 0.1 }, true);
+  it("writes an LSTM run's hyper row: clip, weight decay and lr_free on every parameter, nothing RNN-only", () => {
+    const row = hyperRow(
+      { ...PAPER_RUN, parameterisation: 'lstm', clip: 1, lrFree: 0.003, gain: 1.05, nonlinearity: 'tanh', margin: 0.1 },
+      true,
+    );
     expect(row[Hyper.CLIP]).toBe(1);
     expect(row[Hyper.WEIGHT_DECAY]).toBeCloseTo(1e-4, 9);
     expect(row[Hyper.LR_FREE]).toBeCloseTo(0.003, 9);
     expect(row[Hyper.LR_W]).toBeCloseTo(0.003, 9);
-    for (const k of [Hyper.NONLIN, Hyper.GAIN, Hyper.FACTORISED, Hyper.MARGIN, Hyper.MARGIN_MODE, Hyper.TAU, Hyper.LR_SPECTRUM, Hyper.SOFT_ORTH, Hyper.PRIOR, Hyper.LR_S, Hyper.LR_P, Hyper.LR_SLOPE]) expect(row[k]).toBe(0);
+    for (const k of [
+      Hyper.NONLIN,
+      Hyper.GAIN,
+      Hyper.FACTORISED,
+      Hyper.MARGIN,
+      Hyper.MARGIN_MODE,
+      Hyper.TAU,
+      Hyper.LR_SPECTRUM,
+      Hyper.SOFT_ORTH,
+      Hyper.PRIOR,
+      Hyper.LR_S,
+      Hyper.LR_P,
+      Hyper.LR_SLOPE,
+    ])
+      expect(row[k]).toBe(0);
     // paused: no learning at all
     const paused = hyperRow({ ...PAPER_RUN, parameterisation: 'lstm' }, false);
     expect([paused[Hyper.LR_FREE], paused[Hyper.LR_W]]).toEqual([0, 0]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
-import { copyTask, COPY_DELIMITER } from '../../src/tasks/copy.ts';
 import { addingTask } from '../../src/tasks/adding.ts';
+import { COPY_DELIMITER, copyTask } from '../../src/tasks/copy.ts';
 
 const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
 

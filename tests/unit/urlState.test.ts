@@ -20,7 +20,16 @@ describe('URL state', () => {
   it('round-trips names with separators, colours, odd numbers and many runs', () => {
     const e = structuredClone(defaults);
     e.group = { ...e.group, dataSeed: 4294967295, trackEvery: 7, optimizer: 'nesterov' };
-    e.runs[0] = { ...e.runs[0], name: 'a,b:c&d=e#f %g', seed: 123456789, lrFree: 3.5e-7, margin: 0.0012, nonlinearity: 'prelu', slope: 0.25, rescaleSpectrum: false };
+    e.runs[0] = {
+      ...e.runs[0],
+      name: 'a,b:c&d=e#f %g',
+      seed: 123456789,
+      lrFree: 3.5e-7,
+      margin: 0.0012,
+      nonlinearity: 'prelu',
+      slope: 0.25,
+      rescaleSpectrum: false,
+    };
     e.runs[4] = { ...e.runs[4], parameterisation: 'plain', init: 'glorot', color: '#ABCDEF' };
     const hash = encodeExperiment(e);
     expect(hash).toContain('task=copy&T=10');
@@ -37,7 +46,11 @@ describe('URL state', () => {
 
   it('names junk and out-of-range values with what is allowed, and falls back to defaults for just those', () => {
     const e = structuredClone(defaults);
-    const hash = encodeExperiment(e).replace('T=10', 'T=abc').replace('hidden=32', 'hidden=99999').replace('margin:0.1', 'margin:-3').replace('lrFree:0.01', 'lrFree:NaN');
+    const hash = encodeExperiment(e)
+      .replace('T=10', 'T=abc')
+      .replace('hidden=32', 'hidden=99999')
+      .replace('margin:0.1', 'margin:-3')
+      .replace('lrFree:0.01', 'lrFree:NaN');
     const back = decodeExperiment(`${hash}&bogus=1`, defaults)!;
     const text = back.problems.join('\n');
     expect(text).toMatch(/T \(T\) must be a whole number from 2 to 10000 \(got 'abc'\); using the default 10/);
@@ -54,7 +67,13 @@ describe('URL state', () => {
   });
 
   it('never throws on garbage and always returns a valid experiment', () => {
-    for (const junk of ['#%E0%A4%A', '#run=margin:%ZZ', '#&&&==&run=:::,,,', '#task=mnist&run=nonlinearity:oplu&hidden=33', `#${'run=x&'.repeat(40)}`]) {
+    for (const junk of [
+      '#%E0%A4%A',
+      '#run=margin:%ZZ',
+      '#&&&==&run=:::,,,',
+      '#task=mnist&run=nonlinearity:oplu&hidden=33',
+      `#${'run=x&'.repeat(40)}`,
+    ]) {
       const back = decodeExperiment(junk, defaults)!;
       expect(back).not.toBeNull();
       expect(validateExperiment(back.experiment.group, back.experiment.runs)).toEqual([]);

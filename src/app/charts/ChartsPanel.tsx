@@ -26,7 +26,14 @@ export function ChartsPanel(props: ChartsPanelProps): JSX.Element {
   return (
     <section className={presentation ? 'charts charts-presentation' : 'charts'} aria-label="Live charts" data-testid="charts-panel">
       {hidden > 0 && <p className="note">{hidden === 1 ? '1 hidden run is' : `${hidden} hidden runs are`} not drawn.</p>}
-      <LossSection book={book} runs={runs} baselineLoss={props.baselineLoss} taskHasAccuracy={props.taskHasAccuracy} settingsSummary={settingsSummary} presentation={presentation} />
+      <LossSection
+        book={book}
+        runs={runs}
+        baselineLoss={props.baselineLoss}
+        taskHasAccuracy={props.taskHasAccuracy}
+        settingsSummary={settingsSummary}
+        presentation={presentation}
+      />
       <FlowSection book={book} runs={runs} settingsSummary={settingsSummary} presentation={presentation} />
       <SpectrumSection book={book} runs={runs} settingsSummary={settingsSummary} presentation={presentation} />
     </section>

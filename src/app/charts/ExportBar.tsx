@@ -1,8 +1,8 @@
 /** A chart's export buttons: PNG and SVG of its Figure (title, axes, legend, settings printed on it) and its data as CSV. */
-import { useState, type JSX } from 'react';
-import { EXPORT_WIDTH, csvBlob, downloadBlob, exportFilename, figurePngBlob, figureSvgBlob } from './chartExport.ts';
-import { figureStyle, lastIteration, type FigureHeader, type FigureStyle } from './figureFrame.ts';
+import { type JSX, useState } from 'react';
 import type { MetricsBook } from '../lab/metricsBook.ts';
+import { csvBlob, downloadBlob, EXPORT_WIDTH, exportFilename, figurePngBlob, figureSvgBlob } from './chartExport.ts';
+import { type FigureHeader, type FigureStyle, figureStyle, lastIteration } from './figureFrame.ts';
 import type { Figure } from './scene.ts';
 
 export interface CsvExport {
@@ -38,14 +38,27 @@ export function ExportBar(props: {
   return (
     <div className="export-bar" role="group" aria-label={`Export ${props.header.title}`}>
       <span className="export-label">Export</span>
-      <button type="button" data-testid={`export-${props.chart}-png`} onClick={() => guard('PNG', async () => downloadBlob(await figurePngBlob(figure()), exportFilename(props.chart, 'png')))}>
+      <button
+        type="button"
+        data-testid={`export-${props.chart}-png`}
+        onClick={() => guard('PNG', async () => downloadBlob(await figurePngBlob(figure()), exportFilename(props.chart, 'png')))}
+      >
         PNG
       </button>
-      <button type="button" data-testid={`export-${props.chart}-svg`} onClick={() => guard('SVG', () => downloadBlob(figureSvgBlob(figure(), props.header.title), exportFilename(props.chart, 'svg')))}>
+      <button
+        type="button"
+        data-testid={`export-${props.chart}-svg`}
+        onClick={() => guard('SVG', () => downloadBlob(figureSvgBlob(figure(), props.header.title), exportFilename(props.chart, 'svg')))}
+      >
         SVG
       </button>
       {props.csv.map((c) => (
-        <button key={c.name} type="button" data-testid={`export-${c.name}-csv`} onClick={() => guard('CSV', () => downloadBlob(csvBlob(c.make()), exportFilename(c.name, 'csv')))}>
+        <button
+          key={c.name}
+          type="button"
+          data-testid={`export-${c.name}-csv`}
+          onClick={() => guard('CSV', () => downloadBlob(csvBlob(c.make()), exportFilename(c.name, 'csv')))}
+        >
           {c.label}
         </button>
       ))}

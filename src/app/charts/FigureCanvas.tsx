@@ -2,9 +2,9 @@
  * A live chart on a canvas: builds its Figure from the MetricsBook at the container's width and paints it
  * (device-pixel sharp) on every throttled book change, resize or change of the chart's options.
  */
-import { useCallback, useEffect, useRef, type JSX } from 'react';
+import { type JSX, useCallback, useEffect, useRef } from 'react';
 import type { MetricsBook } from '../lab/metricsBook.ts';
-import { figureStyle, type FigureStyle } from './figureFrame.ts';
+import { type FigureStyle, figureStyle } from './figureFrame.ts';
 import type { Figure } from './scene.ts';
 import { drawFigure } from './sceneCanvas.ts';
 import { useBookRedraw, useWidth } from './useBookRedraw.ts';

@@ -10,13 +10,13 @@
  * data outgrows it cut its store updates per refresh from ~6 to ~3 and the main thread's longest task while
  * training from ~45 ms of CPU to ~20 ms.
  */
-import { startTransition, useCallback, useMemo, useState, type JSX } from 'react';
+import { type JSX, startTransition, useCallback, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricsBook, RunTrace, Series } from '../lab/metricsBook.ts';
-import { emaSmooth, formatTick, sharedGridRows, steadyAxis, type ChartRow, type LineSeries } from './chartMath.ts';
 import { lossCsv } from './chartCsv.ts';
+import { type ChartRow, emaSmooth, formatTick, type LineSeries, sharedGridRows, steadyAxis } from './chartMath.ts';
 import { ExportBar } from './ExportBar.tsx';
-import { visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
+import { type FigureHeader, type FigureStyle, visibleRuns } from './figureFrame.ts';
 import { lossFigure } from './lossFigure.ts';
 import type { ChartRun } from './types.ts';
 import { useBookRedraw } from './useBookRedraw.ts';
@@ -39,11 +39,22 @@ const lineKey = (i: number) => `v${i}`;
  * The rows of one chart: every visible run's series (smoothed for display, scaled) on one shared grid of
  * iterations, so recharts gets one data array: a refresh then updates the chart's data once, not each line's.
  */
-function chartRows(book: MetricsBook, runs: readonly ChartRun[], pick: (t: RunTrace) => Series, smoothing: number, scale: number, positiveOnly: boolean): ChartRow[] {
+function chartRows(
+  book: MetricsBook,
+  runs: readonly ChartRun[],
+  pick: (t: RunTrace) => Series,
+  smoothing: number,
+  scale: number,
+  positiveOnly: boolean,
+): ChartRow[] {
   const lines: LineSeries[] = runs.map((r, i) => {
     const s = book.traces.get(r.id);
     const sm = emaSmooth(s ? pick(s).values : [], smoothing);
-    return { key: lineKey(i), iterations: s ? pick(s).iterations : [], values: sm.map((v) => (positiveOnly && !(v > 0) ? NaN : v * scale)) };
+    return {
+      key: lineKey(i),
+      iterations: s ? pick(s).iterations : [],
+      values: sm.map((v) => (positiveOnly && !(v > 0) ? NaN : v * scale)),
+    };
   });
   return sharedGridRows(lines, MAX_DRAWN_POINTS);
 }
@@ -131,12 +142,24 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
   const { book, shown, pick, smoothing, scale, positiveOnly, presentation } = props;
   const [version, setVersion] = useState(book.version);
   useBookRedraw(book, () => startTransition(() => setVersion(book.version)), REFRESH_MS);
-  const rows = useMemo(() => chartRows(book, shown, pick, smoothing, scale, positiveOnly), [book, shown, pick, smoothing, scale, positiveOnly, version]);
+  const rows = useMemo(
+    () => chartRows(book, shown, pick, smoothing, scale, positiveOnly),
+    [book, shown, pick, smoothing, scale, positiveOnly, version],
+  );
   const look = chartLook(presentation);
   const lines = useMemo(
     () =>
       shown.map((r, i) => (
-        <Line key={r.id} dataKey={lineKey(i)} name={r.name} stroke={r.color} strokeWidth={look.stroke} dot={false} isAnimationActive={false} connectNulls={false} />
+        <Line
+          key={r.id}
+          dataKey={lineKey(i)}
+          name={r.name}
+          stroke={r.color}
+          strokeWidth={look.stroke}
+          dot={false}
+          isAnimationActive={false}
+          connectNulls={false}
+        />
       )),
     [shown, look],
   );
@@ -155,13 +178,21 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
 const pickLoss = (t: RunTrace) => t.loss;
 const pickAccuracy = (t: RunTrace) => t.accuracy;
 
-export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baselineLoss: number; taskHasAccuracy: boolean; settingsSummary: string; presentation: boolean }): JSX.Element {
+export function LossSection(props: {
+  book: MetricsBook;
+  runs: ChartRun[];
+  baselineLoss: number;
+  taskHasAccuracy: boolean;
+  settingsSummary: string;
+  presentation: boolean;
+}): JSX.Element {
   const { book, runs, baselineLoss, taskHasAccuracy, presentation } = props;
   const [logLoss, setLogLoss] = useState(false);
   const [smoothing, setSmoothing] = useState(0.6);
   const shown = useMemo(() => visibleRuns(runs), [runs]);
   const build = useCallback(
-    (style: FigureStyle, header: FigureHeader) => lossFigure(book, runs, { logLoss, smoothing, baselineLoss, taskHasAccuracy }, style, header),
+    (style: FigureStyle, header: FigureHeader) =>
+      lossFigure(book, runs, { logLoss, smoothing, baselineLoss, taskHasAccuracy }, style, header),
     [book, runs, logLoss, smoothing, baselineLoss, taskHasAccuracy],
   );
   const look = chartLook(presentation);
@@ -180,10 +211,23 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
           width={look.font * 4.5}
           label={logLoss ? look.logLossLabel : look.lossLabel}
         />
-        <Tooltip isAnimationActive={false} offset={24} wrapperStyle={look.tooltipStyle} formatter={formatLoss} labelFormatter={formatIteration} />
+        <Tooltip
+          isAnimationActive={false}
+          offset={24}
+          wrapperStyle={look.tooltipStyle}
+          formatter={formatLoss}
+          labelFormatter={formatIteration}
+        />
         <Legend wrapperStyle={look.legendStyle} />
         {baselineOk && (
-          <ReferenceLine y={baselineLoss} stroke="#14213d" strokeDasharray="7 5" strokeWidth={look.stroke * 0.75} ifOverflow="extendDomain" label={look.baselineLabel} />
+          <ReferenceLine
+            y={baselineLoss}
+            stroke="#14213d"
+            strokeDasharray="7 5"
+            strokeWidth={look.stroke * 0.75}
+            ifOverflow="extendDomain"
+            label={look.baselineLabel}
+          />
         )}
       </>
     ),
@@ -193,8 +237,21 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
     () => (
       <>
         <CartesianGrid stroke="#e3e6ec" />
-        <YAxis type="number" domain={ACCURACY_DOMAIN} ticks={ACCURACY_TICKS} tick={look.tick} width={look.font * 4.5} label={look.accuracyLabel} />
-        <Tooltip isAnimationActive={false} offset={24} wrapperStyle={look.tooltipStyle} formatter={formatPercent} labelFormatter={formatIteration} />
+        <YAxis
+          type="number"
+          domain={ACCURACY_DOMAIN}
+          ticks={ACCURACY_TICKS}
+          tick={look.tick}
+          width={look.font * 4.5}
+          label={look.accuracyLabel}
+        />
+        <Tooltip
+          isAnimationActive={false}
+          offset={24}
+          wrapperStyle={look.tooltipStyle}
+          formatter={formatPercent}
+          labelFormatter={formatIteration}
+        />
       </>
     ),
     [look],
@@ -206,22 +263,52 @@ export function LossSection(props: { book: MetricsBook; runs: ChartRun[]; baseli
       <h3 id="chart-loss-title">{LOSS_TITLE}</h3>
       <p className="chart-explain">
         The task loss of every run, with the memoryless baseline: the loss of a model that ignores its input and guesses from the output
-        statistics alone (copy: 10 ln 8 / (T + 20); adding: 0.167). Getting below it means the network carries information across the
-        long delay; in the paper’s Figure 1 larger margins get there faster, until very long delays where a small margin wins and no margin fails.
+        statistics alone (copy: 10 ln 8 / (T + 20); adding: 0.167). Getting below it means the network carries information across the long
+        delay; in the paper’s Figure 1 larger margins get there faster, until very long delays where a small margin wins and no margin
+        fails.
       </p>
       <div className="chart-controls">
         <label>
           <input type="checkbox" checked={logLoss} onChange={(e) => setLogLoss(e.target.checked)} data-testid="loss-log" /> log-scale loss
         </label>
         <label>
-          smoothing <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="Smoothing (EMA weight)" />
+          smoothing{' '}
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(Number(e.target.value))}
+            aria-label="Smoothing (EMA weight)"
+          />
           <output>{smoothing.toFixed(2)}</output>
         </label>
       </div>
       <div className="recharts-box" data-testid="loss-chart">
-        <LiveLineChart book={book} shown={shown} pick={pickLoss} smoothing={smoothing} scale={1} positiveOnly={logLoss} height={look.height} presentation={presentation} fixed={lossFixed} />
+        <LiveLineChart
+          book={book}
+          shown={shown}
+          pick={pickLoss}
+          smoothing={smoothing}
+          scale={1}
+          positiveOnly={logLoss}
+          height={look.height}
+          presentation={presentation}
+          fixed={lossFixed}
+        />
         {taskHasAccuracy && (
-          <LiveLineChart book={book} shown={shown} pick={pickAccuracy} smoothing={smoothing} scale={100} positiveOnly={false} height={look.height * 0.8} presentation={presentation} fixed={accuracyFixed} />
+          <LiveLineChart
+            book={book}
+            shown={shown}
+            pick={pickAccuracy}
+            smoothing={smoothing}
+            scale={100}
+            positiveOnly={false}
+            height={look.height * 0.8}
+            presentation={presentation}
+            fixed={accuracyFixed}
+          />
         )}
       </div>
       <p className="chart-caption">{caption}</p>

@@ -3,8 +3,9 @@
  * iteration, run and time step). Values are the measured ones, never the display smoothing; an unmeasured
  * value (NaN, or no bound) is an empty field. Run names are quoted where they need it.
  */
-import { visibleRuns } from './figureFrame.ts';
+
 import type { MetricsBook } from '../lab/metricsBook.ts';
+import { visibleRuns } from './figureFrame.ts';
 import type { ChartRun } from './types.ts';
 
 export function csvField(v: string | number | null | undefined): string {
@@ -53,7 +54,9 @@ export function flowCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
       const peakNorm = Math.sqrt(peak);
       for (let t = 0; t < row.length; t += stride) {
         const norm = Math.sqrt(Math.max(0, row[t]));
-        lines.push(`${flow.iterations[i]},${name},${t},${csvField(row[t])},${csvField(norm)},${csvField(peakNorm > 0 ? norm / peakNorm : 0)}`);
+        lines.push(
+          `${flow.iterations[i]},${name},${t},${csvField(row[t])},${csvField(norm)},${csvField(peakNorm > 0 ? norm / peakNorm : 0)}`,
+        );
       }
     });
   }
@@ -63,7 +66,8 @@ export function flowCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
 export function spectrumCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
   const rows: (string | number | null)[][] = [];
   for (const run of visibleRuns(runs)) {
-    for (const s of book.traces.get(run.id)?.spectrum ?? []) rows.push([s.iteration, run.name, s.mean, s.std, s.min, s.max, s.lower, s.upper]);
+    for (const s of book.traces.get(run.id)?.spectrum ?? [])
+      rows.push([s.iteration, run.name, s.mean, s.std, s.min, s.max, s.lower, s.upper]);
   }
   return csv(['iteration', 'run', 'mean', 'std', 'min', 'max', 'lower_bound', 'upper_bound'], rows);
 }

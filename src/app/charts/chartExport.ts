@@ -2,9 +2,10 @@
  * Downloads, all local (a Blob and an <a download>, no network): a Figure as SVG (built from the data by
  * sceneSvg.ts) or PNG (the same Figure drawn on an offscreen canvas at twice its size), and CSV text.
  */
+
+import type { Figure } from './scene.ts';
 import { drawFigure } from './sceneCanvas.ts';
 import { figureToSvg } from './sceneSvg.ts';
-import type { Figure } from './scene.ts';
 
 /** Exports are drawn at this width whatever the screen, so files from a laptop and a projector match. */
 export const EXPORT_WIDTH = 1200;
@@ -29,7 +30,9 @@ export function figurePngBlob(fig: Figure, scale = 2): Promise<Blob> {
   if (!ctx) return Promise.reject(new Error('no 2D canvas to draw the PNG on'));
   ctx.scale(scale, scale);
   drawFigure(ctx, fig);
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas could not encode a PNG'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas could not encode a PNG'))), 'image/png'),
+  );
 }
 
 export function figureSvgBlob(fig: Figure, title: string): Blob {

@@ -166,7 +166,8 @@ export function sharedGridRows(lines: readonly LineSeries[], maxPoints: number):
   for (const l of lines) {
     const last = l.iterations[l.iterations.length - 1];
     const best = grid?.iterations[grid.iterations.length - 1];
-    if (last !== undefined && (best === undefined || last > best || (last === best && l.iterations.length > grid!.iterations.length))) grid = l;
+    if (last !== undefined && (best === undefined || last > best || (last === best && l.iterations.length > grid!.iterations.length)))
+      grid = l;
   }
   if (!grid) return [];
   const its = grid.iterations;
@@ -196,7 +197,10 @@ export function linearTickFormat(ticks: readonly number[]): (v: number) => strin
   if (ticks.length < 2) return formatTick;
   const step = Math.abs(ticks[1] - ticks[0]);
   if (!(step > 0) || step >= 1 || step < 1e-4) return formatTick;
-  const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(6)) % 1 ? 1 : 0)));
+  const decimals = Math.min(
+    6,
+    Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(6)) % 1 ? 1 : 0)),
+  );
   return (v) => (v === 0 ? '0' : v.toFixed(decimals));
 }
 
@@ -209,7 +213,9 @@ export function logTicks(lo: number, hi: number, count = 6): number[] {
   if (b - a < 2) {
     // one or two decades: 1, 2, 5 per decade
     const ticks: number[] = [];
-    for (let e = a - 1; e <= b; e++) for (const m of [1, 2, 5]) if (m * 10 ** e >= lo * (1 - 1e-9) && m * 10 ** e <= hi * (1 + 1e-9)) ticks.push(Number((m * 10 ** e).toPrecision(6)));
+    for (let e = a - 1; e <= b; e++)
+      for (const m of [1, 2, 5])
+        if (m * 10 ** e >= lo * (1 - 1e-9) && m * 10 ** e <= hi * (1 + 1e-9)) ticks.push(Number((m * 10 ** e).toPrecision(6)));
     return ticks;
   }
   const every = Math.max(1, Math.ceil((b - a + 1) / count));

@@ -2,8 +2,9 @@
  * What every chart figure shares: its style (size, type, line weight; larger in presentation mode), the
  * header printed on exports (title, the experiment's settings, a caption line) and the legend at the foot.
  */
-import { INK_SOFT, legendRows, wrapText, type Figure, type LegendEntry, type Text } from './scene.ts';
+
 import type { MetricsBook } from '../lab/metricsBook.ts';
+import { type Figure, INK_SOFT, type LegendEntry, legendRows, type Text, wrapText } from './scene.ts';
 import type { ChartRun } from './types.ts';
 
 export interface FigureStyle {
@@ -45,7 +46,12 @@ export function legendHeight(style: FigureStyle, entries: LegendEntry[]): number
   return legendRows(entries, style.fontSize, style.fontSize, style.width) * style.fontSize * 1.5 + style.fontSize;
 }
 
-export function finishFigure(style: FigureStyle, parts: Pick<Figure, 'texts' | 'panels' | 'colourBar'>, legend: LegendEntry[], contentBottom: number): Figure {
+export function finishFigure(
+  style: FigureStyle,
+  parts: Pick<Figure, 'texts' | 'panels' | 'colourBar'>,
+  legend: LegendEntry[],
+  contentBottom: number,
+): Figure {
   const fs = style.fontSize;
   const legendY = contentBottom + fs;
   return {

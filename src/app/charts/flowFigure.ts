@@ -5,10 +5,11 @@
  * across runs). Time steps are averaged into as many bins as the panel has pixels, so L = 10,000 costs no
  * more to paint than L = 200.
  */
-import { finiteRange, flowProfile, linearTickFormat, linearTicks, type FlowScale } from './chartMath.ts';
-import { finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
-import type { Figure, Panel, Text } from './scene.ts';
+
 import type { MetricsBook } from '../lab/metricsBook.ts';
+import { type FlowScale, finiteRange, flowProfile, linearTickFormat, linearTicks } from './chartMath.ts';
+import { type FigureHeader, type FigureStyle, finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns } from './figureFrame.ts';
+import type { Figure, Panel, Text } from './scene.ts';
 import type { ChartRun } from './types.ts';
 
 /** A row's display profile is computed once per (bins, scale): rows never change once recorded. */
@@ -60,7 +61,13 @@ export function flowScaleLabel(scale: FlowScale): string {
   return scale === 'normalised' ? '‖∂L_T/∂h_t‖ / max over t' : 'log10 ‖∂L_T/∂h_t‖';
 }
 
-export function flowFigure(book: MetricsBook, runs: readonly ChartRun[], scale: FlowScale, style: FigureStyle, header: FigureHeader | null): Figure {
+export function flowFigure(
+  book: MetricsBook,
+  runs: readonly ChartRun[],
+  scale: FlowScale,
+  style: FigureStyle,
+  header: FigureHeader | null,
+): Figure {
   const fs = style.fontSize;
   const shown = visibleRuns(runs);
   const { texts, top } = headerTexts(style, header);
@@ -95,7 +102,15 @@ export function flowFigure(book: MetricsBook, runs: readonly ChartRun[], scale: 
       marks: g ? [{ kind: 'raster', values: g.values, cols: its.length, rows: g.bins, x0, x1, y0: 0, y1: L + 1, vmin, vmax }] : [],
       showY: k % cols === 0,
     });
-    if (!g) notes.push({ x: x + cellW / 2, y: y + panelH / 2, text: 'no gradient flow measured yet', size: fs, anchor: 'middle', color: '#3d4a63' });
+    if (!g)
+      notes.push({
+        x: x + cellW / 2,
+        y: y + panelH / 2,
+        text: 'no gradient flow measured yet',
+        size: fs,
+        anchor: 'middle',
+        color: '#3d4a63',
+      });
   });
   const rows = Math.ceil(shown.length / cols);
   const bottom = top + Math.max(1, rows) * rowH - fs * 1.5;
@@ -112,7 +127,8 @@ export function flowFigure(book: MetricsBook, runs: readonly ChartRun[], scale: 
         format: linearTickFormat(linearTicks(vmin, vmax, 4)),
       }
     : null;
-  if (!shown.length) notes.push({ x: style.width / 2, y: top + fs * 2, text: 'no visible runs', size: fs, anchor: 'middle', color: '#3d4a63' });
+  if (!shown.length)
+    notes.push({ x: style.width / 2, y: top + fs * 2, text: 'no visible runs', size: fs, anchor: 'middle', color: '#3d4a63' });
   return finishFigure(style, { texts: [...texts, ...notes], panels, colourBar }, [], bottom);
 }
 

@@ -3,10 +3,11 @@
  * memoryless baseline dashed. On screen this chart is drawn by recharts (LossCharts.tsx); this builds the
  * same content as a Figure for the PNG and SVG exports. Smoothing is the display EMA, as on screen.
  */
-import { emaSmooth, finiteRange, linearTicks, logTicks, paddedRange } from './chartMath.ts';
-import { finishFigure, headerTexts, visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
-import { INK, type Figure, type LegendEntry, type Mark, type Panel } from './scene.ts';
+
 import type { MetricsBook } from '../lab/metricsBook.ts';
+import { emaSmooth, finiteRange, linearTicks, logTicks, paddedRange } from './chartMath.ts';
+import { type FigureHeader, type FigureStyle, finishFigure, headerTexts, visibleRuns } from './figureFrame.ts';
+import { type Figure, INK, type LegendEntry, type Mark, type Panel } from './scene.ts';
 import type { ChartRun } from './types.ts';
 
 export interface LossView {
@@ -17,7 +18,13 @@ export interface LossView {
   taskHasAccuracy: boolean;
 }
 
-export function lossFigure(book: MetricsBook, runs: readonly ChartRun[], view: LossView, style: FigureStyle, header: FigureHeader | null): Figure {
+export function lossFigure(
+  book: MetricsBook,
+  runs: readonly ChartRun[],
+  view: LossView,
+  style: FigureStyle,
+  header: FigureHeader | null,
+): Figure {
   const fs = style.fontSize;
   const shown = visibleRuns(runs);
   const { texts, top } = headerTexts(style, header);

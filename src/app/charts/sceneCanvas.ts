@@ -4,7 +4,21 @@
  * and is scaled up without smoothing (one cell per recorded iteration and time bin).
  */
 import { formatTick, viridis, viridisLut } from './chartMath.ts';
-import { FONT, GRID, INK, INK_SOFT, bandPolygons, legendLayout, polylineRuns, px, py, tickLabel, type Figure, type Mark, type Panel } from './scene.ts';
+import {
+  bandPolygons,
+  type Figure,
+  FONT,
+  GRID,
+  INK,
+  INK_SOFT,
+  legendLayout,
+  type Mark,
+  type Panel,
+  polylineRuns,
+  px,
+  py,
+  tickLabel,
+} from './scene.ts';
 
 export function drawFigure(ctx: CanvasRenderingContext2D, fig: Figure): void {
   const fs = fig.fontSize;

@@ -5,19 +5,19 @@
  */
 import { formatTick, rgbHex, viridis } from './chartMath.ts';
 import {
+  bandPolygons,
+  type Figure,
   FONT,
   GRID,
   INK,
   INK_SOFT,
-  bandPolygons,
   legendLayout,
+  type Mark,
+  type Panel,
   polylineRuns,
   px,
   py,
   tickLabel,
-  type Figure,
-  type Mark,
-  type Panel,
 } from './scene.ts';
 
 export const SVG_RASTER_MAX = 160;
@@ -55,7 +55,10 @@ export function figureToSvg(fig: Figure, title: string): string {
   fig.panels.forEach((p, i) => out.push(panelSvg(fig, p, i)));
   for (const e of legendLayout(fig)) {
     const y = e.y;
-    if (e.swatch) out.push(`<rect x="${n(e.x)}" y="${n(y - fs * 0.45)}" width="${n(fs * 2)}" height="${n(fs * 0.9)}" fill="${e.color}" fill-opacity="${e.opacity ?? 1}"/>`);
+    if (e.swatch)
+      out.push(
+        `<rect x="${n(e.x)}" y="${n(y - fs * 0.45)}" width="${n(fs * 2)}" height="${n(fs * 0.9)}" fill="${e.color}" fill-opacity="${e.opacity ?? 1}"/>`,
+      );
     else
       out.push(
         `<line x1="${n(e.x)}" y1="${n(y)}" x2="${n(e.x + fs * 2)}" y2="${n(y)}" stroke="${e.color}" stroke-width="${n(2.5 * fig.lineScale)}"${dashAttr(e.dash, fig.lineScale)}/>`,
@@ -68,9 +71,13 @@ export function figureToSvg(fig: Figure, title: string): string {
     for (const t of cb.ticks) {
       const y = cb.y + cb.h - ((t - cb.vmin) / (cb.vmax - cb.vmin)) * cb.h;
       out.push(`<line x1="${n(cb.x + cb.w)}" y1="${n(y)}" x2="${n(cb.x + cb.w + 4)}" y2="${n(y)}" stroke="${INK}"/>`);
-      out.push(`<text x="${n(cb.x + cb.w + 7)}" y="${n(y + fs * 0.35)}" font-size="${fs}" fill="${INK}">${escapeXml((cb.format ?? formatTick)(t))}</text>`);
+      out.push(
+        `<text x="${n(cb.x + cb.w + 7)}" y="${n(y + fs * 0.35)}" font-size="${fs}" fill="${INK}">${escapeXml((cb.format ?? formatTick)(t))}</text>`,
+      );
     }
-    out.push(`<text x="${n(cb.x + cb.w / 2)}" y="${n(cb.y - fs * 0.6)}" font-size="${fs}" text-anchor="middle" fill="${INK}">${escapeXml(cb.label)}</text>`);
+    out.push(
+      `<text x="${n(cb.x + cb.w / 2)}" y="${n(cb.y - fs * 0.6)}" font-size="${fs}" text-anchor="middle" fill="${INK}">${escapeXml(cb.label)}</text>`,
+    );
   }
   out.push('</svg>');
   return out.join('\n');
@@ -88,28 +95,38 @@ function panelSvg(fig: Figure, p: Panel, i: number): string {
     if (!Number.isFinite(y) || y < p.y - 0.5 || y > p.y + p.h + 0.5) continue;
     out.push(`<line x1="${n(p.x)}" y1="${n(y)}" x2="${n(p.x + p.w)}" y2="${n(y)}" stroke="${GRID}"/>`);
     if (p.showY !== false)
-      out.push(`<text x="${n(p.x - 6)}" y="${n(y + fs * 0.35)}" font-size="${fs}" text-anchor="end" fill="${INK}">${escapeXml(tickLabel(p.yAxis, t))}</text>`);
+      out.push(
+        `<text x="${n(p.x - 6)}" y="${n(y + fs * 0.35)}" font-size="${fs}" text-anchor="end" fill="${INK}">${escapeXml(tickLabel(p.yAxis, t))}</text>`,
+      );
   }
   for (const t of p.xAxis.ticks) {
     const x = px(p, t);
     if (!Number.isFinite(x) || x < p.x - 0.5 || x > p.x + p.w + 0.5) continue;
     out.push(`<line x1="${n(x)}" y1="${n(p.y)}" x2="${n(x)}" y2="${n(p.y + p.h)}" stroke="${GRID}"/>`);
     if (p.showX !== false)
-      out.push(`<text x="${n(x)}" y="${n(p.y + p.h + fs * 1.2)}" font-size="${fs}" text-anchor="middle" fill="${INK}">${escapeXml(tickLabel(p.xAxis, t))}</text>`);
+      out.push(
+        `<text x="${n(x)}" y="${n(p.y + p.h + fs * 1.2)}" font-size="${fs}" text-anchor="middle" fill="${INK}">${escapeXml(tickLabel(p.xAxis, t))}</text>`,
+      );
   }
   out.push(`<g clip-path="url(#clip${i})">`);
   for (const m of p.marks) out.push(markSvg(fig, p, m));
   out.push('</g>');
   out.push(`<rect x="${n(p.x)}" y="${n(p.y)}" width="${n(p.w)}" height="${n(p.h)}" fill="none" stroke="${INK_SOFT}"/>`);
   if (p.showX !== false && p.xAxis.label)
-    out.push(`<text x="${n(p.x + p.w / 2)}" y="${n(p.y + p.h + fs * 2.5)}" font-size="${fs}" text-anchor="middle" fill="${INK}">${escapeXml(p.xAxis.label)}</text>`);
+    out.push(
+      `<text x="${n(p.x + p.w / 2)}" y="${n(p.y + p.h + fs * 2.5)}" font-size="${fs}" text-anchor="middle" fill="${INK}">${escapeXml(p.xAxis.label)}</text>`,
+    );
   if (p.showY !== false && p.yAxis.label) {
     const x = p.x - fs * 3.6;
     const y = p.y + p.h / 2;
-    out.push(`<text x="${n(x)}" y="${n(y)}" font-size="${fs}" text-anchor="middle" fill="${INK}" transform="rotate(-90 ${n(x)} ${n(y)})">${escapeXml(p.yAxis.label)}</text>`);
+    out.push(
+      `<text x="${n(x)}" y="${n(y)}" font-size="${fs}" text-anchor="middle" fill="${INK}" transform="rotate(-90 ${n(x)} ${n(y)})">${escapeXml(p.yAxis.label)}</text>`,
+    );
   }
   if (p.title)
-    out.push(`<text x="${n(p.x)}" y="${n(p.y - fs * 0.5)}" font-size="${n(fs * 1.1)}" font-weight="bold" fill="${p.titleColor ?? INK}">${escapeXml(p.title)}</text>`);
+    out.push(
+      `<text x="${n(p.x)}" y="${n(p.y - fs * 0.5)}" font-size="${n(fs * 1.1)}" font-weight="bold" fill="${p.titleColor ?? INK}">${escapeXml(p.title)}</text>`,
+    );
   out.push('</g>');
   return out.join('\n');
 }
@@ -118,7 +135,10 @@ function markSvg(fig: Figure, p: Panel, m: Mark): string {
   switch (m.kind) {
     case 'line':
       return polylineRuns(p, m.xs, m.ys)
-        .map((r) => `<polyline points="${pts(r)}" fill="none" stroke="${m.color}" stroke-width="${n(m.width * fig.lineScale)}" stroke-linejoin="round"${dashAttr(m.dash, fig.lineScale)}/>`)
+        .map(
+          (r) =>
+            `<polyline points="${pts(r)}" fill="none" stroke="${m.color}" stroke-width="${n(m.width * fig.lineScale)}" stroke-linejoin="round"${dashAttr(m.dash, fig.lineScale)}/>`,
+        )
         .join('\n');
     case 'band':
       return bandPolygons(p, m.xs, m.lo, m.hi)
@@ -166,7 +186,9 @@ function rasterSvg(p: Panel, m: Extract<Mark, { kind: 'raster' }>): string {
       while (end < rows && level(c, end) === l) end++;
       const colour = l < 0 ? '#808080' : rgbHex(viridis(l / (LEVELS - 1)));
       // rows go up from the bottom; a small overlap hides hairline seams between cells
-      out.push(`<rect x="${n(X0 + c * cw)}" y="${n(Ybot - end * rh)}" width="${n(cw + 0.3)}" height="${n((end - r) * rh + 0.3)}" fill="${colour}"/>`);
+      out.push(
+        `<rect x="${n(X0 + c * cw)}" y="${n(Ybot - end * rh)}" width="${n(cw + 0.3)}" height="${n((end - r) * rh + 0.3)}" fill="${colour}"/>`,
+      );
       r = end;
     }
   }

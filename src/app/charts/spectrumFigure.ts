@@ -3,10 +3,11 @@
  * mean +- std band and mean line in the run's colour, the margin's bounds dashed, and beside it the current
  * spectrum as a histogram on the same singular-value axis. Also the orthogonality drift of U and V.
  */
-import { finiteRange, histogram, linearTickFormat, linearTicks, logTicks } from './chartMath.ts';
-import { finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns, type FigureHeader, type FigureStyle } from './figureFrame.ts';
-import { INK, INK_SOFT, type Figure, type LegendEntry, type Mark, type Panel, type Text } from './scene.ts';
+
 import type { MetricsBook, SpectrumStats } from '../lab/metricsBook.ts';
+import { finiteRange, histogram, linearTickFormat, linearTicks, logTicks } from './chartMath.ts';
+import { type FigureHeader, type FigureStyle, finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns } from './figureFrame.ts';
+import { type Figure, INK, INK_SOFT, type LegendEntry, type Mark, type Panel, type Text } from './scene.ts';
 import type { ChartRun } from './types.ts';
 
 export const HISTOGRAM_BINS = 24;
@@ -82,7 +83,8 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
         { kind: 'line', xs: its, ys: stats.map((s) => s.lower ?? NaN), color: INK, width: 1.2, dash: [6, 4] },
         { kind: 'line', xs: its, ys: stats.map((s) => s.upper ?? NaN), color: INK, width: 1.2, dash: [6, 4] },
       );
-      if (its.length === 1) marks.push({ kind: 'rects', rects: [[x0, stats[0].mean - 1e-4, x1, stats[0].mean + 1e-4]], color: c, opacity: 1 });
+      if (its.length === 1)
+        marks.push({ kind: 'rects', rects: [[x0, stats[0].mean - 1e-4, x1, stats[0].mean + 1e-4]], color: c, opacity: 1 });
     }
     panels.push({
       x,
@@ -106,14 +108,23 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
       h: panelH,
       xAxis: { min: 0, max: maxCount * 1.05, log: false, label: 'count now', ticks: [maxCount] },
       yAxis,
-      marks: [{ kind: 'rects', rects: counts.map((n, b) => [0, lo + b * step, n, lo + (b + 1) * step] as [number, number, number, number]), color: run.color, opacity: 0.8 }],
+      marks: [
+        {
+          kind: 'rects',
+          rects: counts.map((n, b) => [0, lo + b * step, n, lo + (b + 1) * step] as [number, number, number, number]),
+          color: run.color,
+          opacity: 0.8,
+        },
+      ],
       showY: false,
     });
     const note = boundsNote(stats, lo, hi);
     if (note) notes.push({ x: x + bandW - 4, y: y + fs * 1.1, text: note, size: Math.round(fs * 0.85), anchor: 'end', color: INK_SOFT });
-    if (!stats.length) notes.push({ x: x + bandW / 2, y: y + panelH / 2, text: 'no spectrum measured yet', size: fs, anchor: 'middle', color: INK_SOFT });
+    if (!stats.length)
+      notes.push({ x: x + bandW / 2, y: y + panelH / 2, text: 'no spectrum measured yet', size: fs, anchor: 'middle', color: INK_SOFT });
   });
-  if (!shown.length) notes.push({ x: style.width / 2, y: top + fs * 2, text: 'no visible runs', size: fs, anchor: 'middle', color: INK_SOFT });
+  if (!shown.length)
+    notes.push({ x: style.width / 2, y: top + fs * 2, text: 'no visible runs', size: fs, anchor: 'middle', color: INK_SOFT });
   const bottom = top + Math.max(1, Math.ceil(shown.length / cols)) * rowH - fs * 1.5;
   return finishFigure(style, { texts: [...texts, ...notes], panels, colourBar: null }, SPECTRUM_LEGEND, bottom);
 }
@@ -150,8 +161,21 @@ export function driftFigure(book: MetricsBook, runs: readonly ChartRun[], style:
     marks,
   };
   const notes: Text[] = [];
-  if (!shown.length) notes.push({ x: left + panel.w / 2, y: top + h / 2, text: 'no visible factorised runs (plain RNNs and LSTMs have no U, V)', size: fs, anchor: 'middle', color: INK_SOFT });
-  else if (!Number.isFinite(lo)) notes.push({ x: left + panel.w / 2, y: top + h / 2, text: 'no drift measured yet', size: fs, anchor: 'middle', color: INK_SOFT });
-  const legend: LegendEntry[] = [...shown.map((r) => ({ label: r.name, color: r.color })), { label: 'U (solid)', color: INK }, { label: 'V (dashed)', color: INK, dash: [5, 4] }];
+  if (!shown.length)
+    notes.push({
+      x: left + panel.w / 2,
+      y: top + h / 2,
+      text: 'no visible factorised runs (plain RNNs and LSTMs have no U, V)',
+      size: fs,
+      anchor: 'middle',
+      color: INK_SOFT,
+    });
+  else if (!Number.isFinite(lo))
+    notes.push({ x: left + panel.w / 2, y: top + h / 2, text: 'no drift measured yet', size: fs, anchor: 'middle', color: INK_SOFT });
+  const legend: LegendEntry[] = [
+    ...shown.map((r) => ({ label: r.name, color: r.color })),
+    { label: 'U (solid)', color: INK },
+    { label: 'V (dashed)', color: INK, dash: [5, 4] },
+  ];
   return finishFigure(style, { texts: [...texts, ...notes], panels: [panel], colourBar: null }, legend, top + h + fs * 2);
 }

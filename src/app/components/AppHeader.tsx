@@ -12,8 +12,8 @@ export function AppHeader({ adapter }: { adapter: AdapterSummary }) {
       <div className="title-block">
         <h1>Orthogonality Lab</h1>
         <p className="subtitle">
-          Recurrent networks trained live on your GPU: <cite>On orthogonality and learning recurrent networks with long term dependencies</cite>{' '}
-          (Vorontsov et al., 2017)
+          Recurrent networks trained live on your GPU:{' '}
+          <cite>On orthogonality and learning recurrent networks with long term dependencies</cite> (Vorontsov et al., 2017)
         </p>
       </div>
       <div className="adapter" data-testid="adapter">

@@ -30,8 +30,8 @@ function Advice({ reason }: { reason: UnavailableReason }) {
         with <code>--enable-unsafe-webgpu</code>). Without a GPU, Chromium then runs WebGPU on the CPU (SwiftShader): slower, but it works.
       </li>
       <li>
-        Open <code>chrome://gpu</code> and look at the <em>WebGPU</em> line: it says whether WebGPU is enabled, blocklisted or disabled,
-        and why.
+        Open <code>chrome://gpu</code> and look at the <em>WebGPU</em> line: it says whether WebGPU is enabled, blocklisted or disabled, and
+        why.
       </li>
       <li>
         Turn on hardware acceleration: <code>chrome://settings/system</code>, <em>Use graphics acceleration when available</em>, then
@@ -39,7 +39,11 @@ function Advice({ reason }: { reason: UnavailableReason }) {
       </li>
       {reason === 'no-device' && <li>Close other tabs that use the GPU heavily (games, 3D, video calls), then reload this page.</li>}
       <li>
-        Then <button type="button" onClick={() => window.location.reload()}>reload this page</button>.
+        Then{' '}
+        <button type="button" onClick={() => window.location.reload()}>
+          reload this page
+        </button>
+        .
       </li>
     </ol>
   );
@@ -49,7 +53,9 @@ export function NoWebGpuPage({ reason, message }: { reason: UnavailableReason; m
   return (
     <main className="no-webgpu" data-testid="no-webgpu" data-reason={reason}>
       <h1>WebGPU is not available</h1>
-      <p className="lead">Orthogonality Lab trains its recurrent networks on your GPU through WebGPU, and this browser did not give it one.</p>
+      <p className="lead">
+        Orthogonality Lab trains its recurrent networks on your GPU through WebGPU, and this browser did not give it one.
+      </p>
       <section aria-labelledby="why-title">
         <h2 id="why-title">Why</h2>
         <p data-testid="no-webgpu-why">{WHY[reason]}</p>

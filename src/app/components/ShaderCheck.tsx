@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { useGpu } from '../GpuProvider.tsx';
-import { compileShader, shaderNames, type ShaderCompileResult } from '../shaderCheck.ts';
+import { compileShader, type ShaderCompileResult, shaderNames } from '../shaderCheck.ts';
 
 function ShaderRow({ name, result }: { name: string; result: ShaderCompileResult | undefined }) {
   const status = result ? (result.ok ? 'ok' : 'failed') : 'pending';
@@ -48,7 +48,12 @@ export function ShaderCheck() {
   const failed = Object.values(results).filter((r) => !r.ok).length;
   const totalMs = Object.values(results).reduce((s, r) => s + r.ms, 0);
   return (
-    <section className="panel shader-check" aria-labelledby="shader-check-title" data-testid="shader-check" data-status={done ? 'done' : 'compiling'}>
+    <section
+      className="panel shader-check"
+      aria-labelledby="shader-check-title"
+      data-testid="shader-check"
+      data-status={done ? 'done' : 'compiling'}
+    >
       <h2 id="shader-check-title">Shaders compiled in this browser</h2>
       <p className="summary" data-testid="shader-summary" data-compiled={Object.keys(results).length - failed} data-failed={failed}>
         {done

@@ -5,23 +5,23 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { makeTask } from '../../tasks/index.ts';
 import { ChartsPanel } from '../charts/ChartsPanel.tsx';
 import type { ChartRun } from '../charts/types.ts';
-import { makeTask } from '../../tasks/index.ts';
 import { useGpu } from '../GpuProvider.tsx';
 import { LabController } from './controller.ts';
-import { labRuns, LabEdits } from './edits.ts';
-import { LabContext, useLab, type Lab } from './LabContext.tsx';
-import { defaultExperiment } from './presets.ts';
-import { createLabStore, pushMessage, type LabState } from './store.ts';
-import { installTestHook } from './testHook.ts';
-import { decodeExperiment, encodeExperiment } from './urlState.ts';
 import { ConfirmDialog } from './controls/ConfirmDialog.tsx';
 import { GroupControls } from './controls/GroupControls.tsx';
 import { Messages } from './controls/Messages.tsx';
 import { RunTable } from './controls/RunTable.tsx';
-import { ShortcutsPanel, SHORTCUTS, useShortcuts } from './controls/Shortcuts.tsx';
+import { SHORTCUTS, ShortcutsPanel, useShortcuts } from './controls/Shortcuts.tsx';
 import { Toolbar } from './controls/Toolbar.tsx';
+import { LabEdits, labRuns } from './edits.ts';
+import { type Lab, LabContext, useLab } from './LabContext.tsx';
+import { defaultExperiment } from './presets.ts';
+import { createLabStore, type LabState, pushMessage } from './store.ts';
+import { installTestHook } from './testHook.ts';
+import { decodeExperiment, encodeExperiment } from './urlState.ts';
 import './lab.css';
 
 function settingsSummary(s: LabState): string {
@@ -50,7 +50,16 @@ function Charts({ lab }: { lab: Lab }) {
   const task = useMemo(() => makeTask(group.task, group.T), [group.task, group.T]);
   // the summary printed on exported charts: refreshed every 100 iterations, not on every collect
   const summary = useMemo(() => settingsSummary(store.getState()), [store, group, iteration]);
-  return <ChartsPanel book={lab.controller.book} runs={chartRuns} baselineLoss={task.baselineLoss} taskHasAccuracy={task.hasAccuracy} settingsSummary={summary} presentation={presentation} />;
+  return (
+    <ChartsPanel
+      book={lab.controller.book}
+      runs={chartRuns}
+      baselineLoss={task.baselineLoss}
+      taskHasAccuracy={task.hasAccuracy}
+      settingsSummary={summary}
+      presentation={presentation}
+    />
+  );
 }
 
 function useLabSetup(): Lab | null {

@@ -3,7 +3,7 @@
  * or a rebuild of the run group, and what the rebuild can carry over. The words shown in the confirmation
  * come from here too.
  */
-import { GROUP_SETTINGS, RUN_SETTINGS, formatValue, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
+import { formatValue, GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings } from '../../engine/settings.ts';
 
 export type RunChange = 'live' | 'rebuild' | 'reinit';
 
@@ -43,7 +43,12 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
   }
 }
 
-export function describeGroupChange(key: keyof GroupSettings, from: GroupSettings, to: GroupSettings, iteration: number): { title: string; details: string[] } {
+export function describeGroupChange(
+  key: keyof GroupSettings,
+  from: GroupSettings,
+  to: GroupSettings,
+  iteration: number,
+): { title: string; details: string[] } {
   const spec = GROUP_SETTINGS[key];
   const title = `Change ${spec.label} from ${formatValue(spec, from[key])} to ${formatValue(spec, to[key])}?`;
   const kind = classifyGroupChange(key);
@@ -52,17 +57,25 @@ export function describeGroupChange(key: keyof GroupSettings, from: GroupSetting
   if (kind === 'carry-parameters') details.push('Every run keeps its trained parameters; the optimiser state starts again at zero.');
   if (kind === 'restart') {
     details.push(
-      `Trained parameters cannot carry over (their shapes depend on ${key === 'task' ? 'the task\'s inputs and outputs' : 'n'}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
+      `Trained parameters cannot carry over (their shapes depend on ${key === 'task' ? "the task's inputs and outputs" : 'n'}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
     );
   }
   details.push(`Everything measured in the first ${iteration} iterations stays on the charts (export the experiment to keep a copy).`);
   return { title, details };
 }
 
-export function describeRunChange(run: RunSettings, next: RunSettings, kind: RunChange, key: keyof RunSettings, iteration: number): { title: string; details: string[] } {
+export function describeRunChange(
+  run: RunSettings,
+  next: RunSettings,
+  kind: RunChange,
+  key: keyof RunSettings,
+  iteration: number,
+): { title: string; details: string[] } {
   const spec = RUN_SETTINGS[key];
   const title = `Change ${spec.label} of '${run.name}' from ${formatValue(spec, run[key])} to ${formatValue(spec, next[key])}?`;
-  const details = ['The run group is rebuilt (the training kernels are prepared again); the other runs keep their parameters and optimiser state.'];
+  const details = [
+    'The run group is rebuilt (the training kernels are prepared again); the other runs keep their parameters and optimiser state.',
+  ];
   if (kind === 'reinit') details.push(`'${run.name}' restarts from its initialisation, counting on from iteration ${iteration}.`);
   else if (key === 'margin') {
     details.push(

@@ -12,22 +12,23 @@
  * change that rebuild()s the group after the user confirms, carrying every unchanged run's parameters and
  * optimiser state and keeping everything measured. See also structure.ts (the edits) and loop.ts (the tick).
  */
+
+import { makeCheckpoint } from '../../engine/checkpoint.ts';
+import { pFromSpectrum } from '../../engine/modelSettings.ts';
+import type { ParamSet } from '../../engine/parameters.ts';
+import { Rng } from '../../engine/random.ts';
+import { type InitialState, RunGroup } from '../../engine/runGroup.ts';
+import type { GroupSettings } from '../../engine/settings.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { KernelCache } from '../../gpu/kernel.ts';
 import type { OpContext } from '../../gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { makeTask } from '../../tasks/index.ts';
-import { RunGroup, type InitialState } from '../../engine/runGroup.ts';
-import { pFromSpectrum } from '../../engine/modelSettings.ts';
-import type { ParamSet } from '../../engine/parameters.ts';
-import { Rng } from '../../engine/random.ts';
-import type { GroupSettings } from '../../engine/settings.ts';
 import { useProblems } from '../gpuProblems.ts';
-import { makeCheckpoint } from '../../engine/checkpoint.ts';
-import { makeExperimentFile, type ExperimentFile } from './experimentFile.ts';
-import { MetricsBook } from './metricsBook.ts';
+import { type ExperimentFile, makeExperimentFile } from './experimentFile.ts';
 import { TrainingLoop } from './loop.ts';
-import { freshView, pushMessage, type LabRun, type LabStore, type RunView } from './store.ts';
+import { MetricsBook } from './metricsBook.ts';
+import { freshView, type LabRun, type LabStore, pushMessage, type RunView } from './store.ts';
 
 export interface RebuildPlan {
   /** runs that restart from their initialisation (by id) */
@@ -85,7 +86,11 @@ export class LabController {
       seen = s.problems.length;
       if (fresh && this.store.getState().playing) {
         this.pause();
-        pushMessage(this.store, 'error', 'Training paused: a GPU problem was reported (see the banner at the top). Everything measured so far is kept.');
+        pushMessage(
+          this.store,
+          'error',
+          'Training paused: a GPU problem was reported (see the banner at the top). Everything measured so far is kept.',
+        );
       }
     });
   }
@@ -101,7 +106,10 @@ export class LabController {
   /** Resolves true when the device is lost now or within `graceMs` (a failed readback often comes just before the loss event). */
   deviceLostSoon(graceMs = 250): Promise<boolean> {
     if (this.deviceLost) return Promise.resolve(true);
-    return Promise.race([this.gpu.device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(this.deviceLost), graceMs))]);
+    return Promise.race([
+      this.gpu.device.lost.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(this.deviceLost), graceMs)),
+    ]);
   }
 
   /** Runs `fn` after every earlier rebuild/export finished (they never overlap). */
@@ -163,7 +171,12 @@ export class LabController {
       const first = records.find((rec) => !Number.isFinite(rec.runs[k].loss));
       this.failedAt.set(id, first ? first.iteration : records[0].iteration);
     });
-    this.book.add(records, this.groupRunIds, margins, this.groupRunIds.map((id) => this.failedAt.get(id) ?? Infinity));
+    this.book.add(
+      records,
+      this.groupRunIds,
+      margins,
+      this.groupRunIds.map((id) => this.failedAt.get(id) ?? Infinity),
+    );
     const last = records[records.length - 1];
     const prev = this.store.getState().runViews;
     const views: Record<string, RunView> = { ...prev };
@@ -171,7 +184,8 @@ export class LabController {
     let stateChanged = false;
     this.groupRunIds.forEach((id, k) => {
       const st = rg.status[k];
-      if (st.state === 'failed' && prev[id]?.state !== 'failed') pushMessage(this.store, 'error', `Run '${rg.runs[k].name}': ${st.message}`);
+      if (st.state === 'failed' && prev[id]?.state !== 'failed')
+        pushMessage(this.store, 'error', `Run '${rg.runs[k].name}': ${st.message}`);
       if (st.state === 'training') anyTraining = true;
       if (prev[id]?.state !== st.state) stateChanged = true;
       views[id] = { state: st.state, message: st.message, loss: last.runs[k].loss, accuracy: last.runs[k].accuracy };
@@ -245,7 +259,8 @@ export class LabController {
       const optimizerState: (ParamSet | undefined)[] = [];
       for (const run of runs) {
         const k = this.groupRunIds.indexOf(run.id);
-        const keep = k >= 0 && !plan.reinitAll && !plan.reinit?.has(run.id) && old.runs[k].parameterisation === run.settings.parameterisation;
+        const keep =
+          k >= 0 && !plan.reinitAll && !plan.reinit?.has(run.id) && old.runs[k].parameterisation === run.settings.parameterisation;
         const [p, s] = keep ? await this.carried(old, k, run, !!plan.resetOptimizer) : [undefined, undefined];
         parameters.push(p);
         optimizerState.push(s);
@@ -260,7 +275,12 @@ export class LabController {
     else for (const id of removed) this.book.remove(id);
     const prevViews = this.store.getState().runViews;
     try {
-      const rg = await RunGroup.create(this.ctx, { ...group }, runs.map((r) => r.settings), { initial });
+      const rg = await RunGroup.create(
+        this.ctx,
+        { ...group },
+        runs.map((r) => r.settings),
+        { initial },
+      );
       if (this.destroyed) {
         await rg.destroy();
         return;
@@ -269,7 +289,10 @@ export class LabController {
       this.groupRunIds = runs.map((r) => r.id);
       this.failedAt.clear(); // every run of the new group starts out training
       this.builtWithSoftOrth = runs.some((r) => r.settings.softOrth > 0);
-      const keptViews = (id: string) => (!plan.resetHistory && !plan.initial && prevViews[id] && !plan.reinitAll && !plan.reinit?.has(id) ? { ...prevViews[id], state: 'training' as const, message: undefined } : freshView());
+      const keptViews = (id: string) =>
+        !plan.resetHistory && !plan.initial && prevViews[id] && !plan.reinitAll && !plan.reinit?.has(id)
+          ? { ...prevViews[id], state: 'training' as const, message: undefined }
+          : freshView();
       const st = this.store.getState();
       const editedMeanwhile = st.group !== settingsAtStart.group || st.runs !== settingsAtStart.runs;
       this.store.setState({
@@ -284,7 +307,12 @@ export class LabController {
     } catch (e) {
       if (this.destroyed || this.deviceLost) return;
       const msg = `Could not build the run group: ${(e as Error).message}`;
-      this.store.setState({ group, runs, phase: 'stopped', phaseText: `${msg}. Change the settings (fewer runs, smaller n or batch) or reset.` });
+      this.store.setState({
+        group,
+        runs,
+        phase: 'stopped',
+        phaseText: `${msg}. Change the settings (fewer runs, smaller n or batch) or reset.`,
+      });
       pushMessage(this.store, 'error', msg);
     }
   }
@@ -312,7 +340,14 @@ export class LabController {
             }),
           );
         }
-        file = makeExperimentFile({ group, runs, iteration: rg.iteration, dataRngState: rg.dataRng.getState(), metrics: this.book.toJSON(), checkpoints });
+        file = makeExperimentFile({
+          group,
+          runs,
+          iteration: rg.iteration,
+          dataRngState: rg.dataRng.getState(),
+          metrics: this.book.toJSON(),
+          checkpoints,
+        });
       } finally {
         if (this.store.getState().playing) this.loop.start();
       }

@@ -5,13 +5,14 @@
  * the value is refused. Live edits apply at the next iteration; structural ones become the store's pending
  * change and are applied by confirm() (at once when nothing has been measured yet).
  */
-import { validateExperiment, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
+
 import { Rng } from '../../engine/random.ts';
+import { type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
 import type { LabController, RebuildPlan } from './controller.ts';
 import type { LoadedExperiment } from './experimentFile.ts';
-import { nextRun, type Experiment } from './presets.ts';
-import { pushMessage, type LabRun, type PendingChange } from './store.ts';
+import { type Experiment, nextRun } from './presets.ts';
+import { type LabRun, type PendingChange, pushMessage } from './store.ts';
 
 let idCounter = 0;
 export function newRunId(): string {
@@ -70,7 +71,10 @@ export class LabEdits {
     if (index < 0) return 'This run no longer exists';
     const cur = runs[index].settings;
     const next: RunSettings = { ...cur, [key]: value };
-    const errors = validateExperiment(group, runs.map((r, i) => (i === index ? next : r.settings)));
+    const errors = validateExperiment(
+      group,
+      runs.map((r, i) => (i === index ? next : r.settings)),
+    );
     if (errors.length) return pickError(errors, `run ${index + 1}`);
     if (cur[key] === value) return null;
     const nextRuns = runs.map((r, i) => (i === index ? { ...r, settings: next } : r));
@@ -94,7 +98,10 @@ export class LabEdits {
   setGroupSetting<K extends keyof GroupSettings>(key: K, value: GroupSettings[K]): string | null {
     const { group, runs, iteration } = this.state;
     const next: GroupSettings = { ...group, [key]: value };
-    const errors = validateExperiment(next, runs.map((r) => r.settings));
+    const errors = validateExperiment(
+      next,
+      runs.map((r) => r.settings),
+    );
     if (errors.length) return pickError(errors, 'group');
     if (group[key] === value) return null;
     const kind = classifyGroupChange(key);
@@ -104,7 +111,8 @@ export class LabEdits {
       if (key === 'dataSeed') {
         rg.group.dataSeed = value as number;
         rg.dataRng = new Rng(value as number);
-        if (iteration > 0) pushMessage(this.lab.store, 'info', `The data stream restarts from data seed ${value} at iteration ${iteration}.`);
+        if (iteration > 0)
+          pushMessage(this.lab.store, 'info', `The data stream restarts from data seed ${value} at iteration ${iteration}.`);
       }
       this.lab.store.setState({ group: next });
       return null;
@@ -121,11 +129,16 @@ export class LabEdits {
     const { group, runs, iteration } = this.state;
     if (runs.length >= 16) return 'At most 16 runs train side by side';
     const source = runs.find((r) => r.id === copyOf);
-    const settings = source ? { ...source.settings, name: `${source.settings.name} copy`.slice(0, 40) } : nextRun(runs.map((r) => r.settings));
+    const settings = source
+      ? { ...source.settings, name: `${source.settings.name} copy`.slice(0, 40) }
+      : nextRun(runs.map((r) => r.settings));
     if (source) settings.color = nextRun(runs.map((r) => r.settings)).color;
     const run: LabRun = { id: newRunId(), settings, hidden: false };
     const nextRuns = [...runs, run];
-    const errors = validateExperiment(group, nextRuns.map((r) => r.settings));
+    const errors = validateExperiment(
+      group,
+      nextRuns.map((r) => r.settings),
+    );
     if (errors.length) return errors[0];
     this.propose(
       {
@@ -152,7 +165,10 @@ export class LabEdits {
     this.propose(
       {
         title: `Remove '${run.settings.name}'?`,
-        details: ['The run group is rebuilt without it; every other run keeps its parameters and optimiser state.', `What '${run.settings.name}' measured is removed from the charts (export the experiment first to keep it).`],
+        details: [
+          'The run group is rebuilt without it; every other run keeps its parameters and optimiser state.',
+          `What '${run.settings.name}' measured is removed from the charts (export the experiment first to keep it).`,
+        ],
         confirmLabel: 'Remove the run',
       },
       group,
@@ -175,7 +191,9 @@ export class LabEdits {
     } catch (e) {
       return (e as Error).message;
     }
-    this.lab.store.setState((s) => ({ runViews: { ...s.runViews, [id]: { ...s.runViews[id], state: paused ? 'paused' : 'training', message: undefined } } }));
+    this.lab.store.setState((s) => ({
+      runViews: { ...s.runViews, [id]: { ...s.runViews[id], state: paused ? 'paused' : 'training', message: undefined } },
+    }));
     return null;
   }
 
@@ -183,7 +201,13 @@ export class LabEdits {
   replace(e: Experiment, title: string): void {
     const runs = labRuns(e.runs.map((r) => ({ ...r })));
     this.propose(
-      { title, details: [`The current runs and the ${this.state.iteration} iterations measured so far are discarded (export the experiment first to keep them).`], confirmLabel: 'Discard and load' },
+      {
+        title,
+        details: [
+          `The current runs and the ${this.state.iteration} iterations measured so far are discarded (export the experiment first to keep them).`,
+        ],
+        confirmLabel: 'Discard and load',
+      },
       { ...e.group },
       runs,
       { resetHistory: true },
@@ -202,7 +226,9 @@ export class LabEdits {
     this.lab.store.setState({
       pending: {
         title: 'Reset every run?',
-        details: [`Every run restarts from its initialisation at iteration 0; the ${iteration} iterations measured so far are discarded (export the experiment first to keep them).`],
+        details: [
+          `Every run restarts from its initialisation at iteration 0; the ${iteration} iterations measured so far are discarded (export the experiment first to keep them).`,
+        ],
         confirmLabel: 'Reset',
       },
     });
@@ -217,7 +243,10 @@ export class LabEdits {
         const last = (id: string) => this.lab.book.traces.get(id);
         this.lab.store.setState((s) => ({
           runViews: Object.fromEntries(
-            s.runs.map((r) => [r.id, { ...s.runViews[r.id], loss: last(r.id)?.loss.last ?? NaN, accuracy: last(r.id)?.accuracy.last ?? NaN }]),
+            s.runs.map((r) => [
+              r.id,
+              { ...s.runViews[r.id], loss: last(r.id)?.loss.last ?? NaN, accuracy: last(r.id)?.accuracy.last ?? NaN },
+            ]),
           ),
         }));
       }

@@ -8,10 +8,10 @@
  *   { format: 'orthogonality-lab/experiment', version: 1, createdAt, group, runs: [{ id, hidden, settings }],
  *     iteration, dataRngState, metrics: { capacity, runs: { [id]: trace } }, checkpoints: [Checkpoint per run] }
  */
-import { CheckpointError, parseCheckpoint, type Checkpoint } from '../../engine/checkpoint.ts';
-import type { InitialState } from '../../engine/runGroup.ts';
+import { type Checkpoint, CheckpointError, parseCheckpoint } from '../../engine/checkpoint.ts';
 import { Rng } from '../../engine/random.ts';
-import { GROUP_SETTINGS, RUN_SETTINGS, validateExperiment, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
+import type { InitialState } from '../../engine/runGroup.ts';
+import { GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings, validateExperiment } from '../../engine/settings.ts';
 import type { MetricsBookJson, RowBookJson, RunTraceJson, SeriesJson, SpectrumStats } from './metricsBook.ts';
 import type { LabRun } from './store.ts';
 
@@ -62,9 +62,11 @@ const isNumOrNull = (v: unknown) => v === null || isNum(v);
 
 function checkSeries(s: unknown, what: string): SeriesJson {
   const j = s as SeriesJson;
-  if (!j || typeof j !== 'object' || !Array.isArray(j.iterations) || !Array.isArray(j.values)) throw new ExperimentFileError(`${what} must have iterations and values`);
+  if (!j || typeof j !== 'object' || !Array.isArray(j.iterations) || !Array.isArray(j.values))
+    throw new ExperimentFileError(`${what} must have iterations and values`);
   if (j.iterations.length !== j.values.length) throw new ExperimentFileError(`${what}: iterations and values differ in length`);
-  if (!j.iterations.every(isNum) || !j.values.every(isNumOrNull)) throw new ExperimentFileError(`${what} holds a value that is not a number`);
+  if (!j.iterations.every(isNum) || !j.values.every(isNumOrNull))
+    throw new ExperimentFileError(`${what} holds a value that is not a number`);
   if (!Number.isInteger(j.stride) || j.stride < 1) throw new ExperimentFileError(`${what}: stride must be a whole number >= 1`);
   return j;
 }
@@ -74,8 +76,10 @@ function checkRows(r: unknown, what: string): RowBookJson {
   if (!j || typeof j !== 'object' || !Array.isArray(j.iterations) || !Array.isArray(j.rows) || j.rows.length !== j.iterations.length) {
     throw new ExperimentFileError(`${what} must have as many rows as iterations`);
   }
-  if (!j.rows.every((row) => Array.isArray(row) && row.every(isNumOrNull))) throw new ExperimentFileError(`${what} holds a row that is not a list of numbers`);
-  if (!Number.isInteger(j.keepEvery) || j.keepEvery < 1 || !Number.isInteger(j.seen) || j.seen < 0) throw new ExperimentFileError(`${what}: keepEvery/seen are not valid counters`);
+  if (!j.rows.every((row) => Array.isArray(row) && row.every(isNumOrNull)))
+    throw new ExperimentFileError(`${what} holds a row that is not a list of numbers`);
+  if (!Number.isInteger(j.keepEvery) || j.keepEvery < 1 || !Number.isInteger(j.seen) || j.seen < 0)
+    throw new ExperimentFileError(`${what}: keepEvery/seen are not valid counters`);
   return j;
 }
 
@@ -86,12 +90,28 @@ function checkTrace(t: unknown, what: string): RunTraceJson {
   checkRows(j.flow, `${what}.flow`);
   if (!Array.isArray(j.spectrum)) throw new ExperimentFileError(`${what}.spectrum must be a list`);
   j.spectrum.forEach((st: SpectrumStats, i) => {
-    const ok = st && isNum(st.iteration) && isNum(st.mean) && isNum(st.std) && isNum(st.min) && isNum(st.max) && isNumOrNull(st.lower) && isNumOrNull(st.upper);
+    const ok =
+      st &&
+      isNum(st.iteration) &&
+      isNum(st.mean) &&
+      isNum(st.std) &&
+      isNum(st.min) &&
+      isNum(st.max) &&
+      isNumOrNull(st.lower) &&
+      isNumOrNull(st.upper);
     if (!ok) throw new ExperimentFileError(`${what}.spectrum[${i}] is not a set of spectrum statistics`);
   });
-  if (j.currentSpectrum !== null && !(Array.isArray(j.currentSpectrum) && j.currentSpectrum.every(isNum))) throw new ExperimentFileError(`${what}.currentSpectrum must be null or numbers`);
+  if (j.currentSpectrum !== null && !(Array.isArray(j.currentSpectrum) && j.currentSpectrum.every(isNum)))
+    throw new ExperimentFileError(`${what}.currentSpectrum must be null or numbers`);
   const d = j.drift;
-  if (!d || !Array.isArray(d.iterations) || !Array.isArray(d.u) || !Array.isArray(d.v) || d.u.length !== d.iterations.length || d.v.length !== d.iterations.length) {
+  if (
+    !d ||
+    !Array.isArray(d.iterations) ||
+    !Array.isArray(d.u) ||
+    !Array.isArray(d.v) ||
+    d.u.length !== d.iterations.length ||
+    d.v.length !== d.iterations.length
+  ) {
     throw new ExperimentFileError(`${what}.drift must have iterations, u and v of equal length`);
   }
   return j;
@@ -102,7 +122,14 @@ function checkRuns(runs: unknown): LabRun[] {
   const ids = new Set<string>();
   return runs.map((r, i) => {
     const run = r as LabRun;
-    if (!run || typeof run !== 'object' || typeof run.id !== 'string' || run.id === '' || typeof run.hidden !== 'boolean' || typeof run.settings !== 'object') {
+    if (
+      !run ||
+      typeof run !== 'object' ||
+      typeof run.id !== 'string' ||
+      run.id === '' ||
+      typeof run.hidden !== 'boolean' ||
+      typeof run.settings !== 'object'
+    ) {
       throw new ExperimentFileError(`runs[${i}] must be { id: text, hidden: true/false, settings: {...} }`);
     }
     if (ids.has(run.id)) throw new ExperimentFileError(`runs[${i}]: the id '${run.id}' is used twice`);
@@ -122,14 +149,21 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ExperimentFileError(`${source} must hold a JSON object`);
   const f = obj as Partial<ExperimentFile>;
   if (f.format !== EXPERIMENT_FORMAT) {
-    throw new ExperimentFileError(`${source} is not an Orthogonality Lab experiment (format is '${String(f.format)}', expected '${EXPERIMENT_FORMAT}')`);
+    throw new ExperimentFileError(
+      `${source} is not an Orthogonality Lab experiment (format is '${String(f.format)}', expected '${EXPERIMENT_FORMAT}')`,
+    );
   }
-  if (f.version !== EXPERIMENT_VERSION) throw new ExperimentFileError(`${source} has version ${String(f.version)}; this lab reads version ${EXPERIMENT_VERSION}`);
+  if (f.version !== EXPERIMENT_VERSION)
+    throw new ExperimentFileError(`${source} has version ${String(f.version)}; this lab reads version ${EXPERIMENT_VERSION}`);
   const runs = checkRuns(f.runs);
-  const errors = validateExperiment(f.group as GroupSettings, runs.map((r) => r.settings));
+  const errors = validateExperiment(
+    f.group as GroupSettings,
+    runs.map((r) => r.settings),
+  );
   if (errors.length) throw new ExperimentFileError(`${source} has invalid settings: ${errors.join('; ')}`);
   const group = f.group as GroupSettings;
-  if (!Number.isInteger(f.iteration) || (f.iteration as number) < 0) throw new ExperimentFileError(`${source}: iteration must be a whole number >= 0`);
+  if (!Number.isInteger(f.iteration) || (f.iteration as number) < 0)
+    throw new ExperimentFileError(`${source}: iteration must be a whole number >= 0`);
   let dataRngState: number[];
   try {
     // JSON writes the generator's 'no spare normal' NaN as null: normalise through the generator
@@ -138,7 +172,9 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
     throw new ExperimentFileError(`${source}: dataRngState is not valid (${(e as Error).message})`);
   }
   if (!Array.isArray(f.checkpoints) || f.checkpoints.length !== runs.length) {
-    throw new ExperimentFileError(`${source} must hold one checkpoint per run (${runs.length}), has ${Array.isArray(f.checkpoints) ? f.checkpoints.length : 'none'}`);
+    throw new ExperimentFileError(
+      `${source} must hold one checkpoint per run (${runs.length}), has ${Array.isArray(f.checkpoints) ? f.checkpoints.length : 'none'}`,
+    );
   }
   const parsed = f.checkpoints.map((ck, k) => {
     const what = `${source}, checkpoint of run ${k + 1} ('${runs[k].settings.name}')`;
@@ -154,7 +190,9 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
       throw new ExperimentFileError(`${what}: its settings differ from the experiment's settings for that run`);
     }
     if (c.runIndex !== k || c.iteration !== f.iteration || JSON.stringify(c.dataRngState) !== JSON.stringify(f.dataRngState)) {
-      throw new ExperimentFileError(`${what}: saved at another iteration or position than the experiment (iteration ${c.iteration}, run index ${c.runIndex})`);
+      throw new ExperimentFileError(
+        `${what}: saved at another iteration or position than the experiment (iteration ${c.iteration}, run index ${c.runIndex})`,
+      );
     }
     return p;
   });

@@ -159,7 +159,15 @@ export function spectrumStats(iteration: number, s: ArrayLike<number>, margin: n
   const mean = sum / s.length;
   let v = 0;
   for (let i = 0; i < s.length; i++) v += (s[i] - mean) ** 2;
-  return { iteration, mean, std: Math.sqrt(v / s.length), min, max, lower: margin === null ? null : 1 - margin, upper: margin === null ? null : 1 + margin };
+  return {
+    iteration,
+    mean,
+    std: Math.sqrt(v / s.length),
+    min,
+    max,
+    lower: margin === null ? null : 1 - margin,
+    upper: margin === null ? null : 1 + margin,
+  };
 }
 
 export type BookListener = () => void;
@@ -203,7 +211,12 @@ export class MetricsBook {
    * has no margin or is plain). Spectra are kept as statistics plus the latest vector. Run k records only
    * iterations before until[k] (a run that failed there: nothing measured after its failure is kept).
    */
-  add(records: readonly IterationRecord[], runIds: readonly string[], margins: readonly (number | null)[], until?: readonly number[]): void {
+  add(
+    records: readonly IterationRecord[],
+    runIds: readonly string[],
+    margins: readonly (number | null)[],
+    until?: readonly number[],
+  ): void {
     if (!records.length) return;
     const skip = (it: number, k: number) => until !== undefined && it >= until[k];
     for (const rec of records) {

@@ -12,7 +12,7 @@
  *   sat at the memoryless baseline while m=1 reached 99.7% accuracy.
  * - paper: the paper's sizes and rates (tau 1e-6, lr 1e-4, spectrum lr 1e-4): faithful, slow to move.
  */
-import { PAPER_GROUP, PAPER_RUN, RUN_COLORS, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
+import { type GroupSettings, PAPER_GROUP, PAPER_RUN, RUN_COLORS, type RunSettings } from '../../engine/settings.ts';
 
 export const PRESET_MARGINS: readonly (number | null)[] = [0, 0.01, 0.1, 1, null];
 

@@ -13,13 +13,13 @@
 import {
   formatValue,
   GROUP_SETTINGS,
+  type GroupSettings,
   parseValue,
   RUN_COLORS,
   RUN_SETTINGS,
-  validateExperiment,
-  type GroupSettings,
   type RunSettings,
   type SettingSpec,
+  validateExperiment,
 } from '../../engine/settings.ts';
 import type { Experiment } from './presets.ts';
 
@@ -31,7 +31,9 @@ export function encodeExperiment(e: Experiment): string {
     parts.push(`${key}=${encodeURIComponent(formatValue(GROUP_SETTINGS[key], e.group[key]))}`);
   }
   for (const run of e.runs) {
-    const fields = (Object.keys(RUN_SETTINGS) as (keyof RunSettings)[]).map((key) => `${key}:${encodeURIComponent(formatValue(RUN_SETTINGS[key], run[key]))}`);
+    const fields = (Object.keys(RUN_SETTINGS) as (keyof RunSettings)[]).map(
+      (key) => `${key}:${encodeURIComponent(formatValue(RUN_SETTINGS[key], run[key]))}`,
+    );
     parts.push(`run=${fields.join(',')}`);
   }
   return `#${parts.join('&')}`;
@@ -54,7 +56,9 @@ function decode(text: string): string | null {
 function applyValue<T extends object>(target: T, spec: SettingSpec, raw: string, where: string, problems: string[]): void {
   const text = decode(raw);
   if (text === null) {
-    problems.push(`${where}: ${spec.label} (${spec.key}) is not readable text ('${raw}'); using the default ${formatValue(spec, (target as Record<string, unknown>)[spec.key])}`);
+    problems.push(
+      `${where}: ${spec.label} (${spec.key}) is not readable text ('${raw}'); using the default ${formatValue(spec, (target as Record<string, unknown>)[spec.key])}`,
+    );
     return;
   }
   const r = parseValue(spec, text);
@@ -85,7 +89,10 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
     const value = eq < 0 ? '' : pair.slice(eq + 1);
     if (key === 'run') runTexts.push(value);
     else if (key in GROUP_SETTINGS) applyValue(group, GROUP_SETTINGS[key as keyof GroupSettings], value, 'link', problems);
-    else problems.push(`link: unknown setting '${decode(key) ?? key}' was ignored (group settings: ${Object.keys(GROUP_SETTINGS).join(', ')}; runs: run=...)`);
+    else
+      problems.push(
+        `link: unknown setting '${decode(key) ?? key}' was ignored (group settings: ${Object.keys(GROUP_SETTINGS).join(', ')}; runs: run=...)`,
+      );
   }
   if (runTexts.length > MAX_RUNS) {
     problems.push(`link: at most ${MAX_RUNS} runs train side by side; the link has ${runTexts.length}, the first ${MAX_RUNS} are used`);
@@ -99,7 +106,9 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
       const colon = field.indexOf(':');
       const key = colon < 0 ? field : field.slice(0, colon);
       if (!(key in RUN_SETTINGS)) {
-        problems.push(`${where}: unknown setting '${decode(key) ?? key}' was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')})`);
+        problems.push(
+          `${where}: unknown setting '${decode(key) ?? key}' was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')})`,
+        );
         continue;
       }
       applyValue(run, RUN_SETTINGS[key as keyof RunSettings], colon < 0 ? '' : field.slice(colon + 1), where, problems);

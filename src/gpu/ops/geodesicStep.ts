@@ -6,10 +6,11 @@
  * Four dispatches: P = G M^T (matmul), A and I + tau/2 A (cayleySkew), Z = A M (matmul, into P's scratch),
  * Gauss-Jordan solve and M -= tau Z (cayleySolve, one workgroup per system, vec4 scratch rows).
  */
-import { ceilDiv, type Dispatch } from '../kernel.ts';
+
 import { storageBuffer } from '../buffers.ts';
-import { prepareMatmul } from './matmul.ts';
+import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { prepareMatmul } from './matmul.ts';
 
 export interface GeodesicStepArgs {
   /** number of n x n matrices updated by one step */
@@ -40,7 +41,10 @@ export async function prepareGeodesicStep(
     throw new Error(`${label}: need systems >= 1, n >= 1 and systems a multiple of systemsPerRun (got ${systems}, ${n}, ${systemsPerRun})`);
   }
   const size = systems * n * n;
-  for (const [name, buf] of [['G', bufs.G], ['M', bufs.M]] as const) {
+  for (const [name, buf] of [
+    ['G', bufs.G],
+    ['M', bufs.M],
+  ] as const) {
     if (buf.size < size * 4) throw new Error(`${label}: ${name} needs ${size} floats but its buffer holds ${buf.size / 4}`);
   }
   const runs = systems / systemsPerRun;
@@ -59,11 +63,21 @@ export async function prepareGeodesicStep(
   const skewParams = skew.makeParams(sizes, `${label}.skew.params`);
   const solveParams = solve.makeParams(sizes, `${label}.solve.params`);
 
-  const gmT = await prepareMatmul(ctx, { batch: systems, M: n, N: n, K: n, transB: 1 }, { A: bufs.G, B: bufs.M, C: PZ }, { label: `${label}.GMt` });
+  const gmT = await prepareMatmul(
+    ctx,
+    { batch: systems, M: n, N: n, K: n, transB: 1 },
+    { A: bufs.G, B: bufs.M, C: PZ },
+    { label: `${label}.GMt` },
+  );
   const am = await prepareMatmul(ctx, { batch: systems, M: n, N: n, K: n }, { A, B: bufs.M, C: PZ }, { label: `${label}.AM` });
   return [
     ...gmT,
-    { label: `${label}.skew`, kernel: skew, group: skew.bind([skewParams, PZ, bufs.hyper, A, S]), workgroups: [ceilDiv(n, 8), ceilDiv(n, 8), systems] },
+    {
+      label: `${label}.skew`,
+      kernel: skew,
+      group: skew.bind([skewParams, PZ, bufs.hyper, A, S]),
+      workgroups: [ceilDiv(n, 8), ceilDiv(n, 8), systems],
+    },
     ...am,
     { label: `${label}.solve`, kernel: solve, group: solve.bind([solveParams, bufs.hyper, S, PZ, bufs.M, X]), workgroups: [systems, 1, 1] },
   ];

@@ -3,8 +3,9 @@
  * meanSquaredError.wgsl, each workgroup writing a partial sum), then reduceRows over the workgroups' partials
  * into stats [R][2]. Two dispatches whatever P is.
  */
-import { ceilDiv, type Dispatch } from '../kernel.ts';
+
 import { storageBuffer } from '../buffers.ts';
+import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 
 export interface LossDims {
@@ -54,7 +55,14 @@ async function withReduction(ctx: OpContext, name: string, dims: LossDims, input
 }
 
 export function prepareSoftmaxCrossEntropy(ctx: OpContext, dims: LossDims, bufs: SoftmaxCrossEntropyBuffers): Promise<Dispatch[]> {
-  return withReduction(ctx, 'softmaxCrossEntropy', dims, [bufs.logits, bufs.targets, bufs.weight, bufs.accWeight, bufs.dlogits, bufs.stats]);
+  return withReduction(ctx, 'softmaxCrossEntropy', dims, [
+    bufs.logits,
+    bufs.targets,
+    bufs.weight,
+    bufs.accWeight,
+    bufs.dlogits,
+    bufs.stats,
+  ]);
 }
 
 export function prepareMeanSquaredError(ctx: OpContext, dims: LossDims, bufs: MeanSquaredErrorBuffers): Promise<Dispatch[]> {

@@ -12,8 +12,9 @@
  * When flow is not tracked the flow sum still runs and flow[] holds whatever the partials held (as for the RNN):
  * read it only after an iteration with setFlow(true, ...).
  */
-import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
+
 import { storageBuffer } from '../buffers.ts';
+import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { rnnBlocking } from './rnnForward.ts';
 
@@ -148,14 +149,37 @@ export async function prepareLstmBackward(
   const dispatches: Dispatch[] = [];
   const record = (kernel: Kernel, channel: number, tLow: number, tHigh: number) => {
     const values = {
-      R, L, B, n, tLow, tHigh, channel, trackFlow: 0, flowScale: 1,
-      dzSlots: channel === 0 ? L : 2, P, S, dcOff: dcOff[channel],
+      R,
+      L,
+      B,
+      n,
+      tLow,
+      tHigh,
+      channel,
+      trackFlow: 0,
+      flowScale: 1,
+      dzSlots: channel === 0 ? L : 2,
+      P,
+      S,
+      dcOff: dcOff[channel],
     };
     const params = kernel.makeParams(values, `lstmBackward.params[ch${channel} t${tHigh}..${tLow}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
     // the flow delta's dz goes to a 2-slot scratch; it binds dh0 and dc0 but never writes them
     const dz = channel === 0 ? bufs.dz : flowDz;
-    const group = kernel.bind([params, bufs.hyper, bufs.W, bufs.peep, bufs.gates, bufs.c, bufs.dhOut, dz, bufs.dh0, bufs.dc0, aux[channel]]);
+    const group = kernel.bind([
+      params,
+      bufs.hyper,
+      bufs.W,
+      bufs.peep,
+      bufs.gates,
+      bufs.c,
+      bufs.dhOut,
+      dz,
+      bufs.dh0,
+      bufs.dc0,
+      aux[channel],
+    ]);
     const label = `lstmBackward ch${channel} ${opts.naive ? `t=${tHigh}` : `t=${tHigh}..${tLow}`}`;
     dispatches.push({ label, kernel, group, workgroups: [S, R, 1] });
   };
@@ -164,13 +188,15 @@ export async function prepareLstmBackward(
   const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });
   const flowSum = reduce.makeParams({ batch: R, rows: P, cols: L + 1, beta: 0 }, 'lstmBackward.flowReduce.params');
   dispatches.push({
-    label: 'lstmBackward flow sum', kernel: reduce,
+    label: 'lstmBackward flow sum',
+    kernel: reduce,
     group: reduce.bind([flowSum, { buffer: aux[1], offset: 0, size: flowLen * 4 }, bufs.flow]),
     workgroups: [ceilDiv(L + 1, 64), R, 1],
   });
   const peepSum = reduce.makeParams({ batch: R, rows: S, cols: 3 * n, beta: 0 }, 'lstmBackward.peepReduce.params');
   dispatches.push({
-    label: 'lstmBackward peephole sum', kernel: reduce,
+    label: 'lstmBackward peephole sum',
+    kernel: reduce,
     group: reduce.bind([peepSum, { buffer: aux[0], offset: 0, size: peepLen * 4 }, bufs.peepGrad]),
     workgroups: [ceilDiv(3 * n, 64), R, 1],
   });

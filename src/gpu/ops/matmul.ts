@@ -4,8 +4,9 @@
  * invocation reads its operands straight from storage into a register block (no workgroup memory, no barriers);
  * on a GPU the workgroup stages TILE_K-deep slices in workgroup memory.
  */
+
+import { type MatmulParams, matmulExtents } from '../../reference/matmul.ts';
 import { ceilDiv, type Dispatch, type OverrideConstants } from '../kernel.ts';
-import { matmulExtents, type MatmulParams } from '../../reference/matmul.ts';
 import type { OpContext } from './context.ts';
 
 /** The Params fields; only the sizes are required. Defaults: batch 1, offsets 0, packed strides, no diagonal, alpha 1, beta 0. */

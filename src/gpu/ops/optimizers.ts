@@ -3,8 +3,9 @@
  * the hyper table column lrIndex (e.g. Hyper.LR_FREE, LR_W, LR_S, LR_P, LR_SLOPE). lr = 0 leaves the parameter
  * unchanged. Kernels: shaders/rmsprop.wgsl, shaders/sgd.wgsl.
  */
-import { ceilDiv, type Dispatch } from '../kernel.ts';
+
 import { storageBuffer } from '../buffers.ts';
+import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 
 export interface OptimizerDims {

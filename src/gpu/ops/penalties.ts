@@ -7,8 +7,9 @@
  * Two dispatches each (partial sums per workgroup, then one sum per run). Kernels: shaders/orthPenalty.wgsl,
  * shaders/weightDecay.wgsl.
  */
-import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
+
 import { storageBuffer } from '../buffers.ts';
+import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 
 interface PenaltyDims {

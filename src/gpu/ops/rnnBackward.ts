@@ -6,10 +6,11 @@
  * dispatch per step t = L .. 0 and channel (the benchmark's reference path).
  * Also preparePreluSlopeGrad: the prelu slope gradient from dh and a (shaders/preluSlopeGrad.wgsl).
  */
-import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
+
 import { storageBuffer } from '../buffers.ts';
+import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
-import { rnnBlocking, type RnnDims } from './rnnForward.ts';
+import { type RnnDims, rnnBlocking } from './rnnForward.ts';
 
 export interface RnnBackwardBuffers {
   hyper: GPUBuffer;
@@ -57,17 +58,23 @@ export async function prepareRnnBackward(
     const values = { R, L, B, n, tLow, tHigh, channel, trackFlow: 0, flowScale: 1, daSlots: channel === 0 ? L : 2, P };
     const params = kernel.makeParams(values, `${kernel.name}.params[ch${channel} t${tHigh}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
-    const group = channel === 0
-      ? kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, bufs.da, bufs.dh0])
-      // the flow delta never writes dh; its da goes to a 2-slot scratch and its partial sums to `partials`
-      : kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, flowDa, partials]);
+    const group =
+      channel === 0
+        ? kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, bufs.da, bufs.dh0])
+        : // the flow delta never writes dh; its da goes to a 2-slot scratch and its partial sums to `partials`
+          kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, flowDa, partials]);
     dispatches.push({ label: `${kernel.name} ch${channel} t=${tHigh}`, kernel, group, workgroups: [groupsX, R, 1] });
   };
   for (const channel of [0, 1]) for (const [tLow, tHigh] of steps) record(k, channel, tLow, tHigh);
 
   const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });
   const reduceParams = reduce.makeParams({ batch: R, rows: P, cols: L + 1, beta: 0 }, 'rnnBackward.flowReduce.params');
-  dispatches.push({ label: 'rnnBackward flow sum', kernel: reduce, group: reduce.bind([reduceParams, partials, bufs.flow]), workgroups: [ceilDiv(L + 1, 64), R, 1] });
+  dispatches.push({
+    label: 'rnnBackward flow sum',
+    kernel: reduce,
+    group: reduce.bind([reduceParams, partials, bufs.flow]),
+    workgroups: [ceilDiv(L + 1, 64), R, 1],
+  });
 
   let tracking = false;
   return {
@@ -96,5 +103,7 @@ export async function preparePreluSlopeGrad(ctx: OpContext, dims: RnnDims, bufs:
   const WG = ctx.software ? 32 : 256;
   const k = await ctx.kernels.get('preluSlopeGrad', { WG });
   const params = k.makeParams({ R, L, B, n });
-  return [{ label: 'preluSlopeGrad', kernel: k, group: k.bind([params, bufs.hyper, bufs.dh, bufs.a, bufs.slopeGrad]), workgroups: [R, 1, 1] }];
+  return [
+    { label: 'preluSlopeGrad', kernel: k, group: k.bind([params, bufs.hyper, bufs.dh, bufs.a, bufs.slopeGrad]), workgroups: [R, 1, 1] },
+  ];
 }

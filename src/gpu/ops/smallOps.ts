@@ -11,16 +11,28 @@ export async function prepareReduceRows(
 ): Promise<Dispatch[]> {
   const k = await ctx.kernels.get('reduceRows', { WG });
   const params = k.makeParams({ batch: dims.batch, rows: dims.rows, cols: dims.cols, beta: dims.beta ?? 0 });
-  return [{ label: 'reduceRows', kernel: k, group: k.bind([params, bufs.x, bufs.out]), workgroups: [ceilDiv(dims.cols, WG), dims.batch, 1] }];
+  return [
+    { label: 'reduceRows', kernel: k, group: k.bind([params, bufs.x, bufs.out]), workgroups: [ceilDiv(dims.cols, WG), dims.batch, 1] },
+  ];
 }
 
-export async function prepareAddBias(ctx: OpContext, dims: { R: number; P: number; O: number }, bufs: { bias: GPUBuffer; y: GPUBuffer }): Promise<Dispatch[]> {
+export async function prepareAddBias(
+  ctx: OpContext,
+  dims: { R: number; P: number; O: number },
+  bufs: { bias: GPUBuffer; y: GPUBuffer },
+): Promise<Dispatch[]> {
   const k = await ctx.kernels.get('addBias', { WG });
   const params = k.makeParams(dims);
-  return [{ label: 'addBias', kernel: k, group: k.bind([params, bufs.bias, bufs.y]), workgroups: [ceilDiv(dims.P * dims.O, WG), dims.R, 1] }];
+  return [
+    { label: 'addBias', kernel: k, group: k.bind([params, bufs.bias, bufs.y]), workgroups: [ceilDiv(dims.P * dims.O, WG), dims.R, 1] },
+  ];
 }
 
-export async function prepareOrthDrift(ctx: OpContext, dims: { S: number; n: number }, bufs: { C: GPUBuffer; drift: GPUBuffer }): Promise<Dispatch[]> {
+export async function prepareOrthDrift(
+  ctx: OpContext,
+  dims: { S: number; n: number },
+  bufs: { C: GPUBuffer; drift: GPUBuffer },
+): Promise<Dispatch[]> {
   const k = await ctx.kernels.get('orthDrift');
   const params = k.makeParams(dims);
   return [{ label: 'orthDrift', kernel: k, group: k.bind([params, bufs.C, bufs.drift]), workgroups: [dims.S, 1, 1] }];

@@ -5,10 +5,10 @@
  * - prepareSpectrumRemargin: p re-expressed under a new margin for the runs flagged in a mask.
  * Shapes and layouts: see the headers of shaders/spectrumForward.wgsl, spectrumBackward.wgsl, spectrumRemargin.wgsl.
  */
-import { ceilDiv, type Dispatch } from '../kernel.ts';
-import { storageBuffer } from '../buffers.ts';
-import type { OpContext } from './context.ts';
 
+import { storageBuffer } from '../buffers.ts';
+import { ceilDiv, type Dispatch } from '../kernel.ts';
+import type { OpContext } from './context.ts';
 
 export interface SpectrumDims {
   R: number;
@@ -63,7 +63,9 @@ export async function prepareSpectrumBackward(
     statsStride: dims.statsStride ?? 1,
     statsOffset: dims.statsOffset ?? 0,
   });
-  const stats = bufs.stats ?? storageBuffer(ctx.device, 4 * ((dims.R - 1) * (dims.statsStride ?? 1) + (dims.statsOffset ?? 0) + 1), 'spectrumBackward.prior');
+  const stats =
+    bufs.stats ??
+    storageBuffer(ctx.device, 4 * ((dims.R - 1) * (dims.statsStride ?? 1) + (dims.statsOffset ?? 0) + 1), 'spectrumBackward.prior');
   const group = kernel.bind([params, bufs.hyper, bufs.T1, bufs.UV, bufs.s, bufs.p, bufs.gs, bufs.gp, bufs.dUV, stats]);
   return [{ label: 'spectrumBackward', kernel, group, workgroups: [1, dims.R, 1] }];
 }

@@ -13,7 +13,16 @@ export function ConfirmDialog() {
   if (!pending) return null;
   return (
     <div className="confirm-backdrop">
-      <div className="confirm" role="dialog" tabIndex={-1} ref={dialogRef} aria-modal="true" aria-labelledby="confirm-title" data-testid="confirm-dialog" onKeyDown={(e) => e.key === 'Escape' && edits.cancel()}>
+      <div
+        className="confirm"
+        role="dialog"
+        tabIndex={-1}
+        ref={dialogRef}
+        aria-modal="true"
+        aria-labelledby="confirm-title"
+        data-testid="confirm-dialog"
+        onKeyDown={(e) => e.key === 'Escape' && edits.cancel()}
+      >
         <h3 id="confirm-title">{pending.title}</h3>
         <ul>
           {pending.details.map((d) => (

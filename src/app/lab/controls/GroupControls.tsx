@@ -41,7 +41,13 @@ export function GroupControls() {
       <fieldset className="group-fields">
         <legend>Task and network (shared by every run)</legend>
         {KEYS.map((key) => (
-          <SettingField key={key} spec={GROUP_SETTINGS[key]} value={group[key]} testId={`group-${key}`} onCommit={(v) => edits.setGroupSetting(key, v as never)} />
+          <SettingField
+            key={key}
+            spec={GROUP_SETTINGS[key]}
+            value={group[key]}
+            testId={`group-${key}`}
+            onCommit={(v) => edits.setGroupSetting(key, v as never)}
+          />
         ))}
       </fieldset>
     </div>

@@ -27,7 +27,17 @@ export function positionFromMargin(m: number | null): number {
   return Math.max(1, Math.min(LOG_STEPS, pos));
 }
 
-export function MarginSlider({ margin, onCommit, disabled, testId }: { margin: number | null; onCommit: (m: unknown) => string | null; disabled?: boolean; testId: string }) {
+export function MarginSlider({
+  margin,
+  onCommit,
+  disabled,
+  testId,
+}: {
+  margin: number | null;
+  onCommit: (m: unknown) => string | null;
+  disabled?: boolean;
+  testId: string;
+}) {
   return (
     <div className="margin-control">
       <input

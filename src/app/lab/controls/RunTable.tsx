@@ -5,8 +5,8 @@
  * penalties, clip, seed) open below the row. Every field goes through the settings table.
  */
 import { useState } from 'react';
-import { makeTask } from '../../../tasks/index.ts';
 import { RUN_SETTINGS, type RunSettings } from '../../../engine/settings.ts';
+import { makeTask } from '../../../tasks/index.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import type { LabRun, RunView } from '../store.ts';
 import { MarginSlider } from './MarginSlider.tsx';
@@ -18,7 +18,16 @@ const DETAIL_GROUPS: { title: string; keys: (keyof RunSettings)[] }[] = [
   { title: 'Penalties and clipping', keys: ['softOrth', 'prior', 'weightDecay', 'clip'] },
 ];
 
-const LSTM_IGNORES = new Set<keyof RunSettings>(['nonlinearity', 'slope', 'gain', 'lrGeodesic', 'lrSpectrum', 'rescaleSpectrum', 'softOrth', 'prior']);
+const LSTM_IGNORES = new Set<keyof RunSettings>([
+  'nonlinearity',
+  'slope',
+  'gain',
+  'lrGeodesic',
+  'lrSpectrum',
+  'rescaleSpectrum',
+  'softOrth',
+  'prior',
+]);
 
 function fmt(v: number, pct = false): string {
   if (!Number.isFinite(v)) return '–';
@@ -41,7 +50,8 @@ function RunDetails({ run, index }: { run: LabRun; index: number }) {
     // an LSTM has its own gates: no nonlinearity, gain, margin, geodesic steps or RNN-only penalties
     if (s.parameterisation === 'lstm') return !LSTM_IGNORES.has(key);
     if (key === 'slope') return s.nonlinearity === 'leaky' || s.nonlinearity === 'prelu';
-    if (key === 'lrGeodesic' || key === 'lrSpectrum' || key === 'rescaleSpectrum' || key === 'prior') return s.parameterisation === 'factorised';
+    if (key === 'lrGeodesic' || key === 'lrSpectrum' || key === 'rescaleSpectrum' || key === 'prior')
+      return s.parameterisation === 'factorised';
     return true;
   };
   return (
@@ -50,15 +60,23 @@ function RunDetails({ run, index }: { run: LabRun; index: number }) {
         <fieldset key={g.title}>
           <legend>{g.title}</legend>
           {g.keys.filter(applies).map((key) => (
-            <SettingField key={key} spec={RUN_SETTINGS[key]} value={s[key]} testId={`run-${index}-${key}`} onCommit={(v) => edits.setRunSetting(run.id, key, v as never)} />
+            <SettingField
+              key={key}
+              spec={RUN_SETTINGS[key]}
+              value={s[key]}
+              testId={`run-${index}-${key}`}
+              onCommit={(v) => edits.setRunSetting(run.id, key, v as never)}
+            />
           ))}
         </fieldset>
       ))}
-      {s.nonlinearity === 'oplu' && s.parameterisation !== 'lstm' && <p className="note">OPLU sorts each pair of units (2k, 2k+1): it keeps norms, like an orthogonal W.</p>}
+      {s.nonlinearity === 'oplu' && s.parameterisation !== 'lstm' && (
+        <p className="note">OPLU sorts each pair of units (2k, 2k+1): it keeps norms, like an orthogonal W.</p>
+      )}
       {s.parameterisation === 'lstm' && (
         <p className="note">
-          The LSTM baseline of the paper’s Tables 1 and 2: input, forget and output gates with peepholes, forget-gate bias 1; the clip acts on
-          the gates’ pre-activation gradients (the paper used 1); every weight is trained by the free optimiser.
+          The LSTM baseline of the paper’s Tables 1 and 2: input, forget and output gates with peepholes, forget-gate bias 1; the clip acts
+          on the gates’ pre-activation gradients (the paper used 1); every weight is trained by the free optimiser.
         </p>
       )}
     </div>
@@ -76,11 +94,28 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
   const act = (msg: string | null) => setError(msg);
   return (
     <>
-      <tr className={run.hidden ? 'run-row run-hidden' : 'run-row'} data-testid={`run-${index}`} data-run-id={run.id} data-state={view?.state ?? 'training'}>
+      <tr
+        className={run.hidden ? 'run-row run-hidden' : 'run-row'}
+        data-testid={`run-${index}`}
+        data-run-id={run.id}
+        data-state={view?.state ?? 'training'}
+      >
         <td>
           <div className="run-id-cell">
-          <SettingField spec={RUN_SETTINGS.color} value={s.color} compact testId={`run-${index}-color`} onCommit={(v) => edits.setRunSetting(run.id, 'color', v as string)} />
-          <SettingField spec={RUN_SETTINGS.name} value={s.name} compact testId={`run-${index}-name`} onCommit={(v) => edits.setRunSetting(run.id, 'name', v as string)} />
+            <SettingField
+              spec={RUN_SETTINGS.color}
+              value={s.color}
+              compact
+              testId={`run-${index}-color`}
+              onCommit={(v) => edits.setRunSetting(run.id, 'color', v as string)}
+            />
+            <SettingField
+              spec={RUN_SETTINGS.name}
+              value={s.name}
+              compact
+              testId={`run-${index}-name`}
+              onCommit={(v) => edits.setRunSetting(run.id, 'name', v as string)}
+            />
           </div>
         </td>
         <td>
@@ -96,28 +131,41 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
         )}
         <td>
           {s.parameterisation === 'factorised' ? (
-            <MarginSlider margin={s.margin} testId={`run-${index}-margin`} onCommit={(v) => edits.setRunSetting(run.id, 'margin', v as number | null)} />
+            <MarginSlider
+              margin={s.margin}
+              testId={`run-${index}-margin`}
+              onCommit={(v) => edits.setRunSetting(run.id, 'margin', v as number | null)}
+            />
           ) : (
             <span className="note">{s.parameterisation === 'lstm' ? 'LSTM (no margin)' : 'plain W (no margin)'}</span>
           )}
         </td>
         <td>
           <div className="run-actions">
-          <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} data-testid={`run-${index}-more`}>
-            {open ? 'Less' : 'Settings'}
-          </button>
-          <button type="button" disabled={!ready || view?.state === 'failed'} onClick={() => act(edits.setRunPaused(run.id, view?.state !== 'paused'))}>
-            {view?.state === 'paused' ? 'Resume' : 'Pause'}
-          </button>
-          <button type="button" aria-pressed={run.hidden} onClick={() => edits.setHidden(run.id, !run.hidden)} data-testid={`run-${index}-hide`}>
-            {run.hidden ? 'Show' : 'Hide'}
-          </button>
-          <button type="button" onClick={() => act(edits.addRun(run.id))} title="A new run with the same settings">
-            Duplicate
-          </button>
-          <button type="button" onClick={() => act(edits.removeRun(run.id))} data-testid={`run-${index}-remove`}>
-            Remove
-          </button>
+            <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} data-testid={`run-${index}-more`}>
+              {open ? 'Less' : 'Settings'}
+            </button>
+            <button
+              type="button"
+              disabled={!ready || view?.state === 'failed'}
+              onClick={() => act(edits.setRunPaused(run.id, view?.state !== 'paused'))}
+            >
+              {view?.state === 'paused' ? 'Resume' : 'Pause'}
+            </button>
+            <button
+              type="button"
+              aria-pressed={run.hidden}
+              onClick={() => edits.setHidden(run.id, !run.hidden)}
+              data-testid={`run-${index}-hide`}
+            >
+              {run.hidden ? 'Show' : 'Hide'}
+            </button>
+            <button type="button" onClick={() => act(edits.addRun(run.id))} title="A new run with the same settings">
+              Duplicate
+            </button>
+            <button type="button" onClick={() => act(edits.removeRun(run.id))} data-testid={`run-${index}-remove`}>
+              Remove
+            </button>
           </div>
         </td>
       </tr>
@@ -164,7 +212,12 @@ export function RunTable() {
         </thead>
         <tbody>
           {runs.map((run, i) => (
-            <RunRow key={run.id} run={run} index={i} failedMessage={views[run.id]?.state === 'failed' ? views[run.id]?.message : undefined} />
+            <RunRow
+              key={run.id}
+              run={run}
+              index={i}
+              failedMessage={views[run.id]?.state === 'failed' ? views[run.id]?.message : undefined}
+            />
           ))}
         </tbody>
       </table>

@@ -52,9 +52,20 @@ export function SettingField({ spec, value, onCommit, disabled, testId, compact 
       </select>
     );
   } else if (spec.kind === 'boolean') {
-    control = <input id={id} type="checkbox" checked={value === true} disabled={disabled} data-testid={testId} onChange={(e) => commit(String(e.target.checked))} />;
+    control = (
+      <input
+        id={id}
+        type="checkbox"
+        checked={value === true}
+        disabled={disabled}
+        data-testid={testId}
+        onChange={(e) => commit(String(e.target.checked))}
+      />
+    );
   } else if (spec.kind === 'color') {
-    control = <input id={id} type="color" value={shown} disabled={disabled} data-testid={testId} onChange={(e) => commit(e.target.value)} />;
+    control = (
+      <input id={id} type="color" value={shown} disabled={disabled} data-testid={testId} onChange={(e) => commit(e.target.value)} />
+    );
   } else {
     control = (
       <input

@@ -14,7 +14,8 @@ export const SHORTCUTS: { key: string; label: string; what: string }[] = [
 function typingInto(target: EventTarget | null, key: string): boolean {
   const el = target as HTMLElement | null;
   if (!el) return false;
-  if (el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName)) return (el as HTMLInputElement).type !== 'range' || key === ' ';
+  if (el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName))
+    return (el as HTMLInputElement).type !== 'range' || key === ' ';
   return key === ' ' && (el.tagName === 'BUTTON' || el.tagName === 'SUMMARY');
 }
 

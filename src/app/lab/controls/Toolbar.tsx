@@ -3,7 +3,7 @@
  * export and import of the whole experiment, presentation mode and the shortcuts list.
  */
 import { useRef, useState } from 'react';
-import { experimentFileName, ExperimentFileError, parseExperimentFile } from '../experimentFile.ts';
+import { ExperimentFileError, experimentFileName, parseExperimentFile } from '../experimentFile.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { pushMessage } from '../store.ts';
 import { experimentLink } from '../urlState.ts';
@@ -64,12 +64,23 @@ export function Toolbar() {
     }
     controller.pause();
     await edits.load(loaded);
-    pushMessage(store, 'info', `Loaded '${file.name}': ${loaded.runs.length} run(s) at iteration ${loaded.initial.iteration}. Press play to continue training.`);
+    pushMessage(
+      store,
+      'info',
+      `Loaded '${file.name}': ${loaded.runs.length} run(s) at iteration ${loaded.initial.iteration}. Press play to continue training.`,
+    );
   };
 
   return (
     <div className="toolbar" role="toolbar" aria-label="Training">
-      <button type="button" className="primary" disabled={!ready} onClick={() => controller.togglePlay()} data-testid="play" aria-keyshortcuts="Space">
+      <button
+        type="button"
+        className="primary"
+        disabled={!ready}
+        onClick={() => controller.togglePlay()}
+        data-testid="play"
+        aria-keyshortcuts="Space"
+      >
         {playing ? 'Pause' : 'Play'} <kbd>Space</kbd>
       </button>
       <button type="button" disabled={!ready || playing} onClick={() => void controller.step()} data-testid="step" aria-keyshortcuts="S">
@@ -90,7 +101,12 @@ export function Toolbar() {
         </span>
       )}
       <span className="toolbar-spacer" />
-      <button type="button" onClick={() => void copyLink()} data-testid="copy-link" title="A link that recreates these settings, seeds included">
+      <button
+        type="button"
+        onClick={() => void copyLink()}
+        data-testid="copy-link"
+        title="A link that recreates these settings, seeds included"
+      >
         Copy link
       </button>
       {linkNote && (
@@ -127,10 +143,20 @@ export function Toolbar() {
           if (f) void importFile(f);
         }}
       />
-      <button type="button" aria-pressed={presentation} onClick={() => store.setState({ presentation: !presentation })} data-testid="presentation-toggle">
+      <button
+        type="button"
+        aria-pressed={presentation}
+        onClick={() => store.setState({ presentation: !presentation })}
+        data-testid="presentation-toggle"
+      >
         Presentation mode
       </button>
-      <button type="button" onClick={() => store.setState((s) => ({ showShortcuts: !s.showShortcuts }))} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+      <button
+        type="button"
+        onClick={() => store.setState((s) => ({ showShortcuts: !s.showShortcuts }))}
+        aria-label="Keyboard shortcuts"
+        title="Keyboard shortcuts (?)"
+      >
         ?
       </button>
     </div>
