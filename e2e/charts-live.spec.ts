@@ -116,7 +116,11 @@ test.describe('live charts', () => {
     const loads = await page.evaluate(async (text) => {
       const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
       const img = new Image();
-      const ok = await new Promise<boolean>((r) => ((img.onload = () => r(true)), (img.onerror = () => r(false)), (img.src = url)));
+      const ok = await new Promise<boolean>((r) => {
+        img.onload = () => r(true);
+        img.onerror = () => r(false);
+        img.src = url;
+      });
       URL.revokeObjectURL(url);
       return ok && img.naturalWidth > 0;
     }, svgText);

@@ -45,6 +45,7 @@ export async function flushGpu(page: Page): Promise<void> {
   });
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: Playwright types a fixture that yields nothing as void
 export const test = base.extend<{ expectedProblems: RegExp[]; guardPage: void }>({
   expectedProblems: [[], { option: true }],
 

@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(
         `loss ${metrics.loss}${Number.isNaN(metrics.accuracy) ? '' : `, accuracy ${(100 * metrics.accuracy).toFixed(2)}%`}; wrote ${out}\n`,
       );
-    } else process.stdout.write(text + '\n');
+    } else process.stdout.write(`${text}\n`);
     await rg.destroy();
   } finally {
     engine.close();

@@ -56,7 +56,9 @@ export class ExperimentLog {
     log.metrics.iterations.push(...metrics.iterations);
     log.metrics.metrics.push(...metrics.metrics);
     log.traces.iterations.push(...traces.iterations);
-    traces.runs.forEach((r, i) => Object.assign(log.traces.runs[i], r));
+    traces.runs.forEach((r, i) => {
+      Object.assign(log.traces.runs[i], r);
+    });
     return log;
   }
 
@@ -81,9 +83,11 @@ export class ExperimentLog {
     const rows = ['iteration,run,name,loss,accuracy,soft_orth_penalty,weight_decay_penalty'];
     const names = this.metrics.runs.map((r) => `"${r.name.replace(/"/g, '""')}"`);
     this.metrics.iterations.forEach((it, k) => {
-      this.metrics.metrics[k].forEach((m, r) => rows.push([it, r, names[r], ...m.map(csvNumber)].join(',')));
+      this.metrics.metrics[k].forEach((m, r) => {
+        rows.push([it, r, names[r], ...m.map(csvNumber)].join(','));
+      });
     });
-    return rows.join('\n') + '\n';
+    return `${rows.join('\n')}\n`;
   }
 }
 

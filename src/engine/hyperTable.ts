@@ -40,6 +40,8 @@ export function hyperRow(run: RunSettings, training: boolean): Float32Array {
 
 export function hyperTable(runs: readonly RunSettings[], training: readonly boolean[]): Float32Array {
   const table = new Float32Array(runs.length * HYPER_STRIDE);
-  runs.forEach((run, r) => table.set(hyperRow(run, training[r]), r * HYPER_STRIDE));
+  runs.forEach((run, r) => {
+    table.set(hyperRow(run, training[r]), r * HYPER_STRIDE);
+  });
   return table;
 }

@@ -151,14 +151,17 @@ export async function deviceFromAdapter(adapter: GPUAdapter, options: AcquireOpt
 export async function withErrorScope<T>(device: GPUDevice, fn: () => T | Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let result: T;
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
-    result = await fn();
-  } finally {
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    if (validation) throw new GpuError('validation', `GPU validation error: ${validation.message}`);
-    if (oom) throw new GpuError('out-of-memory', `GPU out of memory: ${oom.message}`);
+    outcome = { ok: true, value: await fn() };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
-  return result;
+  // the scopes are popped whatever fn did; a GPU error outranks fn's own (it is usually the cause)
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  if (validation) throw new GpuError('validation', `GPU validation error: ${validation.message}`);
+  if (oom) throw new GpuError('out-of-memory', `GPU out of memory: ${oom.message}`);
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }

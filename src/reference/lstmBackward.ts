@@ -17,10 +17,8 @@
 import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
 /** What one delta leaves per step: the total dh_t and the clipped dz_t of every row, dc_prev of step 1. */
-interface DeltaVisit {
-  /** t = 1..L: dh_t [B][n], dz_t [B][4n]; t = 0: dh0 [B][n], dz = null, dcPrev = dc0 [B][n] */
-  (t: number, dh: Float64Array, dz: Float64Array | null, dcPrev: Float64Array): void;
-}
+/** t = 1..L: dh_t [B][n], dz_t [B][4n]; t = 0: dh0 [B][n], dz = null, dcPrev = dc0 [B][n] */
+type DeltaVisit = (t: number, dh: Float64Array, dz: Float64Array | null, dcPrev: Float64Array) => void;
 
 /**
  * One delta of run r propagated from t = L down to 0. inject(t, dh) adds dLoss/dh_t from outside into dh [B][n];

@@ -235,7 +235,7 @@ function activate(
         out[offset + i] = Math.tanh(v);
         break;
       case 'relu':
-        out[offset + i] = v > 0 ? v : 0;
+        out[offset + i] = Math.max(v, 0);
         break;
       case 'leaky':
       case 'prelu':

@@ -18,7 +18,9 @@ const ctx = { device, kernels, software: true };
 
 function hyperTable(taus: number[]): Float32Array {
   const h = new Float32Array(taus.length * HYPER_STRIDE);
-  taus.forEach((tau, r) => (h[r * HYPER_STRIDE + Hyper.TAU] = tau));
+  taus.forEach((tau, r) => {
+    h[r * HYPER_STRIDE + Hyper.TAU] = tau;
+  });
   return h;
 }
 

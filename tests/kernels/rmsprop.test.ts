@@ -14,7 +14,9 @@ const LRS = [1e-2, 0, 3e-4]; // per run, in the LR_P column; lr = 0 must leave t
 
 function hyperTable(): Float32Array {
   const h = new Float32Array(LRS.length * HYPER_STRIDE).fill(0.5); // unrelated columns hold junk
-  LRS.forEach((lr, r) => (h[r * HYPER_STRIDE + Hyper.LR_P] = lr));
+  LRS.forEach((lr, r) => {
+    h[r * HYPER_STRIDE + Hyper.LR_P] = lr;
+  });
   return h;
 }
 

@@ -17,7 +17,9 @@ describe('selectRuns kernel vs reference (exact)', () => {
       const size = n * n;
       const rng = new Rng(80 + n);
       const hyper = new Float32Array(R * HYPER_STRIDE);
-      FACTORISED.forEach((f, r) => (hyper[r * HYPER_STRIDE + Hyper.FACTORISED] = f));
+      FACTORISED.forEach((f, r) => {
+        hyper[r * HYPER_STRIDE + Hyper.FACTORISED] = f;
+      });
       const W0 = Float32Array.from(rng.uniformArray(R * size));
       const Wc = Float32Array.from(rng.uniformArray(R * size));
       const W = uploadF32(device, W0);

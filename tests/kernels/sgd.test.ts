@@ -24,7 +24,9 @@ describe('sgd kernel vs float64 reference (two steps)', () => {
         const R = LRS.length;
         const rng = new Rng(60 + size);
         const hyper = new Float32Array(R * HYPER_STRIDE).fill(0.5);
-        LRS.forEach((lr, r) => (hyper[r * HYPER_STRIDE + Hyper.LR_FREE] = lr));
+        LRS.forEach((lr, r) => {
+          hyper[r * HYPER_STRIDE + Hyper.LR_FREE] = lr;
+        });
         const theta0 = Float32Array.from(rng.uniformArray(R * size));
         const vel0 = Float32Array.from(rng.uniformArray(R * size, -0.1, 0.1));
         const g1 = Float32Array.from(rng.uniformArray(R * size));

@@ -28,7 +28,9 @@ describe('weightDecay kernel vs float64 reference', () => {
         const size = rows * cols;
         const rng = new Rng(600 + size);
         const hyper = new Float32Array(R * HYPER_STRIDE);
-        WDS.forEach((wd, r) => (hyper[r * HYPER_STRIDE + Hyper.WEIGHT_DECAY] = wd));
+        WDS.forEach((wd, r) => {
+          hyper[r * HYPER_STRIDE + Hyper.WEIGHT_DECAY] = wd;
+        });
         const w = Float32Array.from(rng.uniformArray(R * size));
         const g0 = Float32Array.from(rng.uniformArray(R * size));
         const stats0 = new Float32Array(R * STATS_STRIDE).fill(-1);
@@ -45,7 +47,9 @@ describe('weightDecay kernel vs float64 reference', () => {
         const values = new Float64Array(R);
         weightDecay(g, values, w, hyper, R, size);
         const stats = Float64Array.from(stats0);
-        values.forEach((v, r) => (stats[r * STATS_STRIDE + STATS_OFFSET] = v));
+        values.forEach((v, r) => {
+          stats[r * STATS_STRIDE + STATS_OFFSET] = v;
+        });
         const gotG = await readF32(device, bufs.g, R * size);
         expectClose('weightDecay g', gotG, g, TOL_GRAD);
         expectClose('weightDecay stats', await readF32(device, bufs.stats, R * STATS_STRIDE), stats, TOL_VALUE);
@@ -59,7 +63,9 @@ describe('weightDecay kernel vs float64 reference', () => {
     const size = 50;
     const rng = new Rng(5);
     const hyper = new Float32Array(R * HYPER_STRIDE);
-    WDS.forEach((wd, r) => (hyper[r * HYPER_STRIDE + Hyper.WEIGHT_DECAY] = wd));
+    WDS.forEach((wd, r) => {
+      hyper[r * HYPER_STRIDE + Hyper.WEIGHT_DECAY] = wd;
+    });
     const w = Float32Array.from(rng.uniformArray(R * size));
     const g0 = Float32Array.from(rng.uniformArray(R * size));
     const gb = uploadF32(device, g0);

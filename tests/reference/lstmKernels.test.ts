@@ -190,13 +190,13 @@ describe('lstmBackward reference vs finite differences of lstmForward', () => {
             z[q] = v;
           }
           const dcIn = dcNext;
-          const G = () => {
+          const lossOfZ = () => {
             const o = cell(z, cPrev, peep, n);
             let v = 0;
             for (let u = 0; u < n; u++) v += dh[u] * o.h[u] + dcIn[u] * o.c[u];
             return v;
           };
-          const dzFree = fdGrad(G, z);
+          const dzFree = fdGrad(lossOfZ, z);
           const dzRow = g.dz.subarray(((r * L + t - 1) * B + b) * 4 * n, ((r * L + t - 1) * B + b + 1) * 4 * n);
           expectClose(
             `dz r${r} t${t} b${b}`,
@@ -204,9 +204,9 @@ describe('lstmBackward reference vs finite differences of lstmForward', () => {
             dzFree.map((v) => Math.min(clip, Math.max(-clip, v))),
             FD_TOL,
           );
-          const dp = fdGrad(G, peep);
+          const dp = fdGrad(lossOfZ, peep);
           for (let e = 0; e < 3 * n; e++) peepSum[r * 3 * n + e] += dp[e];
-          dcNext = fdGrad(G, cPrev);
+          dcNext = fdGrad(lossOfZ, cPrev);
         }
       }
     }

@@ -28,7 +28,9 @@ describe('rmsprop reference, two steps by hand', () => {
     const theta1 = 1 - 0.05 / Math.sqrt(0.025001);
     const theta2 = theta1 + 0.1 / Math.sqrt(0.122501);
     const got = run((t, s, g) => rmsprop(t, s, g, lrTable(0.1), 1, 1, Hyper.LR_FREE));
-    [theta1, 0.025, theta2, 0.1225].forEach((want, k) => expect(got[k]).toBeCloseTo(want, 14));
+    [theta1, 0.025, theta2, 0.1225].forEach((want, k) => {
+      expect(got[k]).toBeCloseTo(want, 14);
+    });
     expect(theta1).toBeCloseTo(0.68378, 5);
   });
   it('lr = 0 keeps the parameter; g = 0 with eps = 0 takes no step', () => {
@@ -47,11 +49,15 @@ describe('sgd reference, two steps by hand', () => {
   });
   it('classical momentum 0.9: v1 = -0.05, theta1 = 0.95; v2 = 0.055, theta2 = 1.005', () => {
     const got = run((t, s, g) => sgd(t, s, g, lrTable(0.1), 1, 1, Hyper.LR_FREE, 0.9, false));
-    [0.95, -0.05, 1.005, 0.055].forEach((want, k) => expect(got[k]).toBeCloseTo(want, 14));
+    [0.95, -0.05, 1.005, 0.055].forEach((want, k) => {
+      expect(got[k]).toBeCloseTo(want, 14);
+    });
   });
   it("Lasagne's Nesterov 0.9: theta1 = 1 + 0.9(-0.05) - 0.05 = 0.905; theta2 = 0.905 + 0.9(0.055) + 0.1 = 1.0545", () => {
     const got = run((t, s, g) => sgd(t, s, g, lrTable(0.1), 1, 1, Hyper.LR_FREE, 0.9, true));
-    [0.905, -0.05, 1.0545, 0.055].forEach((want, k) => expect(got[k]).toBeCloseTo(want, 14));
+    [0.905, -0.05, 1.0545, 0.055].forEach((want, k) => {
+      expect(got[k]).toBeCloseTo(want, 14);
+    });
   });
   it('lr = 0 changes nothing, momentum included', () => {
     const theta = Float64Array.from([1]);

@@ -17,7 +17,9 @@ describe('chart maths', () => {
   it('smooths with a debiased EMA for display, leaving weight 0 and non-finite values alone', () => {
     expect(emaSmooth([1, 2, 3], 0)).toEqual([1, 2, 3]);
     const s = emaSmooth([4, 4, 4, 4], 0.9);
-    s.forEach((v) => expect(v).toBeCloseTo(4, 12)); // debiased: a constant stays constant
+    s.forEach((v) => {
+      expect(v).toBeCloseTo(4, 12);
+    }); // debiased: a constant stays constant
     const step = emaSmooth([0, 0, 10, 10, 10], 0.5);
     expect(step[2]).toBeGreaterThan(0);
     expect(step[2]).toBeLessThan(10);
@@ -69,7 +71,9 @@ describe('chart maths', () => {
     expect(linearTicks(-0.3, 0.3, 3)).toEqual([-0.2, 0, 0.2]);
     const lt = logTicks(1e-7, 1e-3);
     expect(lt.length).toBe(5);
-    lt.forEach((v, i) => expect(Math.log10(v)).toBeCloseTo(i - 7, 9));
+    lt.forEach((v, i) => {
+      expect(Math.log10(v)).toBeCloseTo(i - 7, 9);
+    });
     expect(formatTick(1e-6)).toBe('1e-6');
     expect(formatTick(2500)).toBe('2500');
     expect(formatTick(0.975)).toBe('0.975');

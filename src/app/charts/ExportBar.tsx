@@ -36,6 +36,7 @@ export function ExportBar(props: {
     }
   };
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a row of buttons in the chart header, not a form; a fieldset would bring form styling
     <div className="export-bar" role="group" aria-label={`Export ${props.header.title}`}>
       <span className="export-label">Export</span>
       <button

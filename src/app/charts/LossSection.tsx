@@ -99,6 +99,7 @@ function useIterationAxis(rows: readonly ChartRow[], presentation: boolean): JSX
   const { domain, ticks } = steadyAxis(lo, hi, presentation ? 5 : 8);
   const key = `${ticks.join(' ')}|${presentation}`;
   // keyed by the ticks: the same element for as long as the axis does not change
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the key holds everything the element depends on
   return useMemo(
     () => (
       <XAxis
@@ -142,6 +143,7 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
   const { book, shown, pick, smoothing, scale, positiveOnly, presentation } = props;
   const [version, setVersion] = useState(book.version);
   useBookRedraw(book, () => startTransition(() => setVersion(book.version)), REFRESH_MS);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; its version says when the rows change
   const rows = useMemo(
     () => chartRows(book, shown, pick, smoothing, scale, positiveOnly),
     [book, shown, pick, smoothing, scale, positiveOnly, version],

@@ -15,7 +15,7 @@ export function csvField(v: string | number | null | undefined): string {
 }
 
 function csv(header: string[], rows: (string | number | null | undefined)[][]): string {
-  return [header.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n') + '\n';
+  return `${[header.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n')}\n`;
 }
 
 export function lossCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
@@ -60,7 +60,7 @@ export function flowCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
       }
     });
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function spectrumCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
@@ -78,7 +78,9 @@ export function currentSpectrumCsv(book: MetricsBook, runs: readonly ChartRun[])
   for (const run of visibleRuns(runs)) {
     const s = book.traces.get(run.id)?.currentSpectrum;
     const it = book.traces.get(run.id)?.spectrum.at(-1)?.iteration ?? '';
-    s?.forEach((v, i) => rows.push([it, run.name, i + 1, v]));
+    s?.forEach((v, i) => {
+      rows.push([it, run.name, i + 1, v]);
+    });
   }
   return csv(['iteration', 'run', 'rank', 'singular_value'], rows);
 }
@@ -87,7 +89,9 @@ export function driftCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
   const rows: (string | number)[][] = [];
   for (const run of visibleRuns(runs)) {
     const d = book.traces.get(run.id)?.drift;
-    d?.iterations.forEach((it, i) => rows.push([it, run.name, d.u[i], d.v[i]]));
+    d?.iterations.forEach((it, i) => {
+      rows.push([it, run.name, d.u[i], d.v[i]]);
+    });
   }
   return csv(['iteration', 'run', 'max_abs_UtU_minus_I', 'max_abs_VtV_minus_I'], rows);
 }

@@ -111,7 +111,7 @@ export function viridisLut(): Uint8ClampedArray {
 }
 
 export function rgbHex([r, g, b]: readonly number[]): string {
-  return '#' + [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
+  return `#${[r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Round-number ticks covering [lo, hi], about `count` of them. */

@@ -36,7 +36,7 @@ export interface FlowGrid {
 
 export function flowGrid(book: MetricsBook, runId: string, maxBins: number, scale: FlowScale): FlowGrid | null {
   const flow = book.traces.get(runId)?.flow;
-  if (!flow || !flow.rows.length) return null;
+  if (!flow?.rows.length) return null;
   const steps = flow.rows[flow.rows.length - 1].length;
   const bins = Math.max(1, Math.min(steps, Math.floor(maxBins)));
   const cols = flow.rows.length;

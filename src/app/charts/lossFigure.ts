@@ -7,7 +7,7 @@
 import type { MetricsBook } from '../lab/metricsBook.ts';
 import { emaSmooth, finiteRange, linearTicks, logTicks, paddedRange } from './chartMath.ts';
 import { type FigureHeader, type FigureStyle, finishFigure, headerTexts, visibleRuns } from './figureFrame.ts';
-import { type Figure, INK, type LegendEntry, type Mark, type Panel } from './scene.ts';
+import { type Axis, type Figure, INK, type LegendEntry, type Mark, type Panel } from './scene.ts';
 import type { ChartRun } from './types.ts';
 
 export interface LossView {
@@ -43,7 +43,7 @@ export function lossFigure(
   const baseFinite = Number.isFinite(base) && base > 0;
   let [lo, hi] = finiteRange([...loss, baseFinite ? [base] : []]);
   if (!Number.isFinite(lo)) [lo, hi] = [0.01, 1];
-  let yAxis;
+  let yAxis: Axis;
   if (view.logLoss) {
     const pos = finiteRange(loss.map((l) => l.filter((v) => v > 0)).concat(baseFinite ? [[base]] : []));
     const a = Number.isFinite(pos[0]) ? pos[0] : 1e-3;

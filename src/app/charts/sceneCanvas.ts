@@ -144,7 +144,10 @@ function drawMark(ctx: CanvasRenderingContext2D, fig: Figure, p: Panel, m: Mark)
       ctx.setLineDash((m.dash ?? []).map((d) => d * fig.lineScale));
       for (const run of polylineRuns(p, m.xs, m.ys)) {
         ctx.beginPath();
-        run.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+        run.forEach(([x, y], i) => {
+          if (i) ctx.lineTo(x, y);
+          else ctx.moveTo(x, y);
+        });
         if (run.length === 1) ctx.lineTo(run[0][0] + 1, run[0][1]);
         ctx.stroke();
       }
@@ -155,7 +158,10 @@ function drawMark(ctx: CanvasRenderingContext2D, fig: Figure, p: Panel, m: Mark)
       ctx.globalAlpha = m.opacity;
       for (const poly of bandPolygons(p, m.xs, m.lo, m.hi)) {
         ctx.beginPath();
-        poly.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+        poly.forEach(([x, y], i) => {
+          if (i) ctx.lineTo(x, y);
+          else ctx.moveTo(x, y);
+        });
         ctx.closePath();
         ctx.fill();
       }

@@ -52,7 +52,9 @@ export function figureToSvg(fig: Figure, title: string): string {
       `<text x="${n(t.x)}" y="${n(t.y)}" font-size="${t.size}" text-anchor="${t.anchor ?? 'start'}" font-weight="${t.weight ?? 'normal'}" fill="${t.color ?? INK}">${escapeXml(t.text)}</text>`,
     );
   }
-  fig.panels.forEach((p, i) => out.push(panelSvg(fig, p, i)));
+  fig.panels.forEach((p, i) => {
+    out.push(panelSvg(fig, p, i));
+  });
   for (const e of legendLayout(fig)) {
     const y = e.y;
     if (e.swatch)

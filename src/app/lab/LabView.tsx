@@ -49,6 +49,7 @@ function Charts({ lab }: { lab: Lab }) {
   );
   const task = useMemo(() => makeTask(group.task, group.T), [group.task, group.T]);
   // the summary printed on exported charts: refreshed every 100 iterations, not on every collect
+  // biome-ignore lint/correctness/useExhaustiveDependencies: group and iteration say when the store's settings summary changes
   const summary = useMemo(() => settingsSummary(store.getState()), [store, group, iteration]);
   return (
     <ChartsPanel

@@ -8,7 +8,7 @@
  *   { format: 'orthogonality-lab/experiment', version: 1, createdAt, group, runs: [{ id, hidden, settings }],
  *     iteration, dataRngState, metrics: { capacity, runs: { [id]: trace } }, checkpoints: [Checkpoint per run] }
  */
-import { type Checkpoint, CheckpointError, parseCheckpoint } from '../../engine/checkpoint.ts';
+import { type Checkpoint, CheckpointError, type ParsedCheckpoint, parseCheckpoint } from '../../engine/checkpoint.ts';
 import { Rng } from '../../engine/random.ts';
 import type { InitialState } from '../../engine/runGroup.ts';
 import { GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings, validateExperiment } from '../../engine/settings.ts';
@@ -178,7 +178,7 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
   }
   const parsed = f.checkpoints.map((ck, k) => {
     const what = `${source}, checkpoint of run ${k + 1} ('${runs[k].settings.name}')`;
-    let p;
+    let p: ParsedCheckpoint;
     try {
       p = parseCheckpoint(JSON.stringify(ck), what);
     } catch (e) {

@@ -229,7 +229,9 @@ export class MetricsBook {
         t.weightDecayPenalty.push(rec.iteration, m.weightDecayPenalty);
       });
       if (rec.track) {
-        rec.track.flow.forEach((f, k) => skip(rec.iteration, k) || this.trace(runIds[k]).flow.push(rec.iteration, f));
+        rec.track.flow.forEach((f, k) => {
+          if (!skip(rec.iteration, k)) this.trace(runIds[k]).flow.push(rec.iteration, f);
+        });
         rec.track.spectrum.forEach((s, k) => {
           if (!s || skip(rec.iteration, k)) return;
           const t = this.trace(runIds[k]);

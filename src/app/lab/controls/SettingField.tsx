@@ -4,7 +4,7 @@
  * through validateExperiment). A refused value keeps the typed text and shows the message beside the
  * control; nothing is applied.
  */
-import { useEffect, useId, useState } from 'react';
+import { type JSX, useEffect, useId, useState } from 'react';
 import { formatValue, parseValue, type SettingSpec } from '../../../engine/settings.ts';
 
 export interface SettingFieldProps {
@@ -40,7 +40,7 @@ export function SettingField({ spec, value, onCommit, disabled, testId, compact 
     if (!refusal) setText(shown);
   };
 
-  let control;
+  let control: JSX.Element;
   if (spec.kind === 'enum') {
     control = (
       <select id={id} value={shown} disabled={disabled} data-testid={testId} onChange={(e) => commit(e.target.value)}>

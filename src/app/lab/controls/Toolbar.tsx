@@ -3,7 +3,7 @@
  * export and import of the whole experiment, presentation mode and the shortcuts list.
  */
 import { useRef, useState } from 'react';
-import { ExperimentFileError, experimentFileName, parseExperimentFile } from '../experimentFile.ts';
+import { ExperimentFileError, experimentFileName, type LoadedExperiment, parseExperimentFile } from '../experimentFile.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { pushMessage } from '../store.ts';
 import { experimentLink } from '../urlState.ts';
@@ -54,7 +54,7 @@ export function Toolbar() {
   };
 
   const importFile = async (file: File) => {
-    let loaded;
+    let loaded: LoadedExperiment;
     try {
       loaded = parseExperimentFile(await file.text(), `'${file.name}'`);
     } catch (e) {
