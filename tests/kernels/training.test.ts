@@ -44,8 +44,9 @@ describe('training on the GPU', () => {
     }
   });
 
-  it('a small RNN and the LSTM baseline, side by side in one group, both get the adding(T=20) MSE well under the 0.167 baseline', async () => {
-    const group: GroupSettings = { task: 'adding', T: 20, batchSize: 50, hidden: 32, optimizer: 'rmsprop', dataSeed: 5, trackEvery: 100 };
+  it('a small RNN and the LSTM baseline, side by side in one group, both get the adding(T=10) MSE well under the 0.167 baseline', async () => {
+    // sized for a busy 2-core machine: both runs get there in ~450 iterations (~15 s on SwiftShader), the cap is 3x that
+    const group: GroupSettings = { task: 'adding', T: 10, batchSize: 32, hidden: 32, optimizer: 'rmsprop', dataSeed: 5, trackEvery: 100 };
     const lstm: RunSettings = { ...interactive, name: 'lstm', parameterisation: 'lstm', clip: 1 };
     const rg = await RunGroup.create(ops, group, [lstm, { ...interactive, name: 'tanh m=1', nonlinearity: 'tanh', margin: 1 }]);
     try {
@@ -55,9 +56,9 @@ describe('training on the GPU', () => {
       const W = (await rg.readParameters(0)).W;
       expectClose('LSTM spectrum', first.track!.spectrum[0]!, singularValuesTall(W, 128, 32), { atol: 1e-4, rtol: 1e-4 });
       expect(first.track!.drift[0]).toBeNull();
-      expect(first.track!.flow[0].length).toBe(21);
+      expect(first.track!.flow[0].length).toBe(11);
       const last50 = (recs: IterationRecord[], r: number) => mean(recs.slice(-50).map((rec) => rec.runs[r].loss));
-      const recs = [first, ...(await train(rg, 2000, (all) => all.length >= 50 && last50(all, 0) < 0.05 && last50(all, 1) < 0.05))];
+      const recs = [first, ...(await train(rg, 1500, (all) => all.length >= 50 && last50(all, 0) < 0.05 && last50(all, 1) < 0.05))];
       for (const r of [0, 1]) {
         expect(last50(recs, r), `mean MSE of ${rg.runs[r].name}'s last 50 iterations after ${rg.iteration} iterations`).toBeLessThan(0.05);
         expect(mean(recs.slice(0, 20).map((rec) => rec.runs[r].loss))).toBeGreaterThan(0.1);
