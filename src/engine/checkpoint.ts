@@ -2,11 +2,15 @@
  * Checkpoints: one JSON file per run, documented in docs/CHECKPOINT.md. They hold the settings, the seed,
  * every parameter by name with its shape, the optimiser state, the iteration and the data generator's
  * state, so that training resumes exactly where it stopped. Reading one checks everything and names what
- * is wrong; nothing is trusted because it parsed.
+ * is wrong; nothing is trusted because it parsed. Tensors are looked up as own properties of the parsed
+ * JSON and settings through the settings table's own-property lookups: a key such as 'constructor' or
+ * '__proto__' is an unknown tensor or setting, refused by name. Messages quote what the file says by a
+ * short prefix (quoteInput).
  */
 import { makeTask } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
+import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
 export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';
@@ -88,11 +92,13 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
   const out: ParamSet = {};
   const names: readonly string[] = paramNames(cell);
   for (const name of paramNames(cell)) {
-    const t = rec[name] as TensorJson | undefined;
+    const t = (Object.hasOwn(rec, name) ? rec[name] : undefined) as TensorJson | undefined;
     const want = paramShape(cell, name, dims);
     if (!t || typeof t !== 'object') throw new CheckpointError(`${what}: tensor '${name}' is missing`);
     if (!Array.isArray(t.shape) || t.shape.join('x') !== want.join('x')) {
-      throw new CheckpointError(`${what}: tensor '${name}' has shape [${String(t.shape)}], the settings need [${want.join(', ')}]`);
+      const shape = Array.isArray(t.shape) ? String(t.shape) : undefined;
+      const shown = shape === undefined ? describeInput(t.shape) : shape.length > 60 ? `[${shape.slice(0, 60)}…]` : `[${shape}]`;
+      throw new CheckpointError(`${what}: tensor '${name}' has shape ${shown}, the settings need [${want.join(', ')}]`);
     }
     const size = want.reduce((a, b) => a * b, 1);
     if (!Array.isArray(t.data) || t.data.length !== size) {
@@ -107,7 +113,9 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
   }
   for (const key of Object.keys(rec))
     if (!names.includes(key))
-      throw new CheckpointError(`${what}: unknown tensor '${key}' (a${cell === 'lstm' ? 'n LSTM' : 'n RNN'} run has ${names.join(', ')})`);
+      throw new CheckpointError(
+        `${what}: unknown tensor ${quoteInput(key)} (a${cell === 'lstm' ? 'n LSTM' : 'n RNN'} run has ${names.join(', ')})`,
+      );
   return out;
 }
 
@@ -129,12 +137,12 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
   const c = obj as Partial<Checkpoint>;
   if (c.format !== CHECKPOINT_FORMAT)
     throw new CheckpointError(
-      `${source} is not an Orthogonality Lab checkpoint (format is '${String(c.format)}', expected '${CHECKPOINT_FORMAT}')`,
+      `${source} is not an Orthogonality Lab checkpoint (format is ${describeInput(c.format)}, expected '${CHECKPOINT_FORMAT}')`,
     );
   if (c.version !== CHECKPOINT_VERSION)
-    throw new CheckpointError(`${source} has version ${String(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
+    throw new CheckpointError(`${source} has version ${describeInput(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
   const errors = validateExperiment(c.group as GroupSettings, [c.run as RunSettings]);
-  if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${errors.join('; ')}`);
+  if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${listProblems(errors)}`);
   if (!Number.isInteger(c.iteration) || (c.iteration as number) < 0)
     throw new CheckpointError(`${source}: iteration must be a whole number >= 0`);
   if (!Number.isInteger(c.runIndex) || (c.runIndex as number) < 0)
