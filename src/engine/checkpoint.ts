@@ -95,9 +95,12 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
     const t = (Object.hasOwn(rec, name) ? rec[name] : undefined) as TensorJson | undefined;
     const want = paramShape(cell, name, dims);
     if (!t || typeof t !== 'object') throw new CheckpointError(`${what}: tensor '${name}' is missing`);
-    if (!Array.isArray(t.shape) || t.shape.join('x') !== want.join('x')) {
-      const shape = Array.isArray(t.shape) ? String(t.shape) : undefined;
-      const shown = shape === undefined ? describeInput(t.shape) : shape.length > 60 ? `[${shape.slice(0, 60)}…]` : `[${shape}]`;
+    // compared element by element: joining would convert the file's values to text, and an object from
+    // JSON with its own 'toString' and 'valueOf' cannot be converted (a TypeError, not a message)
+    if (!Array.isArray(t.shape) || t.shape.length !== want.length || !t.shape.every((d, i) => d === want[i])) {
+      const shown = Array.isArray(t.shape)
+        ? `[${t.shape.slice(0, 6).map(describeInput).join(',')}${t.shape.length > 6 ? ',…' : ''}]`
+        : describeInput(t.shape);
       throw new CheckpointError(`${what}: tensor '${name}' has shape ${shown}, the settings need [${want.join(', ')}]`);
     }
     const size = want.reduce((a, b) => a * b, 1);
@@ -106,10 +109,10 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
         `${what}: tensor '${name}' must hold ${size} numbers (has ${Array.isArray(t.data) ? t.data.length : 'none'})`,
       );
     }
-    const arr = Float32Array.from(t.data);
+    // checked before converting, for the same reason
     const bad = t.data.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
     if (bad >= 0) throw new CheckpointError(`${what}: tensor '${name}' has a non-finite or non-numeric value at index ${bad}`);
-    out[name] = arr;
+    out[name] = Float32Array.from(t.data);
   }
   for (const key of Object.keys(rec))
     if (!names.includes(key))

@@ -297,8 +297,8 @@ function fail(spec: SettingSpec, got: unknown): { ok: false; error: string } {
 }
 
 /** The spec of the setting named `key` in `table`, or undefined: an own-property lookup, so 'constructor' or '__proto__' is no setting. */
-export function settingSpec<T extends object>(table: { [K in keyof T]: SettingSpec }, key: string): SettingSpec | undefined {
-  return Object.hasOwn(table, key) ? table[key as keyof T] : undefined;
+export function settingSpec(table: Readonly<Record<string, SettingSpec>>, key: string): SettingSpec | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 // Decimal and exponent notation, nothing else: '1', '-2.5', '.5', '5.', '1e-4', '1E+3'. Number() would also
