@@ -75,14 +75,19 @@ export function experimentFromFlags(flags: Map<string, string>): { group: GroupS
   const lists = new Map<keyof RunSettings, string[]>();
   let R = 1;
   let longest = '';
+  // default names are built from the lists that vary: a refused value in one of them, or lists of different
+  // lengths, leave runs at a default value, and their names may clash only because of that
+  let namesFromDefaults = false;
   for (const [flag, key] of RUN_FLAGS) {
     const text = flags.get(flag);
     if (text === undefined) continue;
     const items = text.split(',').map((s) => s.trim());
     lists.set(key, items);
     if (items.length > 1) {
-      if (R > 1 && items.length !== R)
+      if (R > 1 && items.length !== R) {
         errors.push(`--${flag} lists ${items.length} values but --${longest} lists ${R}: give one value or one per run`);
+        namesFromDefaults = true;
+      }
       if (items.length > R) {
         R = items.length;
         longest = flag;
@@ -103,17 +108,18 @@ export function experimentFromFlags(flags: Map<string, string>): { group: GroupS
         // a value shared by every run, or written twice, is named once
         const message = `--${flag}: ${parsed.error}`;
         if (!errors.includes(message)) errors.push(message);
+        if (items.length > 1) namesFromDefaults = true;
       }
     }
     if (!lists.has('name')) run.name = defaultRunName(run, r, lists);
     runs.push(run);
   }
-  const refused = errors.length > 0;
-  if (!refused) errors.push(...validateExperiment(group, runs));
-  // Default names say what varies; they clash when a value fell back to its default (or a list is short):
-  // then the real problem is already reported. Names the user gave, or values that really repeat, clash for real.
+  // the combined checks only make sense for values that were all accepted
+  if (!errors.length) errors.push(...validateExperiment(group, runs));
+  // names the user gave, or default names of values that really repeat, clash for real; default names that
+  // clash because a value was refused are no problem of their own (that value's message says it)
   const names = new Set(runs.map((r) => r.name));
-  if (names.size !== runs.length && (lists.has('name') || !refused))
+  if (names.size !== runs.length && (lists.has('name') || !namesFromDefaults))
     errors.push('run names must differ (they name the output files); pass --names');
   if (errors.length) throw new UsageError(errors.join('\n'));
   return { group, runs };

@@ -44,6 +44,15 @@ describe('experiment flags', () => {
     expect(run(['--names', 'a,a', '--margins', '0,1']).errors).toEqual([
       'run names must differ (they name the output files); pass --names',
     ]);
+    // values that repeat: their default names clash whatever else was refused
+    expect(run(['--margins', '0,0', '--lr', 'abc']).errors).toEqual([
+      "--lr: Free learning rate (lrFree) must be a number from 0 to 1 (got 'abc')",
+      'run names must differ (they name the output files); pass --names',
+    ]);
+    expect(run(['--hidden', 'abc', '--margins', '0,0']).errors).toEqual([
+      "--hidden: Hidden units n (hidden) must be a whole number from 2 to 1024 (got 'abc')",
+      'run names must differ (they name the output files); pass --names',
+    ]);
     expect(run(['--names', 'a,a', '--margins', '0,abc']).errors).toEqual([
       "--margins: Spectral margin m (margin) must be 'none' or a number from 0 to 100 (got 'abc')",
       'run names must differ (they name the output files); pass --names',
