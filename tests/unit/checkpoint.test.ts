@@ -143,8 +143,12 @@ it('a shape or data value that cannot be converted to text or a number is named,
   const text = JSON.stringify(sample());
   const unconvertible = '{"toString": 1, "valueOf": 1}';
   const shape = text.replace('"shape":[6,6]', `"shape":[${unconvertible},6]`);
-  expect(() => parseCheckpoint(shape, 'a.json')).toThrow(/^a\.json parameters: tensor 'W' has shape \[an object,6\], the settings need \[6, 6\]$/);
+  expect(() => parseCheckpoint(shape, 'a.json')).toThrow(
+    /^a\.json parameters: tensor 'W' has shape \[an object,6\], the settings need \[6, 6\]$/,
+  );
   const data = text.replace(/"h0":\{"shape":\[6\],"data":\[[^,]*,/, `"h0":{"shape":[6],"data":[${unconvertible},`);
   expect(data).not.toBe(text);
-  expect(() => parseCheckpoint(data, 'a.json')).toThrow(/^a\.json parameters: tensor 'h0' has a non-finite or non-numeric value at index 0$/);
+  expect(() => parseCheckpoint(data, 'a.json')).toThrow(
+    /^a\.json parameters: tensor 'h0' has a non-finite or non-numeric value at index 0$/,
+  );
 });
