@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultExperiment, presets } from '../../src/app/lab/presets.ts';
-import { decodeExperiment, encodeExperiment } from '../../src/app/lab/urlState.ts';
+import { decodeExperiment, encodeExperiment, linkMessages } from '../../src/app/lab/urlState.ts';
 import { validateExperiment } from '../../src/engine/settings.ts';
 
 const defaults = defaultExperiment(true);
@@ -163,5 +163,17 @@ describe('links with very long parts', () => {
     expect(back.problems[1]).toMatch(/^link: T \(T\) must be a whole number from 2 to 10000 \(got '9{60}…' \(100000 characters\)\)/);
     expect(back.problems[2]).toMatch(/^link, run 1: Spectral margin m \(margin\) is not readable text \('%Z{59}…' \(100001 characters\)\)/);
     expect(back.experiment.group).toEqual(defaults.group);
+  });
+});
+
+describe('the messages a link shows', () => {
+  it('shows a few problems and counts the rest, so the first are not pushed out of the last 8 messages', () => {
+    const back = decodeExperiment(`#${Array.from({ length: 20 }, (_, i) => `bad${i}=1`).join('&')}&run=name:x`, defaults)!;
+    expect(back.problems).toHaveLength(20);
+    const shown = linkMessages(back.problems);
+    expect(shown).toHaveLength(6);
+    expect(shown.slice(0, 5)).toEqual(back.problems.slice(0, 5));
+    expect(shown[5]).toBe("link: 15 more problems were found; Copy link gives the lab's own link for the settings now in use");
+    expect(linkMessages(back.problems.slice(0, 6))).toEqual(back.problems.slice(0, 6));
   });
 });

@@ -142,6 +142,19 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
   return { experiment: { group, runs }, problems };
 }
 
+/**
+ * A link's problems as the page shows them: the lab keeps its last 8 messages, so a link with many bad parts
+ * would push its first problems out. The first `max - 1` are shown and the rest counted in one more message.
+ */
+export function linkMessages(problems: readonly string[], max = 6): string[] {
+  if (problems.length <= max) return [...problems];
+  const rest = problems.length - (max - 1);
+  return [
+    ...problems.slice(0, max - 1),
+    `link: ${rest} more problems were found; Copy link gives the lab's own link for the settings now in use`,
+  ];
+}
+
 /** The full link to an experiment on this page. */
 export function experimentLink(e: Experiment, location: Pick<Location, 'origin' | 'pathname' | 'search'>): string {
   return `${location.origin}${location.pathname}${location.search}${encodeExperiment(e)}`;
