@@ -1,7 +1,10 @@
 /**
  * A small, strict command-line parser: `--name value`, `--name=value` and boolean switches. Unknown flags,
- * missing values and repeated flags are errors that name the flag and list what is allowed.
+ * missing values and repeated flags are errors that name the flag and list what is allowed. Flags are looked
+ * up in a Map, so '--constructor' is an unknown flag like any other; messages quote what was typed short.
  */
+import { quoteInput } from '../engine/quoteInput.ts';
+
 export interface FlagSpec {
   name: string;
   /** a switch takes no value */
@@ -23,11 +26,14 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}': flags start with -- (see --help)`);
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${quoteInput(arg)}: flags start with -- (see --help)`);
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     const spec = byName.get(name);
-    if (!spec) throw new UsageError(`unknown flag --${name}; allowed: ${specs.map((s) => `--${s.name}`).join(' ')}`);
+    if (!spec)
+      throw new UsageError(
+        `unknown flag --${name.length > 40 ? quoteInput(name) : name}; allowed: ${specs.map((s) => `--${s.name}`).join(' ')}`,
+      );
     if (out.has(name)) throw new UsageError(`--${name} is given twice`);
     if (spec.switch) {
       if (eq >= 0) throw new UsageError(`--${name} is a switch and takes no value`);

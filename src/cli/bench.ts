@@ -9,8 +9,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { quoteInput } from '../engine/quoteInput.ts';
 import { RunGroup } from '../engine/runGroup.ts';
-import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
+import { type GroupSettings, PAPER_GROUP, PAPER_RUN, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
@@ -104,19 +105,21 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const sizes = (flags.get('sizes') ?? '128,500,1000').split(',').map((s) => Number(s.trim()));
+  // decimal notation only (parseDecimal: '0x10' or '' is no size); NaN fails every check below
+  const whole = (text: string) => parseDecimal(text) ?? NaN;
+  const sizes = (flags.get('sizes') ?? '128,500,1000').split(',').map(whole);
   if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 1024))
-    throw new UsageError(`--sizes must list whole numbers from 2 to 1024 (got '${flags.get('sizes')}')`);
-  const baseIters = Number(flags.get('iters') ?? 10);
+    throw new UsageError(`--sizes must list whole numbers from 2 to 1024 (got ${quoteInput(flags.get('sizes') ?? '')})`);
+  const baseIters = whole(flags.get('iters') ?? '10');
   if (!Number.isInteger(baseIters) || baseIters < 1)
-    throw new UsageError(`--iters must be a whole number >= 1 (got '${flags.get('iters')}')`);
-  const T = Number(flags.get('T') ?? 100);
+    throw new UsageError(`--iters must be a whole number >= 1 (got ${quoteInput(flags.get('iters') ?? '')})`);
+  const T = whole(flags.get('T') ?? '100');
   if (!Number.isInteger(T) || T < 1 || T > 10000)
-    throw new UsageError(`--T must be a whole number from 1 to 10000 (got '${flags.get('T')}')`);
+    throw new UsageError(`--T must be a whole number from 1 to 10000 (got ${quoteInput(flags.get('T') ?? '')})`);
   const outDir = flags.get('out') ?? 'bench-reports';
   const adapter = flags.get('adapter') ?? 'auto';
   if (!['auto', 'hardware', 'software'].includes(adapter))
-    throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
+    throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
 
   const engine = await openNodeEngine(adapter as 'auto');
   const rows: Row[] = [];

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseCheckpoint } from '../engine/checkpoint.ts';
 import { cellOf, paramNames, paramShape } from '../engine/parameters.ts';
+import { quoteInput } from '../engine/quoteInput.ts';
 import { Rng } from '../engine/random.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { GROUP_SETTINGS, parseValue } from '../engine/settings.ts';
@@ -56,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   if (out && existsSync(out) && !flags.has('force')) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
   const adapter = flags.get('adapter') ?? 'auto';
   if (!['auto', 'hardware', 'software'].includes(adapter))
-    throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
+    throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
 
   const engine = await openNodeEngine(adapter as 'auto');
   try {

@@ -1,7 +1,9 @@
 /**
  * CLI flags for an experiment, read through the settings table (src/engine/settings.ts) so that the CLI,
  * the UI and the URL accept the same values with the same messages. Per-run flags take comma-separated
- * lists: every list has one value (shared by all runs) or one value per run.
+ * lists: every list has one value (shared by all runs) or one value per run. Each refused value is named
+ * once; problems that only follow from a refused value (default run names that clash because a value fell
+ * back to its default) are not reported beside it.
  */
 import {
   formatValue,
@@ -72,15 +74,24 @@ export function experimentFromFlags(flags: Map<string, string>): { group: GroupS
   }
   const lists = new Map<keyof RunSettings, string[]>();
   let R = 1;
+  let longest = '';
+  // default names are built from the lists that vary: a refused value in one of them, or lists of different
+  // lengths, leave runs at a default value, and their names may clash only because of that
+  let namesFromDefaults = false;
   for (const [flag, key] of RUN_FLAGS) {
     const text = flags.get(flag);
     if (text === undefined) continue;
     const items = text.split(',').map((s) => s.trim());
     lists.set(key, items);
     if (items.length > 1) {
-      if (R > 1 && items.length !== R)
-        errors.push(`--${flag} lists ${items.length} values but another list has ${R}: give one value or one per run`);
-      R = Math.max(R, items.length);
+      if (R > 1 && items.length !== R) {
+        errors.push(`--${flag} lists ${items.length} values but --${longest} lists ${R}: give one value or one per run`);
+        namesFromDefaults = true;
+      }
+      if (items.length > R) {
+        R = items.length;
+        longest = flag;
+      }
     }
   }
   const runs: RunSettings[] = [];
@@ -93,14 +104,23 @@ export function experimentFromFlags(flags: Map<string, string>): { group: GroupS
       if (text === undefined) continue;
       const parsed = parseValue(RUN_SETTINGS[key], text);
       if (parsed.ok) (run as unknown as Record<string, unknown>)[key] = parsed.value;
-      else if (!errors.some((e) => e.startsWith(`--${flag}:`))) errors.push(`--${flag}: ${parsed.error}`);
+      else {
+        // a value shared by every run, or written twice, is named once
+        const message = `--${flag}: ${parsed.error}`;
+        if (!errors.includes(message)) errors.push(message);
+        if (items.length > 1) namesFromDefaults = true;
+      }
     }
     if (!lists.has('name')) run.name = defaultRunName(run, r, lists);
     runs.push(run);
   }
+  // the combined checks only make sense for values that were all accepted
   if (!errors.length) errors.push(...validateExperiment(group, runs));
+  // names the user gave, or default names of values that really repeat, clash for real; default names that
+  // clash because a value was refused are no problem of their own (that value's message says it)
   const names = new Set(runs.map((r) => r.name));
-  if (names.size !== runs.length) errors.push('run names must differ (they name the output files); pass --names');
+  if (names.size !== runs.length && (lists.has('name') || !namesFromDefaults))
+    errors.push('run names must differ (they name the output files); pass --names');
   if (errors.length) throw new UsageError(errors.join('\n'));
   return { group, runs };
 }

@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { makeCheckpoint, parseCheckpoint } from '../engine/checkpoint.ts';
 import { ExperimentLog, METRICS_FORMAT, type MetricsFile, TRACES_FORMAT, type TracesFile } from '../engine/experimentLog.ts';
+import { quoteInput } from '../engine/quoteInput.ts';
 import { type InitialState, RunGroup } from '../engine/runGroup.ts';
-import type { GroupSettings, RunSettings } from '../engine/settings.ts';
+import { type GroupSettings, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
 import { openNodeEngine } from './nodeContext.ts';
@@ -31,9 +32,9 @@ const FLAGS: FlagSpec[] = [
 function positiveInt(flags: Map<string, string>, name: string, dflt: number): number {
   const text = flags.get(name);
   if (text === undefined) return dflt;
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 1 || v > 10_000_000)
-    throw new UsageError(`--${name} must be a whole number from 1 to 10000000 (got '${text}')`);
+  const v = parseDecimal(text);
+  if (v === null || !Number.isInteger(v) || v < 1 || v > 10_000_000)
+    throw new UsageError(`--${name} must be a whole number from 1 to 10000000 (got ${quoteInput(text)})`);
   return v;
 }
 
@@ -164,7 +165,7 @@ export async function main(argv: string[]): Promise<number> {
   const ckEvery = positiveInt(flags, 'checkpoint-every', Number.MAX_SAFE_INTEGER);
   const adapter = flags.get('adapter') ?? 'auto';
   if (!['auto', 'hardware', 'software'].includes(adapter))
-    throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter}')`);
+    throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
   let dir: string;
   let resumed: Resumed | undefined;
   let group: GroupSettings;

@@ -2,11 +2,15 @@
  * Checkpoints: one JSON file per run, documented in docs/CHECKPOINT.md. They hold the settings, the seed,
  * every parameter by name with its shape, the optimiser state, the iteration and the data generator's
  * state, so that training resumes exactly where it stopped. Reading one checks everything and names what
- * is wrong; nothing is trusted because it parsed.
+ * is wrong; nothing is trusted because it parsed. Tensors are looked up as own properties of the parsed
+ * JSON and settings through the settings table's own-property lookups: a key such as 'constructor' or
+ * '__proto__' is an unknown tensor or setting, refused by name. Messages quote what the file says by a
+ * short prefix (quoteInput).
  */
 import { makeTask } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
+import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
 export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';
@@ -88,11 +92,16 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
   const out: ParamSet = {};
   const names: readonly string[] = paramNames(cell);
   for (const name of paramNames(cell)) {
-    const t = rec[name] as TensorJson | undefined;
+    const t = (Object.hasOwn(rec, name) ? rec[name] : undefined) as TensorJson | undefined;
     const want = paramShape(cell, name, dims);
     if (!t || typeof t !== 'object') throw new CheckpointError(`${what}: tensor '${name}' is missing`);
-    if (!Array.isArray(t.shape) || t.shape.join('x') !== want.join('x')) {
-      throw new CheckpointError(`${what}: tensor '${name}' has shape [${String(t.shape)}], the settings need [${want.join(', ')}]`);
+    // compared element by element: joining would convert the file's values to text, and an object from
+    // JSON with its own 'toString' and 'valueOf' cannot be converted (a TypeError, not a message)
+    if (!Array.isArray(t.shape) || t.shape.length !== want.length || !t.shape.every((d, i) => d === want[i])) {
+      const shown = Array.isArray(t.shape)
+        ? `[${t.shape.slice(0, 6).map(describeInput).join(',')}${t.shape.length > 6 ? ',…' : ''}]`
+        : describeInput(t.shape);
+      throw new CheckpointError(`${what}: tensor '${name}' has shape ${shown}, the settings need [${want.join(', ')}]`);
     }
     const size = want.reduce((a, b) => a * b, 1);
     if (!Array.isArray(t.data) || t.data.length !== size) {
@@ -100,14 +109,16 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
         `${what}: tensor '${name}' must hold ${size} numbers (has ${Array.isArray(t.data) ? t.data.length : 'none'})`,
       );
     }
-    const arr = Float32Array.from(t.data);
+    // checked before converting, for the same reason
     const bad = t.data.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
     if (bad >= 0) throw new CheckpointError(`${what}: tensor '${name}' has a non-finite or non-numeric value at index ${bad}`);
-    out[name] = arr;
+    out[name] = Float32Array.from(t.data);
   }
   for (const key of Object.keys(rec))
     if (!names.includes(key))
-      throw new CheckpointError(`${what}: unknown tensor '${key}' (a${cell === 'lstm' ? 'n LSTM' : 'n RNN'} run has ${names.join(', ')})`);
+      throw new CheckpointError(
+        `${what}: unknown tensor ${quoteInput(key)} (a${cell === 'lstm' ? 'n LSTM' : 'n RNN'} run has ${names.join(', ')})`,
+      );
   return out;
 }
 
@@ -129,12 +140,12 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
   const c = obj as Partial<Checkpoint>;
   if (c.format !== CHECKPOINT_FORMAT)
     throw new CheckpointError(
-      `${source} is not an Orthogonality Lab checkpoint (format is '${String(c.format)}', expected '${CHECKPOINT_FORMAT}')`,
+      `${source} is not an Orthogonality Lab checkpoint (format is ${describeInput(c.format)}, expected '${CHECKPOINT_FORMAT}')`,
     );
   if (c.version !== CHECKPOINT_VERSION)
-    throw new CheckpointError(`${source} has version ${String(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
+    throw new CheckpointError(`${source} has version ${describeInput(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
   const errors = validateExperiment(c.group as GroupSettings, [c.run as RunSettings]);
-  if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${errors.join('; ')}`);
+  if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${listProblems(errors)}`);
   if (!Number.isInteger(c.iteration) || (c.iteration as number) < 0)
     throw new CheckpointError(`${source}: iteration must be a whole number >= 0`);
   if (!Number.isInteger(c.runIndex) || (c.runIndex as number) < 0)

@@ -56,8 +56,13 @@ export class ExperimentLog {
     log.metrics.iterations.push(...metrics.iterations);
     log.metrics.metrics.push(...metrics.metrics);
     log.traces.iterations.push(...traces.iterations);
+    // the recorded fields only, by name: Object.assign would copy any key of the file, and a key '__proto__'
+    // (JSON.parse makes it an own property) would set the record's prototype
     traces.runs.forEach((r, i) => {
-      Object.assign(log.traces.runs[i], r);
+      const run = log.traces.runs[i];
+      run.flow = r.flow;
+      run.spectrum = r.spectrum;
+      run.drift = r.drift;
     });
     return log;
   }

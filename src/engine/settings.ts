@@ -2,6 +2,10 @@
  * The one typed settings table: every value a user can set, with its range, unit and meaning. The UI
  * controls, the URL state, the CLI flags and validation all read it, so a bad value gets the same clear
  * message everywhere ("margin must be 'none' or a number from 0 to 100 (got 'abc')").
+ *
+ * Keys a user wrote (in a link, a file or a flag) are looked up as own properties of the tables
+ * (settingSpec, Object.hasOwn), never with `key in TABLE` or `TABLE[key]`: a key such as 'constructor',
+ * 'toString' or '__proto__' is an unknown setting like any other, not a property every object inherits.
  */
 import { TASK_NAMES, type TaskName } from '../tasks/index.ts';
 import {
@@ -11,6 +15,7 @@ import {
   type Parameterisation,
   type RunModelSettings,
 } from './modelSettings.ts';
+import { describeInput, quoteInput } from './quoteInput.ts';
 
 export type { InitScheme, Parameterisation };
 export type NonlinearityName = NonlinName;
@@ -73,6 +78,8 @@ export interface TextSpec<K extends string = string> extends SpecBase<K> {
 export type SettingSpec<K extends string = string> = NumberSpec<K> | EnumSpec<K> | MarginSpec<K> | BoolSpec<K> | TextSpec<K>;
 
 const SEED_MAX = 2 ** 32 - 1;
+/** The longest run name (it names output files and legends). */
+const NAME_MAX = 40;
 
 export const GROUP_SETTINGS: { [K in keyof GroupSettings]: SettingSpec<K> } = {
   task: {
@@ -121,7 +128,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]: SettingSpec<K> } = {
 };
 
 export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
-  name: { key: 'name', kind: 'text', label: 'Name', maxLength: 40, help: 'A label for this run.' },
+  name: { key: 'name', kind: 'text', label: 'Name', maxLength: NAME_MAX, help: 'A label for this run.' },
   color: { key: 'color', kind: 'color', label: 'Colour', maxLength: 7, help: 'Its colour on every chart (#rrggbb).' },
   seed: { key: 'seed', kind: 'integer', label: 'Seed', min: 0, max: SEED_MAX, help: 'Seeds the initialisation of this run.' },
   parameterisation: {
@@ -286,8 +293,24 @@ export function describeAllowed(spec: SettingSpec): string {
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
 function fail(spec: SettingSpec, got: unknown): { ok: false; error: string } {
-  const shown = typeof got === 'string' ? `'${got}'` : String(got);
-  return { ok: false, error: `${spec.label} (${spec.key}) must be ${describeAllowed(spec)} (got ${shown})` };
+  return { ok: false, error: `${spec.label} (${spec.key}) must be ${describeAllowed(spec)} (got ${describeInput(got)})` };
+}
+
+/** The spec of the setting named `key` in `table`, or undefined: an own-property lookup, so 'constructor' or '__proto__' is no setting. */
+export function settingSpec(table: Readonly<Record<string, SettingSpec>>, key: string): SettingSpec | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+// Decimal and exponent notation, nothing else: '1', '-2.5', '.5', '5.', '1e-4', '1E+3'. Number() would also
+// take '0x1', '0b1', '0o7', 'Infinity', '' and '  ' (as 0), which are no way to write a learning rate.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The number written in `text` in decimal or exponent notation (spaces around allowed), else null (also when too large for a double). */
+export function parseDecimal(text: string): number | null {
+  const t = text.trim();
+  if (!DECIMAL.test(t)) return null;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : null;
 }
 
 /** Checks a typed value (from a form, a file or the URL after parsing) against its spec. */
@@ -313,19 +336,23 @@ export function checkValue(spec: SettingSpec, value: unknown): Checked<unknown> 
   }
 }
 
-/** Parses the text form of a value (a CLI flag, a URL parameter, an input box) and checks it. */
+/**
+ * Parses the text form of a value (a CLI flag, a URL parameter, an input box) and checks it. Numbers are
+ * decimal or exponent notation only (parseDecimal); a whole-number setting takes exponent notation when the
+ * value is whole ('1e1' is 10, '1e-1' is refused). Margins also take 'none' (any case).
+ */
 export function parseValue(spec: SettingSpec, text: string): Checked<unknown> {
   const t = text.trim();
   switch (spec.kind) {
     case 'integer':
     case 'number': {
-      const v = t === '' ? NaN : Number(t);
-      return checkValue(spec, Number.isNaN(v) ? t : v);
+      const v = parseDecimal(t);
+      return v === null ? fail(spec, t) : checkValue(spec, v);
     }
     case 'margin': {
       if (t.toLowerCase() === 'none') return { ok: true, value: null };
-      const v = t === '' ? NaN : Number(t);
-      return checkValue(spec, Number.isNaN(v) ? t : v);
+      const v = parseDecimal(t);
+      return v === null ? fail(spec, t) : checkValue(spec, v);
     }
     case 'boolean':
       if (['true', '1', 'yes', 'on'].includes(t.toLowerCase())) return { ok: true, value: true };
@@ -342,18 +369,18 @@ export function formatValue(spec: SettingSpec, value: unknown): string {
 }
 
 function checkAll<T extends object>(table: { [K in keyof T]: SettingSpec }, obj: unknown, what: string): string[] {
-  if (typeof obj !== 'object' || obj === null) return [`${what} must be an object`];
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return [`${what} must be an object`];
   const errors: string[] = [];
   const rec = obj as Record<string, unknown>;
   for (const key of Object.keys(table) as (keyof T & string)[]) {
-    if (!(key in rec)) {
+    if (!Object.hasOwn(rec, key)) {
       errors.push(`${what}: missing setting '${key}'`);
       continue;
     }
     const r = checkValue(table[key], rec[key]);
     if (!r.ok) errors.push(`${what}: ${r.error}`);
   }
-  for (const key of Object.keys(rec)) if (!(key in table)) errors.push(`${what}: unknown setting '${key}'`);
+  for (const key of Object.keys(rec)) if (!settingSpec(table, key)) errors.push(`${what}: unknown setting ${quoteInput(key)}`);
   return errors;
 }
 
@@ -363,7 +390,7 @@ export function validateExperiment(group: GroupSettings, runs: RunSettings[]): s
   if (!Array.isArray(runs) || runs.length === 0) errors.push('an experiment needs at least one run');
   else if (runs.length > 16) errors.push(`at most 16 runs train side by side (got ${runs.length})`);
   (Array.isArray(runs) ? runs : []).forEach((run, i) => {
-    const what = `run ${i + 1}${run && typeof run.name === 'string' ? ` ('${run.name}')` : ''}`;
+    const what = `run ${i + 1}${run && typeof run.name === 'string' ? ` (${quoteInput(run.name, NAME_MAX)})` : ''}`;
     errors.push(...checkAll<RunSettings>(RUN_SETTINGS, run, what));
     if (run?.nonlinearity === 'oplu' && run.parameterisation !== 'lstm' && typeof group?.hidden === 'number' && group.hidden % 2 !== 0) {
       errors.push(`${what}: OPLU pairs units, so the hidden size must be even (got n = ${group.hidden})`);

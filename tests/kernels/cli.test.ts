@@ -14,6 +14,9 @@ function cli(script: string, args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** What the command prints for a usage error (src/cli/run.ts). */
+const usageError = (message: string) => `error: ${message}\n(see --help)\n`;
+
 const dir = mkdtempSync(join(tmpdir(), 'ortho-cli-'));
 const out = join(dir, 'copy');
 
@@ -97,7 +100,7 @@ describe('npm run train / evaluate', () => {
     expect(badMargin.code).toBe(2);
     expect(badMargin.err).toMatch(/--margins: Spectral margin m \(margin\) must be 'none' or a number from 0 to 100 \(got 'abc'\)/);
     const lists = cli('train.ts', ['--margins', '0,1', '--seeds', '1,2,3', '--out', join(dir, 'z')]);
-    expect(lists.err).toMatch(/--margins lists 2 values but another list has 3: give one value or one per run/);
+    expect(lists.err).toMatch(/--margins lists 2 values but --seeds lists 3: give one value or one per run/);
     const oplu = cli('train.ts', ['--nonlin', 'oplu', '--hidden', '7', '--out', join(dir, 'w')]);
     expect(oplu.err).toMatch(/OPLU pairs units, so the hidden size must be even/);
     expect(existsSync(join(dir, 'y'))).toBe(false);
@@ -106,5 +109,23 @@ describe('npm run train / evaluate', () => {
     const ev = cli('evaluate.ts', ['--checkpoint', corrupt]);
     expect(ev.code).toBe(2);
     expect(ev.err).toMatch(/corrupt\.checkpoint\.json is not valid JSON .* truncated or corrupt/);
+  });
+
+  // issue 7, section 4: usage errors, so each exits with code 2 before any GPU work
+  it('reads numbers in decimal or exponent notation only, and names a refused per-run value alone', () => {
+    const hex = cli('train.ts', ['--lr', '0x1', '--T', '1e1', '--out', join(dir, 'v')]);
+    expect(hex.code).toBe(2);
+    // one line: '0x1' refused, '1e1' accepted (T = 10)
+    expect(hex.err).toBe(usageError("--lr: Free learning rate (lrFree) must be a number from 0 to 1 (got '0x1')"));
+    const margins = cli('train.ts', ['--margins', '0,abc,none', '--out', join(dir, 'u')]);
+    expect(margins.code).toBe(2);
+    expect(margins.err).toBe(usageError("--margins: Spectral margin m (margin) must be 'none' or a number from 0 to 100 (got 'abc')"));
+    const iters = cli('train.ts', ['--iters', '0x10', '--out', join(dir, 't')]);
+    expect(iters.code).toBe(2);
+    expect(iters.err).toBe(usageError("--iters must be a whole number from 1 to 10000000 (got '0x10')"));
+    const seed = cli('evaluate.ts', ['--checkpoint', join(out, 'checkpoints', '00-m=0.checkpoint.json'), '--seed', '0b1']);
+    expect(seed.code).toBe(2);
+    expect(seed.err).toBe(usageError("--seed: Data seed (dataSeed) must be a whole number from 0 to 4294967295 (got '0b1')"));
+    for (const d of ['v', 'u', 't']) expect(existsSync(join(dir, d))).toBe(false);
   });
 });

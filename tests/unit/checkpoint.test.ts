@@ -82,3 +82,73 @@ describe('checkpoint files', () => {
     expect(() => parseCheckpoint(JSON.stringify(badSettings))).toThrow(/invalid settings: .*margin/);
   });
 });
+
+// Issue 7, section 1: keys such as 'constructor' or '__proto__' in a checkpoint file are looked up as own
+// properties: unknown settings and unknown tensors are refused by name, other fields are ignored.
+describe('checkpoint files: keys that every JavaScript object has', () => {
+  const withOwn = (obj: object, key: string, value: unknown) =>
+    Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+  const fresh = () => JSON.parse(JSON.stringify(sample()));
+  const clean = parseCheckpoint(JSON.stringify(sample()));
+
+  it('at the top level or in optimizer: ignored, the checkpoint loads as it would without them', () => {
+    for (const key of Object.getOwnPropertyNames(Object.prototype)) {
+      for (const place of [(c: ReturnType<typeof fresh>) => c, (c: ReturnType<typeof fresh>) => c.optimizer]) {
+        const c = fresh();
+        withOwn(place(c), key, { format: 'x', polluted: 1 });
+        const parsed = parseCheckpoint(JSON.stringify(c), 'a.json');
+        expect(parsed.parameters).toEqual(clean.parameters);
+        expect(parsed.optimizerState).toEqual(clean.optimizerState);
+        expect(parsed.checkpoint.group).toEqual(clean.checkpoint.group);
+      }
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('in the settings: an unknown setting; among the tensors: an unknown tensor', () => {
+    for (const key of Object.getOwnPropertyNames(Object.prototype)) {
+      const g = fresh();
+      withOwn(g.group, key, 1);
+      expect(() => parseCheckpoint(JSON.stringify(g), 'a.json')).toThrow(`a.json has invalid settings: group: unknown setting '${key}'`);
+      const r = fresh();
+      withOwn(r.run, key, 1);
+      expect(() => parseCheckpoint(JSON.stringify(r), 'a.json')).toThrow(
+        `a.json has invalid settings: run 1 ('run'): unknown setting '${key}'`,
+      );
+      const p = fresh();
+      withOwn(p.parameters, key, { shape: [6], data: [0, 0, 0, 0, 0, 0] });
+      expect(() => parseCheckpoint(JSON.stringify(p), 'a.json')).toThrow(`a.json parameters: unknown tensor '${key}' (an RNN run has`);
+      const s = fresh();
+      withOwn(s.optimizer.state, key, 1);
+      expect(() => parseCheckpoint(JSON.stringify(s), 'a.json')).toThrow(`a.json optimizer state: unknown tensor '${key}'`);
+    }
+  });
+
+  it('a long unknown tensor name or format is quoted by a short prefix', () => {
+    const p = fresh();
+    withOwn(p.parameters, 't'.repeat(100_000), 1);
+    expect(() => parseCheckpoint(JSON.stringify(p), 'a.json')).toThrow(
+      /^a\.json parameters: unknown tensor 't{60}…' \(100000 characters\) \(an RNN/,
+    );
+    const f = fresh();
+    f.format = 'f'.repeat(100_000);
+    expect(() => parseCheckpoint(JSON.stringify(f), 'a.json')).toThrow(
+      /^a\.json is not an Orthogonality Lab checkpoint \(format is 'f{60}…' \(100000 characters\), expected/,
+    );
+  });
+});
+
+it('a shape or data value that cannot be converted to text or a number is named, not a TypeError', () => {
+  // JSON.parse gives an object its own 'toString' and 'valueOf'; then String(o) and Number(o) throw
+  const text = JSON.stringify(sample());
+  const unconvertible = '{"toString": 1, "valueOf": 1}';
+  const shape = text.replace('"shape":[6,6]', `"shape":[${unconvertible},6]`);
+  expect(() => parseCheckpoint(shape, 'a.json')).toThrow(
+    /^a\.json parameters: tensor 'W' has shape \[an object,6\], the settings need \[6, 6\]$/,
+  );
+  const data = text.replace(/"h0":\{"shape":\[6\],"data":\[[^,]*,/, `"h0":{"shape":[6],"data":[${unconvertible},`);
+  expect(data).not.toBe(text);
+  expect(() => parseCheckpoint(data, 'a.json')).toThrow(
+    /^a\.json parameters: tensor 'h0' has a non-finite or non-numeric value at index 0$/,
+  );
+});

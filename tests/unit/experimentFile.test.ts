@@ -1,52 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EXPERIMENT_FORMAT, type ExperimentFile, makeExperimentFile, parseExperimentFile } from '../../src/app/lab/experimentFile.ts';
+import { EXPERIMENT_FORMAT, parseExperimentFile } from '../../src/app/lab/experimentFile.ts';
 import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
-import { defaultExperiment } from '../../src/app/lab/presets.ts';
-import type { LabRun } from '../../src/app/lab/store.ts';
-import { makeCheckpoint } from '../../src/engine/checkpoint.ts';
-import { Rng } from '../../src/engine/random.ts';
-import { groupDims, type IterationRecord, initialParameters } from '../../src/engine/runGroup.ts';
-import { makeTask } from '../../src/tasks/index.ts';
-
-function sampleFile(lstmSecond = false): ExperimentFile {
-  const e = defaultExperiment(true);
-  e.group = { ...e.group, hidden: 6 };
-  e.runs = e.runs.slice(0, 2);
-  if (lstmSecond) e.runs[1] = { ...e.runs[1], name: 'LSTM', parameterisation: 'lstm' };
-  const runs: LabRun[] = e.runs.map((settings, i) => ({ id: `r${i}`, settings, hidden: i === 1 }));
-  const dims = groupDims(e.group, makeTask(e.group.task, e.group.T), runs.length);
-  const rng = new Rng(7);
-  rng.uniform();
-  const dataRngState = rng.getState();
-  const book = new MetricsBook(100);
-  const records: IterationRecord[] = [1, 2, 3].map((it) => ({
-    iteration: it,
-    runs: runs.map((_, k) => ({ loss: 1 / it + k, accuracy: 0.1 * it, softOrthPenalty: 0, weightDecayPenalty: 1e-4 })),
-    track:
-      it === 3
-        ? {
-            flow: runs.map(() => Float32Array.from([1, 2, 3])),
-            spectrum: runs.map(() => Float32Array.from([0.9, 1, 1.05])),
-            drift: runs.map(() => [1e-7, 2e-7] as [number, number]),
-          }
-        : undefined,
-  }));
-  book.add(records, ['r0', 'r1'], [0, 0.01]);
-  const checkpoints = runs.map((r, k) => {
-    const params = initialParameters(r.settings, dims);
-    const state = initialParameters(r.settings, dims);
-    return makeCheckpoint({
-      group: e.group,
-      run: r.settings,
-      runIndex: k,
-      iteration: 3,
-      dataRngState,
-      parameters: params,
-      optimizerState: state,
-    });
-  });
-  return makeExperimentFile({ group: e.group, runs, iteration: 3, dataRngState, metrics: book.toJSON(), checkpoints });
-}
+import { sampleFile } from '../helpers/experimentSample.ts';
 
 describe('experiment file', () => {
   it('round-trips settings, run ids, hidden flags, metrics and checkpoints', () => {
@@ -134,5 +89,107 @@ describe('experiment file', () => {
     const f = sampleFile();
     f.runs[1].id = 'r0';
     refuse(JSON.stringify(f), /the id 'r0' is used twice/);
+  });
+});
+
+/** Gives `obj` an own enumerable property `key`, as JSON.parse does even for '__proto__' (assignment would set the prototype). */
+function withOwn(obj: object, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+}
+
+// Issue 7, section 1: `key in TABLE` let keys such as 'constructor' or '__proto__' into an imported file
+// without a word. Every key a file names is looked up as an own property, and refused or ignored by name.
+describe('experiment file: keys that every JavaScript object has', () => {
+  const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype);
+  // a fresh copy as JSON.parse gives it (own properties only, like a file read back)
+  const fresh = () => JSON.parse(JSON.stringify(sampleFile()));
+  const clean = parseExperimentFile(JSON.stringify(sampleFile()));
+  const refuse = (f: unknown, pattern: RegExp) => expect(() => parseExperimentFile(JSON.stringify(f), "'x.json'")).toThrow(pattern);
+  const loadsAsClean = (f: unknown) => {
+    const loaded = parseExperimentFile(JSON.stringify(f), "'x.json'");
+    expect(loaded.group).toEqual(clean.group);
+    expect(loaded.runs).toEqual(clean.runs);
+    expect(loaded.metrics).toEqual(clean.metrics);
+    expect(loaded.initial).toEqual(clean.initial);
+    expect(Object.getPrototypeOf(loaded.metrics.runs)).toBe(Object.prototype);
+  };
+
+  it('at the top level, in a run entry, a checkpoint or the metrics: ignored, nothing changes', () => {
+    for (const key of PROTO_NAMES) {
+      const places = [
+        (f: ReturnType<typeof fresh>) => f,
+        (f: ReturnType<typeof fresh>) => f.runs[0],
+        (f: ReturnType<typeof fresh>) => f.checkpoints[1],
+        (f: ReturnType<typeof fresh>) => f.checkpoints[1].optimizer,
+        (f: ReturnType<typeof fresh>) => f.metrics,
+        (f: ReturnType<typeof fresh>) => f.metrics.runs.r1,
+        (f: ReturnType<typeof fresh>) => f.metrics.runs.r1.loss,
+        (f: ReturnType<typeof fresh>) => f.metrics.runs.r1.flow,
+        (f: ReturnType<typeof fresh>) => f.metrics.runs.r1.drift,
+        (f: ReturnType<typeof fresh>) => f.metrics.runs.r1.spectrum[0],
+      ];
+      for (const place of places) {
+        const f = fresh();
+        withOwn(place(f), key, { polluted: 1, format: 'x', iterations: 'x' });
+        loadsAsClean(f);
+      }
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("in the group or a run's settings: an unknown setting, named", () => {
+    for (const key of PROTO_NAMES) {
+      const g = fresh();
+      withOwn(g.group, key, 1);
+      refuse(g, new RegExp(`'x\\.json' has invalid settings: group: unknown setting '${key}'$`));
+      const r = fresh();
+      withOwn(r.runs[1].settings, key, 'x');
+      refuse(r, new RegExp(`'x\\.json' has invalid settings: run 2 \\('m=0\\.01'\\): unknown setting '${key}'$`));
+    }
+  });
+
+  it("in a checkpoint's settings: an unknown setting; among its tensors: an unknown tensor", () => {
+    for (const key of PROTO_NAMES) {
+      const c = fresh();
+      withOwn(c.checkpoints[0].run, key, 1);
+      refuse(c, new RegExp(`checkpoint of run 1 \\('m=0'\\) has invalid settings: run 1 \\('m=0'\\): unknown setting '${key}'$`));
+      const p = fresh();
+      withOwn(p.checkpoints[1].parameters, key, { shape: [1], data: [0] });
+      refuse(p, new RegExp(`checkpoint of run 2 \\('m=0\\.01'\\) parameters: unknown tensor '${key}' \\(an RNN run has W, UV, `));
+      const o = fresh();
+      withOwn(o.checkpoints[0].optimizer.state, key, { shape: [1], data: [0] });
+      refuse(o, new RegExp(`optimizer state: unknown tensor '${key}'`));
+    }
+  });
+
+  it('as a run id or the metrics of one: refused by name', () => {
+    for (const key of PROTO_NAMES) {
+      const m = fresh();
+      withOwn(m.metrics.runs, key, m.metrics.runs.r0);
+      refuse(m, new RegExp(`metrics for an unknown run id '${key}'$`));
+      const id = fresh();
+      id.runs[0].id = key;
+      withOwn(id.metrics.runs, key, id.metrics.runs.r0);
+      delete id.metrics.runs.r0;
+      refuse(id, new RegExp(`runs\\[0\\]: the id '${key}' is a name that every JavaScript object has; use another id$`));
+    }
+  });
+
+  it('a long run id, run name or unknown key is quoted by a short prefix', () => {
+    const f = fresh();
+    f.runs[0].id = 'i'.repeat(100_000);
+    expect(() => parseExperimentFile(JSON.stringify(f))).toThrow(
+      /^runs\[0\] must be \{ id: text of 1 to 100 characters, .*\(got 'i{60}…' \(100000 characters\)\)$/,
+    );
+    const g = fresh();
+    withOwn(g.metrics.runs, 'k'.repeat(100_000), g.metrics.runs.r0);
+    let message = '';
+    try {
+      parseExperimentFile(JSON.stringify(g));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.length).toBeLessThan(200);
+    expect(message).toMatch(/metrics for an unknown run id 'k{60}…' \(100000 characters\)$/);
   });
 });

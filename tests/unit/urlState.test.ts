@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultExperiment, presets } from '../../src/app/lab/presets.ts';
-import { decodeExperiment, encodeExperiment } from '../../src/app/lab/urlState.ts';
+import { decodeExperiment, encodeExperiment, linkMessages } from '../../src/app/lab/urlState.ts';
 import { validateExperiment } from '../../src/engine/settings.ts';
 
 const defaults = defaultExperiment(true);
@@ -86,5 +86,94 @@ describe('URL state', () => {
     expect(back.experiment.group.hidden).toBe(32);
     expect(back.experiment.runs[0].nonlinearity).toBe('oplu');
     expect(back.problems.join()).toMatch(/OPLU pairs units/);
+  });
+});
+
+// Issue 7, section 1: keys that every JavaScript object has ('constructor', 'toString', '__proto__', ...) were
+// found by `key in TABLE` and crashed the page ("Cannot read properties of undefined (reading 'ok')").
+describe('links whose keys are names every JavaScript object has', () => {
+  const RUN_SETTING_NAMES = 'name, color, seed, parameterisation';
+  const cases: [string, RegExp][] = [
+    ['#constructor=1', /^link: unknown setting 'constructor' was ignored \(group settings: task, T, /],
+    ['#toString=1', /^link: unknown setting 'toString' was ignored/],
+    ['#hasOwnProperty=', /^link: unknown setting 'hasOwnProperty' was ignored/],
+    ['#__proto__=1', /^link: unknown setting '__proto__' was ignored/],
+    ['#run=name:v,valueOf:1', new RegExp(`^link, run 1: unknown setting 'valueOf' was ignored \\(run settings: ${RUN_SETTING_NAMES}`)],
+    ['#run=name:v,__proto__:1', /^link, run 1: unknown setting '__proto__' was ignored \(run settings: /],
+  ];
+  for (const [hash, message] of cases) {
+    it(`${hash}: refused by name, nothing else changes`, () => {
+      const back = decodeExperiment(hash, defaults)!;
+      expect(back.problems.filter((p) => message.test(p))).toHaveLength(1);
+      expect(validateExperiment(back.experiment.group, back.experiment.runs)).toEqual([]);
+      expect(back.experiment.group).toEqual(defaults.group);
+      expect(Object.getPrototypeOf(back.experiment.group)).toBe(Object.prototype);
+      if (hash.startsWith('#run=')) {
+        expect(back.problems).toHaveLength(1);
+        expect(back.experiment.runs).toEqual([{ ...defaults.runs[0], name: 'v' }]);
+        expect(Object.getPrototypeOf(back.experiment.runs[0])).toBe(Object.prototype);
+      } else {
+        // a group key only: the link names no runs, so the default runs are used (and said so)
+        expect(back.problems).toEqual([expect.stringMatching(message), 'link: it names no runs (run=...); the default runs are used']);
+        expect(back.experiment.runs).toEqual(defaults.runs);
+      }
+    });
+  }
+
+  it('every name on Object.prototype, as a group key and as a run key, is an unknown setting', () => {
+    for (const key of Object.getOwnPropertyNames(Object.prototype)) {
+      const back = decodeExperiment(`#${key}=1&run=${key}:2,name:x&T=12`, defaults)!;
+      expect(back.problems).toEqual([
+        expect.stringMatching(new RegExp(`^link: unknown setting '${key}' was ignored`)),
+        expect.stringMatching(new RegExp(`^link, run 1: unknown setting '${key}' was ignored`)),
+      ]);
+      expect(back.experiment.group).toEqual({ ...defaults.group, T: 12 });
+      expect(back.experiment.runs).toEqual([{ ...defaults.runs[0], name: 'x' }]);
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('a percent-encoded key is the key it encodes', () => {
+    const back = decodeExperiment('#%54=12&run=%6Eame:x,%5F%5Fproto%5F%5F:1', defaults)!;
+    expect(back.experiment.group.T).toBe(12);
+    expect(back.experiment.runs[0].name).toBe('x');
+    expect(back.problems).toEqual([expect.stringMatching(/^link, run 1: unknown setting '__proto__' was ignored/)]);
+  });
+});
+
+// Issue 7, section 1: a 200,000-character run name was quoted whole in the page's messages.
+describe('links with very long parts', () => {
+  const long = 'a'.repeat(200_000);
+  it('a 200,000-character run name: the message quotes a short prefix and says how long it was', () => {
+    const back = decodeExperiment(`#run=name:${long},margin:0.5`, defaults)!;
+    expect(back.problems).toHaveLength(1);
+    const [p] = back.problems;
+    expect(p.length).toBeLessThan(400);
+    expect(p).toMatch(
+      /^link, run 1: Name \(name\) must be text of 1 to 40 characters \(got 'a{60}…' \(200000 characters\)\); using the default m=0$/,
+    );
+    expect(back.experiment.runs[0]).toEqual({ ...defaults.runs[0], margin: 0.5 });
+  });
+
+  it('a long unknown key, a long number and a long unreadable value are quoted short too', () => {
+    const back = decodeExperiment(`#${'k'.repeat(100_000)}=1&T=${'9'.repeat(100_000)}&run=margin:%${'Z'.repeat(100_000)}`, defaults)!;
+    expect(back.problems).toHaveLength(3);
+    for (const p of back.problems) expect(p.length).toBeLessThan(400);
+    expect(back.problems[0]).toMatch(/^link: unknown setting 'k{60}…' \(100000 characters\) was ignored/);
+    expect(back.problems[1]).toMatch(/^link: T \(T\) must be a whole number from 2 to 10000 \(got '9{60}…' \(100000 characters\)\)/);
+    expect(back.problems[2]).toMatch(/^link, run 1: Spectral margin m \(margin\) is not readable text \('%Z{59}…' \(100001 characters\)\)/);
+    expect(back.experiment.group).toEqual(defaults.group);
+  });
+});
+
+describe('the messages a link shows', () => {
+  it('shows a few problems and counts the rest, so the first are not pushed out of the last 8 messages', () => {
+    const back = decodeExperiment(`#${Array.from({ length: 20 }, (_, i) => `bad${i}=1`).join('&')}&run=name:x`, defaults)!;
+    expect(back.problems).toHaveLength(20);
+    const shown = linkMessages(back.problems);
+    expect(shown).toHaveLength(6);
+    expect(shown.slice(0, 5)).toEqual(back.problems.slice(0, 5));
+    expect(shown[5]).toBe("link: 15 more problems were found; Copy link gives the lab's own link for the settings now in use");
+    expect(linkMessages(back.problems.slice(0, 6))).toEqual(back.problems.slice(0, 6));
   });
 });

@@ -21,7 +21,7 @@ import { type Lab, LabContext, useLab } from './LabContext.tsx';
 import { defaultExperiment } from './presets.ts';
 import { createLabStore, type LabState, pushMessage } from './store.ts';
 import { installTestHook } from './testHook.ts';
-import { decodeExperiment, encodeExperiment } from './urlState.ts';
+import { decodeExperiment, encodeExperiment, linkMessages } from './urlState.ts';
 import './lab.css';
 
 function settingsSummary(s: LabState): string {
@@ -75,7 +75,7 @@ function useLabSetup(): Lab | null {
     const store = createLabStore(e.group, labRuns(e.runs));
     const controller = new LabController(gpu, store);
     const edits = new LabEdits(controller);
-    for (const p of decoded?.problems ?? []) pushMessage(store, 'warning', p);
+    for (const p of linkMessages(decoded?.problems ?? [])) pushMessage(store, 'warning', p);
     // keep the address bar's hash equal to the settings; follow links pasted into this tab
     let written = '';
     const writeHash = (s: LabState) => {
@@ -90,7 +90,7 @@ function useLabSetup(): Lab | null {
       if (window.location.hash === written) return;
       const d = decodeExperiment(window.location.hash, defaults);
       if (!d) return;
-      for (const p of d.problems) pushMessage(store, 'warning', p);
+      for (const p of linkMessages(d.problems)) pushMessage(store, 'warning', p);
       edits.replace(d.experiment, 'Open the experiment from the new link?');
     };
     window.addEventListener('hashchange', onHash);

@@ -5,10 +5,18 @@
  * generator state). Reading one checks everything and throws ExperimentFileError naming the problem; the
  * caller changes nothing unless parsing succeeded.
  *
+ * Every key the file names is looked up as an own property: unknown settings, unknown tensors and metrics
+ * of unknown run ids are refused by name (a key such as 'constructor' or '__proto__' too); fields this lab
+ * does not read (at the top level, in a run entry, a checkpoint or a trace) are ignored and never copied:
+ * what the file gives is rebuilt from the fields named here, so no field of the file reaches the lab
+ * unchecked. Run ids must not be names that every JavaScript object has (they key the lab's records).
+ * Messages quote what the file says by a short prefix (quoteInput), however long it is.
+ *
  *   { format: 'orthogonality-lab/experiment', version: 1, createdAt, group, runs: [{ id, hidden, settings }],
  *     iteration, dataRngState, metrics: { capacity, runs: { [id]: trace } }, checkpoints: [Checkpoint per run] }
  */
 import { type Checkpoint, CheckpointError, type ParsedCheckpoint, parseCheckpoint } from '../../engine/checkpoint.ts';
+import { describeInput, listProblems, quoteInput } from '../../engine/quoteInput.ts';
 import { Rng } from '../../engine/random.ts';
 import type { InitialState } from '../../engine/runGroup.ts';
 import { GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings, validateExperiment } from '../../engine/settings.ts';
@@ -57,84 +65,132 @@ function sameSettings<T extends object>(table: { [K in keyof T]: unknown }, a: T
   return (Object.keys(table) as (keyof T)[]).every((k) => a[k] === b[k]);
 }
 
-const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-const isNumOrNull = (v: unknown) => v === null || isNum(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumOrNull = (v: unknown): v is number | null => v === null || isNum(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** An own field of a parsed JSON object (never one inherited from Object.prototype). */
+const own = (o: Record<string, unknown>, key: string): unknown => (Object.hasOwn(o, key) ? o[key] : undefined);
+
+/** The longest run id a file may give (the lab's own ids are about 20 characters). */
+const RUN_ID_MAX = 100;
 
 function checkSeries(s: unknown, what: string): SeriesJson {
-  const j = s as SeriesJson;
-  if (!j || typeof j !== 'object' || !Array.isArray(j.iterations) || !Array.isArray(j.values))
+  const iterations = isObject(s) ? own(s, 'iterations') : undefined;
+  const values = isObject(s) ? own(s, 'values') : undefined;
+  if (!isObject(s) || !Array.isArray(iterations) || !Array.isArray(values))
     throw new ExperimentFileError(`${what} must have iterations and values`);
-  if (j.iterations.length !== j.values.length) throw new ExperimentFileError(`${what}: iterations and values differ in length`);
-  if (!j.iterations.every(isNum) || !j.values.every(isNumOrNull))
-    throw new ExperimentFileError(`${what} holds a value that is not a number`);
-  if (!Number.isInteger(j.stride) || j.stride < 1) throw new ExperimentFileError(`${what}: stride must be a whole number >= 1`);
-  return j;
+  if (iterations.length !== values.length) throw new ExperimentFileError(`${what}: iterations and values differ in length`);
+  if (!iterations.every(isNum) || !values.every(isNumOrNull)) throw new ExperimentFileError(`${what} holds a value that is not a number`);
+  const stride = own(s, 'stride');
+  if (!Number.isInteger(stride) || (stride as number) < 1) throw new ExperimentFileError(`${what}: stride must be a whole number >= 1`);
+  // JSON has no NaN: MetricsBook.toJSON wrote NaN as null, and MetricsBook.load reads null back as NaN
+  return { iterations: [...iterations], values: [...values] as number[], stride: stride as number };
 }
 
 function checkRows(r: unknown, what: string): RowBookJson {
-  const j = r as RowBookJson;
-  if (!j || typeof j !== 'object' || !Array.isArray(j.iterations) || !Array.isArray(j.rows) || j.rows.length !== j.iterations.length) {
+  const iterations = isObject(r) ? own(r, 'iterations') : undefined;
+  const rows = isObject(r) ? own(r, 'rows') : undefined;
+  if (!isObject(r) || !Array.isArray(iterations) || !Array.isArray(rows) || rows.length !== iterations.length) {
     throw new ExperimentFileError(`${what} must have as many rows as iterations`);
   }
-  if (!j.rows.every((row) => Array.isArray(row) && row.every(isNumOrNull)))
+  if (!iterations.every(isNum)) throw new ExperimentFileError(`${what} holds an iteration that is not a number`);
+  if (!rows.every((row) => Array.isArray(row) && row.every(isNumOrNull)))
     throw new ExperimentFileError(`${what} holds a row that is not a list of numbers`);
-  if (!Number.isInteger(j.keepEvery) || j.keepEvery < 1 || !Number.isInteger(j.seen) || j.seen < 0)
+  const keepEvery = own(r, 'keepEvery');
+  const seen = own(r, 'seen');
+  if (!Number.isInteger(keepEvery) || (keepEvery as number) < 1 || !Number.isInteger(seen) || (seen as number) < 0)
     throw new ExperimentFileError(`${what}: keepEvery/seen are not valid counters`);
-  return j;
+  return {
+    iterations: [...iterations],
+    rows: rows.map((row) => [...row] as number[]),
+    keepEvery: keepEvery as number,
+    seen: seen as number,
+  };
 }
 
+function checkSpectrumStats(st: unknown, what: string): SpectrumStats {
+  const ok =
+    isObject(st) &&
+    ['iteration', 'mean', 'std', 'min', 'max'].every((k) => isNum(own(st, k))) &&
+    isNumOrNull(own(st, 'lower')) &&
+    isNumOrNull(own(st, 'upper'));
+  if (!ok) throw new ExperimentFileError(`${what} is not a set of spectrum statistics`);
+  const field = (k: string) => own(st, k) as number;
+  return {
+    iteration: field('iteration'),
+    mean: field('mean'),
+    std: field('std'),
+    min: field('min'),
+    max: field('max'),
+    lower: own(st, 'lower') as number | null,
+    upper: own(st, 'upper') as number | null,
+  };
+}
+
+/** A run's measured trace, checked and rebuilt from its known fields only. */
 function checkTrace(t: unknown, what: string): RunTraceJson {
-  if (!t || typeof t !== 'object') throw new ExperimentFileError(`${what} must be an object`);
-  const j = t as RunTraceJson;
-  for (const k of ['loss', 'accuracy', 'softOrthPenalty', 'weightDecayPenalty'] as const) checkSeries(j[k], `${what}.${k}`);
-  checkRows(j.flow, `${what}.flow`);
-  if (!Array.isArray(j.spectrum)) throw new ExperimentFileError(`${what}.spectrum must be a list`);
-  j.spectrum.forEach((st: SpectrumStats, i) => {
-    const ok =
-      st &&
-      isNum(st.iteration) &&
-      isNum(st.mean) &&
-      isNum(st.std) &&
-      isNum(st.min) &&
-      isNum(st.max) &&
-      isNumOrNull(st.lower) &&
-      isNumOrNull(st.upper);
-    if (!ok) throw new ExperimentFileError(`${what}.spectrum[${i}] is not a set of spectrum statistics`);
-  });
-  if (j.currentSpectrum !== null && !(Array.isArray(j.currentSpectrum) && j.currentSpectrum.every(isNum)))
+  if (!isObject(t)) throw new ExperimentFileError(`${what} must be an object`);
+  const spectrum = own(t, 'spectrum');
+  if (!Array.isArray(spectrum)) throw new ExperimentFileError(`${what}.spectrum must be a list`);
+  const current = own(t, 'currentSpectrum');
+  if (current !== null && !(Array.isArray(current) && current.every(isNum)))
     throw new ExperimentFileError(`${what}.currentSpectrum must be null or numbers`);
-  const d = j.drift;
-  if (
-    !d ||
-    !Array.isArray(d.iterations) ||
-    !Array.isArray(d.u) ||
-    !Array.isArray(d.v) ||
-    d.u.length !== d.iterations.length ||
-    d.v.length !== d.iterations.length
-  ) {
+  const d = own(t, 'drift');
+  const di = isObject(d) ? own(d, 'iterations') : undefined;
+  const du = isObject(d) ? own(d, 'u') : undefined;
+  const dv = isObject(d) ? own(d, 'v') : undefined;
+  if (!Array.isArray(di) || !Array.isArray(du) || !Array.isArray(dv) || du.length !== di.length || dv.length !== di.length) {
     throw new ExperimentFileError(`${what}.drift must have iterations, u and v of equal length`);
   }
-  return j;
+  if (!di.every(isNum) || !du.every(isNumOrNull) || !dv.every(isNumOrNull))
+    throw new ExperimentFileError(`${what}.drift holds a value that is not a number`);
+  return {
+    loss: checkSeries(own(t, 'loss'), `${what}.loss`),
+    accuracy: checkSeries(own(t, 'accuracy'), `${what}.accuracy`),
+    softOrthPenalty: checkSeries(own(t, 'softOrthPenalty'), `${what}.softOrthPenalty`),
+    weightDecayPenalty: checkSeries(own(t, 'weightDecayPenalty'), `${what}.weightDecayPenalty`),
+    flow: checkRows(own(t, 'flow'), `${what}.flow`),
+    spectrum: spectrum.map((st, i) => checkSpectrumStats(st, `${what}.spectrum[${i}]`)),
+    currentSpectrum: current === null ? null : [...(current as number[])],
+    drift: { iterations: [...di], u: [...du] as number[], v: [...dv] as number[] },
+  };
+}
+
+/** Everything measured, keyed by the ids of `runs` only; rebuilt from its known fields. */
+function checkMetrics(m: unknown, runs: LabRun[], source: string): MetricsBookJson {
+  const capacity = isObject(m) ? own(m, 'capacity') : undefined;
+  const byId = isObject(m) ? own(m, 'runs') : undefined;
+  if (!isObject(m) || !isObject(byId) || !Number.isInteger(capacity) || (capacity as number) < 2) {
+    throw new ExperimentFileError(`${source}: metrics must be { capacity, runs: { [run id]: ... } }`);
+  }
+  const ids = new Set(runs.map((r) => r.id));
+  // Object.fromEntries defines own properties: no id can set a prototype (ids are checked by checkRuns too)
+  const entries = Object.keys(byId).map((id): [string, RunTraceJson] => {
+    if (!ids.has(id)) throw new ExperimentFileError(`${source}: metrics for an unknown run id ${quoteInput(id)}`);
+    return [id, checkTrace(byId[id], `${source}: metrics of run ${quoteInput(id)}`)];
+  });
+  return { capacity: capacity as number, runs: Object.fromEntries(entries) };
 }
 
 function checkRuns(runs: unknown): LabRun[] {
   if (!Array.isArray(runs)) throw new ExperimentFileError('runs must be a list of { id, hidden, settings }');
   const ids = new Set<string>();
   return runs.map((r, i) => {
-    const run = r as LabRun;
-    if (
-      !run ||
-      typeof run !== 'object' ||
-      typeof run.id !== 'string' ||
-      run.id === '' ||
-      typeof run.hidden !== 'boolean' ||
-      typeof run.settings !== 'object'
-    ) {
-      throw new ExperimentFileError(`runs[${i}] must be { id: text, hidden: true/false, settings: {...} }`);
+    const id = isObject(r) ? own(r, 'id') : undefined;
+    const hidden = isObject(r) ? own(r, 'hidden') : undefined;
+    const settings = isObject(r) ? own(r, 'settings') : undefined;
+    if (typeof id !== 'string' || id === '' || id.length > RUN_ID_MAX || typeof hidden !== 'boolean' || !isObject(settings)) {
+      const got = typeof id === 'string' ? ` (got ${quoteInput(id)})` : '';
+      throw new ExperimentFileError(
+        `runs[${i}] must be { id: text of 1 to ${RUN_ID_MAX} characters, hidden: true/false, settings: {...} }${got}`,
+      );
     }
-    if (ids.has(run.id)) throw new ExperimentFileError(`runs[${i}]: the id '${run.id}' is used twice`);
-    ids.add(run.id);
-    return { id: run.id, hidden: run.hidden, settings: run.settings };
+    // the lab keys its records of a run by its id: 'constructor' or '__proto__' would be read as inherited properties
+    if (id in Object.prototype)
+      throw new ExperimentFileError(`runs[${i}]: the id ${quoteInput(id)} is a name that every JavaScript object has; use another id`);
+    if (ids.has(id)) throw new ExperimentFileError(`runs[${i}]: the id ${quoteInput(id)} is used twice`);
+    ids.add(id);
+    return { id, hidden, settings: settings as unknown as RunSettings };
   });
 }
 
@@ -147,37 +203,42 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
     throw new ExperimentFileError(`${source} is not valid JSON (${(e as Error).message}); it may be truncated or not an experiment file`);
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ExperimentFileError(`${source} must hold a JSON object`);
-  const f = obj as Partial<ExperimentFile>;
-  if (f.format !== EXPERIMENT_FORMAT) {
+  const f = obj as Record<string, unknown>;
+  const format = own(f, 'format');
+  if (format !== EXPERIMENT_FORMAT) {
     throw new ExperimentFileError(
-      `${source} is not an Orthogonality Lab experiment (format is '${String(f.format)}', expected '${EXPERIMENT_FORMAT}')`,
+      `${source} is not an Orthogonality Lab experiment (format is ${describeInput(format)}, expected '${EXPERIMENT_FORMAT}')`,
     );
   }
-  if (f.version !== EXPERIMENT_VERSION)
-    throw new ExperimentFileError(`${source} has version ${String(f.version)}; this lab reads version ${EXPERIMENT_VERSION}`);
-  const runs = checkRuns(f.runs);
+  const version = own(f, 'version');
+  if (version !== EXPERIMENT_VERSION)
+    throw new ExperimentFileError(`${source} has version ${describeInput(version)}; this lab reads version ${EXPERIMENT_VERSION}`);
+  const runs = checkRuns(own(f, 'runs'));
+  const group = own(f, 'group') as GroupSettings;
   const errors = validateExperiment(
-    f.group as GroupSettings,
+    group,
     runs.map((r) => r.settings),
   );
-  if (errors.length) throw new ExperimentFileError(`${source} has invalid settings: ${errors.join('; ')}`);
-  const group = f.group as GroupSettings;
-  if (!Number.isInteger(f.iteration) || (f.iteration as number) < 0)
+  if (errors.length) throw new ExperimentFileError(`${source} has invalid settings: ${listProblems(errors)}`);
+  const iteration = own(f, 'iteration');
+  if (!Number.isInteger(iteration) || (iteration as number) < 0)
     throw new ExperimentFileError(`${source}: iteration must be a whole number >= 0`);
+  const fileRngState = own(f, 'dataRngState');
   let dataRngState: number[];
   try {
     // JSON writes the generator's 'no spare normal' NaN as null: normalise through the generator
-    dataRngState = Rng.fromState(f.dataRngState as number[]).getState();
+    dataRngState = Rng.fromState(fileRngState as number[]).getState();
   } catch (e) {
     throw new ExperimentFileError(`${source}: dataRngState is not valid (${(e as Error).message})`);
   }
-  if (!Array.isArray(f.checkpoints) || f.checkpoints.length !== runs.length) {
+  const checkpoints = own(f, 'checkpoints');
+  if (!Array.isArray(checkpoints) || checkpoints.length !== runs.length) {
     throw new ExperimentFileError(
-      `${source} must hold one checkpoint per run (${runs.length}), has ${Array.isArray(f.checkpoints) ? f.checkpoints.length : 'none'}`,
+      `${source} must hold one checkpoint per run (${runs.length}), has ${Array.isArray(checkpoints) ? checkpoints.length : 'none'}`,
     );
   }
-  const parsed = f.checkpoints.map((ck, k) => {
-    const what = `${source}, checkpoint of run ${k + 1} ('${runs[k].settings.name}')`;
+  const parsed = checkpoints.map((ck, k) => {
+    const what = `${source}, checkpoint of run ${k + 1} (${quoteInput(runs[k].settings.name)})`;
     let p: ParsedCheckpoint;
     try {
       p = parseCheckpoint(JSON.stringify(ck), what);
@@ -189,30 +250,22 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
     if (!sameSettings<GroupSettings>(GROUP_SETTINGS, c.group, group) || !sameSettings<RunSettings>(RUN_SETTINGS, c.run, runs[k].settings)) {
       throw new ExperimentFileError(`${what}: its settings differ from the experiment's settings for that run`);
     }
-    if (c.runIndex !== k || c.iteration !== f.iteration || JSON.stringify(c.dataRngState) !== JSON.stringify(f.dataRngState)) {
+    if (c.runIndex !== k || c.iteration !== iteration || JSON.stringify(c.dataRngState) !== JSON.stringify(fileRngState)) {
       throw new ExperimentFileError(
         `${what}: saved at another iteration or position than the experiment (iteration ${c.iteration}, run index ${c.runIndex})`,
       );
     }
     return p;
   });
-  const m = f.metrics as MetricsBookJson;
-  if (!m || typeof m !== 'object' || typeof m.runs !== 'object' || m.runs === null || !Number.isInteger(m.capacity) || m.capacity < 2) {
-    throw new ExperimentFileError(`${source}: metrics must be { capacity, runs: { [run id]: ... } }`);
-  }
-  const ids = new Set(runs.map((r) => r.id));
-  for (const [id, t] of Object.entries(m.runs)) {
-    if (!ids.has(id)) throw new ExperimentFileError(`${source}: metrics for an unknown run id '${id}'`);
-    checkTrace(t, `${source}: metrics of run '${id}'`);
-  }
+  const metrics = checkMetrics(own(f, 'metrics'), runs, source);
   return {
     group,
     runs,
-    metrics: m,
+    metrics,
     initial: {
       parameters: parsed.map((p) => p.parameters),
       optimizerState: parsed.map((p) => p.optimizerState),
-      iteration: f.iteration as number,
+      iteration: iteration as number,
       dataRngState,
     },
   };

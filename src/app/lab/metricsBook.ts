@@ -259,20 +259,24 @@ export class MetricsBook {
 
   /** Plain JSON of everything measured (for the experiment file); NaN values become null. */
   toJSON(): MetricsBookJson {
-    const runs: Record<string, RunTraceJson> = {};
+    // Object.fromEntries defines own properties, whatever the run ids are (an assignment runs['__proto__'] would set the prototype)
+    const entries: [string, RunTraceJson][] = [];
     for (const [id, t] of this.traces) {
-      runs[id] = {
-        loss: t.loss.toJSON(),
-        accuracy: t.accuracy.toJSON(),
-        softOrthPenalty: t.softOrthPenalty.toJSON(),
-        weightDecayPenalty: t.weightDecayPenalty.toJSON(),
-        flow: t.flow.toJSON(),
-        spectrum: t.spectrum,
-        currentSpectrum: t.currentSpectrum ? Array.from(t.currentSpectrum) : null,
-        drift: t.drift,
-      };
+      entries.push([
+        id,
+        {
+          loss: t.loss.toJSON(),
+          accuracy: t.accuracy.toJSON(),
+          softOrthPenalty: t.softOrthPenalty.toJSON(),
+          weightDecayPenalty: t.weightDecayPenalty.toJSON(),
+          flow: t.flow.toJSON(),
+          spectrum: t.spectrum,
+          currentSpectrum: t.currentSpectrum ? Array.from(t.currentSpectrum) : null,
+          drift: t.drift,
+        },
+      ]);
     }
-    return { capacity: this.capacity, runs };
+    return { capacity: this.capacity, runs: Object.fromEntries(entries) };
   }
 
   /** Replaces everything measured with the contents of `j` (checked by the caller) and notifies. */

@@ -8,8 +8,12 @@
  *
  * Decoding never throws: each value is parsed and checked by the settings table; a junk or out-of-range
  * value gets a message naming the setting and what is allowed, and that setting falls back to its default.
- * A missing setting silently takes its default (so short hand-written links work).
+ * A missing setting silently takes its default (so short hand-written links work). Keys are percent-decoded
+ * and looked up as own properties of the settings table (settingSpec), so a key such as 'constructor' or
+ * '__proto__' is an unknown setting like any other. Messages quote what the link says by a short prefix
+ * (quoteInput), however long it is.
  */
+import { listProblems, quoteInput } from '../../engine/quoteInput.ts';
 import {
   formatValue,
   GROUP_SETTINGS,
@@ -19,6 +23,7 @@ import {
   RUN_SETTINGS,
   type RunSettings,
   type SettingSpec,
+  settingSpec,
   validateExperiment,
 } from '../../engine/settings.ts';
 import type { Experiment } from './presets.ts';
@@ -53,17 +58,19 @@ function decode(text: string): string | null {
   }
 }
 
+/** Sets target[spec.key] from the link's text for it, or names the problem and leaves the default. */
 function applyValue<T extends object>(target: T, spec: SettingSpec, raw: string, where: string, problems: string[]): void {
+  const rec = target as Record<string, unknown>;
   const text = decode(raw);
   if (text === null) {
     problems.push(
-      `${where}: ${spec.label} (${spec.key}) is not readable text ('${raw}'); using the default ${formatValue(spec, (target as Record<string, unknown>)[spec.key])}`,
+      `${where}: ${spec.label} (${spec.key}) is not readable text (${quoteInput(raw)}); using the default ${formatValue(spec, rec[spec.key])}`,
     );
     return;
   }
   const r = parseValue(spec, text);
-  if (r.ok) (target as Record<string, unknown>)[spec.key] = r.value;
-  else problems.push(`${where}: ${r.error}; using the default ${formatValue(spec, (target as Record<string, unknown>)[spec.key])}`);
+  if (r.ok) rec[spec.key] = r.value;
+  else problems.push(`${where}: ${r.error}; using the default ${formatValue(spec, rec[spec.key])}`);
 }
 
 /** The default run at position i of a decoded link: the defaults' run i, else a copy of their last run. */
@@ -85,13 +92,15 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
   for (const pair of body.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
+    const key = decode(rawKey) ?? rawKey;
     const value = eq < 0 ? '' : pair.slice(eq + 1);
+    const spec = settingSpec(GROUP_SETTINGS, key);
     if (key === 'run') runTexts.push(value);
-    else if (key in GROUP_SETTINGS) applyValue(group, GROUP_SETTINGS[key as keyof GroupSettings], value, 'link', problems);
+    else if (spec) applyValue(group, spec, value, 'link', problems);
     else
       problems.push(
-        `link: unknown setting '${decode(key) ?? key}' was ignored (group settings: ${Object.keys(GROUP_SETTINGS).join(', ')}; runs: run=...)`,
+        `link: unknown setting ${quoteInput(key)} was ignored (group settings: ${Object.keys(GROUP_SETTINGS).join(', ')}; runs: run=...)`,
       );
   }
   if (runTexts.length > MAX_RUNS) {
@@ -104,14 +113,14 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
     for (const field of text.split(',')) {
       if (field === '') continue;
       const colon = field.indexOf(':');
-      const key = colon < 0 ? field : field.slice(0, colon);
-      if (!(key in RUN_SETTINGS)) {
-        problems.push(
-          `${where}: unknown setting '${decode(key) ?? key}' was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')})`,
-        );
+      const rawKey = colon < 0 ? field : field.slice(0, colon);
+      const key = decode(rawKey) ?? rawKey;
+      const spec = settingSpec(RUN_SETTINGS, key);
+      if (!spec) {
+        problems.push(`${where}: unknown setting ${quoteInput(key)} was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')})`);
         continue;
       }
-      applyValue(run, RUN_SETTINGS[key as keyof RunSettings], colon < 0 ? '' : field.slice(colon + 1), where, problems);
+      applyValue(run, spec, colon < 0 ? '' : field.slice(colon + 1), where, problems);
     }
     return run;
   });
@@ -122,15 +131,28 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
   // settings that are fine one by one but not together (OPLU needs an even n): fall back step by step
   let errors = validateExperiment(group, runs);
   if (errors.length) {
-    problems.push(`link: ${errors.join('; ')}; using the default hidden size n = ${defaults.group.hidden}`);
+    problems.push(`link: ${listProblems(errors)}; using the default hidden size n = ${defaults.group.hidden}`);
     group.hidden = defaults.group.hidden;
     errors = validateExperiment(group, runs);
   }
   if (errors.length) {
-    problems.push(`link: ${errors.join('; ')}; using the default experiment`);
+    problems.push(`link: ${listProblems(errors)}; using the default experiment`);
     return { experiment: { group: { ...defaults.group }, runs: defaults.runs.map((r) => ({ ...r })) }, problems };
   }
   return { experiment: { group, runs }, problems };
+}
+
+/**
+ * A link's problems as the page shows them: the lab keeps its last 8 messages, so a link with many bad parts
+ * would push its first problems out. The first `max - 1` are shown and the rest counted in one more message.
+ */
+export function linkMessages(problems: readonly string[], max = 6): string[] {
+  if (problems.length <= max) return [...problems];
+  const rest = problems.length - (max - 1);
+  return [
+    ...problems.slice(0, max - 1),
+    `link: ${rest} more problems were found; Copy link gives the lab's own link for the settings now in use`,
+  ];
 }
 
 /** The full link to an experiment on this page. */

@@ -3,6 +3,7 @@
  * export and import of the whole experiment, presentation mode and the shortcuts list.
  */
 import { useRef, useState } from 'react';
+import { quoteInput } from '../../../engine/quoteInput.ts';
 import { ExperimentFileError, experimentFileName, type LoadedExperiment, parseExperimentFile } from '../experimentFile.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { pushMessage } from '../store.ts';
@@ -56,9 +57,9 @@ export function Toolbar() {
   const importFile = async (file: File) => {
     let loaded: LoadedExperiment;
     try {
-      loaded = parseExperimentFile(await file.text(), `'${file.name}'`);
+      loaded = parseExperimentFile(await file.text(), quoteInput(file.name));
     } catch (e) {
-      const msg = e instanceof ExperimentFileError ? e.message : `Could not read '${file.name}': ${(e as Error).message}`;
+      const msg = e instanceof ExperimentFileError ? e.message : `Could not read ${quoteInput(file.name)}: ${(e as Error).message}`;
       pushMessage(store, 'error', `${msg}. Nothing was changed.`);
       return;
     }
@@ -67,7 +68,7 @@ export function Toolbar() {
     pushMessage(
       store,
       'info',
-      `Loaded '${file.name}': ${loaded.runs.length} run(s) at iteration ${loaded.initial.iteration}. Press play to continue training.`,
+      `Loaded ${quoteInput(file.name)}: ${loaded.runs.length} run(s) at iteration ${loaded.initial.iteration}. Press play to continue training.`,
     );
   };
 
