@@ -11,6 +11,8 @@
  * before the failing iteration: finite, and savable in a checkpoint.
  */
 
+import type { CellKind, ParamName } from './parameters.ts';
+
 /** u32 words per run in the health table [R][HEALTH_STRIDE]. */
 export const HEALTH_STRIDE = 4;
 
@@ -71,6 +73,12 @@ export const GuardFlag = {
  *   through their gradients (finite, within the gradient bound), not bounded themselves.
  */
 export const GUARD_BOUNDS = { loss: 1e10, gradient: 1e12, parameter: 1e15 } as const;
+
+/** The parameters held to GUARD_BOUNDS.parameter, per cell: those the forward pass reads (see above for the others). */
+export const BOUNDED_PARAMS: Record<CellKind, readonly ParamName[]> = {
+  rnn: ['W', 'Win', 'b', 'h0', 'Wout', 'bout'],
+  lstm: ['W', 'Win', 'b', 'h0', 'c0', 'peep', 'Wout', 'bout'],
+};
 
 export type FailureReason =
   | 'loss-nan'
