@@ -2,14 +2,17 @@
  * The lab under stress, in Chromium on SwiftShader (issue 3, sections 4 and 6):
  * - responsive while training: the loss chart re-renders several times a second and the iteration counter
  *   moves; on the production build no main-thread task takes 50 ms of CPU (see that test);
- * - a run whose loss turns NaN or infinite fails with a message naming the iteration, the other runs train
- *   on, and the failed run's measured points stay in the book (and stop growing);
+ * - a run whose loss turns NaN, infinite or huge fails with a message naming the iteration (the run guard
+ *   freezes it on the GPU at its last finite state), the other runs train on, and the failed run's measured
+ *   points stay in the book (and stop growing); the experiment exports with the failed run in it and
+ *   imports back with the run still failed, the others training on;
  * - a GPU device loss during training stops the lab, the banner says what happened and what to do, and
  *   everything measured stays on the charts (which still export; the experiment file cannot, and says why).
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
-import { openLab, snapshot } from './lab-helpers.ts';
+import { openLab, snapshot, trainUntil } from './lab-helpers.ts';
 import { describeWindow, measureMainThread, observeLongTasks } from './mainThread.ts';
 import { PROD_URL } from './servers.ts';
 
@@ -132,8 +135,14 @@ test('training: no main-thread task of the lab takes 50 ms of CPU (production bu
   expect((await snapshot(page)).lastTickMs).toBeLessThan(16);
 });
 
-test('a run whose loss turns non-finite fails with a message; the others train on and its points are kept', async ({ page }) => {
-  test.setTimeout(150_000);
+// the messages of a run the guard stopped because of its loss (src/engine/runHealth.ts failureMessage)
+const LOSS_FAILURE =
+  /loss (became (NaN|infinite)|reached \S+, above the bound of 1e\+10,) at iteration (\d+); the run was stopped at its last finite state \(iteration (\d+)\)/;
+
+test('a run whose loss diverges fails with a message; the others train on, its points are kept, and it exports and imports failed', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
   await openLab(page);
   // a few clean iterations first, so the run has measured points before it fails
   for (let k = 1; k <= 3; k++) {
@@ -142,7 +151,8 @@ test('a run whose loss turns non-finite fails with a message; the others train o
   }
   expect((await snapshot(page)).runs[4].points).toBe(3);
   // run 4 ('none', linear): a gain of 10 makes h grow tenfold per step (10^T); with the free learning rate
-  // at its maximum 1 and no clip the loss overflows within a few iterations. All are live changes.
+  // at its maximum 1 and no clip the loss passes the guard's bound or overflows within a few iterations.
+  // All are live changes.
   await page.getByTestId('run-4-more').click();
   for (const [key, value] of [
     ['gain', '10'],
@@ -159,10 +169,12 @@ test('a run whose loss turns non-finite fails with a message; the others train o
   const atFailure = await snapshot(page);
   const failed = atFailure.runs[4];
   console.log(`run '${failed.name}' failed at lab iteration ${atFailure.iteration}: ${failed.message}; points ${failed.points}`);
-  expect(failed.message).toMatch(/loss became (NaN|infinite) at iteration \d+/);
+  const [, , , failedIt, lastFinite] = LOSS_FAILURE.exec(failed.message ?? '') ?? [];
+  expect(failed.message).toMatch(LOSS_FAILURE);
+  expect(Number(lastFinite)).toBe(Number(failedIt) - 1);
   await expect(page.getByTestId('run-4')).toHaveAttribute('data-state', 'failed');
-  await expect(page.getByTestId('run-table').getByRole('alert')).toContainText(/loss became (NaN|infinite) at iteration \d+/);
-  await expect(page.getByTestId('lab-messages')).toContainText(`Run '${failed.name}': loss became`);
+  await expect(page.getByTestId('run-table').getByRole('alert')).toContainText(LOSS_FAILURE);
+  await expect(page.getByTestId('lab-messages')).toContainText(`Run '${failed.name}': loss`);
 
   // the other runs keep training
   expect(atFailure.playing).toBe(true);
@@ -176,7 +188,7 @@ test('a run whose loss turns non-finite fails with a message; the others train o
     expect(Number.isFinite(later.runs[k].loss)).toBe(true);
   }
   // the failed run keeps what it measured before the failure, and records nothing after it
-  const failedAt = Number(/at iteration (\d+)/.exec(failed.message!)![1]);
+  const failedAt = Number(failedIt);
   console.log(
     `after ${later.iteration - atFailure.iteration} more iterations: failed run ${later.runs[4].points} points (failed at iteration ${failedAt}), others ${later.runs
       .slice(0, 4)
@@ -187,8 +199,49 @@ test('a run whose loss turns non-finite fails with a message; the others train o
   expect(later.runs[4].points).toBeGreaterThanOrEqual(3);
   expect(later.runs[4].points).toBeLessThanOrEqual(failedAt + 1);
   expect(later.runs[4].points).toBe(failed.points);
-  // resuming a failed run is refused (its parameters are not finite): the button is disabled
+  // a failed run stays stopped at its last finite state (reset trains it again): the button is disabled
   await expect(page.getByTestId('run-4').getByRole('button', { name: 'Pause' })).toBeDisabled();
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'lab--run-failed.png'), fullPage: true });
+
+  // the experiment exports with the failed run in it: its checkpoint holds its last finite state and says it failed
+  const downloadP = page.waitForEvent('download');
+  await page.getByTestId('export-experiment').click();
+  const text = readFileSync((await (await downloadP).path())!, 'utf8');
+  await expect(page.getByTestId('lab-messages')).toContainText(`Exported the experiment at iteration ${later.iteration}`);
+  const file = JSON.parse(text);
+  expect(file.checkpoints[4].status).toEqual({ state: 'failed', iteration: failedAt, message: failed.message });
+  expect(file.checkpoints.slice(0, 4).map((c: { status: { state: string } }) => c.status.state)).toEqual(new Array(4).fill('training'));
+  for (const t of Object.values(file.checkpoints[4].parameters) as { data: unknown[] }[])
+    expect(t.data.every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
+
+  // start over, then import it: the run comes back failed (and frozen), the others train on from where they were
+  await page.keyboard.press('r');
+  await page.getByTestId('confirm-apply').click();
+  await expect.poll(async () => (await snapshot(page)).iteration).toBe(0);
+  await expect.poll(async () => (await snapshot(page)).runs[4].state).toBe('training');
+  await page
+    .getByTestId('import-experiment')
+    .setInputFiles({ name: 'failed-run.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(page.getByTestId('lab-messages')).toContainText(
+    `Loaded 'failed-run.json': 5 run(s) at iteration ${later.iteration} (1 failed before and stays stopped at its last finite state)`,
+  );
+  const loaded = await snapshot(page);
+  expect(loaded.runs.map((r) => r.state)).toEqual(['training', 'training', 'training', 'training', 'failed']);
+  expect(loaded.runs[4].message).toBe(failed.message);
+  expect(loaded.runs.map((r) => r.points)).toEqual(later.runs.map((r) => r.points));
+  await expect(page.getByTestId('run-4')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('run-table').getByRole('alert')).toContainText(LOSS_FAILURE);
+  await expect(page.getByTestId('run-4').getByRole('button', { name: 'Pause' })).toBeDisabled();
+  await trainUntil(page, later.iteration + 10);
+  const resumed = await snapshot(page);
+  expect(resumed.runs[4].state).toBe('failed');
+  expect(resumed.runs[4].points).toBe(failed.points);
+  for (let k = 0; k < 4; k++) {
+    expect(resumed.runs[k].state).toBe('training');
+    expect(resumed.runs[k].points, `run ${k} points after the import`).toBeGreaterThan(later.runs[k].points);
+    expect(Number.isFinite(resumed.runs[k].loss)).toBe(true);
+  }
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'lab--failed-run-imported.png'), fullPage: true });
 });
 
 test.describe('device loss during training', () => {

@@ -3,13 +3,15 @@
 //                              symmetric part, so every pivot is >= 1 in exact arithmetic and no pivoting is needed)
 // and updates M <- M - tau Z, which equals (I + tau/2 A)^{-1} (I - tau/2 A) M. Solving for the small correction Z
 // instead of the new M keeps M's own bits where the step is small: tau = 0 leaves M exactly unchanged.
-// tau = hyper[(s / systemsPerRun) * 16 + TAU].
+// tau = hyper[(s / systemsPerRun) * 16 + TAU]. A system whose run is frozen by the run guard (health STATE != 0)
+// keeps M exactly: the solve still runs (the workgroup's barriers need every invocation) but M is not written.
 //   hyper: [runs][16] (read)
 //   S:     [systems][n][n] row-major, I + tau/2 A (read)
 //   Z:     [systems][n][n] row-major, A M (read)
 //   M:     [systems][n][n] row-major, updated in place
 //   X:     [systems][n][n4 / 2] vec4 scratch, n4 = n rounded up to a multiple of 4: the augmented rows [S | Z],
 //          each half zero-padded to n4 columns
+//   health: [runs][4] u32 run health (src/engine/runHealth.ts; reads STATE)
 // One workgroup per system (dispatch (systems, 1, 1)); n <= MAX_N. Each invocation owns vec4 column chunks of X
 // (no two invocations touch the same chunk during an elimination). Step k: (a) column k, f_i = X[i][k], goes to
 // workgroup memory (barrier); (b) every owner scales its chunks (from k / 4 on) of the pivot row, p = X[k] / X[k][k],
@@ -27,10 +29,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> Z: array<f32>;
 @group(0) @binding(4) var<storage, read_write> M: array<f32>;
 @group(0) @binding(5) var<storage, read_write> X: array<vec4f>;
+@group(0) @binding(6) var<storage, read> health: array<u32>;
 
 const HYPER_STRIDE = 16u;
 const H_TAU = 8u;
 const MAX_N = 1024u;
+const HEALTH_STRIDE = 4u;
 
 override WG: u32 = 64;
 
@@ -84,7 +88,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     workgroupBarrier();
   }
 
-  let tau = hyper[(s / params.systemsPerRun) * HYPER_STRIDE + H_TAU];
+  let run = s / params.systemsPerRun;
+  if (health[run * HEALTH_STRIDE] != 0u) { return; }
+  let tau = hyper[run * HYPER_STRIDE + H_TAU];
   for (var e = t; e < n * n; e += WG) {
     let i = e / n;
     let j = e % n;

@@ -36,6 +36,18 @@ export interface Checkpoint {
   /** every parameter of the run's cell by name (RNN and LSTM runs have different names, docs/CHECKPOINT.md) */
   parameters: Record<string, TensorJson>;
   optimizer: { kind: GroupSettings['optimizer']; state: Record<string, TensorJson> };
+  /** the run's state when saved (absent in files written before it existed: 'training') */
+  status?: CheckpointStatus;
+}
+
+/**
+ * A run's status in a checkpoint: 'failed' carries the iteration whose step failed (the parameters are the
+ * run's last finite state, from before it) and the message; such a run stays stopped when resumed.
+ */
+export interface CheckpointStatus {
+  state: 'training' | 'paused' | 'failed';
+  iteration?: number;
+  message?: string;
 }
 
 export class CheckpointError extends Error {
@@ -62,6 +74,8 @@ export function makeCheckpoint(args: {
   dataRngState: number[];
   parameters: ParamSet;
   optimizerState: ParamSet;
+  /** the run's status (RunGroup.status[r]); 'training' when not given */
+  status?: CheckpointStatus;
 }): Checkpoint {
   const dims = modelDimsOf(args.group);
   const cell = cellOf(args.run);
@@ -77,7 +91,30 @@ export function makeCheckpoint(args: {
     dataRngState: args.dataRngState,
     parameters: withShapes(args.parameters),
     optimizer: { kind: args.group.optimizer, state: withShapes(args.optimizerState) },
+    status: statusToJson(args.status),
   };
+}
+
+function statusToJson(st: CheckpointStatus | undefined): CheckpointStatus {
+  if (!st || st.state === 'training') return { state: 'training' };
+  if (st.state === 'paused') return { state: 'paused' };
+  return { state: 'failed', iteration: st.iteration, message: st.message };
+}
+
+/** Checks a checkpoint's status field (absent: 'training'); a failure's iteration lies within the iterations saved. */
+function parseStatus(obj: unknown, source: string, iteration: number): CheckpointStatus {
+  if (obj === undefined) return { state: 'training' };
+  const st = obj as Partial<CheckpointStatus> | null;
+  if (typeof st !== 'object' || st === null || !['training', 'paused', 'failed'].includes(st.state as string))
+    throw new CheckpointError(`${source}: status must be { state: 'training' | 'paused' | 'failed', iteration?, message? }`);
+  if (st.message !== undefined && typeof st.message !== 'string') throw new CheckpointError(`${source}: status.message must be text`);
+  if (st.state !== 'failed') return { state: st.state as 'training' | 'paused' };
+  const it = st.iteration;
+  if (!Number.isInteger(it) || (it as number) < 1 || (it as number) > iteration)
+    throw new CheckpointError(
+      `${source}: a failed run's status.iteration must be a whole number from 1 to the checkpoint's iteration ${iteration}`,
+    );
+  return { state: 'failed', iteration: it, message: st.message };
 }
 
 /** n, I, O of a group (what parameter shapes depend on). */
@@ -126,6 +163,7 @@ export interface ParsedCheckpoint {
   checkpoint: Checkpoint;
   parameters: ParamSet;
   optimizerState: ParamSet;
+  status: CheckpointStatus;
 }
 
 /** Parses and checks a checkpoint file's text; throws CheckpointError naming the problem. */
@@ -159,5 +197,6 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
   const cell = cellOf(c.run!);
   const parameters = parseTensors(c.parameters, `${source} parameters`, cell, dims);
   const optimizerState = parseTensors(c.optimizer.state, `${source} optimizer state`, cell, dims);
-  return { checkpoint: c as Checkpoint, parameters, optimizerState };
+  const status = parseStatus(c.status, source, c.iteration as number);
+  return { checkpoint: c as Checkpoint, parameters, optimizerState, status };
 }

@@ -7,6 +7,7 @@
 import { storageBuffer } from '../gpu/buffers.ts';
 import { HYPER_STRIDE } from './hyper.ts';
 import { type CellKind, type ModelDims, type ParamName, paramNames, paramSize } from './parameters.ts';
+import { HEALTH_STRIDE } from './runHealth.ts';
 
 export const LOSS_STATS = 2; // (task loss, accuracy) per run
 export const PENALTY_STATS = 2; // (soft orthogonality value, weight decay value on W) per run
@@ -41,6 +42,8 @@ export interface BlockBuffersBase extends Omit<BatchBuffers, 'all'> {
   dlogits: GPUBuffer;
   lossStats: GPUBuffer;
   penaltyStats: GPUBuffer;
+  /** the run guard's health table [R][4] u32 (src/engine/runHealth.ts): written by the guard, read by every update */
+  health: GPUBuffer;
   /** the buffers this block owns (the batch's are the group's) */
   all: GPUBuffer[];
 }
@@ -132,6 +135,7 @@ export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: Model
     dlogits: f32(R * P * O, `${cell}.dlogits`),
     lossStats: f32(R * LOSS_STATS, `${cell}.lossStats`),
     penaltyStats: f32(R * PENALTY_STATS, `${cell}.penaltyStats`),
+    health: f32(R * HEALTH_STRIDE, `${cell}.health`),
     all,
   };
   const seq = R * L * B * n;

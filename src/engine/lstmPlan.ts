@@ -16,7 +16,7 @@ import { prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import type { LstmBuffers } from './groupBuffers.ts';
 import { PENALTY_STATS } from './groupBuffers.ts';
 import { type ModelDims, paramSize } from './parameters.ts';
-import { type IterationPlan, type PlanOptions, prepareFreeUpdates, prepareReadout } from './plan.ts';
+import { type IterationPlan, type PlanOptions, prepareBlockGuard, prepareFreeUpdates, prepareReadout } from './plan.ts';
 
 export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuffers, opts: PlanOptions): Promise<IterationPlan> {
   const { R, L, B, n, I } = d;
@@ -87,5 +87,14 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'Wout', d) }, { hyper: buf.hyper, w: p.Wout, g: g.Wout })),
   ];
   const update = await prepareFreeUpdates(ctx, 'lstm', d, buf, opts.optimizer);
-  return { gradients, update, recompose: [], drift: [], remargin: [], setFlow: backward.setFlow, hasSoftOrth: false };
+  return {
+    gradients,
+    ...(await prepareBlockGuard(ctx, 'lstm', d, buf)),
+    update,
+    recompose: [],
+    drift: [],
+    remargin: [],
+    setFlow: backward.setFlow,
+    hasSoftOrth: false,
+  };
 }

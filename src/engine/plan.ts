@@ -14,13 +14,15 @@ import { prepareRmsprop, prepareSgd } from '../gpu/ops/optimizers.ts';
 import { prepareOrthPenalty, prepareWeightDecay } from '../gpu/ops/penalties.ts';
 import { preparePreluSlopeGrad, prepareRnnBackward } from '../gpu/ops/rnnBackward.ts';
 import { prepareRnnForward } from '../gpu/ops/rnnForward.ts';
+import { prepareRunGuard } from '../gpu/ops/runGuard.ts';
 import { prepareSelectRuns } from '../gpu/ops/selectRuns.ts';
 import { prepareAddBias, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
 import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
-import { type CellKind, freeParams, type ModelDims, paramSize } from './parameters.ts';
+import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
+import { BOUNDED_PARAMS } from './runHealth.ts';
 import type { OptimizerName } from './settings.ts';
 
 export interface PlanOptions {
@@ -37,7 +39,11 @@ export interface PlanOptions {
 export interface IterationPlan {
   /** forward, loss and backward: after it, every gradient buffer holds dTrainingLoss/dparam */
   gradients: Dispatch[];
-  /** optimiser and geodesic steps, then `recompose` */
+  /** the run guard (after `gradients`, before `update`): freezes the runs whose step is not healthy */
+  guard: Dispatch[];
+  /** the iteration the next `guard` guards (1-based; recorded when a run fails) */
+  setGuardIteration(iteration: number): void;
+  /** optimiser and geodesic steps, then `recompose`; runs frozen by the guard are left alone */
   update: Dispatch[];
   /** s from p, W = U diag(relu(s)) V^T for factorised runs (plain runs keep their W) */
   recompose: Dispatch[];
@@ -123,7 +129,7 @@ export async function prepareFreeUpdates(
   const out: Dispatch[] = [];
   for (const { name, lrIndex } of freeParams(cell)) {
     const size = paramSize(cell, name, d);
-    const bufs = { hyper: buf.hyper, param: buf.params[name], grad: buf.grads[name], state: buf.state[name] };
+    const bufs = { hyper: buf.hyper, param: buf.params[name], grad: buf.grads[name], state: buf.state[name], health: buf.health };
     if (optimizer === 'rmsprop') out.push(...(await prepareRmsprop(ctx, { R: d.R, size, lrIndex }, bufs)));
     else
       out.push(
@@ -135,6 +141,24 @@ export async function prepareFreeUpdates(
       );
   }
   return out;
+}
+
+/**
+ * The run guard of a block (docs/ENGINE.md, "The run guard"): its loss, every gradient buffer and the
+ * parameters of BOUNDED_PARAMS, in two dispatches for either cell whatever the number of runs.
+ */
+export async function prepareBlockGuard(
+  ctx: OpContext,
+  cell: CellKind,
+  d: ModelDims,
+  buf: BlockBuffers,
+): Promise<{ guard: Dispatch[]; setGuardIteration(iteration: number): void }> {
+  const slots = [
+    ...paramNames(cell).map((name) => ({ kind: 'gradient' as const, buffer: buf.grads[name], size: paramSize(cell, name, d) })),
+    ...BOUNDED_PARAMS[cell].map((name) => ({ kind: 'parameter' as const, buffer: buf.params[name], size: paramSize(cell, name, d) })),
+  ];
+  const g = await prepareRunGuard(ctx, { R: d.R }, { lossStats: buf.lossStats, health: buf.health, slots });
+  return { guard: g.dispatches, setGuardIteration: g.setIteration };
 }
 
 /** The dispatch plan of an RNN block (factorised and plain runs). */
@@ -232,21 +256,27 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
 
   const update: Dispatch[] = [];
   if (opts.anyFactorised)
-    update.push(...(await prepareGeodesicStep(ctx, { systems: 2 * R, n, systemsPerRun: 2 }, { G: g.UV, M: p.UV, hyper: buf.hyper })));
+    update.push(
+      ...(await prepareGeodesicStep(
+        ctx,
+        { systems: 2 * R, n, systemsPerRun: 2 },
+        { G: g.UV, M: p.UV, hyper: buf.hyper, health: buf.health },
+      )),
+    );
   update.push(...(await prepareFreeUpdates(ctx, 'rnn', d, buf, opts.optimizer)));
   const drift: Dispatch[] = [];
   const remargin: Dispatch[] = [];
   const recompose: Dispatch[] = [];
   if (opts.anyFactorised) {
     recompose.push(
-      ...(await prepareSpectrumForward(ctx, { R, n }, { hyper: buf.hyper, p: p.p, s: p.s })),
+      ...(await prepareSpectrumForward(ctx, { R, n }, { hyper: buf.hyper, p: p.p, s: p.s, health: buf.health })),
       ...(await prepareMatmul(
         ctx,
         { batch: R, M: n, N: n, K: n, transB: 1, strideA: 2 * nn, offB: nn, strideB: 2 * nn, diagMode: 1, diagRelu: 1, strideD: n },
         { A: p.UV, B: p.UV, C: buf.composed, D: p.s },
         { label: 'compose W' },
       )),
-      ...(await prepareSelectRuns(ctx, { R, size: nn }, { hyper: buf.hyper, Wc: buf.composed, W: p.W })),
+      ...(await prepareSelectRuns(ctx, { R, size: nn }, { hyper: buf.hyper, Wc: buf.composed, W: p.W, health: buf.health })),
     );
     drift.push(
       ...(await prepareMatmul(
@@ -258,10 +288,23 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
       ...(await prepareOrthDrift(ctx, { S: 2 * R, n }, { C: buf.basesGram, drift: buf.drift })),
     );
     remargin.push(
-      ...(await prepareSpectrumRemargin(ctx, { R, n, eps: MARGIN_P_CLAMP }, { hyper: buf.hyper, mask: buf.remarginMask, s: p.s, p: p.p })),
+      ...(await prepareSpectrumRemargin(
+        ctx,
+        { R, n, eps: MARGIN_P_CLAMP },
+        { hyper: buf.hyper, mask: buf.remarginMask, s: p.s, p: p.p, health: buf.health },
+      )),
       ...recompose,
     );
   }
   update.push(...recompose);
-  return { gradients, update, recompose, drift, remargin, setFlow: backward.setFlow, hasSoftOrth: opts.anySoftOrth };
+  return {
+    gradients,
+    ...(await prepareBlockGuard(ctx, 'rnn', d, buf)),
+    update,
+    recompose,
+    drift,
+    remargin,
+    setFlow: backward.setFlow,
+    hasSoftOrth: opts.anySoftOrth,
+  };
 }

@@ -8,6 +8,11 @@
  * The group owns its buffers and its dispatch plan; it publishes plain numbers (IterationRecord) and knows
  * nothing of any UI. Metrics are copied on the GPU into a ring and read back in batches through a pool
  * of staging buffers, so reading never stalls the queue.
+ *
+ * Every iteration the run guard (src/engine/runHealth.ts) checks each run on the GPU after its gradients and
+ * before any update; a run whose loss, gradients or parameters leave the finite bounds is frozen there at its
+ * last finite state. The guard's health table travels back with the metrics, and the group marks such a run
+ * 'failed' with the iteration and the reason; its records after that iteration hold NaN, not measurements.
  */
 
 import { readF32 } from '../gpu/buffers.ts';
@@ -21,6 +26,7 @@ import { initRunParameters } from './init.ts';
 import { singularValuesTall, svd } from './linalg.ts';
 import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
 import { Rng } from './random.ts';
+import { type FailureReason, failureMessage, failureReason, HEALTH_STRIDE, Health, HealthState } from './runHealth.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
 export interface RunMetrics {
@@ -32,12 +38,17 @@ export interface RunMetrics {
   softOrthPenalty: number;
   /** wd ||W||_F^2 */
   weightDecayPenalty: number;
+  /**
+   * true when the run failed at an earlier iteration and is frozen: every number above is then NaN, not a
+   * measurement (the iteration it failed at itself holds what was measured there, the values that stopped it)
+   */
+  frozen?: boolean;
 }
 
 export interface TrackRecord {
-  /** per run: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L */
+  /** per run: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L (NaN once the run is frozen) */
   flow: Float32Array[];
-  /** per run: the singular values of W (s for factorised runs; an SVD of W for plain runs and of the stacked [4n][n] W for LSTMs; null if n is too large to decompose live) */
+  /** per run: the singular values of W (s for factorised runs; an SVD of W for plain runs and of the stacked [4n][n] W for LSTMs; null if n is too large to decompose live, or the run is frozen) */
   spectrum: (Float32Array | null)[];
   /** per run: max|U^T U - I| and max|V^T V - I| (null for plain and LSTM runs) */
   drift: ([number, number] | null)[];
@@ -53,7 +64,12 @@ export interface IterationRecord {
 export type RunState = 'training' | 'paused' | 'failed';
 export interface RunStatus {
   state: RunState;
+  /** 'failed': the iteration whose step failed (the run holds the state it had after iteration - 1) */
+  iteration?: number;
+  /** 'failed': what happened, where the run stands, what to try */
   message?: string;
+  /** 'failed' in this group: what the run guard found (absent for a run that failed before the group was built) */
+  reason?: FailureReason;
 }
 
 export interface InitialState {
@@ -63,6 +79,11 @@ export interface InitialState {
   optimizerState: (ParamSet | undefined)[];
   iteration: number;
   dataRngState: number[];
+  /**
+   * per run: its status when saved, or undefined for 'training'. A 'failed' run stays frozen on the GPU (it
+   * never trains again in this group) and says so; a 'paused' one starts paused.
+   */
+  status?: (RunStatus | undefined)[];
 }
 
 export interface RunGroupOptions {
@@ -79,7 +100,8 @@ export interface RunGroupOptions {
 }
 
 const RING_SLOTS = 64;
-const STATS_PER_RUN = LOSS_STATS + PENALTY_STATS;
+/** words per run and ring slot: its loss stats, its penalty stats, its row of the health table */
+const STATS_PER_RUN = LOSS_STATS + PENALTY_STATS + HEALTH_STRIDE;
 
 export function groupDims(group: GroupSettings, task: Task, R: number): ModelDims {
   const Lout = outputStepCount(task);
@@ -138,7 +160,7 @@ export class RunGroup {
     private readonly options: RunGroupOptions,
   ) {
     this.runs = runs.map((r) => ({ ...r }));
-    this.status = runs.map(() => ({ state: 'training' as RunState }));
+    this.status = runs.map((_, r) => statusFromFile(options.initial?.status?.[r], runs[r].name));
     this.blocks = blocks;
     this.dims = dims;
     this.task = task;
@@ -185,6 +207,7 @@ export class RunGroup {
       if (state) block.writeRunSet(block.buf.state, k, state);
     });
     g.writeHyper();
+    g.writeHealth();
     // make W, s consistent with U, V, p on the GPU (factorised runs): W = U diag(relu(s(p))) V^T
     const recompose = blocks.flatMap((b) => b.plan.recompose);
     if (recompose.length) {
@@ -243,10 +266,27 @@ export class RunGroup {
   }
 
   setPaused(r: number, paused: boolean): void {
-    if (this.status[r].state === 'failed' && !paused)
+    if (this.status[r].state === 'failed')
       throw new Error(`Run ${this.runs[r].name} failed (${this.status[r].message}); reset it to train again`);
     this.status[r] = { state: paused ? 'paused' : 'training' };
     this.writeHyper();
+  }
+
+  /**
+   * The health tables at creation: runs that failed before (InitialState.status) start frozen, marked
+   * RESTORED with the iteration they failed at; the others healthy. Only a new group clears a frozen run.
+   */
+  private writeHealth(): void {
+    for (const b of this.blocks) {
+      const table = new Uint32Array(b.dims.R * HEALTH_STRIDE);
+      b.members.forEach((r, k) => {
+        const st = this.status[r];
+        if (st.state !== 'failed') return;
+        table[k * HEALTH_STRIDE + Health.STATE] = HealthState.RESTORED;
+        table[k * HEALTH_STRIDE + Health.ITERATION] = st.iteration ?? 0;
+      });
+      this.ctx.device.queue.writeBuffer(b.buf.health, 0, table);
+    }
   }
 
   private writeHyper(): void {
@@ -287,6 +327,7 @@ export class RunGroup {
     this.uploadBatch(batch);
     const track = (this.iteration + 1) % this.group.trackEvery === 0 || this.iteration === 0;
     if (track || track !== this.flowOn) this.setFlow(track, batch);
+    for (const b of this.blocks) b.plan.setGuardIteration(this.iteration + 1);
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
     const pass = enc.beginComputePass();
     const remargined = this.remarginPending;
@@ -296,16 +337,22 @@ export class RunGroup {
     }
     for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
     if (track) for (const b of this.blocks) encodeDispatches(pass, b.plan.drift);
+    // the guard decides on this iteration's loss and gradients before anything is updated
+    for (const b of this.blocks) encodeDispatches(pass, b.plan.guard);
     for (const b of this.blocks) encodeDispatches(pass, b.plan.update);
     pass.end();
     if (this.ringUsed === 0) this.ringFirstIteration = this.iteration + 1;
-    // a ring slot holds, block after block, the block's loss stats then its penalty stats
+    // a ring slot holds, block after block, the block's loss stats, its penalty stats and its health table
     let off = this.ringUsed * this.dims.R * STATS_PER_RUN * 4;
     for (const b of this.blocks) {
-      enc.copyBufferToBuffer(b.buf.lossStats, 0, this.ring, off, b.dims.R * LOSS_STATS * 4);
-      off += b.dims.R * LOSS_STATS * 4;
-      enc.copyBufferToBuffer(b.buf.penaltyStats, 0, this.ring, off, b.dims.R * PENALTY_STATS * 4);
-      off += b.dims.R * PENALTY_STATS * 4;
+      for (const [src, words] of [
+        [b.buf.lossStats, LOSS_STATS],
+        [b.buf.penaltyStats, PENALTY_STATS],
+        [b.buf.health, HEALTH_STRIDE],
+      ] as const) {
+        enc.copyBufferToBuffer(src, 0, this.ring, off, b.dims.R * words * 4);
+        off += b.dims.R * words * 4;
+      }
     }
     this.ringUsed++;
     this.iteration++;
@@ -374,23 +421,35 @@ export class RunGroup {
   private parse(data: Float32Array, slots: number, first: number, track: boolean, runs: RunSettings[]): void {
     const { R, L, n } = this.dims;
     const hasAcc = this.task.hasAccuracy;
+    const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    /** per run, the iteration it failed at as the guard recorded it by the last slot (Infinity while healthy) */
+    const failedAt: number[] = new Array(R).fill(Infinity);
     for (let slot = 0; slot < slots; slot++) {
+      const iteration = first + slot;
       const metrics: RunMetrics[] = new Array(R);
       let off = slot * R * STATS_PER_RUN;
       for (const b of this.blocks) {
         const Rb = b.dims.R;
+        const pen = off + Rb * LOSS_STATS;
+        const health = pen + Rb * PENALTY_STATS;
         b.members.forEach((r, k) => {
-          metrics[r] = {
-            loss: data[off + k * LOSS_STATS],
-            accuracy: hasAcc ? data[off + k * LOSS_STATS + 1] : NaN,
-            softOrthPenalty: data[off + Rb * LOSS_STATS + k * PENALTY_STATS],
-            weightDecayPenalty: data[off + Rb * LOSS_STATS + k * PENALTY_STATS + 1],
-          };
+          const row = health + k * HEALTH_STRIDE;
+          const frozenAt = words[row + Health.STATE] === HealthState.HEALTHY ? Infinity : words[row + Health.ITERATION];
+          failedAt[r] = frozenAt;
+          metrics[r] =
+            frozenAt < iteration
+              ? { loss: NaN, accuracy: NaN, softOrthPenalty: NaN, weightDecayPenalty: NaN, frozen: true }
+              : {
+                  loss: data[off + k * LOSS_STATS],
+                  accuracy: hasAcc ? data[off + k * LOSS_STATS + 1] : NaN,
+                  softOrthPenalty: data[pen + k * PENALTY_STATS],
+                  weightDecayPenalty: data[pen + k * PENALTY_STATS + 1],
+                };
+          if (frozenAt === iteration) this.markFailed(r, iteration, words[row + Health.FLAGS], metrics[r].loss);
         });
         off += Rb * STATS_PER_RUN;
       }
-      this.records.push({ iteration: first + slot, runs: metrics });
-      this.checkFinite(first + slot, metrics);
+      this.records.push({ iteration, runs: metrics });
     }
     if (!track) return;
     const flow: Float32Array[] = new Array(R);
@@ -399,6 +458,7 @@ export class RunGroup {
     const maxSvd = this.options.maxLiveSvd ?? 256;
     const liveSvd = (W: Float32Array, rows: number) =>
       n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(singularValuesTall(W, rows, n)) : null;
+    const last = first + slots - 1;
     let off = slots * R * STATS_PER_RUN;
     for (const b of this.blocks) {
       const parts = this.traceParts(b).map((p) => {
@@ -407,6 +467,13 @@ export class RunGroup {
         return view;
       });
       b.members.forEach((r, k) => {
+        // the traces of a run frozen before this iteration were taken from a state it no longer trains from
+        if (failedAt[r] < last) {
+          flow[r] = new Float32Array(L + 1).fill(NaN);
+          spectrum[r] = null;
+          drift[r] = null;
+          return;
+        }
         flow[r] = parts[0].slice(k * (L + 1), (k + 1) * (L + 1));
         if (b.cell === 'lstm') {
           spectrum[r] = liveSvd(parts[1].subarray(k * 4 * n * n, (k + 1) * 4 * n * n), 4 * n);
@@ -424,15 +491,13 @@ export class RunGroup {
     this.records[this.records.length - 1].track = { flow, spectrum, drift };
   }
 
-  private checkFinite(iteration: number, metrics: RunMetrics[]): void {
-    metrics.forEach((m, r) => {
-      if (this.status[r].state !== 'training' || Number.isFinite(m.loss)) return;
-      this.status[r] = {
-        state: 'failed',
-        message: `loss became ${Number.isNaN(m.loss) ? 'NaN' : 'infinite'} at iteration ${iteration}; the run was stopped and its metrics so far are kept (try a smaller learning rate, a clip, or a margin)`,
-      };
-      this.writeHyper();
-    });
+  /** Run r was frozen by the guard at `iteration` (flags: what it found there; loss: the loss measured there). */
+  private markFailed(r: number, iteration: number, flags: number, loss: number): void {
+    if (this.status[r].state === 'failed') return;
+    const reason = failureReason(flags) ?? 'loss-nan';
+    this.status[r] = { state: 'failed', iteration, reason, message: failureMessage(reason, iteration, loss) };
+    // its learning rates go to zero too (the GPU already ignores them for a frozen run)
+    this.writeHyper();
   }
 
   /** Waits for every readback so far and returns the records not returned before, in order. */
@@ -499,7 +564,7 @@ export class RunGroup {
 
   /** The number of dispatches one training iteration encodes (tracking iterations add the drift pair). */
   get dispatchesPerIteration(): number {
-    return this.blocks.reduce((a, b) => a + b.plan.gradients.length + b.plan.update.length, 0);
+    return this.blocks.reduce((a, b) => a + b.plan.gradients.length + b.plan.guard.length + b.plan.update.length, 0);
   }
 
   async destroy(): Promise<void> {
@@ -511,4 +576,13 @@ export class RunGroup {
     this.ring.destroy();
     for (const b of this.stagingPool) b.destroy();
   }
+}
+
+/** A run's status from InitialState: 'training' when absent; a failed one keeps its iteration and message. */
+function statusFromFile(st: RunStatus | undefined, name: string): RunStatus {
+  if (!st || st.state === 'training') return { state: 'training' };
+  if (st.state === 'paused') return { state: 'paused' };
+  if (st.state !== 'failed') throw new Error(`Run ${name}: unknown status '${String(st.state)}' (training, paused or failed)`);
+  const message = st.message ?? `it failed at iteration ${st.iteration ?? 'unknown'} and stays stopped at its last finite state`;
+  return { state: 'failed', iteration: st.iteration, message };
 }

@@ -1,8 +1,10 @@
 /**
  * float64 reference of shaders/spectrumRemargin.wgsl: for runs with mask[r] != 0 and MARGIN_MODE = 1,
  * p = logit(clamp((s - (1 - m)) / (2m), eps, 1 - eps)) under the new margin m = MARGIN (p = 0 when m = 0).
+ * Runs frozen in `health` (src/engine/runHealth.ts) are not touched.
  */
 import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
+import { isFrozen } from '../engine/runHealth.ts';
 
 export function spectrumRemargin(
   p: Float64Array,
@@ -12,11 +14,12 @@ export function spectrumRemargin(
   R: number,
   n: number,
   eps = 1e-6,
+  health?: ArrayLike<number>,
 ): void {
   const clamp = (x: number) => Math.min(Math.max(x, eps), 1 - eps);
   for (let r = 0; r < R; r++) {
     const h = r * HYPER_STRIDE;
-    if (mask[r] === 0 || hyper[h + Hyper.MARGIN_MODE] !== 1) continue;
+    if (mask[r] === 0 || hyper[h + Hyper.MARGIN_MODE] !== 1 || (health && isFrozen(health, r))) continue;
     const m = hyper[h + Hyper.MARGIN];
     for (let i = 0; i < n; i++) {
       const o = r * n + i;

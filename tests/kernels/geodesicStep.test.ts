@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
+import { healthTable } from '../../src/engine/runHealth.ts';
+import { readF32, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import { type Dispatch, encodeDispatches } from '../../src/gpu/kernel.ts';
 import { prepareGeodesicStep } from '../../src/gpu/ops/geodesicStep.ts';
 import { geodesicStep, haarOrthogonal, orthogonalityError } from '../../src/reference/geodesicStep.ts';
@@ -45,14 +46,22 @@ function skewOf(M: ArrayLike<number>, G: ArrayLike<number>, n: number): Float64A
 
 const frob2 = (x: ArrayLike<number>) => Array.from(x).reduce((s, v) => s + v * v, 0);
 
-async function runStep(M0: Float32Array, G: Float32Array, taus: number[], n: number, systemsPerRun: number): Promise<Float32Array> {
+async function runStep(
+  M0: Float32Array,
+  G: Float32Array,
+  taus: number[],
+  n: number,
+  systemsPerRun: number,
+  frozen: number[] = [],
+): Promise<Float32Array> {
   const systems = M0.length / (n * n);
   const Mb = uploadF32(device, M0);
   const Gb = uploadF32(device, G);
   const hb = uploadF32(device, hyperTable(taus));
-  submit(await prepareGeodesicStep(ctx, { systems, n, systemsPerRun }, { G: Gb, M: Mb, hyper: hb }));
+  const health = uploadArray(device, healthTable(taus.length, frozen));
+  submit(await prepareGeodesicStep(ctx, { systems, n, systemsPerRun }, { G: Gb, M: Mb, hyper: hb, health }));
   const out = await readF32(device, Mb, systems * n * n);
-  for (const b of [Mb, Gb, hb]) b.destroy();
+  for (const b of [Mb, Gb, hb, health]) b.destroy();
   return out;
 }
 
@@ -96,6 +105,7 @@ describe('geodesicStep kernels vs float64 reference', () => {
       const M0 = orthogonalStack(rng, systems, n);
       const Mb = uploadF32(device, M0);
       const hb = uploadF32(device, hyperTable([tau, tau]));
+      const health = uploadArray(device, healthTable(systems));
       // eight fixed gradients, cycled; each step's A depends on the current M
       const steps: Dispatch[][] = [];
       const Gs: GPUBuffer[] = [];
@@ -105,7 +115,7 @@ describe('geodesicStep kernels vs float64 reference', () => {
         const A = skewOf(M0.subarray(0, n * n), G.subarray(0, n * n), n);
         rmsStep += (tau * Math.sqrt(frob2(A) / n)) / 8; // tau times the RMS singular value of A
         Gs.push(uploadF32(device, G));
-        steps.push(await prepareGeodesicStep(ctx, { systems, n, systemsPerRun: 1 }, { G: Gs[g], M: Mb, hyper: hb }));
+        steps.push(await prepareGeodesicStep(ctx, { systems, n, systemsPerRun: 1 }, { G: Gs[g], M: Mb, hyper: hb, health }));
       }
       expect(rmsStep).toBeGreaterThan(0.01);
       expect(rmsStep).toBeLessThan(0.1);
@@ -131,7 +141,7 @@ describe('geodesicStep kernels vs float64 reference', () => {
       );
       expect(moved).toBeGreaterThan(0.5); // the steps went somewhere
       expect(drift).toBeLessThan(DRIFT_BOUND);
-      for (const b of [Mb, hb, ...Gs]) b.destroy();
+      for (const b of [Mb, hb, health, ...Gs]) b.destroy();
     }
   }, 120_000);
 
@@ -158,5 +168,19 @@ describe('geodesicStep kernels vs float64 reference', () => {
     const M = await runStep(M0, G, [0, 0.1], n, 1);
     expect(Array.from(M.subarray(0, n * n))).toEqual(Array.from(M0.subarray(0, n * n)));
     expect(Array.from(M.subarray(n * n))).not.toEqual(Array.from(M0.subarray(n * n)));
+  });
+
+  it('(e) the bases of a run frozen by the run guard stay bit for bit, even with NaN and infinite gradients; the other run steps as the reference', async () => {
+    const n = 20;
+    const rng = new Rng(43);
+    const M0 = orthogonalStack(rng, 4, n);
+    const G = Float32Array.from(rng.normalArray(4 * n * n, 1 / Math.sqrt(n)));
+    G.fill(Number.NaN, 2 * n * n, 3 * n * n);
+    G.fill(Number.POSITIVE_INFINITY, 3 * n * n);
+    const M = await runStep(M0, G, [0.5, 0.5], n, 2, [1]);
+    expect(Array.from(M.subarray(2 * n * n))).toEqual(Array.from(M0.subarray(2 * n * n)));
+    const want = Float64Array.from(M0.subarray(0, 2 * n * n));
+    for (let s = 0; s < 2; s++) geodesicStep(want.subarray(s * n * n, (s + 1) * n * n), G.subarray(s * n * n, (s + 1) * n * n), 0.5, n);
+    expectClose('geodesicStep beside a frozen run', M.subarray(0, 2 * n * n), want, TOL);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { Rng } from '../../src/engine/random.ts';
+import { healthTable } from '../../src/engine/runHealth.ts';
 import { readF32, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareSpectrumRemargin } from '../../src/gpu/ops/spectrum.ts';
@@ -22,7 +23,9 @@ const RUNS = [
   [1, 0, 1], // no-margin run: untouched
   [1, 1, 1],
   [1, 1, 100],
+  [1, 1, 0.5], // flagged, but frozen by the run guard: untouched
 ];
+const FROZEN = [6];
 
 describe('spectrumRemargin kernel vs float64 reference', () => {
   for (const maskType of ['u32', 'f32'] as const) {
@@ -49,21 +52,23 @@ describe('spectrumRemargin kernel vs float64 reference', () => {
         const mask = RUNS.map(([flag]) => flag);
         const maskBuf = maskType === 'u32' ? uploadArray(device, Uint32Array.from(mask)) : uploadF32(device, mask);
         const pBuf = uploadF32(device, p0);
+        const health = healthTable(R, FROZEN);
         const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
         submit(
           await prepareSpectrumRemargin(
             ctx,
             { R, n },
-            { hyper: uploadF32(device, hyper), mask: maskBuf, s: uploadF32(device, s), p: pBuf },
+            { hyper: uploadF32(device, hyper), mask: maskBuf, s: uploadF32(device, s), p: pBuf, health: uploadArray(device, health) },
           ),
         );
         const got = await readF32(device, pBuf, R * n);
         const want = Float64Array.from(p0);
-        spectrumRemargin(want, hyper, mask, s, R, n, EPS);
+        spectrumRemargin(want, hyper, mask, s, R, n, EPS, health);
         expectClose('spectrumRemargin p', got, want, TOL_P);
 
         expect(Array.from(got.subarray(n, 2 * n)).every((v) => v === 0)).toBe(true);
         expect(Array.from(got.subarray(2 * n, 4 * n))).toEqual(Array.from(p0.subarray(2 * n, 4 * n)));
+        expect(Array.from(got.subarray(6 * n))).toEqual(Array.from(p0.subarray(6 * n)));
         // Mapped back: inside values keep their value, outside ones land within ~2 m eps of the bound.
         for (const r of [0, 4, 5]) {
           const m = RUNS[r][2];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeCheckpoint, modelDimsOf, parseCheckpoint } from '../../src/engine/checkpoint.ts';
 import { type CellKind, type ParamSet, paramNames, paramSize } from '../../src/engine/parameters.ts';
 import { Rng } from '../../src/engine/random.ts';
+import type { RunStatus } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN } from '../../src/engine/settings.ts';
 
 const group: GroupSettings = { task: 'copy', T: 5, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 2, trackEvery: 5 };
@@ -80,6 +81,42 @@ describe('checkpoint files', () => {
     const badSettings = JSON.parse(text);
     badSettings.run.margin = -3;
     expect(() => parseCheckpoint(JSON.stringify(badSettings))).toThrow(/invalid settings: .*margin/);
+  });
+
+  it("keeps a run's status: training by default and in files written before the field, paused, failed with its iteration", () => {
+    expect(sample().status).toEqual({ state: 'training' });
+    const old = JSON.parse(JSON.stringify(sample()));
+    delete old.status;
+    expect(parseCheckpoint(JSON.stringify(old)).status).toEqual({ state: 'training' });
+    const paused = { ...sample(), status: { state: 'paused' as const } };
+    expect(parseCheckpoint(JSON.stringify(paused)).status).toEqual({ state: 'paused' });
+    const message = 'loss became NaN at iteration 12; the run was stopped at its last finite state (iteration 11)';
+    const groupStatus: RunStatus = { state: 'failed', iteration: 12, message, reason: 'loss-nan' };
+    const failed = makeCheckpoint({
+      group,
+      run: PAPER_RUN,
+      runIndex: 0,
+      iteration: 42,
+      dataRngState: new Rng(1).getState(),
+      parameters: randomSet(1),
+      optimizerState: randomSet(2),
+      // a RunGroup status carries more than the file keeps (the reason)
+      status: groupStatus,
+    });
+    expect(failed.status).toEqual({ state: 'failed', iteration: 12, message });
+    expect(parseCheckpoint(JSON.stringify(failed)).status).toEqual({ state: 'failed', iteration: 12, message });
+  });
+
+  it('refuses a malformed status, naming it', () => {
+    const withStatus = (status: unknown) => JSON.stringify({ ...sample(), status });
+    expect(() => parseCheckpoint(withStatus({ state: 'running' }))).toThrow(/status must be \{ state: 'training' \| 'paused' \| 'failed'/);
+    expect(() => parseCheckpoint(withStatus('failed'))).toThrow(/status must be/);
+    expect(() => parseCheckpoint(withStatus({ state: 'failed' }))).toThrow(
+      /a failed run's status.iteration must be a whole number from 1 to .* 42/,
+    );
+    expect(() => parseCheckpoint(withStatus({ state: 'failed', iteration: 43 }))).toThrow(/status.iteration/);
+    expect(() => parseCheckpoint(withStatus({ state: 'failed', iteration: 2.5 }))).toThrow(/status.iteration/);
+    expect(() => parseCheckpoint(withStatus({ state: 'failed', iteration: 3, message: 7 }))).toThrow(/status.message must be text/);
   });
 });
 

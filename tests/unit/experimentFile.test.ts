@@ -25,6 +25,18 @@ describe('experiment file', () => {
     expect(JSON.parse(JSON.stringify(book.toJSON()))).toEqual(JSON.parse(JSON.stringify(file.metrics)));
   });
 
+  it('brings a failed run back failed (its status from its checkpoint), the others training', () => {
+    const file = sampleFile();
+    const message = 'loss became NaN at iteration 2; the run was stopped at its last finite state (iteration 1)';
+    file.checkpoints[1] = { ...file.checkpoints[1], status: { state: 'failed', iteration: 2, message } };
+    const loaded = parseExperimentFile(JSON.stringify(file));
+    expect(loaded.initial.status).toEqual([{ state: 'training' }, { state: 'failed', iteration: 2, message }]);
+    file.checkpoints[1] = { ...file.checkpoints[1], status: { state: 'failed', iteration: 9, message } };
+    expect(() => parseExperimentFile(JSON.stringify(file))).toThrow(
+      /checkpoint of run 2 .*status.iteration must be a whole number from 1 to .* 3/,
+    );
+  });
+
   it("carries an LSTM run's own tensors beside an RNN run's", () => {
     const file = sampleFile(true);
     expect(Object.keys(file.checkpoints[1].parameters)).toEqual(['W', 'Win', 'b', 'h0', 'c0', 'peep', 'Wout', 'bout']);

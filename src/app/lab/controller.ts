@@ -17,7 +17,7 @@ import { makeCheckpoint } from '../../engine/checkpoint.ts';
 import { pFromSpectrum } from '../../engine/modelSettings.ts';
 import type { ParamSet } from '../../engine/parameters.ts';
 import { Rng } from '../../engine/random.ts';
-import { type InitialState, RunGroup } from '../../engine/runGroup.ts';
+import { type InitialState, RunGroup, type RunStatus } from '../../engine/runGroup.ts';
 import type { GroupSettings } from '../../engine/settings.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { KernelCache } from '../../gpu/kernel.ts';
@@ -54,7 +54,10 @@ export class LabController {
   groupRunIds: string[] = [];
   private builtWithSoftOrth = false;
   readonly loop: TrainingLoop;
-  /** per run id, the iteration whose loss was not finite: the run failed there and records nothing from it on */
+  /**
+   * per run id, the iteration whose step the run guard refused: the run failed there (it keeps its last
+   * finite state, from before it) and records nothing from it on
+   */
   private readonly failedAt = new Map<string, number>();
   private pendingViews: { runViews: Record<string, RunView>; iteration: number } | undefined;
   private viewsTimer: ReturnType<typeof setTimeout> | undefined;
@@ -165,12 +168,8 @@ export class LabController {
   absorb(rg: RunGroup, records: Parameters<MetricsBook['add']>[0]): void {
     if (rg !== this.group || !records.length) return;
     const margins = rg.runs.map((r) => (r.parameterisation === 'factorised' ? r.margin : null));
-    // a failed run keeps what it measured before its loss turned non-finite, and gathers no NaN points after
-    this.groupRunIds.forEach((id, k) => {
-      if (rg.status[k].state !== 'failed' || this.failedAt.has(id)) return;
-      const first = records.find((rec) => !Number.isFinite(rec.runs[k].loss));
-      this.failedAt.set(id, first ? first.iteration : records[0].iteration);
-    });
+    // a failed run keeps what it measured before the failing iteration, and gathers no points from it on
+    this.noteFailures(rg);
     this.book.add(
       records,
       this.groupRunIds,
@@ -196,6 +195,14 @@ export class LabController {
       this.pause();
       pushMessage(this.store, 'warning', 'Training paused: no run is training any more (every run failed or is paused).');
     }
+  }
+
+  /** Records the failure iteration of every failed run of `rg` not seen yet (the run guard's, from its status). */
+  private noteFailures(rg: RunGroup): void {
+    this.groupRunIds.forEach((id, k) => {
+      const st = rg.status[k];
+      if (st.state === 'failed' && !this.failedAt.has(id)) this.failedAt.set(id, st.iteration ?? rg.iteration + 1);
+    });
   }
 
   /**
@@ -257,6 +264,9 @@ export class LabController {
     if (!initial && old && !plan.resetHistory) {
       const parameters: (ParamSet | undefined)[] = [];
       const optimizerState: (ParamSet | undefined)[] = [];
+      // a carried run keeps its status: a failed one stays frozen at its last finite state, a paused one paused;
+      // a run that restarts from its initialisation trains
+      const status: (RunStatus | undefined)[] = [];
       for (const run of runs) {
         const k = this.groupRunIds.indexOf(run.id);
         const keep =
@@ -264,9 +274,10 @@ export class LabController {
         const [p, s] = keep ? await this.carried(old, k, run, !!plan.resetOptimizer) : [undefined, undefined];
         parameters.push(p);
         optimizerState.push(s);
+        status.push(keep ? old.status[k] : undefined);
       }
       const dataRngState = group.dataSeed === old.group.dataSeed ? old.dataRng.getState() : new Rng(group.dataSeed).getState();
-      initial = { parameters, optimizerState, iteration: old.iteration, dataRngState };
+      initial = { parameters, optimizerState, iteration: old.iteration, dataRngState, status };
     }
     this.group = null;
     await old?.destroy();
@@ -287,12 +298,15 @@ export class LabController {
       }
       this.group = rg;
       this.groupRunIds = runs.map((r) => r.id);
-      this.failedAt.clear(); // every run of the new group starts out training
+      // runs that failed before (carried or loaded) are failed in the new group too; the others train
+      this.failedAt.clear();
+      this.noteFailures(rg);
       this.builtWithSoftOrth = runs.some((r) => r.settings.softOrth > 0);
-      const keptViews = (id: string) =>
-        !plan.resetHistory && !plan.initial && prevViews[id] && !plan.reinitAll && !plan.reinit?.has(id)
-          ? { ...prevViews[id], state: 'training' as const, message: undefined }
-          : freshView();
+      const keptViews = (id: string, k: number) => ({
+        ...(!plan.resetHistory && !plan.initial && prevViews[id] && !plan.reinitAll && !plan.reinit?.has(id) ? prevViews[id] : freshView()),
+        state: rg.status[k].state,
+        message: rg.status[k].message,
+      });
       const st = this.store.getState();
       const editedMeanwhile = st.group !== settingsAtStart.group || st.runs !== settingsAtStart.runs;
       this.store.setState({
@@ -301,7 +315,7 @@ export class LabController {
         phaseText: '',
         iteration: rg.iteration,
         itPerSec: 0,
-        runViews: Object.fromEntries(runs.map((r) => [r.id, keptViews(r.id)])),
+        runViews: Object.fromEntries(runs.map((r, k) => [r.id, keptViews(r.id, k)])),
       });
       if (wasPlaying) this.play();
     } catch (e) {
@@ -337,6 +351,7 @@ export class LabController {
               dataRngState: rg.dataRng.getState(),
               parameters: await rg.readParameters(k),
               optimizerState: await rg.readOptimizerState(k),
+              status: rg.status[k],
             }),
           );
         }

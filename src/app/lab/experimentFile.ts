@@ -2,7 +2,7 @@
  * The experiment file: one JSON file with everything needed to continue an experiment or look at it again:
  * the settings (group + runs, with the lab's run ids and hidden flags), everything the MetricsBook measured,
  * and one checkpoint per run (src/engine/checkpoint.ts: parameters, optimiser state, iteration, data
- * generator state). Reading one checks everything and throws ExperimentFileError naming the problem; the
+ * generator state, status: a run that failed comes back failed, frozen at its last finite state). Reading one checks everything and throws ExperimentFileError naming the problem; the
  * caller changes nothing unless parsing succeeded.
  *
  * Every key the file names is looked up as an own property: unknown settings, unknown tensors and metrics
@@ -267,6 +267,7 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
       optimizerState: parsed.map((p) => p.optimizerState),
       iteration: iteration as number,
       dataRngState,
+      status: parsed.map((p) => p.status),
     },
   };
 }

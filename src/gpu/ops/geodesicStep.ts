@@ -4,7 +4,8 @@
  * for `systems` matrices M of n x n stored back to back (UV [R][2][n][n] is 2R systems, 2 per run; a plain W
  * [R][n][n] is R systems, 1 per run). tau of system s is hyper[(s / systemsPerRun) * 16 + TAU].
  * Four dispatches: P = G M^T (matmul), A and I + tau/2 A (cayleySkew), Z = A M (matmul, into P's scratch),
- * Gauss-Jordan solve and M -= tau Z (cayleySolve, one workgroup per system, vec4 scratch rows).
+ * Gauss-Jordan solve and M -= tau Z (cayleySolve, one workgroup per system, vec4 scratch rows). The matrices of a
+ * run frozen by the run guard (health [runs][4] u32, src/engine/runHealth.ts) stay exactly as they are.
  */
 
 import { storageBuffer } from '../buffers.ts';
@@ -32,7 +33,7 @@ export const CAYLEY_SOLVE_HARDWARE = { WG: 256 };
 export async function prepareGeodesicStep(
   ctx: OpContext,
   args: GeodesicStepArgs,
-  bufs: { G: GPUBuffer; M: GPUBuffer; hyper: GPUBuffer },
+  bufs: { G: GPUBuffer; M: GPUBuffer; hyper: GPUBuffer; health: GPUBuffer },
   opts: { label?: string } = {},
 ): Promise<Dispatch[]> {
   const { systems, n, systemsPerRun } = args;
@@ -49,6 +50,7 @@ export async function prepareGeodesicStep(
   }
   const runs = systems / systemsPerRun;
   if (bufs.hyper.size < runs * 16 * 4) throw new Error(`${label}: hyper needs ${runs} runs x 16 floats`);
+  if (bufs.health.size < runs * 4 * 4) throw new Error(`${label}: health needs ${runs} runs x 4 words`);
 
   if (n > CAYLEY_MAX_N) throw new Error(`${label}: n = ${n} is above the solve's limit of ${CAYLEY_MAX_N}`);
   // scratch: P = G M^T, later reused for Z = A M; A; the system matrix I + tau/2 A; the solve's [S | Z] rows
@@ -79,6 +81,11 @@ export async function prepareGeodesicStep(
       workgroups: [ceilDiv(n, 8), ceilDiv(n, 8), systems],
     },
     ...am,
-    { label: `${label}.solve`, kernel: solve, group: solve.bind([solveParams, bufs.hyper, S, PZ, bufs.M, X]), workgroups: [systems, 1, 1] },
+    {
+      label: `${label}.solve`,
+      kernel: solve,
+      group: solve.bind([solveParams, bufs.hyper, S, PZ, bufs.M, X, bufs.health]),
+      workgroups: [systems, 1, 1],
+    },
   ];
 }

@@ -1,7 +1,8 @@
 /**
  * Free optimisers (science-spec 4) for any parameter stored [R][size], with the learning rate read per run from
  * the hyper table column lrIndex (e.g. Hyper.LR_FREE, LR_W, LR_S, LR_P, LR_SLOPE). lr = 0 leaves the parameter
- * unchanged. Kernels: shaders/rmsprop.wgsl, shaders/sgd.wgsl.
+ * unchanged. A run frozen by the run guard (health [R][4] u32, src/engine/runHealth.ts) is not touched at all.
+ * Kernels: shaders/rmsprop.wgsl, shaders/sgd.wgsl.
  */
 
 import { storageBuffer } from '../buffers.ts';
@@ -26,12 +27,12 @@ function elementwiseGrid(ctx: OpContext, size: number): { wg: number; x: number 
 export async function prepareRmsprop(
   ctx: OpContext,
   dims: OptimizerDims & { rho?: number; eps?: number },
-  bufs: { hyper: GPUBuffer; param: GPUBuffer; grad: GPUBuffer; state: GPUBuffer },
+  bufs: { hyper: GPUBuffer; param: GPUBuffer; grad: GPUBuffer; state: GPUBuffer; health: GPUBuffer },
 ): Promise<Dispatch[]> {
   const { wg, x } = elementwiseGrid(ctx, dims.size);
   const kernel = await ctx.kernels.get('rmsprop', { WG: wg });
   const params = kernel.makeParams({ R: dims.R, size: dims.size, rho: dims.rho ?? 0.9, eps: dims.eps ?? 1e-6, lrIndex: dims.lrIndex });
-  const group = kernel.bind([params, bufs.hyper, bufs.param, bufs.grad, bufs.state]);
+  const group = kernel.bind([params, bufs.hyper, bufs.param, bufs.grad, bufs.state, bufs.health]);
   return [{ label: 'rmsprop', kernel, group, workgroups: [x, dims.R, 1] }];
 }
 
@@ -43,7 +44,7 @@ export async function prepareRmsprop(
 export async function prepareSgd(
   ctx: OpContext,
   dims: OptimizerDims & { momentum: number; nesterov: boolean },
-  bufs: { hyper: GPUBuffer; param: GPUBuffer; grad: GPUBuffer; state?: GPUBuffer },
+  bufs: { hyper: GPUBuffer; param: GPUBuffer; grad: GPUBuffer; state?: GPUBuffer; health: GPUBuffer },
 ): Promise<Dispatch[]> {
   if (dims.momentum !== 0 && !bufs.state) throw new Error('prepareSgd: momentum > 0 needs a velocity buffer (state) [R][size]');
   const { wg, x } = elementwiseGrid(ctx, dims.size);
@@ -56,6 +57,6 @@ export async function prepareSgd(
     lrIndex: dims.lrIndex,
   });
   const velocity = bufs.state ?? storageBuffer(ctx.device, 16, 'sgd.velocityPlaceholder');
-  const group = kernel.bind([params, bufs.hyper, bufs.param, bufs.grad, velocity]);
+  const group = kernel.bind([params, bufs.hyper, bufs.param, bufs.grad, velocity, bufs.health]);
   return [{ label: 'sgd', kernel, group, workgroups: [x, dims.R, 1] }];
 }

@@ -4,6 +4,7 @@
  * - prepareSpectrumBackward: gs, gp, dU (into dUV[r][0]) and the prior's value from T1 = dW V.
  * - prepareSpectrumRemargin: p re-expressed under a new margin for the runs flagged in a mask.
  * Shapes and layouts: see the headers of shaders/spectrumForward.wgsl, spectrumBackward.wgsl, spectrumRemargin.wgsl.
+ * The forward and the re-margin leave runs frozen by the run guard (health [R][4] u32) untouched.
  */
 
 import { storageBuffer } from '../buffers.ts';
@@ -19,12 +20,12 @@ export interface SpectrumDims {
 export async function prepareSpectrumForward(
   ctx: OpContext,
   dims: SpectrumDims,
-  bufs: { hyper: GPUBuffer; p: GPUBuffer; s: GPUBuffer },
+  bufs: { hyper: GPUBuffer; p: GPUBuffer; s: GPUBuffer; health: GPUBuffer },
 ): Promise<Dispatch[]> {
   const wg = ctx.software ? 64 : 128;
   const kernel = await ctx.kernels.get('spectrumForward', { WG: wg });
   const params = kernel.makeParams({ R: dims.R, n: dims.n });
-  const group = kernel.bind([params, bufs.hyper, bufs.p, bufs.s]);
+  const group = kernel.bind([params, bufs.hyper, bufs.p, bufs.s, bufs.health]);
   return [{ label: 'spectrumForward', kernel, group, workgroups: [ceilDiv(dims.n, wg), dims.R, 1] }];
 }
 
@@ -83,11 +84,11 @@ export interface SpectrumRemarginDims extends SpectrumDims {
 export async function prepareSpectrumRemargin(
   ctx: OpContext,
   dims: SpectrumRemarginDims,
-  bufs: { hyper: GPUBuffer; mask: GPUBuffer; s: GPUBuffer; p: GPUBuffer },
+  bufs: { hyper: GPUBuffer; mask: GPUBuffer; s: GPUBuffer; p: GPUBuffer; health: GPUBuffer },
 ): Promise<Dispatch[]> {
   const wg = ctx.software ? 64 : 128;
   const kernel = await ctx.kernels.get('spectrumRemargin', { WG: wg });
   const params = kernel.makeParams({ R: dims.R, n: dims.n, eps: dims.eps ?? 1e-6 });
-  const group = kernel.bind([params, bufs.hyper, bufs.mask, bufs.s, bufs.p]);
+  const group = kernel.bind([params, bufs.hyper, bufs.mask, bufs.s, bufs.p, bufs.health]);
   return [{ label: 'spectrumRemargin', kernel, group, workgroups: [ceilDiv(dims.n, wg), dims.R, 1] }];
 }

@@ -65,10 +65,15 @@ export function Toolbar() {
     }
     controller.pause();
     await edits.load(loaded);
+    const failed = (loaded.initial.status ?? []).filter((s) => s?.state === 'failed').length;
     pushMessage(
       store,
       'info',
-      `Loaded ${quoteInput(file.name)}: ${loaded.runs.length} run(s) at iteration ${loaded.initial.iteration}. Press play to continue training.`,
+      `Loaded ${quoteInput(file.name)}: ${loaded.runs.length} run(s) at iteration ${loaded.initial.iteration}` +
+        (failed
+          ? ` (${failed} failed before and stay${failed === 1 ? 's' : ''} stopped at ${failed === 1 ? 'its' : 'their'} last finite state)`
+          : '') +
+        '. Press play to continue training.',
     );
   };
 
