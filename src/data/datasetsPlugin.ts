@@ -24,11 +24,14 @@ export const DATASETS_DIR = 'datasets';
 const VIRTUAL_ID = 'virtual:datasets';
 const RESOLVED_VIRTUAL_ID = `\0${VIRTUAL_ID}`;
 
-/** The file a request asks for under datasets/, if any ('manifest.json', 'mnist/t10k-labels-idx1-ubyte.gz'). */
+/**
+ * The file a request asks for under /datasets/ ('manifest.json', 'mnist/t10k-labels-idx1-ubyte.gz'), '' for a
+ * path there that cannot be a data set file (a 404), undefined for any other URL (not ours).
+ */
 function requestedPath(url: string | undefined): string | undefined {
-  const pathname = new URL(url ?? '/', 'http://localhost').pathname;
-  const m = /\/datasets\/([a-z0-9/._-]+)$/.exec(pathname);
-  return m && !m[1].includes('..') ? m[1] : undefined;
+  const m = /^\/datasets\/(.*)$/.exec(new URL(url ?? '/', 'http://localhost').pathname);
+  if (!m) return undefined;
+  return /^[a-z0-9_.-]+(\/[a-z0-9_.-]+)*$/.test(m[1]) && !m[1].includes('..') ? m[1] : '';
 }
 
 function send(res: ServerResponse, path: string, body: Uint8Array | string): void {
@@ -37,6 +40,13 @@ function send(res: ServerResponse, path: string, body: Uint8Array | string): voi
   res.setHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
   res.setHeader('Cache-Control', 'no-cache');
   res.end(body);
+}
+
+// an unknown path under datasets/ is a 404 (not the app's index.html, which Vite sends for unknown paths)
+function notFound(res: ServerResponse): void {
+  res.statusCode = 404;
+  res.setHeader('Content-Type', 'text/plain');
+  res.end('no such data set file\n');
 }
 
 type Next = (err?: unknown) => void;
@@ -75,11 +85,12 @@ export function datasetsPlugin(): Plugin {
     configureServer(server) {
       server.middlewares.use((req: IncomingMessage, res: ServerResponse, next: Next) => {
         const path = requestedPath(req.url);
-        if (!path) return next();
+        if (path === undefined) return next();
+        if (!path || (req.method !== 'GET' && req.method !== 'HEAD')) return notFound(res);
         prepare((m) => server.config.logger.info(m)).then((p) => {
           if (path === MANIFEST_FILE) send(res, path, p.manifestText);
           else if (p.files.has(path)) send(res, path, p.files.get(path)!);
-          else next();
+          else notFound(res);
         }, next);
       });
     },
@@ -87,10 +98,11 @@ export function datasetsPlugin(): Plugin {
     configurePreviewServer(server) {
       server.middlewares.use((req: IncomingMessage, res: ServerResponse, next: Next) => {
         const path = requestedPath(req.url);
-        if (!path || !(path === MANIFEST_FILE || path.endsWith('.gz'))) return next();
+        if (path === undefined) return next();
+        if (!path || (req.method !== 'GET' && req.method !== 'HEAD')) return notFound(res);
         readFile(join(outDir, DATASETS_DIR, path)).then(
           (body) => send(res, path, body),
-          () => next(),
+          () => notFound(res),
         );
       });
     },

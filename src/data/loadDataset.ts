@@ -69,6 +69,8 @@ export interface Loaded<T> {
   bytes: number;
   /** the manifest's entry of the data set: package, version, licence, files */
   source: DatasetsManifest['datasets'][DatasetName];
+  /** set when a checked file could not be stored in the Cache API (the data are fine) */
+  cacheProblem?: string;
 }
 
 export interface DatasetTypes {
@@ -201,6 +203,7 @@ export async function loadDataset<N extends DatasetName>(
   let imagesBefore = 0;
   let allCached = manifestCached;
   const raw = new Map<string, Uint8Array>();
+  let cacheProblem: string | undefined;
 
   for (const entry of source.files) {
     const url = new URL(entry.path, options.baseUrl);
@@ -226,7 +229,10 @@ export async function loadDataset<N extends DatasetName>(
             report();
           },
           (written) => {
-            if (images && imageFile) images.decoded = imagesBefore + Math.max(0, Math.floor((written - IDX_IMAGES_HEADER) / MNIST_PIXELS));
+            if (images && imageFile) {
+              images.decoded = imagesBefore + Math.max(0, Math.floor((written - IDX_IMAGES_HEADER) / MNIST_PIXELS));
+              report();
+            }
           },
           keep,
         ),
@@ -247,7 +253,12 @@ export async function loadDataset<N extends DatasetName>(
       allCached = false;
       const chunks: Uint8Array[] = [];
       bytes = await readFrom(await fetchOk(fetchFn, url, entry.name), 'network', chunks);
-      await cache.put(url, new Response(new Blob(chunks as BlobPart[]), { headers: { 'Content-Type': 'application/octet-stream' } }));
+      try {
+        await cache.put(url, new Response(new Blob(chunks as BlobPart[]), { headers: { 'Content-Type': 'application/octet-stream' } }));
+      } catch (e) {
+        // the data are checked and usable; only the next load will fetch them again (e.g. the storage quota is full)
+        cacheProblem = `${entry.name} is not kept in the browser's cache (${(e as Error).message}): the next load fetches it again`;
+      }
     }
     raw.set(entry.name, bytes);
     loadedBefore += entry.gzipBytes;
@@ -269,5 +280,5 @@ export async function loadDataset<N extends DatasetName>(
       ? mnistFromFiles(Object.fromEntries(raw) as Record<MnistFileName, Uint8Array>)
       : await splitSentencesInChunks(DATASET_TITLES.brown, sentenceLines(decodeTextFile(raw.get(BROWN_TEXT_FILE)!, BROWN_TEXT_FILE)), pause)
   ) as DatasetTypes[N];
-  return { data, fromCache: allCached, gzipBytes: totalBytes, bytes: source.files.reduce((a, f) => a + f.bytes, 0), source };
+  return { data, fromCache: allCached, gzipBytes: totalBytes, bytes: source.files.reduce((a, f) => a + f.bytes, 0), source, cacheProblem };
 }
