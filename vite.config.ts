@@ -11,6 +11,8 @@ export default defineConfig({
   // once, then the lab needs no network
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 1536 },
   server: { port: 5173, strictPort: false },
+  // the data sets' Worker (src/data/datasetWorker.ts) is a module worker
+  worker: { format: 'es' },
   test: {
     include: ['tests/**/*.test.ts'],
     // Kernel tests share one Dawn device per file; SwiftShader is slow, so allow time.

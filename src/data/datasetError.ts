@@ -5,11 +5,14 @@
 export class DatasetError extends Error {
   /** the file (or data set) the message is about, as the user knows it */
   readonly file: string;
+  /** what is wrong with it (the message without the file's name) */
+  readonly problem: string;
 
   constructor(file: string, problem: string) {
     super(`${file}: ${problem}`);
     this.name = 'DatasetError';
     this.file = file;
+    this.problem = problem;
   }
 }
 

@@ -1,17 +1,18 @@
 /**
- * The lab's Data sets panel: loads MNIST and the Brown corpus from the lab's own origin (src/data/loadDataset.ts)
- * with a progress bar (compressed bytes, and images for MNIST), and reads a user's own text files (PTB's three,
- * or any one plain-text file) from a file picker or by drag and drop, in the page only: nothing is uploaded.
+ * The lab's Data sets panel: loads MNIST and the Brown corpus from the lab's own origin (src/data/loadDataset.ts,
+ * run in a Worker by src/data/loadInWorker.ts so the page stays responsive) with a progress bar (compressed
+ * bytes, and images for MNIST), and reads a user's own text files (PTB's three, or any one plain-text file) from
+ * a file picker or by drag and drop, in the page only: nothing is uploaded.
  * It shows what was loaded (split sizes; a corpus's counts). A failed load shows its message and leaves what
  * was loaded before as it was. The tasks that train on these data come later; this panel only loads them.
  */
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { DatasetError } from '../../data/datasetError.ts';
-import { type LoadProgress, loadDataset } from '../../data/loadDataset.ts';
+import type { LoadProgress } from '../../data/loadDataset.ts';
+import { loadDatasetInWorker, readTextFilesInWorker } from '../../data/loadInWorker.ts';
 import { DATASET_TITLES, type DatasetName } from '../../data/manifest.ts';
 import type { Mnist } from '../../data/mnist.ts';
-import { corpusFromFiles, type TextCorpus } from '../../data/textCorpus.ts';
-import { checkTextFileSize } from '../../data/textReader.ts';
+import type { TextCorpus } from '../../data/textCorpus.ts';
 import { CorpusSummary } from './CorpusSummary.tsx';
 import { datasetOptions } from './datasetSource.ts';
 import './datasets.css';
@@ -90,7 +91,7 @@ export function DatasetsPanel() {
   const load = (name: DatasetName) =>
     run(name, async () => {
       const t0 = performance.now();
-      const loaded = await loadDataset(name, onProgress, datasetOptions());
+      const loaded = await loadDatasetInWorker(name, onProgress, datasetOptions());
       const outcome = {
         source: loaded.fromCache ? 'cache' : 'network',
         seconds: (performance.now() - t0) / 1000,
@@ -106,9 +107,8 @@ export function DatasetsPanel() {
     if (files.length === 0) return;
     return run('text', async () => {
       const t0 = performance.now();
-      for (const f of files) checkTextFileSize(f.size, f.name); // before reading a huge file into memory
-      const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      return { text: { source: 'file', seconds: (performance.now() - t0) / 1000, data: corpusFromFiles(read) } };
+      const data = await readTextFilesInWorker(files);
+      return { text: { source: 'file', seconds: (performance.now() - t0) / 1000, data } };
     });
   };
 
