@@ -8,7 +8,7 @@ export default defineConfig({
   plugins: [react(), datasetsPlugin()],
   base: './',
   // one bundle of ~1 MB (290 kB gzipped: React, recharts, webgpu-utils' WGSL reflection, the shaders): loaded
-  // once, then the lab needs no network
+  // once, then the lab needs no network (the data sets load on first use, from the same origin, then from the browser cache)
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 1536 },
   server: { port: 5173, strictPort: false },
   // the data sets' Worker (src/data/datasetWorker.ts) is a module worker

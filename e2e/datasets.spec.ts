@@ -143,6 +143,8 @@ for (const server of SERVERS) {
     await expect(brown).toHaveAttribute('data-source', 'cache', { timeout: 120_000 });
     expect(dataRequests(urls)).toEqual([]);
 
+    await page.getByTestId('datasets').screenshot({ path: `${SCREENSHOT_DIR}/webgpu--datasets-loaded-${traced ? 'prod' : 'dev'}.png` });
+
     // nothing the page or its workers asked for, from the first page load on, left the page's origin
     expect(all.length).toBeGreaterThan(10);
     expect(all.filter((u) => new URL(u).origin !== origin)).toEqual([]);
