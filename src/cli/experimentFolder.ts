@@ -20,6 +20,11 @@ import { replaceAtomically, syncFolder, writeSynced } from './durableFiles.ts';
 export const MANIFEST_FILE = 'experiment.json';
 export const MANIFEST_FORMAT = 'orthogonality-lab/experiment-folder';
 export const SETTINGS_FORMAT = 'orthogonality-lab/settings';
+/**
+ * The recurrent kernels an experiment trains with (settings.json `kernels`): the fused and the naive ones
+ * agree within float32 rounding, not bit for bit, so a resumed experiment keeps the ones it started with.
+ */
+export type Kernels = 'fused' | 'naive';
 export const SNAPSHOTS = 'snapshots';
 export const CHECKPOINTS = 'checkpoints';
 /** the snapshot's files that are also copied to the top of the folder */

@@ -12,13 +12,15 @@ import { checkMetricsFile, checkTracesFile } from '../engine/experimentLogFiles.
 import type { InitialState, RunStatus } from '../engine/runGroup.ts';
 import { GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings, validateExperiment } from '../engine/settings.ts';
 import { UsageError } from './args.ts';
-import { CHECKPOINTS, LOG_FILES, type Manifest, readManifest, SETTINGS_FORMAT } from './experimentFolder.ts';
+import { CHECKPOINTS, type Kernels, LOG_FILES, type Manifest, readManifest, SETTINGS_FORMAT } from './experimentFolder.ts';
 import { CHECKPOINT_SIZE_NOTE, readJson, readText } from './readText.ts';
 
 export interface Resumed {
   manifest: Manifest;
   group: GroupSettings;
   runs: RunSettings[];
+  /** the recurrent kernels it was trained with */
+  kernels: Kernels;
   initial: InitialState;
   /** per run: its status from its checkpoint ('training' when the checkpoint has none) */
   status: RunStatus[];
@@ -95,6 +97,11 @@ export function loadResume(dir: string): Resumed {
   const group = settings.group as GroupSettings;
   const runs = settings.runs as RunSettings[];
   if (!Array.isArray(runs) || runs.length === 0) throw new UsageError(`--resume ${dir}: ${where}/settings.json lists no runs`);
+  const kernels = settings.kernels ?? 'fused';
+  if (kernels !== 'fused' && kernels !== 'naive')
+    throw new UsageError(
+      `--resume ${dir}: ${where}/settings.json: kernels must be 'fused' or 'naive' (got '${String(kernels).slice(0, 40)}')`,
+    );
   const errors = validateExperiment(group, runs);
   if (errors.length) throw new UsageError(`--resume ${dir}: ${where}/settings.json has invalid settings: ${errors.join('; ')}`);
 
@@ -151,6 +158,7 @@ export function loadResume(dir: string): Resumed {
     manifest,
     group,
     runs,
+    kernels,
     initial: {
       parameters: parsed.map((p) => p.ck.parameters),
       optimizerState: parsed.map((p) => p.ck.optimizerState),

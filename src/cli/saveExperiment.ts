@@ -8,6 +8,7 @@ import type { ExperimentLog } from '../engine/experimentLog.ts';
 import type { RunGroup } from '../engine/runGroup.ts';
 import {
   checkpointFile,
+  type Kernels,
   LOG_FILES,
   type Manifest,
   removeOurs,
@@ -35,7 +36,7 @@ export interface Saved {
 }
 
 /**
- * Saves the group's state now. `previous` is the snapshot that stays the experiment's until this one is
+ * Saves the group's state now, trained with `kernels`. `previous` is the snapshot that stays the experiment's until this one is
  * complete (named in the error message when this save fails).
  */
 export async function saveExperiment(
@@ -43,12 +44,14 @@ export async function saveExperiment(
   experimentId: string,
   rg: SavableGroup,
   log: ExperimentLog,
+  kernels: Kernels,
   previous?: Manifest,
 ): Promise<Saved> {
   const iteration = rg.iteration;
   const tag = { experimentId, iteration };
+  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: rg.group, runs: rg.runs };
   const texts: Record<(typeof LOG_FILES)[number], string> = {
-    'settings.json': `${JSON.stringify({ format: SETTINGS_FORMAT, version: 1, ...tag, group: rg.group, runs: rg.runs }, null, 2)}\n`,
+    'settings.json': `${JSON.stringify(settings, null, 2)}\n`,
     'metrics.json': JSON.stringify({ ...log.metrics, ...tag }),
     'metrics.csv': log.toCsv(),
     'traces.json': JSON.stringify({ ...log.traces, ...tag }),

@@ -28,9 +28,13 @@ const FLAGS: FlagSpec[] = [
     help: "write into a non-empty --out: a previous experiment's files there are removed once this one's first snapshot is saved; other files are left",
   },
   { name: 'checkpoint-every', value: 'N', help: 'also save a snapshot every N iterations (default: only at the end or when interrupted)' },
-  { name: 'naive', switch: true, help: 'use the naive recurrent kernels (one dispatch per step) instead of the fused ones' },
+  {
+    name: 'naive',
+    switch: true,
+    help: 'use the naive recurrent kernels (one dispatch per step) instead of the fused ones (--resume keeps the kernels an experiment started with)',
+  },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
-  { name: 'quiet', switch: true, help: 'no progress lines' },
+  { name: 'quiet', switch: true, help: 'no progress lines (problems, interruptions and what --force removes are still said)' },
   { name: 'help', switch: true, help: 'show this help' },
   ...EXPERIMENT_FLAGS,
 ];
@@ -163,6 +167,12 @@ export async function main(argv: string[]): Promise<number> {
   if (stopped.every(Boolean))
     throw new UsageError(`--resume ${dir}: every run failed, so there is nothing to continue (see their checkpoints' status)`);
 
+  // a resumed experiment keeps its kernels (fused and naive agree within rounding, not bit for bit)
+  const naive = flags.has('naive') || resumed?.kernels === 'naive';
+  if (resumed && flags.has('naive') && resumed.kernels === 'fused')
+    say(
+      `--naive: ${dir} was trained with the fused kernels; from here the numbers agree with theirs within float32 rounding, not bit for bit`,
+    );
   let latest = target.previous;
   let replacing = target.replacing;
   const interrupt = new Interrupt(
@@ -175,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
   let engine: NodeEngine | undefined;
   try {
     engine = await openNodeEngine(adapter as 'auto');
-    const rg = await RunGroup.create(engine.ops, group, runs, { naive: flags.has('naive'), initial: resumed?.initial });
+    const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial });
     resumed?.status.forEach((s, r) => {
       if (s.state !== 'failed') return;
       // stays stopped at its last finite state: no updates (a paused run), and says why
@@ -187,11 +197,11 @@ export async function main(argv: string[]): Promise<number> {
     if (!quiet) {
       say(
         `Adapter: ${engine.describe()}\nTask ${group.task}(T=${group.T}), batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
-          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}`,
+          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}`,
       );
     }
     const save = async () => {
-      const saved = await saveExperiment(dir, experimentId, rg, log, latest);
+      const saved = await saveExperiment(dir, experimentId, rg, log, naive ? 'naive' : 'fused', latest);
       latest = saved.manifest;
       if (replacing) {
         say(`--force: removed the previous experiment's ${saved.removed.join(', ') || 'files'}`);

@@ -103,7 +103,7 @@ export async function drive(dir: string, R: number, iters: number, resume = fals
     group.iteration++;
     dataRng.nextU32();
     log.add([record(group.iteration, R)]);
-    latest = (await saveExperiment(dir, experimentId, group, log, latest)).manifest;
+    latest = (await saveExperiment(dir, experimentId, group, log, 'fused', latest)).manifest;
     if (report) process.stdout.write(`saved ${group.iteration}\n`);
   }
 }

@@ -62,6 +62,7 @@ describe('experiment folder', () => {
     expect(r.log.metrics.iterations).toEqual([1, 2, 3]);
     expect(r.log.metrics.metrics[2][1]).toEqual(metricsAt(3, 1));
     expect(r.status.map((s) => s.state)).toEqual(['training', 'training']);
+    expect(r.kernels).toBe('fused');
   });
 
   it('ignores what a killed save left (a temporary folder, a snapshot the manifest does not name) and the next save removes it', async () => {
@@ -148,6 +149,19 @@ describe('experiment folder', () => {
         }),
       ),
     ).toThrow(/01-run1\.checkpoint\.json holds another data-generator state than checkpoints\/00-run0\.checkpoint\.json/);
+    expect(broken((s) => editJson(join(s, 'settings.json'), (v) => Object.assign(v, { group: 5, runs: 'x' })))).toThrow(
+      /settings\.json lists no runs/,
+    );
+    expect(broken((s) => editJson(join(s, 'settings.json'), (v) => Object.assign(v, { group: null })))).toThrow(
+      /settings\.json has invalid settings: group/,
+    );
+    expect(broken((s) => writeFileSync(join(s, 'settings.json'), 'null'))).toThrow(/settings\.json is not a settings file of this trainer/);
+    expect(broken((s) => editJson(join(s, 'settings.json'), (v) => (v.kernels = 'fast')))).toThrow(
+      /settings\.json: kernels must be 'fused' or 'naive' \(got 'fast'\)/,
+    );
+    expect(
+      broken((_s, d) => writeFileSync(join(d, 'experiment.json'), '{"format": "orthogonality-lab/experiment-folder", "version": 1}')),
+    ).toThrow(/experiment\.json: experimentId is missing or malformed/);
     // the old layout (checkpoints/ at the top, no manifest) is refused with the reason
     const legacy = fresh();
     mkdirSync(join(legacy, 'checkpoints'), { recursive: true });
