@@ -3,7 +3,7 @@
  * penalties, the gradient flow and every parameter's gradient as JSON: for debugging and teaching.
  *   npm run evaluate -- --checkpoint runs/copy/checkpoints/00-m=0.checkpoint.json --seed 7 --out eval.json
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseCheckpoint } from '../engine/checkpoint.ts';
 import { cellOf, paramNames, paramShape } from '../engine/parameters.ts';
@@ -11,6 +11,7 @@ import { Rng } from '../engine/random.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { GROUP_SETTINGS, parseValue } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { replaceAtomically } from './durableFiles.ts';
 import { readManifest } from './experimentFolder.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { probeWritable } from './outputFolder.ts';
@@ -120,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     const text = JSON.stringify(result, null, 1);
     if (out) {
-      writeFileSync(out, text);
+      replaceAtomically(out, text, dirname(out) || '.'); // whole or not at all
       process.stderr.write(
         `loss ${metrics.loss}${Number.isNaN(metrics.accuracy) ? '' : `, accuracy ${(100 * metrics.accuracy).toFixed(2)}%`}; wrote ${out}\n`,
       );

@@ -214,4 +214,23 @@ describe('experiment folder', () => {
       ['checkpoints', 'checkpoints/README', 'notes.txt', 'snapshots', `snapshots/${snap.split('/')[1]}`, `${snap}/plot.png`].sort(),
     );
   });
+
+  it('a save the file system refuses changes nothing the experiment holds, and says which snapshot it still is', async () => {
+    const dir = fresh();
+    await drive(dir, 2, 2);
+    const before = readManifest(dir)!;
+    // where the manifest's temporary file goes, a folder with a file in it: writing the manifest fails
+    mkdirSync(join(dir, `experiment.json.tmp-${process.pid}`, 'x'), { recursive: true });
+    await expect(drive(dir, 2, 1, true)).rejects.toThrow(
+      new RegExp(
+        `cannot save the snapshot of iteration 3 in .*; the snapshot of iteration 2 \\(.*${before.snapshot}\\) is still the experiment's`,
+      ),
+    );
+    expect(readManifest(dir)).toEqual(before);
+    expect(loadResume(dir).initial.iteration).toBe(2);
+    rmSync(join(dir, `experiment.json.tmp-${process.pid}`), { recursive: true });
+    await drive(dir, 2, 1, true);
+    expect(readManifest(dir)!.iteration).toBe(3);
+    expect(readdirSync(join(dir, 'snapshots'))).toEqual([readManifest(dir)!.snapshot.slice('snapshots/'.length)]);
+  });
 });
