@@ -45,8 +45,10 @@ export interface Manifest {
 
 const SNAPSHOT_NAME = /^\d{6,}-[0-9a-z-]{8}$/;
 const CHECKPOINT_FILE = /\.checkpoint\.json$/;
-/** temporary files and folders of an interrupted save (ours: .tmp-<pid>; the old trainer's: .tmp) */
-const LEFTOVER = /(\.tmp(-\d+)?$)|(^\.tmp-)|(^\.write-probe-\d+$)/;
+/** What an interrupted save leaves, by where it lies: only names this trainer (or its older versions) writes. */
+const LEFTOVER_TOP = /^(experiment\.json|settings\.json|metrics\.json|metrics\.csv|traces\.json)\.tmp(-\d+)?$|^\.write-probe-\d+$/;
+const LEFTOVER_SNAPSHOT = /^\.tmp-\d{6,}-[0-9a-z-]{8}-\d+$/;
+const LEFTOVER_CHECKPOINT = /\.checkpoint\.json\.tmp(-\d+)?$/;
 
 /** A new experiment id: 32 random hex digits. */
 export function newExperimentId(): string {
@@ -206,15 +208,15 @@ export function surveyFolder(dir: string, keep?: Manifest): FolderSurvey {
     const path = join(dir, e);
     if (e === MANIFEST_FILE || LOG_FILES.includes(e as never)) {
       if (!keep) ours.push(e);
-    } else if (LEFTOVER.test(e)) ours.push(e);
+    } else if (LEFTOVER_TOP.test(e)) ours.push(e);
     else if (e === SNAPSHOTS && isFolder(path)) {
       for (const s of list(path)) {
         if (keep && `${SNAPSHOTS}/${s}` === keep.snapshot) continue;
-        if (SNAPSHOT_NAME.test(s) || LEFTOVER.test(s)) surveySnapshot(join(path, s), `${SNAPSHOTS}/${s}`, ours, foreign);
+        if (SNAPSHOT_NAME.test(s) || LEFTOVER_SNAPSHOT.test(s)) surveySnapshot(join(path, s), `${SNAPSHOTS}/${s}`, ours, foreign);
         else foreign.push(`${SNAPSHOTS}/${s}`);
       }
     } else if (e === CHECKPOINTS && isFolder(path)) {
-      for (const c of list(path)) (CHECKPOINT_FILE.test(c) || LEFTOVER.test(c) ? ours : foreign).push(`${CHECKPOINTS}/${c}`);
+      for (const c of list(path)) (CHECKPOINT_FILE.test(c) || LEFTOVER_CHECKPOINT.test(c) ? ours : foreign).push(`${CHECKPOINTS}/${c}`);
     } else foreign.push(e);
   }
   return { ours, foreign };
@@ -226,9 +228,9 @@ function surveySnapshot(path: string, rel: string, ours: string[], foreign: stri
     return;
   }
   for (const f of list(path)) {
-    if (LOG_FILES.includes(f as never) || LEFTOVER.test(f)) ours.push(`${rel}/${f}`);
+    if (LOG_FILES.includes(f as never)) ours.push(`${rel}/${f}`);
     else if (f === CHECKPOINTS && isFolder(join(path, f))) {
-      for (const c of list(join(path, f))) (CHECKPOINT_FILE.test(c) || LEFTOVER.test(c) ? ours : foreign).push(`${rel}/${f}/${c}`);
+      for (const c of list(join(path, f))) (CHECKPOINT_FILE.test(c) ? ours : foreign).push(`${rel}/${f}/${c}`);
     } else foreign.push(`${rel}/${f}`);
   }
 }

@@ -193,10 +193,11 @@ describe('experiment folder', () => {
     writeFileSync(join(dir, 'checkpoints', '00-old.checkpoint.json'), '{}');
     writeFileSync(join(dir, 'checkpoints', 'README'), 'mine');
     writeFileSync(join(dir, 'notes.txt'), 'mine');
+    writeFileSync(join(dir, 'draft.tmp'), 'mine'); // a name like a leftover's, but not one this trainer writes
     writeFileSync(join(dir, snap, 'plot.png'), 'mine');
     renameSync(join(dir, 'metrics.csv'), join(dir, 'metrics.csv.tmp'));
     const survey = surveyFolder(dir);
-    expect(survey.foreign).toEqual(['checkpoints/README', 'notes.txt', `${snap}/plot.png`]);
+    expect(survey.foreign).toEqual(['checkpoints/README', 'draft.tmp', 'notes.txt', `${snap}/plot.png`]);
     expect(survey.ours).toContain('experiment.json');
     expect(survey.ours).toContain('checkpoints/00-old.checkpoint.json');
     expect(survey.ours).toContain(`${snap}/checkpoints/02-run2.checkpoint.json`);
@@ -211,7 +212,15 @@ describe('experiment folder', () => {
     ]);
     const left: string[] = readdirSync(dir, { recursive: true }) as string[];
     expect(left.sort()).toEqual(
-      ['checkpoints', 'checkpoints/README', 'notes.txt', 'snapshots', `snapshots/${snap.split('/')[1]}`, `${snap}/plot.png`].sort(),
+      [
+        'checkpoints',
+        'checkpoints/README',
+        'draft.tmp',
+        'notes.txt',
+        'snapshots',
+        `snapshots/${snap.split('/')[1]}`,
+        `${snap}/plot.png`,
+      ].sort(),
     );
   });
 
