@@ -61,6 +61,8 @@ describe('npm run train / evaluate', () => {
       '10',
       '--lr',
       '0.01',
+      // the one-dispatch-per-step kernels compile in half the time on SwiftShader; resume keeps them
+      '--naive',
       '--out',
       out,
     ]);
@@ -98,6 +100,7 @@ describe('npm run train / evaluate', () => {
     const ck = parseCheckpoint(readFileSync(checkpointPath(out, 0), 'utf8'));
     expect(ck.checkpoint.iteration).toBe(40);
     expect(resumed.err, '--quiet prints nothing but real problems').toBe('');
+    expect(JSON.parse(readFileSync(join(out, 'settings.json'), 'utf8')).kernels, 'resume keeps the kernels').toBe('naive');
   });
 
   it('evaluates a checkpoint on a seeded batch with every gradient', () => {
