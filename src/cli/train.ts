@@ -238,7 +238,8 @@ export async function main(argv: string[]): Promise<number> {
         done === 0 && !latest
           ? `Interrupted (${interrupt.signal}) before the first iteration: nothing was trained or saved`
           : `Interrupted (${interrupt.signal}) after ${done} of ${iters} iterations: ${dir} holds the snapshot of iteration ${latest!.iteration} ` +
-              `(${latest!.snapshot}: settings, metrics, traces, ${runs.length} checkpoint(s)); continue with npm run train -- --resume ${dir} --iters ${endIter - rg.iteration}`,
+              `(${latest!.snapshot}: settings, metrics, traces, ${runs.length} checkpoint(s))` +
+              (rg.iteration < endIter ? `; continue with npm run train -- --resume ${dir} --iters ${endIter - rg.iteration}` : ''),
       );
     } else if (!quiet)
       say(
