@@ -3,7 +3,8 @@
  * penalties, the gradient flow and every parameter's gradient as JSON: for debugging and teaching.
  *   npm run evaluate -- --checkpoint runs/copy/checkpoints/00-m=0.checkpoint.json --seed 7 --out eval.json
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseCheckpoint } from '../engine/checkpoint.ts';
 import { cellOf, paramNames, paramShape } from '../engine/parameters.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
@@ -11,7 +12,11 @@ import { Rng } from '../engine/random.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { GROUP_SETTINGS, parseValue } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { replaceAtomically } from './durableFiles.ts';
+import { readManifest } from './experimentFolder.ts';
 import { openNodeEngine } from './nodeContext.ts';
+import { probeWritable } from './outputFolder.ts';
+import { CHECKPOINT_SIZE_NOTE, readText } from './readText.ts';
 import { isMain, runCli } from './run.ts';
 
 const FLAGS: FlagSpec[] = [
@@ -23,6 +28,25 @@ const FLAGS: FlagSpec[] = [
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   { name: 'help', switch: true, help: 'show this help' },
 ];
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** ', e.g. DIR/snapshots/.../checkpoints/00-x.checkpoint.json' when DIR is an experiment folder of npm run train. */
+function exampleCheckpoint(dir: string): string {
+  try {
+    const m = readManifest(dir);
+    const ck = m?.files.find((f) => f.endsWith('.checkpoint.json'));
+    return ck ? `, e.g. ${join(dir, m!.snapshot, ck)}` : '';
+  } catch {
+    return '';
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseArgs(argv, FLAGS);
@@ -38,8 +62,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const path = flags.get('checkpoint');
   if (!path) throw new UsageError('--checkpoint FILE is required');
-  if (!existsSync(path)) throw new UsageError(`--checkpoint ${path}: no such file`);
-  const parsed = parseCheckpoint(readFileSync(path, 'utf8'), path);
+  if (isFolder(path)) throw new UsageError(`--checkpoint ${path} is a folder; give one checkpoint file${exampleCheckpoint(path)}`);
+  const parsed = parseCheckpoint(readText(path, `--checkpoint ${path}`, CHECKPOINT_SIZE_NOTE), path);
   const { checkpoint } = parsed;
   const group = { ...checkpoint.group };
   if (flags.has('batch')) {
@@ -54,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
     seed = r.value as number;
   }
   const out = flags.get('out');
+  if (out && isFolder(out)) throw new UsageError(`--out ${out} is a folder; give the file to write`);
   if (out && existsSync(out) && !flags.has('force')) throw new UsageError(`--out ${out} exists; pass --force to replace it`);
+  if (out) probeWritable(dirname(out) || '.', `--out ${out}`);
   const adapter = flags.get('adapter') ?? 'auto';
   if (!['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
@@ -96,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     const text = JSON.stringify(result, null, 1);
     if (out) {
-      writeFileSync(out, text);
+      replaceAtomically(out, text, dirname(out) || '.'); // whole or not at all
       process.stderr.write(
         `loss ${metrics.loss}${Number.isNaN(metrics.accuracy) ? '' : `, accuracy ${(100 * metrics.accuracy).toFixed(2)}%`}; wrote ${out}\n`,
       );

@@ -1,17 +1,31 @@
-/** Runs a CLI entry point: usage and file errors print a clear message and exit 2, bugs print a stack and exit 1. */
+/**
+ * Runs a CLI entry point. Usage and file errors print one line and exit 2, an interrupted run exits 130
+ * (SIGINT) or 143 (SIGTERM), bugs print a stack and exit 1. Started by a user, the command first becomes a
+ * parent that filters native start-up noise from the real work's stderr (supervise.ts).
+ */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from './args.ts';
+import { isSupervisedChild, supervise } from './supervise.ts';
+
+/** Errors that are the user's input or environment, not a bug: one line, no stack. */
+const INPUT_ERRORS = new Set(['UsageError', 'CheckpointError', 'LogFileError']);
+/** Errors of the work (a save the disk refused, no WebGPU adapter): one line, exit 1. */
+const WORK_ERRORS = new Set(['SaveError', 'NoWebGpuError']);
 
 export async function runCli(fn: (argv: string[]) => Promise<number>): Promise<void> {
+  if (!isSupervisedChild()) return supervise();
   try {
     process.exitCode = await fn(process.argv.slice(2));
   } catch (e) {
-    if (e instanceof UsageError || (e as Error).name === 'CheckpointError') {
-      process.stderr.write(`error: ${(e as Error).message}\n(see --help)\n`);
+    const name = (e as Error)?.name;
+    if (INPUT_ERRORS.has(name)) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exitCode = 2;
+    } else if (WORK_ERRORS.has(name)) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
     } else {
-      process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 1;
     }
   }

@@ -1,30 +1,41 @@
 /**
  * Headless trainer: the same WGSL kernels as the lab, on Dawn in Node.
  *   npm run train -- --task copy --T 100 --margins 0,0.01,0.1,1,none --iters 2000 --out runs/copy
- * Writes metrics.csv, metrics.json, traces.json (gradient flow, spectrum, drift), settings.json and one
- * checkpoint per run into --out; --resume DIR continues an experiment from its checkpoints.
+ * Saves snapshots of the experiment (settings, metrics, traces, one checkpoint per run) into --out, each
+ * all-or-nothing (experimentFolder.ts); --resume DIR continues the experiment from its latest snapshot.
+ * SIGINT/SIGTERM stop after the iterations in flight, save, and exit 130/143 (interrupt.ts).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeCheckpoint, parseCheckpoint } from '../engine/checkpoint.ts';
-import { ExperimentLog, METRICS_FORMAT, type MetricsFile, TRACES_FORMAT, type TracesFile } from '../engine/experimentLog.ts';
+import { ExperimentLog } from '../engine/experimentLog.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
-import { type InitialState, RunGroup } from '../engine/runGroup.ts';
+import { type IterationRecord, RunGroup } from '../engine/runGroup.ts';
 import { type GroupSettings, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
-import { openNodeEngine } from './nodeContext.ts';
+import { type Manifest, newExperimentId, readManifest, surveyFolder } from './experimentFolder.ts';
+import { Interrupt } from './interrupt.ts';
+import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
+import { prepareOutputFolder, probeWritable } from './outputFolder.ts';
+import { loadResume, type Resumed } from './resume.ts';
 import { isMain, runCli } from './run.ts';
+import { saveExperiment } from './saveExperiment.ts';
 
 const FLAGS: FlagSpec[] = [
   { name: 'iters', value: 'N', help: 'iterations to train (default 1000)' },
   { name: 'out', value: 'DIR', help: 'output folder (must be new or empty unless --force)' },
-  { name: 'resume', value: 'DIR', help: 'continue the experiment saved in DIR (its settings and checkpoints) for --iters more' },
-  { name: 'force', switch: true, help: 'allow writing into a non-empty --out folder (files there are replaced)' },
-  { name: 'checkpoint-every', value: 'N', help: 'also save checkpoints every N iterations (default: only at the end)' },
-  { name: 'naive', switch: true, help: 'use the naive recurrent kernels (one dispatch per step) instead of the fused ones' },
+  { name: 'resume', value: 'DIR', help: 'continue the experiment saved in DIR (its latest snapshot) for --iters more' },
+  {
+    name: 'force',
+    switch: true,
+    help: "write into a non-empty --out: a previous experiment's files there are removed once this one's first snapshot is saved; other files are left",
+  },
+  { name: 'checkpoint-every', value: 'N', help: 'also save a snapshot every N iterations (default: only at the end or when interrupted)' },
+  {
+    name: 'naive',
+    switch: true,
+    help: 'use the naive recurrent kernels (one dispatch per step) instead of the fused ones (--resume keeps the kernels an experiment started with)',
+  },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
-  { name: 'quiet', switch: true, help: 'no progress lines' },
+  { name: 'quiet', switch: true, help: 'no progress lines (problems, interruptions and what --force removes are still said)' },
   { name: 'help', switch: true, help: 'show this help' },
   ...EXPERIMENT_FLAGS,
 ];
@@ -38,110 +49,6 @@ function positiveInt(flags: Map<string, string>, name: string, dflt: number): nu
   return v;
 }
 
-function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9._=-]+/g, '_');
-}
-
-/** Writes a file atomically (temp file then rename) so an interrupted run never leaves a half file. */
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
-
-interface Resumed {
-  group: GroupSettings;
-  runs: RunSettings[];
-  initial: InitialState;
-  log: ExperimentLog;
-}
-
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${path}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${path} is not valid JSON (${(e as Error).message})`);
-  }
-}
-
-function loadResume(dir: string): Resumed {
-  const ckDir = join(dir, 'checkpoints');
-  if (!existsSync(ckDir)) throw new UsageError(`--resume ${dir}: no checkpoints/ folder there (was it written by npm run train?)`);
-  const files = readdirSync(ckDir)
-    .filter((f) => f.endsWith('.checkpoint.json'))
-    .sort();
-  if (!files.length) throw new UsageError(`--resume ${dir}: checkpoints/ holds no *.checkpoint.json`);
-  const parsed = files.map((f) => parseCheckpoint(readFileSync(join(ckDir, f), 'utf8'), join(ckDir, f)));
-  parsed.sort((a, b) => a.checkpoint.runIndex - b.checkpoint.runIndex);
-  const first = parsed[0].checkpoint;
-  for (const p of parsed) {
-    const c = p.checkpoint;
-    if (JSON.stringify(c.group) !== JSON.stringify(first.group))
-      throw new UsageError(`--resume: checkpoints in ${ckDir} come from different group settings`);
-    if (c.iteration !== first.iteration || JSON.stringify(c.dataRngState) !== JSON.stringify(first.dataRngState)) {
-      throw new UsageError(`--resume: checkpoints in ${ckDir} were saved at different iterations (${c.iteration} vs ${first.iteration})`);
-    }
-  }
-  parsed.forEach((p, i) => {
-    if (p.checkpoint.runIndex !== i) throw new UsageError(`--resume: run ${i} is missing from ${ckDir}`);
-  });
-  const metrics = readJson(join(dir, 'metrics.json')) as MetricsFile;
-  const traces = readJson(join(dir, 'traces.json')) as TracesFile;
-  if (metrics.format !== METRICS_FORMAT || traces.format !== TRACES_FORMAT)
-    throw new UsageError(`--resume ${dir}: metrics.json or traces.json is not from this trainer`);
-  // keep the history up to the checkpoint: later records (written after it) would be measured twice
-  const keep = metrics.iterations.findIndex((it) => it > first.iteration);
-  if (keep >= 0) {
-    metrics.iterations.splice(keep);
-    metrics.metrics.splice(keep);
-  }
-  const keepT = traces.iterations.findIndex((it) => it > first.iteration);
-  if (keepT >= 0) {
-    traces.iterations.splice(keepT);
-    for (const r of traces.runs) {
-      r.flow.splice(keepT);
-      r.spectrum.splice(keepT);
-      r.drift.splice(keepT);
-    }
-  }
-  return {
-    group: first.group,
-    runs: parsed.map((p) => p.checkpoint.run),
-    initial: {
-      parameters: parsed.map((p) => p.parameters),
-      optimizerState: parsed.map((p) => p.optimizerState),
-      iteration: first.iteration,
-      dataRngState: first.dataRngState,
-    },
-    log: ExperimentLog.from(metrics, traces),
-  };
-}
-
-async function saveAll(dir: string, group: RunGroup, log: ExperimentLog): Promise<void> {
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  writeAtomic(join(dir, 'settings.json'), JSON.stringify({ group: group.group, runs: group.runs }, null, 2));
-  writeAtomic(join(dir, 'metrics.json'), JSON.stringify(log.metrics));
-  writeAtomic(join(dir, 'metrics.csv'), log.toCsv());
-  writeAtomic(join(dir, 'traces.json'), JSON.stringify(log.traces));
-  for (let r = 0; r < group.runs.length; r++) {
-    const ck = makeCheckpoint({
-      group: group.group,
-      run: group.runs[r],
-      runIndex: r,
-      iteration: group.iteration,
-      dataRngState: group.dataRng.getState(),
-      parameters: await group.readParameters(r),
-      optimizerState: await group.readOptimizerState(r),
-    });
-    writeAtomic(join(dir, 'checkpoints', `${String(r).padStart(2, '0')}-${slug(group.runs[r].name)}.checkpoint.json`), JSON.stringify(ck));
-  }
-}
-
 function fmt(v: number, digits = 4): string {
   return Number.isFinite(v) ? v.toPrecision(digits) : String(v);
 }
@@ -152,6 +59,94 @@ function seconds(s: number): string {
   if (s < 5400) return `${(s / 60).toFixed(1)}min`;
   return `${(s / 3600).toFixed(1)}h`;
 }
+
+/** Where a new experiment or a resumed one writes, and what it continues from. */
+interface Target {
+  dir: string;
+  experimentId: string;
+  group: GroupSettings;
+  runs: RunSettings[];
+  resumed?: Resumed;
+  /** the snapshot the folder holds now (resume), which stays until a new one is complete */
+  previous?: Manifest;
+  /** --force over a folder holding files of a previous experiment: they go at the first save */
+  replacing: boolean;
+}
+
+/** Everything about the folders is checked here, before any GPU work. */
+function chooseTarget(flags: Map<string, string>): Target {
+  if (flags.has('resume')) {
+    const experimentFlags = EXPERIMENT_FLAGS.map((f) => f.name).filter((f) => flags.has(f));
+    if (experimentFlags.length)
+      throw new UsageError(`--resume takes the settings from the checkpoints; drop ${experimentFlags.map((f) => `--${f}`).join(' ')}`);
+    const dir = flags.get('resume')!;
+    if (flags.has('out') && flags.get('out') !== dir) throw new UsageError('--resume writes into the folder it resumes; drop --out');
+    if (flags.has('force')) throw new UsageError('--resume continues the experiment in its folder; drop --force');
+    const resumed = loadResume(dir);
+    probeWritable(dir, `--resume ${dir}`);
+    const { group, runs, manifest } = resumed;
+    return { dir, experimentId: manifest.experimentId, group, runs, resumed, previous: manifest, replacing: false };
+  }
+  if (!flags.has('out')) throw new UsageError('--out DIR is required (where metrics, traces and checkpoints go)');
+  const dir = flags.get('out')!;
+  const { group, runs } = experimentFromFlags(flags);
+  const { entries } = prepareOutputFolder(dir, flags.has('force'));
+  let replacing = false;
+  if (entries.length) {
+    const survey = surveyFolder(dir);
+    const old = safeManifest(dir);
+    replacing = survey.ours.length > 0;
+    if (replacing)
+      say(
+        `--force: ${dir} holds ${old ? `experiment ${old.experimentId.slice(0, 8)} (iteration ${old.iteration})` : 'files of an earlier npm run train'}; ` +
+          'its files are removed once the first snapshot of this experiment is saved',
+      );
+    if (survey.foreign.length) say(`--force: left as they are (not written by npm run train): ${survey.foreign.join(', ')}`);
+  }
+  return { dir, experimentId: newExperimentId(), group, runs, replacing };
+}
+
+function safeManifest(dir: string): Manifest | undefined {
+  try {
+    return readManifest(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Metrics and traces of runs that had failed before this session are not measurements: NaN (null in JSON). */
+function maskStopped(records: IterationRecord[], stopped: boolean[]): IterationRecord[] {
+  if (!stopped.some(Boolean)) return records;
+  return records.map((rec) => ({
+    ...rec,
+    runs: rec.runs.map((m, r) => (stopped[r] ? { loss: NaN, accuracy: NaN, softOrthPenalty: NaN, weightDecayPenalty: NaN } : m)),
+    track: rec.track && {
+      flow: rec.track.flow.map((f, r) => (stopped[r] ? new Float32Array(f.length).fill(NaN) : f)),
+      spectrum: rec.track.spectrum.map((s, r) => (stopped[r] ? null : s)),
+      drift: rec.track.drift.map((d, r) => (stopped[r] ? null : d)),
+    },
+  }));
+}
+
+function progressLine(rg: RunGroup, records: IterationRecord[], endIter: number, rate: number): string {
+  const last = records[records.length - 1];
+  const perRun = rg.runs
+    .map((r, i) => {
+      const m = last.runs[i];
+      const st = rg.status[i].state === 'failed' ? ' FAILED' : '';
+      return `${r.name}: loss ${fmt(m.loss)}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${st}`;
+    })
+    .join(' | ');
+  return `it ${rg.iteration}/${endIter}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - rg.iteration) / rate)}  ${perRun}`;
+}
+
+/** A chunk of iterations runs between two readbacks; a signal is acted on between chunks, so keep them short. */
+const CHUNK_SECONDS = 0.25;
+const MAX_CHUNK = 25;
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseArgs(argv, FLAGS);
@@ -166,81 +161,95 @@ export async function main(argv: string[]): Promise<number> {
   const adapter = flags.get('adapter') ?? 'auto';
   if (!['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
-  let dir: string;
-  let resumed: Resumed | undefined;
-  let group: GroupSettings;
-  let runs: RunSettings[];
-  if (flags.has('resume')) {
-    const experimentFlags = EXPERIMENT_FLAGS.map((f) => f.name).filter((f) => flags.has(f));
-    if (experimentFlags.length)
-      throw new UsageError(`--resume takes the settings from the checkpoints; drop ${experimentFlags.map((f) => `--${f}`).join(' ')}`);
-    dir = flags.get('resume')!;
-    if (flags.has('out') && flags.get('out') !== dir) throw new UsageError('--resume writes into the folder it resumes; drop --out');
-    resumed = loadResume(dir);
-    ({ group, runs } = resumed);
-  } else {
-    if (!flags.has('out')) throw new UsageError('--out DIR is required (where metrics, traces and checkpoints go)');
-    dir = flags.get('out')!;
-    if (existsSync(dir) && readdirSync(dir).length > 0 && !flags.has('force')) {
-      throw new UsageError(`--out ${dir} exists and is not empty; choose a new folder, --resume it, or pass --force to replace its files`);
-    }
-    ({ group, runs } = experimentFromFlags(flags));
-  }
-  mkdirSync(dir, { recursive: true });
-
-  const engine = await openNodeEngine(adapter as 'auto');
   const quiet = flags.has('quiet');
+  const target = chooseTarget(flags);
+  const { dir, experimentId, group, runs, resumed } = target;
+  const stopped = resumed ? resumed.status.map((s) => s.state === 'failed') : runs.map(() => false);
+  if (stopped.every(Boolean))
+    throw new UsageError(`--resume ${dir}: every run failed, so there is nothing to continue (see their checkpoints' status)`);
+
+  // a resumed experiment keeps its kernels (fused and naive agree within rounding, not bit for bit)
+  const naive = flags.has('naive') || resumed?.kernels === 'naive';
+  if (resumed && flags.has('naive') && resumed.kernels === 'fused')
+    say(
+      `--naive: ${dir} was trained with the fused kernels; from here the numbers agree with theirs within float32 rounding, not bit for bit`,
+    );
+  let latest = target.previous;
+  let replacing = target.replacing;
+  const interrupt = new Interrupt(
+    (signal) => say(`${signal}: stopping after the iterations in flight, then saving (${signal} again aborts without saving)`),
+    (signal) =>
+      say(
+        `${signal} again: aborted without saving; ${latest ? `${dir} holds the snapshot of iteration ${latest.iteration} (${latest.snapshot})` : 'nothing was saved'}`,
+      ),
+  );
+  let engine: NodeEngine | undefined;
   try {
-    const rg = await RunGroup.create(engine.ops, group, runs, { naive: flags.has('naive'), initial: resumed?.initial });
+    engine = await openNodeEngine(adapter as 'auto');
+    const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial });
+    // a run that failed stays frozen at its last finite state (InitialState.status); say so
+    resumed?.status.forEach((s, r) => {
+      if (s.state === 'failed') say(`Run '${runs[r].name}' ${s.message ?? 'failed'}; it stays stopped, the other runs continue`);
+    });
     const log = resumed?.log ?? new ExperimentLog(group, runs, rg.task.baselineLoss);
     if (!quiet) {
-      process.stderr.write(
+      say(
         `Adapter: ${engine.describe()}\nTask ${group.task}(T=${group.T}), batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
-          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}\n`,
+          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}`,
       );
     }
+    const save = async () => {
+      const saved = await saveExperiment(dir, experimentId, rg, log, naive ? 'naive' : 'fused', latest);
+      latest = saved.manifest;
+      if (replacing) {
+        say(`--force: removed the previous experiment's ${saved.removed.join(', ') || 'files'}`);
+        replacing = false;
+      }
+    };
     const start = performance.now();
     const startIter = rg.iteration;
     const endIter = startIter + iters;
-    let lastPrint = 0;
-    const chunk = Math.max(1, Math.min(group.trackEvery, 25));
-    while (rg.iteration < endIter) {
-      const todo = Math.min(chunk, endIter - rg.iteration);
+    let lastPrint = -Infinity;
+    let chunk = 1;
+    while (rg.iteration < endIter && !interrupt.requested) {
+      const nextSave = (Math.floor(rg.iteration / ckEvery) + 1) * ckEvery;
+      const todo = Math.min(chunk, endIter - rg.iteration, nextSave - rg.iteration);
+      const t0 = performance.now();
       for (let k = 0; k < todo; k++) rg.step();
-      const records = await rg.collect();
+      const records = maskStopped(await rg.collect(), stopped);
       log.add(records);
       const now = performance.now();
-      const done = rg.iteration - startIter;
+      chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((todo * CHUNK_SECONDS * 1000) / Math.max(now - t0, 1e-3))));
       if (!quiet && (now - lastPrint > 2000 || rg.iteration === endIter)) {
         lastPrint = now;
-        const rate = (done * 1000) / (now - start);
-        const last = records[records.length - 1];
-        const perRun = rg.runs
-          .map((r, i) => {
-            const m = last.runs[i];
-            const st = rg.status[i].state === 'failed' ? ' FAILED' : '';
-            return `${r.name}: loss ${fmt(m.loss)}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${st}`;
-          })
-          .join(' | ');
-        process.stderr.write(
-          `it ${rg.iteration}/${endIter}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - rg.iteration) / rate)}  ${perRun}\n`,
-        );
+        say(progressLine(rg, records, endIter, ((rg.iteration - startIter) * 1000) / (now - start)));
       }
-      if (rg.iteration % ckEvery === 0 && rg.iteration < endIter) await saveAll(dir, rg, log);
+      if (rg.iteration % ckEvery === 0 && rg.iteration < endIter) await save();
     }
-    await saveAll(dir, rg, log);
+    if (rg.iteration > (latest?.iteration ?? 0)) await save();
     rg.status.forEach((s, i) => {
-      if (s.state === 'failed') process.stderr.write(`Run '${rg.runs[i].name}' ${s.message}\n`);
+      if (s.state === 'failed' && !stopped[i]) say(`Run '${rg.runs[i].name}' ${s.message}`);
     });
-    if (!quiet)
-      process.stderr.write(
-        `Done: ${iters} iterations in ${((performance.now() - start) / 1000).toFixed(1)} s. Wrote ${dir}/metrics.csv, metrics.json, traces.json, settings.json, checkpoints/\n`,
+    const done = rg.iteration - startIter;
+    if (interrupt.requested) {
+      say(
+        done === 0 && !latest
+          ? `Interrupted (${interrupt.signal}) before the first iteration: nothing was trained or saved`
+          : `Interrupted (${interrupt.signal}) after ${done} of ${iters} iterations: ${dir} holds the snapshot of iteration ${latest!.iteration} ` +
+              `(${latest!.snapshot}: settings, metrics, traces, ${runs.length} checkpoint(s))` +
+              (rg.iteration < endIter ? `; continue with npm run train -- --resume ${dir} --iters ${endIter - rg.iteration}` : ''),
+      );
+    } else if (!quiet)
+      say(
+        `Done: ${iters} iterations in ${((performance.now() - start) / 1000).toFixed(1)} s. Wrote ${dir}/metrics.csv, metrics.json, traces.json, settings.json; ` +
+          `the snapshot with the checkpoints is ${dir}/${latest!.snapshot}`,
       );
     await rg.destroy();
   } finally {
-    engine.close();
+    interrupt.dispose();
+    engine?.close();
   }
-  return 0;
+  return interrupt.requested ? interrupt.exitCode : 0;
 }
 
 if (isMain(import.meta.url)) await runCli(main);

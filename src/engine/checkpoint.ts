@@ -11,10 +11,16 @@ import { makeTask } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
 import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
+import { Rng } from './random.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
 export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** Version 2 added `experimentId`; version-1 files (no id) are still read, e.g. by evaluate. */
+export const CHECKPOINT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
+
+/** An experiment id: what ties every file of one trained experiment together (the trainer's are 32 hex digits). */
+export const EXPERIMENT_ID_PATTERN = /^[0-9a-z-]{8,64}$/;
 
 export interface TensorJson {
   shape: number[];
@@ -25,6 +31,8 @@ export interface Checkpoint {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
   createdAt: string;
+  /** the experiment this file belongs to (the headless trainer's folders; absent in the lab's export files and in version 1) */
+  experimentId?: string;
   group: GroupSettings;
   run: RunSettings;
   /** index of this run in its group when saved */
@@ -67,6 +75,7 @@ function tensorsToJson(cell: CellKind, set: ParamSet, dims: { n: number; I: numb
 }
 
 export function makeCheckpoint(args: {
+  experimentId?: string;
   group: GroupSettings;
   run: RunSettings;
   runIndex: number;
@@ -84,6 +93,7 @@ export function makeCheckpoint(args: {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     createdAt: new Date().toISOString(),
+    ...(args.experimentId === undefined ? {} : { experimentId: args.experimentId }),
     group: args.group,
     run: args.run,
     runIndex: args.runIndex,
@@ -180,8 +190,13 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
     throw new CheckpointError(
       `${source} is not an Orthogonality Lab checkpoint (format is ${describeInput(c.format)}, expected '${CHECKPOINT_FORMAT}')`,
     );
-  if (c.version !== CHECKPOINT_VERSION)
-    throw new CheckpointError(`${source} has version ${describeInput(c.version)}; this lab reads version ${CHECKPOINT_VERSION}`);
+  if (!READABLE_VERSIONS.includes(c.version as number))
+    throw new CheckpointError(
+      `${source} has version ${describeInput(c.version)}; this lab reads versions ${READABLE_VERSIONS.join(' and ')}`,
+    );
+  if (c.experimentId !== undefined && (typeof c.experimentId !== 'string' || !EXPERIMENT_ID_PATTERN.test(c.experimentId)))
+    throw new CheckpointError(`${source}: experimentId must be 8 to 64 lowercase letters, digits or dashes`);
+  if (c.version === 1 && c.experimentId !== undefined) throw new CheckpointError(`${source}: a version-1 checkpoint has no experimentId`);
   const errors = validateExperiment(c.group as GroupSettings, [c.run as RunSettings]);
   if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${listProblems(errors)}`);
   if (!Number.isInteger(c.iteration) || (c.iteration as number) < 0)
@@ -190,6 +205,12 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
     throw new CheckpointError(`${source}: runIndex must be a whole number >= 0`);
   if (!Array.isArray(c.dataRngState) || c.dataRngState.length !== 5)
     throw new CheckpointError(`${source}: dataRngState must be the 5-number generator state`);
+  try {
+    // JSON writes the generator's 'no spare normal' NaN as null: normalise through the generator
+    c.dataRngState = Rng.fromState(c.dataRngState).getState();
+  } catch (e) {
+    throw new CheckpointError(`${source}: dataRngState is damaged (${(e as Error).message})`);
+  }
   if (!c.optimizer || c.optimizer.kind !== c.group!.optimizer) {
     throw new CheckpointError(`${source}: optimizer.kind must match the group's optimizer '${c.group!.optimizer}'`);
   }

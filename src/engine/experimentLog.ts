@@ -12,6 +12,9 @@ export const TRACES_FORMAT = 'orthogonality-lab/traces';
 export interface MetricsFile {
   format: typeof METRICS_FORMAT;
   version: 1;
+  /** written by the headless trainer: the experiment and the iteration of the snapshot this file belongs to */
+  experimentId?: string;
+  iteration?: number;
   group: GroupSettings;
   runs: RunSettings[];
   baselineLoss: number;
@@ -23,6 +26,9 @@ export interface MetricsFile {
 export interface TracesFile {
   format: typeof TRACES_FORMAT;
   version: 1;
+  /** as in MetricsFile */
+  experimentId?: string;
+  iteration?: number;
   /** iterations at which the traces were taken */
   iterations: number[];
   runs: {
@@ -50,19 +56,18 @@ export class ExperimentLog {
     };
   }
 
-  /** Continues a log read back from files (resume). */
+  /** Continues a log read back from files (resume; check them first with checkMetricsFile and checkTracesFile). */
   static from(metrics: MetricsFile, traces: TracesFile): ExperimentLog {
     const log = new ExperimentLog(metrics.group, metrics.runs, metrics.baselineLoss);
-    log.metrics.iterations.push(...metrics.iterations);
-    log.metrics.metrics.push(...metrics.metrics);
-    log.traces.iterations.push(...traces.iterations);
-    // the recorded fields only, by name: Object.assign would copy any key of the file, and a key '__proto__'
-    // (JSON.parse makes it an own property) would set the record's prototype
+    // loops, not push(...a): a long history would pass more arguments than a call can take
+    for (const it of metrics.iterations) log.metrics.iterations.push(it);
+    for (const row of metrics.metrics) log.metrics.metrics.push(row);
+    for (const it of traces.iterations) log.traces.iterations.push(it);
     traces.runs.forEach((r, i) => {
       const run = log.traces.runs[i];
-      run.flow = r.flow;
-      run.spectrum = r.spectrum;
-      run.drift = r.drift;
+      for (const f of r.flow) run.flow.push(f);
+      for (const s of r.spectrum) run.spectrum.push(s);
+      for (const d of r.drift) run.drift.push(d);
     });
     return log;
   }

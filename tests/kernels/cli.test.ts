@@ -1,24 +1,49 @@
 /**
- * The headless commands as a user runs them (npx tsx src/cli/...), on Dawn/SwiftShader: files written,
- * resume, evaluation, and clear errors (exit code 2) for bad flags and bad files.
+ * The headless commands as a user runs them (node --import tsx src/cli/..., as npm run does), on
+ * Dawn/SwiftShader: files written, resume, evaluation, and one-line errors (exit code 2) for bad flags, bad
+ * folders and bad files, found before any GPU work. Signals, kills and --force: cliSaves.test.ts.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readManifest } from '../../src/cli/experimentFolder.ts';
 import { parseCheckpoint } from '../../src/engine/checkpoint.ts';
-
-function cli(script: string, args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join('src/cli', script), ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cli } from '../helpers/cliProcess.ts';
+import { drive } from '../helpers/snapshotDriver.ts';
 
 /** What the command prints for a usage error (src/cli/run.ts). */
 const usageError = (message: string) => `error: ${message}\n(see --help)\n`;
 
 const dir = mkdtempSync(join(tmpdir(), 'ortho-cli-'));
 const out = join(dir, 'copy');
+
+/** The checkpoint file of run r in the experiment's current snapshot. */
+function checkpointPath(folder: string, r: number): string {
+  const m = readManifest(folder)!;
+  return join(folder, m.snapshot, m.files.filter((f) => f.endsWith('.checkpoint.json'))[r]);
+}
+
+/** A usage error: exit 2 and exactly one line on stderr, no stack trace. */
+function expectOneLine(r: { code: number | null; err: string }, re: RegExp): void {
+  expect(r.code, r.err).toBe(2);
+  expect(r.err).toMatch(re);
+  expect(r.err.trimEnd().split('\n'), r.err).toHaveLength(1);
+}
+
+/** Lines native code prints at start-up that the commands filter (src/cli/nativeNoise.ts). */
+const NOISE = /XDG_RUNTIME_DIR|ArrayDynamicIndexing|While initializing adapter|PhysicalDeviceVk/;
 
 describe('npm run train / evaluate', () => {
   it('trains a group and writes metrics, traces, settings and one checkpoint per run', () => {
@@ -39,11 +64,14 @@ describe('npm run train / evaluate', () => {
       '10',
       '--lr',
       '0.01',
+      // the one-dispatch-per-step kernels compile in half the time on SwiftShader; resume keeps them
+      '--naive',
       '--out',
       out,
     ]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/it 30\/30 .* it\/s .*m=0: loss .* acc/);
+    expect(r.err).not.toMatch(NOISE);
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('iteration,run,name,loss,accuracy,soft_orth_penalty,weight_decay_penalty');
     expect(csv.length).toBe(1 + 30 * 2);
@@ -53,10 +81,13 @@ describe('npm run train / evaluate', () => {
     expect(traces.iterations).toEqual([1, 10, 20, 30]);
     expect(traces.runs[0].flow[0].length).toBe(3 + 20 + 1);
     expect(traces.runs[1].spectrum[3].length).toBe(8);
-    const cks = readdirSync(join(out, 'checkpoints')).sort();
+    const m = readManifest(out)!;
+    expect(m.iteration).toBe(30);
+    const cks = readdirSync(join(out, m.snapshot, 'checkpoints')).sort();
     expect(cks).toEqual(['00-m=0.checkpoint.json', '01-m=none.checkpoint.json']);
-    const ck = parseCheckpoint(readFileSync(join(out, 'checkpoints', cks[1]), 'utf8'));
+    const ck = parseCheckpoint(readFileSync(join(out, m.snapshot, 'checkpoints', cks[1]), 'utf8'));
     expect(ck.checkpoint.iteration).toBe(30);
+    expect(ck.checkpoint.experimentId).toBe(m.experimentId);
     expect(ck.checkpoint.run.margin).toBeNull();
   });
 
@@ -69,13 +100,15 @@ describe('npm run train / evaluate', () => {
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.iterations.length).toBe(40);
     expect(metrics.iterations[39]).toBe(40);
-    const ck = parseCheckpoint(readFileSync(join(out, 'checkpoints', '00-m=0.checkpoint.json'), 'utf8'));
+    const ck = parseCheckpoint(readFileSync(checkpointPath(out, 0), 'utf8'));
     expect(ck.checkpoint.iteration).toBe(40);
+    expect(resumed.err, '--quiet prints nothing but real problems').toBe('');
+    expect(JSON.parse(readFileSync(join(out, 'settings.json'), 'utf8')).kernels, 'resume keeps the kernels').toBe('naive');
   });
 
   it('evaluates a checkpoint on a seeded batch with every gradient', () => {
     const file = join(dir, 'eval.json');
-    const r = cli('evaluate.ts', ['--checkpoint', join(out, 'checkpoints', '00-m=0.checkpoint.json'), '--seed', '7', '--out', file]);
+    const r = cli('evaluate.ts', ['--checkpoint', checkpointPath(out, 0), '--seed', '7', '--out', file]);
     expect(r.code, r.err).toBe(0);
     const e = JSON.parse(readFileSync(file, 'utf8'));
     expect(e.iteration).toBe(40);
@@ -85,9 +118,9 @@ describe('npm run train / evaluate', () => {
     expect(e.gradients.UV.shape).toEqual([2, 8, 8]);
     expect(e.gradientFlow.length).toBe(24);
     // the same seed gives the same numbers
-    const r2 = cli('evaluate.ts', ['--checkpoint', join(out, 'checkpoints', '00-m=0.checkpoint.json'), '--seed', '7']);
+    const r2 = cli('evaluate.ts', ['--checkpoint', checkpointPath(out, 0), '--seed', '7']);
     expect(JSON.parse(r2.out).loss).toBe(e.loss);
-    const again = cli('evaluate.ts', ['--checkpoint', join(out, 'checkpoints', '00-m=0.checkpoint.json'), '--out', file]);
+    const again = cli('evaluate.ts', ['--checkpoint', checkpointPath(out, 0), '--out', file]);
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/exists; pass --force/);
   });
@@ -105,7 +138,7 @@ describe('npm run train / evaluate', () => {
     expect(oplu.err).toMatch(/OPLU pairs units, so the hidden size must be even/);
     expect(existsSync(join(dir, 'y'))).toBe(false);
     const corrupt = join(dir, 'corrupt.checkpoint.json');
-    writeFileSync(corrupt, readFileSync(join(out, 'checkpoints', '00-m=0.checkpoint.json'), 'utf8').slice(0, 500));
+    writeFileSync(corrupt, readFileSync(checkpointPath(out, 0), 'utf8').slice(0, 500));
     const ev = cli('evaluate.ts', ['--checkpoint', corrupt]);
     expect(ev.code).toBe(2);
     expect(ev.err).toMatch(/corrupt\.checkpoint\.json is not valid JSON .* truncated or corrupt/);
@@ -127,5 +160,81 @@ describe('npm run train / evaluate', () => {
     expect(seed.code).toBe(2);
     expect(seed.err).toBe(usageError("--seed: Data seed (dataSeed) must be a whole number from 0 to 4294967295 (got '0b1')"));
     for (const d of ['v', 'u', 't']) expect(existsSync(join(dir, d))).toBe(false);
+  });
+});
+
+describe('folders and files are checked before any GPU work, with one line and exit 2', () => {
+  it('--out that is a file, lies under a file or under /proc, is read-only or has a read-only parent', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    expectOneLine(cli('train.ts', ['--out', file]), /--out .*a-file is a file, not a folder/);
+    expectOneLine(cli('train.ts', ['--out', join(file, 'sub')]), /a-file is a file, so no folder can be made under it/);
+    // Node's recursive mkdir loops forever there (procfs answers ENOENT): a time limit turns a hang into a failure
+    expectOneLine(
+      cli('train.ts', ['--out', '/proc/x/y'], { timeoutMs: 60_000 }),
+      /--out \/proc\/x\/y: cannot create the folder \/proc\/x \(ENOENT: no such file or directory; the file system there does not allow new folders\)/,
+    );
+    // root may write anywhere: the read-only cases run as nobody when the tests run as root
+    const asUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
+    const shared = mkdtempSync(join(tmpdir(), 'ortho-ro-'));
+    chmodSync(shared, 0o755);
+    const readOnly = join(shared, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(readOnly, 0o555);
+    expectOneLine(
+      cli('train.ts', ['--out', readOnly], asUser),
+      /--out .*read-only: cannot write into .*read-only \(EACCES: permission denied\)/,
+    );
+    expectOneLine(
+      cli('train.ts', ['--out', join(readOnly, 'new', 'deeper')], asUser),
+      /cannot create the folder .*read-only\/new \(EACCES: permission denied\)/,
+    );
+    // a resumed folder that became read-only
+    const experiment = join(shared, 'experiment');
+    cpSync(out, experiment, { recursive: true });
+    chmodSync(experiment, 0o555);
+    expectOneLine(
+      cli('train.ts', ['--resume', experiment, '--iters', '1'], asUser),
+      /--resume .*experiment: cannot write into .*experiment \(EACCES/,
+    );
+  });
+
+  it('evaluate given a folder, a file too large to read, a damaged data-generator state', () => {
+    expectOneLine(
+      cli('evaluate.ts', ['--checkpoint', out]),
+      /--checkpoint .*copy is a folder; give one checkpoint file, e.g. .*copy\/snapshots\/000040-[0-9a-f]{8}\/checkpoints\/00-m=0\.checkpoint\.json/,
+    );
+    const big = join(dir, 'big.checkpoint.json');
+    writeFileSync(big, '{');
+    truncateSync(big, 629_000_000); // sparse: no disk used
+    expectOneLine(
+      cli('evaluate.ts', ['--checkpoint', big]),
+      /big\.checkpoint\.json is 629 MB, more than the 537 MB that Node can read as one string, so it cannot be read; it is not a checkpoint this trainer wrote/,
+    );
+    const ck = JSON.parse(readFileSync(checkpointPath(out, 0), 'utf8'));
+    ck.dataRngState[0] = 'x';
+    writeFileSync(join(dir, 'rng.checkpoint.json'), JSON.stringify(ck));
+    expectOneLine(cli('evaluate.ts', ['--checkpoint', join(dir, 'rng.checkpoint.json')]), /rng\.checkpoint\.json: dataRngState is damaged/);
+    expectOneLine(
+      cli('evaluate.ts', ['--checkpoint', checkpointPath(out, 0), '--out', dir]),
+      /--out .* is a folder; give the file to write/,
+    );
+  });
+
+  it('resume of a folder with a duplicated checkpoint or a metrics.json of the wrong shape', async () => {
+    const folder = join(dir, 'driven');
+    await drive(folder, 2, 3);
+    const snap = join(folder, readManifest(folder)!.snapshot);
+    const twin = join(snap, 'checkpoints', '00-run0 (copy).checkpoint.json');
+    cpSync(join(snap, 'checkpoints', '00-run0.checkpoint.json'), twin);
+    expectOneLine(
+      cli('train.ts', ['--resume', folder]),
+      /run 0 appears twice \(files .*checkpoints\/00-run0\.checkpoint\.json and .*checkpoints\/00-run0 \(copy\)\.checkpoint\.json\)/,
+    );
+    rmSync(twin);
+    // the issue's "TypeError: findIndex is not a function"
+    const metricsPath = join(snap, 'metrics.json');
+    writeFileSync(metricsPath, JSON.stringify({ ...JSON.parse(readFileSync(metricsPath, 'utf8')), iterations: 3 }));
+    expectOneLine(cli('train.ts', ['--resume', folder]), /metrics\.json: iterations must be an array \(got number 3\)/);
   });
 });

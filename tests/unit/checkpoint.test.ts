@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeCheckpoint, modelDimsOf, parseCheckpoint } from '../../src/engine/checkpoint.ts';
+import { CheckpointError, makeCheckpoint, modelDimsOf, parseCheckpoint } from '../../src/engine/checkpoint.ts';
 import { type CellKind, type ParamSet, paramNames, paramSize } from '../../src/engine/parameters.ts';
 import { Rng } from '../../src/engine/random.ts';
 import type { RunStatus } from '../../src/engine/runGroup.ts';
@@ -15,8 +15,8 @@ function randomSet(seed: number, cell: CellKind = 'rnn'): ParamSet {
   return set;
 }
 
-function sample() {
-  return makeCheckpoint({
+function sampleArgs() {
+  return {
     group,
     run: PAPER_RUN,
     runIndex: 0,
@@ -24,7 +24,11 @@ function sample() {
     dataRngState: new Rng(1).getState(),
     parameters: randomSet(1),
     optimizerState: randomSet(2),
-  });
+  };
+}
+
+function sample() {
+  return makeCheckpoint(sampleArgs());
 }
 
 describe('checkpoint files', () => {
@@ -81,6 +85,34 @@ describe('checkpoint files', () => {
     const badSettings = JSON.parse(text);
     badSettings.run.margin = -3;
     expect(() => parseCheckpoint(JSON.stringify(badSettings))).toThrow(/invalid settings: .*margin/);
+  });
+
+  it('carries the experiment id (version 2) and still reads version-1 files, which have none', () => {
+    const id = '0123456789abcdef0123456789abcdef';
+    const ck = makeCheckpoint({ ...sampleArgs(), experimentId: id });
+    expect(ck.version).toBe(2);
+    expect(parseCheckpoint(JSON.stringify(ck)).checkpoint.experimentId).toBe(id);
+    expect(parseCheckpoint(JSON.stringify(sample())).checkpoint.experimentId).toBeUndefined();
+    const v1 = { ...sample(), version: 1 };
+    expect(parseCheckpoint(JSON.stringify(v1)).checkpoint.iteration).toBe(42);
+    expect(() => parseCheckpoint(JSON.stringify({ ...v1, experimentId: id }), 'old.json')).toThrow(
+      /old\.json: a version-1 checkpoint has no experimentId/,
+    );
+    expect(() => parseCheckpoint(JSON.stringify({ ...ck, experimentId: '../../x' }), 'c.json')).toThrow(/c\.json: experimentId must be/);
+    expect(() => parseCheckpoint(JSON.stringify({ ...ck, experimentId: 7 }))).toThrow(/experimentId must be/);
+  });
+
+  it('names a damaged data-generator state instead of failing later', () => {
+    const ck = JSON.parse(JSON.stringify(sample()));
+    ck.dataRngState[1] = 'x';
+    expect(() => parseCheckpoint(JSON.stringify(ck), 'd.json')).toThrow(
+      /d\.json: dataRngState is damaged \(random state must be 4 unsigned 32-bit integers/,
+    );
+    ck.dataRngState[1] = -1;
+    expect(() => parseCheckpoint(JSON.stringify(ck))).toThrow(CheckpointError);
+    // JSON's null for 'no spare normal' is read back as the generator's NaN
+    const ok = parseCheckpoint(JSON.stringify(sample()));
+    expect(Number.isNaN(ok.checkpoint.dataRngState[4])).toBe(true);
   });
 
   it("keeps a run's status: training by default and in files written before the field, paused, failed with its iteration", () => {

@@ -1,0 +1,99 @@
+/**
+ * Saves a run group and its measured history as one snapshot of the experiment folder (experimentFolder.ts):
+ * settings, metrics, traces and one checkpoint per run, each tagged with the experiment id and iteration,
+ * committed all-or-nothing; then the top-level copies, then the removal of older snapshots.
+ */
+import { makeCheckpoint } from '../engine/checkpoint.ts';
+import type { ExperimentLog } from '../engine/experimentLog.ts';
+import type { RunGroup } from '../engine/runGroup.ts';
+import {
+  checkpointFile,
+  type Kernels,
+  LOG_FILES,
+  type Manifest,
+  removeOurs,
+  SETTINGS_FORMAT,
+  SnapshotWriter,
+  surveyFolder,
+  writeTopLevelCopies,
+} from './experimentFolder.ts';
+
+/** A save the file system refused (disk full, folder removed, ...): one line, exit 1. */
+export class SaveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SaveError';
+  }
+}
+
+/** What a save reads from a run group (a test drives the same save with a stand-in of this shape). */
+export type SavableGroup = Pick<RunGroup, 'group' | 'runs' | 'iteration' | 'dataRng' | 'status' | 'readParameters' | 'readOptimizerState'>;
+
+export interface Saved {
+  manifest: Manifest;
+  /** what was removed after the commit: older snapshots, and a replaced experiment's files (short paths) */
+  removed: string[];
+}
+
+/**
+ * Saves the group's state now, trained with `kernels`. `previous` is the snapshot that stays the experiment's until this one is
+ * complete (named in the error message when this save fails).
+ */
+export async function saveExperiment(
+  dir: string,
+  experimentId: string,
+  rg: SavableGroup,
+  log: ExperimentLog,
+  kernels: Kernels,
+  previous?: Manifest,
+): Promise<Saved> {
+  const iteration = rg.iteration;
+  const tag = { experimentId, iteration };
+  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: rg.group, runs: rg.runs };
+  const texts: Record<(typeof LOG_FILES)[number], string> = {
+    'settings.json': `${JSON.stringify(settings, null, 2)}\n`,
+    'metrics.json': JSON.stringify({ ...log.metrics, ...tag }),
+    'metrics.csv': log.toCsv(),
+    'traces.json': JSON.stringify({ ...log.traces, ...tag }),
+  };
+  let writer: SnapshotWriter | undefined;
+  let manifest: Manifest;
+  try {
+    writer = new SnapshotWriter(dir, experimentId, iteration);
+    for (const f of LOG_FILES) await writer.write(f, texts[f]);
+    for (let r = 0; r < rg.runs.length; r++) {
+      const ck = makeCheckpoint({
+        experimentId,
+        group: rg.group,
+        run: rg.runs[r],
+        runIndex: r,
+        iteration,
+        dataRngState: rg.dataRng.getState(),
+        parameters: await rg.readParameters(r),
+        optimizerState: await rg.readOptimizerState(r),
+        // a failed run says so (with its iteration) and stays frozen on resume
+        status: rg.status[r],
+      });
+      await writer.write(checkpointFile(r, rg.runs[r].name), JSON.stringify(ck));
+    }
+    manifest = await writer.commit();
+  } catch (e) {
+    try {
+      writer?.abandon();
+    } catch {
+      // the temporary folder is removed by the next save
+    }
+    const kept = previous
+      ? `the snapshot of iteration ${previous.iteration} (${dir}/${previous.snapshot}) is still the experiment's`
+      : 'nothing was saved before';
+    throw new SaveError(`cannot save the snapshot of iteration ${iteration} in ${dir} (${(e as Error).message}); ${kept}`);
+  }
+  try {
+    writeTopLevelCopies(dir, texts);
+    return { manifest, removed: removeOurs(dir, surveyFolder(dir, manifest)) };
+  } catch (e) {
+    throw new SaveError(
+      `saved ${dir}/${manifest.snapshot}, but could not update the copies at the top of ${dir} or remove older snapshots (${(e as Error).message})`,
+    );
+  }
+}
