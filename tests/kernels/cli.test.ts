@@ -23,8 +23,8 @@ import { parseCheckpoint } from '../../src/engine/checkpoint.ts';
 import { cli } from '../helpers/cliProcess.ts';
 import { drive } from '../helpers/snapshotDriver.ts';
 
-/** What the command prints for a usage error (src/cli/run.ts). */
-const usageError = (message: string) => `error: ${message}\n(see --help)\n`;
+/** What the command prints for a usage error: one line (src/cli/run.ts). */
+const usageError = (message: string) => `error: ${message}\n`;
 
 const dir = mkdtempSync(join(tmpdir(), 'ortho-cli-'));
 const out = join(dir, 'copy');
@@ -156,7 +156,7 @@ describe('npm run train / evaluate', () => {
     const iters = cli('train.ts', ['--iters', '0x10', '--out', join(dir, 't')]);
     expect(iters.code).toBe(2);
     expect(iters.err).toBe(usageError("--iters must be a whole number from 1 to 10000000 (got '0x10')"));
-    const seed = cli('evaluate.ts', ['--checkpoint', join(out, 'checkpoints', '00-m=0.checkpoint.json'), '--seed', '0b1']);
+    const seed = cli('evaluate.ts', ['--checkpoint', checkpointPath(out, 0), '--seed', '0b1']);
     expect(seed.code).toBe(2);
     expect(seed.err).toBe(usageError("--seed: Data seed (dataSeed) must be a whole number from 0 to 4294967295 (got '0b1')"));
     for (const d of ['v', 'u', 't']) expect(existsSync(join(dir, d))).toBe(false);
