@@ -1,8 +1,24 @@
 /** Op wrappers of the small kernels: reduceRows (column sums), addBias (readout bias), orthDrift (max|M^T M - I|). */
 import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, uniforms } from './footprint.ts';
 
 const WG = 64;
+
+export function reduceRowsFootprint(dims: { batch: number; cols: number }): Footprint {
+  return {
+    buffers: [uniforms('reduceRows', 1)],
+    dispatches: [dispatch('reduceRows', 'reduceRows', [ceilDiv(dims.cols, WG), dims.batch, 1])],
+  };
+}
+
+export function addBiasFootprint(dims: { R: number; P: number; O: number }): Footprint {
+  return { buffers: [uniforms('addBias', 1)], dispatches: [dispatch('addBias', 'addBias', [ceilDiv(dims.P * dims.O, WG), dims.R, 1])] };
+}
+
+export function orthDriftFootprint(dims: { S: number }): Footprint {
+  return { buffers: [uniforms('orthDrift', 1)], dispatches: [dispatch('orthDrift', 'orthDrift', [dims.S, 1, 1])] };
+}
 
 export async function prepareReduceRows(
   ctx: OpContext,
