@@ -8,10 +8,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { makeCheckpoint, parseCheckpoint } from '../engine/checkpoint.ts';
 import { ExperimentLog, METRICS_FORMAT, type MetricsFile, TRACES_FORMAT, type TracesFile } from '../engine/experimentLog.ts';
-import { type InitialState, RunGroup } from '../engine/runGroup.ts';
+import { TrainingGpuError } from '../engine/gpuScopes.ts';
+import { assertGroupFits } from '../engine/memoryCheck.ts';
+import { formatBytes, memorySummary } from '../engine/memoryText.ts';
+import { type InitialState, type IterationRecord, RunGroup } from '../engine/runGroup.ts';
 import type { GroupSettings, RunSettings } from '../engine/settings.ts';
+import { GpuError } from '../gpu/device.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
+import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 
@@ -23,6 +28,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'checkpoint-every', value: 'N', help: 'also save checkpoints every N iterations (default: only at the end)' },
   { name: 'naive', switch: true, help: 'use the naive recurrent kernels (one dispatch per step) instead of the fused ones' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
+  MEMORY_BUDGET_FLAG,
   { name: 'quiet', switch: true, help: 'no progress lines' },
   { name: 'help', switch: true, help: 'show this help' },
   ...EXPERIMENT_FLAGS,
@@ -121,13 +127,14 @@ function loadResume(dir: string): Resumed {
   };
 }
 
-async function saveAll(dir: string, group: RunGroup, log: ExperimentLog): Promise<void> {
+/** Saves everything measured and, unless `checkpoints` is false (after a GPU error), one checkpoint per run. */
+async function saveAll(dir: string, group: RunGroup, log: ExperimentLog, checkpoints = true): Promise<void> {
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
   writeAtomic(join(dir, 'settings.json'), JSON.stringify({ group: group.group, runs: group.runs }, null, 2));
   writeAtomic(join(dir, 'metrics.json'), JSON.stringify(log.metrics));
   writeAtomic(join(dir, 'metrics.csv'), log.toCsv());
   writeAtomic(join(dir, 'traces.json'), JSON.stringify(log.traces));
-  for (let r = 0; r < group.runs.length; r++) {
+  for (let r = 0; checkpoints && r < group.runs.length; r++) {
     const ck = makeCheckpoint({
       group: group.group,
       run: group.runs[r],
@@ -139,6 +146,29 @@ async function saveAll(dir: string, group: RunGroup, log: ExperimentLog): Promis
     });
     writeAtomic(join(dir, 'checkpoints', `${String(r).padStart(2, '0')}-${slug(group.runs[r].name)}.checkpoint.json`), JSON.stringify(ck));
   }
+}
+
+/**
+ * The records of the iterations since the last collect. On a GPU error or a lost device during training
+ * (TrainingGpuError), or an error reported outside any scope: saves what was measured before it (no
+ * checkpoints: the GPU state after the error is not trusted) and throws a GpuError (exit 3).
+ */
+async function collectOrStop(rg: RunGroup, log: ExperimentLog, uncaptured: readonly GpuError[], dir: string): Promise<IterationRecord[]> {
+  let records: IterationRecord[];
+  try {
+    records = await rg.collect();
+    if (uncaptured.length) throw new GpuError(uncaptured[0].kind, `Training stopped: ${uncaptured[0].message}`);
+  } catch (e) {
+    if (!(e instanceof GpuError)) throw e;
+    if (e instanceof TrainingGpuError) log.add(e.records);
+    await saveAll(dir, rg, log, false);
+    const upTo = log.metrics.iterations.at(-1) ?? 0;
+    throw new GpuError(
+      e.kind,
+      `${e.message} Saved the metrics up to iteration ${upTo} in ${dir}; no checkpoint was written after the error.`,
+    );
+  }
+  return records;
 }
 
 function fmt(v: number, digits = 4): string {
@@ -185,16 +215,23 @@ export async function main(argv: string[]): Promise<number> {
     }
     ({ group, runs } = experimentFromFlags(flags));
   }
-  mkdirSync(dir, { recursive: true });
+  const budget = memoryBudgetFlag(flags);
+  const naive = flags.has('naive');
 
   const engine = await openNodeEngine(adapter as 'auto');
   const quiet = flags.has('quiet');
   try {
-    const rg = await RunGroup.create(engine.ops, group, runs, { naive: flags.has('naive'), initial: resumed?.initial });
+    // the group's memory plan against this device's limits and the budget, before anything is built or
+    // written: a group the GPU cannot hold is refused here in one line (MemoryPlanError, exit 2)
+    const limits = engine.gpu.device.limits;
+    const memory = assertGroupFits(group, runs, { software: engine.ops.software, limits, budget, naive });
+    mkdirSync(dir, { recursive: true });
+    const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial, memoryBudget: budget });
     const log = resumed?.log ?? new ExperimentLog(group, runs, rg.task.baselineLoss);
     if (!quiet) {
       process.stderr.write(
         `Adapter: ${engine.describe()}\nTask ${group.task}(T=${group.T}), batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
+          `GPU memory: ${memorySummary(memory, limits.maxBufferSize)}; budget ${formatBytes(budget)}\n` +
           `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}\n`,
       );
     }
@@ -204,9 +241,9 @@ export async function main(argv: string[]): Promise<number> {
     let lastPrint = 0;
     const chunk = Math.max(1, Math.min(group.trackEvery, 25));
     while (rg.iteration < endIter) {
-      const todo = Math.min(chunk, endIter - rg.iteration);
-      for (let k = 0; k < todo; k++) rg.step();
-      const records = await rg.collect();
+      const target = Math.min(rg.iteration + chunk, endIter);
+      while (rg.iteration < target && rg.canStep) rg.step();
+      const records = await collectOrStop(rg, log, engine.gpu.uncapturedErrors, dir);
       log.add(records);
       const now = performance.now();
       const done = rg.iteration - startIter;

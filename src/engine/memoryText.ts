@@ -20,6 +20,26 @@ export function formatBytes(bytes: number): string {
   return `${v.toPrecision(3)} ${UNITS[u]}`;
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** A byte size as a user writes it: 4GiB, 512 MiB, 2.5GB, 1e9 (bytes); null when it is not one. */
+export function parseByteSize(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? SIZE_UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  const bytes = m && unit ? Math.round(Number(m[1]) * unit) : NaN;
+  return Number.isFinite(bytes) && bytes >= 1 ? bytes : null;
+}
+
 function runsWord(cell: 'rnn' | 'lstm', runs: number, several: boolean): string {
   const what = several ? (cell === 'lstm' ? ' LSTM' : ' RNN') : '';
   return `${runs}${what} run${runs === 1 ? '' : 's'}`;

@@ -64,7 +64,9 @@ describe('the memory plan', () => {
   it('says what a group needs in one line, and lists its buffers largest first', () => {
     const plan = groupMemoryPlan(PAPER_GROUP, [factorised, { ...factorised, margin: 1 }], sw);
     const line = memorySummary(plan, SWIFTSHADER.maxBufferSize);
-    expect(line).toMatch(/^\d+(\.\d+)? MiB \(2 runs x \d+(\.\d+)? MiB \+ shared \d+(\.\d+)? KiB\); largest buffer rnn\.h 5\.91 MiB of 1\.00 GiB allowed$/);
+    expect(line).toMatch(
+      /^\d+(\.\d+)? MiB \(2 runs x \d+(\.\d+)? MiB \+ shared \d+(\.\d+)? KiB\); largest buffer rnn\.h 5\.91 MiB of 1\.00 GiB allowed$/,
+    );
     const rows = memoryRows(plan);
     expect(rows[0].name).toBe('rnn.h');
     expect(rows.reduce((a, r) => a + r.total, 0)).toBe(plan.totalBytes);
