@@ -27,7 +27,7 @@ function readoutFootprint(fc: FootprintContext, d: ModelDims, loss: LossKind): F
   const { R, n, O, P } = d;
   return combine(
     matmulFootprint(fc, { batch: R, M: P, N: O, K: n, transB: 1 }, { label: 'readout' }),
-    addBiasFootprint({ R, P, O }),
+    addBiasFootprint(fc, { R, P, O }),
     lossFootprint(loss === 'xent' ? 'softmaxCrossEntropy' : 'meanSquaredError', { R, P, O }),
     matmulFootprint(fc, { batch: R, M: O, N: n, K: P, transA: 1 }, { label: 'dWout' }),
     reduceRowsFootprint({ batch: R, cols: O }),

@@ -471,14 +471,15 @@ export class RunGroup {
         this.stagingPool.push(staging);
         this.parse(data, slots, first, track, runsSnapshot);
       },
-      (e: unknown) => {
-        // nothing of this readback arrived: its iterations are lost (a lost device, usually)
+      async (e: unknown) => {
+        // nothing of this readback arrived: its iterations are lost. That is usually a lost device, whose
+        // lost promise may settle a moment after the failed map: give it that moment to say so
         this.stagingPool.push(staging);
-        this.scopes.fail(
-          this.lost ? 'device-lost' : 'internal',
-          first,
-          `the metrics readback failed: ${(e as Error)?.message ?? String(e)}`,
-        );
+        const lost = await Promise.race([
+          this.ctx.device.lost.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 250)),
+        ]);
+        this.scopes.fail(lost ? 'device-lost' : 'internal', first, `the metrics readback failed: ${(e as Error)?.message ?? String(e)}`);
       },
     );
     const tracked = done.finally(() => this.pending.delete(tracked));
