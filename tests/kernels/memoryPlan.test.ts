@@ -69,7 +69,7 @@ const run = (over: Partial<RunSettings>): RunSettings => ({ ...PAPER_RUN, lrFree
 const copyGroup: GroupSettings = { task: 'copy', T: 3, batchSize: 5, hidden: 8, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 2 };
 const addingGroup: GroupSettings = { ...copyGroup, task: 'adding', T: 6, optimizer: 'nesterov' };
 
-const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: boolean }[] = [
+const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: boolean; software?: boolean }[] = [
   {
     name: 'RNN only (factorised, no margin, plain)',
     group: copyGroup,
@@ -91,12 +91,18 @@ const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: 
     runs: [run({ parameterisation: 'lstm' }), run({ margin: 1, softOrth: 0.01 }), run({ parameterisation: 'plain', nonlinearity: 'tanh' })],
   },
   { name: 'mixed, naive kernels', group: copyGroup, runs: [run({ margin: 0 }), run({ parameterisation: 'lstm' })], naive: true },
+  {
+    name: "mixed, a GPU's blocking (tiled matmul, 256-wide workgroups), n = 70, batch 20",
+    group: { ...copyGroup, hidden: 70, batchSize: 20 },
+    runs: [run({ margin: 0.1, softOrth: 0.1 }), run({ parameterisation: 'plain' }), run({ parameterisation: 'lstm' })],
+    software: false,
+  },
 ];
 
 describe('the memory plan is what a run group creates', () => {
   for (const c of CASES) {
-    it(c.name, async () => {
-      const rg = await RunGroup.create(ops, c.group, c.runs, { naive: c.naive });
+    it(c.name, { timeout: c.software === false ? 400_000 : undefined }, async () => {
+      const rg = await RunGroup.create({ ...ops, software: c.software ?? ops.software }, c.group, c.runs, { naive: c.naive });
       try {
         for (let k = 0; k < 4; k++) rg.step();
         await rg.collect();
