@@ -16,7 +16,7 @@ import {
   WEBGPU_DEFAULT_LIMITS,
 } from '../../src/engine/memoryCheck.ts';
 import { allBuffers, sumBytes } from '../../src/engine/memoryPlan.ts';
-import { formatBytes, memoryRows, memorySummary } from '../../src/engine/memoryText.ts';
+import { formatBytes, memoryRows, memorySummary, parseByteSize } from '../../src/engine/memoryText.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 
 /** What SwiftShader's device gets (measured in Node and Chromium): 1 GiB buffers and bindings, 10 storage buffers per stage. */
@@ -72,6 +72,15 @@ describe('the memory plan', () => {
     expect(rows.reduce((a, r) => a + r.total, 0)).toBe(plan.totalBytes);
     expect(formatBytes(42026926080)).toBe('39.1 GiB');
     expect(formatBytes(512)).toBe('512 B');
+  });
+
+  it('reads a memory budget as a user writes it (--memory-budget)', () => {
+    expect(parseByteSize('4GiB')).toBe(4 * 2 ** 30);
+    expect(parseByteSize('512 MiB')).toBe(512 * 2 ** 20);
+    expect(parseByteSize('2.5GB')).toBe(2.5e9);
+    expect(parseByteSize('1e9')).toBe(1e9);
+    expect(parseByteSize('64kib')).toBe(65536);
+    for (const bad of ['lots', '', '0', '-1GiB', '4 GiBs', 'GiB', '1e400']) expect(parseByteSize(bad), bad).toBeNull();
   });
 });
 
