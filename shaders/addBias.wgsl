@@ -1,7 +1,8 @@
 // addBias: y[r][p][o] += bias[r][o] — the readout bias b_out added to every scored position.
 //   y:    [R][P][O] f32, accumulated into
 //   bias: [R][O] f32
-// One invocation per element of y.
+// Grid-stride over the elements of a run (x, as many workgroups as the op dispatches: at most the device's
+// maxComputeWorkgroupsPerDimension, which P * O / WG exceeds for copy T = 10000 at batch 50), y = run r.
 
 struct Params {
   R: u32,
@@ -16,10 +17,11 @@ struct Params {
 override WG: u32 = 64;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = gid.y;
+  if (r >= params.R) { return; }
   let perRun = params.P * params.O;
-  if (i >= perRun || r >= params.R) { return; }
-  y[r * perRun + i] += bias[r * params.O + i % params.O];
+  for (var i = gid.x; i < perRun; i += nwg.x * WG) {
+    y[r * perRun + i] += bias[r * params.O + i % params.O];
+  }
 }

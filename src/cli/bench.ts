@@ -4,15 +4,19 @@
  *    against a factorised one with geodesic steps, beside the paper's GTX-770 seconds per 1000 iterations;
  *  - the fused recurrent kernels against the naive ones (one dispatch per time step);
  *  - a group of 6 runs against 1 run;
- * all in one process, side by side, and writes bench-reports/bench-<time>.json and .md.
+ * all in one process, side by side, each row with the GPU memory its group takes (the memory plan), and the
+ * cost of the GPU error scopes every iteration runs in; writes bench-reports/bench-<time>.json and .md.
  *   npm run bench -- [--sizes 128,500,1000] [--iters 5] [--out bench-reports]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GpuScopes } from '../engine/gpuScopes.ts';
+import { formatBytes } from '../engine/memoryText.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 
@@ -22,6 +26,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'T', value: 'T', help: "copy task delay (default 100, the paper's Table 5)" },
   { name: 'out', value: 'DIR', help: 'report folder (default bench-reports)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
+  MEMORY_BUDGET_FLAG,
   { name: 'help', switch: true, help: 'show this help' },
 ];
 
@@ -42,8 +47,14 @@ interface Row {
   itPerSec: number;
   secondsPer1000: number;
   dispatchesPerIteration: number;
+  /** bytes the group holds on the GPU (its memory plan) and its largest buffer */
+  memoryBytes: number;
+  largestBuffer: string;
+  largestBufferBytes: number;
   paperSecondsPer1000: number | null;
 }
+
+type Timed = { itPerSec: number; dispatches: number; memoryBytes: number; largestBuffer: string; largestBufferBytes: number };
 
 async function timeConfig(
   engine: NodeEngine,
@@ -51,20 +62,59 @@ async function timeConfig(
   runs: RunSettings[],
   naive: boolean,
   iters: number,
-): Promise<{ itPerSec: number; dispatches: number }> {
-  const rg = await RunGroup.create(engine.ops, group, runs, { naive });
+  memoryBudget: number,
+): Promise<Timed> {
+  const rg = await RunGroup.create(engine.ops, group, runs, { naive, memoryBudget });
   try {
     // warm up: pipelines compile lazily in drivers, first submissions allocate
     for (let k = 0; k < 2; k++) rg.step();
     await rg.collect();
     const t0 = performance.now();
-    for (let k = 0; k < iters; k++) rg.step();
+    for (let k = 0; k < iters; k++) {
+      if (!rg.canStep) await rg.collect();
+      rg.step();
+    }
     await rg.collect();
     const dt = (performance.now() - t0) / 1000;
-    return { itPerSec: iters / dt, dispatches: rg.dispatchesPerIteration };
+    const m = rg.memory;
+    return {
+      itPerSec: iters / dt,
+      dispatches: rg.dispatchesPerIteration,
+      memoryBytes: m.totalBytes,
+      largestBuffer: m.largest.name,
+      largestBufferBytes: m.largest.bytes,
+    };
   } finally {
     await rg.destroy();
   }
+}
+
+interface ScopeCost {
+  submissions: number;
+  /** microseconds per empty submission recorded inside the three scopes, and without them */
+  scopedMicros: number;
+  plainMicros: number;
+  /** milliseconds until every scope of the scoped submissions had been popped and read */
+  popMillis: number;
+}
+
+/** What the error scopes around every iteration cost: empty submissions with and without them. */
+async function scopeCost(device: GPUDevice, submissions = 2000): Promise<ScopeCost> {
+  const scopes = new GpuScopes(device);
+  const t0 = performance.now();
+  for (let i = 0; i < submissions; i++) scopes.run(i, () => device.queue.submit([]));
+  const t1 = performance.now();
+  await scopes.settle();
+  const t2 = performance.now();
+  for (let i = 0; i < submissions; i++) device.queue.submit([]);
+  const t3 = performance.now();
+  await device.queue.onSubmittedWorkDone();
+  return {
+    submissions,
+    scopedMicros: ((t1 - t0) * 1000) / submissions,
+    plainMicros: ((t3 - t2) * 1000) / submissions,
+    popMillis: t2 - t1,
+  };
 }
 
 function table(rows: Row[]): string {
@@ -78,6 +128,8 @@ function table(rows: Row[]): string {
     'it/s',
     's per 1000 it',
     'dispatches/it',
+    'GPU memory',
+    'largest buffer',
     'paper GTX-770 s per 1000',
   ];
   const body = rows.map((r) => [
@@ -90,6 +142,8 @@ function table(rows: Row[]): string {
     r.itPerSec.toPrecision(3),
     r.secondsPer1000.toPrecision(4),
     String(r.dispatchesPerIteration),
+    formatBytes(r.memoryBytes),
+    `${r.largestBuffer} ${formatBytes(r.largestBufferBytes)}`,
     r.paperSecondsPer1000 === null ? '' : String(r.paperSecondsPer1000),
   ]);
   const lines = [head, ...body].map((c) => `| ${c.join(' | ')} |`);
@@ -121,8 +175,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
 
+  const memoryBudget = memoryBudgetFlag(flags);
   const engine = await openNodeEngine(adapter as 'auto');
   const rows: Row[] = [];
+  let scopes: ScopeCost | undefined;
   const group = (n: number): GroupSettings => ({ ...PAPER_GROUP, task: 'copy', T, batchSize: 50, hidden: n, trackEvery: 100_000 });
   const plain: RunSettings = { ...PAPER_RUN, name: 'plain', parameterisation: 'plain' };
   const factorised: RunSettings = { ...PAPER_RUN, name: 'factorised', parameterisation: 'factorised', margin: 0 };
@@ -130,8 +186,8 @@ export async function main(argv: string[]): Promise<number> {
   const add = async (section: string, config: string, n: number, runs: RunSettings[], naive: boolean, paper: number | null) => {
     const iters = itersFor(n);
     process.stderr.write(`${section}: ${config}, n=${n}, ${runs.length} run(s), ${naive ? 'naive' : 'fused'}, ${iters} iterations ... `);
-    const { itPerSec, dispatches } = await timeConfig(engine, group(n), runs, naive, iters);
-    process.stderr.write(`${itPerSec.toPrecision(3)} it/s\n`);
+    const t = await timeConfig(engine, group(n), runs, naive, iters, memoryBudget);
+    process.stderr.write(`${t.itPerSec.toPrecision(3)} it/s, ${formatBytes(t.memoryBytes)} on the GPU\n`);
     rows.push({
       section,
       config,
@@ -139,9 +195,12 @@ export async function main(argv: string[]): Promise<number> {
       runs: runs.length,
       recurrent: naive ? 'naive' : 'fused',
       iterations: iters,
-      itPerSec,
-      secondsPer1000: 1000 / itPerSec,
-      dispatchesPerIteration: dispatches,
+      itPerSec: t.itPerSec,
+      secondsPer1000: 1000 / t.itPerSec,
+      dispatchesPerIteration: t.dispatches,
+      memoryBytes: t.memoryBytes,
+      largestBuffer: t.largestBuffer,
+      largestBufferBytes: t.largestBufferBytes,
       paperSecondsPer1000: paper,
     });
   };
@@ -161,6 +220,7 @@ export async function main(argv: string[]): Promise<number> {
     const lstm: RunSettings = { ...PAPER_RUN, name: 'lstm', parameterisation: 'lstm', clip: 1 };
     await add('LSTM baseline', 'LSTM (peepholes), RMSprop', 128, [lstm], false, null);
     await add('LSTM baseline', '6 margin runs + LSTM in one group', 128, [...six, { ...lstm, seed: 7 }], false, null);
+    scopes = await scopeCost(engine.gpu.device);
   } finally {
     engine.close();
   }
@@ -171,6 +231,7 @@ export async function main(argv: string[]): Promise<number> {
   const summary = {
     fusedOverNaive: fused && naive ? fused.itPerSec / naive.itPerSec : null,
     sixRunsCostOverOneRun: one && six ? one.itPerSec / six.itPerSec : null,
+    errorScopes: scopes ?? null,
   };
   const report = {
     format: 'orthogonality-lab/bench',
@@ -188,7 +249,10 @@ export async function main(argv: string[]): Promise<number> {
   const md =
     `# Orthogonality Lab benchmark\n\n${report.date}, adapter: ${engine.describe()}, Node ${process.version}\n\n${table(rows)}\n\n` +
     `Fused over naive recurrent path: ${summary.fusedOverNaive?.toFixed(2) ?? '?'}x faster. ` +
-    `6 runs in one group cost ${summary.sixRunsCostOverOneRun?.toFixed(2) ?? '?'}x the time of 1 run (6 runs trained).\n`;
+    `6 runs in one group cost ${summary.sixRunsCostOverOneRun?.toFixed(2) ?? '?'}x the time of 1 run (6 runs trained).\n` +
+    (scopes
+      ? `GPU error scopes (three per iteration, src/engine/gpuScopes.ts): ${scopes.scopedMicros.toFixed(1)} us to record a scoped empty submission against ${scopes.plainMicros.toFixed(1)} us unscoped; ${scopes.submissions} scopes read back in ${scopes.popMillis.toFixed(1)} ms.\n`
+      : '');
   writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(outDir, `bench-${stamp}.md`), md);
   process.stdout.write(`\n${md}\nWrote ${join(outDir, `bench-${stamp}.json`)} and .md\n`);

@@ -5,7 +5,7 @@
  * where a file system answers ENOENT for a folder whose parent exists (procfs: `--out /proc/x` spun at 100%
  * CPU), while a plain mkdir reports that error at once.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.ts';
 
@@ -78,6 +78,8 @@ export function probeWritable(dir: string, what: string): void {
 export interface OutputCheck {
   /** names in the folder before this run (empty for a new folder) */
   entries: string[];
+  /** the folder did not exist and was made here */
+  created: boolean;
 }
 
 /**
@@ -97,9 +99,18 @@ export function prepareOutputFolder(dir: string, force: boolean): OutputCheck {
     if (entries.length > 0 && !force)
       throw new UsageError(`${what} exists and is not empty; choose a new folder, --resume it, or pass --force to replace its experiment`);
     probeWritable(dir, what);
-    return { entries };
+    return { entries, created: false };
   }
   makeFolder(dir, what);
   probeWritable(dir, what);
-  return { entries: [] };
+  return { entries: [], created: true };
+}
+
+/** Removes a folder this command made when nothing was written into it (a group refused before training). */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty, or already gone: leave it
+  }
 }

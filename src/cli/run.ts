@@ -1,14 +1,15 @@
 /**
- * Runs a CLI entry point. Usage and file errors print one line and exit 2, an interrupted run exits 130
- * (SIGINT) or 143 (SIGTERM), bugs print a stack and exit 1. Started by a user, the command first becomes a
- * parent that filters native start-up noise from the real work's stderr (supervise.ts).
+ * Runs a CLI entry point. Usage and file errors print one line and exit 2, and so does a run group the GPU
+ * cannot hold (MemoryPlanError); a GPU error or a lost device during the work prints one line and exits 3; an
+ * interrupted run exits 130 (SIGINT) or 143 (SIGTERM); bugs print a stack and exit 1. Started by a user, the
+ * command first becomes a parent that filters native start-up noise from the real work's stderr (supervise.ts).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isSupervisedChild, supervise } from './supervise.ts';
 
 /** Errors that are the user's input or environment, not a bug: one line, no stack. */
-const INPUT_ERRORS = new Set(['UsageError', 'CheckpointError', 'LogFileError']);
+const INPUT_ERRORS = new Set(['UsageError', 'CheckpointError', 'LogFileError', 'MemoryPlanError']);
 /** Errors of the work (a save the disk refused, no WebGPU adapter): one line, exit 1. */
 const WORK_ERRORS = new Set(['SaveError', 'NoWebGpuError']);
 
@@ -18,7 +19,10 @@ export async function runCli(fn: (argv: string[]) => Promise<number>): Promise<v
     process.exitCode = await fn(process.argv.slice(2));
   } catch (e) {
     const name = (e as Error)?.name;
-    if (INPUT_ERRORS.has(name)) {
+    if (name === 'GpuError' || name === 'TrainingGpuError') {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 3;
+    } else if (INPUT_ERRORS.has(name)) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exitCode = 2;
     } else if (WORK_ERRORS.has(name)) {

@@ -39,6 +39,35 @@ export interface Saved {
  * Saves the group's state now, trained with `kernels`. `previous` is the snapshot that stays the experiment's until this one is
  * complete (named in the error message when this save fails).
  */
+/**
+ * After a GPU error: writes the metrics and traces measured before it (all valid) as the top-level copies,
+ * marked with the error (`stoppedBy`), and nothing else. No checkpoint is written, since the GPU's state after
+ * the error is not trusted; the snapshot experiment.json names (if any) stays the experiment's, and --resume
+ * continues from it.
+ */
+export function writeMeasuredBeforeGpuError(
+  dir: string,
+  experimentId: string,
+  rg: SavableGroup,
+  log: ExperimentLog,
+  kernels: Kernels,
+  error: string,
+): void {
+  const iteration = log.metrics.iterations.at(-1) ?? 0;
+  const tag = { experimentId, iteration, stoppedBy: { gpuError: error } };
+  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: rg.group, runs: rg.runs };
+  try {
+    writeTopLevelCopies(dir, {
+      'settings.json': `${JSON.stringify(settings, null, 2)}\n`,
+      'metrics.json': JSON.stringify({ ...log.metrics, ...tag }),
+      'metrics.csv': log.toCsv(),
+      'traces.json': JSON.stringify({ ...log.traces, ...tag }),
+    });
+  } catch (e) {
+    throw new SaveError(`cannot write the metrics measured before the GPU error into ${dir} (${(e as Error).message})`);
+  }
+}
+
 export async function saveExperiment(
   dir: string,
   experimentId: string,

@@ -6,18 +6,23 @@
  * SIGINT/SIGTERM stop after the iterations in flight, save, and exit 130/143 (interrupt.ts).
  */
 import { ExperimentLog } from '../engine/experimentLog.ts';
+import { TrainingGpuError } from '../engine/gpuScopes.ts';
+import { assertGroupFits } from '../engine/memoryCheck.ts';
+import { formatBytes, memorySummary } from '../engine/memoryText.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
 import { type IterationRecord, RunGroup } from '../engine/runGroup.ts';
 import { type GroupSettings, parseDecimal, type RunSettings } from '../engine/settings.ts';
+import { GpuError } from '../gpu/device.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
 import { type Manifest, newExperimentId, readManifest, surveyFolder } from './experimentFolder.ts';
 import { Interrupt } from './interrupt.ts';
+import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
-import { prepareOutputFolder, probeWritable } from './outputFolder.ts';
+import { prepareOutputFolder, probeWritable, removeIfEmpty } from './outputFolder.ts';
 import { loadResume, type Resumed } from './resume.ts';
 import { isMain, runCli } from './run.ts';
-import { saveExperiment } from './saveExperiment.ts';
+import { saveExperiment, writeMeasuredBeforeGpuError } from './saveExperiment.ts';
 
 const FLAGS: FlagSpec[] = [
   { name: 'iters', value: 'N', help: 'iterations to train (default 1000)' },
@@ -35,6 +40,7 @@ const FLAGS: FlagSpec[] = [
     help: 'use the naive recurrent kernels (one dispatch per step) instead of the fused ones (--resume keeps the kernels an experiment started with)',
   },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
+  MEMORY_BUDGET_FLAG,
   { name: 'quiet', switch: true, help: 'no progress lines (problems, interruptions and what --force removes are still said)' },
   { name: 'help', switch: true, help: 'show this help' },
   ...EXPERIMENT_FLAGS,
@@ -47,6 +53,30 @@ function positiveInt(flags: Map<string, string>, name: string, dflt: number): nu
   if (v === null || !Number.isInteger(v) || v < 1 || v > 10_000_000)
     throw new UsageError(`--${name} must be a whole number from 1 to 10000000 (got ${quoteInput(text)})`);
   return v;
+}
+
+/**
+ * The records of the iterations since the last collect. On a GPU error or a lost device during training
+ * (TrainingGpuError), or an error reported outside any scope, writes what was measured before it (never a
+ * checkpoint: the GPU state after the error is not trusted; the last snapshot stays the experiment's) and
+ * throws a GpuError (exit 3).
+ */
+async function collectOrStop(
+  rg: RunGroup,
+  log: ExperimentLog,
+  uncaptured: readonly GpuError[],
+  saveMeasured: (error: string) => string,
+): Promise<IterationRecord[]> {
+  let records: IterationRecord[];
+  try {
+    records = await rg.collect();
+    if (uncaptured.length) throw new GpuError(uncaptured[0].kind, `Training stopped: ${uncaptured[0].message}`);
+  } catch (e) {
+    if (!(e instanceof GpuError)) throw e;
+    if (e instanceof TrainingGpuError) log.add(e.records);
+    throw new GpuError(e.kind, `${e.message} ${saveMeasured(e.message)}`);
+  }
+  return records;
 }
 
 function fmt(v: number, digits = 4): string {
@@ -71,6 +101,8 @@ interface Target {
   previous?: Manifest;
   /** --force over a folder holding files of a previous experiment: they go at the first save */
   replacing: boolean;
+  /** this command made the folder (it did not exist): a group refused before training removes it again */
+  created: boolean;
 }
 
 /** Everything about the folders is checked here, before any GPU work. */
@@ -85,12 +117,12 @@ function chooseTarget(flags: Map<string, string>): Target {
     const resumed = loadResume(dir);
     probeWritable(dir, `--resume ${dir}`);
     const { group, runs, manifest } = resumed;
-    return { dir, experimentId: manifest.experimentId, group, runs, resumed, previous: manifest, replacing: false };
+    return { dir, experimentId: manifest.experimentId, group, runs, resumed, previous: manifest, replacing: false, created: false };
   }
   if (!flags.has('out')) throw new UsageError('--out DIR is required (where metrics, traces and checkpoints go)');
   const dir = flags.get('out')!;
   const { group, runs } = experimentFromFlags(flags);
-  const { entries } = prepareOutputFolder(dir, flags.has('force'));
+  const { entries, created } = prepareOutputFolder(dir, flags.has('force'));
   let replacing = false;
   if (entries.length) {
     const survey = surveyFolder(dir);
@@ -103,7 +135,7 @@ function chooseTarget(flags: Map<string, string>): Target {
       );
     if (survey.foreign.length) say(`--force: left as they are (not written by npm run train): ${survey.foreign.join(', ')}`);
   }
-  return { dir, experimentId: newExperimentId(), group, runs, replacing };
+  return { dir, experimentId: newExperimentId(), group, runs, replacing, created };
 }
 
 function safeManifest(dir: string): Manifest | undefined {
@@ -162,6 +194,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
   const quiet = flags.has('quiet');
+  const budget = memoryBudgetFlag(flags);
   const target = chooseTarget(flags);
   const { dir, experimentId, group, runs, resumed } = target;
   const stopped = resumed ? resumed.status.map((s) => s.state === 'failed') : runs.map(() => false);
@@ -186,7 +219,18 @@ export async function main(argv: string[]): Promise<number> {
   let engine: NodeEngine | undefined;
   try {
     engine = await openNodeEngine(adapter as 'auto');
-    const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial });
+    // the group's memory plan against this device's limits and the budget, before anything is built: a
+    // group the GPU cannot hold is refused here in one line (MemoryPlanError, exit 2), and a folder this
+    // command made for it is removed again
+    const limits = engine.gpu.device.limits;
+    let memory: ReturnType<typeof assertGroupFits>;
+    try {
+      memory = assertGroupFits(group, runs, { software: engine.ops.software, limits, budget, naive });
+    } catch (e) {
+      if (target.created) removeIfEmpty(dir);
+      throw e;
+    }
+    const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial, memoryBudget: budget });
     // a run that failed stays frozen at its last finite state (InitialState.status); say so
     resumed?.status.forEach((s, r) => {
       if (s.state === 'failed') say(`Run '${runs[r].name}' ${s.message ?? 'failed'}; it stays stopped, the other runs continue`);
@@ -195,7 +239,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!quiet) {
       say(
         `Adapter: ${engine.describe()}\nTask ${group.task}(T=${group.T}), batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
-          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}`,
+          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}\n` +
+          `GPU memory: ${memorySummary(memory, limits.maxBufferSize)}; budget ${formatBytes(budget)}`,
       );
     }
     const save = async () => {
@@ -206,6 +251,15 @@ export async function main(argv: string[]): Promise<number> {
         replacing = false;
       }
     };
+    // after a GPU error: what was measured before it, beside the last snapshot (which stays the experiment's)
+    const saveMeasured = (error: string) => {
+      const upTo = log.metrics.iterations.at(-1) ?? 0;
+      writeMeasuredBeforeGpuError(dir, experimentId, rg, log, naive ? 'naive' : 'fused', error);
+      return (
+        `Saved the metrics and traces measured up to iteration ${upTo} in ${dir} (metrics.json, metrics.csv, traces.json); ` +
+        `no checkpoint was written after the error${latest ? `; ${dir}/${latest.snapshot} (iteration ${latest.iteration}) is still the experiment's snapshot` : ''}.`
+      );
+    };
     const start = performance.now();
     const startIter = rg.iteration;
     const endIter = startIter + iters;
@@ -215,8 +269,8 @@ export async function main(argv: string[]): Promise<number> {
       const nextSave = (Math.floor(rg.iteration / ckEvery) + 1) * ckEvery;
       const todo = Math.min(chunk, endIter - rg.iteration, nextSave - rg.iteration);
       const t0 = performance.now();
-      for (let k = 0; k < todo; k++) rg.step();
-      const records = maskStopped(await rg.collect(), stopped);
+      for (let k = 0; k < todo && rg.canStep; k++) rg.step();
+      const records = maskStopped(await collectOrStop(rg, log, engine.gpu.uncapturedErrors, saveMeasured), stopped);
       log.add(records);
       const now = performance.now();
       chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((todo * CHUNK_SECONDS * 1000) / Math.max(now - t0, 1e-3))));

@@ -1,12 +1,14 @@
 /**
- * Every GPU buffer of a run group, allocated once. The batch (inputs, targets, position weights) is shared
+ * Every GPU buffer of a run group's batch and blocks, allocated once from the tables below (which the memory
+ * plan, src/engine/memoryPlan.ts, lists too). The batch (inputs, targets, position weights) is shared
  * by the whole group; each cell's block of runs (src/engine/cellBlock.ts) has its own parameters, gradients
  * and optimiser state stacked over its runs ([R][...] per parameter), activations over the whole sequence,
  * and scratch space. Layouts: docs/ENGINE.md.
  */
 import { storageBuffer } from '../gpu/buffers.ts';
+import type { BufferKind } from '../gpu/ops/footprint.ts';
 import { HYPER_STRIDE } from './hyper.ts';
-import { type CellKind, type ModelDims, type ParamName, paramNames, paramSize } from './parameters.ts';
+import { type CellKind, type ModelDims, type ParamName, paramNames, paramShape, paramSize } from './parameters.ts';
 import { HEALTH_STRIDE } from './runHealth.ts';
 
 export const LOSS_STATS = 2; // (task loss, accuracy) per run
@@ -82,14 +84,99 @@ export interface LstmBuffers extends BlockBuffersBase {
 
 export type BlockBuffers = GroupBuffers | LstmBuffers;
 
-function allocator(device: GPUDevice) {
-  const all: GPUBuffer[] = [];
-  const f32 = (count: number, label: string) => {
-    const b = storageBuffer(device, count * 4, label);
-    all.push(b);
+/** One row of the buffer tables below: what allocate*Buffers creates and what the memory plan lists. */
+export interface BufferSpec {
+  /** the field of BatchBuffers / BlockBuffers it fills ('params.W', 'grads.W', 'state.W' for parameter sets) */
+  key: string;
+  /** its label on the GPU */
+  name: string;
+  floats: number;
+  kind: BufferKind;
+  shape: string;
+}
+
+function spec(key: string, name: string, floats: number, kind: BufferKind, shape: string): BufferSpec {
+  return { key, name, floats, kind, shape };
+}
+
+/** The group's batch buffers: inputs, targets and the per-position weights (shared by every block). */
+export function batchBufferTable(d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>, loss: 'xent' | 'mse'): BufferSpec[] {
+  return [
+    spec('x', 'x', d.L * d.B * d.I, 'batch', '[L][B][I]'),
+    spec('targets', 'targets', loss === 'xent' ? d.P : d.P * d.O, 'batch', loss === 'xent' ? '[Lout][B] u32' : '[Lout][B][O]'),
+    spec('weight', 'weight', d.P, 'batch', '[Lout][B]'),
+    spec('accWeight', 'accWeight', d.P, 'batch', '[Lout][B]'),
+  ];
+}
+
+/**
+ * The buffers of one block of R runs of `cell` (d.R = the block's runs), in allocation order. The rows of
+ * kind 'activations' hold every step of the sequence ([R][L][B][...], h and c [R][L+1][B][n]): they are the
+ * ones a recomputation variant of the plan would size by a segment of k steps instead, adding checkpoints.
+ */
+export function blockBufferTable(cell: CellKind, d: ModelDims): BufferSpec[] {
+  const { R, L, B, n, O, P } = d;
+  const gates = cell === 'lstm' ? 4 : 1;
+  const g = gates === 4 ? '4n' : 'n';
+  const perParam = (set: 'params' | 'grads' | 'state', what: string, kind: BufferKind) =>
+    paramNames(cell).map((name) =>
+      spec(`${set}.${name}`, `${cell}.${what}.${name}`, R * paramSize(cell, name, d), kind, `[R][${paramShape(cell, name, d).join('][')}]`),
+    );
+  const seq = R * L * B * n;
+  const rows = [
+    spec('hyper', `${cell}.hyper`, R * HYPER_STRIDE, 'settings', `[R][${HYPER_STRIDE}]`),
+    ...perParam('params', 'param', 'parameters'),
+    ...perParam('grads', 'grad', 'gradients'),
+    ...perParam('state', 'state', 'optimiser'),
+    spec('xproj', `${cell}.xproj`, gates * seq, 'activations', `[R][L][B][${g}]`),
+    spec('h', `${cell}.h`, R * (L + 1) * B * n, 'activations', '[R][L+1][B][n]'),
+    spec('dhOut', `${cell}.dhOut`, seq, 'activations', '[R][L][B][n]'),
+    spec('dh0', `${cell}.dh0`, R * B * n, 'gradients', '[R][B][n]'),
+    spec('flow', `${cell}.flow`, R * (L + 1), 'metrics', '[R][L+1]'),
+    spec('logits', `${cell}.logits`, R * P * O, 'activations', '[R][Lout][B][O]'),
+    spec('dlogits', `${cell}.dlogits`, R * P * O, 'activations', '[R][Lout][B][O]'),
+    spec('lossStats', `${cell}.lossStats`, R * LOSS_STATS, 'metrics', `[R][${LOSS_STATS}]`),
+    spec('penaltyStats', `${cell}.penaltyStats`, R * PENALTY_STATS, 'metrics', `[R][${PENALTY_STATS}]`),
+    // the run guard's sticky health table (src/engine/runHealth.ts), u32
+    spec('health', `${cell}.health`, R * HEALTH_STRIDE, 'metrics', `[R][${HEALTH_STRIDE}] u32`),
+  ];
+  if (cell === 'lstm') {
+    rows.push(
+      spec('gates', 'lstm.gates', 4 * seq, 'activations', '[R][L][B][4n]'),
+      spec('c', 'lstm.c', R * (L + 1) * B * n, 'activations', '[R][L+1][B][n]'),
+      spec('dz', 'lstm.dz', 4 * seq, 'activations', '[R][L][B][4n]'),
+      spec('dc0', 'lstm.dc0', R * B * n, 'gradients', '[R][B][n]'),
+    );
+  } else {
+    rows.push(
+      spec('a', 'rnn.a', seq, 'activations', '[R][L][B][n]'),
+      spec('dh', 'rnn.dh', seq, 'activations', '[R][L][B][n]'),
+      spec('da', 'rnn.da', seq, 'activations', '[R][L][B][n]'),
+      spec('gram', 'rnn.gram', R * n * n, 'scratch', '[R][n][n]'),
+      spec('scratch', 'rnn.scratch', R * n * n, 'scratch', '[R][n][n]'),
+      spec('composed', 'rnn.composed', R * n * n, 'scratch', '[R][n][n]'),
+      spec('basesGram', 'rnn.basesGram', R * 2 * n * n, 'scratch', '[R][2][n][n]'),
+      spec('drift', 'rnn.drift', R * 2, 'metrics', '[R][2]'),
+      spec('remarginMask', 'rnn.remarginMask', R, 'settings', '[R]'),
+    );
+  }
+  return rows;
+}
+
+/** Creates every buffer of a table (storage, copy source and destination); returns them by key and in order. */
+function allocate(device: GPUDevice, table: BufferSpec[]): { get: (key: string) => GPUBuffer; all: GPUBuffer[] } {
+  const byKey = new Map<string, GPUBuffer>();
+  const all = table.map((row) => {
+    const b = storageBuffer(device, row.floats * 4, row.name);
+    byKey.set(row.key, b);
+    return b;
+  });
+  const get = (key: string) => {
+    const b = byKey.get(key);
+    if (!b) throw new Error(`no buffer '${key}' in the table`);
     return b;
   };
-  return { all, f32 };
+  return { get, all };
 }
 
 export function allocateBatchBuffers(
@@ -97,69 +184,48 @@ export function allocateBatchBuffers(
   d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>,
   loss: 'xent' | 'mse',
 ): BatchBuffers {
-  const { all, f32 } = allocator(device);
-  return {
-    x: f32(d.L * d.B * d.I, 'x'),
-    targets: f32(loss === 'xent' ? d.P : d.P * d.O, 'targets'),
-    weight: f32(d.P, 'weight'),
-    accWeight: f32(d.P, 'accWeight'),
-    all,
-  };
+  const { get, all } = allocate(device, batchBufferTable(d, loss));
+  return { x: get('x'), targets: get('targets'), weight: get('weight'), accWeight: get('accWeight'), all };
 }
 
-/** The buffers of one block of R runs of `cell` (d.R = the block's runs). */
+/** The buffers of one block of R runs of `cell` (d.R = the block's runs), from blockBufferTable. */
 export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: ModelDims, batch: BatchBuffers): BlockBuffers {
-  const { all, f32 } = allocator(device);
-  const perParam = (what: string) => {
-    const rec = {} as Record<ParamName, GPUBuffer>;
-    for (const name of paramNames(cell)) rec[name] = f32(d.R * paramSize(cell, name, d), `${cell}.${what}.${name}`);
-    return rec;
-  };
-  const { R, L, B, n, O, P } = d;
-  const gates = cell === 'lstm' ? 4 : 1;
+  const { get, all } = allocate(device, blockBufferTable(cell, d));
+  const perParam = (set: 'params' | 'grads' | 'state') =>
+    Object.fromEntries(paramNames(cell).map((name) => [name, get(`${set}.${name}`)])) as Record<ParamName, GPUBuffer>;
   const base: BlockBuffersBase = {
     x: batch.x,
     targets: batch.targets,
     weight: batch.weight,
     accWeight: batch.accWeight,
-    hyper: f32(R * HYPER_STRIDE, `${cell}.hyper`),
-    params: perParam('param'),
-    grads: perParam('grad'),
+    hyper: get('hyper'),
+    params: perParam('params'),
+    grads: perParam('grads'),
     state: perParam('state'),
-    xproj: f32(R * L * B * gates * n, `${cell}.xproj`),
-    h: f32(R * (L + 1) * B * n, `${cell}.h`),
-    dhOut: f32(R * L * B * n, `${cell}.dhOut`),
-    dh0: f32(R * B * n, `${cell}.dh0`),
-    flow: f32(R * (L + 1), `${cell}.flow`),
-    logits: f32(R * P * O, `${cell}.logits`),
-    dlogits: f32(R * P * O, `${cell}.dlogits`),
-    lossStats: f32(R * LOSS_STATS, `${cell}.lossStats`),
-    penaltyStats: f32(R * PENALTY_STATS, `${cell}.penaltyStats`),
-    health: f32(R * HEALTH_STRIDE, `${cell}.health`),
+    xproj: get('xproj'),
+    h: get('h'),
+    dhOut: get('dhOut'),
+    dh0: get('dh0'),
+    flow: get('flow'),
+    logits: get('logits'),
+    dlogits: get('dlogits'),
+    lossStats: get('lossStats'),
+    penaltyStats: get('penaltyStats'),
+    health: get('health'),
     all,
   };
-  const seq = R * L * B * n;
-  if (cell === 'lstm') {
-    return {
-      ...base,
-      cell,
-      gates: f32(4 * seq, 'lstm.gates'),
-      c: f32(R * (L + 1) * B * n, 'lstm.c'),
-      dz: f32(4 * seq, 'lstm.dz'),
-      dc0: f32(R * B * n, 'lstm.dc0'),
-    };
-  }
+  if (cell === 'lstm') return { ...base, cell, gates: get('gates'), c: get('c'), dz: get('dz'), dc0: get('dc0') };
   return {
     ...base,
     cell,
-    a: f32(seq, 'a'),
-    dh: f32(seq, 'dh'),
-    da: f32(seq, 'da'),
-    gram: f32(R * n * n, 'gram'),
-    scratch: f32(R * n * n, 'scratch'),
-    composed: f32(R * n * n, 'composed'),
-    basesGram: f32(R * 2 * n * n, 'basesGram'),
-    drift: f32(R * 2, 'drift'),
-    remarginMask: f32(R, 'remarginMask'),
+    a: get('a'),
+    dh: get('dh'),
+    da: get('da'),
+    gram: get('gram'),
+    scratch: get('scratch'),
+    composed: get('composed'),
+    basesGram: get('basesGram'),
+    drift: get('drift'),
+    remarginMask: get('remarginMask'),
   };
 }

@@ -6,8 +6,13 @@
  * however many runs train. Every block sees the same batch.
  *
  * The group owns its buffers and its dispatch plan; it publishes plain numbers (IterationRecord) and knows
- * nothing of any UI. Metrics are copied on the GPU into a ring and read back in batches through a pool
- * of staging buffers, so reading never stalls the queue.
+ * nothing of any UI. Metrics are copied on the GPU into a ring and read back in batches through a fixed pool
+ * of staging buffers (readback.ts), so reading never stalls the queue.
+ *
+ * Before anything is built, create() holds the group's memory plan (memoryPlan.ts) against the device's
+ * limits and a memory budget and refuses a group that does not fit with a MemoryPlanError (memoryCheck.ts).
+ * Building, every iteration and every readback run inside GPU error scopes (gpuScopes.ts): a GPU error or a
+ * lost device stops the group, and collect() hands back only what was measured before it.
  *
  * Every iteration the run guard (src/engine/runHealth.ts) checks each run on the GPU after its gradients and
  * before any update; a run whose loss, gradients or parameters leave the finite bounds is frozen there at its
@@ -16,16 +21,21 @@
  */
 
 import { readF32 } from '../gpu/buffers.ts';
+import { GpuError } from '../gpu/device.ts';
 import { encodeDispatches } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
 import { makeTask, type Task, type TaskBatch } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { CellBlock } from './cellBlock.ts';
+import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
 import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
 import { initRunParameters } from './init.ts';
 import { singularValuesTall, svd } from './linalg.ts';
+import { assertGroupFits } from './memoryCheck.ts';
+import type { MemoryPlan } from './memoryPlan.ts';
 import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
 import { Rng } from './random.ts';
+import { RING_SLOTS, STAGING_SLOTS, STATS_PER_RUN, traceParts } from './readback.ts';
 import { type FailureReason, failureMessage, failureReason, HEALTH_STRIDE, Health, HealthState } from './runHealth.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
@@ -97,11 +107,9 @@ export interface RunGroupOptions {
    * and per-position weights, e.g. padding), and how the tests drive shapes of tasks still to come.
    */
   task?: Task;
+  /** bytes the group may take on the GPU in all (default DEFAULT_MEMORY_BUDGET, see memoryCheck.ts) */
+  memoryBudget?: number;
 }
-
-const RING_SLOTS = 64;
-/** words per run and ring slot: its loss stats, its penalty stats, its row of the health table */
-const STATS_PER_RUN = LOSS_STATS + PENALTY_STATS + HEALTH_STRIDE;
 
 export function groupDims(group: GroupSettings, task: Task, R: number): ModelDims {
   const Lout = outputStepCount(task);
@@ -139,8 +147,12 @@ export class RunGroup {
 
   private readonly records: IterationRecord[] = [];
   private readonly pending = new Set<Promise<void>>();
+  /** the staging buffers not being read back now (STAGING_SLOTS in all, made with the group) */
   private readonly stagingPool: GPUBuffer[] = [];
+  private readonly staging: GPUBuffer[] = [];
   private readonly ring: GPUBuffer;
+  private readonly scopes: GpuScopes;
+  private lost: GPUDeviceLostInfo | null = null;
   private ringUsed = 0;
   private ringFirstIteration = 0;
   private flowOn = false;
@@ -158,6 +170,8 @@ export class RunGroup {
     dims: ModelDims,
     task: Task,
     private readonly options: RunGroupOptions,
+    /** every buffer the group holds, as planned before it was built */
+    readonly memory: MemoryPlan,
   ) {
     this.runs = runs.map((r) => ({ ...r }));
     this.status = runs.map((_, r) => statusFromFile(options.initial?.status?.[r], runs[r].name));
@@ -167,18 +181,79 @@ export class RunGroup {
     this.iteration = options.initial?.iteration ?? 0;
     this.dataRng = options.initial ? Rng.fromState(options.initial.dataRngState) : new Rng(group.dataSeed);
     this.remarginMask = new Float32Array(this.block('rnn')?.dims.R ?? 0);
+    this.scopes = new GpuScopes(ctx.device);
+    ctx.device.lost.then((info) => {
+      if (!this.destroyed) this.lost = info;
+    });
+    const ring = memory.shared.find((b) => b.name === 'metricsRing')!;
     this.ring = ctx.device.createBuffer({
       label: 'metricsRing',
-      size: RING_SLOTS * dims.R * STATS_PER_RUN * 4,
+      size: ring.bytes,
       usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
+    const staging = memory.shared.find((b) => b.name === 'metricsStaging')!;
+    for (let k = 0; k < STAGING_SLOTS; k++) {
+      const b = ctx.device.createBuffer({
+        label: 'metricsStaging',
+        size: staging.bytes,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      this.staging.push(b);
+      this.stagingPool.push(b);
+    }
   }
 
+  /**
+   * Builds the group. Refuses, before anything is created, a group whose memory plan the device's limits or
+   * the memory budget do not allow (MemoryPlanError); a GPU error while building (out of memory, say)
+   * destroys what was made and throws a GpuError.
+   */
   static async create(ctx: OpContext, group: GroupSettings, runs: RunSettings[], options: RunGroupOptions = {}): Promise<RunGroup> {
     const errors = validateExperiment(group, runs);
     if (errors.length) throw new Error(`Invalid experiment: ${errors.join('; ')}`);
     const task = options.task ?? makeTask(group.task, group.T);
     const dims = groupDims(group, task, runs.length);
+    const memory = assertGroupFits(group, runs, {
+      software: ctx.software,
+      limits: ctx.device.limits,
+      budget: options.memoryBudget,
+      naive: options.naive,
+      task: options.task,
+    });
+    const device = ctx.device;
+    device.pushErrorScope('internal');
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    let g: RunGroup | undefined;
+    let failure: unknown;
+    try {
+      g = await RunGroup.build(ctx, group, runs, options, task, dims, memory);
+    } catch (e) {
+      failure = e;
+    }
+    // the scopes are popped whatever happened; a GPU error outranks the build's own (it is usually the cause)
+    const scoped = (await Promise.all([device.popErrorScope(), device.popErrorScope(), device.popErrorScope()])).find((e) => e !== null);
+    if (scoped || failure) {
+      await g?.destroy();
+      if (scoped) {
+        const kind =
+          scoped instanceof GPUOutOfMemoryError ? 'out-of-memory' : scoped instanceof GPUValidationError ? 'validation' : 'internal';
+        throw new GpuError(kind, `The GPU could not build the run group (${kind}): ${scoped.message}`);
+      }
+      throw failure;
+    }
+    return g!;
+  }
+
+  private static async build(
+    ctx: OpContext,
+    group: GroupSettings,
+    runs: RunSettings[],
+    options: RunGroupOptions,
+    task: Task,
+    dims: ModelDims,
+    memory: MemoryPlan,
+  ): Promise<RunGroup> {
     const batch = allocateBatchBuffers(ctx.device, dims, task.loss);
     const blocks: CellBlock[] = [];
     try {
@@ -198,7 +273,7 @@ export class RunGroup {
       for (const b of batch.all) b.destroy();
       throw e;
     }
-    const g = new RunGroup(ctx, group, runs, batch, blocks, dims, task, options);
+    const g = new RunGroup(ctx, group, runs, batch, blocks, dims, task, options, memory);
     const initial = options.initial;
     runs.forEach((run, r) => {
       const { block, k } = g.place(r);
@@ -320,12 +395,46 @@ export class RunGroup {
     this.flowOn = track;
   }
 
-  /** Runs one training iteration on a fresh batch; metrics arrive through collect(). */
-  step(): void {
+  /** Whether iteration `it` (1-based) records traces. */
+  private tracks(it: number): boolean {
+    return it % this.group.trackEvery === 0 || it === 1;
+  }
+
+  /**
+   * Whether step() may run now: false while every staging buffer is being read back and the next iteration
+   * would need one (it tracks, or it fills the ring). Then await collect() first.
+   */
+  get canStep(): boolean {
+    const flushes = this.tracks(this.iteration + 1) || this.ringUsed + 1 === RING_SLOTS;
+    return !flushes || this.stagingPool.length > 0;
+  }
+
+  /** Throws when the group cannot train any more: destroyed, failed on the GPU, or its device lost. */
+  private assertUsable(): void {
     if (this.destroyed) throw new Error('This run group was destroyed');
+    const f = this.scopes.failure;
+    if (f) throw new TrainingGpuError(f.kind, f.iteration, f.message, []);
+    if (this.lost) throw new TrainingGpuError('device-lost', this.iteration + 1, this.lost.message || this.lost.reason, []);
+  }
+
+  /**
+   * Runs one training iteration on a fresh batch; metrics arrive through collect(). Its commands are
+   * recorded and submitted inside GPU error scopes: an error spoils this iteration's numbers, and those of
+   * the earlier iterations its readback carries (collect() keeps only what came before).
+   */
+  step(): void {
+    this.assertUsable();
+    if (!this.canStep) throw new Error('RunGroup.step(): every staging buffer is still being read back; await collect() first');
+    const it = this.iteration + 1;
+    const flushes = this.tracks(it) || this.ringUsed + 1 === RING_SLOTS;
+    const spoils = flushes && this.ringUsed > 0 ? this.ringFirstIteration : it;
+    this.scopes.run(spoils, () => this.encodeIteration());
+  }
+
+  private encodeIteration(): void {
     const batch = this.task.batch(this.dataRng, this.dims.B);
     this.uploadBatch(batch);
-    const track = (this.iteration + 1) % this.group.trackEvery === 0 || this.iteration === 0;
+    const track = this.tracks(this.iteration + 1);
     if (track || track !== this.flowOn) this.setFlow(track, batch);
     for (const b of this.blocks) b.plan.setGuardIteration(this.iteration + 1);
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
@@ -366,17 +475,20 @@ export class RunGroup {
     }
   }
 
-  /** The traces one block copies out on a tracking iteration, in this order, with their sizes in floats. */
+  /** The traces one block copies out on a tracking iteration (readback.ts traceParts), with their buffers. */
   private traceParts(b: CellBlock): { src: GPUBuffer; floats: number }[] {
-    const { L, n } = this.dims;
-    const R = b.dims.R;
-    const parts = [{ src: b.buf.flow, floats: R * (L + 1) }];
-    if (b.buf.cell === 'lstm') parts.push({ src: b.buf.params.W, floats: R * 4 * n * n });
-    else {
-      parts.push({ src: b.buf.params.s, floats: R * n }, { src: b.buf.drift, floats: 2 * R });
-      if (b.members.some((r) => this.runs[r].parameterisation === 'plain')) parts.push({ src: b.buf.params.W, floats: R * n * n });
-    }
-    return parts;
+    const hasPlain = b.members.some((r) => this.runs[r].parameterisation === 'plain');
+    return traceParts(b.cell, b.dims.R, this.dims.L, this.dims.n, hasPlain).map(({ part, floats }) => ({
+      src:
+        part === 'flow'
+          ? b.buf.flow
+          : part === 's'
+            ? b.buf.params.s
+            : part === 'drift' && b.buf.cell === 'rnn'
+              ? b.buf.drift
+              : b.buf.params.W,
+      floats,
+    }));
   }
 
   /** Copies the ring (and, on tracking iterations, the traces) to a staging buffer and maps it without waiting. */
@@ -398,24 +510,34 @@ export class RunGroup {
     // which are read after the update: they belong to the state the next iteration starts from.
     const runsSnapshot = this.runs.map((r) => ({ ...r }));
     this.ringUsed = 0;
-    const done = staging.mapAsync(GPUMapMode.READ, 0, size).then(() => {
-      const data = new Float32Array(staging.getMappedRange(0, size).slice(0));
-      staging.unmap();
-      this.stagingPool.push(staging);
-      this.parse(data, slots, first, track, runsSnapshot);
-    });
+    const done = staging.mapAsync(GPUMapMode.READ, 0, size).then(
+      () => {
+        const data = new Float32Array(staging.getMappedRange(0, size).slice(0));
+        staging.unmap();
+        this.stagingPool.push(staging);
+        this.parse(data, slots, first, track, runsSnapshot);
+      },
+      async (e: unknown) => {
+        // nothing of this readback arrived: its iterations are lost. That is usually a lost device, whose
+        // lost promise may settle a moment after the failed map: give it that moment to say so
+        this.stagingPool.push(staging);
+        const lost = await Promise.race([
+          this.ctx.device.lost.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 250)),
+        ]);
+        this.scopes.fail(lost ? 'device-lost' : 'internal', first, `the metrics readback failed: ${(e as Error)?.message ?? String(e)}`);
+      },
+    );
     const tracked = done.finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
   }
 
+  /** A free staging buffer (step() and collect() make sure there is one). */
   private takeStaging(size: number): GPUBuffer {
-    const i = this.stagingPool.findIndex((b) => b.size >= size);
-    if (i >= 0) return this.stagingPool.splice(i, 1)[0];
-    return this.ctx.device.createBuffer({
-      label: 'metricsStaging',
-      size: Math.ceil(size / 256) * 256,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const b = this.stagingPool.pop();
+    if (!b) throw new Error('RunGroup: no free staging buffer (a flush without a free slot is a bug)');
+    if (b.size < size) throw new Error(`RunGroup: a flush of ${size} bytes does not fit the planned staging buffer of ${b.size}`);
+    return b;
   }
 
   private parse(data: Float32Array, slots: number, first: number, track: boolean, runs: RunSettings[]): void {
@@ -500,12 +622,31 @@ export class RunGroup {
     this.writeHyper();
   }
 
-  /** Waits for every readback so far and returns the records not returned before, in order. */
+  /**
+   * Waits for every readback and every error scope so far and returns the records not returned before, in
+   * order. When a GPU error or a device loss spoiled some iteration, throws a TrainingGpuError holding the
+   * records measured before it (the only valid ones); the group then trains no more.
+   */
   async collect(): Promise<IterationRecord[]> {
-    if (this.ringUsed > 0) this.flush(this.ctx.device.createCommandEncoder(), false);
+    if (this.ringUsed > 0 && !this.scopes.failure && !this.lost && !this.destroyed) {
+      while (!this.stagingPool.length && this.pending.size) await Promise.race([...this.pending]);
+      const first = this.ringFirstIteration;
+      this.scopes.run(first, () => this.flush(this.ctx.device.createCommandEncoder({ label: 'collect' }), false));
+    }
     while (this.pending.size) await Promise.all([...this.pending]);
+    await this.scopes.settle();
     const out = this.records.splice(0, this.records.length);
     out.sort((a, b) => a.iteration - b.iteration);
+    // a loss with every readback in: what arrived is valid, nothing after it will come
+    if (this.lost) this.scopes.fail('device-lost', this.iteration + 1, this.lost.message || this.lost.reason);
+    const f = this.scopes.failure;
+    if (f)
+      throw new TrainingGpuError(
+        f.kind,
+        f.iteration,
+        f.message,
+        out.filter((r) => r.iteration < f.iteration),
+      );
     return out;
   }
 
@@ -514,13 +655,18 @@ export class RunGroup {
    * dTrainingLoss/dparam (for evaluation, debugging and the gradient checks). Returns the task metrics.
    */
   async computeGradients(batch: TaskBatch): Promise<RunMetrics[]> {
-    this.uploadBatch(batch);
-    this.setFlow(true, batch);
-    const enc = this.ctx.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
-    pass.end();
-    this.ctx.device.queue.submit([enc.finish()]);
+    this.assertUsable();
+    this.scopes.run(this.iteration + 1, () => {
+      this.uploadBatch(batch);
+      this.setFlow(true, batch);
+      const enc = this.ctx.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
+      pass.end();
+      this.ctx.device.queue.submit([enc.finish()]);
+    });
+    await this.scopes.settle();
+    this.assertUsable();
     const out: RunMetrics[] = new Array(this.dims.R);
     for (const b of this.blocks) {
       const loss = await readF32(this.ctx.device, b.buf.lossStats, b.dims.R * LOSS_STATS);
@@ -574,7 +720,7 @@ export class RunGroup {
     for (const b of this.blocks) b.destroy();
     for (const b of this.batchBuf.all) b.destroy();
     this.ring.destroy();
-    for (const b of this.stagingPool) b.destroy();
+    for (const b of this.staging) b.destroy();
   }
 }
 

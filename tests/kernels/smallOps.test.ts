@@ -8,18 +8,21 @@ import { expectClose } from '../helpers/compare.ts';
 import { device, kernel, submit } from '../helpers/gpu.ts';
 
 describe('addBias kernel vs float64 reference', () => {
-  for (const [R, P, O] of [
-    [1, 1, 1],
-    [3, 7, 9],
-    [2, 50, 49],
+  // the last case dispatches fewer workgroups than elements / 64 (as the op does past the device's
+  // workgroups per dimension): the grid-stride loop covers the rest
+  for (const [R, P, O, groups] of [
+    [1, 1, 1, 1],
+    [3, 7, 9, 1],
+    [2, 50, 49, ceilDiv(50 * 49, 64)],
+    [2, 50, 49, 3],
   ]) {
-    it(`R=${R} P=${P} O=${O}`, async () => {
+    it(`R=${R} P=${P} O=${O}, ${groups} workgroups along x`, async () => {
       const rng = new Rng(R * 100 + P);
       const y = rng.uniformArray(R * P * O);
       const bias = rng.uniformArray(R * O);
       const k = await kernel('addBias');
       const yb = uploadF32(device, y);
-      submit((pass) => k.dispatch(pass, k.bind([k.makeParams({ R, P, O }), uploadF32(device, bias), yb]), ceilDiv(P * O, 64), R));
+      submit((pass) => k.dispatch(pass, k.bind([k.makeParams({ R, P, O }), uploadF32(device, bias), yb]), groups, R));
       const want = Float64Array.from(y);
       addBias(want, bias, R, P, O);
       // one f32 addition of values in [-1, 1]: error below 1e-6

@@ -12,6 +12,7 @@ import { useGpu } from '../GpuProvider.tsx';
 import { LabController } from './controller.ts';
 import { ConfirmDialog } from './controls/ConfirmDialog.tsx';
 import { GroupControls } from './controls/GroupControls.tsx';
+import { MemoryRefusal } from './controls/MemoryRefusal.tsx';
 import { Messages } from './controls/Messages.tsx';
 import { RunTable } from './controls/RunTable.tsx';
 import { SHORTCUTS, ShortcutsPanel, useShortcuts } from './controls/Shortcuts.tsx';
@@ -124,6 +125,7 @@ export function LabView() {
         ))}
       </p>
       <ShortcutsPanel />
+      <MemoryRefusal />
       <Messages />
       <ConfirmDialog />
       <RunTable />

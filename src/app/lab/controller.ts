@@ -14,6 +14,8 @@
  */
 
 import { makeCheckpoint } from '../../engine/checkpoint.ts';
+import type { TrainingGpuError } from '../../engine/gpuScopes.ts';
+import type { MemoryEnvironment } from '../../engine/memoryCheck.ts';
 import { pFromSpectrum } from '../../engine/modelSettings.ts';
 import type { ParamSet } from '../../engine/parameters.ts';
 import { Rng } from '../../engine/random.ts';
@@ -27,6 +29,7 @@ import { makeTask } from '../../tasks/index.ts';
 import { useProblems } from '../gpuProblems.ts';
 import { type ExperimentFile, makeExperimentFile } from './experimentFile.ts';
 import { TrainingLoop } from './loop.ts';
+import { type MemoryRefusal, memoryRefusal } from './memory.ts';
 import { MetricsBook } from './metricsBook.ts';
 import { freshView, type LabRun, type LabStore, pushMessage, type RunView } from './store.ts';
 
@@ -54,6 +57,8 @@ export class LabController {
   groupRunIds: string[] = [];
   private builtWithSoftOrth = false;
   readonly loop: TrainingLoop;
+  /** What the memory plan is checked against: this device's limits (what it really got) and the default budget. */
+  readonly memoryEnv: MemoryEnvironment;
   /**
    * per run id, the iteration whose step the run guard refused: the run failed there (it keeps its last
    * finite state, from before it) and records nothing from it on
@@ -64,6 +69,8 @@ export class LabController {
   private lastViewsAt = 0;
   private destroyed = false;
   private deviceLost = false;
+  /** the current group stopped on a GPU error: its parameters are not carried into the next one */
+  private groupFailed = false;
   private work: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
@@ -72,6 +79,7 @@ export class LabController {
     readonly store: LabStore,
   ) {
     this.ctx = { device: gpu.device, kernels: new KernelCache(gpu.device, browserShaderLibrary()), software: gpu.adapterInfo.isSoftware };
+    this.memoryEnv = { software: this.ctx.software, limits: gpu.device.limits };
     this.loop = new TrainingLoop(this);
     // any loss while the lab lives counts, reason 'destroyed' included (the page did not destroy it: the lab
     // is destroyed before its device is released)
@@ -104,6 +112,43 @@ export class LabController {
 
   get isDeviceLost(): boolean {
     return this.deviceLost;
+  }
+
+  /** null when (group, runs) fits this device; else why not and what would. */
+  refusalFor(group: GroupSettings, runs: LabRun[]): MemoryRefusal | null {
+    return memoryRefusal(group, runs, this.memoryEnv);
+  }
+
+  /**
+   * Settings this device cannot hold were asked for: nothing is built. A group that trains keeps training
+   * with its settings (the refusal says why the change was not applied); without one the lab stops there,
+   * keeping the asked-for settings, and the refusal offers sizes that fit.
+   */
+  refuseMemory(refusal: MemoryRefusal, group: GroupSettings, runs: LabRun[]): void {
+    if (this.group) {
+      this.store.setState({ memoryRefusal: { ...refusal, message: `Not applied: ${refusal.message}` } });
+      return;
+    }
+    this.store.setState({
+      group,
+      runs,
+      playing: false,
+      phase: 'stopped',
+      phaseText: 'Not built: these settings do not fit this GPU (see below)',
+      memoryRefusal: refusal,
+    });
+  }
+
+  /** The loop's group stopped on a GPU error: keep what was measured before it, stop with the reason. */
+  gpuFailed(rg: RunGroup, e: TrainingGpuError): void {
+    if (rg !== this.group || this.destroyed) return;
+    this.absorb(rg, e.records);
+    this.groupFailed = true;
+    // a lost device is told by the device.lost handler
+    if (e.kind === 'device-lost') return;
+    this.stop(
+      `${e.message} Everything measured before it stays on the charts. Reset (R) to train again from the start, or change a setting to rebuild the group.`,
+    );
   }
 
   /** Resolves true when the device is lost now or within `graceMs` (a failed readback often comes just before the loss event). */
@@ -251,6 +296,15 @@ export class LabController {
    * their parameters and optimiser state; measured metrics stay in the book unless plan.resetHistory.
    */
   async rebuild(group: GroupSettings, runs: LabRun[], plan: RebuildPlan): Promise<void> {
+    if (this.destroyed || this.deviceLost) return;
+    // the memory plan first: settings this device cannot hold are refused before the old group is touched
+    const refusal = this.refusalFor(group, runs);
+    if (refusal) {
+      this.refuseMemory(refusal, group, runs);
+      return;
+    }
+    // parameters of a group that stopped on a GPU error are not trusted: every run restarts
+    if (this.groupFailed) plan = { ...plan, reinitAll: true };
     const wasPlaying = this.store.getState().playing;
     // settings the store holds now: an edit made while this group builds replaces them (and queues its own
     // rebuild), and must not be overwritten by this build's older snapshot when it completes
@@ -297,6 +351,7 @@ export class LabController {
         return;
       }
       this.group = rg;
+      this.groupFailed = false;
       this.groupRunIds = runs.map((r) => r.id);
       // runs that failed before (carried or loaded) are failed in the new group too; the others train
       this.failedAt.clear();
@@ -313,6 +368,7 @@ export class LabController {
         ...(editedMeanwhile ? {} : { group, runs }),
         phase: 'ready',
         phaseText: '',
+        memoryRefusal: null,
         iteration: rg.iteration,
         itPerSec: 0,
         runViews: Object.fromEntries(runs.map((r, k) => [r.id, keptViews(r.id, k)])),

@@ -3,14 +3,18 @@
  * run and group settings, adding/duplicating/removing/hiding/pausing runs, presets, reset, and loading an
  * experiment. An edit returns null when done (or waiting for confirmation) and the table's message when
  * the value is refused. Live edits apply at the next iteration; structural ones become the store's pending
- * change and are applied by confirm() (at once when nothing has been measured yet).
+ * change and are applied by confirm() (at once when nothing has been measured yet). A structural change to
+ * settings this device cannot hold (the memory plan) is refused before it is proposed: the group trains on
+ * and the store's memoryRefusal says why and what would fit (applyFit takes one of those).
  */
 
+import { formatBytes } from '../../engine/memoryText.ts';
 import { Rng } from '../../engine/random.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
 import type { LabController, RebuildPlan } from './controller.ts';
 import type { LoadedExperiment } from './experimentFile.ts';
+import { labMemoryPlan, type MemoryFit } from './memory.ts';
 import { type Experiment, nextRun } from './presets.ts';
 import { type LabRun, type PendingChange, pushMessage } from './store.ts';
 
@@ -38,8 +42,20 @@ export class LabEdits {
     return this.lab.store.getState();
   }
 
-  /** Rebuild now when nothing was measured, else ask first. */
+  /** Rebuild now when nothing was measured, else ask first (saying what the GPU memory becomes); refuse what does not fit. */
   private propose(change: PendingChange, group: GroupSettings, runs: LabRun[], plan: RebuildPlan): void {
+    const refusal = this.lab.refusalFor(group, runs);
+    if (refusal && this.lab.group) {
+      this.lab.refuseMemory(refusal, group, runs);
+      return;
+    }
+    if (!refusal) {
+      const env = this.lab.memoryEnv;
+      const before = labMemoryPlan(this.state.group, this.state.runs, env).plan.totalBytes;
+      const after = labMemoryPlan(group, runs, env).plan.totalBytes;
+      change = { ...change, details: [...change.details, `GPU memory: ${formatBytes(after)} (now ${formatBytes(before)}).`] };
+    }
+    this.lab.store.setState({ memoryRefusal: null });
     // the store takes the new settings at once, so edits made while the group rebuilds start from them
     const apply = () => {
       this.lab.store.setState({ group, runs });
@@ -212,6 +228,22 @@ export class LabEdits {
       runs,
       { resetHistory: true },
     );
+  }
+
+  /** Takes one of the sizes a memory refusal offered (several group settings may differ from the current ones). */
+  applyFit(fit: MemoryFit): void {
+    const { group, runs } = this.state;
+    const keys = (Object.keys(group) as (keyof GroupSettings)[]).filter((k) => group[k] !== fit.group[k]);
+    const kinds = keys.map(classifyGroupChange);
+    const dropped = runs.filter((r) => !fit.runs.some((f) => f.id === r.id));
+    const details = ['The run group is rebuilt with these settings.'];
+    if (kinds.includes('restart')) details.push('Every run restarts from its initialisation (its parameters depend on n or the task).');
+    if (dropped.length) details.push(`Removed: ${dropped.map((r) => `'${r.settings.name}'`).join(', ')} (and what they measured).`);
+    details.push('Everything else measured so far stays on the charts.');
+    this.propose({ title: `Use ${fit.label}?`, details, confirmLabel: 'Rebuild' }, fit.group, fit.runs, {
+      reinitAll: kinds.includes('restart'),
+      resetOptimizer: kinds.includes('carry-parameters'),
+    });
   }
 
   /** Re-initialises every run from its settings (the 'r' key). */

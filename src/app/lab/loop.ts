@@ -4,7 +4,10 @@
  * the measured speed (about COLLECTS_PER_SECOND readbacks a second, so the charts refresh several times a
  * second) and to the measured JS time of a tick (kept under TICK_BUDGET_MS, far from a 50 ms long task).
  * The loop is cancelled by a token: start() bumps it, stop() bumps it, halt() also waits for every readback.
+ * A tick ends early when the group's staging buffers are all being read back (RunGroup.canStep). A GPU error
+ * during training (TrainingGpuError) stops the loop; the controller keeps the records measured before it.
  */
+import { TrainingGpuError } from '../../engine/gpuScopes.ts';
 import type { IterationRecord, RunGroup } from '../../engine/runGroup.ts';
 import { reportProblem } from '../gpuProblems.ts';
 import type { LabController } from './controller.ts';
@@ -54,7 +57,7 @@ export class TrainingLoop {
       rg.step();
       this.lab.absorb(rg, await rg.collect());
     } catch (e) {
-      this.failed(e);
+      this.failed(e, rg);
     }
   }
 
@@ -65,7 +68,7 @@ export class TrainingLoop {
         this.measure(rg.iteration);
         this.lab.absorb(rg, records);
       })
-      .catch((e: unknown) => this.failed(e))
+      .catch((e: unknown) => this.failed(e, rg))
       .finally(() => this.inFlight.splice(this.inFlight.indexOf(p), 1));
     this.inFlight.push(p);
   }
@@ -88,9 +91,9 @@ export class TrainingLoop {
       if (!rg) return;
       const t0 = performance.now();
       try {
-        for (let k = 0; k < this.chunk; k++) rg.step();
+        for (let k = 0; k < this.chunk && rg.canStep; k++) rg.step();
       } catch (e) {
-        this.failed(e);
+        this.failed(e, rg);
         return;
       }
       const ms = performance.now() - t0;
@@ -102,9 +105,13 @@ export class TrainingLoop {
     }
   }
 
-  private failed(e: unknown): void {
+  private failed(e: unknown, rg: RunGroup): void {
     this.stop();
     this.lab.store.setState({ playing: false });
+    if (e instanceof TrainingGpuError) {
+      this.lab.gpuFailed(rg, e);
+      return;
+    }
     // a readback that fails because the device is being lost is that loss's consequence, reported as such
     void this.lab.deviceLostSoon().then((lost) => lost || reportProblem('app', `Training stopped: ${(e as Error)?.message ?? String(e)}`));
   }

@@ -6,6 +6,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { GroupSettings, RunSettings } from '../../engine/settings.ts';
+import type { MemoryRefusal } from './memory.ts';
 
 export interface LabRun {
   /** stable id for the MetricsBook and the charts (not part of the URL) */
@@ -52,6 +53,8 @@ export interface LabState {
   itPerSec: number;
   runViews: Record<string, RunView>;
   pending: PendingChange | null;
+  /** settings this device cannot hold, refused before anything was built: why, and what would fit */
+  memoryRefusal: MemoryRefusal | null;
   messages: LabMessage[];
   presentation: boolean;
   showShortcuts: boolean;
@@ -70,6 +73,7 @@ export function createLabStore(group: GroupSettings, runs: LabRun[]): LabStore {
     itPerSec: 0,
     runViews: Object.fromEntries(runs.map((r) => [r.id, freshView()])),
     pending: null,
+    memoryRefusal: null,
     messages: [],
     presentation: false,
     showShortcuts: false,

@@ -11,7 +11,8 @@
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
-import { prepareMatmul } from './matmul.ts';
+import { combine, dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
+import { matmulFootprint, prepareMatmul } from './matmul.ts';
 
 export interface GeodesicStepArgs {
   /** number of n x n matrices updated by one step */
@@ -29,6 +30,39 @@ export interface GeodesicStepArgs {
 export const CAYLEY_MAX_N = 1024;
 export const CAYLEY_SOLVE_SOFTWARE = { WG: 4 };
 export const CAYLEY_SOLVE_HARDWARE = { WG: 256 };
+
+/** Bytes of the scratch buffers: P = G M^T (reused for Z = A M), A and I + tau/2 A, and the solve's vec4 [S | Z] rows. */
+function geodesicScratch(args: GeodesicStepArgs): { PZ: number; A: number; S: number; X: number } {
+  const { systems, n } = args;
+  const size = systems * n * n * 4;
+  return { PZ: size, A: size, S: size, X: systems * n * 2 * Math.ceil(n / 4) * 16 };
+}
+
+export function geodesicStepFootprint(fc: FootprintContext, args: GeodesicStepArgs, opts: { label?: string } = {}): Footprint {
+  const { systems, n } = args;
+  const label = opts.label ?? 'geodesicStep';
+  const bytes = geodesicScratch(args);
+  const shape = `[${systems} systems][n][n]`;
+  const own: Footprint = {
+    buffers: [
+      scratchBuffer(`${label}.PZ`, bytes.PZ, shape),
+      scratchBuffer(`${label}.A`, bytes.A, shape),
+      scratchBuffer(`${label}.S`, bytes.S, shape),
+      scratchBuffer(`${label}.X`, bytes.X, `[${systems} systems][n][2 ceil(n/4)] vec4`),
+      uniforms('cayleySkew', 1, `${label}.skew.params`),
+      uniforms('cayleySolve', 1, `${label}.solve.params`),
+    ],
+    dispatches: [
+      dispatch(`${label}.skew`, 'cayleySkew', [ceilDiv(n, 8), ceilDiv(n, 8), systems]),
+      dispatch(`${label}.solve`, 'cayleySolve', [systems, 1, 1]),
+    ],
+  };
+  return combine(
+    matmulFootprint(fc, { batch: systems, M: n, N: n, K: n, transB: 1 }, { label: `${label}.GMt` }),
+    matmulFootprint(fc, { batch: systems, M: n, N: n, K: n }, { label: `${label}.AM` }),
+    own,
+  );
+}
 
 export async function prepareGeodesicStep(
   ctx: OpContext,
@@ -54,10 +88,11 @@ export async function prepareGeodesicStep(
 
   if (n > CAYLEY_MAX_N) throw new Error(`${label}: n = ${n} is above the solve's limit of ${CAYLEY_MAX_N}`);
   // scratch: P = G M^T, later reused for Z = A M; A; the system matrix I + tau/2 A; the solve's [S | Z] rows
-  const PZ = storageBuffer(ctx.device, size * 4, `${label}.PZ`);
-  const A = storageBuffer(ctx.device, size * 4, `${label}.A`);
-  const S = storageBuffer(ctx.device, size * 4, `${label}.S`);
-  const X = storageBuffer(ctx.device, systems * n * 2 * Math.ceil(n / 4) * 16, `${label}.X`);
+  const bytes = geodesicScratch(args);
+  const PZ = storageBuffer(ctx.device, bytes.PZ, `${label}.PZ`);
+  const A = storageBuffer(ctx.device, bytes.A, `${label}.A`);
+  const S = storageBuffer(ctx.device, bytes.S, `${label}.S`);
+  const X = storageBuffer(ctx.device, bytes.X, `${label}.X`);
 
   const skew = await ctx.kernels.get('cayleySkew', { WG_X: 8, WG_Y: 8 });
   const solve = await ctx.kernels.get('cayleySolve', ctx.software ? CAYLEY_SOLVE_SOFTWARE : CAYLEY_SOLVE_HARDWARE);

@@ -7,6 +7,7 @@
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, scratchBuffer, uniforms } from './footprint.ts';
 
 export interface LossDims {
   R: number;
@@ -39,10 +40,26 @@ export interface MeanSquaredErrorBuffers {
 
 const WG = 64;
 
-async function withReduction(ctx: OpContext, name: string, dims: LossDims, inputs: GPUBuffer[]): Promise<Dispatch[]> {
+export type LossKernel = 'softmaxCrossEntropy' | 'meanSquaredError';
+
+/** A partial-sum scratch [R][groups][2], two uniforms, the loss dispatch and its reduction. */
+export function lossFootprint(name: LossKernel, dims: LossDims): Footprint {
+  const { R, P } = dims;
+  const groups = ceilDiv(P, WG);
+  return {
+    buffers: [
+      scratchBuffer(`${name}.partial`, R * groups * 2 * 4, '[R][ceil(P/64)][2]'),
+      uniforms(name, 1),
+      uniforms('reduceRows', 1, `${name}.reduce.params`),
+    ],
+    dispatches: [dispatch(name, name, [groups, R, 1]), dispatch(`${name} sums`, 'reduceRows', [1, R, 1])],
+  };
+}
+
+async function withReduction(ctx: OpContext, name: LossKernel, dims: LossDims, inputs: GPUBuffer[]): Promise<Dispatch[]> {
   const { R, P, O } = dims;
   const groups = ceilDiv(P, WG);
-  const partial = storageBuffer(ctx.device, R * groups * 2 * 4, `${name}.partial`);
+  const partial = storageBuffer(ctx.device, lossFootprint(name, dims).buffers[0].bytes, `${name}.partial`);
   const k = await ctx.kernels.get(name, { WG });
   const params = k.makeParams({ R, P, O });
   const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });

@@ -16,6 +16,7 @@
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
 import { rnnBlocking } from './rnnForward.ts';
 
 export interface LstmDims {
@@ -74,6 +75,14 @@ export function lstmBlocking(software: boolean, B: number, n: number): LstmBlock
   return { WG, ROWS, CHUNK };
 }
 
+/** One uniform and one dispatch per window of steps (the whole sequence, or one step at a time when naive). */
+export function lstmForwardFootprint(fc: FootprintContext, dims: LstmDims, opts: { naive?: boolean } = {}): Footprint {
+  const { R, L, B, n } = dims;
+  const windows = opts.naive ? L : 1;
+  const groups: [number, number, number] = [ceilDiv(B, lstmBlocking(fc.software, B, n).ROWS), R, 1];
+  return { buffers: [uniforms('lstmForward', windows)], dispatches: [dispatch('lstmForward', 'lstmForward', groups, windows)] };
+}
+
 export async function prepareLstmForward(
   ctx: OpContext,
   dims: LstmDims,
@@ -121,6 +130,40 @@ export interface LstmBackwardPlan {
   setFlow(track: boolean, flowScale: number): void;
 }
 
+/** Sizes (in floats) of the backward's scratch: its partial sums and dc scratch per channel, the flow delta's dz. */
+function lstmBackwardGeometry(software: boolean, dims: LstmDims) {
+  const { R, L, B, n } = dims;
+  const blocking = lstmBlocking(software, B, n);
+  const S = ceilDiv(B, blocking.ROWS);
+  // flow partials: one per invocation for each t = 0..L
+  const P = S * blocking.WG;
+  const peepLen = R * S * 3 * n;
+  const flowLen = R * P * (L + 1);
+  const dcLen = R * B * n;
+  return { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen: R * 2 * B * 4 * n };
+}
+
+/** Two scratch buffers of partial sums, the flow delta's dz, two backward dispatches per window, two reductions. */
+export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts: { naive?: boolean } = {}): Footprint {
+  const { R, L, n } = dims;
+  const g = lstmBackwardGeometry(fc.software, dims);
+  const windows = opts.naive ? L + 1 : 1;
+  return {
+    buffers: [
+      scratchBuffer('lstmBackward.aux[training]', (g.peepLen + g.dcLen) * 4, '[R][S][3][n] + [R][B][n]'),
+      scratchBuffer('lstmBackward.aux[flow]', (g.flowLen + g.dcLen) * 4, '[R][S*WG][L+1] + [R][B][n]'),
+      scratchBuffer('lstmBackward.flowDz', g.flowDzLen * 4, '[R][2][B][4n]'),
+      uniforms('lstmBackward', 2 * windows),
+      uniforms('reduceRows', 2, 'lstmBackward.reduce.params'),
+    ],
+    dispatches: [
+      dispatch('lstmBackward', 'lstmBackward', [g.S, R, 1], 2 * windows),
+      dispatch('lstmBackward flow sum', 'reduceRows', [ceilDiv(L + 1, 64), R, 1]),
+      dispatch('lstmBackward peephole sum', 'reduceRows', [ceilDiv(3 * n, 64), R, 1]),
+    ],
+  };
+}
+
 export async function prepareLstmBackward(
   ctx: OpContext,
   dims: LstmDims,
@@ -128,21 +171,15 @@ export async function prepareLstmBackward(
   opts: { naive?: boolean } = {},
 ): Promise<LstmBackwardPlan> {
   const { R, L, B, n } = dims;
-  const blocking = lstmBlocking(ctx.software, B, n);
+  const { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen } = lstmBackwardGeometry(ctx.software, dims);
   const k = await ctx.kernels.get('lstmBackward', { ...blocking });
-  const S = ceilDiv(B, blocking.ROWS);
-  // flow partials: one per invocation for each t = 0..L
-  const P = S * blocking.WG;
-  const peepLen = R * S * 3 * n;
-  const flowLen = R * P * (L + 1);
-  const dcLen = R * B * n;
   // Scratch of each channel: its partial sums at element 0 (reduceRows reads them from there), then its dc scratch.
   const aux = [
     storageBuffer(ctx.device, (peepLen + dcLen) * 4, 'lstmBackward.aux[training]'),
     storageBuffer(ctx.device, (flowLen + dcLen) * 4, 'lstmBackward.aux[flow]'),
   ];
   const dcOff = [peepLen, flowLen];
-  const flowDz = storageBuffer(ctx.device, R * 2 * B * 4 * n * 4, 'lstmBackward.flowDz');
+  const flowDz = storageBuffer(ctx.device, flowDzLen * 4, 'lstmBackward.flowDz');
   const windows: [number, number][] = opts.naive ? Array.from({ length: L + 1 }, (_, s) => [L - s, L - s]) : [[0, L]];
 
   const flowParams: { buffer: GPUBuffer; values: Record<string, number> }[] = [];

@@ -8,6 +8,7 @@
 import { type MatmulParams, matmulExtents } from '../../reference/matmul.ts';
 import { ceilDiv, type Dispatch, type OverrideConstants } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, type FootprintContext, footprintContext, uniforms } from './footprint.ts';
 
 /** The Params fields; only the sizes are required. Defaults: batch 1, offsets 0, packed strides, no diagonal, alpha 1, beta 0. */
 export interface MatmulArgs {
@@ -93,19 +94,41 @@ function checkArgs(p: MatmulParams, bufs: { A: GPUBuffer; B: GPUBuffer; C: GPUBu
   }
 }
 
+export interface MatmulOptions {
+  naive?: boolean;
+  label?: string;
+  constants?: OverrideConstants;
+}
+
+function matmulKernel(software: boolean, opts: MatmulOptions): { name: 'matmul' | 'matmulNaive'; constants: OverrideConstants } {
+  const naive = opts.naive ?? false;
+  const constants = opts.constants ?? (naive ? MATMUL_NAIVE : software ? MATMUL_SOFTWARE : MATMUL_HARDWARE);
+  return { name: naive ? 'matmulNaive' : 'matmul', constants };
+}
+
+/** One Params uniform and one dispatch. */
+export function matmulFootprint(fc: FootprintContext, args: MatmulArgs, opts: MatmulOptions = {}): Footprint {
+  const label = opts.label ?? 'matmul';
+  const { name, constants } = matmulKernel(fc.software, opts);
+  return {
+    buffers: [uniforms(name, 1, `${label}.params`)],
+    dispatches: [dispatch(label, name, matmulWorkgroups(matmulParams(args), constants, opts.naive ?? false))],
+  };
+}
+
 export async function prepareMatmul(
   ctx: OpContext,
   args: MatmulArgs,
   bufs: { A: GPUBuffer; B: GPUBuffer; C: GPUBuffer; D?: GPUBuffer },
-  opts: { naive?: boolean; label?: string; constants?: OverrideConstants } = {},
+  opts: MatmulOptions = {},
 ): Promise<Dispatch[]> {
   const label = opts.label ?? 'matmul';
   const p = matmulParams(args);
   checkArgs(p, bufs, label);
-  const naive = opts.naive ?? false;
-  const constants = opts.constants ?? (naive ? MATMUL_NAIVE : ctx.software ? MATMUL_SOFTWARE : MATMUL_HARDWARE);
-  const kernel = await ctx.kernels.get(naive ? 'matmulNaive' : 'matmul', constants);
+  const { name, constants } = matmulKernel(ctx.software, opts);
+  const kernel = await ctx.kernels.get(name, constants);
   const params = kernel.makeParams({ ...p }, `${label}.params`);
   const group = kernel.bind([params, bufs.A, bufs.B, bufs.D ?? bufs.A, bufs.C], label);
-  return [{ label, kernel, group, workgroups: matmulWorkgroups(p, constants, naive) }];
+  const [fp] = matmulFootprint(footprintContext(ctx), args, opts).dispatches;
+  return [{ label, kernel, group, workgroups: fp.workgroups }];
 }

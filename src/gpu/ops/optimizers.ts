@@ -6,8 +6,17 @@
  */
 
 import { storageBuffer } from '../buffers.ts';
-import { ceilDiv, type Dispatch } from '../kernel.ts';
+import type { Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import {
+  dispatch,
+  elementwiseGrid,
+  type Footprint,
+  type FootprintContext,
+  footprintContext,
+  scratchBuffer,
+  uniforms,
+} from './footprint.ts';
 
 export interface OptimizerDims {
   R: number;
@@ -16,11 +25,18 @@ export interface OptimizerDims {
   lrIndex: number;
 }
 
-/** Workgroup size and x count for a grid-stride elementwise kernel over [R][size]. */
-function elementwiseGrid(ctx: OpContext, size: number): { wg: number; x: number } {
-  const wg = ctx.software ? 64 : 256;
-  const x = Math.max(1, Math.min(ceilDiv(size, wg), ctx.device.limits.maxComputeWorkgroupsPerDimension));
-  return { wg, x };
+/** One uniform and one grid-stride dispatch over [R][size]; SGD without a velocity binds a 16-byte placeholder. */
+export function optimizerFootprint(
+  fc: FootprintContext,
+  kernel: 'rmsprop' | 'sgd',
+  dims: Pick<OptimizerDims, 'R' | 'size'>,
+  withState = true,
+): Footprint {
+  const { x } = elementwiseGrid(fc, dims.size);
+  return {
+    buffers: [uniforms(kernel, 1), ...(withState ? [] : [scratchBuffer('sgd.velocityPlaceholder', 16)])],
+    dispatches: [dispatch(kernel, kernel, [x, dims.R, 1])],
+  };
 }
 
 /** RMSprop (Lasagne): ms <- rho ms + (1-rho) g^2; param -= lr g / sqrt(ms + eps). state = ms [R][size], zeroed at start. */
@@ -29,7 +45,7 @@ export async function prepareRmsprop(
   dims: OptimizerDims & { rho?: number; eps?: number },
   bufs: { hyper: GPUBuffer; param: GPUBuffer; grad: GPUBuffer; state: GPUBuffer; health: GPUBuffer },
 ): Promise<Dispatch[]> {
-  const { wg, x } = elementwiseGrid(ctx, dims.size);
+  const { wg, x } = elementwiseGrid(footprintContext(ctx), dims.size);
   const kernel = await ctx.kernels.get('rmsprop', { WG: wg });
   const params = kernel.makeParams({ R: dims.R, size: dims.size, rho: dims.rho ?? 0.9, eps: dims.eps ?? 1e-6, lrIndex: dims.lrIndex });
   const group = kernel.bind([params, bufs.hyper, bufs.param, bufs.grad, bufs.state, bufs.health]);
@@ -47,7 +63,7 @@ export async function prepareSgd(
   bufs: { hyper: GPUBuffer; param: GPUBuffer; grad: GPUBuffer; state?: GPUBuffer; health: GPUBuffer },
 ): Promise<Dispatch[]> {
   if (dims.momentum !== 0 && !bufs.state) throw new Error('prepareSgd: momentum > 0 needs a velocity buffer (state) [R][size]');
-  const { wg, x } = elementwiseGrid(ctx, dims.size);
+  const { wg, x } = elementwiseGrid(footprintContext(ctx), dims.size);
   const kernel = await ctx.kernels.get('sgd', { WG: wg });
   const params = kernel.makeParams({
     R: dims.R,

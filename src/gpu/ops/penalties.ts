@@ -11,6 +11,7 @@
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
 
 interface PenaltyDims {
   R: number;
@@ -21,10 +22,37 @@ interface PenaltyDims {
   statsOffset?: number;
 }
 
-function choose(ctx: OpContext, elements: number, groups?: number): { wg: number; groups: number } {
-  const wg = ctx.software ? 64 : 256;
-  const auto = ctx.software ? Math.min(4, ceilDiv(elements, wg * 16)) : Math.min(256, ceilDiv(elements, wg * 4));
+function choose(software: boolean, elements: number, groups?: number): { wg: number; groups: number } {
+  const wg = software ? 64 : 256;
+  const auto = software ? Math.min(4, ceilDiv(elements, wg * 16)) : Math.min(256, ceilDiv(elements, wg * 4));
   return { wg, groups: Math.max(1, groups ?? auto) };
+}
+
+/** The two-phase penalty dispatches: partial sums per workgroup, then (withSum) one sum per run. */
+function twoPhaseFootprint(kernel: 'orthPenalty' | 'weightDecay', R: number, groups: number, withSum: boolean): Footprint['dispatches'] {
+  return [dispatch(`${kernel}.apply`, kernel, [groups, R, 1]), ...(withSum ? [dispatch(`${kernel}.sum`, kernel, [1, R, 1])] : [])];
+}
+
+/** Partials [R][groups][2] and two uniforms (apply, sum). */
+export function orthPenaltyFootprint(fc: FootprintContext, dims: PenaltyDims & { n: number }): Footprint {
+  const { groups } = choose(fc.software, dims.n * dims.n, dims.groups);
+  return {
+    buffers: [scratchBuffer('orthPenalty.partials', dims.R * groups * 2 * 4, '[R][groups][2]'), uniforms('orthPenalty', 2)],
+    dispatches: twoPhaseFootprint('orthPenalty', dims.R, groups, true),
+  };
+}
+
+/** Partials [R][groups], a 16-byte placeholder when the value is not reported, one or two uniforms. */
+export function weightDecayFootprint(fc: FootprintContext, dims: PenaltyDims & { size: number }, withStats: boolean): Footprint {
+  const { groups } = choose(fc.software, dims.size, dims.groups);
+  return {
+    buffers: [
+      scratchBuffer('weightDecay.partials', dims.R * groups * 4, '[R][groups]'),
+      ...(withStats ? [] : [scratchBuffer('weightDecay.statsPlaceholder', 16)]),
+      uniforms('weightDecay', withStats ? 2 : 1),
+    ],
+    dispatches: twoPhaseFootprint('weightDecay', dims.R, groups, withStats),
+  };
 }
 
 function twoPhase(
@@ -58,7 +86,7 @@ export async function prepareOrthPenalty(
   dims: PenaltyDims & { n: number },
   bufs: { hyper: GPUBuffer; W: GPUBuffer; C: GPUBuffer; Q: GPUBuffer; dW: GPUBuffer; stats: GPUBuffer },
 ): Promise<Dispatch[]> {
-  const { wg, groups } = choose(ctx, dims.n * dims.n, dims.groups);
+  const { wg, groups } = choose(ctx.software, dims.n * dims.n, dims.groups);
   const kernel = await ctx.kernels.get('orthPenalty', { WG: wg });
   const partials = storageBuffer(ctx.device, dims.R * groups * 2 * 4, 'orthPenalty.partials');
   return twoPhase(
@@ -81,7 +109,7 @@ export async function prepareWeightDecay(
   dims: PenaltyDims & { size: number },
   bufs: { hyper: GPUBuffer; w: GPUBuffer; g: GPUBuffer; stats?: GPUBuffer },
 ): Promise<Dispatch[]> {
-  const { wg, groups } = choose(ctx, dims.size, dims.groups);
+  const { wg, groups } = choose(ctx.software, dims.size, dims.groups);
   const kernel = await ctx.kernels.get('weightDecay', { WG: wg });
   const partials = storageBuffer(ctx.device, dims.R * groups * 4, 'weightDecay.partials');
   return twoPhase(

@@ -10,6 +10,7 @@
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
 import { type RnnDims, rnnBlocking } from './rnnForward.ts';
 
 export interface RnnBackwardBuffers {
@@ -34,6 +35,35 @@ export interface RnnBackwardPlan {
   setFlow(track: boolean, flowScale: number): void;
 }
 
+/** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
+function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
+  const { L, B, n } = dims;
+  const blocking = rnnBlocking(software, B, n);
+  const WG = naive ? 64 : blocking.WG;
+  const groupsX = naive ? ceilDiv(B * n, WG) : ceilDiv(B, blocking.ROWS);
+  // Flow partials: one per invocation (fused) or per element (naive), for each t = 0..L.
+  const P = naive ? B * n : groupsX * WG;
+  return { kernel: naive ? ('rnnBackwardStep' as const) : ('rnnBackward' as const), blocking, WG, groupsX, P, windows: naive ? L + 1 : 1 };
+}
+
+/** The flow delta's 2-slot da, the flow partials [R][P][L+1], two backward dispatches per window and the flow sum. */
+export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: { naive?: boolean } = {}): Footprint {
+  const { R, L, B, n } = dims;
+  const g = rnnBackwardGeometry(fc.software, dims, opts.naive ?? false);
+  return {
+    buffers: [
+      scratchBuffer('rnnBackward.flowDa', R * 2 * B * n * 4, '[R][2][B][n]'),
+      scratchBuffer('rnnBackward.flowPartials', R * g.P * (L + 1) * 4, `[R][${g.P}][L+1]`),
+      uniforms(g.kernel, 2 * g.windows),
+      uniforms('reduceRows', 1, 'rnnBackward.flowReduce.params'),
+    ],
+    dispatches: [
+      dispatch(g.kernel, g.kernel, [g.groupsX, R, 1], 2 * g.windows),
+      dispatch('rnnBackward flow sum', 'reduceRows', [ceilDiv(L + 1, 64), R, 1]),
+    ],
+  };
+}
+
 export async function prepareRnnBackward(
   ctx: OpContext,
   dims: RnnDims,
@@ -42,12 +72,8 @@ export async function prepareRnnBackward(
 ): Promise<RnnBackwardPlan> {
   const { R, L, B, n } = dims;
   const naive = opts.naive ?? false;
-  const blocking = rnnBlocking(ctx.software, B, n);
-  const WG = naive ? 64 : blocking.WG;
+  const { blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
   const k = naive ? await ctx.kernels.get('rnnBackwardStep', { WG }) : await ctx.kernels.get('rnnBackward', { ...blocking });
-  const groupsX = naive ? ceilDiv(B * n, WG) : ceilDiv(B, blocking.ROWS);
-  // Flow partials: one per invocation (fused) or per element (naive), for each t = 0..L.
-  const P = naive ? B * n : groupsX * WG;
   const flowDa = storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
   const partials = storageBuffer(ctx.device, R * P * (L + 1) * 4, 'rnnBackward.flowPartials');
   const steps: [number, number][] = naive ? Array.from({ length: L + 1 }, (_, s) => [L - s, L - s]) : [[0, L]];
@@ -96,6 +122,10 @@ export interface PreluSlopeGradBuffers {
   a: GPUBuffer;
   /** written: [R] dLoss/dalpha (overwritten) */
   slopeGrad: GPUBuffer;
+}
+
+export function preluSlopeGradFootprint(dims: RnnDims): Footprint {
+  return { buffers: [uniforms('preluSlopeGrad', 1)], dispatches: [dispatch('preluSlopeGrad', 'preluSlopeGrad', [dims.R, 1, 1])] };
 }
 
 export async function preparePreluSlopeGrad(ctx: OpContext, dims: RnnDims, bufs: PreluSlopeGradBuffers): Promise<Dispatch[]> {

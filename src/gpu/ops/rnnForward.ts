@@ -5,6 +5,7 @@
  */
 import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, type FootprintContext, uniforms } from './footprint.ts';
 
 export interface RnnDims {
   R: number;
@@ -42,6 +43,18 @@ export function rnnBlocking(software: boolean, B: number, n: number): RnnBlockin
   const ROWS = ceilDiv(B, ceilDiv(B, maxRows));
   const WG = software ? 32 : Math.min(256, Math.max(32, ceilDiv(ceilDiv(n, 4), 32) * 32));
   return { WG, ROWS };
+}
+
+/** One uniform and one dispatch (fused), or L of each (naive, one per step). */
+export function rnnForwardFootprint(fc: FootprintContext, dims: RnnDims, opts: { naive?: boolean } = {}): Footprint {
+  const { R, L, B, n } = dims;
+  if (opts.naive)
+    return {
+      buffers: [uniforms('rnnForwardStep', L)],
+      dispatches: [dispatch('rnnForwardStep', 'rnnForwardStep', [ceilDiv(B * n, 64), R, 1], L)],
+    };
+  const { ROWS } = rnnBlocking(fc.software, B, n);
+  return { buffers: [uniforms('rnnForward', 1)], dispatches: [dispatch('rnnForward', 'rnnForward', [ceilDiv(B, ROWS), R, 1])] };
 }
 
 export async function prepareRnnForward(

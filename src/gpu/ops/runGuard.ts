@@ -8,6 +8,7 @@
 import { GUARD_BOUNDS } from '../../engine/runHealth.ts';
 import type { Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, uniforms } from './footprint.ts';
 
 /** Slots of one guard dispatch: 10 storage bindings (the device's limit, src/gpu/device.ts) less the loss and health. */
 export const GUARD_SLOTS_PER_DISPATCH = 8;
@@ -23,6 +24,15 @@ export interface RunGuard {
   dispatches: Dispatch[];
   /** the 1-based iteration the next guarded step is (recorded when a run fails) */
   setIteration(iteration: number): void;
+}
+
+/** The guard's dispatches for `slots` checked buffers: one Params uniform and a [1][R] grid each, and the clock uniform. */
+export function runGuardFootprint(dims: { R: number; slots: number }): Footprint {
+  const groups = Math.max(1, Math.ceil(dims.slots / GUARD_SLOTS_PER_DISPATCH));
+  return {
+    buffers: [uniforms('runGuard', groups), { name: 'runGuard.clock', kind: 'uniforms', bytes: 16, binding: 'uniform', count: 1 }],
+    dispatches: Array.from({ length: groups }, (_, g) => dispatch(`runGuard.${g}`, 'runGuard', [1, dims.R, 1])),
+  };
 }
 
 export async function prepareRunGuard(

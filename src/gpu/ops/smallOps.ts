@@ -1,8 +1,26 @@
 /** Op wrappers of the small kernels: reduceRows (column sums), addBias (readout bias), orthDrift (max|M^T M - I|). */
 import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, type FootprintContext, footprintContext, uniforms } from './footprint.ts';
 
 const WG = 64;
+
+export function reduceRowsFootprint(dims: { batch: number; cols: number }): Footprint {
+  return {
+    buffers: [uniforms('reduceRows', 1)],
+    dispatches: [dispatch('reduceRows', 'reduceRows', [ceilDiv(dims.cols, WG), dims.batch, 1])],
+  };
+}
+
+/** Grid-stride over [R][P * O]: x clamped to the device's workgroups per dimension. */
+export function addBiasFootprint(fc: FootprintContext, dims: { R: number; P: number; O: number }): Footprint {
+  const x = Math.max(1, Math.min(ceilDiv(dims.P * dims.O, WG), fc.maxComputeWorkgroupsPerDimension));
+  return { buffers: [uniforms('addBias', 1)], dispatches: [dispatch('addBias', 'addBias', [x, dims.R, 1])] };
+}
+
+export function orthDriftFootprint(dims: { S: number }): Footprint {
+  return { buffers: [uniforms('orthDrift', 1)], dispatches: [dispatch('orthDrift', 'orthDrift', [dims.S, 1, 1])] };
+}
 
 export async function prepareReduceRows(
   ctx: OpContext,
@@ -23,9 +41,8 @@ export async function prepareAddBias(
 ): Promise<Dispatch[]> {
   const k = await ctx.kernels.get('addBias', { WG });
   const params = k.makeParams(dims);
-  return [
-    { label: 'addBias', kernel: k, group: k.bind([params, bufs.bias, bufs.y]), workgroups: [ceilDiv(dims.P * dims.O, WG), dims.R, 1] },
-  ];
+  const [fp] = addBiasFootprint(footprintContext(ctx), dims).dispatches;
+  return [{ label: 'addBias', kernel: k, group: k.bind([params, bufs.bias, bufs.y]), workgroups: fp.workgroups }];
 }
 
 export async function prepareOrthDrift(

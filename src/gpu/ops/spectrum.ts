@@ -10,10 +10,19 @@
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
+import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
 
 export interface SpectrumDims {
   R: number;
   n: number;
+}
+
+export function spectrumForwardFootprint(fc: FootprintContext, dims: SpectrumDims): Footprint {
+  const wg = fc.software ? 64 : 128;
+  return {
+    buffers: [uniforms('spectrumForward', 1)],
+    dispatches: [dispatch('spectrumForward', 'spectrumForward', [ceilDiv(dims.n, wg), dims.R, 1])],
+  };
 }
 
 /** s [R][n] = 1 + m tanh(p/2) for runs with FACTORISED = 1 and MARGIN_MODE = 1; other runs untouched. */
@@ -33,6 +42,21 @@ export interface SpectrumBackwardDims extends SpectrumDims {
   /** The prior's value of run r goes to stats[r * statsStride + statsOffset] (defaults 1 and 0). */
   statsStride?: number;
   statsOffset?: number;
+}
+
+/** Bytes of the private slot the prior's value goes to when the caller passes no stats buffer. */
+function priorScratchBytes(dims: SpectrumBackwardDims): number {
+  return 4 * ((dims.R - 1) * (dims.statsStride ?? 1) + (dims.statsOffset ?? 0) + 1);
+}
+
+export function spectrumBackwardFootprint(dims: SpectrumBackwardDims, withStats: boolean): Footprint {
+  return {
+    buffers: [
+      uniforms('spectrumBackward', 1),
+      ...(withStats ? [] : [scratchBuffer('spectrumBackward.prior', priorScratchBytes(dims), '[R]')]),
+    ],
+    dispatches: [dispatch('spectrumBackward', 'spectrumBackward', [1, dims.R, 1])],
+  };
 }
 
 /**
@@ -64,9 +88,7 @@ export async function prepareSpectrumBackward(
     statsStride: dims.statsStride ?? 1,
     statsOffset: dims.statsOffset ?? 0,
   });
-  const stats =
-    bufs.stats ??
-    storageBuffer(ctx.device, 4 * ((dims.R - 1) * (dims.statsStride ?? 1) + (dims.statsOffset ?? 0) + 1), 'spectrumBackward.prior');
+  const stats = bufs.stats ?? storageBuffer(ctx.device, priorScratchBytes(dims), 'spectrumBackward.prior');
   const group = kernel.bind([params, bufs.hyper, bufs.T1, bufs.UV, bufs.s, bufs.p, bufs.gs, bufs.gp, bufs.dUV, stats]);
   return [{ label: 'spectrumBackward', kernel, group, workgroups: [1, dims.R, 1] }];
 }
@@ -74,6 +96,14 @@ export async function prepareSpectrumBackward(
 export interface SpectrumRemarginDims extends SpectrumDims {
   /** Clamp of the sigmoid's value away from 0 and 1 (default 1e-6: p stays within about +-13.8). */
   eps?: number;
+}
+
+export function spectrumRemarginFootprint(fc: FootprintContext, dims: SpectrumRemarginDims): Footprint {
+  const wg = fc.software ? 64 : 128;
+  return {
+    buffers: [uniforms('spectrumRemargin', 1)],
+    dispatches: [dispatch('spectrumRemargin', 'spectrumRemargin', [ceilDiv(dims.n, wg), dims.R, 1])],
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
-/** The group's settings (shared by every run): preset, task, T, batch size, hidden size, optimiser, data seed, track every. */
+/** The group's settings (shared by every run): preset, task, T, batch size, hidden size, optimiser, data seed, track every; the GPU memory they need. */
 import { GROUP_SETTINGS, type GroupSettings } from '../../../engine/settings.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { presets } from '../presets.ts';
+import { MemoryLine } from './MemoryLine.tsx';
 import { SettingField } from './SettingField.tsx';
 
 const KEYS: (keyof GroupSettings)[] = ['task', 'T', 'batchSize', 'hidden', 'optimizer', 'dataSeed', 'trackEvery'];
@@ -49,6 +50,7 @@ export function GroupControls() {
             onCommit={(v) => edits.setGroupSetting(key, v as never)}
           />
         ))}
+        <MemoryLine />
       </fieldset>
     </div>
   );

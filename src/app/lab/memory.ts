@@ -1,0 +1,67 @@
+/**
+ * The lab's view of the memory plan (src/engine/memoryPlan.ts, memoryCheck.ts): the plan of some settings on
+ * this page's device, and the refusal of settings the device cannot hold, with the experiments that would
+ * fit (each suggestion applied to the refused settings) for the user to pick. No GPU work: limits only.
+ */
+import {
+  assertGroupFits,
+  checkMemoryPlan,
+  type FitSuggestion,
+  groupMemoryPlan,
+  type MemoryEnvironment,
+  MemoryPlanError,
+} from '../../engine/memoryCheck.ts';
+import type { MemoryPlan } from '../../engine/memoryPlan.ts';
+import type { GroupSettings } from '../../engine/settings.ts';
+import type { LabRun } from './store.ts';
+
+/** An experiment that fits, from one suggestion. */
+export interface MemoryFit {
+  /** "T = 48", "batch 50", "n = 90", "the first 2 runs" */
+  label: string;
+  group: GroupSettings;
+  runs: LabRun[];
+}
+
+/** Settings the device cannot hold: why, and what would fit. */
+export interface MemoryRefusal {
+  message: string;
+  fits: MemoryFit[];
+}
+
+export function labMemoryPlan(group: GroupSettings, runs: readonly LabRun[], env: MemoryEnvironment): { plan: MemoryPlan; fits: boolean } {
+  const plan = groupMemoryPlan(
+    group,
+    runs.map((r) => r.settings),
+    env,
+  );
+  return { plan, fits: checkMemoryPlan(plan, env.limits, env.budget).length === 0 };
+}
+
+function fitOf(s: FitSuggestion, group: GroupSettings, runs: LabRun[]): MemoryFit {
+  switch (s.key) {
+    case 'T':
+      return { label: `T = ${s.value}`, group: { ...group, T: s.value }, runs };
+    case 'batchSize':
+      return { label: `batch ${s.value}`, group: { ...group, batchSize: s.value }, runs };
+    case 'hidden':
+      return { label: `n = ${s.value}`, group: { ...group, hidden: s.value }, runs };
+    case 'runs':
+      return { label: `the first ${s.value} runs`, group, runs: runs.slice(0, s.value) };
+  }
+}
+
+/** null when (group, runs) fits the device and the budget; else the refusal. */
+export function memoryRefusal(group: GroupSettings, runs: LabRun[], env: MemoryEnvironment): MemoryRefusal | null {
+  try {
+    assertGroupFits(
+      group,
+      runs.map((r) => r.settings),
+      env,
+    );
+    return null;
+  } catch (e) {
+    if (!(e instanceof MemoryPlanError)) throw e;
+    return { message: e.message, fits: e.suggestions.map((s) => fitOf(s, group, runs)) };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * What the dispatch plans of plan.ts (RNN block) and lstmPlan.ts (LSTM block) create for themselves and
+ * dispatch, op by op in the same order, from the ops' footprints (src/gpu/ops/footprint.ts): the part of the
+ * memory plan that is not in the buffer tables of groupBuffers.ts. A change to a plan needs the same change
+ * here; tests/kernels/memoryPlan.test.ts fails when the two disagree (bytes created, dispatch grids).
+ * A kernel added to the iteration adds its op's footprint here, as the run guard's is in blockFootprint.
+ */
+import { combine, type Footprint, type FootprintContext } from '../gpu/ops/footprint.ts';
+import { geodesicStepFootprint } from '../gpu/ops/geodesicStep.ts';
+import { lossFootprint } from '../gpu/ops/losses.ts';
+import { lstmBackwardFootprint, lstmForwardFootprint } from '../gpu/ops/lstm.ts';
+import { matmulFootprint } from '../gpu/ops/matmul.ts';
+import { optimizerFootprint } from '../gpu/ops/optimizers.ts';
+import { orthPenaltyFootprint, weightDecayFootprint } from '../gpu/ops/penalties.ts';
+import { preluSlopeGradFootprint, rnnBackwardFootprint } from '../gpu/ops/rnnBackward.ts';
+import { rnnForwardFootprint } from '../gpu/ops/rnnForward.ts';
+import { runGuardFootprint } from '../gpu/ops/runGuard.ts';
+import { selectRunsFootprint } from '../gpu/ops/selectRuns.ts';
+import { addBiasFootprint, orthDriftFootprint, reduceRowsFootprint } from '../gpu/ops/smallOps.ts';
+import { spectrumBackwardFootprint, spectrumForwardFootprint, spectrumRemarginFootprint } from '../gpu/ops/spectrum.ts';
+import type { LossKind } from '../tasks/task.ts';
+import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
+import type { PlanOptions } from './plan.ts';
+import { BOUNDED_PARAMS } from './runHealth.ts';
+import type { OptimizerName } from './settings.ts';
+
+/** prepareReadout: readout matmul, bias, loss; dW_out, db_out, dhOut. */
+function readoutFootprint(fc: FootprintContext, d: ModelDims, loss: LossKind): Footprint {
+  const { R, n, O, P } = d;
+  return combine(
+    matmulFootprint(fc, { batch: R, M: P, N: O, K: n, transB: 1 }, { label: 'readout' }),
+    addBiasFootprint(fc, { R, P, O }),
+    lossFootprint(loss === 'xent' ? 'softmaxCrossEntropy' : 'meanSquaredError', { R, P, O }),
+    matmulFootprint(fc, { batch: R, M: O, N: n, K: P, transA: 1 }, { label: 'dWout' }),
+    reduceRowsFootprint({ batch: R, cols: O }),
+    matmulFootprint(fc, { batch: R, M: P, N: n, K: O }, { label: 'dhOut' }),
+  );
+}
+
+/** prepareFreeUpdates: one optimiser dispatch per free parameter (the state buffer is always bound). */
+function freeUpdatesFootprint(fc: FootprintContext, cell: CellKind, d: ModelDims, optimizer: OptimizerName): Footprint {
+  const kernel = optimizer === 'rmsprop' ? 'rmsprop' : 'sgd';
+  return combine(...freeParams(cell).map(({ name }) => optimizerFootprint(fc, kernel, { R: d.R, size: paramSize(cell, name, d) })));
+}
+
+/** prepareIterationPlan (an RNN block). */
+function rnnPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions): Footprint {
+  const { R, L, B, n, I } = d;
+  const naive = opts.naive ?? false;
+  const square = { batch: R, M: n, N: n, K: n };
+  const parts = [
+    matmulFootprint(fc, { batch: R, M: L * B, N: n, K: I, transB: 1 }, { label: 'xproj' }),
+    rnnForwardFootprint(fc, { R, L, B, n }, { naive }),
+    readoutFootprint(fc, d, opts.loss),
+    rnnBackwardFootprint(fc, { R, L, B, n }, { naive }),
+    matmulFootprint(fc, { batch: R, M: n, N: I, K: L * B, transA: 1 }, { label: 'dWin' }),
+    reduceRowsFootprint({ batch: R, cols: n }),
+    reduceRowsFootprint({ batch: R, cols: n }),
+    matmulFootprint(fc, { batch: R, M: n, N: n, K: L * B, transA: 1 }, { label: 'dW' }),
+    preluSlopeGradFootprint({ R, L, B, n }),
+  ];
+  if (opts.anySoftOrth)
+    parts.push(matmulFootprint(fc, { ...square, transA: 1 }, { label: 'WtW' }), matmulFootprint(fc, square, { label: 'W WtW' }));
+  parts.push(
+    orthPenaltyFootprint(fc, { R, n }),
+    weightDecayFootprint(fc, { R, size: paramSize('rnn', 'Win', d) }, false),
+    weightDecayFootprint(fc, { R, size: paramSize('rnn', 'Wout', d) }, false),
+  );
+  if (opts.anyFactorised)
+    parts.push(
+      matmulFootprint(fc, square, { label: 'dW V' }),
+      spectrumBackwardFootprint({ R, n }, false),
+      matmulFootprint(fc, { ...square, transA: 1 }, { label: 'dV' }),
+      geodesicStepFootprint(fc, { systems: 2 * R, n, systemsPerRun: 2 }),
+    );
+  parts.push(freeUpdatesFootprint(fc, 'rnn', d, opts.optimizer));
+  if (opts.anyFactorised)
+    parts.push(
+      // recompose (also the tail of remargin), drift, remargin
+      spectrumForwardFootprint(fc, { R, n }),
+      matmulFootprint(fc, { ...square, transB: 1 }, { label: 'compose W' }),
+      selectRunsFootprint(fc, { R, size: n * n }),
+      matmulFootprint(fc, { batch: 2 * R, M: n, N: n, K: n, transA: 1 }, { label: 'M^T M' }),
+      orthDriftFootprint({ S: 2 * R }),
+      spectrumRemarginFootprint(fc, { R, n }),
+    );
+  return combine(...parts);
+}
+
+/** prepareLstmPlan (an LSTM block). */
+function lstmPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions): Footprint {
+  const { R, L, B, n, I } = d;
+  const naive = opts.naive ?? false;
+  const G = 4 * n;
+  return combine(
+    lstmBackwardFootprint(fc, { R, L, B, n }, { naive }),
+    matmulFootprint(fc, { batch: R, M: L * B, N: G, K: I, transB: 1 }, { label: 'lstm xproj' }),
+    lstmForwardFootprint(fc, { R, L, B, n }, { naive }),
+    readoutFootprint(fc, d, opts.loss),
+    matmulFootprint(fc, { batch: R, M: G, N: n, K: L * B, transA: 1 }, { label: 'lstm dW' }),
+    matmulFootprint(fc, { batch: R, M: G, N: I, K: L * B, transA: 1 }, { label: 'lstm dWin' }),
+    reduceRowsFootprint({ batch: R, cols: G }),
+    reduceRowsFootprint({ batch: R, cols: n }),
+    reduceRowsFootprint({ batch: R, cols: n }),
+    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'W', d) }, true),
+    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'Win', d) }, false),
+    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'Wout', d) }, false),
+    freeUpdatesFootprint(fc, 'lstm', d, opts.optimizer),
+  );
+}
+
+/** Everything the dispatch plan of one block creates and dispatches (d.R = the block's runs). */
+export function blockFootprint(fc: FootprintContext, cell: CellKind, d: ModelDims, opts: PlanOptions): Footprint {
+  // the run guard (prepareBlockGuard): every gradient and the bounded parameters
+  const guard = runGuardFootprint({ R: d.R, slots: paramNames(cell).length + BOUNDED_PARAMS[cell].length });
+  return combine(cell === 'lstm' ? lstmPlanFootprint(fc, d, opts) : rnnPlanFootprint(fc, d, opts), guard);
+}

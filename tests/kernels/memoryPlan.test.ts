@@ -1,0 +1,228 @@
+/**
+ * The memory plan (src/engine/memoryPlan.ts) is exactly what a run group creates: every buffer
+ * device.createBuffer really makes while a group is built and trains (label and size, uniforms by size),
+ * and every dispatch grid its plans encode, for RNN-only, LSTM-only and mixed groups, with and without soft
+ * orthogonality, the fused and the naive kernels, both losses. A run's checkpoint read stays within the
+ * planned transient buffer. The memory budget holds at the byte: a budget of the plan's total builds, one
+ * byte less is refused before anything is created. The device has the adapter's limits; on a device with
+ * WebGPU's default limits the largest group that fits builds and trains and one batch row more is refused;
+ * a GPU validation error (a buffer destroyed under the group) and a lost device stop training, and collect()
+ * keeps only what was measured before.
+ */
+import { createRequire } from 'node:module';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TrainingGpuError } from '../../src/engine/gpuScopes.ts';
+import { MemoryPlanError, WEBGPU_DEFAULT_LIMITS } from '../../src/engine/memoryCheck.ts';
+import { allBuffers, type MemoryPlan } from '../../src/engine/memoryPlan.ts';
+import { RunGroup } from '../../src/engine/runGroup.ts';
+import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
+import { type Dispatch, KernelCache } from '../../src/gpu/kernel.ts';
+import { device, gpu, kernels, shaders } from '../helpers/gpu.ts';
+
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+
+interface Created {
+  label: string;
+  size: number;
+  uniform: boolean;
+}
+
+// (the larger n make the grids of the per-unit kernels differ from one workgroup)
+// every buffer the device creates while a test runs (the group's, its ops' and the readbacks')
+let created: Created[] = [];
+const realCreate = device.createBuffer.bind(device);
+beforeEach(() => {
+  created = [];
+  device.createBuffer = (desc: GPUBufferDescriptor) => {
+    created.push({ label: desc.label ?? '', size: desc.size, uniform: (desc.usage & GPUBufferUsage.UNIFORM) !== 0 });
+    return realCreate(desc);
+  };
+});
+afterEach(() => {
+  device.createBuffer = realCreate;
+});
+
+function plannedList(plan: MemoryPlan): Created[] {
+  return allBuffers(plan)
+    .filter(({ buffer }) => buffer !== plan.transient)
+    .flatMap(({ buffer: b }) =>
+      Array.from({ length: b.count }, () => ({ label: b.name, size: b.bytes, uniform: b.binding === 'uniform' })),
+    );
+}
+
+const byLabel = (a: Created, b: Created) => a.label.localeCompare(b.label) || a.size - b.size;
+const sizes = (xs: Created[]) => xs.map((x) => x.size).sort((a, b) => a - b);
+
+function dispatchesOf(rg: RunGroup): string[] {
+  const seen = new Set<Dispatch>();
+  for (const b of rg.blocks) for (const d of [...b.plan.gradients, ...b.plan.update, ...b.plan.drift, ...b.plan.remargin]) seen.add(d);
+  return [...seen].map((d) => `${d.kernel.name} ${d.workgroups.join('x')}`).sort();
+}
+
+function plannedDispatches(plan: MemoryPlan): string[] {
+  return plan.blocks
+    .flatMap((b) => b.dispatches.flatMap((d) => Array.from({ length: d.count }, () => `${d.kernel} ${d.workgroups.join('x')}`)))
+    .sort();
+}
+
+const run = (over: Partial<RunSettings>): RunSettings => ({ ...PAPER_RUN, lrFree: 0.01, ...over });
+const copyGroup: GroupSettings = { task: 'copy', T: 3, batchSize: 5, hidden: 8, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 2 };
+const addingGroup: GroupSettings = { ...copyGroup, task: 'adding', T: 6, optimizer: 'nesterov' };
+
+const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: boolean; software?: boolean }[] = [
+  {
+    name: 'RNN only (factorised, no margin, plain)',
+    group: copyGroup,
+    runs: [run({ margin: 0.1 }), run({ margin: null }), run({ parameterisation: 'plain' })],
+  },
+  {
+    name: 'RNN only, plain, soft orthogonality',
+    group: copyGroup,
+    runs: [run({ parameterisation: 'plain', softOrth: 0.1 }), run({ parameterisation: 'plain' })],
+  },
+  {
+    name: 'LSTM only, n = 40',
+    group: { ...copyGroup, hidden: 40 },
+    runs: [run({ parameterisation: 'lstm', clip: 1 }), run({ parameterisation: 'lstm', seed: 2 })],
+  },
+  {
+    name: 'mixed, soft orthogonality, adding (MSE), Nesterov, n = 70',
+    group: { ...addingGroup, hidden: 70 },
+    runs: [run({ parameterisation: 'lstm' }), run({ margin: 1, softOrth: 0.01 }), run({ parameterisation: 'plain', nonlinearity: 'tanh' })],
+  },
+  { name: 'mixed, naive kernels', group: copyGroup, runs: [run({ margin: 0 }), run({ parameterisation: 'lstm' })], naive: true },
+  {
+    name: "mixed, a GPU's blocking (tiled matmul, 256-wide workgroups), n = 70, batch 20",
+    group: { ...copyGroup, hidden: 70, batchSize: 20 },
+    runs: [run({ margin: 0.1, softOrth: 0.1 }), run({ parameterisation: 'plain' }), run({ parameterisation: 'lstm' })],
+    software: false,
+  },
+];
+
+describe('the memory plan is what a run group creates', () => {
+  for (const c of CASES) {
+    it(c.name, { timeout: c.software === false ? 400_000 : undefined }, async () => {
+      const rg = await RunGroup.create({ ...ops, software: c.software ?? ops.software }, c.group, c.runs, { naive: c.naive });
+      try {
+        for (let k = 0; k < 4; k++) rg.step();
+        await rg.collect();
+        const plan = rg.memory;
+        // buffers with their own labels by label and size, uniforms by size: the same lists
+        expect(created.filter((b) => !b.uniform).sort(byLabel)).toEqual(
+          plannedList(plan)
+            .filter((b) => !b.uniform)
+            .sort(byLabel),
+        );
+        expect(sizes(created.filter((b) => b.uniform))).toEqual(sizes(plannedList(plan).filter((b) => b.uniform)));
+        expect(created.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
+        expect(dispatchesOf(rg)).toEqual(plannedDispatches(plan));
+        // a checkpoint's reads: one transient buffer per parameter, none larger than planned
+        created = [];
+        for (let r = 0; r < c.runs.length; r++) await rg.readParameters(r);
+        expect(created.length).toBeGreaterThan(0);
+        expect(Math.max(...created.map((b) => b.size))).toBeLessThanOrEqual(plan.transient.bytes);
+      } finally {
+        await rg.destroy();
+      }
+    });
+  }
+
+  it('a memory budget of exactly the total builds; one byte less is refused before any buffer is created', async () => {
+    const c = CASES[3];
+    const rg = await RunGroup.create(ops, c.group, c.runs);
+    const total = rg.memory.totalBytes;
+    await rg.destroy();
+    created = [];
+    const fits = await RunGroup.create(ops, c.group, c.runs, { memoryBudget: total });
+    await fits.destroy();
+    created = [];
+    const refused = RunGroup.create(ops, c.group, c.runs, { memoryBudget: total - 1 });
+    await expect(refused).rejects.toBeInstanceOf(MemoryPlanError);
+    await expect(refused).rejects.toThrow(/over the memory budget of/);
+    expect(created).toEqual([]);
+  });
+});
+
+describe('a GPU error during training', () => {
+  it('a buffer the plan uses, destroyed mid-run: training stops, collect() keeps only the records before the spoiled readback', async () => {
+    const rg = await RunGroup.create(ops, { ...copyGroup, trackEvery: 5 }, [run({ margin: 1 })]);
+    try {
+      // iteration 1 is read back at once (it tracks); 2 and 3 wait in the ring
+      for (let k = 0; k < 3; k++) rg.step();
+      rg.blocks[0].buf.h.destroy();
+      // 4 fails validation; 5 tracks, and its failed submission carried the readback of 2..5
+      for (let k = 0; k < 2; k++) rg.step();
+      const e = await rg.collect().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(TrainingGpuError);
+      const err = e as TrainingGpuError;
+      expect(err.kind).toBe('validation');
+      expect(err.iteration).toBe(2);
+      expect(err.records.map((r) => r.iteration)).toEqual([1]);
+      expect(err.message).toMatch(/^Training stopped at iteration 2: the GPU rejected a command .*rnn\.h/);
+      expect(() => rg.step()).toThrow(TrainingGpuError);
+      await expect(rg.collect()).rejects.toThrow(/Training stopped at iteration 2/);
+    } finally {
+      await rg.destroy();
+    }
+    // the scopes caught it: nothing reached the device's uncaptured errors (checked again after every file)
+    expect(gpu.uncapturedErrors).toEqual([]);
+  });
+});
+
+describe('the device limits the plan is checked against', () => {
+  it('the device got the limits the adapter offers (the kernels ask for 10 storage buffers per stage at most)', () => {
+    const a = gpu.adapter.limits;
+    const d = device.limits;
+    expect(d.maxBufferSize).toBe(a.maxBufferSize);
+    expect(d.maxStorageBufferBindingSize).toBe(a.maxStorageBufferBindingSize);
+    expect(d.maxComputeWorkgroupsPerDimension).toBe(a.maxComputeWorkgroupsPerDimension);
+    expect(d.maxStorageBuffersPerShaderStage).toBe(Math.min(a.maxStorageBuffersPerShaderStage, 10));
+  });
+});
+
+const dawn = createRequire(import.meta.url)('webgpu') as { create(flags: string[]): GPU };
+const instances: GPU[] = [];
+
+describe("on a device with WebGPU's default limits (128 MiB storage bindings, 8 storage buffers per stage)", () => {
+  it('the largest plain group that fits builds (a 128 MiB storage binding); one step more is refused; a lost device stops training', async () => {
+    // a second instance and adapter (an adapter hands out one device); SwiftShader, as the shared helper set up.
+    // The instance stays referenced until the file ends: Dawn aborts when an instance is collected mid-use.
+    instances.push(dawn.create([]));
+    const adapter = await instances[instances.length - 1].requestAdapter({ forceFallbackAdapter: true });
+    const small = await adapter!.requestDevice();
+    expect(small.limits.maxStorageBufferBindingSize).toBe(WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize);
+    const ctx = { device: small, kernels: new KernelCache(small, shaders), software: true };
+    // adding (L = T), batch 1024, n = 16: h [L+1][B][n] takes exactly 128 MiB at T = 2047 and 128.06 MiB at 2048
+    // (building binds every buffer; training this size would take minutes on SwiftShader, so it only builds)
+    const group: GroupSettings = {
+      task: 'adding',
+      T: 2047,
+      batchSize: 1024,
+      hidden: 16,
+      optimizer: 'rmsprop',
+      dataSeed: 1,
+      trackEvery: 10,
+    };
+    const runs = [run({ parameterisation: 'plain', nonlinearity: 'tanh' })];
+    await expect(RunGroup.create(ctx, { ...group, T: 2048 }, runs)).rejects.toThrow(
+      /activations rnn\.h \[R\]\[L\+1\]\[B\]\[n\] need 128 MiB in one storage binding; this device allows 128 MiB per storage binding.* T at most 2047 /,
+    );
+    const big = await RunGroup.create(ctx, group, runs);
+    expect(big.memory.largest.bytes).toBe(128 * 2 ** 20);
+    await big.destroy();
+    // a small group on that device trains; then the device goes away with a readback in flight
+    const rg = await RunGroup.create(ctx, { ...group, T: 5, batchSize: 4 }, runs);
+    rg.step();
+    const [first] = await rg.collect();
+    expect(first.iteration).toBe(1);
+    expect(Number.isFinite(first.runs[0].loss)).toBe(true);
+    rg.step();
+    small.destroy();
+    const stopped = await rg.collect().catch((e: unknown) => e);
+    expect(stopped).toBeInstanceOf(TrainingGpuError);
+    expect((stopped as TrainingGpuError).kind).toBe('device-lost');
+    expect((stopped as TrainingGpuError).records).toEqual([]);
+    expect(() => rg.step()).toThrow(/Training stopped at iteration 2: the GPU device was lost/);
+    await rg.destroy();
+  });
+});
