@@ -3,7 +3,7 @@
 // A run's step is healthy when its task loss, every element of the gradient slots and every element of the
 // parameter slots are finite and within their bounds (|value| <= lossBound, gradientBound, parameterBound).
 // The slots of one block do not fit the storage bindings of one dispatch, so the guard is dispatched once per
-// group of up to 8 slots: every dispatch but the last records what it found in the run's SCRATCH word
+// group of up to 6 slots (8 storage bindings in all, WebGPU's default per stage): every dispatch but the last records what it found in the run's SCRATCH word
 // (first = 1 overwrites it, first = 0 adds to it); the last (last = 1) adds the loss check and what the earlier
 // dispatches found, and if anything failed and the run is still healthy, freezes it: STATE = 1 (frozen),
 // ITERATION = clock.iteration, FLAGS = what failed. A frozen run stays frozen (sticky): only the host clears it,
@@ -16,11 +16,11 @@
 // infinite if a == 0x7f800000, above the bound b if a > bits(b) (for non-negative floats the bit order is the
 // numeric order).
 //   params:    R; first, last (0/1, see above); paramSlots (bit k = slot k holds a parameter, else a gradient);
-//              size0..size7 (floats per run in slot k; 0 = unused); the three bounds
+//              size0..size5 (floats per run in slot k; 0 = unused); the three bounds
 //   clock:     iteration, the 1-based number of the iteration being guarded (written by the host every step)
 //   lossStats: [R][2] f32 (loss, accuracy), read as u32 bits; only the loss is checked, by the last dispatch
 //   health:    [R][4] u32 (STATE, ITERATION, SCRATCH, FLAGS), read and written
-//   s0..s7:    [R][size_k] f32 gradient or parameter buffers, read as u32 bits (an unused slot binds any buffer)
+//   s0..s5:    [R][size_k] f32 gradient or parameter buffers, read as u32 bits (an unused slot binds any buffer)
 // One workgroup per run (dispatch (1, R)): invocations stride over the slots' elements, OR their findings into a
 // workgroup word, and invocation 0 writes the run's words.
 
@@ -35,8 +35,6 @@ struct Params {
   size3: u32,
   size4: u32,
   size5: u32,
-  size6: u32,
-  size7: u32,
   lossBound: f32,
   gradientBound: f32,
   parameterBound: f32,
@@ -56,8 +54,6 @@ struct Clock {
 @group(0) @binding(7) var<storage, read> s3: array<u32>;
 @group(0) @binding(8) var<storage, read> s4: array<u32>;
 @group(0) @binding(9) var<storage, read> s5: array<u32>;
-@group(0) @binding(10) var<storage, read> s6: array<u32>;
-@group(0) @binding(11) var<storage, read> s7: array<u32>;
 
 const HEALTH_STRIDE: u32 = 4u;
 const STATE: u32 = 0u;
@@ -116,10 +112,6 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     for (var i = t; i < n; i += WG) { f |= check(s4[r * n + i], b, k); } }
   { let k = kindOf(5u); let b = boundOf(k); let n = params.size5;
     for (var i = t; i < n; i += WG) { f |= check(s5[r * n + i], b, k); } }
-  { let k = kindOf(6u); let b = boundOf(k); let n = params.size6;
-    for (var i = t; i < n; i += WG) { f |= check(s6[r * n + i], b, k); } }
-  { let k = kindOf(7u); let b = boundOf(k); let n = params.size7;
-    for (var i = t; i < n; i += WG) { f |= check(s7[r * n + i], b, k); } }
   if (f != 0u) { atomicOr(&found, f); }
   workgroupBarrier();
   if (t != 0u) { return; }

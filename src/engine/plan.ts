@@ -145,7 +145,7 @@ export async function prepareFreeUpdates(
 
 /**
  * The run guard of a block (docs/ENGINE.md, "The run guard"): its loss, every gradient buffer and the
- * parameters of BOUNDED_PARAMS, in two dispatches for either cell whatever the number of runs.
+ * parameters of BOUNDED_PARAMS, in three dispatches (six slots each) for either cell whatever the number of runs.
  */
 export async function prepareBlockGuard(
   ctx: OpContext,

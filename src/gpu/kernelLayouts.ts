@@ -32,7 +32,7 @@ export const KERNEL_LAYOUTS = {
   rnnBackwardStep: { params: 44, storage: 8 },
   rnnForward: { params: 24, storage: 8 },
   rnnForwardStep: { params: 24, storage: 8 },
-  runGuard: { params: 60, storage: 10 },
+  runGuard: { params: 52, storage: 8 },
   selectRuns: { params: 8, storage: 4 },
   sgd: { params: 20, storage: 5 },
   softmaxCrossEntropy: { params: 12, storage: 6 },

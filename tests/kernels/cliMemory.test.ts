@@ -59,13 +59,16 @@ describe('npm run train: sizes the GPU cannot hold, and GPU errors', () => {
     expect(r.code, r.err).toBe(3);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(
-      /^error: Training stopped at iteration 5: the GPU rejected a command .*Nothing measured from iteration 5 on is kept.*Saved the metrics up to iteration 4 in .*no checkpoint was written/,
+      /^error: Training stopped at iteration 5: the GPU rejected a command .*Nothing measured from iteration 5 on is kept.*Saved the metrics and traces measured up to iteration 4 in .*no checkpoint was written after the error/,
     );
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.iterations).toEqual([1, 2, 3, 4]);
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv.length).toBe(1 + 4);
+    expect(metrics.stoppedBy.gpuError).toMatch(/iteration 5/);
     expect(JSON.parse(readFileSync(join(out, 'traces.json'), 'utf8')).iterations).toEqual([1, 3]);
-    expect(readdirSync(join(out, 'checkpoints'))).toEqual([]);
+    // no snapshot (and so no checkpoint) was saved: nothing after the error is trusted, and none came before
+    expect(existsSync(join(out, 'experiment.json'))).toBe(false);
+    expect(readdirSync(out).sort()).toEqual(['metrics.csv', 'metrics.json', 'settings.json', 'traces.json']);
   });
 });

@@ -46,8 +46,14 @@ function expectSame(what: string, got: Snapshot, want: Snapshot): void {
   }
 }
 async function steps(rg: RunGroup, until: number): Promise<IterationRecord[]> {
-  while (rg.iteration < until) rg.step();
-  return rg.collect();
+  const records: IterationRecord[] = [];
+  while (rg.iteration < until) {
+    // every staging buffer in flight: read back before the next iteration (RunGroup.canStep)
+    if (!rg.canStep) records.push(...(await rg.collect()));
+    rg.step();
+  }
+  records.push(...(await rg.collect()));
+  return records;
 }
 
 describe('a diverging run in a group', () => {

@@ -2,7 +2,7 @@
  * The run guard (docs/ENGINE.md, "The run guard"; kernel shaders/runGuard.wgsl): checks every run's loss, the
  * given gradient and parameter buffers, and freezes a run whose step is not healthy, in the health table the
  * update kernels read. The slots are split over dispatches of GUARD_SLOTS_PER_DISPATCH each (a block's 16 or
- * so slots take two), all of them serving every run; the last one decides. The iteration the guard records
+ * so slots take three), all of them serving every run; the last one decides. The iteration the guard records
  * comes from a small uniform the trainer writes every step (setIteration).
  */
 import { GUARD_BOUNDS } from '../../engine/runHealth.ts';
@@ -10,8 +10,11 @@ import type { Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, uniforms } from './footprint.ts';
 
-/** Slots of one guard dispatch: 10 storage bindings (the device's limit, src/gpu/device.ts) less the loss and health. */
-export const GUARD_SLOTS_PER_DISPATCH = 8;
+/**
+ * Slots of one guard dispatch: 8 storage bindings (WebGPU's default per stage, so a device without more can
+ * still run every RNN group) less the loss and the health table.
+ */
+export const GUARD_SLOTS_PER_DISPATCH = 6;
 
 export interface GuardSlotBuffer {
   kind: 'gradient' | 'parameter';
