@@ -89,7 +89,9 @@ describe('geodesicStep kernels vs float64 reference', () => {
 
   // The drift comes from f32 rounding in every step, not from the size: measured after 10,000 steps (2 systems),
   // n = 32 3.3e-6; n = 16 5.6e-6 to 1.9e-5 over 3 seeds; n = 8 1.2e-5 to 1.7e-5 over 4 seeds. n = 8 drifts as much
-  // as any and costs a sixth of n = 16's time or less (SwiftShader on 2 busy cores: 47 s at n = 16, 3 to 7 s at n = 8).
+  // as any and, alone, costs a sixth of n = 16's time (SwiftShader, 2 cores: 2.7 s against 15.8 s). In full runs,
+  // where another test file shares the cores and each of the 40,000 dispatches waits for one, n = 16 took 47 s
+  // (load ~10) and n = 8 27 to 42 s (load 10 to 22).
   it('(b) 10,000 f32 steps keep max|M^T M - I| below 1e-4 (n=8)', async () => {
     for (const n of [8]) {
       const rng = new Rng(900 + n);
