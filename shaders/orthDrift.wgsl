@@ -1,5 +1,5 @@
 // orthDrift: how far each matrix is from orthogonal, drift[s] = max_ij |C[s][i][j] - delta_ij| where
-// C = M^T M was formed by the matmul kernel. The live metric of science-spec section 4.
+// C = M^T M was formed by the matmul kernel. The live metric of docs/SCIENCE.md section 7.3.
 //   C:     [S][n][n] f32 (M^T M for each system s)
 //   drift: [S] f32, overwritten; 3.40282347e38 (f32 max) when any entry of C is NaN or infinite
 // One workgroup per system; each invocation scans a strided share, then a tree reduction in workgroup memory.

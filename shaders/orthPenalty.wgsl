@@ -1,4 +1,4 @@
-// orthPenalty: soft orthogonality and weight decay on the recurrent matrix W (science-spec 3; composite W
+// orthPenalty: soft orthogonality and weight decay on the recurrent matrix W (docs/SCIENCE.md section 4; composite W
 // for factorised runs). With lambda = hyper SOFT_ORTH, wd = hyper WEIGHT_DECAY, C = W^T W and Q = W C (both
 // formed by the matmul kernel):
 //   dW += 4 lambda (Q - W) + 2 wd W       (gradients of lambda ||W^T W - I||_F^2 and wd ||W||_F^2)

@@ -1,4 +1,4 @@
-// rmsprop: one RMSprop step (Lasagne's form, science-spec 4) on a parameter stored per run:
+// rmsprop: one RMSprop step (Lasagne's form, docs/SCIENCE.md section 5.2) on a parameter stored per run:
 //   ms <- rho ms + (1 - rho) g^2
 //   theta <- theta - lr g / sqrt(ms + eps)          (eps inside the root, no bias correction)
 // lr = hyper[r * 16 + lrIndex]. lr = 0 leaves theta unchanged (ms is still updated, as Lasagne does);

@@ -1,4 +1,4 @@
-// sgd: one SGD step on a parameter stored per run (science-spec 4), lr = hyper[r * 16 + lrIndex]:
+// sgd: one SGD step on a parameter stored per run (docs/SCIENCE.md section 5.2), lr = hyper[r * 16 + lrIndex]:
 //   momentum = 0:                 theta <- theta - lr g                      (velocity not touched)
 //   momentum mu > 0, nesterov = 0: v <- mu v - lr g; theta <- theta + v
 //   momentum mu > 0, nesterov = 1: v <- mu v - lr g; theta <- theta + mu v - lr g   (Lasagne's nesterov_momentum)

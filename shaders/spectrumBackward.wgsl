@@ -1,7 +1,7 @@
 // spectrumBackward: gradients of the factorised transition W = U diag(relu(s)) V^T with respect to s, p and U,
 // given T1 = dW V (formed by the matmul kernel; dW = dLoss/dW for the composite W, penalties included).
 //   ds'_i = sum_j U[j][i] T1[j][i]                           = (U^T dW V)_ii, gradient w.r.t. relu(s)_i
-//   ds_i  = ds'_i * (s_i > 0 ? 1 : 0) + 2 PRIOR (s_i - 1)    (Gaussian mean-one prior, science-spec 3)
+//   ds_i  = ds'_i * (s_i > 0 ? 1 : 0) + 2 PRIOR (s_i - 1)    (Gaussian mean-one prior, docs/SCIENCE.md section 4.2)
 //   gs_i  = ds_i                                             (used by no-margin runs, MARGIN_MODE = 0)
 //   gp_i  = ds_i * 2m sigmoid(p_i) (1 - sigmoid(p_i))        (margin runs, MARGIN_MODE = 1; else 0)
 //   dU[j][i] = T1[j][i] * relu(s_i)                          (dU = dW V diag(relu(s)))

@@ -1,4 +1,4 @@
-// spectrumForward: the spectrum s from its trained parameter p under each run's margin (science-spec 2).
+// spectrumForward: the spectrum s from its trained parameter p under each run's margin (docs/SCIENCE.md section 2.2).
 //   Runs with FACTORISED = 1 and MARGIN_MODE = 1: s_i = 2m (sigmoid(p_i) - 1/2) + 1 = 1 + m tanh(p_i / 2),
 //   m = hyper MARGIN, so s lies in (1 - m, 1 + m); m = 0 gives s = 1 exactly. tanh(p/2) is evaluated as
 //   sign(p) (1 - e) / (1 + e) with e = exp(-|p|), which never overflows.

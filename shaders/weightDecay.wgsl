@@ -1,4 +1,4 @@
-// weightDecay: weight decay on a free weight matrix (W_in or W_out; science-spec 3), wd = hyper WEIGHT_DECAY:
+// weightDecay: weight decay on a free weight matrix (W_in or W_out; docs/SCIENCE.md section 4.3), wd = hyper WEIGHT_DECAY:
 //   g += 2 wd w                            (gradient of wd ||w||_F^2)
 //   stats[r * statsStride + statsOffset] = wd ||w||_F^2   (penalty value)
 // Runs with wd = 0 leave g untouched and report 0.

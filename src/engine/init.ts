@@ -1,5 +1,5 @@
 /**
- * Initialisation of one run's parameters (science-spec section 2), in float64, keyed and laid out as in
+ * Initialisation of one run's parameters (docs/SCIENCE.md sections 2.3 and 3), in float64, keyed and laid out as in
  * docs/ENGINE.md (the trainer converts to f32 when it uploads).
  */
 

@@ -1,5 +1,5 @@
 /**
- * The per-run model settings (science-spec sections 1-3): what the recurrent model of one run is, as
+ * The per-run model settings (docs/SCIENCE.md sections 1-4): what the recurrent model of one run is, as
  * opposed to how it is trained (optimiser, learning rates) or what it is trained on (task). Used by
  * initialisation, the float64 reference model, the GPU trainer and the settings table.
  */
@@ -15,7 +15,7 @@ export type { NonlinName };
  */
 export type Parameterisation = 'factorised' | 'plain' | 'lstm';
 
-/** Initialisation scheme for the recurrent matrix W (science-spec section 2). */
+/** Initialisation scheme for the recurrent matrix W (docs/SCIENCE.md section 2.3). */
 export type InitScheme = 'orthogonal' | 'glorot' | 'identity';
 
 export interface RunModelSettings {

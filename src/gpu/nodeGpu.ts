@@ -1,6 +1,6 @@
 /**
  * WebGPU in Node through Dawn (npm package `webgpu`). Without a hardware adapter it points the Vulkan loader
- * at Chromium's SwiftShader (see ../shared/design/environment.md). Keep the returned context referenced for
+ * at Chromium's SwiftShader (see docs/ENVIRONMENT.md). Keep the returned context referenced for
  * the life of the work and call destroy() at the end, or Dawn may abort or keep the process alive.
  */
 import { existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * float64 reference of the geodesic (Cayley) step (science-spec section 4) on one n x n matrix M with gradient G:
+ * float64 reference of the geodesic (Cayley) step (docs/SCIENCE.md section 5.1) on one n x n matrix M with gradient G:
  *   A = G M^T - M G^T,   M <- (I + tau/2 A)^{-1} (I - tau/2 A) M,
  * solved with Gaussian elimination with partial pivoting (no explicit inverse). Also the helpers the checks use:
  * a Haar-random orthogonal matrix and the orthogonality error max|M^T M - I|.

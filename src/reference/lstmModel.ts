@@ -1,6 +1,6 @@
 /**
- * Float64 reference of the whole LSTM model of ONE run (docs/ENGINE.md "The LSTM cell"; science-spec
- * sections 1, 3, 4 and 6): forward over a batch of sequences, readout, task loss and weight decay, and the
+ * Float64 reference of the whole LSTM model of ONE run (docs/ENGINE.md "The LSTM cell"; docs/SCIENCE.md
+ * sections 3, 4, 5 and 7): forward over a batch of sequences, readout, task loss and weight decay, and the
  * backward (BPTT with Lasagne's elementwise clip of dLoss/dz on the gate pre-activations) giving the
  * gradient of the training loss for every trained parameter, plus the gradient-flow profile of Fig. 2.
  * The GPU LSTM path is judged against this. Written per batch row and per unit, for clarity, not speed.

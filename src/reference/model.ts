@@ -1,5 +1,5 @@
 /**
- * Float64 reference of the whole recurrent model of ONE run (science-spec sections 1-3 and 6): forward
+ * Float64 reference of the whole recurrent model of ONE run (docs/SCIENCE.md sections 1, 2, 4, 5 and 7): forward
  * over a batch of sequences, readout, task loss and penalties, and the backward (BPTT with the
  * elementwise clip of dLoss/da_t) giving the gradient of the training loss for every trained parameter,
  * plus the gradient-flow profile of Fig. 2. Everything the GPU trainer computes is judged against this.

@@ -2,7 +2,7 @@
 import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 import { isFrozen } from '../engine/runHealth.ts';
 
-/** s = 2m (sigmoid(p) - 1/2) + 1 = 1 + m tanh(p/2): the spectrum under margin m (science-spec 2). */
+/** s = 2m (sigmoid(p) - 1/2) + 1 = 1 + m tanh(p/2): the spectrum under margin m (docs/SCIENCE.md section 2.2). */
 export function marginSpectrum(p: number, m: number): number {
   return 1 + m * Math.tanh(p / 2);
 }

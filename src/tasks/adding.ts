@@ -1,5 +1,5 @@
 /**
- * adding(T) (science-spec section 5): length T, 2 channels (value ~ U[0,1), marker 0/1), one marker in
+ * adding(T) (docs/SCIENCE.md section 6.2): length T, 2 channels (value ~ U[0,1), marker 0/1), one marker in
  * [0, T/2), one in [T/2, T). Target = the SUM of the two marked values (the paper; the release used the
  * mean). Loss: MSE on the last step; predicting the constant 1 scores 1/6 = 0.167.
  */

@@ -1,5 +1,5 @@
 /**
- * copy(T) (science-spec section 5): length T+20, inputs one-hot over 10 channels (0 blank, 1..8 symbols,
+ * copy(T) (docs/SCIENCE.md section 6.1): length T+20, inputs one-hot over 10 channels (0 blank, 1..8 symbols,
  * 9 delimiter). Positions 0..9 hold symbols uniform in 1..8, T+9 holds the delimiter, the rest are blank.
  * Targets over 9 classes: blank everywhere except the last 10 positions, which repeat the 10 symbols.
  * Loss: mean cross-entropy over all B x (T+20) positions; accuracy over the last 10 positions only.

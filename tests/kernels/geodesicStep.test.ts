@@ -12,7 +12,7 @@ import { device, kernels, submit } from '../helpers/gpu.ts';
 // One step on an orthogonal M (entries ~ 1/sqrt(n)) with tau ||A|| up to ~1: f32 matmuls of n terms and an
 // n-step elimination err by a few 1e-7; atol 2e-5 leaves a wide margin and still catches any wrong sign or term.
 const TOL = { atol: 2e-5, rtol: 1e-4 };
-// Orthogonality after 10,000 f32 steps: the bound of the spec, not to be loosened.
+// Orthogonality after 10,000 f32 steps (docs/SCIENCE.md sections 5.1 and 7.3): a fixed bound, not to be loosened.
 const DRIFT_BOUND = 1e-4;
 
 const ctx = { device, kernels, software: true };
@@ -96,9 +96,13 @@ describe('geodesicStep kernels vs float64 reference', () => {
     });
   }
 
-  // n = 16 drifted more than n = 32 when both were measured (1.9e-5 vs 3.3e-6), so it is the one kept here.
-  it('(b) 10,000 f32 steps keep max|M^T M - I| below 1e-4 (n=16)', async () => {
-    for (const n of [16]) {
+  // The drift comes from f32 rounding in every step, not from the size: measured after 10,000 steps (2 systems),
+  // n = 32 3.3e-6; n = 16 5.6e-6 to 1.9e-5 over 3 seeds; n = 8 1.2e-5 to 1.7e-5 over 4 seeds. n = 8 drifts as much
+  // as any and, alone, costs a sixth of n = 16's time (SwiftShader, 2 cores: 2.7 s against 15.8 s). In full runs,
+  // where another test file shares the cores and each of the 40,000 dispatches waits for one, n = 16 took 47 s
+  // (load ~10) and n = 8 27 to 42 s (load 10 to 22).
+  it('(b) 10,000 f32 steps keep max|M^T M - I| below 1e-4 (n=8)', async () => {
+    for (const n of [8]) {
       const rng = new Rng(900 + n);
       const systems = 2;
       const tau = 0.02;

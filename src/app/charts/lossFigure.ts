@@ -1,6 +1,6 @@
 /**
  * Loss (and accuracy, where the task has one) over iterations, every visible run in its colour, the
- * memoryless baseline dashed. On screen this chart is drawn by recharts (LossCharts.tsx); this builds the
+ * memoryless baseline dashed. On screen this chart is drawn by recharts (LossSection.tsx); this builds the
  * same content as a Figure for the PNG and SVG exports. Smoothing is the display EMA, as on screen.
  */
 

@@ -1,7 +1,7 @@
 /**
  * A chart as a plain, laid-out scene (panels with axes and marks, texts, legend, colour bar) that two
  * renderers draw identically: sceneCanvas.ts (the live view and the PNG export) and sceneSvg.ts (the SVG
- * export, a real vector file built from the data). Builders for each chart live in figures*.ts.
+ * export, a real vector file built from the data). Builders for each chart live in lossFigure.ts, flowFigure.ts and spectrumFigure.ts.
  */
 import { formatTick } from './chartMath.ts';
 

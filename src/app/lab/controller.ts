@@ -10,7 +10,7 @@
  *
  * Settings changes: live ones go to RunGroup.updateRun at once; structural ones (changes.ts) become a pending
  * change that rebuild()s the group after the user confirms, carrying every unchanged run's parameters and
- * optimiser state and keeping everything measured. See also structure.ts (the edits) and loop.ts (the tick).
+ * optimiser state and keeping everything measured. See also edits.ts (the edits) and loop.ts (the tick).
  */
 
 import { makeCheckpoint } from '../../engine/checkpoint.ts';

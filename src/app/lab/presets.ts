@@ -1,5 +1,5 @@
 /**
- * The experiments the lab opens with (science-spec section 4, 'interactive presets'): the copy task with a
+ * The experiments the lab opens with (docs/SCIENCE.md section 5.5, 'interactive presets'): the copy task with a
  * sweep of spectral margins as runs (0, 0.01, 0.1, 1, none), as in the paper's Figure 1.
  *
  * - interactive: learning rates far above the paper's (tau 0.01, free lr 0.01, spectrum lr 0.01) so that

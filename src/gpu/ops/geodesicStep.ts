@@ -1,5 +1,5 @@
 /**
- * Geodesic (Cayley) step on orthogonal matrices (science-spec section 4), in place on the GPU:
+ * Geodesic (Cayley) step on orthogonal matrices (docs/SCIENCE.md section 5.1), in place on the GPU:
  *   A = G M^T - M G^T,   M <- (I + tau/2 A)^{-1} (I - tau/2 A) M = M - tau (I + tau/2 A)^{-1} A M,
  * for `systems` matrices M of n x n stored back to back (UV [R][2][n][n] is 2R systems, 2 per run; a plain W
  * [R][n][n] is R systems, 1 per run). tau of system s is hyper[(s / systemsPerRun) * 16 + TAU].

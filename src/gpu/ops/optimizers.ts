@@ -1,5 +1,5 @@
 /**
- * Free optimisers (science-spec 4) for any parameter stored [R][size], with the learning rate read per run from
+ * Free optimisers (docs/SCIENCE.md section 5.2) for any parameter stored [R][size], with the learning rate read per run from
  * the hyper table column lrIndex (e.g. Hyper.LR_FREE, LR_W, LR_S, LR_P, LR_SLOPE). lr = 0 leaves the parameter
  * unchanged. A run frozen by the run guard (health [R][4] u32, src/engine/runHealth.ts) is not touched at all.
  * Kernels: shaders/rmsprop.wgsl, shaders/sgd.wgsl.

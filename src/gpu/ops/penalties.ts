@@ -1,5 +1,5 @@
 /**
- * Penalties added to the training loss (science-spec 3), each adding its gradient into a gradient buffer and
+ * Penalties added to the training loss (docs/SCIENCE.md section 4), each adding its gradient into a gradient buffer and
  * writing its value per run into a stats buffer:
  * - prepareOrthPenalty: lambda ||W^T W - I||_F^2 and wd ||W||_F^2 on the recurrent W, given C = W^T W and
  *   Q = W C from the matmul kernel; dW += 4 lambda (Q - W) + 2 wd W.

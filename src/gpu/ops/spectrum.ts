@@ -1,5 +1,5 @@
 /**
- * Spectrum ops of the factorised transition W = U diag(relu(s)) V^T (science-spec 2 and 3):
+ * Spectrum ops of the factorised transition W = U diag(relu(s)) V^T (docs/SCIENCE.md sections 2.2 and 4):
  * - prepareSpectrumForward: s from p under each run's margin (margin runs only).
  * - prepareSpectrumBackward: gs, gp, dU (into dUV[r][0]) and the prior's value from T1 = dW V.
  * - prepareSpectrumRemargin: p re-expressed under a new margin for the runs flagged in a mask.
