@@ -22,6 +22,8 @@ export interface CliOptions {
   /** run as this user and group (the read-only folder tests, when the tests run as root) */
   uid?: number;
   timeoutMs?: number;
+  /** start it as a user does, `npm run --silent <name> -- args` (name = the script's file name without .ts) */
+  viaNpm?: boolean;
 }
 
 function environment(o: CliOptions): NodeJS.ProcessEnv {
@@ -52,7 +54,10 @@ export class CliProcess {
   private waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
 
   constructor(script: string, args: string[], o: CliOptions = {}) {
-    this.child = spawn(process.execPath, argv(script, args), { env: environment(o), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, commandArgs] = o.viaNpm
+      ? ['npm', ['run', '--silent', script.replace(/\.ts$/, ''), '--', ...args]]
+      : [process.execPath, argv(script, args)];
+    this.child = spawn(command, commandArgs, { env: environment(o), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
     this.child.stdout!.on('data', (d: string) => {

@@ -69,9 +69,11 @@ describe('interrupting the trainer', () => {
     expect(parseCheckpoint(checkpointText(dir, 1)).parameters).toEqual(parseCheckpoint(checkpointText(ref, 1)).parameters);
   }, 600_000);
 
-  it('SIGTERM likewise: exit 143 and a complete snapshot', async () => {
+  it('SIGTERM to `npm run train` likewise: exit 143 and a complete snapshot', async () => {
     const dir = join(root, 'terminated');
-    const p = new CliProcess('train.ts', [...TRAIN, '--iters', '100000', '--out', dir]);
+    // through npm, as the README starts it: the signal reaches npm alone, which must pass it on (the script
+    // execs node, so no shell sits in between that would keep it)
+    const p = new CliProcess('train.ts', [...TRAIN, '--iters', '100000', '--out', dir], { viaNpm: true, timeoutMs: 90_000 });
     await p.waitFor(PROGRESS);
     p.signal('SIGTERM');
     const r = await p.exited;
