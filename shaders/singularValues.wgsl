@@ -1,0 +1,355 @@
+// singularValues: the singular values of R matrices A[r] of shape [rows][n] at once (rows >= n: a plain RNN's
+// W, rows = n, or an LSTM's stacked gate matrix, rows = 4n), sorted in descending order, by one-sided
+// (Hestenes) Jacobi on a scaled copy of the columns: every pair of columns (p, q) whose cosine
+// |a_p . a_q| / (|a_p| |a_q|) exceeds tol is rotated to be orthogonal, with the rotation computed from the
+// three dot products (alpha = |a_p|^2, beta = |a_q|^2, gamma = a_p . a_q):
+//   zeta = (beta - alpha) / (2 gamma), t = sign(zeta) / (|zeta| + sqrt(1 + zeta^2)), c = 1 / sqrt(1 + t^2),
+//   s = c t,  a_p <- c a_p - s a_q,  a_q <- s a_p + c a_q,
+// applied in Rutishauser's form a_p <- a_p - s (a_q + tau a_p), a_q <- a_q + s (a_p - tau a_q), tau = s / (1 + c):
+// the same rotation, but its rounding errors scale with s rather than with 1 (measured in f32 at n = 128: the
+// singular values' error falls from ~1e-5 to ~2e-7 of the largest).
+// A sweep visits every pair once; the sweep that finds no cosine above tol ends it, and the singular values
+// are the column norms. The matrix is never squared (no A^T A), so tiny singular values keep an absolute
+// error of a few ulps of the largest. The float64 reference with the same ordering: src/reference/singularValues.ts.
+//
+// Ordering (parallel, blocked): the n columns are split into 2G blocks of b = ceil(n / 2G) columns
+// (columns >= n are padding and skipped). A sweep is 2G - 1 block rounds; in block round k the blocks are
+// paired by the circle method on 2G items (pair w: (2G-1, k) for w = 0, else ((k+w) mod (2G-1),
+// (k-w) mod (2G-1))), and workgroup w of the matrix takes pair w: in block round 0 it sweeps the 2b columns
+// of its two blocks as one set (circle method on 2b items: 2b - 1 inner rounds of b disjoint pairs), in the
+// other block rounds only the b x b pairs across its two blocks (inner round t pairs column m of the first
+// block with column (m + t) mod b of the second). G = 1 is the plain round-robin ordering of all n columns.
+//
+// Within a workgroup, teams of TEAM invocations take the b pairs of an inner round (team tau the pairs
+// m = tau, tau + WG/TEAM, ...); the lanes of a team split a pair's rows (lane l the rows i = l mod TEAM, so
+// neighbouring lanes read neighbouring floats). A team works on PB pairs between barriers: (a) every lane
+// writes its partial (alpha, beta, gamma) of each of the PB pairs to workgroup memory, barrier, (b) every
+// lane sums its team's partials, computes the rotation and applies it to its own rows (partials are double
+// buffered, so one barrier per batch suffices). With one team (TEAM = WG) a lane only ever touches its own
+// rows and inner rounds need no barrier; with several, a storage barrier separates inner rounds.
+//
+// One dispatch per phase (params.phase); the op (src/gpu/ops/singularValues.ts) encodes:
+//   0 load:   (1, R) workgroups. Matrices whose hyper row has FACTORISED = 1 are skipped (their spectrum is s).
+//             A matrix with a NaN or infinite entry is marked and left. Otherwise the columns are copied, scaled
+//             by 2^-e where 2^e > max |A| >= 2^(e-1) (exact in binary floating point; no overflow in the dot
+//             products), into cols, and the sweep state is reset.
+//   1 round:  (G, R) workgroups, block round params.blockRound of the current sweep; matrices that are done
+//             return at once. Each workgroup raises state.off to the largest cosine it found (atomicMax on the
+//             bits of a non-negative f32, which order as u32).
+//   2 sweep:  (1, R) workgroups, after the 2G - 1 block rounds of a sweep: counts the sweep; done when its
+//             largest cosine was <= tol (converged) or after params.maxSweeps sweeps (not converged).
+//   3 finish: (1, R) workgroups. Column norms, sorted by rank (ties by column index), times 2^e, into sv; info.
+//
+//   hyper: [R][16] f32 per-run settings (reads FACTORISED)
+//   A:     [R][rows][n] f32 row-major (read only: the parameters are never touched)
+//   cols:  [R][n][rows] f32 scratch, the scaled columns: row i of column j of matrix r is cols[(r * n + j) * rows + i]
+//   state: [R][8] atomic u32: 0 off (bits of the largest cosine of the sweep under way), 1 sweeps done,
+//          2 flags (1 done, 2 converged, 4 non-finite entry, 8 skipped), 3 e (as i32 bits), 4 off of the last sweep
+//   sv:    [R][n] f32, overwritten for computed matrices: descending singular values (NaN for a matrix with a
+//          non-finite entry); skipped matrices keep what was there
+//   info:  [R][4] f32, overwritten by finish: (sweeps, 1 if converged, largest cosine of the last sweep,
+//          status: 0 computed, 1 a NaN or infinite entry, 2 skipped)
+
+struct Params {
+  R: u32,
+  rows: u32,
+  n: u32,
+  /** workgroups per matrix in a block round: 2G blocks */
+  G: u32,
+  /** columns per block, ceil(n / 2G) */
+  b: u32,
+  phase: u32,
+  blockRound: u32,
+  maxSweeps: u32,
+  tol: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> hyper: array<f32>;
+@group(0) @binding(2) var<storage, read> A: array<f32>;
+@group(0) @binding(3) var<storage, read_write> cols: array<f32>;
+@group(0) @binding(4) var<storage, read_write> state: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read_write> sv: array<f32>;
+@group(0) @binding(6) var<storage, read_write> info: array<f32>;
+
+const H_STRIDE: u32 = 16u;
+const H_FACTORISED: u32 = 3u;
+const MAX_N: u32 = 1024u;
+const S_STRIDE: u32 = 8u;
+const S_OFF: u32 = 0u;
+const S_SWEEPS: u32 = 1u;
+const S_FLAGS: u32 = 2u;
+const S_EXP: u32 = 3u;
+const S_LAST_OFF: u32 = 4u;
+const DONE: u32 = 1u;
+const CONVERGED: u32 = 2u;
+const NON_FINITE: u32 = 4u;
+const SKIPPED: u32 = 8u;
+const NAN_BITS: u32 = 0x7fc00000u;
+// a lane's dot products are summed in chunks of this many terms, then the chunks (f32 error ~ (CHUNK + terms / CHUNK) eps)
+const CHUNK: u32 = 32u;
+
+// invocations per workgroup; invocations per pair (a power of two dividing WG); pairs per team between barriers
+override WG: u32 = 4;
+override TEAM: u32 = 4;
+override PB: u32 = 64;
+// partial dot products: [2 buffers][3][WG / TEAM teams][PB][TEAM]
+override PARTIAL_HALF: u32 = 3u * WG * PB;
+
+var<workgroup> flagsShared: u32;
+var<workgroup> reduceU: array<u32, WG>;
+var<workgroup> reduceF: array<f32, WG>;
+var<workgroup> partial: array<f32, 2u * PARTIAL_HALF>;
+var<workgroup> norms: array<f32, MAX_N>;
+
+/** Pair m of round t of the circle method on N items (N even). */
+fn circlePair(N: u32, t: u32, m: u32) -> vec2u {
+  if (m == 0u) { return vec2u(N - 1u, t); }
+  return vec2u((t + m) % (N - 1u), (t + N - 1u - m) % (N - 1u));
+}
+
+/** Reads the matrix's flags once (invocation 0) and hands them to the whole workgroup as a uniform value. */
+fn sharedFlags(r: u32, lid: u32) -> u32 {
+  if (lid == 0u) { flagsShared = atomicLoad(&state[r * S_STRIDE + S_FLAGS]); }
+  return workgroupUniformLoad(&flagsShared);
+}
+
+/** (c, s, cosine, 1 if rotated) from (alpha, beta, gamma). */
+fn jacobiRotation(d: vec3f) -> vec4f {
+  let alpha = d.x;
+  let beta = d.y;
+  let gamma = d.z;
+  if (alpha <= 0.0 || beta <= 0.0) { return vec4f(1.0, 0.0, 0.0, 0.0); }
+  let cosine = abs(gamma) / (sqrt(alpha) * sqrt(beta));
+  if (!(cosine > params.tol)) { return vec4f(1.0, 0.0, cosine, 0.0); }
+  let zeta = (beta - alpha) / (2.0 * gamma);
+  var t: f32;
+  if (abs(zeta) > 1e18) {
+    t = 0.5 / zeta; // sqrt(1 + zeta^2) would overflow; t ~ 1 / (2 zeta)
+  } else {
+    t = select(-1.0, 1.0, zeta >= 0.0) / (abs(zeta) + sqrt(1.0 + zeta * zeta));
+  }
+  let c = 1.0 / sqrt(1.0 + t * t);
+  return vec4f(c, c * t, cosine, 1.0);
+}
+
+/** The columns (p, q) of pair m of inner round t in block round k for block pair `blocks`; (n, n) for none. */
+fn pairColumns(k: u32, t: u32, m: u32, blocks: vec2u) -> vec2u {
+  let b = params.b;
+  let n = params.n;
+  if (m >= b) { return vec2u(n, n); }
+  var p: u32;
+  var q: u32;
+  if (k == 0u) {
+    let l = circlePair(2u * b, t, m);
+    p = select(blocks.y * b + l.x - b, blocks.x * b + l.x, l.x < b);
+    q = select(blocks.y * b + l.y - b, blocks.x * b + l.y, l.y < b);
+  } else {
+    p = blocks.x * b + m;
+    q = blocks.y * b + (m + t) % b;
+  }
+  if (p >= n || q >= n) { return vec2u(n, n); }
+  return vec2u(p, q);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lidv: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let r = wid.y;
+  if (r >= params.R) { return; }
+  let lid = lidv.x;
+  switch (params.phase) {
+    case 0u: { load(r, lid); }
+    case 1u: { blockRound(r, wid.x, lid); }
+    case 2u: { endSweep(r, lid); }
+    default: { finish(r, lid); }
+  }
+}
+
+fn load(r: u32, lid: u32) {
+  let rows = params.rows;
+  let n = params.n;
+  let base = r * rows * n;
+  let skip = hyper[r * H_STRIDE + H_FACTORISED] == 1.0;
+  // max |A| as ordered u32 bits; a NaN or infinite entry (tested on the exponent bits: compilers may fold
+  // NaN comparisons away) dominates as 0xffffffff
+  var m = 0u;
+  if (!skip) {
+    for (var k = lid; k < rows * n; k += WG) {
+      let bits = bitcast<u32>(A[base + k]) & 0x7fffffffu;
+      m = max(m, select(bits, 0xffffffffu, bits >= 0x7f800000u));
+    }
+  }
+  reduceU[lid] = m;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { reduceU[lid] = max(reduceU[lid], reduceU[lid + stride]); }
+    workgroupBarrier();
+  }
+  let top = reduceU[0];
+  let so = r * S_STRIDE;
+  if (skip || top == 0xffffffffu) {
+    if (lid == 0u) {
+      atomicStore(&state[so + S_FLAGS], select(DONE | NON_FINITE, DONE | SKIPPED, skip));
+      atomicStore(&state[so + S_SWEEPS], 0u);
+      atomicStore(&state[so + S_LAST_OFF], 0u);
+    }
+    return;
+  }
+  var e = 0;
+  if (top != 0u) { e = frexp(bitcast<f32>(top)).exp; }
+  // row-major in, column-major out: reads follow A, writes stride by rows
+  for (var k = lid; k < rows * n; k += WG) {
+    let i = k / n;
+    let j = k % n;
+    cols[(r * n + j) * rows + i] = ldexp(A[base + k], -e);
+  }
+  if (lid == 0u) {
+    atomicStore(&state[so + S_OFF], 0u);
+    atomicStore(&state[so + S_SWEEPS], 0u);
+    atomicStore(&state[so + S_FLAGS], 0u);
+    atomicStore(&state[so + S_EXP], bitcast<u32>(e));
+    atomicStore(&state[so + S_LAST_OFF], 0u);
+  }
+}
+
+/** This lane's share of (alpha, beta, gamma) for the columns starting at bp and bq. */
+fn partialDots(bp: u32, bq: u32, lane: u32) -> vec3f {
+  let rows = params.rows;
+  var d = vec3f(0.0);
+  for (var c0 = lane; c0 < rows; c0 += CHUNK * TEAM) {
+    var acc = vec3f(0.0);
+    let end = min(rows, c0 + CHUNK * TEAM);
+    for (var i = c0; i < end; i += TEAM) {
+      let x = cols[bp + i];
+      let y = cols[bq + i];
+      acc += vec3f(x * x, y * y, x * y);
+    }
+    d += acc;
+  }
+  return d;
+}
+
+fn blockRound(r: u32, w: u32, lid: u32) {
+  if ((sharedFlags(r, lid) & DONE) != 0u) { return; }
+  let rows = params.rows;
+  let n = params.n;
+  let k = params.blockRound;
+  let blocks = circlePair(2u * params.G, k, w);
+  let teams = WG / TEAM;
+  let team = lid / TEAM;
+  let lane = lid % TEAM;
+  let perTeam = (params.b + teams - 1u) / teams;
+  let innerRounds = select(params.b, 2u * params.b - 1u, k == 0u);
+  var offMax = 0.0;
+  var half = 0u;
+  for (var t = 0u; t < innerRounds; t++) {
+    for (var u0 = 0u; u0 < perTeam; u0 += PB) {
+      // (a) partial dot products of this team's next PB pairs
+      for (var u = 0u; u < PB; u++) {
+        let pq = pairColumns(k, t, team + teams * (u0 + u), blocks);
+        var d = vec3f(0.0);
+        if (pq.x < n) { d = partialDots((r * n + pq.x) * rows, (r * n + pq.y) * rows, lane); }
+        let o = half + (team * PB + u) * TEAM + lane;
+        partial[o] = d.x;
+        partial[o + WG * PB] = d.y;
+        partial[o + 2u * WG * PB] = d.z;
+      }
+      workgroupBarrier();
+      // (b) the team's sums, the rotations, applied to this lane's rows
+      for (var u = 0u; u < PB; u++) {
+        let pq = pairColumns(k, t, team + teams * (u0 + u), blocks);
+        if (pq.x >= n) { continue; }
+        var d = vec3f(0.0);
+        for (var l = 0u; l < TEAM; l++) {
+          let o = half + (team * PB + u) * TEAM + l;
+          d += vec3f(partial[o], partial[o + WG * PB], partial[o + 2u * WG * PB]);
+        }
+        let rot = jacobiRotation(d);
+        offMax = max(offMax, rot.z);
+        if (rot.w != 0.0) {
+          let s = rot.y;
+          let tau = s / (1.0 + rot.x);
+          let bp = (r * n + pq.x) * rows;
+          let bq = (r * n + pq.y) * rows;
+          for (var i = lane; i < rows; i += TEAM) {
+            let x = cols[bp + i];
+            let y = cols[bq + i];
+            cols[bp + i] = x - s * (y + tau * x);
+            cols[bq + i] = y + s * (x - tau * y);
+          }
+        }
+      }
+      half = PARTIAL_HALF - half;
+    }
+    // with several teams, the next inner round hands these columns' rows to other invocations
+    if (teams > 1u) { storageBarrier(); }
+  }
+  reduceF[lid] = offMax;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { reduceF[lid] = max(reduceF[lid], reduceF[lid + stride]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { atomicMax(&state[r * S_STRIDE + S_OFF], bitcast<u32>(reduceF[0])); }
+}
+
+fn endSweep(r: u32, lid: u32) {
+  let so = r * S_STRIDE;
+  if (lid != 0u) { return; }
+  let flags = atomicLoad(&state[so + S_FLAGS]);
+  if ((flags & DONE) != 0u) { return; }
+  let offBits = atomicExchange(&state[so + S_OFF], 0u);
+  let sweeps = atomicLoad(&state[so + S_SWEEPS]) + 1u;
+  atomicStore(&state[so + S_SWEEPS], sweeps);
+  atomicStore(&state[so + S_LAST_OFF], offBits);
+  if (bitcast<f32>(offBits) <= params.tol) {
+    atomicStore(&state[so + S_FLAGS], DONE | CONVERGED);
+  } else if (sweeps >= params.maxSweeps) {
+    atomicStore(&state[so + S_FLAGS], DONE);
+  }
+}
+
+fn finish(r: u32, lid: u32) {
+  let flags = sharedFlags(r, lid);
+  let so = r * S_STRIDE;
+  let rows = params.rows;
+  let n = params.n;
+  let status = select(select(0.0, 1.0, (flags & NON_FINITE) != 0u), 2.0, (flags & SKIPPED) != 0u);
+  if (lid == 0u) {
+    info[r * 4u] = f32(atomicLoad(&state[so + S_SWEEPS]));
+    info[r * 4u + 1u] = select(0.0, 1.0, (flags & CONVERGED) != 0u);
+    info[r * 4u + 2u] = bitcast<f32>(atomicLoad(&state[so + S_LAST_OFF]));
+    info[r * 4u + 3u] = status;
+  }
+  if ((flags & SKIPPED) != 0u) { return; }
+  if ((flags & NON_FINITE) != 0u) {
+    var nanBits = NAN_BITS; // a runtime value: a NaN constant is a shader-creation error
+    for (var j = lid; j < n; j += WG) { sv[r * n + j] = bitcast<f32>(nanBits); }
+    return;
+  }
+  for (var j = lid; j < n; j += WG) {
+    let base = (r * n + j) * rows;
+    var total = 0.0;
+    for (var c0 = 0u; c0 < rows; c0 += CHUNK) {
+      var acc = 0.0;
+      for (var i = c0; i < min(rows, c0 + CHUNK); i++) {
+        let x = cols[base + i];
+        acc += x * x;
+      }
+      total += acc;
+    }
+    norms[j] = sqrt(total);
+  }
+  workgroupBarrier();
+  let e = bitcast<i32>(atomicLoad(&state[so + S_EXP]));
+  // rank = how many values come before this one (larger, or equal at a smaller index): a permutation
+  for (var i = lid; i < n; i += WG) {
+    let v = norms[i];
+    var rank = 0u;
+    for (var j = 0u; j < n; j++) {
+      let u = norms[j];
+      rank += select(0u, 1u, u > v || (u == v && j < i));
+    }
+    sv[r * n + rank] = ldexp(v, e);
+  }
+}
