@@ -9,7 +9,10 @@
 // the same rotation, but its rounding errors scale with s rather than with 1 (measured in f32 at n = 128: the
 // singular values' error falls from ~1e-5 to ~2e-7 of the largest).
 // A sweep visits every pair once; the sweep that finds no cosine above tol ends it, and the singular values
-// are the column norms. The matrix is never squared (no A^T A), so tiny singular values keep an absolute
+// are the column norms. With params.qr = 1 the copy is first reduced by Householder QR (A = Q R, R [n][n]
+// upper triangular, Q never formed) and the Jacobi runs on the columns of R^T, which has A's singular values:
+// a tall LSTM matrix shrinks from 4n rows to n, and Jacobi on R^T needs ~10 sweeps where A's own columns may
+// need 20 or more (Drmac and Veselic's preconditioning; measured in f32 at the same accuracy). The matrix is never squared (no A^T A), so tiny singular values keep an absolute
 // error of a few ulps of the largest. The float64 reference with the same ordering: src/reference/singularValues.ts.
 //
 // Ordering (parallel, blocked): the n columns are split into 2G blocks of b = ceil(n / 2G) columns
@@ -32,7 +35,11 @@
 //   0 load:   (1, R) workgroups. Matrices whose hyper row has FACTORISED = 1 are skipped (their spectrum is s).
 //             A matrix with a NaN or infinite entry is marked and left. Otherwise the columns are copied, scaled
 //             by 2^-e where 2^e > max |A| >= 2^(e-1) (exact in binary floating point; no overflow in the dot
-//             products), into cols, and the sweep state is reset.
+//             products), into cols, and the sweep state is reset. With qr = 1 the copy is then replaced by R^T:
+//             Householder step k (k = 0 .. min(n, rows - 1) - 1) reflects column k onto alpha e_k (v = a_k - alpha
+//             e_k kept in place, |v|^2 = 2 |a_k| (|a_k| + |a_kk|)) and applies I - 2 v v^T / |v|^2 to the
+//             columns after it (teams take columns, lanes rows, as in a sweep); then the top n x n block is
+//             transposed in place. The sweeps and the norms then use the first n rows of each column.
 //   1 round:  (G, R) workgroups, block round params.blockRound of the current sweep; matrices that are done
 //             return at once. Each workgroup raises state.off to the largest cosine it found (atomicMax on the
 //             bits of a non-negative f32, which order as u32).
@@ -43,6 +50,7 @@
 //   hyper: [R][16] f32 per-run settings (reads FACTORISED)
 //   A:     [R][rows][n] f32 row-major (read only: the parameters are never touched)
 //   cols:  [R][n][rows] f32 scratch, the scaled columns: row i of column j of matrix r is cols[(r * n + j) * rows + i]
+//          (with qr = 1 only rows 0 .. n-1 are used after the load: the columns of R^T)
 //   state: [R][8] atomic u32: 0 off (bits of the largest cosine of the sweep under way), 1 sweeps done,
 //          2 flags (1 done, 2 converged, 4 non-finite entry, 8 skipped), 3 e (as i32 bits), 4 off of the last sweep
 //   sv:    [R][n] f32, overwritten for computed matrices: descending singular values (NaN for a matrix with a
@@ -62,6 +70,8 @@ struct Params {
   blockRound: u32,
   maxSweeps: u32,
   tol: f32,
+  /** 1 = precondition by QR: sweep the columns of R^T (n rows) instead of A's (rows rows) */
+  qr: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -165,11 +175,17 @@ fn main(@builtin(local_invocation_id) lidv: vec3u, @builtin(workgroup_id) wid: v
   }
 }
 
+/** The rows a sweep and the norms run over: A's, or R^T's n after the QR. */
+fn activeRows() -> u32 {
+  return select(params.rows, params.n, params.qr == 1u);
+}
+
 fn load(r: u32, lid: u32) {
   let rows = params.rows;
   let n = params.n;
   let base = r * rows * n;
-  let skip = hyper[r * H_STRIDE + H_FACTORISED] == 1.0;
+  if (lid == 0u) { flagsShared = select(0u, SKIPPED, hyper[r * H_STRIDE + H_FACTORISED] == 1.0); }
+  let skip = workgroupUniformLoad(&flagsShared) != 0u;
   // max |A| as ordered u32 bits; a NaN or infinite entry (tested on the exponent bits: compilers may fold
   // NaN comparisons away) dominates as 0xffffffff
   var m = 0u;
@@ -181,11 +197,11 @@ fn load(r: u32, lid: u32) {
   }
   reduceU[lid] = m;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { reduceU[lid] = max(reduceU[lid], reduceU[lid + stride]); }
+  for (var width = WG / 2u; width > 0u; width /= 2u) {
+    if (lid < width) { reduceU[lid] = max(reduceU[lid], reduceU[lid + width]); }
     workgroupBarrier();
   }
-  let top = reduceU[0];
+  let top = workgroupUniformLoad(&reduceU[0]);
   let so = r * S_STRIDE;
   if (skip || top == 0xffffffffu) {
     if (lid == 0u) {
@@ -203,6 +219,10 @@ fn load(r: u32, lid: u32) {
     let j = k % n;
     cols[(r * n + j) * rows + i] = ldexp(A[base + k], -e);
   }
+  if (params.qr == 1u) {
+    storageBarrier();
+    householderTranspose(r, lid);
+  }
   if (lid == 0u) {
     atomicStore(&state[so + S_OFF], 0u);
     atomicStore(&state[so + S_SWEEPS], 0u);
@@ -212,9 +232,100 @@ fn load(r: u32, lid: u32) {
   }
 }
 
+/**
+ * cols of matrix r <- the columns of R^T, where R (n x n, upper triangular) is the triangular factor of the
+ * Householder QR of the scaled copy (see the header). v of step k stays in column k until the step is done.
+ */
+fn householderTranspose(r: u32, lid: u32) {
+  let rows = params.rows;
+  let n = params.n;
+  let teams = WG / TEAM;
+  let team = lid / TEAM;
+  let lane = lid % TEAM;
+  var half = 0u;
+  for (var k = 0u; k < min(n, rows - 1u); k++) {
+    let bk = (r * n + k) * rows;
+    // |a_k|^2 over rows k .. rows-1, all lanes
+    var sq = 0.0;
+    for (var c0 = k + lid; c0 < rows; c0 += CHUNK * WG) {
+      var acc = 0.0;
+      for (var i = c0; i < min(rows, c0 + CHUNK * WG); i += WG) {
+        let x = cols[bk + i];
+        acc += x * x;
+      }
+      sq += acc;
+    }
+    reduceF[lid] = sq;
+    workgroupBarrier();
+    for (var width = WG / 2u; width > 0u; width /= 2u) {
+      if (lid < width) { reduceF[lid] += reduceF[lid + width]; }
+      workgroupBarrier();
+    }
+    let norm2 = workgroupUniformLoad(&reduceF[0]);
+    let akk = cols[bk + k];
+    let norm = sqrt(norm2);
+    let alpha = select(norm, -norm, akk > 0.0);
+    let vnorm2 = 2.0 * norm * (norm + abs(akk));
+    // every lane has read a_kk before v_k = a_kk - alpha replaces it
+    storageBarrier();
+    if (lid == 0u) { cols[bk + k] = akk - alpha; }
+    storageBarrier();
+    if (norm2 > 0.0) {
+      let count = n - k - 1u;
+      let perTeam = (count + teams - 1u) / teams;
+      for (var u0 = 0u; u0 < perTeam; u0 += PB) {
+        // (a) this lane's share of v . a_j for this team's next PB columns j
+        for (var u = 0u; u < PB; u++) {
+          let j = k + 1u + team + teams * (u0 + u);
+          var d = 0.0;
+          if (j < n) {
+            let bj = (r * n + j) * rows;
+            for (var c0 = k + lane; c0 < rows; c0 += CHUNK * TEAM) {
+              var acc = 0.0;
+              for (var i = c0; i < min(rows, c0 + CHUNK * TEAM); i += TEAM) { acc += cols[bk + i] * cols[bj + i]; }
+              d += acc;
+            }
+          }
+          partial[half + (team * PB + u) * TEAM + lane] = d;
+        }
+        workgroupBarrier();
+        // (b) a_j -= (2 v . a_j / |v|^2) v on this lane's rows
+        for (var u = 0u; u < PB; u++) {
+          let j = k + 1u + team + teams * (u0 + u);
+          if (j >= n) { continue; }
+          var d = 0.0;
+          for (var l = 0u; l < TEAM; l++) { d += partial[half + (team * PB + u) * TEAM + l]; }
+          let f = 2.0 * d / vnorm2;
+          let bj = (r * n + j) * rows;
+          for (var i = k + lane; i < rows; i += TEAM) { cols[bj + i] -= f * cols[bk + i]; }
+        }
+        half = PARTIAL_HALF - half;
+      }
+    }
+    storageBarrier();
+    // column k of R: alpha on the diagonal (a_kk itself for a zero column), zeros below within the n x n block
+    if (lid == 0u) { cols[bk + k] = select(akk, alpha, norm2 > 0.0); }
+    for (var i = k + 1u + lid; i < n; i += WG) { cols[bk + i] = 0.0; }
+    storageBarrier();
+  }
+  // R^T: swap R[i][j] (row i of column j) with R[j][i] in the top n x n block
+  for (var idx = lid; idx < n * n; idx += WG) {
+    let i = idx / n;
+    let j = idx % n;
+    if (i < j) {
+      let a = (r * n + j) * rows + i;
+      let b = (r * n + i) * rows + j;
+      let t = cols[a];
+      cols[a] = cols[b];
+      cols[b] = t;
+    }
+  }
+  storageBarrier();
+}
+
 /** This lane's share of (alpha, beta, gamma) for the columns starting at bp and bq. */
 fn partialDots(bp: u32, bq: u32, lane: u32) -> vec3f {
-  let rows = params.rows;
+  let rows = activeRows();
   var d = vec3f(0.0);
   for (var c0 = lane; c0 < rows; c0 += CHUNK * TEAM) {
     var acc = vec3f(0.0);
@@ -231,7 +342,8 @@ fn partialDots(bp: u32, bq: u32, lane: u32) -> vec3f {
 
 fn blockRound(r: u32, w: u32, lid: u32) {
   if ((sharedFlags(r, lid) & DONE) != 0u) { return; }
-  let rows = params.rows;
+  let stride = params.rows;
+  let rows = activeRows();
   let n = params.n;
   let k = params.blockRound;
   let blocks = circlePair(2u * params.G, k, w);
@@ -248,7 +360,7 @@ fn blockRound(r: u32, w: u32, lid: u32) {
       for (var u = 0u; u < PB; u++) {
         let pq = pairColumns(k, t, team + teams * (u0 + u), blocks);
         var d = vec3f(0.0);
-        if (pq.x < n) { d = partialDots((r * n + pq.x) * rows, (r * n + pq.y) * rows, lane); }
+        if (pq.x < n) { d = partialDots((r * n + pq.x) * stride, (r * n + pq.y) * stride, lane); }
         let o = half + (team * PB + u) * TEAM + lane;
         partial[o] = d.x;
         partial[o + WG * PB] = d.y;
@@ -269,8 +381,8 @@ fn blockRound(r: u32, w: u32, lid: u32) {
         if (rot.w != 0.0) {
           let s = rot.y;
           let tau = s / (1.0 + rot.x);
-          let bp = (r * n + pq.x) * rows;
-          let bq = (r * n + pq.y) * rows;
+          let bp = (r * n + pq.x) * stride;
+          let bq = (r * n + pq.y) * stride;
           for (var i = lane; i < rows; i += TEAM) {
             let x = cols[bp + i];
             let y = cols[bq + i];
@@ -286,8 +398,8 @@ fn blockRound(r: u32, w: u32, lid: u32) {
   }
   reduceF[lid] = offMax;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { reduceF[lid] = max(reduceF[lid], reduceF[lid + stride]); }
+  for (var width = WG / 2u; width > 0u; width /= 2u) {
+    if (lid < width) { reduceF[lid] = max(reduceF[lid], reduceF[lid + width]); }
     workgroupBarrier();
   }
   if (lid == 0u) { atomicMax(&state[r * S_STRIDE + S_OFF], bitcast<u32>(reduceF[0])); }
@@ -312,7 +424,8 @@ fn endSweep(r: u32, lid: u32) {
 fn finish(r: u32, lid: u32) {
   let flags = sharedFlags(r, lid);
   let so = r * S_STRIDE;
-  let rows = params.rows;
+  let stride = params.rows;
+  let rows = activeRows();
   let n = params.n;
   let status = select(select(0.0, 1.0, (flags & NON_FINITE) != 0u), 2.0, (flags & SKIPPED) != 0u);
   if (lid == 0u) {
@@ -328,7 +441,7 @@ fn finish(r: u32, lid: u32) {
     return;
   }
   for (var j = lid; j < n; j += WG) {
-    let base = (r * n + j) * rows;
+    let base = (r * n + j) * stride;
     var total = 0.0;
     for (var c0 = 0u; c0 < rows; c0 += CHUNK) {
       var acc = 0.0;

@@ -7,6 +7,9 @@
  * nothing ends the iteration, and the singular values are the column norms. Nothing squares the matrix,
  * so tiny singular values keep an absolute accuracy of a few ulps of the largest.
  *
+ * With `qr` the columns are first replaced by those of R^T from a Householder QR (A = Q R), as the kernel
+ * does for tall matrices (and on SwiftShader for all): the same singular values, fewer sweeps.
+ *
  * Matrices whose hyper row has FACTORISED = 1 are skipped (their spectrum is s itself) and keep `out` as
  * it was; a matrix with a NaN or infinite entry gets NaN singular values and `finite: false`.
  */
@@ -29,6 +32,8 @@ export interface SingularValuesOptions {
   maxSweeps?: number;
   /** the kernel's block ordering with this many blocks pairs per matrix (1 = plain round robin) */
   groups?: number;
+  /** precondition as the kernel's qr = 1: Householder QR, then Jacobi on the columns of R^T */
+  qr?: boolean;
 }
 
 /**
@@ -96,7 +101,7 @@ export function singularValues(
       continue;
     }
     // columns, contiguous
-    const cols = Array.from({ length: n }, (_, j) => {
+    let cols: Float64Array<ArrayBuffer>[] = Array.from({ length: n }, (_, j) => {
       const c = new Float64Array(rows);
       for (let i = 0; i < rows; i++) c[i] = A[(r * rows + i) * n + j];
       return c;
@@ -106,6 +111,7 @@ export function singularValues(
       info.push({ sweeps: 0, converged: false, off: NaN, finite: false, computed: true });
       continue;
     }
+    if (opts.qr) cols = householderRTransposed(cols, rows);
     let sweeps = 0;
     let off = 0;
     let converged = false;
@@ -121,6 +127,37 @@ export function singularValues(
     info.push({ sweeps, converged, off, finite: true, computed: true });
   }
   return info;
+}
+
+/**
+ * The columns of R^T (n of length n) where A = Q R is the Householder QR of the matrix with these columns
+ * (rows x n), as the kernel's load phase with qr = 1: step k reflects column k onto alpha e_k,
+ * alpha = -sign(a_kk) |a_k|, with v = a_k - alpha e_k, and applies I - 2 v v^T / |v|^2 to the columns after it.
+ */
+export function householderRTransposed(cols: readonly Float64Array[], rows: number): Float64Array<ArrayBuffer>[] {
+  const n = cols.length;
+  const a = cols.map((c) => Float64Array.from(c));
+  for (let k = 0; k < Math.min(n, rows - 1); k++) {
+    const x = a[k];
+    let norm2 = 0;
+    for (let i = k; i < rows; i++) norm2 += x[i] * x[i];
+    if (norm2 === 0) continue;
+    const norm = Math.sqrt(norm2);
+    const akk = x[k];
+    const alpha = akk > 0 ? -norm : norm;
+    const vnorm2 = 2 * norm * (norm + Math.abs(akk));
+    x[k] = akk - alpha;
+    for (let j = k + 1; j < n; j++) {
+      let d = 0;
+      for (let i = k; i < rows; i++) d += x[i] * a[j][i];
+      const f = (2 * d) / vnorm2;
+      for (let i = k; i < rows; i++) a[j][i] -= f * x[i];
+    }
+    x[k] = alpha;
+    for (let i = k + 1; i < rows; i++) x[i] = 0;
+  }
+  // column c of R^T is row c of R
+  return Array.from({ length: n }, (_, c) => Float64Array.from({ length: n }, (_, i) => a[i][c]));
 }
 
 /**

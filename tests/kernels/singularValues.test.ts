@@ -40,6 +40,8 @@ interface Case {
   rows: number;
   kinds: Kind[];
   blocking?: Partial<SingularValuesBlocking>;
+  /** QR preconditioning on or off (default: as the op chooses for this adapter) */
+  qr?: boolean;
 }
 
 /** A matrix of the given kind and its exact spectrum (null for Glorot: the reference decides). */
@@ -50,7 +52,7 @@ function matrix(kind: Kind, rows: number, n: number, rng: Rng): { a: Float32Arra
 }
 
 async function run(
-  c: { n: number; rows: number; blocking?: Partial<SingularValuesBlocking> },
+  c: { n: number; rows: number; blocking?: Partial<SingularValuesBlocking>; qr?: boolean },
   a: Float32Array,
   hyper: Float32Array,
   svInit?: Float32Array,
@@ -59,7 +61,7 @@ async function run(
   const d = { R, rows: c.rows, n: c.n };
   const bufs = { hyper: uploadF32(device, hyper), A: uploadF32(device, a), ...allocateSingularValuesBuffers(device, d, 'test') };
   if (svInit) device.queue.writeBuffer(bufs.sv, 0, svInit);
-  const dispatches = await prepareSingularValues(ctx, d, bufs, { blocking: c.blocking });
+  const dispatches = await prepareSingularValues(ctx, d, bufs, { blocking: c.blocking, qr: c.qr });
   device.pushErrorScope('validation');
   submit(dispatches);
   const sv = await readF32(device, bufs.sv, R * c.n);
@@ -71,23 +73,29 @@ async function run(
 }
 
 const CASES: Case[] = [
+  // as the lab runs them here (on SwiftShader: QR preconditioning, then Jacobi on R^T)
   { n: 6, rows: 6, kinds: ['glorot', 'ones', 'tiny', 'rankDeficient'] },
   { n: 6, rows: 24, kinds: ['glorot', 'repeated', 'rankDeficient'] },
   { n: 20, rows: 20, kinds: ['glorot', 'ones', 'repeated', 'tiny', 'rankDeficient', 'wide'] },
   { n: 20, rows: 80, kinds: ['glorot', 'tiny', 'wide'] },
   { n: 128, rows: 128, kinds: ['glorot', 'ones', 'tiny', 'rankDeficient', 'wide'] },
-  { n: 128, rows: 512, kinds: ['glorot', 'rankDeficient'] },
+  { n: 128, rows: 512, kinds: ['glorot', 'rankDeficient', 'ones'] },
   { n: 202, rows: 202, kinds: ['glorot', 'repeated', 'wide'] },
+  // Jacobi on A's own columns (a GPU's path for square matrices)
+  { n: 20, rows: 20, kinds: ['glorot', 'ones', 'tiny', 'rankDeficient', 'wide'], qr: false },
+  { n: 20, rows: 80, kinds: ['glorot', 'repeated'], qr: false },
+  { n: 128, rows: 128, kinds: ['glorot', 'repeated', 'tiny'], qr: false },
   // the shapes a GPU gets: several teams per workgroup, several workgroups per matrix, odd n, blocks of one column
-  { n: 37, rows: 37, kinds: ['glorot', 'tiny', 'ones'], blocking: { WG: 32, TEAM: 4, G: 3 } },
-  { n: 20, rows: 80, kinds: ['glorot', 'rankDeficient'], blocking: { WG: 64, TEAM: 8, G: 2, PB: 1 } },
-  { n: 6, rows: 6, kinds: ['glorot', 'wide'], blocking: { WG: 8, TEAM: 2, G: 3 } },
+  { n: 37, rows: 37, kinds: ['glorot', 'tiny', 'ones'], blocking: { WG: 32, TEAM: 4, G: 3 }, qr: false },
+  { n: 20, rows: 80, kinds: ['glorot', 'rankDeficient'], blocking: { WG: 64, TEAM: 8, G: 2, PB: 1 }, qr: true },
+  { n: 6, rows: 6, kinds: ['glorot', 'wide'], blocking: { WG: 8, TEAM: 2, G: 3 }, qr: false },
+  { n: 7, rows: 28, kinds: ['glorot', 'tiny'], blocking: { WG: 16, TEAM: 4, G: 2 }, qr: true },
 ];
 
 describe('singularValues kernel vs float64 reference and known spectra', () => {
   for (const c of CASES) {
     const R = c.kinds.length + 1;
-    const shape = c.blocking ? ` blocking ${JSON.stringify(c.blocking)}` : '';
+    const shape = `${c.blocking ? ` blocking ${JSON.stringify(c.blocking)}` : ''}${c.qr === undefined ? '' : c.qr ? ' with QR' : ' without QR'}`;
     it(`${c.rows} x ${c.n}, ${R} matrices (${c.kinds.join(', ')}, and a skipped factorised run)${shape}`, {
       timeout: 240_000,
     }, async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { svd } from '../../src/engine/linalg.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { singularValues, sweepSchedule } from '../../src/reference/singularValues.ts';
+import { householderRTransposed, singularValues, sweepSchedule } from '../../src/reference/singularValues.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { type SpectrumKind, spectrumOf, withSpectrum } from '../helpers/knownSpectrum.ts';
 
@@ -72,20 +72,48 @@ describe('singular value reference', () => {
       [80, 20],
       [33, 33],
     ]) {
-      it(`recovers the spectrum of U diag(s) V^T (${kind}, ${rows} x ${n}), in order with blocks too`, () => {
+      it(`recovers the spectrum of U diag(s) V^T (${kind}, ${rows} x ${n}), with blocks and with the QR preconditioning`, () => {
         const rng = new Rng(n * 31 + rows);
         const s = spectrumOf(kind, n, rng, 2.5);
         const a = withSpectrum(rng, rows, s);
-        for (const groups of [1, 3]) {
+        for (const [groups, qr] of [
+          [1, false],
+          [3, false],
+          [1, true],
+          [3, true],
+        ] as const) {
           const out = new Float64Array(n);
-          const [info] = singularValues(out, plainHyper(1), a, 1, rows, n, { groups });
+          const [info] = singularValues(out, plainHyper(1), a, 1, rows, n, { groups, qr });
           expect(info.converged).toBe(true);
           // rounding in forming U diag(s) V^T (~1e-15 of the largest) bounds what any method can recover
-          expectClose(`${kind} groups=${groups}`, out, sorted(s), { atol: 1e-13, rtol: 1e-12 });
+          expectClose(`${kind} groups=${groups} qr=${qr}`, out, sorted(s), { atol: 1e-13, rtol: 1e-12 });
         }
       });
     }
   }
+
+  it('its QR preconditioning gives an R^T with the same Gram matrix up to an orthogonal change (R^T R = A^T A)', () => {
+    const rng = new Rng(9);
+    for (const [rows, n] of [
+      [7, 7],
+      [28, 7],
+      [40, 13],
+    ]) {
+      const a = rng.normalArray(rows * n);
+      const cols = Array.from({ length: n }, (_, j) => Float64Array.from({ length: rows }, (_, i) => a[i * n + j]));
+      const rt = householderRTransposed(cols, rows);
+      // rt[c] is row c of R: R upper triangular, and (R^T R)_ij = sum_c R[c][i] R[c][j] = (A^T A)_ij
+      for (let c = 0; c < n; c++) for (let i = 0; i < c; i++) expect(rt[c][i]).toBe(0);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let rr = 0;
+          let aa = 0;
+          for (let c = 0; c < n; c++) rr += rt[c][i] * rt[c][j];
+          for (let k = 0; k < rows; k++) aa += cols[i][k] * cols[j][k];
+          expect(Math.abs(rr - aa)).toBeLessThan(1e-12 * rows);
+        }
+    }
+  });
 
   it('agrees with the one-sided Jacobi SVD of linalg.ts on Glorot matrices, several runs at once', () => {
     const rng = new Rng(4);

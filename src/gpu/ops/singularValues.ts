@@ -2,7 +2,8 @@
  * The singular values of R matrices [rows][n] on the GPU (shaders/singularValues.wgsl: one-sided Jacobi on a
  * scaled copy of the columns), for the live spectrum of plain RNNs (W, rows = n) and LSTMs (the stacked gate
  * matrix, rows = 4n). Prepared once; the dispatches run on tracking iterations only:
- *   load, then maxSweeps times (the 2G - 1 block rounds of a sweep, then its end), then finish.
+ *   load (and the QR preconditioning, see singularValuesPrecondition), then maxSweeps times (the 2G - 1 block
+ *   rounds of a sweep, then its end), then finish.
  * A matrix that has converged returns at once from the dispatches left, so a sweep the matrix did not need
  * costs an empty dispatch (~20 us on SwiftShader, a few us on a GPU). What the trainer reads back is `sv`
  * [R][n] (descending) and `info` [R][4] (sweeps, converged, largest cosine of the last sweep, status).
@@ -51,6 +52,17 @@ export interface SingularValuesBuffers {
   info: GPUBuffer;
 }
 
+/**
+ * Whether to precondition by QR (sweep the columns of R^T, n rows, instead of A's): always for tall matrices
+ * (an LSTM's [4n][n]: 4x fewer rows per sweep) and, on SwiftShader, for square ones too (R^T needed 8-11
+ * sweeps where A needed up to 22 in f32 simulation at n = 128-202; the QR costs about one sweep of A). On a
+ * GPU the QR runs in one workgroup per matrix (n sequential steps), while a square matrix's sweeps spread over
+ * G workgroups, so square matrices skip it there.
+ */
+export function singularValuesPrecondition(software: boolean, d: SingularValuesDims): boolean {
+  return d.rows > d.n || software;
+}
+
 export interface SingularValuesBlocking {
   /** invocations per workgroup (a power of two up to 256) */
   WG: number;
@@ -89,7 +101,7 @@ export async function prepareSingularValues(
   ctx: OpContext,
   d: SingularValuesDims,
   bufs: SingularValuesBuffers,
-  opts: { blocking?: Partial<SingularValuesBlocking>; maxSweeps?: number; tol?: number; label?: string } = {},
+  opts: { blocking?: Partial<SingularValuesBlocking>; maxSweeps?: number; tol?: number; qr?: boolean; label?: string } = {},
 ): Promise<Dispatch[]> {
   const { R, rows, n } = d;
   const label = opts.label ?? 'singularValues';
@@ -115,11 +127,13 @@ export async function prepareSingularValues(
   for (const [name, buf, floats] of need)
     if (buf.size < floats * 4) throw new Error(`${label}: ${name} needs ${floats} values but its buffer holds ${buf.size / 4}`);
   const maxSweeps = opts.maxSweeps ?? SINGULAR_VALUES_MAX_SWEEPS;
-  const tol = opts.tol ?? singularValuesTolerance(rows);
+  const qr = opts.qr ?? singularValuesPrecondition(ctx.software, d);
+  // the sweeps run over R^T's n rows after a QR
+  const tol = opts.tol ?? singularValuesTolerance(qr ? n : rows);
   const kernel = await ctx.kernels.get('singularValues', { WG, TEAM, PB });
   const buffers = [bufs.hyper, bufs.A, bufs.cols, bufs.state, bufs.sv, bufs.info];
   const phase = (name: string, p: number, blockRound: number, groups: number): Dispatch => {
-    const params = kernel.makeParams({ R, rows, n, G, b, phase: p, blockRound, maxSweeps, tol }, `${label}.${name}.params`);
+    const params = kernel.makeParams({ R, rows, n, G, b, phase: p, blockRound, maxSweeps, tol, qr: qr ? 1 : 0 }, `${label}.${name}.params`);
     return { label: `${label}.${name}`, kernel, group: kernel.bind([params, ...buffers], `${label}.${name}`), workgroups: [groups, R, 1] };
   };
   const rounds = Array.from({ length: 2 * G - 1 }, (_, k) => phase(`round${k}`, 1, k, G));
