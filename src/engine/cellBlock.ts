@@ -44,14 +44,16 @@ export class CellBlock {
     opts: CellBlockOptions,
   ): Promise<CellBlock> {
     const dims = { ...groupDims, R: members.length };
-    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch);
     const mine = members.map((r) => runs[r]);
+    const anyPlain = mine.some((r) => r.parameterisation === 'plain');
+    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch, cell === 'lstm' || anyPlain);
     const planOptions = {
       loss: opts.loss,
       optimizer: opts.optimizer,
       naive: opts.naive,
       anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
       anySoftOrth: mine.some((r) => r.softOrth > 0),
+      anyPlain,
     };
     const plan =
       buf.cell === 'lstm' ? await prepareLstmPlan(ctx, dims, buf, planOptions) : await prepareIterationPlan(ctx, dims, buf, planOptions);

@@ -5,6 +5,7 @@
  * and scratch space. Layouts: docs/ENGINE.md.
  */
 import { storageBuffer } from '../gpu/buffers.ts';
+import { SINGULAR_VALUES_INFO, SINGULAR_VALUES_STATE, singularValuesScratchFloats } from '../gpu/ops/singularValues.ts';
 import { HYPER_STRIDE } from './hyper.ts';
 import { type CellKind, type ModelDims, type ParamName, paramNames, paramSize } from './parameters.ts';
 
@@ -19,6 +20,22 @@ export interface BatchBuffers {
   weight: GPUBuffer;
   accWeight: GPUBuffer;
   all: GPUBuffer[];
+}
+
+/**
+ * The live spectrum of free recurrent matrices (plain RNNs' W, LSTMs' stacked [4n][n] W), computed on the GPU
+ * on tracking iterations (src/gpu/ops/singularValues.ts): a column copy of W to rotate, the sweep state, and
+ * what is read back, n singular values and 4 numbers of info per run.
+ */
+export interface SpectrumBuffers {
+  /** scratch [R][n][rows] (rows = n, or 4n for an LSTM) */
+  cols: GPUBuffer;
+  /** scratch [R][8] u32 */
+  state: GPUBuffer;
+  /** [R][n] singular values, descending */
+  sv: GPUBuffer;
+  /** [R][4] sweeps, converged, largest cosine of the last sweep, status */
+  info: GPUBuffer;
 }
 
 /** What every block has, whatever its cell: parameters, the readout and its loss, metrics. */
@@ -41,6 +58,8 @@ export interface BlockBuffersBase extends Omit<BatchBuffers, 'all'> {
   dlogits: GPUBuffer;
   lossStats: GPUBuffer;
   penaltyStats: GPUBuffer;
+  /** for blocks with free recurrent matrices (every LSTM block; RNN blocks with a plain run), else null */
+  spectrum: SpectrumBuffers | null;
   /** the buffers this block owns (the batch's are the group's) */
   all: GPUBuffer[];
 }
@@ -104,8 +123,17 @@ export function allocateBatchBuffers(
   };
 }
 
-/** The buffers of one block of R runs of `cell` (d.R = the block's runs). */
-export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: ModelDims, batch: BatchBuffers): BlockBuffers {
+/**
+ * The buffers of one block of R runs of `cell` (d.R = the block's runs). `freeSpectrum`: the block has free
+ * recurrent matrices whose spectrum is computed on the GPU (an LSTM block always; an RNN block with a plain run).
+ */
+export function allocateBlockBuffers(
+  device: GPUDevice,
+  cell: CellKind,
+  d: ModelDims,
+  batch: BatchBuffers,
+  freeSpectrum = cell === 'lstm',
+): BlockBuffers {
   const { all, f32 } = allocator(device);
   const perParam = (what: string) => {
     const rec = {} as Record<ParamName, GPUBuffer>;
@@ -114,6 +142,7 @@ export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: Model
   };
   const { R, L, B, n, O, P } = d;
   const gates = cell === 'lstm' ? 4 : 1;
+  const sd = { R, rows: gates * n, n };
   const base: BlockBuffersBase = {
     x: batch.x,
     targets: batch.targets,
@@ -132,6 +161,14 @@ export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: Model
     dlogits: f32(R * P * O, `${cell}.dlogits`),
     lossStats: f32(R * LOSS_STATS, `${cell}.lossStats`),
     penaltyStats: f32(R * PENALTY_STATS, `${cell}.penaltyStats`),
+    spectrum: freeSpectrum
+      ? {
+          cols: f32(singularValuesScratchFloats(sd), `${cell}.spectrum.cols`),
+          state: f32(R * SINGULAR_VALUES_STATE, `${cell}.spectrum.state`),
+          sv: f32(R * n, `${cell}.spectrum.sv`),
+          info: f32(R * SINGULAR_VALUES_INFO, `${cell}.spectrum.info`),
+        }
+      : null,
     all,
   };
   const seq = R * L * B * n;

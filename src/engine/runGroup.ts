@@ -13,12 +13,12 @@
 import { readF32 } from '../gpu/buffers.ts';
 import { encodeDispatches } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
+import { SINGULAR_VALUES_INFO, SingularValuesStatus } from '../gpu/ops/singularValues.ts';
 import { makeTask, type Task, type TaskBatch } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { CellBlock } from './cellBlock.ts';
 import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
 import { initRunParameters } from './init.ts';
-import { singularValuesTall, svd } from './linalg.ts';
 import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
 import { Rng } from './random.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
@@ -37,8 +37,14 @@ export interface RunMetrics {
 export interface TrackRecord {
   /** per run: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L */
   flow: Float32Array[];
-  /** per run: the singular values of W (s for factorised runs; an SVD of W for plain runs and of the stacked [4n][n] W for LSTMs; null if n is too large to decompose live) */
+  /**
+   * per run: the singular values of W, descending for plain and LSTM runs (s itself for factorised runs; for
+   * plain runs and the stacked [4n][n] W of LSTMs computed on the GPU, shaders/singularValues.wgsl); null
+   * where there is no trustworthy spectrum, and spectrumNote says why
+   */
   spectrum: (Float32Array | null)[];
+  /** per run: why its spectrum is null (W not finite, Jacobi not converged), else null (a run group always sets it) */
+  spectrumNote?: (string | null)[];
   /** per run: max|U^T U - I| and max|V^T V - I| (null for plain and LSTM runs) */
   drift: ([number, number] | null)[];
 }
@@ -68,8 +74,6 @@ export interface InitialState {
 export interface RunGroupOptions {
   naive?: boolean;
   initial?: InitialState;
-  /** plain and LSTM runs get an SVD of W on tracking iterations when n is at most this (default 256) */
-  maxLiveSvd?: number;
   /**
    * Train on this task instead of the one the group settings name (their task and T are then labels only):
    * how a task that is not in the settings table yet plugs in (any L, inputs, outputs, loss, scored steps
@@ -105,6 +109,20 @@ export function initialParameters(run: RunSettings, dims: ModelDims): ParamSet {
   return out;
 }
 
+/**
+ * A free matrix's spectrum as the GPU left it (sv descending, info = sweeps, converged, largest cosine of the
+ * last sweep, status), or null with the reason (short: charts print it): no number is shown that the kernel
+ * did not stand behind.
+ */
+export function freeSpectrum(sv: Float32Array, info: Float32Array, what: string): { values: Float32Array | null; note: string | null } {
+  const [sweeps, converged, cosine, status] = info;
+  if (status === SingularValuesStatus.nonFinite) return { values: null, note: `${what} has a NaN or infinite entry` };
+  if (status !== SingularValuesStatus.computed) return { values: null, note: `${what} was not decomposed` };
+  if (converged !== 1) return { values: null, note: `Jacobi did not converge in ${sweeps} sweeps (cosine ${cosine.toExponential(1)})` };
+  if (!sv.every(Number.isFinite)) return { values: null, note: 'singular values beyond float32' };
+  return { values: sv.slice(), note: null };
+}
+
 export class RunGroup {
   readonly task: Task;
   readonly dims: ModelDims;
@@ -135,7 +153,7 @@ export class RunGroup {
     blocks: CellBlock[],
     dims: ModelDims,
     task: Task,
-    private readonly options: RunGroupOptions,
+    options: RunGroupOptions,
   ) {
     this.runs = runs.map((r) => ({ ...r }));
     this.status = runs.map(() => ({ state: 'training' as RunState }));
@@ -297,6 +315,8 @@ export class RunGroup {
     for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
     if (track) for (const b of this.blocks) encodeDispatches(pass, b.plan.drift);
     for (const b of this.blocks) encodeDispatches(pass, b.plan.update);
+    // the spectrum of free matrices, of the W the next iteration starts from (only n values per run are read back)
+    if (track) for (const b of this.blocks) encodeDispatches(pass, b.plan.spectrum);
     pass.end();
     if (this.ringUsed === 0) this.ringFirstIteration = this.iteration + 1;
     // a ring slot holds, block after block, the block's loss stats then its penalty stats
@@ -319,16 +339,16 @@ export class RunGroup {
     }
   }
 
-  /** The traces one block copies out on a tracking iteration, in this order, with their sizes in floats. */
+  /**
+   * The traces one block copies out on a tracking iteration, in this order, with their sizes in floats:
+   * flow; for RNN blocks s and drift; where the block has free matrices their singular values and info.
+   */
   private traceParts(b: CellBlock): { src: GPUBuffer; floats: number }[] {
     const { L, n } = this.dims;
     const R = b.dims.R;
     const parts = [{ src: b.buf.flow, floats: R * (L + 1) }];
-    if (b.buf.cell === 'lstm') parts.push({ src: b.buf.params.W, floats: R * 4 * n * n });
-    else {
-      parts.push({ src: b.buf.params.s, floats: R * n }, { src: b.buf.drift, floats: 2 * R });
-      if (b.members.some((r) => this.runs[r].parameterisation === 'plain')) parts.push({ src: b.buf.params.W, floats: R * n * n });
-    }
+    if (b.buf.cell === 'rnn') parts.push({ src: b.buf.params.s, floats: R * n }, { src: b.buf.drift, floats: 2 * R });
+    if (b.buf.spectrum) parts.push({ src: b.buf.spectrum.sv, floats: R * n }, { src: b.buf.spectrum.info, floats: R * SINGULAR_VALUES_INFO });
     return parts;
   }
 
@@ -395,10 +415,8 @@ export class RunGroup {
     if (!track) return;
     const flow: Float32Array[] = new Array(R);
     const spectrum: (Float32Array | null)[] = new Array(R);
+    const spectrumNote: (string | null)[] = new Array(R).fill(null);
     const drift: ([number, number] | null)[] = new Array(R);
-    const maxSvd = this.options.maxLiveSvd ?? 256;
-    const liveSvd = (W: Float32Array, rows: number) =>
-      n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(singularValuesTall(W, rows, n)) : null;
     let off = slots * R * STATS_PER_RUN;
     for (const b of this.blocks) {
       const parts = this.traceParts(b).map((p) => {
@@ -406,22 +424,23 @@ export class RunGroup {
         off += p.floats;
         return view;
       });
+      // the free spectrum's parts come last: sv [R][n], info [R][4]
+      const [sv, info] = b.buf.spectrum ? parts.slice(-2) : [];
       b.members.forEach((r, k) => {
         flow[r] = parts[0].slice(k * (L + 1), (k + 1) * (L + 1));
-        if (b.cell === 'lstm') {
-          spectrum[r] = liveSvd(parts[1].subarray(k * 4 * n * n, (k + 1) * 4 * n * n), 4 * n);
-          drift[r] = null;
-        } else if (runs[r].parameterisation === 'factorised') {
+        if (runs[r].parameterisation === 'factorised') {
           spectrum[r] = Float32Array.from(parts[1].subarray(k * n, (k + 1) * n), (v) => Math.max(v, 0));
           drift[r] = [parts[2][2 * k], parts[2][2 * k + 1]];
         } else {
-          const W = parts[3].subarray(k * n * n, (k + 1) * n * n);
-          spectrum[r] = n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(svd(W, n).s) : null;
+          const what = b.cell === 'lstm' ? 'the stacked W' : 'W';
+          const free = freeSpectrum(sv.subarray(k * n, (k + 1) * n), info.subarray(k * SINGULAR_VALUES_INFO, (k + 1) * SINGULAR_VALUES_INFO), what);
+          spectrum[r] = free.values;
+          spectrumNote[r] = free.note;
           drift[r] = null;
         }
       });
     }
-    this.records[this.records.length - 1].track = { flow, spectrum, drift };
+    this.records[this.records.length - 1].track = { flow, spectrum, spectrumNote, drift };
   }
 
   private checkFinite(iteration: number, metrics: RunMetrics[]): void {
@@ -497,7 +516,7 @@ export class RunGroup {
     block.writeRunSet(block.buf.params, k, values);
   }
 
-  /** The number of dispatches one training iteration encodes (tracking iterations add the drift pair). */
+  /** The number of dispatches one training iteration encodes (tracking iterations add the drift pair and the spectrum of free matrices). */
   get dispatchesPerIteration(): number {
     return this.blocks.reduce((a, b) => a + b.plan.gradients.length + b.plan.update.length, 0);
   }
