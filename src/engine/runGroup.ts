@@ -348,7 +348,8 @@ export class RunGroup {
     const R = b.dims.R;
     const parts = [{ src: b.buf.flow, floats: R * (L + 1) }];
     if (b.buf.cell === 'rnn') parts.push({ src: b.buf.params.s, floats: R * n }, { src: b.buf.drift, floats: 2 * R });
-    if (b.buf.spectrum) parts.push({ src: b.buf.spectrum.sv, floats: R * n }, { src: b.buf.spectrum.info, floats: R * SINGULAR_VALUES_INFO });
+    if (b.buf.spectrum)
+      parts.push({ src: b.buf.spectrum.sv, floats: R * n }, { src: b.buf.spectrum.info, floats: R * SINGULAR_VALUES_INFO });
     return parts;
   }
 
@@ -433,7 +434,11 @@ export class RunGroup {
           drift[r] = [parts[2][2 * k], parts[2][2 * k + 1]];
         } else {
           const what = b.cell === 'lstm' ? 'the stacked W' : 'W';
-          const free = freeSpectrum(sv.subarray(k * n, (k + 1) * n), info.subarray(k * SINGULAR_VALUES_INFO, (k + 1) * SINGULAR_VALUES_INFO), what);
+          const free = freeSpectrum(
+            sv.subarray(k * n, (k + 1) * n),
+            info.subarray(k * SINGULAR_VALUES_INFO, (k + 1) * SINGULAR_VALUES_INFO),
+            what,
+          );
           spectrum[r] = free.values;
           spectrumNote[r] = free.note;
           drift[r] = null;
