@@ -9,11 +9,12 @@
 // the same rotation, but its rounding errors scale with s rather than with 1 (measured in f32 at n = 128: the
 // singular values' error falls from ~1e-5 to ~2e-7 of the largest).
 // A sweep visits every pair once; the sweep that finds no cosine above tol ends it, and the singular values
-// are the column norms. With params.qr = 1 the copy is first reduced by Householder QR (A = Q R, R [n][n]
-// upper triangular, Q never formed) and the Jacobi runs on the columns of R^T, which has A's singular values:
-// a tall LSTM matrix shrinks from 4n rows to n, and Jacobi on R^T needs ~10 sweeps where A's own columns may
-// need 20 or more (Drmac and Veselic's preconditioning; measured in f32 at the same accuracy). The matrix is never squared (no A^T A), so tiny singular values keep an absolute
-// error of a few ulps of the largest. The float64 reference with the same ordering: src/reference/singularValues.ts.
+// are the column norms. The matrix is never squared (no A^T A), so tiny singular values keep an absolute error
+// of a few ulps of the largest. With params.qr = 1 the copy is first reduced by Householder QR (A = Q R, R
+// [n][n] upper triangular, Q never formed) and the Jacobi runs on the columns of R^T, which has A's singular
+// values: a tall LSTM matrix shrinks from 4n rows to n, and Jacobi on R^T needs ~10 sweeps where A's own
+// columns may need 20 or more (Drmac and Veselic's preconditioning; measured in f32 at the same accuracy).
+// The float64 reference with the same ordering and steps: src/reference/singularValues.ts.
 //
 // Ordering (parallel, blocked): the n columns are split into 2G blocks of b = ceil(n / 2G) columns
 // (columns >= n are padding and skipped). A sweep is 2G - 1 block rounds; in block round k the blocks are
@@ -24,22 +25,25 @@
 // block with column (m + t) mod b of the second). G = 1 is the plain round-robin ordering of all n columns.
 //
 // Within a workgroup, teams of TEAM invocations take the b pairs of an inner round (team tau the pairs
-// m = tau, tau + WG/TEAM, ...); the lanes of a team split a pair's rows (lane l the rows i = l mod TEAM, so
-// neighbouring lanes read neighbouring floats). A team works on PB pairs between barriers: (a) every lane
-// writes its partial (alpha, beta, gamma) of each of the PB pairs to workgroup memory, barrier, (b) every
-// lane sums its team's partials, computes the rotation and applies it to its own rows (partials are double
-// buffered, so one barrier per batch suffices). With one team (TEAM = WG) a lane only ever touches its own
-// rows and inner rounds need no barrier; with several, a storage barrier separates inner rounds.
+// m = tau, tau + WG/TEAM, ...); the lanes of a team split a pair's rows in quads of 4 (lane l the quads
+// l, l + TEAM, ...: vec4 arithmetic, and loops of the same length in every lane, which SwiftShader runs
+// about twice as fast as a row at a time). Columns are padded with zero rows to a multiple of 64 (rows4 quads),
+// so every lane's loop has the same bounds. A team works on PB pairs between barriers: (a) every lane writes
+// its partial (alpha, beta, gamma) of each of the PB pairs to workgroup memory, barrier, (b) every lane sums
+// its team's partials, computes the rotation and applies it to its own quads (partials are double buffered,
+// so one barrier per batch suffices). With one team (TEAM = WG) a lane only ever touches its own quads and
+// inner rounds need no barrier; with several, a storage barrier separates inner rounds.
 //
 // One dispatch per phase (params.phase); the op (src/gpu/ops/singularValues.ts) encodes:
 //   0 load:   (1, R) workgroups. Matrices whose hyper row has FACTORISED = 1 are skipped (their spectrum is s).
 //             A matrix with a NaN or infinite entry is marked and left. Otherwise the columns are copied, scaled
 //             by 2^-e where 2^e > max |A| >= 2^(e-1) (exact in binary floating point; no overflow in the dot
-//             products), into cols, and the sweep state is reset. With qr = 1 the copy is then replaced by R^T:
-//             Householder step k (k = 0 .. min(n, rows - 1) - 1) reflects column k onto alpha e_k (v = a_k - alpha
-//             e_k kept in place, |v|^2 = 2 |a_k| (|a_k| + |a_kk|)) and applies I - 2 v v^T / |v|^2 to the
-//             columns after it (teams take columns, lanes rows, as in a sweep); then the top n x n block is
-//             transposed in place. The sweeps and the norms then use the first n rows of each column.
+//             products), into cols (padding rows 0), and the sweep state is reset. With qr = 1 the copy is then
+//             replaced by R^T: Householder step k (k = 0 .. min(n, rows - 1) - 1) reflects column k onto
+//             alpha e_k, alpha = -sign(a_kk) |a_k| (v = a_k - alpha e_k kept in place, |v|^2 = 2 |a_k|
+//             (|a_k| + |a_kk|)), and applies I - 2 v v^T / |v|^2 to the columns after it (teams take columns,
+//             lanes quads); then the top n x n block is transposed in place, 4 x 4 tiles at a time. The sweeps
+//             and the norms then use the first n rows (padded to a multiple of 4 TEAM) of each column.
 //   1 round:  (G, R) workgroups, block round params.blockRound of the current sweep; matrices that are done
 //             return at once. Each workgroup raises state.off to the largest cosine it found (atomicMax on the
 //             bits of a non-negative f32, which order as u32).
@@ -49,8 +53,9 @@
 //
 //   hyper: [R][16] f32 per-run settings (reads FACTORISED)
 //   A:     [R][rows][n] f32 row-major (read only: the parameters are never touched)
-//   cols:  [R][n][rows] f32 scratch, the scaled columns: row i of column j of matrix r is cols[(r * n + j) * rows + i]
-//          (with qr = 1 only rows 0 .. n-1 are used after the load: the columns of R^T)
+//   cols:  [R][n][rows4] vec4 scratch, rows4 = ceil(rows / 64) * 16: rows 4c .. 4c+3 of column j of matrix r
+//          are cols[(r * n + j) * rows4 + c]; rows >= rows are 0 (with qr = 1, after the load, the columns of
+//          R^T in rows 0 .. n-1 and 0 below)
 //   state: [R][8] atomic u32: 0 off (bits of the largest cosine of the sweep under way), 1 sweeps done,
 //          2 flags (1 done, 2 converged, 4 non-finite entry, 8 skipped), 3 e (as i32 bits), 4 off of the last sweep
 //   sv:    [R][n] f32, overwritten for computed matrices: descending singular values (NaN for a matrix with a
@@ -77,7 +82,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hyper: array<f32>;
 @group(0) @binding(2) var<storage, read> A: array<f32>;
-@group(0) @binding(3) var<storage, read_write> cols: array<f32>;
+@group(0) @binding(3) var<storage, read_write> cols: array<vec4f>;
 @group(0) @binding(4) var<storage, read_write> state: array<atomic<u32>>;
 @group(0) @binding(5) var<storage, read_write> sv: array<f32>;
 @group(0) @binding(6) var<storage, read_write> info: array<f32>;
@@ -96,10 +101,11 @@ const CONVERGED: u32 = 2u;
 const NON_FINITE: u32 = 4u;
 const SKIPPED: u32 = 8u;
 const NAN_BITS: u32 = 0x7fc00000u;
-// a lane's dot products are summed in chunks of this many terms, then the chunks (f32 error ~ (CHUNK + terms / CHUNK) eps)
-const CHUNK: u32 = 32u;
+// a lane's dot products are summed in chunks of this many quads, then the chunks (f32 error ~ (CHUNK + terms / CHUNK) eps)
+const CHUNK: u32 = 16u;
+const ONES: vec4f = vec4f(1.0);
 
-// invocations per workgroup; invocations per pair (a power of two dividing WG); pairs per team between barriers
+// invocations per workgroup; invocations per pair (a power of two dividing WG, at most 16); pairs per team between barriers
 override WG: u32 = 4;
 override TEAM: u32 = 4;
 override PB: u32 = 64;
@@ -112,6 +118,22 @@ var<workgroup> reduceF: array<f32, WG>;
 var<workgroup> partial: array<f32, 2u * PARTIAL_HALF>;
 var<workgroup> norms: array<f32, MAX_N>;
 
+/** Quads per column in cols (rows padded to a multiple of 64). */
+fn rows4() -> u32 {
+  return (params.rows + 63u) / 64u * 16u;
+}
+
+/** The quads a sweep and the norms run over: A's rows, or R^T's n after the QR, padded to a multiple of 4 TEAM. */
+fn activeQuads() -> u32 {
+  let rows = select(params.rows, params.n, params.qr == 1u);
+  return (rows + 4u * TEAM - 1u) / (4u * TEAM) * TEAM;
+}
+
+/** Index in cols of quad 0 of column j of matrix r. */
+fn colBase(r: u32, j: u32) -> u32 {
+  return (r * params.n + j) * rows4();
+}
+
 /** Pair m of round t of the circle method on N items (N even). */
 fn circlePair(N: u32, t: u32, m: u32) -> vec2u {
   if (m == 0u) { return vec2u(N - 1u, t); }
@@ -122,6 +144,12 @@ fn circlePair(N: u32, t: u32, m: u32) -> vec2u {
 fn sharedFlags(r: u32, lid: u32) -> u32 {
   if (lid == 0u) { flagsShared = atomicLoad(&state[r * S_STRIDE + S_FLAGS]); }
   return workgroupUniformLoad(&flagsShared);
+}
+
+/** 1 for the rows of quad q at or below row k, 0 above it. */
+fn fromRow(q: u32, k: u32) -> vec4f {
+  let i = vec4u(4u * q) + vec4u(0u, 1u, 2u, 3u);
+  return select(vec4f(0.0), ONES, i >= vec4u(k));
 }
 
 /** (c, s, cosine, 1 if rotated) from (alpha, beta, gamma). */
@@ -175,11 +203,6 @@ fn main(@builtin(local_invocation_id) lidv: vec3u, @builtin(workgroup_id) wid: v
   }
 }
 
-/** The rows a sweep and the norms run over: A's, or R^T's n after the QR. */
-fn activeRows() -> u32 {
-  return select(params.rows, params.n, params.qr == 1u);
-}
-
 fn load(r: u32, lid: u32) {
   let rows = params.rows;
   let n = params.n;
@@ -213,11 +236,17 @@ fn load(r: u32, lid: u32) {
   }
   var e = 0;
   if (top != 0u) { e = frexp(bitcast<f32>(top)).exp; }
-  // row-major in, column-major out: reads follow A, writes stride by rows
-  for (var k = lid; k < rows * n; k += WG) {
-    let i = k / n;
-    let j = k % n;
-    cols[(r * n + j) * rows + i] = ldexp(A[base + k], -e);
+  // column-major quads out (padding rows 0), strided reads of the row-major A
+  let r4 = rows4();
+  for (var idx = lid; idx < n * r4; idx += WG) {
+    let j = idx / r4;
+    let c = idx % r4;
+    var v = vec4f(0.0);
+    for (var a = 0u; a < 4u; a++) {
+      let i = 4u * c + a;
+      if (i < rows) { v[a] = ldexp(A[base + i * n + j], -e); }
+    }
+    cols[colBase(r, j) + c] = v;
   }
   if (params.qr == 1u) {
     storageBarrier();
@@ -239,21 +268,19 @@ fn load(r: u32, lid: u32) {
 fn householderTranspose(r: u32, lid: u32) {
   let rows = params.rows;
   let n = params.n;
+  let r4 = rows4();
   let teams = WG / TEAM;
   let team = lid / TEAM;
   let lane = lid % TEAM;
   var half = 0u;
   for (var k = 0u; k < min(n, rows - 1u); k++) {
-    let bk = (r * n + k) * rows;
+    let bk = colBase(r, k);
+    let q0 = k / 4u;
     // |a_k|^2 over rows k .. rows-1, all lanes
     var sq = 0.0;
-    for (var c0 = k + lid; c0 < rows; c0 += CHUNK * WG) {
-      var acc = 0.0;
-      for (var i = c0; i < min(rows, c0 + CHUNK * WG); i += WG) {
-        let x = cols[bk + i];
-        acc += x * x;
-      }
-      sq += acc;
+    for (var q = q0 + lid; q < r4; q += WG) {
+      let x = cols[bk + q] * fromRow(q, k);
+      sq += dot(x, x);
     }
     reduceF[lid] = sq;
     workgroupBarrier();
@@ -262,13 +289,17 @@ fn householderTranspose(r: u32, lid: u32) {
       workgroupBarrier();
     }
     let norm2 = workgroupUniformLoad(&reduceF[0]);
-    let akk = cols[bk + k];
+    var diag = cols[bk + q0];
+    let akk = diag[k % 4u];
     let norm = sqrt(norm2);
     let alpha = select(norm, -norm, akk > 0.0);
     let vnorm2 = 2.0 * norm * (norm + abs(akk));
     // every lane has read a_kk before v_k = a_kk - alpha replaces it
     storageBarrier();
-    if (lid == 0u) { cols[bk + k] = akk - alpha; }
+    if (lid == 0u) {
+      diag[k % 4u] = akk - alpha;
+      cols[bk + q0] = diag;
+    }
     storageBarrier();
     if (norm2 > 0.0) {
       let count = n - k - 1u;
@@ -279,45 +310,68 @@ fn householderTranspose(r: u32, lid: u32) {
           let j = k + 1u + team + teams * (u0 + u);
           var d = 0.0;
           if (j < n) {
-            let bj = (r * n + j) * rows;
-            for (var c0 = k + lane; c0 < rows; c0 += CHUNK * TEAM) {
-              var acc = 0.0;
-              for (var i = c0; i < min(rows, c0 + CHUNK * TEAM); i += TEAM) { acc += cols[bk + i] * cols[bj + i]; }
-              d += acc;
-            }
+            let bj = colBase(r, j);
+            for (var q = q0 + lane; q < r4; q += TEAM) { d += dot(cols[bk + q] * fromRow(q, k), cols[bj + q]); }
           }
           partial[half + (team * PB + u) * TEAM + lane] = d;
         }
         workgroupBarrier();
-        // (b) a_j -= (2 v . a_j / |v|^2) v on this lane's rows
+        // (b) a_j -= (2 v . a_j / |v|^2) v on this lane's quads (rows below k only)
         for (var u = 0u; u < PB; u++) {
           let j = k + 1u + team + teams * (u0 + u);
           if (j >= n) { continue; }
           var d = 0.0;
           for (var l = 0u; l < TEAM; l++) { d += partial[half + (team * PB + u) * TEAM + l]; }
           let f = 2.0 * d / vnorm2;
-          let bj = (r * n + j) * rows;
-          for (var i = k + lane; i < rows; i += TEAM) { cols[bj + i] -= f * cols[bk + i]; }
+          let bj = colBase(r, j);
+          for (var q = q0 + lane; q < r4; q += TEAM) { cols[bj + q] -= f * (cols[bk + q] * fromRow(q, k)); }
         }
         half = PARTIAL_HALF - half;
       }
     }
     storageBarrier();
-    // column k of R: alpha on the diagonal (a_kk itself for a zero column), zeros below within the n x n block
-    if (lid == 0u) { cols[bk + k] = select(akk, alpha, norm2 > 0.0); }
-    for (var i = k + 1u + lid; i < n; i += WG) { cols[bk + i] = 0.0; }
+    // column k of R: alpha on the diagonal (a_kk itself for a zero column), zeros below (v is done with);
+    // invocation 0 takes the diagonal's quad q0
+    for (var q = q0 + lid; q < r4; q += WG) {
+      var x = cols[bk + q];
+      for (var a = 0u; a < 4u; a++) {
+        let i = 4u * q + a;
+        if (i == k) { x[a] = select(akk, alpha, norm2 > 0.0); }
+        if (i > k) { x[a] = 0.0; }
+      }
+      cols[bk + q] = x;
+    }
     storageBarrier();
   }
-  // R^T: swap R[i][j] (row i of column j) with R[j][i] in the top n x n block
-  for (var idx = lid; idx < n * n; idx += WG) {
-    let i = idx / n;
-    let j = idx % n;
-    if (i < j) {
-      let a = (r * n + j) * rows + i;
-      let b = (r * n + i) * rows + j;
-      let t = cols[a];
-      cols[a] = cols[b];
-      cols[b] = t;
+  // R^T: tile (I, J) holds rows 4I .. 4I+3 of columns 4J .. 4J+3; swap tile (I, J) with the transpose of tile
+  // (J, I) (and transpose the diagonal tiles), one pair of tiles per invocation; columns >= n read as 0
+  let tiles = (n + 3u) / 4u;
+  for (var idx = lid; idx < tiles * tiles; idx += WG) {
+    let I = idx / tiles;
+    let J = idx % tiles;
+    if (I > J) { continue; }
+    // every column of both tiles is set in every iteration (a declared-but-unset var was seen to keep the
+    // previous iteration's values on SwiftShader)
+    var a = mat4x4f();
+    var b = mat4x4f();
+    for (var c = 0u; c < 4u; c++) {
+      if (4u * J + c < n) {
+        a[c] = cols[colBase(r, 4u * J + c) + I];
+      } else {
+        a[c] = vec4f(0.0);
+      }
+      if (4u * I + c < n) {
+        b[c] = cols[colBase(r, 4u * I + c) + J];
+      } else {
+        b[c] = vec4f(0.0);
+      }
+    }
+    // a[c][x] = R[4I + x][4J + c], so transpose(a)[x][c] = R[4I + x][4J + c] = R^T[4J + c][4I + x]: column 4I + x
+    let at = transpose(a);
+    let bt = transpose(b);
+    for (var c = 0u; c < 4u; c++) {
+      if (4u * I + c < n) { cols[colBase(r, 4u * I + c) + J] = at[c]; }
+      if (I != J && 4u * J + c < n) { cols[colBase(r, 4u * J + c) + I] = bt[c]; }
     }
   }
   storageBarrier();
@@ -325,31 +379,34 @@ fn householderTranspose(r: u32, lid: u32) {
 
 /** This lane's share of (alpha, beta, gamma) for the columns starting at bp and bq. */
 fn partialDots(bp: u32, bq: u32, lane: u32) -> vec3f {
-  let rows = activeRows();
+  let steps = activeQuads() / TEAM;
   var d = vec3f(0.0);
-  for (var c0 = lane; c0 < rows; c0 += CHUNK * TEAM) {
-    var acc = vec3f(0.0);
-    let end = min(rows, c0 + CHUNK * TEAM);
-    for (var i = c0; i < end; i += TEAM) {
-      let x = cols[bp + i];
-      let y = cols[bq + i];
-      acc += vec3f(x * x, y * y, x * y);
+  for (var m0 = 0u; m0 < steps; m0 += CHUNK) {
+    var sa = vec4f(0.0);
+    var sb = vec4f(0.0);
+    var sg = vec4f(0.0);
+    for (var m = m0; m < min(steps, m0 + CHUNK); m++) {
+      let q = lane + TEAM * m;
+      let x = cols[bp + q];
+      let y = cols[bq + q];
+      sa += x * x;
+      sb += y * y;
+      sg += x * y;
     }
-    d += acc;
+    d += vec3f(dot(sa, ONES), dot(sb, ONES), dot(sg, ONES));
   }
   return d;
 }
 
 fn blockRound(r: u32, w: u32, lid: u32) {
   if ((sharedFlags(r, lid) & DONE) != 0u) { return; }
-  let stride = params.rows;
-  let rows = activeRows();
   let n = params.n;
   let k = params.blockRound;
   let blocks = circlePair(2u * params.G, k, w);
   let teams = WG / TEAM;
   let team = lid / TEAM;
   let lane = lid % TEAM;
+  let steps = activeQuads() / TEAM;
   let perTeam = (params.b + teams - 1u) / teams;
   let innerRounds = select(params.b, 2u * params.b - 1u, k == 0u);
   var offMax = 0.0;
@@ -360,14 +417,14 @@ fn blockRound(r: u32, w: u32, lid: u32) {
       for (var u = 0u; u < PB; u++) {
         let pq = pairColumns(k, t, team + teams * (u0 + u), blocks);
         var d = vec3f(0.0);
-        if (pq.x < n) { d = partialDots((r * n + pq.x) * stride, (r * n + pq.y) * stride, lane); }
+        if (pq.x < n) { d = partialDots(colBase(r, pq.x), colBase(r, pq.y), lane); }
         let o = half + (team * PB + u) * TEAM + lane;
         partial[o] = d.x;
         partial[o + WG * PB] = d.y;
         partial[o + 2u * WG * PB] = d.z;
       }
       workgroupBarrier();
-      // (b) the team's sums, the rotations, applied to this lane's rows
+      // (b) the team's sums, the rotations, applied to this lane's quads
       for (var u = 0u; u < PB; u++) {
         let pq = pairColumns(k, t, team + teams * (u0 + u), blocks);
         if (pq.x >= n) { continue; }
@@ -381,19 +438,20 @@ fn blockRound(r: u32, w: u32, lid: u32) {
         if (rot.w != 0.0) {
           let s = rot.y;
           let tau = s / (1.0 + rot.x);
-          let bp = (r * n + pq.x) * stride;
-          let bq = (r * n + pq.y) * stride;
-          for (var i = lane; i < rows; i += TEAM) {
-            let x = cols[bp + i];
-            let y = cols[bq + i];
-            cols[bp + i] = x - s * (y + tau * x);
-            cols[bq + i] = y + s * (x - tau * y);
+          let bp = colBase(r, pq.x);
+          let bq = colBase(r, pq.y);
+          for (var m = 0u; m < steps; m++) {
+            let q = lane + TEAM * m;
+            let x = cols[bp + q];
+            let y = cols[bq + q];
+            cols[bp + q] = x - s * (y + tau * x);
+            cols[bq + q] = y + s * (x - tau * y);
           }
         }
       }
       half = PARTIAL_HALF - half;
     }
-    // with several teams, the next inner round hands these columns' rows to other invocations
+    // with several teams, the next inner round hands these columns' quads to other invocations
     if (teams > 1u) { storageBarrier(); }
   }
   reduceF[lid] = offMax;
@@ -424,8 +482,6 @@ fn endSweep(r: u32, lid: u32) {
 fn finish(r: u32, lid: u32) {
   let flags = sharedFlags(r, lid);
   let so = r * S_STRIDE;
-  let stride = params.rows;
-  let rows = activeRows();
   let n = params.n;
   let status = select(select(0.0, 1.0, (flags & NON_FINITE) != 0u), 2.0, (flags & SKIPPED) != 0u);
   if (lid == 0u) {
@@ -440,16 +496,17 @@ fn finish(r: u32, lid: u32) {
     for (var j = lid; j < n; j += WG) { sv[r * n + j] = bitcast<f32>(nanBits); }
     return;
   }
+  let quads = activeQuads();
   for (var j = lid; j < n; j += WG) {
-    let base = (r * n + j) * stride;
+    let base = colBase(r, j);
     var total = 0.0;
-    for (var c0 = 0u; c0 < rows; c0 += CHUNK) {
-      var acc = 0.0;
-      for (var i = c0; i < min(rows, c0 + CHUNK); i++) {
-        let x = cols[base + i];
+    for (var c0 = 0u; c0 < quads; c0 += CHUNK) {
+      var acc = vec4f(0.0);
+      for (var c = c0; c < min(quads, c0 + CHUNK); c++) {
+        let x = cols[base + c];
         acc += x * x;
       }
-      total += acc;
+      total += dot(acc, ONES);
     }
     norms[j] = sqrt(total);
   }

@@ -78,6 +78,10 @@ const CASES: Case[] = [
   { n: 6, rows: 24, kinds: ['glorot', 'repeated', 'rankDeficient'] },
   { n: 20, rows: 20, kinds: ['glorot', 'ones', 'repeated', 'tiny', 'rankDeficient', 'wide'] },
   { n: 20, rows: 80, kinds: ['glorot', 'tiny', 'wide'] },
+  // n not a multiple of 4 with several 4 x 4 tiles per lane in the transpose after the QR (n = 10, 66)
+  { n: 10, rows: 10, kinds: ['glorot', 'tiny', 'repeated'] },
+  { n: 10, rows: 40, kinds: ['glorot', 'rankDeficient'] },
+  { n: 66, rows: 66, kinds: ['glorot', 'wide'] },
   { n: 128, rows: 128, kinds: ['glorot', 'ones', 'tiny', 'rankDeficient', 'wide'] },
   { n: 128, rows: 512, kinds: ['glorot', 'rankDeficient', 'ones'] },
   { n: 202, rows: 202, kinds: ['glorot', 'repeated', 'wide'] },

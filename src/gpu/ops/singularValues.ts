@@ -9,12 +9,12 @@
  * [R][n] (descending) and `info` [R][4] (sweeps, converged, largest cosine of the last sweep, status).
  *
  * Blocking (override constants WG, TEAM, PB; G in the params): SwiftShader runs a workgroup on one CPU
- * thread in SIMD groups of 4 lanes, and a storage access is a single vector load only where the 4 lanes read
- * neighbouring floats: so one workgroup per matrix (G = 1) of one team of 4 lanes sharing each pair's rows
- * (TEAM = WG = 4), PB = all pairs of an inner round between barriers (measured: 20-50x faster than lanes on
- * different pairs). A GPU wants many more invocations: WG / TEAM teams of TEAM lanes (coalesced reads of one
- * column), and G workgroups per matrix (blocks of b = ceil(n / 2G) >= WG / TEAM columns) so that large n
- * spread over the GPU. G changes the order in which pairs are visited, not the result (to rounding).
+ * thread in SIMD groups of 4 lanes, where loops of equal length in every lane and vec4 arithmetic pay: one
+ * workgroup per matrix (G = 1) of one team of 4 lanes sharing each pair's rows in quads (TEAM = WG = 4),
+ * PB = all pairs of an inner round between barriers. A GPU wants many more invocations: WG / TEAM teams of
+ * TEAM lanes (coalesced reads of one column), and G workgroups per matrix (blocks of b = ceil(n / 2G) >=
+ * WG / TEAM columns) so that large n spread over the GPU. G changes the order in which pairs are visited,
+ * not the result (to rounding).
  */
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch } from '../kernel.ts';
@@ -42,7 +42,7 @@ export interface SingularValuesBuffers {
   hyper: GPUBuffer;
   /** [R][rows][n], read only */
   A: GPUBuffer;
-  /** scratch [R][n][rows] (singularValuesScratchFloats) */
+  /** scratch [R][n][ceil(rows / 64) * 64] (singularValuesScratchFloats) */
   cols: GPUBuffer;
   /** scratch [R][8] u32 */
   state: GPUBuffer;
@@ -66,7 +66,7 @@ export function singularValuesPrecondition(software: boolean, d: SingularValuesD
 export interface SingularValuesBlocking {
   /** invocations per workgroup (a power of two up to 256) */
   WG: number;
-  /** invocations per pair of columns (a power of two dividing WG) */
+  /** invocations per pair of columns (a power of two dividing WG, at most 16: columns are padded to 64 rows = 16 quads) */
   TEAM: number;
   /** pairs a team handles between two barriers (workgroup memory: 24 WG PB bytes) */
   PB: number;
@@ -74,9 +74,9 @@ export interface SingularValuesBlocking {
   G: number;
 }
 
-/** Floats of the column scratch for these dimensions (a copy of the matrices, column by column). */
+/** Floats of the column scratch for these dimensions (a copy of the matrices, column by column, rows padded to a multiple of 64). */
 export function singularValuesScratchFloats(d: SingularValuesDims): number {
-  return d.R * d.n * d.rows;
+  return d.R * d.n * Math.ceil(d.rows / 64) * 64;
 }
 
 /** Workgroup memory the partial sums may take (the kernel's other arrays take ~4 KiB + 8 WG bytes). */
@@ -109,8 +109,10 @@ export async function prepareSingularValues(
   if (n > SINGULAR_VALUES_MAX_N) throw new Error(`${label}: n = ${n} is above the kernel's maximum ${SINGULAR_VALUES_MAX_N}`);
   const blocking = { ...singularValuesBlocking(ctx.software, d), ...opts.blocking };
   const { WG, TEAM } = blocking;
-  if (!(WG >= 1 && WG <= 256 && (WG & (WG - 1)) === 0 && TEAM >= 1 && WG % TEAM === 0 && (TEAM & (TEAM - 1)) === 0))
-    throw new Error(`${label}: WG must be a power of two up to 256 and TEAM a power of two dividing it (got WG=${WG}, TEAM=${TEAM})`);
+  if (!(WG >= 1 && WG <= 256 && (WG & (WG - 1)) === 0 && TEAM >= 1 && TEAM <= 16 && WG % TEAM === 0 && (TEAM & (TEAM - 1)) === 0))
+    throw new Error(
+      `${label}: WG must be a power of two up to 256 and TEAM a power of two up to 16 dividing it (got WG=${WG}, TEAM=${TEAM})`,
+    );
   const G = Math.max(1, Math.min(blocking.G, Math.floor(n / 2)));
   const b = ceilDiv(n, 2 * G);
   // the pairs a team gets per inner round, as few barriers as the workgroup memory allows
