@@ -53,14 +53,15 @@ export interface SingularValuesBuffers {
 }
 
 /**
- * Whether to precondition by QR (sweep the columns of R^T, n rows, instead of A's): always for tall matrices
- * (an LSTM's [4n][n]: 4x fewer rows per sweep) and, on SwiftShader, for square ones too (R^T needed 8-11
- * sweeps where A needed up to 22 in f32 simulation at n = 128-202; the QR costs about one sweep of A). On a
- * GPU the QR runs in one workgroup per matrix (n sequential steps), while a square matrix's sweeps spread over
- * G workgroups, so square matrices skip it there.
+ * Whether to precondition by QR (sweep the columns of R^T, n rows, instead of A's). On SwiftShader always:
+ * R^T needed 8-11 sweeps where A needed up to 22 (f32, n = 128-202), and a tall LSTM matrix shrinks 4x; the
+ * QR costs about one sweep of A. On a GPU the QR runs in the load dispatch, one workgroup per matrix (n
+ * sequential steps), while the sweeps spread over G workgroups: so only for tall matrices, and only up to
+ * n = 512, where the QR of [4n][n] is ~0.5 G multiply-adds in one dispatch (at n = 1024 it would be ~4 G, long
+ * enough to risk a GPU watchdog on a small GPU; the sweeps on A's 4n rows take its place).
  */
 export function singularValuesPrecondition(software: boolean, d: SingularValuesDims): boolean {
-  return d.rows > d.n || software;
+  return software || (d.rows > d.n && d.n <= 512);
 }
 
 export interface SingularValuesBlocking {
