@@ -4,8 +4,8 @@
  * (shaders/singularValues.wgsl), only n numbers per run are read back. Beside them a factorised run (its
  * spectrum is read directly). The run set of Tables 1-2 has no plain RNN, so this is a link of its own:
  * the sizes that decide the SVD's cost (n = 128, the LSTM's stacked [4n][n] W) at the paper's values, the
- * others small (copy T = 10, batch 8) so an iteration stays quick on a CPU adapter, and a spectrum every 5
- * iterations so a measured window sees many of them.
+ * others small (copy T = 10, batch 8) so an iteration stays quick on a CPU adapter, and spectra often (every
+ * 5 iterations for bench:lab, every 2 in the e2e check) so a measured window sees several.
  */
 
 import { encodeExperiment } from '../src/app/lab/urlState.ts';
@@ -20,8 +20,13 @@ export const PLAIN_AND_LSTM_RUNS: RunSettings[] = [
   { ...PAPER_RUN, ...rates, name: 'LSTM', color: '#d62728', parameterisation: 'lstm', margin: null, clip: 1 },
 ];
 
-/** The link's hash (append to the lab's address). */
-export const PLAIN_AND_LSTM_128 = encodeExperiment({
-  group: { ...PAPER_GROUP, task: 'copy', T: 10, batchSize: 8, hidden: 128, trackEvery: 5 },
-  runs: PLAIN_AND_LSTM_RUNS,
-});
+/** The link's hash (append to the lab's address), with a spectrum every `trackEvery` iterations. */
+export function plainAndLstmLink(trackEvery: number): string {
+  return encodeExperiment({
+    group: { ...PAPER_GROUP, task: 'copy', T: 10, batchSize: 8, hidden: 128, trackEvery },
+    runs: PLAIN_AND_LSTM_RUNS,
+  });
+}
+
+/** What bench:lab trains: a spectrum every 5 iterations. */
+export const PLAIN_AND_LSTM_128 = plainAndLstmLink(5);
