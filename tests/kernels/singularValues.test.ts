@@ -17,6 +17,8 @@ import {
   SINGULAR_VALUES_INFO,
   type SingularValuesBlocking,
   SingularValuesStatus,
+  singularValuesBlocking,
+  singularValuesPrecondition,
 } from '../../src/gpu/ops/singularValues.ts';
 import { singularValues } from '../../src/reference/singularValues.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -42,6 +44,8 @@ interface Case {
   blocking?: Partial<SingularValuesBlocking>;
   /** QR preconditioning on or off (default: as the op chooses for this adapter) */
   qr?: boolean;
+  /** the blocking and preconditioning the op picks for a GPU (WG 256, TEAM 8 or 16, G = floor(n / 64)) */
+  gpu?: boolean;
 }
 
 /** A matrix of the given kind and its exact spectrum (null for Glorot: the reference decides). */
@@ -94,12 +98,20 @@ const CASES: Case[] = [
   { n: 20, rows: 80, kinds: ['glorot', 'rankDeficient'], blocking: { WG: 64, TEAM: 8, G: 2, PB: 1 }, qr: true },
   { n: 6, rows: 6, kinds: ['glorot', 'wide'], blocking: { WG: 8, TEAM: 2, G: 3 }, qr: false },
   { n: 7, rows: 28, kinds: ['glorot', 'tiny'], blocking: { WG: 16, TEAM: 4, G: 2 }, qr: true },
+  // exactly what a GPU adapter gets (here run on SwiftShader): n = 130 has G = 2 blocks of 33 pairs for 32 teams
+  { n: 130, rows: 130, kinds: ['glorot', 'tiny'], gpu: true },
+  { n: 40, rows: 160, kinds: ['glorot', 'rankDeficient'], gpu: true },
 ];
 
 describe('singularValues kernel vs float64 reference and known spectra', () => {
   for (const c of CASES) {
     const R = c.kinds.length + 1;
-    const shape = `${c.blocking ? ` blocking ${JSON.stringify(c.blocking)}` : ''}${c.qr === undefined ? '' : c.qr ? ' with QR' : ' without QR'}`;
+    if (c.gpu) {
+      const d = { R, rows: c.rows, n: c.n };
+      c.blocking = singularValuesBlocking(false, d);
+      c.qr = singularValuesPrecondition(false, d);
+    }
+    const shape = `${c.gpu ? ' as on a GPU:' : ''}${c.blocking ? ` blocking ${JSON.stringify(c.blocking)}` : ''}${c.qr === undefined ? '' : c.qr ? ' with QR' : ' without QR'}`;
     it(`${c.rows} x ${c.n}, ${R} matrices (${c.kinds.join(', ')}, and a skipped factorised run)${shape}`, {
       timeout: 240_000,
     }, async () => {
