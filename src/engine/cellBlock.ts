@@ -45,15 +45,15 @@ export class CellBlock {
   ): Promise<CellBlock> {
     const dims = { ...groupDims, R: members.length };
     const mine = members.map((r) => runs[r]);
-    const anyPlain = mine.some((r) => r.parameterisation === 'plain');
-    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch, cell === 'lstm' || anyPlain);
+    // spectrum buffers (and dispatches) where some W is free: every LSTM block, RNN blocks with a plain run
+    const freeSpectrum = cell === 'lstm' || mine.some((r) => r.parameterisation === 'plain');
+    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch, freeSpectrum);
     const planOptions = {
       loss: opts.loss,
       optimizer: opts.optimizer,
       naive: opts.naive,
       anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
       anySoftOrth: mine.some((r) => r.softOrth > 0),
-      anyPlain,
     };
     const plan =
       buf.cell === 'lstm' ? await prepareLstmPlan(ctx, dims, buf, planOptions) : await prepareIterationPlan(ctx, dims, buf, planOptions);

@@ -28,7 +28,7 @@ export interface BatchBuffers {
  * what is read back, n singular values and 4 numbers of info per run.
  */
 export interface SpectrumBuffers {
-  /** scratch [R][n][rows] (rows = n, or 4n for an LSTM) */
+  /** scratch [R][n][rows padded to a multiple of 64] (rows = n, or 4n for an LSTM) */
   cols: GPUBuffer;
   /** scratch [R][8] u32 */
   state: GPUBuffer;

@@ -33,8 +33,6 @@ export interface PlanOptions {
   anyFactorised: boolean;
   /** some run has a soft orthogonality penalty: W^T W and W (W^T W) are needed */
   anySoftOrth: boolean;
-  /** some run is a plain RNN: the spectrum of its free W is computed on tracking iterations */
-  anyPlain?: boolean;
 }
 
 export interface IterationPlan {
