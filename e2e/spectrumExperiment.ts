@@ -4,8 +4,8 @@
  * (shaders/singularValues.wgsl), only n numbers per run are read back. Beside them a factorised run (its
  * spectrum is read directly). The run set of Tables 1-2 has no plain RNN, so this is a link of its own:
  * the sizes that decide the SVD's cost (n = 128, the LSTM's stacked [4n][n] W) at the paper's values, the
- * others small (copy T = 10, batch 8) so an iteration stays quick on a CPU adapter, and spectra often (every
- * 5 iterations for bench:lab, every 2 in the e2e check) so a measured window sees several.
+ * others small (copy T = 10, batch 8) so an iteration stays quick on a CPU adapter, and a spectrum every 5
+ * iterations so a measured window sees several. bench:lab and the e2e check (lab-robustness.spec.ts) train it.
  */
 
 import { encodeExperiment } from '../src/app/lab/urlState.ts';
@@ -28,5 +28,5 @@ export function plainAndLstmLink(trackEvery: number): string {
   });
 }
 
-/** What bench:lab trains: a spectrum every 5 iterations. */
+/** What bench:lab and the e2e check train: a spectrum every 5 iterations. */
 export const PLAIN_AND_LSTM_128 = plainAndLstmLink(5);
