@@ -7,7 +7,10 @@
  * main-thread task's wall and CPU time from a Chrome trace (see e2e/mainThread.ts for why both).
  * Writes bench-reports/lab-<time>.json and .md and prints the table.
  *
- *   npm run bench:lab -- [--windows 3] [--seconds 12] [--hardware] [--out bench-reports]
+ * --experiment picks what trains: `default` (the lab's opening preset) or `plain-lstm-128` (plain RNNs and
+ * an LSTM at n = 128 beside a factorised run, e2e/spectrumExperiment.ts: the spectra of free matrices).
+ *
+ *   npm run bench:lab -- [--experiment default|plain-lstm-128] [--windows 3] [--seconds 12] [--hardware] [--out bench-reports]
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -15,8 +18,13 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
 import { type MainThreadWindow, measureMainThread, observeLongTasks, quantile } from './mainThread.ts';
+import { PLAIN_AND_LSTM_128 } from './spectrumExperiment.ts';
+
+/** The experiments --experiment names: the hash of the link to open ('' = the lab's default). */
+const EXPERIMENTS: Record<string, string> = { default: '', 'plain-lstm-128': PLAIN_AND_LSTM_128 };
 
 interface Options {
+  experiment: string;
   windows: number;
   seconds: number;
   hardware: boolean;
@@ -24,7 +32,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { windows: 3, seconds: 12, hardware: false, out: 'bench-reports' };
+  const o: Options = { experiment: 'default', windows: 3, seconds: 12, hardware: false, out: 'bench-reports' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (what: string, min: number, max: number) => {
@@ -33,12 +41,18 @@ function parseArgs(argv: string[]): Options {
         throw new Error(`${what} must be a whole number from ${min} to ${max} (got '${argv[i] ?? ''}')`);
       return v;
     };
-    if (a === '--windows') o.windows = num('--windows', 1, 20);
+    if (a === '--experiment') {
+      o.experiment = argv[++i] ?? '';
+      if (!(o.experiment in EXPERIMENTS))
+        throw new Error(`--experiment must be one of ${Object.keys(EXPERIMENTS).join(', ')} (got '${o.experiment}')`);
+    } else if (a === '--windows') o.windows = num('--windows', 1, 20);
     else if (a === '--seconds') o.seconds = num('--seconds', 3, 120);
     else if (a === '--hardware') o.hardware = true;
     else if (a === '--out') o.out = argv[++i] ?? o.out;
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench:lab -- [--windows N (3)] [--seconds S (12)] [--hardware] [--out DIR (bench-reports)]');
+      console.log(
+        `npm run bench:lab -- [--experiment ${Object.keys(EXPERIMENTS).join('|')} (default)] [--windows N (3)] [--seconds S (12)] [--hardware] [--out DIR (bench-reports)]`,
+      );
       process.exit(0);
     } else throw new Error(`unknown flag '${a}' (see --help)`);
   }
@@ -102,7 +116,7 @@ async function main(): Promise<void> {
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
     await observeLongTasks(page);
-    await page.goto(url);
+    await page.goto(url + EXPERIMENTS[opts.experiment]);
     await page.getByTestId('play').waitFor();
     await page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement).disabled, null, {
       timeout: 120_000,
@@ -131,7 +145,7 @@ async function main(): Promise<void> {
       createdAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', chromium: browser.version() },
       adapter,
-      experiment: { link: new URL(page.url()).search, runs: snap.runs.length },
+      experiment: { name: opts.experiment, link: new URL(page.url()).hash, runs: snap.runs.length, names: snap.runs.map((r) => r.name) },
       options: opts,
       windows,
     };
@@ -153,7 +167,7 @@ function markdown(r: {
   createdAt: string;
   machine: { cpus: number; cpuModel: string; chromium: string };
   adapter: string;
-  experiment: { link: string; runs: number };
+  experiment: { name: string; link: string; runs: number; names: string[] };
   windows: WindowRow[];
 }): string {
   const f = (v: number, d = 1) => v.toFixed(d);
@@ -161,7 +175,7 @@ function markdown(r: {
     `# Lab responsiveness while training (${r.createdAt})`,
     '',
     `Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), Chromium ${r.machine.chromium}, adapter: ${r.adapter}.`,
-    `Experiment: ${r.experiment.link ? `the link \`${r.experiment.link}\`` : 'the default one'} (${r.experiment.runs} runs), production build.`,
+    `Experiment: \`${r.experiment.name}\` (${r.experiment.runs} runs: ${r.experiment.names.join(', ')}; its link is in the .json), production build.`,
     '',
     '| window | s | it/s | loss-chart refreshes/s | long tasks (wall > 50 ms) | longest long task ms | main-thread tasks | longest task ms wall | longest task ms CPU | p99 task ms CPU | tasks > 50 ms CPU | main thread busy % |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',

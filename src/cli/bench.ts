@@ -4,9 +4,11 @@
  *    against a factorised one with geodesic steps, beside the paper's GTX-770 seconds per 1000 iterations;
  *  - the fused recurrent kernels against the naive ones (one dispatch per time step);
  *  - a group of 6 runs against 1 run;
+ *  - the live spectrum of free matrices on the GPU (a plain W [n][n], an LSTM's stacked W [4n][n]) at the
+ *    --spectrum-sizes (src/cli/benchSpectrum.ts);
  * all in one process, side by side, each row with the GPU memory its group takes (the memory plan), and the
  * cost of the GPU error scopes every iteration runs in; writes bench-reports/bench-<time>.json and .md.
- *   npm run bench -- [--sizes 128,500,1000] [--iters 5] [--out bench-reports]
+ *   npm run bench -- [--sizes 128,500,1000] [--iters 5] [--spectrum-sizes 128] [--out bench-reports]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { quoteInput } from '../engine/quoteInput.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { type SpectrumRow, spectrumTable, timeSpectrum } from './benchSpectrum.ts';
 import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
@@ -24,6 +27,11 @@ const FLAGS: FlagSpec[] = [
   { name: 'sizes', value: 'n[,n...]', help: 'hidden sizes of the Table 5 rows (default 128,500,1000)' },
   { name: 'iters', value: 'N', help: 'timed iterations per configuration at n = 128 (scaled down for larger n; default 10)' },
   { name: 'T', value: 'T', help: "copy task delay (default 100, the paper's Table 5)" },
+  {
+    name: 'spectrum-sizes',
+    value: 'n[,n...]',
+    help: 'hidden sizes at which the GPU spectrum of a plain W and an LSTM W is timed (default 128,256,512,1024 on a GPU, 128 on a CPU adapter; none to skip)',
+  },
   { name: 'out', value: 'DIR', help: 'report folder (default bench-reports)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   MEMORY_BUDGET_FLAG,
@@ -177,8 +185,15 @@ export async function main(argv: string[]): Promise<number> {
 
   const memoryBudget = memoryBudgetFlag(flags);
   const engine = await openNodeEngine(adapter as 'auto');
+  const spectrumText = flags.get('spectrum-sizes') ?? (engine.ops.software ? '128' : '128,256,512,1024');
+  const spectrumSizes = spectrumText === 'none' ? [] : spectrumText.split(',').map((s) => Number(s.trim()));
+  if (spectrumSizes.some((n) => !Number.isInteger(n) || n < 2 || n > 1024)) {
+    engine.close();
+    throw new UsageError(`--spectrum-sizes must list whole numbers from 2 to 1024, or be none (got '${spectrumText}')`);
+  }
   const rows: Row[] = [];
   let scopes: ScopeCost | undefined;
+  const spectra: SpectrumRow[] = [];
   const group = (n: number): GroupSettings => ({ ...PAPER_GROUP, task: 'copy', T, batchSize: 50, hidden: n, trackEvery: 100_000 });
   const plain: RunSettings = { ...PAPER_RUN, name: 'plain', parameterisation: 'plain' };
   const factorised: RunSettings = { ...PAPER_RUN, name: 'factorised', parameterisation: 'factorised', margin: 0 };
@@ -221,6 +236,14 @@ export async function main(argv: string[]): Promise<number> {
     await add('LSTM baseline', 'LSTM (peepholes), RMSprop', 128, [lstm], false, null);
     await add('LSTM baseline', '6 margin runs + LSTM in one group', 128, [...six, { ...lstm, seed: 7 }], false, null);
     scopes = await scopeCost(engine.gpu.device);
+    for (const n of spectrumSizes) {
+      for (const rowsOf of [n, 4 * n]) {
+        process.stderr.write(`live spectrum: [${rowsOf}][${n}] ... `);
+        const row = await timeSpectrum(engine.ops, n, rowsOf, 3);
+        process.stderr.write(`${row.msPerSpectrum.toPrecision(3)} ms, ${row.sweeps} sweeps\n`);
+        spectra.push(row);
+      }
+    }
   } finally {
     engine.close();
   }
@@ -241,6 +264,7 @@ export async function main(argv: string[]): Promise<number> {
     node: process.version,
     task: { name: 'copy', T, batchSize: 50 },
     rows,
+    spectra,
     summary,
     paperNote: 'paper Table 5: seconds for 1000 iterations on a GTX-770, copy T=100, batch 50 (Theano)',
   };
@@ -252,6 +276,9 @@ export async function main(argv: string[]): Promise<number> {
     `6 runs in one group cost ${summary.sixRunsCostOverOneRun?.toFixed(2) ?? '?'}x the time of 1 run (6 runs trained).\n` +
     (scopes
       ? `GPU error scopes (three per iteration, src/engine/gpuScopes.ts): ${scopes.scopedMicros.toFixed(1)} us to record a scoped empty submission against ${scopes.plainMicros.toFixed(1)} us unscoped; ${scopes.submissions} scopes read back in ${scopes.popMillis.toFixed(1)} ms.\n`
+      : '') +
+    (spectra.length
+      ? `\nLive spectrum of free matrices on the GPU (one Glorot matrix, submit to readback; a tracking iteration of a plain or LSTM run costs this once per run, in one dispatch list for all runs of a block):\n\n${spectrumTable(spectra)}\n`
       : '');
   writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(outDir, `bench-${stamp}.md`), md);

@@ -44,8 +44,10 @@ export class CellBlock {
     opts: CellBlockOptions,
   ): Promise<CellBlock> {
     const dims = { ...groupDims, R: members.length };
-    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch);
     const mine = members.map((r) => runs[r]);
+    // spectrum buffers (and dispatches) where some W is free: every LSTM block, RNN blocks with a plain run
+    const freeSpectrum = cell === 'lstm' || mine.some((r) => r.parameterisation === 'plain');
+    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch, freeSpectrum);
     const planOptions = {
       loss: opts.loss,
       optimizer: opts.optimizer,

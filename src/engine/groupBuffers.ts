@@ -7,6 +7,7 @@
  */
 import { storageBuffer } from '../gpu/buffers.ts';
 import type { BufferKind } from '../gpu/ops/footprint.ts';
+import { SINGULAR_VALUES_INFO, SINGULAR_VALUES_STATE, singularValuesScratchFloats } from '../gpu/ops/singularValues.ts';
 import { HYPER_STRIDE } from './hyper.ts';
 import { type CellKind, type ModelDims, type ParamName, paramNames, paramShape, paramSize } from './parameters.ts';
 import { HEALTH_STRIDE } from './runHealth.ts';
@@ -22,6 +23,22 @@ export interface BatchBuffers {
   weight: GPUBuffer;
   accWeight: GPUBuffer;
   all: GPUBuffer[];
+}
+
+/**
+ * The live spectrum of free recurrent matrices (plain RNNs' W, LSTMs' stacked [4n][n] W), computed on the GPU
+ * on tracking iterations (src/gpu/ops/singularValues.ts): a column copy of W to rotate, the sweep state, and
+ * what is read back, n singular values and 4 numbers of info per run.
+ */
+export interface SpectrumBuffers {
+  /** scratch [R][n][rows padded to a multiple of 64] (rows = n, or 4n for an LSTM) */
+  cols: GPUBuffer;
+  /** scratch [R][8] u32 */
+  state: GPUBuffer;
+  /** [R][n] singular values, descending */
+  sv: GPUBuffer;
+  /** [R][4] sweeps, converged, largest cosine of the last sweep, status */
+  info: GPUBuffer;
 }
 
 /** What every block has, whatever its cell: parameters, the readout and its loss, metrics. */
@@ -46,6 +63,8 @@ export interface BlockBuffersBase extends Omit<BatchBuffers, 'all'> {
   penaltyStats: GPUBuffer;
   /** the run guard's health table [R][4] u32 (src/engine/runHealth.ts): written by the guard, read by every update */
   health: GPUBuffer;
+  /** for blocks with free recurrent matrices (every LSTM block; RNN blocks with a plain run), else null */
+  spectrum: SpectrumBuffers | null;
   /** the buffers this block owns (the batch's are the group's) */
   all: GPUBuffer[];
 }
@@ -114,7 +133,7 @@ export function batchBufferTable(d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>
  * kind 'activations' hold every step of the sequence ([R][L][B][...], h and c [R][L+1][B][n]): they are the
  * ones a recomputation variant of the plan would size by a segment of k steps instead, adding checkpoints.
  */
-export function blockBufferTable(cell: CellKind, d: ModelDims): BufferSpec[] {
+export function blockBufferTable(cell: CellKind, d: ModelDims, freeSpectrum = cell === 'lstm'): BufferSpec[] {
   const { R, L, B, n, O, P } = d;
   const gates = cell === 'lstm' ? 4 : 1;
   const g = gates === 4 ? '4n' : 'n';
@@ -140,6 +159,17 @@ export function blockBufferTable(cell: CellKind, d: ModelDims): BufferSpec[] {
     // the run guard's sticky health table (src/engine/runHealth.ts), u32
     spec('health', `${cell}.health`, R * HEALTH_STRIDE, 'metrics', `[R][${HEALTH_STRIDE}] u32`),
   ];
+  if (freeSpectrum) {
+    // the GPU spectrum of free recurrent matrices (src/gpu/ops/singularValues.ts): a scaled copy of W's
+    // columns, the kernel's state, the singular values and its info
+    const sd = { R, rows: gates * n, n };
+    rows.push(
+      spec('spectrum.cols', `${cell}.spectrum.cols`, singularValuesScratchFloats(sd), 'scratch', `[R][n][${g} padded to 64]`),
+      spec('spectrum.state', `${cell}.spectrum.state`, R * SINGULAR_VALUES_STATE, 'scratch', `[R][${SINGULAR_VALUES_STATE}] u32`),
+      spec('spectrum.sv', `${cell}.spectrum.sv`, R * n, 'metrics', '[R][n]'),
+      spec('spectrum.info', `${cell}.spectrum.info`, R * SINGULAR_VALUES_INFO, 'metrics', `[R][${SINGULAR_VALUES_INFO}]`),
+    );
+  }
   if (cell === 'lstm') {
     rows.push(
       spec('gates', 'lstm.gates', 4 * seq, 'activations', '[R][L][B][4n]'),
@@ -188,9 +218,19 @@ export function allocateBatchBuffers(
   return { x: get('x'), targets: get('targets'), weight: get('weight'), accWeight: get('accWeight'), all };
 }
 
-/** The buffers of one block of R runs of `cell` (d.R = the block's runs), from blockBufferTable. */
-export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: ModelDims, batch: BatchBuffers): BlockBuffers {
-  const { get, all } = allocate(device, blockBufferTable(cell, d));
+/**
+ * The buffers of one block of R runs of `cell` (d.R = the block's runs), from blockBufferTable. `freeSpectrum`:
+ * the block has free recurrent matrices whose spectrum is computed on the GPU (an LSTM block always; an RNN
+ * block with a plain run).
+ */
+export function allocateBlockBuffers(
+  device: GPUDevice,
+  cell: CellKind,
+  d: ModelDims,
+  batch: BatchBuffers,
+  freeSpectrum = cell === 'lstm',
+): BlockBuffers {
+  const { get, all } = allocate(device, blockBufferTable(cell, d, freeSpectrum));
   const perParam = (set: 'params' | 'grads' | 'state') =>
     Object.fromEntries(paramNames(cell).map((name) => [name, get(`${set}.${name}`)])) as Record<ParamName, GPUBuffer>;
   const base: BlockBuffersBase = {
@@ -212,6 +252,9 @@ export function allocateBlockBuffers(device: GPUDevice, cell: CellKind, d: Model
     lossStats: get('lossStats'),
     penaltyStats: get('penaltyStats'),
     health: get('health'),
+    spectrum: freeSpectrum
+      ? { cols: get('spectrum.cols'), state: get('spectrum.state'), sv: get('spectrum.sv'), info: get('spectrum.info') }
+      : null,
     all,
   };
   if (cell === 'lstm') return { ...base, cell, gates: get('gates'), c: get('c'), dz: get('dz'), dc0: get('dc0') };

@@ -5,7 +5,8 @@
  * readout and loss. backward: readout gradients; the fused LSTM BPTT -> dz (clipped), dh0, dc0, peephole
  * gradients and gradient flow; dW = sum_t dz_t h_{t-1}^T, dW_in = sum_t dz_t x_t^T, db, dh0, dc0 summed over
  * the batch; weight decay on W_in, W (its value reported like an RNN's W) and W_out. update: the free
- * optimiser on every parameter. The dispatch count does not depend on L or on the number of runs.
+ * optimiser on every parameter. spectrum (tracking iterations): the singular values of the stacked W.
+ * The dispatch count does not depend on L or on the number of runs.
  */
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
@@ -16,7 +17,15 @@ import { prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import type { LstmBuffers } from './groupBuffers.ts';
 import { PENALTY_STATS } from './groupBuffers.ts';
 import { type ModelDims, paramSize } from './parameters.ts';
-import { type IterationPlan, type PlanOptions, prepareBlockGuard, prepareFreeUpdates, prepareReadout } from './plan.ts';
+
+import {
+  type IterationPlan,
+  type PlanOptions,
+  prepareBlockGuard,
+  prepareFreeSpectrum,
+  prepareFreeUpdates,
+  prepareReadout,
+} from './plan.ts';
 
 export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuffers, opts: PlanOptions): Promise<IterationPlan> {
   const { R, L, B, n, I } = d;
@@ -93,6 +102,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
     update,
     recompose: [],
     drift: [],
+    spectrum: await prepareFreeSpectrum(ctx, d, buf, 4),
     remargin: [],
     setFlow: backward.setFlow,
     hasSoftOrth: false,

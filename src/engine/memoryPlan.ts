@@ -98,17 +98,24 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     const mine = runs.filter((r) => cellOf(r) === cell);
     if (!mine.length) continue;
     const d = { ...dims, R: mine.length };
-    const fp: Footprint = blockFootprint(input.device, cell, d, {
-      loss: task.loss,
-      optimizer: input.optimizer,
-      naive: input.naive,
-      anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
-      anySoftOrth: mine.some((r) => r.softOrth > 0),
-    });
-    const buffers = [...fromTable(blockBufferTable(cell, d)), ...fp.buffers];
+    // spectrum buffers and dispatches where some W is free: every LSTM block, RNN blocks with a plain run
+    const freeSpectrum = cell === 'lstm' || mine.some((r) => r.parameterisation === 'plain');
+    const fp: Footprint = blockFootprint(
+      input.device,
+      cell,
+      d,
+      {
+        loss: task.loss,
+        optimizer: input.optimizer,
+        naive: input.naive,
+        anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
+        anySoftOrth: mine.some((r) => r.softOrth > 0),
+      },
+      freeSpectrum,
+    );
+    const buffers = [...fromTable(blockBufferTable(cell, d, freeSpectrum)), ...fp.buffers];
     blocks.push({ cell, runs: d.R, buffers, dispatches: fp.dispatches, bytes: sumBytes(buffers) });
-    const hasPlain = mine.some((r) => r.parameterisation === 'plain');
-    traceFloats += traceParts(cell, d.R, d.L, d.n, hasPlain).reduce((a, p) => a + p.floats, 0);
+    traceFloats += traceParts(cell, d.R, d.L, d.n, freeSpectrum).reduce((a, p) => a + p.floats, 0);
   }
   const shared: PlannedBuffer[] = [
     ...fromTable(batchBufferTable(dims, task.loss)),

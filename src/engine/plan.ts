@@ -16,6 +16,7 @@ import { preparePreluSlopeGrad, prepareRnnBackward } from '../gpu/ops/rnnBackwar
 import { prepareRnnForward } from '../gpu/ops/rnnForward.ts';
 import { prepareRunGuard } from '../gpu/ops/runGuard.ts';
 import { prepareSelectRuns } from '../gpu/ops/selectRuns.ts';
+import { prepareSingularValues } from '../gpu/ops/singularValues.ts';
 import { prepareAddBias, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
@@ -49,6 +50,11 @@ export interface IterationPlan {
   recompose: Dispatch[];
   /** orthogonality drift of U and V (tracking iterations) */
   drift: Dispatch[];
+  /**
+   * singular values of the free recurrent matrices (plain RNNs' W, LSTMs' stacked W) into buf.spectrum
+   * (tracking iterations, after `update`: the spectrum of the W the next iteration starts from)
+   */
+  spectrum: Dispatch[];
   /** recompute p from s for runs flagged in remarginMask (after a margin changed), then `recompose` */
   remargin: Dispatch[];
   setFlow(track: boolean, flowScale: number): void;
@@ -303,8 +309,24 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
     update,
     recompose,
     drift,
+    spectrum: await prepareFreeSpectrum(ctx, d, buf, 1),
     remargin,
     setFlow: backward.setFlow,
     hasSoftOrth: opts.anySoftOrth,
   };
+}
+
+/**
+ * The GPU spectrum of a block's free recurrent matrices W [R][gates * n][n] (none when the block has no
+ * spectrum buffers: an RNN block of factorised runs only, whose spectrum is s). Factorised runs of a mixed
+ * block are skipped by the kernel (hyper FACTORISED).
+ */
+export async function prepareFreeSpectrum(ctx: OpContext, d: ModelDims, buf: BlockBuffers, gates: 1 | 4): Promise<Dispatch[]> {
+  if (!buf.spectrum) return [];
+  return prepareSingularValues(
+    ctx,
+    { R: d.R, rows: gates * d.n, n: d.n },
+    { hyper: buf.hyper, A: buf.params.W, ...buf.spectrum },
+    { label: `${buf.cell}.spectrum` },
+  );
 }

@@ -16,6 +16,7 @@ import { preluSlopeGradFootprint, rnnBackwardFootprint } from '../gpu/ops/rnnBac
 import { rnnForwardFootprint } from '../gpu/ops/rnnForward.ts';
 import { runGuardFootprint } from '../gpu/ops/runGuard.ts';
 import { selectRunsFootprint } from '../gpu/ops/selectRuns.ts';
+import { singularValuesFootprint } from '../gpu/ops/singularValues.ts';
 import { addBiasFootprint, orthDriftFootprint, reduceRowsFootprint } from '../gpu/ops/smallOps.ts';
 import { spectrumBackwardFootprint, spectrumForwardFootprint, spectrumRemarginFootprint } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
@@ -110,8 +111,11 @@ function lstmPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions
 }
 
 /** Everything the dispatch plan of one block creates and dispatches (d.R = the block's runs). */
-export function blockFootprint(fc: FootprintContext, cell: CellKind, d: ModelDims, opts: PlanOptions): Footprint {
+export function blockFootprint(fc: FootprintContext, cell: CellKind, d: ModelDims, opts: PlanOptions, freeSpectrum: boolean): Footprint {
   // the run guard (prepareBlockGuard): every gradient and the bounded parameters
   const guard = runGuardFootprint({ R: d.R, slots: paramNames(cell).length + BOUNDED_PARAMS[cell].length });
-  return combine(cell === 'lstm' ? lstmPlanFootprint(fc, d, opts) : rnnPlanFootprint(fc, d, opts), guard);
+  const parts = [cell === 'lstm' ? lstmPlanFootprint(fc, d, opts) : rnnPlanFootprint(fc, d, opts), guard];
+  // the GPU spectrum of free matrices (prepareFreeSpectrum), where the block has them
+  if (freeSpectrum) parts.push(singularValuesFootprint(fc, { R: d.R, rows: (cell === 'lstm' ? 4 : 1) * d.n, n: d.n }, `${cell}.spectrum`));
+  return combine(...parts);
 }

@@ -6,6 +6,8 @@
  * buffers of the largest flush's size, allocated with the group: at most that many flushes are read back at
  * once, so the memory they take is known before anything is built.
  */
+
+import { SINGULAR_VALUES_INFO } from '../gpu/ops/singularValues.ts';
 import { LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
 import type { CellKind } from './parameters.ts';
 import { HEALTH_STRIDE } from './runHealth.ts';
@@ -21,20 +23,18 @@ export function ringBytes(R: number): number {
   return RING_SLOTS * R * STATS_PER_RUN * 4;
 }
 
-export type TracePart = 'flow' | 's' | 'drift' | 'W';
+export type TracePart = 'flow' | 's' | 'drift' | 'sv' | 'info';
 
 /**
  * What one block copies out on a tracking iteration, in this order, with sizes in floats: the gradient flow,
- * then for an LSTM block its stacked W (its spectrum is an SVD of it), for an RNN block s and the drift, and
- * W too when a run of the block is plain (its spectrum is an SVD of W).
+ * for an RNN block s and the drift, and where the block has free recurrent matrices (every LSTM block, an
+ * RNN block with a plain run) their singular values computed on the GPU and the kernel's info
+ * (src/gpu/ops/singularValues.ts).
  */
-export function traceParts(cell: CellKind, R: number, L: number, n: number, hasPlain: boolean): { part: TracePart; floats: number }[] {
+export function traceParts(cell: CellKind, R: number, L: number, n: number, freeSpectrum: boolean): { part: TracePart; floats: number }[] {
   const parts: { part: TracePart; floats: number }[] = [{ part: 'flow', floats: R * (L + 1) }];
-  if (cell === 'lstm') parts.push({ part: 'W', floats: R * 4 * n * n });
-  else {
-    parts.push({ part: 's', floats: R * n }, { part: 'drift', floats: 2 * R });
-    if (hasPlain) parts.push({ part: 'W', floats: R * n * n });
-  }
+  if (cell === 'rnn') parts.push({ part: 's', floats: R * n }, { part: 'drift', floats: 2 * R });
+  if (freeSpectrum) parts.push({ part: 'sv', floats: R * n }, { part: 'info', floats: R * SINGULAR_VALUES_INFO });
   return parts;
 }
 

@@ -24,18 +24,18 @@ import { readF32 } from '../gpu/buffers.ts';
 import { GpuError } from '../gpu/device.ts';
 import { encodeDispatches } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
+import { SINGULAR_VALUES_INFO, SingularValuesStatus } from '../gpu/ops/singularValues.ts';
 import { makeTask, type Task, type TaskBatch } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { CellBlock } from './cellBlock.ts';
 import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
 import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
 import { initRunParameters } from './init.ts';
-import { singularValuesTall, svd } from './linalg.ts';
 import { assertGroupFits } from './memoryCheck.ts';
 import type { MemoryPlan } from './memoryPlan.ts';
 import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
 import { Rng } from './random.ts';
-import { RING_SLOTS, STAGING_SLOTS, STATS_PER_RUN, traceParts } from './readback.ts';
+import { RING_SLOTS, STAGING_SLOTS, STATS_PER_RUN, type TracePart, traceParts } from './readback.ts';
 import { type FailureReason, failureMessage, failureReason, HEALTH_STRIDE, Health, HealthState } from './runHealth.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
@@ -58,8 +58,14 @@ export interface RunMetrics {
 export interface TrackRecord {
   /** per run: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L (NaN once the run is frozen) */
   flow: Float32Array[];
-  /** per run: the singular values of W (s for factorised runs; an SVD of W for plain runs and of the stacked [4n][n] W for LSTMs; null if n is too large to decompose live, or the run is frozen) */
+  /**
+   * per run: the singular values of W, descending for plain and LSTM runs (s itself for factorised runs; for
+   * plain runs and the stacked [4n][n] W of LSTMs computed on the GPU, shaders/singularValues.wgsl); null
+   * where there is no trustworthy spectrum, and spectrumNote says why
+   */
   spectrum: (Float32Array | null)[];
+  /** per run: why its spectrum is null (W not finite, Jacobi not converged), else null (a run group always sets it) */
+  spectrumNote?: (string | null)[];
   /** per run: max|U^T U - I| and max|V^T V - I| (null for plain and LSTM runs) */
   drift: ([number, number] | null)[];
 }
@@ -99,8 +105,6 @@ export interface InitialState {
 export interface RunGroupOptions {
   naive?: boolean;
   initial?: InitialState;
-  /** plain and LSTM runs get an SVD of W on tracking iterations when n is at most this (default 256) */
-  maxLiveSvd?: number;
   /**
    * Train on this task instead of the one the group settings name (their task and T are then labels only):
    * how a task that is not in the settings table yet plugs in (any L, inputs, outputs, loss, scored steps
@@ -133,6 +137,20 @@ export function initialParameters(run: RunSettings, dims: ModelDims): ParamSet {
     else out[name] = new Float32Array(size);
   }
   return out;
+}
+
+/**
+ * A free matrix's spectrum as the GPU left it (sv descending, info = sweeps, converged, largest cosine of the
+ * last sweep, status), or null with the reason (short: charts print it): no number is shown that the kernel
+ * did not stand behind.
+ */
+export function freeSpectrum(sv: Float32Array, info: Float32Array, what: string): { values: Float32Array | null; note: string | null } {
+  const [sweeps, converged, cosine, status] = info;
+  if (status === SingularValuesStatus.nonFinite) return { values: null, note: `${what} has a NaN or infinite entry` };
+  if (status !== SingularValuesStatus.computed) return { values: null, note: `${what} was not decomposed` };
+  if (converged !== 1) return { values: null, note: `Jacobi did not converge in ${sweeps} sweeps (cosine ${cosine.toExponential(1)})` };
+  if (!sv.every(Number.isFinite)) return { values: null, note: 'singular values beyond float32' };
+  return { values: sv.slice(), note: null };
 }
 
 export class RunGroup {
@@ -169,7 +187,7 @@ export class RunGroup {
     blocks: CellBlock[],
     dims: ModelDims,
     task: Task,
-    private readonly options: RunGroupOptions,
+    options: RunGroupOptions,
     /** every buffer the group holds, as planned before it was built */
     readonly memory: MemoryPlan,
   ) {
@@ -449,6 +467,8 @@ export class RunGroup {
     // the guard decides on this iteration's loss and gradients before anything is updated
     for (const b of this.blocks) encodeDispatches(pass, b.plan.guard);
     for (const b of this.blocks) encodeDispatches(pass, b.plan.update);
+    // the spectrum of free matrices, of the W the next iteration starts from (only n values per run are read back)
+    if (track) for (const b of this.blocks) encodeDispatches(pass, b.plan.spectrum);
     pass.end();
     if (this.ringUsed === 0) this.ringFirstIteration = this.iteration + 1;
     // a ring slot holds, block after block, the block's loss stats, its penalty stats and its health table
@@ -475,18 +495,22 @@ export class RunGroup {
     }
   }
 
-  /** The traces one block copies out on a tracking iteration (readback.ts traceParts), with their buffers. */
+  /**
+   * The traces one block copies out on a tracking iteration (readback.ts traceParts: flow; for RNN blocks s
+   * and drift; where the block has free matrices their singular values and info), with their buffers.
+   */
   private traceParts(b: CellBlock): { src: GPUBuffer; floats: number }[] {
-    const hasPlain = b.members.some((r) => this.runs[r].parameterisation === 'plain');
-    return traceParts(b.cell, b.dims.R, this.dims.L, this.dims.n, hasPlain).map(({ part, floats }) => ({
-      src:
-        part === 'flow'
-          ? b.buf.flow
-          : part === 's'
-            ? b.buf.params.s
-            : part === 'drift' && b.buf.cell === 'rnn'
-              ? b.buf.drift
-              : b.buf.params.W,
+    const buf = b.buf;
+    const source = (part: TracePart): GPUBuffer => {
+      if (part === 'flow') return buf.flow;
+      if (part === 's') return buf.params.s;
+      if (part === 'drift' && buf.cell === 'rnn') return buf.drift;
+      if (part === 'sv' && buf.spectrum) return buf.spectrum.sv;
+      if (part === 'info' && buf.spectrum) return buf.spectrum.info;
+      throw new Error(`no trace '${part}' in a ${buf.cell} block`);
+    };
+    return traceParts(b.cell, b.dims.R, this.dims.L, this.dims.n, buf.spectrum !== null).map(({ part, floats }) => ({
+      src: source(part),
       floats,
     }));
   }
@@ -574,13 +598,11 @@ export class RunGroup {
       this.records.push({ iteration, runs: metrics });
     }
     if (!track) return;
+    const last = first + slots - 1;
     const flow: Float32Array[] = new Array(R);
     const spectrum: (Float32Array | null)[] = new Array(R);
+    const spectrumNote: (string | null)[] = new Array(R).fill(null);
     const drift: ([number, number] | null)[] = new Array(R);
-    const maxSvd = this.options.maxLiveSvd ?? 256;
-    const liveSvd = (W: Float32Array, rows: number) =>
-      n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(singularValuesTall(W, rows, n)) : null;
-    const last = first + slots - 1;
     let off = slots * R * STATS_PER_RUN;
     for (const b of this.blocks) {
       const parts = this.traceParts(b).map((p) => {
@@ -588,6 +610,8 @@ export class RunGroup {
         off += p.floats;
         return view;
       });
+      // the free spectrum's parts come last: sv [R][n], info [R][4]
+      const [sv, info] = b.buf.spectrum ? parts.slice(-2) : [];
       b.members.forEach((r, k) => {
         // the traces of a run frozen before this iteration were taken from a state it no longer trains from
         if (failedAt[r] < last) {
@@ -597,20 +621,23 @@ export class RunGroup {
           return;
         }
         flow[r] = parts[0].slice(k * (L + 1), (k + 1) * (L + 1));
-        if (b.cell === 'lstm') {
-          spectrum[r] = liveSvd(parts[1].subarray(k * 4 * n * n, (k + 1) * 4 * n * n), 4 * n);
-          drift[r] = null;
-        } else if (runs[r].parameterisation === 'factorised') {
+        if (runs[r].parameterisation === 'factorised') {
           spectrum[r] = Float32Array.from(parts[1].subarray(k * n, (k + 1) * n), (v) => Math.max(v, 0));
           drift[r] = [parts[2][2 * k], parts[2][2 * k + 1]];
         } else {
-          const W = parts[3].subarray(k * n * n, (k + 1) * n * n);
-          spectrum[r] = n <= maxSvd && W.every(Number.isFinite) ? Float32Array.from(svd(W, n).s) : null;
+          const what = b.cell === 'lstm' ? 'the stacked W' : 'W';
+          const free = freeSpectrum(
+            sv.subarray(k * n, (k + 1) * n),
+            info.subarray(k * SINGULAR_VALUES_INFO, (k + 1) * SINGULAR_VALUES_INFO),
+            what,
+          );
+          spectrum[r] = free.values;
+          spectrumNote[r] = free.note;
           drift[r] = null;
         }
       });
     }
-    this.records[this.records.length - 1].track = { flow, spectrum, drift };
+    this.records[this.records.length - 1].track = { flow, spectrum, spectrumNote, drift };
   }
 
   /** Run r was frozen by the guard at `iteration` (flags: what it found there; loss: the loss measured there). */
@@ -708,7 +735,7 @@ export class RunGroup {
     block.writeRunSet(block.buf.params, k, values);
   }
 
-  /** The number of dispatches one training iteration encodes (tracking iterations add the drift pair). */
+  /** The number of dispatches one training iteration encodes (tracking iterations add the drift pair and the spectrum of free matrices). */
   get dispatchesPerIteration(): number {
     return this.blocks.reduce((a, b) => a + b.plan.gradients.length + b.plan.guard.length + b.plan.update.length, 0);
   }

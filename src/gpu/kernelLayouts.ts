@@ -35,6 +35,7 @@ export const KERNEL_LAYOUTS = {
   runGuard: { params: 52, storage: 8 },
   selectRuns: { params: 8, storage: 4 },
   sgd: { params: 20, storage: 5 },
+  singularValues: { params: 40, storage: 6 },
   softmaxCrossEntropy: { params: 12, storage: 6 },
   spectrumBackward: { params: 16, storage: 9 },
   spectrumForward: { params: 8, storage: 4 },

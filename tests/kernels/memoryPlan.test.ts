@@ -56,7 +56,8 @@ const sizes = (xs: Created[]) => xs.map((x) => x.size).sort((a, b) => a - b);
 function dispatchesOf(rg: RunGroup): string[] {
   const seen = new Set<Dispatch>();
   for (const b of rg.blocks)
-    for (const d of [...b.plan.gradients, ...b.plan.guard, ...b.plan.update, ...b.plan.drift, ...b.plan.remargin]) seen.add(d);
+    for (const d of [...b.plan.gradients, ...b.plan.guard, ...b.plan.update, ...b.plan.drift, ...b.plan.remargin, ...b.plan.spectrum])
+      seen.add(d);
   return [...seen].map((d) => `${d.kernel.name} ${d.workgroups.join('x')}`).sort();
 }
 

@@ -171,3 +171,29 @@ describe('chart SVG', () => {
     expect((svg.match(/<rect /g) ?? []).length).toBeLessThanOrEqual(160 * 160 + 10);
   });
 });
+
+describe('spectrum figure', () => {
+  it("prints why a run's latest spectrum is missing (never numbers it does not have)", () => {
+    const book = syntheticBook(5);
+    const plain = RUNS[2];
+    book.add(
+      [
+        {
+          iteration: 6,
+          runs: RUNS.map(() => ({ loss: 1, accuracy: 1, softOrthPenalty: 0, weightDecayPenalty: 0 })),
+          track: {
+            flow: RUNS.map(() => new Float32Array(10)),
+            spectrum: RUNS.map((r) => (r === plain ? null : Float32Array.from([1, 1, 1, 1]))),
+            spectrumNote: RUNS.map((r) => (r === plain ? 'W has a NaN or infinite entry' : null)),
+            drift: RUNS.map(() => null),
+          },
+        },
+      ],
+      RUNS.map((r) => r.id),
+      RUNS.map((r) => (r.parameterisation === 'plain' ? null : r.margin)),
+    );
+    const svg = figureToSvg(spectrumFigure(book, RUNS, figureStyle(1200, false), HEADER), 's');
+    expect(svg).toContain('no spectrum at iteration 6: W has a NaN or infinite entry');
+    expect(svg.match(/no spectrum at iteration/g)).toHaveLength(1);
+  });
+});

@@ -56,4 +56,23 @@ describe('metrics book', () => {
     expect(book.trace('b').spectrum.length).toBe(0);
     expect(book.trace('a').drift.u).toEqual([1e-7]);
   });
+
+  it("keeps why a run's latest tracking iteration gave no spectrum, until a spectrum arrives", () => {
+    const book = new MetricsBook(100);
+    const rec = (iteration: number, s: Float32Array | null, note: string | null): IterationRecord => ({
+      iteration,
+      runs: [{ loss: 1, accuracy: NaN, softOrthPenalty: 0, weightDecayPenalty: 0 }],
+      track: { flow: [new Float32Array(2)], spectrum: [s], spectrumNote: [note], drift: [null] },
+    });
+    book.add([rec(10, new Float32Array([2, 1]), null)], ['a'], [null]);
+    expect(book.trace('a').spectrumNote).toBeNull();
+    book.add([rec(20, null, 'W has a NaN or infinite entry')], ['a'], [null]);
+    expect(book.trace('a').spectrumNote).toEqual({ iteration: 20, note: 'W has a NaN or infinite entry' });
+    // what was measured before stays
+    expect(book.trace('a').spectrum.map((st) => st.iteration)).toEqual([10]);
+    expect(Array.from(book.trace('a').currentSpectrum!)).toEqual([2, 1]);
+    book.add([rec(30, new Float32Array([3, 1]), null)], ['a'], [null]);
+    expect(book.trace('a').spectrumNote).toBeNull();
+    expect(book.trace('a').spectrum.map((st) => st.iteration)).toEqual([10, 30]);
+  });
 });

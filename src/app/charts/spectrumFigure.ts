@@ -120,6 +120,16 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
     });
     const note = boundsNote(stats, lo, hi);
     if (note) notes.push({ x: x + bandW - 4, y: y + fs * 1.1, text: note, size: Math.round(fs * 0.85), anchor: 'end', color: INK_SOFT });
+    const missing = tr?.spectrumNote;
+    if (missing)
+      notes.push({
+        x: x + bandW / 2,
+        y: y + panelH / 2 + (stats.length ? 0 : fs * 1.4),
+        text: `no spectrum at iteration ${missing.iteration}: ${missing.note}`,
+        size: Math.round(fs * 0.85),
+        anchor: 'middle',
+        color: INK_SOFT,
+      });
     if (!stats.length)
       notes.push({ x: x + bandW / 2, y: y + panelH / 2, text: 'no spectrum measured yet', size: fs, anchor: 'middle', color: INK_SOFT });
   });

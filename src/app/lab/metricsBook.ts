@@ -131,6 +131,8 @@ export interface RunTrace {
   spectrum: SpectrumStats[];
   /** the most recent singular values (sorted descending) */
   currentSpectrum: Float32Array | null;
+  /** why the latest tracking iteration gave no spectrum (e.g. W not finite), with its iteration; null once one arrives */
+  spectrumNote: { iteration: number; note: string } | null;
   drift: { iterations: number[]; u: number[]; v: number[] };
 }
 
@@ -143,6 +145,7 @@ function newTrace(capacity: number): RunTrace {
     flow: new RowBook(),
     spectrum: [],
     currentSpectrum: null,
+    spectrumNote: null,
     drift: { iterations: [], u: [], v: [] },
   };
 }
@@ -233,8 +236,14 @@ export class MetricsBook {
           if (!skip(rec.iteration, k)) this.trace(runIds[k]).flow.push(rec.iteration, f);
         });
         rec.track.spectrum.forEach((s, k) => {
-          if (!s || skip(rec.iteration, k)) return;
+          if (skip(rec.iteration, k)) return;
+          const note = rec.track?.spectrumNote?.[k];
+          if (!s) {
+            if (note) this.trace(runIds[k]).spectrumNote = { iteration: rec.iteration, note };
+            return;
+          }
           const t = this.trace(runIds[k]);
+          t.spectrumNote = null;
           const sorted = Float32Array.from(s).sort().reverse();
           t.currentSpectrum = sorted;
           t.spectrum.push(spectrumStats(rec.iteration, s, margins[k]));
@@ -293,6 +302,7 @@ export class MetricsBook {
         flow: RowBook.fromJSON(r.flow),
         spectrum: r.spectrum.map((st) => ({ ...st })),
         currentSpectrum: r.currentSpectrum ? Float32Array.from(r.currentSpectrum) : null,
+        spectrumNote: null,
         drift: { iterations: [...r.drift.iterations], u: [...r.drift.u], v: [...r.drift.v] },
       });
     }
