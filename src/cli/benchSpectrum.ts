@@ -5,7 +5,6 @@
  * usual case; an orthogonal W takes one), timed from submit to the 4 numbers of info read back.
  */
 import { HYPER_STRIDE } from '../engine/hyper.ts';
-import { Rng } from '../engine/random.ts';
 import { readF32, uploadF32 } from '../gpu/buffers.ts';
 import { encodeDispatches } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
@@ -16,6 +15,7 @@ import {
   singularValuesBlocking,
   singularValuesPrecondition,
 } from '../gpu/ops/singularValues.ts';
+import { Rng } from '../random/rng.ts';
 
 export interface SpectrumRow {
   matrix: string;

@@ -7,11 +7,12 @@
  * '__proto__' is an unknown tensor or setting, refused by name. Messages quote what the file says by a
  * short prefix (quoteInput).
  */
+
+import { Rng } from '../random/rng.ts';
 import { makeTask } from '../tasks/index.ts';
 import { outputStepCount } from '../tasks/task.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
 import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
-import { Rng } from './random.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
 
 export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';

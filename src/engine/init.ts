@@ -3,6 +3,7 @@
  * docs/ENGINE.md (the trainer converts to f32 when it uploads).
  */
 
+import { Rng } from '../random/rng.ts';
 import { composeW, identityMatrix, qr, svd } from './linalg.ts';
 import {
   hasMargin,
@@ -14,7 +15,6 @@ import {
   type RunModelSettings,
   spectrumFromP,
 } from './modelSettings.ts';
-import { Rng } from './random.ts';
 
 /** A Haar-random n x n orthogonal matrix: Q of the QR of a standard Gaussian matrix, with diag(R) > 0. */
 export function orthogonalInit(rng: Rng, n: number): Float64Array {

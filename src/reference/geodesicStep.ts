@@ -4,7 +4,7 @@
  * solved with Gaussian elimination with partial pivoting (no explicit inverse). Also the helpers the checks use:
  * a Haar-random orthogonal matrix and the orthogonality error max|M^T M - I|.
  */
-import type { Rng } from '../engine/random.ts';
+import type { Rng } from '../random/rng.ts';
 
 export function geodesicStep(M: Float64Array, G: ArrayLike<number>, tau: number, n: number): void {
   const A = new Float64Array(n * n);

@@ -3,7 +3,7 @@
  * [0, T/2), one in [T/2, T). Target = the SUM of the two marked values (the paper; the release used the
  * mean). Loss: MSE on the last step; predicting the constant 1 scores 1/6 = 0.167.
  */
-import type { Rng } from '../engine/random.ts';
+import type { Rng } from '../random/rng.ts';
 import type { Task, TaskBatch } from './task.ts';
 
 export function addingTask(T: number): Task {

@@ -4,7 +4,7 @@
  * Targets over 9 classes: blank everywhere except the last 10 positions, which repeat the 10 symbols.
  * Loss: mean cross-entropy over all B x (T+20) positions; accuracy over the last 10 positions only.
  */
-import type { Rng } from '../engine/random.ts';
+import type { Rng } from '../random/rng.ts';
 import type { Task, TaskBatch } from './task.ts';
 
 export const COPY_SYMBOLS = 8;

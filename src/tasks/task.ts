@@ -4,7 +4,7 @@
  * last step only ('last', adding and MNIST). Weights say how much each position counts in the loss
  * (0 = padding, never scored) and in the accuracy, so a loss sum is already the task's mean loss.
  */
-import type { Rng } from '../engine/random.ts';
+import type { Rng } from '../random/rng.ts';
 
 export type LossKind = 'xent' | 'mse';
 export type OutputSteps = 'all' | 'last';

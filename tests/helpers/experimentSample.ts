@@ -7,8 +7,8 @@ import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
 import { defaultExperiment } from '../../src/app/lab/presets.ts';
 import type { LabRun } from '../../src/app/lab/store.ts';
 import { makeCheckpoint } from '../../src/engine/checkpoint.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { groupDims, type IterationRecord, initialParameters } from '../../src/engine/runGroup.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { makeTask } from '../../src/tasks/index.ts';
 
 export function sampleFile(lstmSecond = false): ExperimentFile {

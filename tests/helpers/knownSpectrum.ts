@@ -5,7 +5,7 @@
  * dynamic range, repeated values).
  */
 import { orthogonalInit } from '../../src/engine/init.ts';
-import type { Rng } from '../../src/engine/random.ts';
+import type { Rng } from '../../src/random/rng.ts';
 
 /** rows x n with orthonormal columns, Haar: the Q of a Gaussian matrix (modified Gram-Schmidt, twice). */
 export function haarColumns(rng: Rng, rows: number, n: number): Float64Array {

@@ -16,9 +16,9 @@ import { type SavableGroup, saveExperiment } from '../../src/cli/saveExperiment.
 import { modelDimsOf } from '../../src/engine/checkpoint.ts';
 import { ExperimentLog } from '../../src/engine/experimentLog.ts';
 import { cellOf, type ParamSet, paramNames, paramSize } from '../../src/engine/parameters.ts';
-import { Rng } from '../../src/engine/random.ts';
 import type { IterationRecord, RunStatus } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
+import { Rng } from '../../src/random/rng.ts';
 
 export const driverGroup: GroupSettings = { ...PAPER_GROUP, task: 'copy', T: 3, hidden: 8, batchSize: 4, trackEvery: 5 };
 

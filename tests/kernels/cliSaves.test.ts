@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/cli/experimentFolder.ts';
 import { loadResume } from '../../src/cli/resume.ts';
 import { parseCheckpoint } from '../../src/engine/checkpoint.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { CliProcess, cli, sleep, TINY } from '../helpers/cliProcess.ts';
 import { drive, metricsAt, optimizerStateAt, parametersAt, rngStateAt } from '../helpers/snapshotDriver.ts';
 

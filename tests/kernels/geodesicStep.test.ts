@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { healthTable } from '../../src/engine/runHealth.ts';
 import { readF32, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import { type Dispatch, encodeDispatches } from '../../src/gpu/kernel.ts';
 import { prepareGeodesicStep } from '../../src/gpu/ops/geodesicStep.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { geodesicStep, haarOrthogonal, orthogonalityError } from '../../src/reference/geodesicStep.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, kernels, submit } from '../helpers/gpu.ts';

@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareMeanSquaredError, prepareSoftmaxCrossEntropy } from '../../src/gpu/ops/losses.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { meanSquaredError } from '../../src/reference/meanSquaredError.ts';
 import { softmaxCrossEntropy } from '../../src/reference/softmaxCrossEntropy.ts';
 import { expectClose } from '../helpers/compare.ts';

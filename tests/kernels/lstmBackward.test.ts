@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareLstmBackward } from '../../src/gpu/ops/lstm.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { lstmBackward } from '../../src/reference/lstmBackward.ts';
 import { lstmForward } from '../../src/reference/lstmForward.ts';
 import { expectClose } from '../helpers/compare.ts';

@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
 import { MATMUL_HARDWARE, MATMUL_NAIVE, MATMUL_SOFTWARE, type MatmulArgs, matmulParams, prepareMatmul } from '../../src/gpu/ops/matmul.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { matmul, matmulExtents } from '../../src/reference/matmul.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, kernels, submit } from '../helpers/gpu.ts';

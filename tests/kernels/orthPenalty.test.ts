@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareOrthPenalty } from '../../src/gpu/ops/penalties.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { gramAndQ, orthPenalty } from '../../src/reference/orthPenalty.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels, submit } from '../helpers/gpu.ts';

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { reduceRows } from '../../src/reference/reduceRows.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, kernel, submit } from '../helpers/gpu.ts';

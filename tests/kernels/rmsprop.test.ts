@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { healthTable } from '../../src/engine/runHealth.ts';
 import { readF32, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareRmsprop } from '../../src/gpu/ops/optimizers.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { rmsprop } from '../../src/reference/rmsprop.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernel, kernels, submit } from '../helpers/gpu.ts';

@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { preparePreluSlopeGrad, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { preluSlopeGrad, rnnBackward } from '../../src/reference/rnnBackward.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels, submit } from '../helpers/gpu.ts';

@@ -1,9 +1,9 @@
 import { describe, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels, submit } from '../helpers/gpu.ts';

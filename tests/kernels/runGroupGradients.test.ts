@@ -12,9 +12,9 @@
 import { describe, expect, it } from 'vitest';
 import { trainedParameterNames } from '../../src/engine/modelSettings.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { type InitialState, initialParameters, RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { lossAndGradients as lstmLossAndGradients } from '../../src/reference/lstmModel.ts';
 import { lossAndGradients, type TaskBatch as RefBatch } from '../../src/reference/model.ts';
 import type { Task, TaskBatch } from '../../src/tasks/task.ts';

@@ -7,11 +7,11 @@
  * which only some fail; sticky frozen runs; slot lists that take one, two and three dispatches.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { GUARD_BOUNDS, GuardFlag, HEALTH_STRIDE, Health, HealthState } from '../../src/engine/runHealth.ts';
 import { readU32, uploadArray, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareRunGuard } from '../../src/gpu/ops/runGuard.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { type GuardSlot, runGuard } from '../../src/reference/runGuard.ts';
 import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 

@@ -8,7 +8,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import {
@@ -20,6 +19,7 @@ import {
   singularValuesBlocking,
   singularValuesPrecondition,
 } from '../../src/gpu/ops/singularValues.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { singularValues } from '../../src/reference/singularValues.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels, submit } from '../helpers/gpu.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { addBias } from '../../src/reference/addBias.ts';
 import { F32_MAX, orthDrift } from '../../src/reference/orthDrift.ts';
 import { expectClose } from '../helpers/compare.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
 import { prepareSpectrumBackward } from '../../src/gpu/ops/spectrum.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { spectrumBackward } from '../../src/reference/spectrumBackward.ts';
 import { marginSpectrum } from '../../src/reference/spectrumForward.ts';
 import { expectClose } from '../helpers/compare.ts';

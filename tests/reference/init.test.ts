@@ -23,7 +23,7 @@ import {
   spectrumFromP,
   trainedParameterNames,
 } from '../../src/engine/modelSettings.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { expectClose } from '../helpers/compare.ts';
 
 function diagTimes(u: Float64Array, s: Float64Array, n: number): Float64Array {

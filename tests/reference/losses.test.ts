@@ -1,6 +1,6 @@
 /** The float64 loss references checked against central finite differences of their own loss sums. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { meanSquaredError } from '../../src/reference/meanSquaredError.ts';
 import { softmaxCrossEntropy } from '../../src/reference/softmaxCrossEntropy.ts';
 import { expectClose } from '../helpers/compare.ts';

@@ -16,7 +16,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { lstmBackward } from '../../src/reference/lstmBackward.ts';
 import { lstmForward, sigmoid } from '../../src/reference/lstmForward.ts';
 import { expectClose } from '../helpers/compare.ts';

@@ -21,7 +21,7 @@
  * at exactly +-c, dz at step L = clip of the unclipped value, Wout / bout unaffected.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import {
   backward,
   forward,

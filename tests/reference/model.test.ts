@@ -21,7 +21,7 @@ import {
   type RunModelSettings,
   trainedParameterNames,
 } from '../../src/engine/modelSettings.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import {
   backward,
   forward,

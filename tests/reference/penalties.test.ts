@@ -1,7 +1,7 @@
 /** The penalty references against finite differences of their own values (float64). */
 import { describe, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { gramAndQ, orthPenalty } from '../../src/reference/orthPenalty.ts';
 import { weightDecay } from '../../src/reference/weightDecay.ts';
 import { expectClose } from '../helpers/compare.ts';

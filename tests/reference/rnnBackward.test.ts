@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper, Nonlin } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { preluSlopeGrad, rnnBackward } from '../../src/reference/rnnBackward.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 import { expectClose } from '../helpers/compare.ts';

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
 import { svd } from '../../src/engine/linalg.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { householderRTransposed, singularValues, sweepSchedule } from '../../src/reference/singularValues.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { type SpectrumKind, spectrumOf, withSpectrum } from '../helpers/knownSpectrum.ts';

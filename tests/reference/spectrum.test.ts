@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HYPER_STRIDE, Hyper } from '../../src/engine/hyper.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { spectrumBackward } from '../../src/reference/spectrumBackward.ts';
 import { marginSpectrum, spectrumForward } from '../../src/reference/spectrumForward.ts';
 import { spectrumRemargin } from '../../src/reference/spectrumRemargin.ts';

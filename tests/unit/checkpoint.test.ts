@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, makeCheckpoint, modelDimsOf, parseCheckpoint } from '../../src/engine/checkpoint.ts';
 import { type CellKind, type ParamSet, paramNames, paramSize } from '../../src/engine/parameters.ts';
-import { Rng } from '../../src/engine/random.ts';
 import type { RunStatus } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN } from '../../src/engine/settings.ts';
+import { Rng } from '../../src/random/rng.ts';
 
 const group: GroupSettings = { task: 'copy', T: 5, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 2, trackEvery: 5 };
 

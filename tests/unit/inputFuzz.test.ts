@@ -18,7 +18,6 @@ import { type DecodedExperiment, decodeExperiment } from '../../src/app/lab/urlS
 import { CheckpointError, parseCheckpoint } from '../../src/engine/checkpoint.ts';
 import { paramNames } from '../../src/engine/parameters.ts';
 import { quoteInput } from '../../src/engine/quoteInput.ts';
-import { Rng } from '../../src/engine/random.ts';
 import {
   checkValue,
   GROUP_SETTINGS,
@@ -30,6 +29,7 @@ import {
   settingSpec,
   validateExperiment,
 } from '../../src/engine/settings.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { sampleFile } from '../helpers/experimentSample.ts';
 
 const SEEDS = [1, 2, 3];

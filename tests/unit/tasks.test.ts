@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { addingTask } from '../../src/tasks/adding.ts';
 import { COPY_DELIMITER, copyTask } from '../../src/tasks/copy.ts';
 

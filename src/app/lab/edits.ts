@@ -9,8 +9,8 @@
  */
 
 import { formatBytes } from '../../engine/memoryText.ts';
-import { Rng } from '../../engine/random.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
+import { Rng } from '../../random/rng.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
 import type { LabController, RebuildPlan } from './controller.ts';
 import type { LoadedExperiment } from './experimentFile.ts';

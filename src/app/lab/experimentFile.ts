@@ -17,9 +17,9 @@
  */
 import { type Checkpoint, CheckpointError, type ParsedCheckpoint, parseCheckpoint } from '../../engine/checkpoint.ts';
 import { describeInput, listProblems, quoteInput } from '../../engine/quoteInput.ts';
-import { Rng } from '../../engine/random.ts';
 import type { InitialState } from '../../engine/runGroup.ts';
 import { GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings, validateExperiment } from '../../engine/settings.ts';
+import { Rng } from '../../random/rng.ts';
 import type { MetricsBookJson, RowBookJson, RunTraceJson, SeriesJson, SpectrumStats } from './metricsBook.ts';
 import type { LabRun } from './store.ts';
 

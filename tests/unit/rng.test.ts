@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/rng.ts';
 
 describe('Rng', () => {
   it('is reproducible, roughly uniform and normal', () => {
