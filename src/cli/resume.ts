@@ -151,6 +151,7 @@ export function loadResume(dir: string): Resumed {
       optimizerState: parsed.map((p) => p.ck.optimizerState),
       iteration: first.iteration,
       dataRngState: first.dataRngState,
+      ...(first.dataPosition ? { dataPosition: first.dataPosition } : {}),
       status: parsed.map((p) => p.ck.status),
     },
     status: parsed.map((p) => p.ck.status),

@@ -27,7 +27,8 @@ export class SaveError extends Error {
 }
 
 /** What a save reads from a run group (a test drives the same save with a stand-in of this shape). */
-export type SavableGroup = Pick<RunGroup, 'group' | 'runs' | 'iteration' | 'dataRng' | 'status' | 'readParameters' | 'readOptimizerState'>;
+export type SavableGroup = Pick<RunGroup, 'group' | 'runs' | 'iteration' | 'dataRng' | 'status' | 'readParameters' | 'readOptimizerState'> &
+  Partial<Pick<RunGroup, 'dataPosition'>>;
 
 export interface Saved {
   manifest: Manifest;
@@ -98,6 +99,7 @@ export async function saveExperiment(
         runIndex: r,
         iteration,
         dataRngState: rg.dataRng.getState(),
+        dataPosition: rg.dataPosition,
         parameters: await rg.readParameters(r),
         optimizerState: await rg.readOptimizerState(r),
         // a failed run says so (with its iteration) and stays frozen on resume

@@ -10,7 +10,7 @@
 
 import { Rng } from '../random/rng.ts';
 import { makeTask } from '../tasks/index.ts';
-import { outputStepCount } from '../tasks/task.ts';
+import { outputStepCount, type TrainingPosition, trainingPositionProblem } from '../tasks/task.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
 import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
@@ -42,6 +42,8 @@ export interface Checkpoint {
   iteration: number;
   /** state of the group's data generator (Rng.getState) */
   dataRngState: number[];
+  /** where the task's training stream stood (epoch and position; absent in older files: the start) */
+  dataPosition?: TrainingPosition;
   /** every parameter of the run's cell by name (RNN and LSTM runs have different names, docs/CHECKPOINT.md) */
   parameters: Record<string, TensorJson>;
   optimizer: { kind: GroupSettings['optimizer']; state: Record<string, TensorJson> };
@@ -82,6 +84,8 @@ export function makeCheckpoint(args: {
   runIndex: number;
   iteration: number;
   dataRngState: number[];
+  /** RunGroup.dataPosition */
+  dataPosition?: TrainingPosition;
   parameters: ParamSet;
   optimizerState: ParamSet;
   /** the run's status (RunGroup.status[r]); 'training' when not given */
@@ -100,6 +104,7 @@ export function makeCheckpoint(args: {
     runIndex: args.runIndex,
     iteration: args.iteration,
     dataRngState: args.dataRngState,
+    ...(args.dataPosition ? { dataPosition: { epoch: args.dataPosition.epoch, position: args.dataPosition.position } } : {}),
     parameters: withShapes(args.parameters),
     optimizer: { kind: args.group.optimizer, state: withShapes(args.optimizerState) },
     status: statusToJson(args.status),
@@ -211,6 +216,10 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
     c.dataRngState = Rng.fromState(c.dataRngState).getState();
   } catch (e) {
     throw new CheckpointError(`${source}: dataRngState is damaged (${(e as Error).message})`);
+  }
+  if (c.dataPosition !== undefined) {
+    const problem = trainingPositionProblem(c.dataPosition);
+    if (problem) throw new CheckpointError(`${source}: dataPosition ${problem}`);
   }
   if (!c.optimizer || c.optimizer.kind !== c.group!.optimizer) {
     throw new CheckpointError(`${source}: optimizer.kind must match the group's optimizer '${c.group!.optimizer}'`);

@@ -27,7 +27,7 @@ import type { OpContext } from '../gpu/ops/context.ts';
 import { SINGULAR_VALUES_INFO, SingularValuesStatus } from '../gpu/ops/singularValues.ts';
 import { Rng } from '../random/rng.ts';
 import { makeTask, type Task, type TaskBatch } from '../tasks/index.ts';
-import { outputStepCount } from '../tasks/task.ts';
+import { outputStepCount, type TrainingPosition } from '../tasks/task.ts';
 import { CellBlock } from './cellBlock.ts';
 import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
 import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
@@ -95,6 +95,8 @@ export interface InitialState {
   optimizerState: (ParamSet | undefined)[];
   iteration: number;
   dataRngState: number[];
+  /** where the task's training stream stood (a data-backed task's epoch and position); absent: the start */
+  dataPosition?: TrainingPosition;
   /**
    * per run: its status when saved, or undefined for 'training'. A 'failed' run stays frozen on the GPU (it
    * never trains again in this group) and says so; a 'paused' one starts paused.
@@ -198,6 +200,8 @@ export class RunGroup {
     this.task = task;
     this.iteration = options.initial?.iteration ?? 0;
     this.dataRng = options.initial ? Rng.fromState(options.initial.dataRngState) : new Rng(group.dataSeed);
+    // the task's training stream starts from the group's data seed, or continues where a checkpoint left it
+    task.start(group.dataSeed, options.initial?.dataPosition);
     this.remarginMask = new Float32Array(this.block('rnn')?.dims.R ?? 0);
     this.scopes = new GpuScopes(ctx.device);
     ctx.device.lost.then((info) => {
@@ -311,6 +315,11 @@ export class RunGroup {
       ctx.device.queue.submit([enc.finish()]);
     }
     return g;
+  }
+
+  /** Where the task's training stream stands (saved in checkpoints: a resumed run continues the same order). */
+  get dataPosition(): TrainingPosition {
+    return this.task.position();
   }
 
   /** The block of a cell (undefined when the group has no run of it). */

@@ -116,3 +116,20 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/**
+ * A seed derived from a seed and indices (an epoch, a sequence number, ...): each index mixed in through the
+ * murmur3 finaliser, so that the streams of neighbouring indices are unrelated. Used where a stream must be
+ * found again from its indices alone (an epoch's order after a resume, sequence i of a fixed set).
+ */
+export function deriveSeed(seed: number, ...keys: number[]): number {
+  let h = (seed >>> 0) ^ 0x85ebca6b;
+  for (const k of keys) {
+    h = (h ^ (k >>> 0)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+    h = (h + 0x9e3779b9) >>> 0;
+  }
+  return h;
+}

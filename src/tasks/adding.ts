@@ -4,21 +4,26 @@
  * mean). Loss: MSE on the last step; predicting the constant 1 scores 1/6 = 0.167.
  */
 import type { Rng } from '../random/rng.ts';
+import { syntheticTask } from './syntheticTask.ts';
 import type { Task, TaskBatch } from './task.ts';
 
-export function addingTask(T: number): Task {
+/** adding(T) with its fixed validation and test sets of `evaluationSize` sequences each (syntheticTask.ts). */
+export function addingTask(T: number, evaluationSize?: number): Task {
   if (!Number.isInteger(T) || T < 2) throw new Error(`adding task: T must be a whole number >= 2 (got ${T})`);
-  return {
-    name: 'adding',
-    L: T,
-    I: 2,
-    O: 1,
-    loss: 'mse',
-    outputSteps: 'last',
-    baselineLoss: 1 / 6,
-    hasAccuracy: false,
-    batch: (rng, B) => addingBatch(rng, T, B),
-  };
+  return syntheticTask(
+    {
+      name: 'adding',
+      L: T,
+      I: 2,
+      O: 1,
+      loss: 'mse',
+      outputSteps: 'last',
+      baselineLoss: 1 / 6,
+      hasAccuracy: false,
+      batch: (rng, B) => addingBatch(rng, T, B),
+    },
+    evaluationSize,
+  );
 }
 
 export function addingBatch(rng: Rng, T: number, B: number): TaskBatch {

@@ -5,6 +5,7 @@
  * Loss: mean cross-entropy over all B x (T+20) positions; accuracy over the last 10 positions only.
  */
 import type { Rng } from '../random/rng.ts';
+import { syntheticTask } from './syntheticTask.ts';
 import type { Task, TaskBatch } from './task.ts';
 
 export const COPY_SYMBOLS = 8;
@@ -13,20 +14,24 @@ export const COPY_CHANNELS = 10;
 export const COPY_CLASSES = 9;
 export const COPY_DELIMITER = 9;
 
-export function copyTask(T: number): Task {
+/** copy(T) with its fixed validation and test sets of `evaluationSize` sequences each (syntheticTask.ts). */
+export function copyTask(T: number, evaluationSize?: number): Task {
   if (!Number.isInteger(T) || T < 1) throw new Error(`copy task: T must be a whole number >= 1 (got ${T})`);
   const L = T + 20;
-  return {
-    name: 'copy',
-    L,
-    I: COPY_CHANNELS,
-    O: COPY_CLASSES,
-    loss: 'xent',
-    outputSteps: 'all',
-    baselineLoss: (COPY_LENGTH * Math.log(COPY_SYMBOLS)) / L,
-    hasAccuracy: true,
-    batch: (rng, B) => copyBatch(rng, T, B),
-  };
+  return syntheticTask(
+    {
+      name: 'copy',
+      L,
+      I: COPY_CHANNELS,
+      O: COPY_CLASSES,
+      loss: 'xent',
+      outputSteps: 'all',
+      baselineLoss: (COPY_LENGTH * Math.log(COPY_SYMBOLS)) / L,
+      hasAccuracy: true,
+      batch: (rng, B) => copyBatch(rng, T, B),
+    },
+    evaluationSize,
+  );
 }
 
 export function copyBatch(rng: Rng, T: number, B: number): TaskBatch {

@@ -17,6 +17,7 @@ import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engin
 import { Rng } from '../../src/random/rng.ts';
 import { lossAndGradients as lstmLossAndGradients } from '../../src/reference/lstmModel.ts';
 import { lossAndGradients, type TaskBatch as RefBatch } from '../../src/reference/model.ts';
+import { syntheticTask } from '../../src/tasks/syntheticTask.ts';
 import type { Task, TaskBatch } from '../../src/tasks/task.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
@@ -156,7 +157,7 @@ describe('run group gradients vs float64 reference model', () => {
   // sentences of different lengths padded at the end with weight 0).
   it('MNIST-shaped: 10 classes from the last step of 40 one-pixel steps, RNN and LSTM runs', async () => {
     const L = 40;
-    const task: Task = {
+    const task: Task = syntheticTask({
       name: 'pixels',
       L,
       I: 1,
@@ -177,7 +178,7 @@ describe('run group gradients vs float64 reference model', () => {
         weight: new Float32Array(B).fill(1 / B),
         accWeight: new Float32Array(B).fill(1 / B),
       }),
-    };
+    });
     const group: GroupSettings = { task: 'copy', T: 2, batchSize: 3, hidden: 8, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 1 };
     const runs: RunSettings[] = [
       { ...base, name: 'tanh m0.1', nonlinearity: 'tanh', margin: 0.1, seed: 41 },
@@ -194,7 +195,7 @@ describe('run group gradients vs float64 reference model', () => {
     const lengths = [2, 7, 5, 4];
     const B = lengths.length;
     const scored = lengths.reduce((a, b) => a + b, 0);
-    const task: Task = {
+    const task: Task = syntheticTask({
       name: 'chars',
       L,
       I: V,
@@ -218,7 +219,7 @@ describe('run group gradients vs float64 reference model', () => {
         }
         return { L, B, I: V, O: V, loss: 'xent', outputSteps: 'all', x, targets, weight, accWeight: weight.slice() };
       },
-    };
+    });
     const group: GroupSettings = { task: 'copy', T: 2, batchSize: B, hidden: 6, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 1 };
     const runs: RunSettings[] = [
       { ...base, name: 'lstm', parameterisation: 'lstm', clip: 0, seed: 51 },

@@ -102,6 +102,18 @@ describe('checkpoint files', () => {
     expect(() => parseCheckpoint(JSON.stringify({ ...ck, experimentId: 7 }))).toThrow(/experimentId must be/);
   });
 
+  it("keeps the training stream's position (epoch, position); files without it read as the start", () => {
+    const ck = makeCheckpoint({ ...sampleArgs(), dataPosition: { epoch: 3, position: 17 } });
+    expect(parseCheckpoint(JSON.stringify(ck)).checkpoint.dataPosition).toEqual({ epoch: 3, position: 17 });
+    expect(parseCheckpoint(JSON.stringify(sample())).checkpoint.dataPosition).toBeUndefined();
+    for (const [bad, message] of [
+      [{ epoch: 1.5, position: 0 }, /p\.json: dataPosition epoch must be a whole number >= 0/],
+      [{ epoch: 0, position: -2 }, /dataPosition position must be a whole number >= 0/],
+      ['x', /dataPosition must be \{ epoch, position \}/],
+    ] as const)
+      expect(() => parseCheckpoint(JSON.stringify({ ...ck, dataPosition: bad }), 'p.json')).toThrow(message);
+  });
+
   it('names a damaged data-generator state instead of failing later', () => {
     const ck = JSON.parse(JSON.stringify(sample()));
     ck.dataRngState[1] = 'x';
