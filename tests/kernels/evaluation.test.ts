@@ -1,0 +1,243 @@
+/**
+ * The evaluation pass (src/engine/evaluation.ts, forward only: src/engine/forwardPlan.ts):
+ * - on a training batch its loss and accuracy equal the training forward's (RunGroup.computeGradients) on the
+ *   same weights: RNN factorised and plain and LSTM runs side by side, cross-entropy (copy) and MSE (adding).
+ *   Tolerance 2e-6 relative: the same float32 kernels on the same numbers, the only difference being the
+ *   normalisation by the weights' sum, summed in float64 from float32 weights (a few float32 roundings);
+ * - over a set with a short last batch (7 sequences in batches of 3) it equals the weighted mean over every
+ *   position computed in float64 by the reference models (src/reference/model.ts, lstmModel.ts), one sequence
+ *   at a time. Tolerance 1e-4 relative, as the run group's loss against the reference (float32 forward);
+ * - its buffers are exactly its memory plan, and a budget one byte short is refused before anything is made;
+ * - best-validation weights: taken bit for bit when the validation loss improves, kept when it does not, and
+ *   the test set scored at them equals the score at the time they were taken.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Evaluation } from '../../src/engine/evaluation.ts';
+import { EvaluationMemoryError } from '../../src/engine/evaluationMemory.ts';
+import { allBuffers, type MemoryPlan } from '../../src/engine/memoryPlan.ts';
+import type { ParamSet } from '../../src/engine/parameters.ts';
+import { RunGroup } from '../../src/engine/runGroup.ts';
+import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
+import { Rng } from '../../src/random/rng.ts';
+import { forward as lstmForward } from '../../src/reference/lstmModel.ts';
+import { type TaskBatch as RefBatch, forward as rnnForward } from '../../src/reference/model.ts';
+import { addingTask } from '../../src/tasks/adding.ts';
+import { copyTask } from '../../src/tasks/copy.ts';
+import type { EvaluationSet, Task, TaskBatch } from '../../src/tasks/task.ts';
+import { device, gpu, kernels } from '../helpers/gpu.ts';
+
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const base: RunSettings = { ...PAPER_RUN, weightDecay: 1e-3 };
+// RNN factorised and plain and LSTM runs, in one group (two blocks)
+const RUNS: RunSettings[] = [
+  { ...base, name: 'tanh m0.1', nonlinearity: 'tanh', margin: 0.1, init: 'glorot', seed: 1 },
+  { ...base, name: 'plain relu', parameterisation: 'plain', nonlinearity: 'relu', init: 'glorot', seed: 2 },
+  { ...base, name: 'lstm', parameterisation: 'lstm', init: 'glorot', clip: 0, seed: 3 },
+];
+
+const CASES: { name: string; group: GroupSettings; task: Task }[] = [
+  {
+    name: 'copy (cross-entropy at every step, accuracy on the last 10)',
+    group: { task: 'copy', T: 2, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 4, trackEvery: 1 },
+    task: copyTask(2, 7),
+  },
+  {
+    name: 'adding (MSE at the last step)',
+    group: { task: 'adding', T: 5, batchSize: 4, hidden: 5, optimizer: 'rmsprop', dataSeed: 4, trackEvery: 1 },
+    task: addingTask(5, 7),
+  },
+];
+
+/** A set of one given batch. */
+function oneBatchSet(batch: TaskBatch): EvaluationSet {
+  return {
+    split: 'validation',
+    size: batch.B,
+    batch: (start) => {
+      if (start !== 0) throw new Error('one batch only');
+      return batch;
+    },
+  };
+}
+
+function toF64(set: ParamSet): Record<string, Float64Array> {
+  return Object.fromEntries(Object.entries(set).map(([k, v]) => [k, Float64Array.from(v)]));
+}
+
+/** The set's loss and accuracy in float64, one sequence at a time through the reference model of the run. */
+function referenceScore(run: RunSettings, params: ParamSet, set: EvaluationSet): { loss: number; accuracy: number } {
+  const p = toF64(params);
+  let loss = 0;
+  let weights = 0;
+  let correct = 0;
+  let accWeights = 0;
+  for (let i = 0; i < set.size; i++) {
+    const b = set.batch(i, 1);
+    const ref: RefBatch = { ...b, x: Float64Array.from(b.x) };
+    const f = run.parameterisation === 'lstm' ? lstmForward(run, p, ref) : rnnForward(run, p, ref);
+    for (let k = 0; k < b.weight.length; k++) {
+      loss += b.weight[k] * f.positionLoss[k];
+      weights += b.weight[k];
+    }
+    const acc = b.accWeight.reduce((a, v) => a + v, 0);
+    if (f.accuracy !== null) {
+      correct += f.accuracy * acc;
+      accWeights += acc;
+    }
+  }
+  return { loss: loss / weights, accuracy: accWeights > 0 ? correct / accWeights : NaN };
+}
+
+const relClose = (got: number, want: number, rel: number) => Math.abs(got - want) <= rel * Math.max(1, Math.abs(want));
+
+describe('evaluation pass', () => {
+  for (const c of CASES) {
+    it(`${c.name}: equals the training forward on a training batch, and the float64 reference over a set with a short last batch`, async () => {
+      const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
+      const evaluation = await Evaluation.create(rg, { batchSize: c.group.batchSize });
+      const other = await Evaluation.create(rg, { batchSize: 3, keepBest: false });
+      try {
+        // one step first, so the weights are not the initial ones
+        rg.step();
+        await rg.collect();
+        const batch = c.task.batch(new Rng(21), c.group.batchSize);
+        const train = await rg.computeGradients(batch);
+        const scored = await evaluation.score(oneBatchSet(batch));
+        RUNS.forEach((run, r) => {
+          expect(relClose(scored[r].loss, train[r].loss, 2e-6), `${run.name}: ${scored[r].loss} vs ${train[r].loss}`).toBe(true);
+          if (c.task.hasAccuracy) expect(scored[r].accuracy, run.name).toBeCloseTo(train[r].accuracy, 6);
+          else expect(scored[r].accuracy).toBeNaN();
+          expect(scored[r].count).toBe(c.group.batchSize);
+        });
+        // 7 test sequences in batches of 3: the last batch holds one sequence and two padding rows
+        const test = c.task.evaluationSet('test');
+        const scores = await other.score(test);
+        for (const [r, run] of RUNS.entries()) {
+          const want = referenceScore(run, await rg.readParameters(r), test);
+          expect(relClose(scores[r].loss, want.loss, 1e-4), `${run.name}: ${scores[r].loss} vs reference ${want.loss}`).toBe(true);
+          if (c.task.hasAccuracy) expect(Math.abs(scores[r].accuracy - want.accuracy), run.name).toBeLessThan(1e-6);
+          expect(scores[r].count).toBe(7);
+          expect(scores[r].problem).toBeUndefined();
+        }
+      } finally {
+        evaluation.destroy();
+        other.destroy();
+        await rg.destroy();
+      }
+    });
+  }
+});
+
+interface Created {
+  label: string;
+  size: number;
+  uniform: boolean;
+}
+let created: Created[] = [];
+const realCreate = device.createBuffer.bind(device);
+
+function plannedList(plan: MemoryPlan): Created[] {
+  return allBuffers(plan)
+    .filter(({ buffer }) => buffer !== plan.transient)
+    .flatMap(({ buffer: b }) =>
+      Array.from({ length: b.count }, () => ({ label: b.name, size: b.bytes, uniform: b.binding === 'uniform' })),
+    );
+}
+const byLabel = (a: Created, b: Created) => a.label.localeCompare(b.label) || a.size - b.size;
+
+describe('evaluation memory and best-validation weights', () => {
+  beforeEach(() => {
+    created = [];
+    device.createBuffer = (desc: GPUBufferDescriptor) => {
+      created.push({ label: desc.label ?? '', size: desc.size, uniform: (desc.usage & GPUBufferUsage.UNIFORM) !== 0 });
+      return realCreate(desc);
+    };
+  });
+  afterEach(() => {
+    device.createBuffer = realCreate;
+  });
+
+  it('creates exactly its memory plan; a budget one byte short of the group and the pass is refused first', async () => {
+    const c = CASES[0];
+    const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
+    try {
+      created = [];
+      const evaluation = await Evaluation.create(rg, { batchSize: 5 });
+      const plan = evaluation.memory;
+      expect(created.filter((b) => !b.uniform).sort(byLabel)).toEqual(
+        plannedList(plan)
+          .filter((b) => !b.uniform)
+          .sort(byLabel),
+      );
+      const sizes = (xs: Created[]) => xs.map((x) => x.size).sort((a, b) => a - b);
+      expect(sizes(created.filter((b) => b.uniform))).toEqual(sizes(plannedList(plan).filter((b) => b.uniform)));
+      expect(created.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
+      // no backward buffer: nothing of kind gradients or optimiser
+      expect(allBuffers(plan).filter(({ buffer }) => buffer.kind === 'gradients' || buffer.kind === 'optimiser')).toEqual([]);
+      const dispatched = evaluation.dispatchGrids();
+      expect(dispatched).toEqual(
+        plan.blocks
+          .flatMap((b) => b.dispatches.flatMap((d) => Array.from({ length: d.count }, () => `${d.kernel} ${d.workgroups.join('x')}`)))
+          .sort(),
+      );
+      // reading best weights for a checkpoint stays within the planned transient buffer
+      await evaluation.scoreAndKeepBest(c.task.evaluationSet('validation'), rg.iteration);
+      created = [];
+      await evaluation.best!.read(2);
+      expect(Math.max(...created.map((b) => b.size))).toBeLessThanOrEqual(plan.transient.bytes);
+      evaluation.destroy();
+
+      const exact = rg.memory.totalBytes + plan.totalBytes;
+      (await Evaluation.create(rg, { batchSize: 5, memoryBudget: exact })).destroy();
+      created = [];
+      const refused = await Evaluation.create(rg, { batchSize: 5, memoryBudget: exact - 1 }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(EvaluationMemoryError);
+      expect((refused as Error).message).toMatch(/does not fit the GPU beside its run group: .*An evaluation batch of at most 4 fits/);
+      expect(created).toEqual([]);
+    } finally {
+      await rg.destroy();
+    }
+  });
+
+  it('keeps each run its best-validation weights bit for bit, and scores the test set at them', async () => {
+    const c = CASES[1];
+    const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
+    const evaluation = await Evaluation.create(rg, { batchSize: 3 });
+    try {
+      const validation = c.task.evaluationSet('validation');
+      const test = c.task.evaluationSet('test');
+      const first = await evaluation.scoreAndKeepBest(validation, 0);
+      expect(first.improved).toEqual([0, 1, 2]);
+      const taken = await Promise.all(RUNS.map((_, r) => rg.readParameters(r)));
+      const testAtTaken = await evaluation.score(test, 'current');
+      for (let k = 0; k < 3; k++) rg.step();
+      await rg.collect();
+      // the weights moved; best stays with the ones taken unless the validation loss is lower
+      const second = await evaluation.scoreAndKeepBest(validation, 3);
+      for (const [r, run] of RUNS.entries()) {
+        const now = await rg.readParameters(r);
+        expect(now.Wout, `${run.name} trained on`).not.toEqual(taken[r].Wout);
+        const improved = second.scores[r].loss < first.scores[r].loss;
+        expect(second.improved.includes(r), run.name).toBe(improved);
+        const best = await evaluation.best!.read(r);
+        expect(best, run.name).toEqual(improved ? now : taken[r]);
+        expect(evaluation.best!.records[r]).toEqual(
+          improved ? { iteration: 3, validationLoss: second.scores[r].loss } : { iteration: 0, validationLoss: first.scores[r].loss },
+        );
+      }
+      // a run whose loss did not improve: scored at best, exactly what was measured when its weights were taken
+      const worse = second.scores.map((s) => s.loss + 1);
+      const enc = device.createCommandEncoder();
+      expect(evaluation.best!.offer(enc, evaluation.scoredParameters, worse, 4)).toEqual([]);
+      device.queue.submit([enc.finish()]);
+      const atBest = await evaluation.score(test, 'best');
+      for (const [r, run] of RUNS.entries()) if (!second.improved.includes(r)) expect(atBest[r], run.name).toEqual(testAtTaken[r]);
+      // best weights written from a file (a resumed run) are scored as they were written
+      evaluation.best!.write(0, taken[0], { iteration: 0, validationLoss: first.scores[0].loss });
+      expect((await evaluation.score(test, 'best'))[0]).toEqual(testAtTaken[0]);
+    } finally {
+      evaluation.destroy();
+      await rg.destroy();
+    }
+  });
+});
