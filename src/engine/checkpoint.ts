@@ -11,6 +11,8 @@
 import { Rng } from '../random/rng.ts';
 import { makeTask } from '../tasks/index.ts';
 import { outputStepCount, type TrainingPosition, trainingPositionProblem } from '../tasks/task.ts';
+import type { BestRecord } from './bestWeights.ts';
+import type { RunEvaluation, ScoreJson } from './evaluationSchedule.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
 import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
@@ -49,6 +51,10 @@ export interface Checkpoint {
   optimizer: { kind: GroupSettings['optimizer']; state: Record<string, TensorJson> };
   /** the run's state when saved (absent in files written before it existed: 'training') */
   status?: CheckpointStatus;
+  /** the run's best-validation weights and when they were taken (absent: never evaluated, or older files) */
+  best?: { iteration: number; validationLoss: number; parameters: Record<string, TensorJson> };
+  /** the run's evaluation rounds so far (validation at the weights of the round, test at the best weights) */
+  evaluations?: RunEvaluation[];
 }
 
 /**
@@ -90,6 +96,10 @@ export function makeCheckpoint(args: {
   optimizerState: ParamSet;
   /** the run's status (RunGroup.status[r]); 'training' when not given */
   status?: CheckpointStatus;
+  /** its best-validation weights (Evaluation.best), when kept */
+  best?: { record: BestRecord; parameters: ParamSet } | null;
+  /** its evaluation history (EvaluationSchedule.history[r]) */
+  evaluations?: readonly RunEvaluation[];
 }): Checkpoint {
   const dims = modelDimsOf(args.group);
   const cell = cellOf(args.run);
@@ -108,6 +118,16 @@ export function makeCheckpoint(args: {
     parameters: withShapes(args.parameters),
     optimizer: { kind: args.group.optimizer, state: withShapes(args.optimizerState) },
     status: statusToJson(args.status),
+    ...(args.best
+      ? {
+          best: {
+            iteration: args.best.record.iteration,
+            validationLoss: args.best.record.validationLoss,
+            parameters: withShapes(args.best.parameters),
+          },
+        }
+      : {}),
+    ...(args.evaluations?.length ? { evaluations: args.evaluations.map((e) => ({ ...e })) } : {}),
   };
 }
 
@@ -180,6 +200,52 @@ export interface ParsedCheckpoint {
   parameters: ParamSet;
   optimizerState: ParamSet;
   status: CheckpointStatus;
+  /** the best-validation weights, or null when the file has none (never evaluated, or written before them) */
+  best: { record: BestRecord; parameters: ParamSet } | null;
+  /** the evaluation history ([] when the file has none) */
+  evaluations: RunEvaluation[];
+}
+
+function isWhole(v: unknown, lo: number, hi: number): v is number {
+  return Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+}
+
+/** A set's figures from a file: a finite loss, an accuracy in [0, 1] or null, a count >= 1; else the problem. */
+function scoreProblem(s: unknown): string | null {
+  const v = s as Partial<ScoreJson> | null;
+  if (typeof v !== 'object' || v === null) return 'must be { loss, accuracy, count }';
+  if (v.loss !== null && (typeof v.loss !== 'number' || !Number.isFinite(v.loss))) return 'loss must be a finite number, or null';
+  if (v.accuracy !== null && !(typeof v.accuracy === 'number' && v.accuracy >= 0 && v.accuracy <= 1))
+    return 'accuracy must be a number from 0 to 1, or null';
+  if (!isWhole(v.count, 1, Number.MAX_SAFE_INTEGER)) return 'count must be a whole number >= 1';
+  return null;
+}
+
+/** Checks the evaluation history: rounds in order, within the checkpoint's iterations, every figure valid. */
+function parseEvaluations(obj: unknown, source: string, iteration: number): RunEvaluation[] {
+  if (obj === undefined) return [];
+  if (!Array.isArray(obj)) throw new CheckpointError(`${source}: evaluations must be a list of rounds`);
+  let last = -1;
+  return obj.map((e: Partial<RunEvaluation> | null, k) => {
+    const where = `${source}: evaluations[${k}]`;
+    if (typeof e !== 'object' || e === null) throw new CheckpointError(`${where} must be { iteration, validation, test? }`);
+    if (!isWhole(e.iteration, Math.max(0, last), iteration))
+      throw new CheckpointError(
+        `${where}.iteration must be a whole number from ${Math.max(0, last)} to the checkpoint's iteration ${iteration}`,
+      );
+    last = e.iteration;
+    const v = scoreProblem(e.validation);
+    if (v) throw new CheckpointError(`${where}.validation: ${v}`);
+    const out: RunEvaluation = { iteration: e.iteration, validation: { ...e.validation! } };
+    if (e.test !== undefined) {
+      const t = scoreProblem(e.test);
+      if (t) throw new CheckpointError(`${where}.test: ${t}`);
+      if (!isWhole(e.test.bestIteration, 0, e.iteration))
+        throw new CheckpointError(`${where}.test.bestIteration must be a whole number from 0 to the round's iteration ${e.iteration}`);
+      out.test = { ...e.test };
+    }
+    return out;
+  });
 }
 
 /** Parses and checks a checkpoint file's text; throws CheckpointError naming the problem. */
@@ -229,5 +295,19 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
   const parameters = parseTensors(c.parameters, `${source} parameters`, cell, dims);
   const optimizerState = parseTensors(c.optimizer.state, `${source} optimizer state`, cell, dims);
   const status = parseStatus(c.status, source, c.iteration as number);
-  return { checkpoint: c as Checkpoint, parameters, optimizerState, status };
+  let best: ParsedCheckpoint['best'] = null;
+  if (c.best !== undefined) {
+    const b = c.best as Partial<NonNullable<Checkpoint['best']>> | null;
+    if (typeof b !== 'object' || b === null) throw new CheckpointError(`${source}: best must be { iteration, validationLoss, parameters }`);
+    if (!isWhole(b.iteration, 0, c.iteration as number))
+      throw new CheckpointError(`${source}: best.iteration must be a whole number from 0 to the checkpoint's iteration ${c.iteration}`);
+    if (typeof b.validationLoss !== 'number' || !Number.isFinite(b.validationLoss))
+      throw new CheckpointError(`${source}: best.validationLoss must be a finite number`);
+    best = {
+      record: { iteration: b.iteration, validationLoss: b.validationLoss },
+      parameters: parseTensors(b.parameters, `${source} best parameters`, cell, dims),
+    };
+  }
+  const evaluations = parseEvaluations(c.evaluations, source, c.iteration as number);
+  return { checkpoint: c as Checkpoint, parameters, optimizerState, status, best, evaluations };
 }

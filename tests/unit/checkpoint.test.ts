@@ -114,6 +114,46 @@ describe('checkpoint files', () => {
       expect(() => parseCheckpoint(JSON.stringify({ ...ck, dataPosition: bad }), 'p.json')).toThrow(message);
   });
 
+  it('carries best-validation weights and the evaluation history; older files without them still load', () => {
+    const evaluations = [
+      {
+        iteration: 10,
+        validation: { loss: 1.5, accuracy: 0.25, count: 100 },
+        test: { loss: 1.6, accuracy: 0.2, count: 100, bestIteration: 10 },
+      },
+      { iteration: 20, validation: { loss: 1.7, accuracy: null, count: 100 } },
+    ];
+    const ck = makeCheckpoint({
+      ...sampleArgs(),
+      best: { record: { iteration: 10, validationLoss: 1.5 }, parameters: randomSet(5) },
+      evaluations,
+    });
+    const parsed = parseCheckpoint(JSON.stringify(ck));
+    expect(parsed.best?.record).toEqual({ iteration: 10, validationLoss: 1.5 });
+    for (const name of paramNames('rnn')) expect(parsed.best?.parameters[name]).toEqual(randomSet(5)[name]);
+    expect(parsed.evaluations).toEqual(evaluations);
+    const old = parseCheckpoint(JSON.stringify(sample()));
+    expect(old.best).toBeNull();
+    expect(old.evaluations).toEqual([]);
+    const json = JSON.parse(JSON.stringify(ck));
+    const broken = (edit: (c: typeof json) => void) => {
+      const c = JSON.parse(JSON.stringify(json));
+      edit(c);
+      return () => parseCheckpoint(JSON.stringify(c), 'e.json');
+    };
+    expect(broken((c) => (c.best.parameters.W.shape = [2, 2]))).toThrow(/e\.json best parameters: tensor 'W' has shape \[2,2\]/);
+    expect(broken((c) => (c.best.iteration = 43))).toThrow(
+      /best\.iteration must be a whole number from 0 to the checkpoint's iteration 42/,
+    );
+    expect(broken((c) => (c.best.validationLoss = 'low'))).toThrow(/best\.validationLoss must be a finite number/);
+    expect(broken((c) => (c.evaluations[1].iteration = 5))).toThrow(/evaluations\[1\]\.iteration must be a whole number from 10/);
+    expect(broken((c) => (c.evaluations[0].test.accuracy = 2))).toThrow(/evaluations\[0\]\.test: accuracy must be a number from 0 to 1/);
+    expect(broken((c) => (c.evaluations[0].test.bestIteration = 11))).toThrow(
+      /bestIteration must be a whole number from 0 to the round's iteration 10/,
+    );
+    expect(broken((c) => (c.evaluations = {}))).toThrow(/evaluations must be a list of rounds/);
+  });
+
   it('names a damaged data-generator state instead of failing later', () => {
     const ck = JSON.parse(JSON.stringify(sample()));
     ck.dataRngState[1] = 'x';

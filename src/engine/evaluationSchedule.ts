@@ -1,0 +1,119 @@
+/**
+ * When to evaluate, and what a trainer keeps from it: the policy a training loop calls between iterations
+ * (evaluateEvery). Every k iterations, or at the start of every epoch of a data-backed task, it scores the
+ * validation set at the current weights (evaluation.ts), takes as best weights those of every run whose
+ * validation loss improved (bestWeights.ts), and, when some run improved, scores the test set at each run's
+ * best weights: the paper's test figure is that of the weights with the lowest validation loss so far, not of
+ * the last weights. Each round is kept per run (RunEvaluation, saved in checkpoints), so a resumed run keeps
+ * its history and its best.
+ */
+import type { Task } from '../tasks/task.ts';
+import type { BestRecord } from './bestWeights.ts';
+import type { Evaluation, SetScore } from './evaluation.ts';
+import type { ParamSet } from './parameters.ts';
+
+/** A set's figures as files keep them (loss null where it was not finite, accuracy null where the task has none). */
+export interface ScoreJson {
+  loss: number | null;
+  accuracy: number | null;
+  count: number;
+}
+
+/** One evaluation round of one run. */
+export interface RunEvaluation {
+  /** iterations completed when the round ran */
+  iteration: number;
+  /** the validation set at the weights of that iteration */
+  validation: ScoreJson;
+  /** the test set at the run's best weights as of this round (absent when they did not change in it) */
+  test?: ScoreJson & { bestIteration: number };
+}
+
+export interface EvaluationRound {
+  iteration: number;
+  /** per run: the validation set at the current weights */
+  validation: SetScore[];
+  /** the runs whose best weights were taken in this round */
+  improved: number[];
+  /** per run: the test set at its best weights, when some run improved (null: the last test figures stand) */
+  test: SetScore[] | null;
+}
+
+/** Every k iterations, or once per epoch (data-backed tasks: when the training stream enters a new epoch). */
+export type EvaluationCadence = { every: number } | { every: 'epoch' };
+
+function toJson(s: SetScore): ScoreJson {
+  return { loss: Number.isFinite(s.loss) ? s.loss : null, accuracy: Number.isNaN(s.accuracy) ? null : s.accuracy, count: s.count };
+}
+
+export class EvaluationSchedule {
+  /** per run, every round so far (from a checkpoint first, when resumed) */
+  readonly history: RunEvaluation[][];
+  private lastEpoch: number;
+
+  constructor(
+    readonly evaluation: Evaluation,
+    readonly task: Task,
+    readonly cadence: EvaluationCadence,
+  ) {
+    if (cadence.every !== 'epoch' && (!Number.isInteger(cadence.every) || cadence.every < 1))
+      throw new Error(`evaluate every: a whole number of iterations >= 1, or 'epoch' (got ${String(cadence.every)})`);
+    if (cadence.every === 'epoch' && task.trainSize === null)
+      throw new Error(
+        `evaluate every epoch: the ${task.name} task trains on an endless stream and has no epochs; give a number of iterations`,
+      );
+    this.history = evaluation.group.runs.map(() => []);
+    this.lastEpoch = task.position().epoch;
+  }
+
+  /** Whether a round is due after `iteration` iterations. */
+  due(iteration: number): boolean {
+    if (this.cadence.every === 'epoch') return this.task.position().epoch > this.lastEpoch;
+    return iteration > 0 && iteration % this.cadence.every === 0;
+  }
+
+  /**
+   * Iterations until the next round is due (a loop stops its chunk there); Infinity for 'epoch' (the loop
+   * asks due() after each chunk).
+   */
+  untilDue(iteration: number): number {
+    if (this.cadence.every === 'epoch') return Infinity;
+    return this.cadence.every - (iteration % this.cadence.every);
+  }
+
+  /** One round at `iteration`: validation at the current weights, best weights, test at the best ones. */
+  async run(iteration: number): Promise<EvaluationRound> {
+    const ev = this.evaluation;
+    const { scores, improved } = await ev.scoreAndKeepBest(this.task.evaluationSet('validation'), iteration);
+    const test = improved.length ? await ev.score(this.task.evaluationSet('test'), 'best') : null;
+    const records = ev.best!.records;
+    scores.forEach((s, r) => {
+      const entry: RunEvaluation = { iteration, validation: toJson(s) };
+      const rec = records[r];
+      if (test && rec && improved.includes(r)) entry.test = { ...toJson(test[r]), bestIteration: rec.iteration };
+      this.history[r].push(entry);
+    });
+    this.lastEpoch = this.task.position().epoch;
+    return { iteration, validation: scores, improved, test };
+  }
+
+  /** Run r's latest test figures at its best weights, with the iteration those weights are from (null: none yet). */
+  testAtBest(r: number): (ScoreJson & { bestIteration: number }) | null {
+    for (let k = this.history[r].length - 1; k >= 0; k--) {
+      const t = this.history[r][k].test;
+      if (t) return t;
+    }
+    return null;
+  }
+
+  /** A resumed run: its history and its best weights from its checkpoint. */
+  restore(r: number, history: readonly RunEvaluation[], best?: { record: BestRecord; parameters: ParamSet } | null): void {
+    this.history[r] = history.map((e) => ({ ...e }));
+    if (best) this.evaluation.best!.write(r, best.parameters, best.record);
+  }
+}
+
+/** The policy object a trainer calls: a round every k iterations (or every epoch), keeping the best weights. */
+export function evaluateEvery(k: number | 'epoch', evaluation: Evaluation, task: Task): EvaluationSchedule {
+  return new EvaluationSchedule(evaluation, task, { every: k } as EvaluationCadence);
+}
