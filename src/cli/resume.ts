@@ -25,6 +25,8 @@ export interface Resumed {
   /** per run: its status from its checkpoint ('training' when the checkpoint has none) */
   status: RunStatus[];
   log: ExperimentLog;
+  /** per run: its best-validation weights and evaluation history from its checkpoint (null and [] when it has none) */
+  evaluation: Pick<ParsedCheckpoint, 'best' | 'evaluations'>[];
 }
 
 const same = (table: object, a: object, b: object) =>
@@ -156,5 +158,6 @@ export function loadResume(dir: string): Resumed {
     },
     status: parsed.map((p) => p.ck.status),
     log: ExperimentLog.from(metrics, traces),
+    evaluation: parsed.map((p) => ({ best: p.ck.best, evaluations: p.ck.evaluations })),
   };
 }

@@ -3,7 +3,8 @@
  * settings, metrics, traces and one checkpoint per run, each tagged with the experiment id and iteration,
  * committed all-or-nothing; then the top-level copies, then the removal of older snapshots.
  */
-import { makeCheckpoint } from '../engine/checkpoint.ts';
+import { makeCheckpoint, type ParsedCheckpoint } from '../engine/checkpoint.ts';
+import type { EvaluationSchedule } from '../engine/evaluationSchedule.ts';
 import type { ExperimentLog } from '../engine/experimentLog.ts';
 import type { RunGroup } from '../engine/runGroup.ts';
 import {
@@ -34,6 +35,14 @@ export interface Saved {
   manifest: Manifest;
   /** what was removed after the commit: older snapshots, and a replaced experiment's files (short paths) */
   removed: string[];
+}
+
+/** Run r's best weights (when it has some) and evaluation history, as a checkpoint keeps them. */
+async function evaluationOfRun(schedule: EvaluationSchedule, r: number) {
+  const best = schedule.evaluation.best;
+  const record = best?.records[r];
+  const parameters = record ? await best!.read(r) : null;
+  return { best: record && parameters ? { record, parameters } : null, evaluations: schedule.history[r] };
 }
 
 /**
@@ -76,6 +85,11 @@ export async function saveExperiment(
   log: ExperimentLog,
   kernels: Kernels,
   previous?: Manifest,
+  /**
+   * the evaluation rounds (--eval-every): each checkpoint carries its run's best weights and history; or, for
+   * a resumed experiment trained on without them, what its checkpoints carried (kept as they were)
+   */
+  evaluation?: EvaluationSchedule | Pick<ParsedCheckpoint, 'best' | 'evaluations'>[] | null,
 ): Promise<Saved> {
   const iteration = rg.iteration;
   const tag = { experimentId, iteration };
@@ -104,6 +118,7 @@ export async function saveExperiment(
         optimizerState: await rg.readOptimizerState(r),
         // a failed run says so (with its iteration) and stays frozen on resume
         status: rg.status[r],
+        ...(Array.isArray(evaluation) ? evaluation[r] : evaluation ? await evaluationOfRun(evaluation, r) : {}),
       });
       await writer.write(checkpointFile(r, rg.runs[r].name), JSON.stringify(ck));
     }

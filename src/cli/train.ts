@@ -23,6 +23,14 @@ import { prepareOutputFolder, probeWritable, removeIfEmpty } from './outputFolde
 import { loadResume, type Resumed } from './resume.ts';
 import { isMain, runCli } from './run.ts';
 import { saveExperiment, writeMeasuredBeforeGpuError } from './saveExperiment.ts';
+import {
+  EVALUATION_FLAGS,
+  evaluationFlags,
+  evaluationMemoryLine,
+  finalEvaluationLine,
+  openEvaluation,
+  roundLine,
+} from './trainEvaluation.ts';
 
 const FLAGS: FlagSpec[] = [
   { name: 'iters', value: 'N', help: 'iterations to train (default 1000)' },
@@ -41,6 +49,7 @@ const FLAGS: FlagSpec[] = [
   },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   MEMORY_BUDGET_FLAG,
+  ...EVALUATION_FLAGS,
   { name: 'quiet', switch: true, help: 'no progress lines (problems, interruptions and what --force removes are still said)' },
   { name: 'help', switch: true, help: 'show this help' },
   ...EXPERIMENT_FLAGS,
@@ -195,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
   const quiet = flags.has('quiet');
   const budget = memoryBudgetFlag(flags);
+  const evaluationRequest = evaluationFlags(flags);
   const target = chooseTarget(flags);
   const { dir, experimentId, group, runs, resumed } = target;
   const stopped = resumed ? resumed.status.map((s) => s.state === 'failed') : runs.map(() => false);
@@ -231,6 +241,8 @@ export async function main(argv: string[]): Promise<number> {
       throw e;
     }
     const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial, memoryBudget: budget });
+    // the evaluation rounds (--eval-every), beside the group: src/cli/trainEvaluation.ts
+    const schedule = evaluationRequest ? await openEvaluation(rg, evaluationRequest, { naive, memoryBudget: budget, resumed }) : null;
     // a run that failed stays frozen at its last finite state (InitialState.status); say so
     resumed?.status.forEach((s, r) => {
       if (s.state === 'failed') say(`Run '${runs[r].name}' ${s.message ?? 'failed'}; it stays stopped, the other runs continue`);
@@ -240,11 +252,14 @@ export async function main(argv: string[]): Promise<number> {
       say(
         `Adapter: ${engine.describe()}\nTask ${group.task}(T=${group.T}), batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
           `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}\n` +
-          `GPU memory: ${memorySummary(memory, limits.maxBufferSize)}; budget ${formatBytes(budget)}`,
+          `GPU memory: ${memorySummary(memory, limits.maxBufferSize)}; budget ${formatBytes(budget)}` +
+          (schedule ? `\n${evaluationMemoryLine(schedule)}` : ''),
       );
     }
     const save = async () => {
-      const saved = await saveExperiment(dir, experimentId, rg, log, naive ? 'naive' : 'fused', latest);
+      // without --eval-every, a resumed experiment's best weights and evaluation history are kept as they were
+      const evaluation = schedule ?? resumed?.evaluation;
+      const saved = await saveExperiment(dir, experimentId, rg, log, naive ? 'naive' : 'fused', latest, evaluation);
       latest = saved.manifest;
       if (replacing) {
         say(`--force: removed the previous experiment's ${saved.removed.join(', ') || 'files'}`);
@@ -267,7 +282,7 @@ export async function main(argv: string[]): Promise<number> {
     let chunk = 1;
     while (rg.iteration < endIter && !interrupt.requested) {
       const nextSave = (Math.floor(rg.iteration / ckEvery) + 1) * ckEvery;
-      const todo = Math.min(chunk, endIter - rg.iteration, nextSave - rg.iteration);
+      const todo = Math.min(chunk, endIter - rg.iteration, nextSave - rg.iteration, schedule?.untilDue(rg.iteration) ?? Infinity);
       const t0 = performance.now();
       for (let k = 0; k < todo && rg.canStep; k++) rg.step();
       const records = maskStopped(await collectOrStop(rg, log, engine.gpu.uncapturedErrors, saveMeasured), stopped);
@@ -277,6 +292,10 @@ export async function main(argv: string[]): Promise<number> {
       if (!quiet && (now - lastPrint > 2000 || rg.iteration === endIter)) {
         lastPrint = now;
         say(progressLine(rg, records, endIter, ((rg.iteration - startIter) * 1000) / (now - start)));
+      }
+      if (schedule?.due(rg.iteration)) {
+        const round = await schedule.run(rg.iteration);
+        if (!quiet) say(roundLine(rg, round));
       }
       if (rg.iteration % ckEvery === 0 && rg.iteration < endIter) await save();
     }
@@ -293,11 +312,14 @@ export async function main(argv: string[]): Promise<number> {
               `(${latest!.snapshot}: settings, metrics, traces, ${runs.length} checkpoint(s))` +
               (rg.iteration < endIter ? `; continue with npm run train -- --resume ${dir} --iters ${endIter - rg.iteration}` : ''),
       );
-    } else if (!quiet)
+    } else if (!quiet) {
+      if (schedule) say(finalEvaluationLine(rg, schedule));
       say(
         `Done: ${iters} iterations in ${((performance.now() - start) / 1000).toFixed(1)} s. Wrote ${dir}/metrics.csv, metrics.json, traces.json, settings.json; ` +
           `the snapshot with the checkpoints is ${dir}/${latest!.snapshot}`,
       );
+    }
+    schedule?.evaluation.destroy();
     await rg.destroy();
   } finally {
     interrupt.dispose();

@@ -1,0 +1,114 @@
+/**
+ * The evaluation rounds of the headless trainer (--eval-every N, --eval-batch B): the engine's evaluation
+ * pass and policy (src/engine/evaluation.ts, evaluationSchedule.ts) opened beside the run group, restored from
+ * the checkpoints on --resume, and their lines. train.ts calls these at three places: after the group is
+ * built (openEvaluation), between chunks of iterations (the schedule's untilDue and run), and at the end.
+ */
+import { Evaluation } from '../engine/evaluation.ts';
+import { type EvaluationRound, type EvaluationSchedule, evaluateEvery } from '../engine/evaluationSchedule.ts';
+import { formatBytes } from '../engine/memoryText.ts';
+import { quoteInput } from '../engine/quoteInput.ts';
+import type { RunGroup } from '../engine/runGroup.ts';
+import { parseDecimal } from '../engine/settings.ts';
+import { type FlagSpec, UsageError } from './args.ts';
+import type { Resumed } from './resume.ts';
+
+export const EVALUATION_FLAGS: FlagSpec[] = [
+  {
+    name: 'eval-every',
+    value: 'N|epoch',
+    help: "score the validation set every N iterations (or every epoch of a data-backed task), keep each run's best-validation weights and score the test set at them",
+  },
+  { name: 'eval-batch', value: 'B', help: 'sequences per batch of the evaluation pass (default: the training batch; needs --eval-every)' },
+];
+
+export interface EvaluationRequest {
+  every: number | 'epoch';
+  batchSize?: number;
+}
+
+/** The evaluation flags, or null when there is no --eval-every. */
+export function evaluationFlags(flags: Map<string, string>): EvaluationRequest | null {
+  const every = flags.get('eval-every');
+  const batch = flags.get('eval-batch');
+  if (every === undefined) {
+    if (batch !== undefined) throw new UsageError('--eval-batch sizes the evaluation pass; give --eval-every N too');
+    return null;
+  }
+  const whole = (text: string, name: string, max: number) => {
+    const v = parseDecimal(text);
+    if (v === null || !Number.isInteger(v) || v < 1 || v > max)
+      throw new UsageError(
+        `--${name} must be a whole number from 1 to ${max}${name === 'eval-every' ? " or 'epoch'" : ''} (got ${quoteInput(text)})`,
+      );
+    return v;
+  };
+  return {
+    every: every === 'epoch' ? 'epoch' : whole(every, 'eval-every', 10_000_000),
+    batchSize: batch === undefined ? undefined : whole(batch, 'eval-batch', 100_000),
+  };
+}
+
+/**
+ * The evaluation pass and its schedule beside `rg` (refused by the memory check, in one line, when it does
+ * not fit); a resumed experiment gets back each run's best weights and history from its checkpoint.
+ */
+export async function openEvaluation(
+  rg: RunGroup,
+  request: EvaluationRequest,
+  opts: { naive: boolean; memoryBudget: number; resumed?: Resumed },
+): Promise<EvaluationSchedule> {
+  let evaluation: Evaluation;
+  try {
+    evaluation = await Evaluation.create(rg, { batchSize: request.batchSize, naive: opts.naive, memoryBudget: opts.memoryBudget });
+  } catch (e) {
+    if (e instanceof Error && e.name === 'EvaluationMemoryError') throw new UsageError(`--eval-batch: ${e.message}`);
+    throw e;
+  }
+  let schedule: EvaluationSchedule;
+  try {
+    schedule = evaluateEvery(request.every, evaluation, rg.task);
+  } catch (e) {
+    evaluation.destroy();
+    throw new UsageError(`--eval-every: ${(e as Error).message}`);
+  }
+  opts.resumed?.evaluation.forEach((ev, r) => {
+    schedule.restore(r, ev.evaluations, ev.best);
+  });
+  return schedule;
+}
+
+export function evaluationMemoryLine(schedule: EvaluationSchedule): string {
+  const ev = schedule.evaluation;
+  const sets = ['validation', 'test'] as const;
+  const sizes = sets.map((s) => `${s} ${schedule.task.evaluationSet(s).size}`).join(', ');
+  return `Evaluation every ${schedule.cadence.every === 'epoch' ? 'epoch' : `${schedule.cadence.every} iterations`} (${sizes} sequences, batch ${ev.dims.B}): ${formatBytes(ev.memory.totalBytes)} of GPU memory besides the group`;
+}
+
+const pct = (a: number) => (Number.isNaN(a) ? '' : ` acc ${(100 * a).toFixed(1)}%`);
+
+/** A round in one line: every run's validation loss, and its test figures at the best weights when they changed. */
+export function roundLine(rg: RunGroup, round: EvaluationRound): string {
+  const perRun = rg.runs
+    .map((run, r) => {
+      const v = round.validation[r];
+      const val = v.problem ? `validation: ${v.problem}` : `val ${v.loss.toPrecision(4)}${pct(v.accuracy)}`;
+      const t = round.test?.[r];
+      const test = round.improved.includes(r) && t ? ` (best; test ${t.loss.toPrecision(4)}${pct(t.accuracy)})` : '';
+      return `${run.name}: ${val}${test}`;
+    })
+    .join(' | ');
+  return `eval at it ${round.iteration}  ${perRun}`;
+}
+
+/** At the end: each run's test figures at its best-validation weights. */
+export function finalEvaluationLine(rg: RunGroup, schedule: EvaluationSchedule): string {
+  const perRun = rg.runs
+    .map((run, r) => {
+      const t = schedule.testAtBest(r);
+      if (!t) return `${run.name}: no evaluation yet`;
+      return `${run.name}: test ${t.loss === null ? 'not finite' : t.loss.toPrecision(4)}${t.accuracy === null ? '' : ` acc ${(100 * t.accuracy).toFixed(1)}%`} at the weights of iteration ${t.bestIteration}`;
+    })
+    .join(' | ');
+  return `Test at the best validation weights: ${perRun}`;
+}
