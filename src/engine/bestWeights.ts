@@ -2,20 +2,40 @@
  * Each run's best-validation weights, kept on the GPU: one parameter set per block of the run group, laid
  * out like the block's own ([R][...] per parameter name). A run's slice is overwritten by a GPU copy of the
  * weights the evaluation pass just scored (evaluation.ts keeps them in its own copy, so a group that trained
- * on in the meantime cannot slip other weights in) whenever its validation loss is lower than its best so
- * far; the copy is bit for bit, and so is reading a run's best weights back for a checkpoint (read) and
+ * on in the meantime cannot slip other weights in) whenever its validation figures beat its best so far
+ * (isBetter: by accuracy where the task has one, as the paper selects, ties broken by the lower loss; by the
+ * loss otherwise); the copy is bit for bit, and so is reading a run's best weights back for a checkpoint (read) and
  * writing them from one (write). The paper's test figures are the test set scored at these weights.
  */
 import { storageBuffer } from '../gpu/buffers.ts';
 import type { CellBlock } from './cellBlock.ts';
+import type { SetScore } from './evaluation.ts';
 import { bestBufferTable } from './evaluationMemory.ts';
 import { type ParamName, type ParamSet, paramNames, paramSize } from './parameters.ts';
 
-/** When a run's best weights were taken, and their validation loss. */
+/** When a run's best weights were taken, and their validation figures. */
 export interface BestRecord {
   /** the iteration whose weights these are (iterations completed when they were scored) */
   iteration: number;
   validationLoss: number;
+  /** null where the task has no accuracy */
+  validationAccuracy: number | null;
+}
+
+/** What decides which weights are best: the validation accuracy (tasks that have one) or the loss. */
+export type BestCriterion = 'accuracy' | 'loss';
+
+/**
+ * Whether a validation score beats the best so far: a finite loss always is needed; by accuracy, a higher
+ * accuracy, or the same with a lower loss; by loss, a lower loss. Anything beats no best.
+ */
+export function isBetter(criterion: BestCriterion, score: Pick<SetScore, 'loss' | 'accuracy'>, best: BestRecord | null): boolean {
+  if (!Number.isFinite(score.loss)) return false;
+  if (!best) return true;
+  if (criterion === 'accuracy' && Number.isFinite(score.accuracy) && best.validationAccuracy !== null) {
+    if (score.accuracy !== best.validationAccuracy) return score.accuracy > best.validationAccuracy;
+  }
+  return score.loss < best.validationLoss;
 }
 
 export class BestWeights {
@@ -27,11 +47,12 @@ export class BestWeights {
     /** per block, its best parameter set */
     readonly sets: Record<ParamName, GPUBuffer>[],
     runs: number,
+    readonly criterion: BestCriterion,
   ) {
     this.records = new Array(runs).fill(null);
   }
 
-  static create(device: GPUDevice, blocks: readonly CellBlock[], dims: { B: number }, runs: number): BestWeights {
+  static create(device: GPUDevice, blocks: readonly CellBlock[], dims: { B: number }, runs: number, criterion: BestCriterion): BestWeights {
     const sets = blocks.map((b) => {
       const d = { ...b.dims, B: dims.B };
       return Object.fromEntries(bestBufferTable(b.cell, d).map((r) => [r.key, storageBuffer(device, r.floats * 4, r.name)])) as Record<
@@ -39,7 +60,7 @@ export class BestWeights {
         GPUBuffer
       >;
     });
-    return new BestWeights(blocks, sets, runs);
+    return new BestWeights(blocks, sets, runs, criterion);
   }
 
   private place(r: number): { i: number; k: number } {
@@ -51,16 +72,16 @@ export class BestWeights {
   }
 
   /**
-   * The runs whose validation loss (finite) is below their best so far: their records are updated and, in
+   * The runs whose validation score beats their best so far (isBetter): their records are updated and, in
    * `enc`, the slices of the scored weights `scored` (per block, the evaluation's copy) are copied into
    * their best sets. Returns those runs.
    */
-  offer(enc: GPUCommandEncoder, scored: readonly Record<ParamName, GPUBuffer>[], losses: readonly number[], iteration: number): number[] {
+  offer(enc: GPUCommandEncoder, scored: readonly Record<ParamName, GPUBuffer>[], scores: readonly SetScore[], iteration: number): number[] {
     const improved: number[] = [];
-    losses.forEach((loss, r) => {
-      const best = this.records[r];
-      if (!Number.isFinite(loss) || (best && !(loss < best.validationLoss))) return;
-      this.records[r] = { iteration, validationLoss: loss };
+    scores.forEach((score, r) => {
+      if (!isBetter(this.criterion, score, this.records[r])) return;
+      const validationAccuracy = Number.isFinite(score.accuracy) ? score.accuracy : null;
+      this.records[r] = { iteration, validationLoss: score.loss, validationAccuracy };
       improved.push(r);
       const { i, k } = this.place(r);
       const block = this.blocks[i];

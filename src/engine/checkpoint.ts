@@ -52,7 +52,7 @@ export interface Checkpoint {
   /** the run's state when saved (absent in files written before it existed: 'training') */
   status?: CheckpointStatus;
   /** the run's best-validation weights and when they were taken (absent: never evaluated, or older files) */
-  best?: { iteration: number; validationLoss: number; parameters: Record<string, TensorJson> };
+  best?: { iteration: number; validationLoss: number; validationAccuracy?: number | null; parameters: Record<string, TensorJson> };
   /** the run's evaluation rounds so far (validation at the weights of the round, test at the best weights) */
   evaluations?: RunEvaluation[];
 }
@@ -123,6 +123,7 @@ export function makeCheckpoint(args: {
           best: {
             iteration: args.best.record.iteration,
             validationLoss: args.best.record.validationLoss,
+            validationAccuracy: args.best.record.validationAccuracy,
             parameters: withShapes(args.best.parameters),
           },
         }
@@ -303,8 +304,11 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
       throw new CheckpointError(`${source}: best.iteration must be a whole number from 0 to the checkpoint's iteration ${c.iteration}`);
     if (typeof b.validationLoss !== 'number' || !Number.isFinite(b.validationLoss))
       throw new CheckpointError(`${source}: best.validationLoss must be a finite number`);
+    const acc = b.validationAccuracy ?? null;
+    if (acc !== null && !(typeof acc === 'number' && acc >= 0 && acc <= 1))
+      throw new CheckpointError(`${source}: best.validationAccuracy must be a number from 0 to 1, or null`);
     best = {
-      record: { iteration: b.iteration, validationLoss: b.validationLoss },
+      record: { iteration: b.iteration, validationLoss: b.validationLoss, validationAccuracy: acc },
       parameters: parseTensors(b.parameters, `${source} best parameters`, cell, dims),
     };
   }

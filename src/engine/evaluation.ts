@@ -133,7 +133,7 @@ export class Evaluation {
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       });
       made.push(results, staging);
-      const best = keepBest ? BestWeights.create(device, group.blocks, dims, group.dims.R) : null;
+      const best = keepBest ? BestWeights.create(device, group.blocks, dims, group.dims.R, task.hasAccuracy ? 'accuracy' : 'loss') : null;
       if (best) for (const set of best.sets) made.push(...Object.values(set));
       built = new Evaluation(group, dims, batchBuf, forward, plans, results, staging, best, memory);
     } catch (e) {
@@ -208,7 +208,7 @@ export class Evaluation {
   }
 
   /**
-   * Scores the validation set at the current weights and keeps, for every run whose validation loss
+   * Scores the validation set at the current weights and keeps, for every run whose validation figures
    * improved, these weights as its best (BestWeights.offer). `iteration`: the iterations completed.
    */
   async scoreAndKeepBest(validation: EvaluationSet, iteration: number): Promise<{ scores: SetScore[]; improved: number[] }> {
@@ -217,12 +217,7 @@ export class Evaluation {
     let improved: number[] = [];
     this.scopes.run(0, () => {
       const enc = this.group.ctx.device.createCommandEncoder({ label: 'keep best weights' });
-      improved = this.best!.offer(
-        enc,
-        this.scoredParameters,
-        scores.map((s) => s.loss),
-        iteration,
-      );
+      improved = this.best!.offer(enc, this.scoredParameters, scores, iteration);
       this.group.ctx.device.queue.submit([enc.finish()]);
     });
     await this.settle();
@@ -330,7 +325,8 @@ export class Evaluation {
   private assertUsable(): void {
     if (this.destroyed) throw new Error('This evaluation pass was destroyed');
     const f = this.scopes.failure;
-    if (f) throw new GpuError(f.kind, `The evaluation pass failed earlier on the GPU (${f.message}) and scores no more`);
+    if (f)
+      throw new GpuError(f.kind, `The evaluation pass failed earlier on the GPU (${f.message.trim().split('\n')[0]}) and scores no more`);
   }
 
   destroy(): void {

@@ -27,7 +27,7 @@ function expectOneLine(r: { code: number | null; err: string }, re: RegExp): voi
 const TRAIN = ['--task', 'copy', '--T', '3', '--hidden', '8', '--batch', '4', '--margins', '0,none', '--lr', '0.01', '--naive'];
 
 describe('npm run train --eval-every', () => {
-  it('scores validation and test sets every N iterations and saves the best weights; resume keeps them', () => {
+  it('scores validation and test sets every N iterations and saves the best weights in the checkpoints', () => {
     const r = cli('train.ts', [...TRAIN, '--iters', '4', '--eval-every', '2', '--eval-batch', '100', '--out', out]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/Evaluation every 2 iterations \(validation 1000, test 1000 sequences, batch 100\)/);
@@ -38,9 +38,15 @@ describe('npm run train --eval-every', () => {
       const ck = checkpoint(run);
       expect(ck.evaluations.map((e) => e.iteration)).toEqual([2, 4]);
       expect(ck.evaluations[0].validation.count).toBe(1000);
+      // the best weights are those of the last round that scored the test set at them
       expect(ck.best?.record.iteration).toBe(ck.evaluations.at(-1)?.test ? 4 : 2);
-      expect(ck.best?.record.validationLoss).toBe(Math.min(...ck.evaluations.map((e) => e.validation.loss as number)));
+      const bestRound = ck.evaluations.find((e) => e.iteration === ck.best?.record.iteration)!;
+      expect(ck.best?.record.validationLoss).toBe(bestRound.validation.loss);
+      expect(ck.best?.record.validationAccuracy).toBe(bestRound.validation.accuracy);
     }
+  });
+
+  it('--resume without --eval-every keeps the best weights and rounds as they were; with it, goes on from them', () => {
     const before = checkpoint(1);
     // resumed without --eval-every: the best weights and the history stay as they were
     const plain = cli('train.ts', ['--resume', out, '--iters', '1', '--quiet']);

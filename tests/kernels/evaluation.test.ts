@@ -199,6 +199,23 @@ describe('evaluation memory and best-validation weights', () => {
     }
   });
 
+  it('a GPU error while a set is scored stops the scoring with no figures, and the pass scores no more', async () => {
+    const c = CASES[1];
+    const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
+    const evaluation = await Evaluation.create(rg, { batchSize: c.group.batchSize });
+    try {
+      const test = c.task.evaluationSet('test');
+      expect((await evaluation.score(test)).every((s) => Number.isFinite(s.loss))).toBe(true);
+      // a buffer the pass uses, destroyed under it: every batch's submit is a validation error
+      (evaluation as unknown as { forward: { xproj: GPUBuffer }[] }).forward[0].xproj.destroy();
+      await expect(evaluation.score(test)).rejects.toThrow(/The evaluation stopped: the GPU reported a validation error/);
+      await expect(evaluation.score(test)).rejects.toThrow(/failed earlier on the GPU .* and scores no more/);
+    } finally {
+      evaluation.destroy();
+      await rg.destroy();
+    }
+  });
+
   it('keeps each run its best-validation weights bit for bit, and scores the test set at them', async () => {
     const c = CASES[1];
     const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
@@ -212,7 +229,7 @@ describe('evaluation memory and best-validation weights', () => {
       const testAtTaken = await evaluation.score(test, 'current');
       for (let k = 0; k < 3; k++) rg.step();
       await rg.collect();
-      // the weights moved; best stays with the ones taken unless the validation loss is lower
+      // the weights moved; best stays with the ones taken unless the validation loss is lower (adding: no accuracy)
       const second = await evaluation.scoreAndKeepBest(validation, 3);
       for (const [r, run] of RUNS.entries()) {
         const now = await rg.readParameters(r);
@@ -222,18 +239,20 @@ describe('evaluation memory and best-validation weights', () => {
         const best = await evaluation.best!.read(r);
         expect(best, run.name).toEqual(improved ? now : taken[r]);
         expect(evaluation.best!.records[r]).toEqual(
-          improved ? { iteration: 3, validationLoss: second.scores[r].loss } : { iteration: 0, validationLoss: first.scores[r].loss },
+          improved
+            ? { iteration: 3, validationLoss: second.scores[r].loss, validationAccuracy: null }
+            : { iteration: 0, validationLoss: first.scores[r].loss, validationAccuracy: null },
         );
       }
       // a run whose loss did not improve: scored at best, exactly what was measured when its weights were taken
-      const worse = second.scores.map((s) => s.loss + 1);
+      const worse = second.scores.map((s) => ({ ...s, loss: s.loss + 1 }));
       const enc = device.createCommandEncoder();
       expect(evaluation.best!.offer(enc, evaluation.scoredParameters, worse, 4)).toEqual([]);
       device.queue.submit([enc.finish()]);
       const atBest = await evaluation.score(test, 'best');
       for (const [r, run] of RUNS.entries()) if (!second.improved.includes(r)) expect(atBest[r], run.name).toEqual(testAtTaken[r]);
       // best weights written from a file (a resumed run) are scored as they were written
-      evaluation.best!.write(0, taken[0], { iteration: 0, validationLoss: first.scores[0].loss });
+      evaluation.best!.write(0, taken[0], { iteration: 0, validationLoss: first.scores[0].loss, validationAccuracy: null });
       expect((await evaluation.score(test, 'best'))[0]).toEqual(testAtTaken[0]);
     } finally {
       evaluation.destroy();

@@ -125,11 +125,11 @@ describe('checkpoint files', () => {
     ];
     const ck = makeCheckpoint({
       ...sampleArgs(),
-      best: { record: { iteration: 10, validationLoss: 1.5 }, parameters: randomSet(5) },
+      best: { record: { iteration: 10, validationLoss: 1.5, validationAccuracy: 0.25 }, parameters: randomSet(5) },
       evaluations,
     });
     const parsed = parseCheckpoint(JSON.stringify(ck));
-    expect(parsed.best?.record).toEqual({ iteration: 10, validationLoss: 1.5 });
+    expect(parsed.best?.record).toEqual({ iteration: 10, validationLoss: 1.5, validationAccuracy: 0.25 });
     for (const name of paramNames('rnn')) expect(parsed.best?.parameters[name]).toEqual(randomSet(5)[name]);
     expect(parsed.evaluations).toEqual(evaluations);
     const old = parseCheckpoint(JSON.stringify(sample()));
@@ -146,6 +146,7 @@ describe('checkpoint files', () => {
       /best\.iteration must be a whole number from 0 to the checkpoint's iteration 42/,
     );
     expect(broken((c) => (c.best.validationLoss = 'low'))).toThrow(/best\.validationLoss must be a finite number/);
+    expect(broken((c) => (c.best.validationAccuracy = -1))).toThrow(/best\.validationAccuracy must be a number from 0 to 1, or null/);
     expect(broken((c) => (c.evaluations[1].iteration = 5))).toThrow(/evaluations\[1\]\.iteration must be a whole number from 10/);
     expect(broken((c) => (c.evaluations[0].test.accuracy = 2))).toThrow(/evaluations\[0\]\.test: accuracy must be a number from 0 to 1/);
     expect(broken((c) => (c.evaluations[0].test.bestIteration = 11))).toThrow(
