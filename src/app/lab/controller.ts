@@ -330,7 +330,7 @@ export class LabController {
         optimizerState.push(s);
         status.push(keep ? old.status[k] : undefined);
       }
-      const dataRngState = group.dataSeed === old.group.dataSeed ? old.dataRng.getState() : new Rng(group.dataSeed).getState();
+      const dataRngState = group.dataSeed === old.group.dataSeed ? old.dataRngState() : new Rng(group.dataSeed).getState();
       initial = { parameters, optimizerState, iteration: old.iteration, dataRngState, status };
     }
     this.group = null;
@@ -404,7 +404,7 @@ export class LabController {
               run: rg.runs[k],
               runIndex: k,
               iteration: rg.iteration,
-              dataRngState: rg.dataRng.getState(),
+              dataRngState: rg.dataRngState(),
               parameters: await rg.readParameters(k),
               optimizerState: await rg.readOptimizerState(k),
               status: rg.status[k],
@@ -415,7 +415,7 @@ export class LabController {
           group,
           runs,
           iteration: rg.iteration,
-          dataRngState: rg.dataRng.getState(),
+          dataRngState: rg.dataRngState(),
           metrics: this.book.toJSON(),
           checkpoints,
         });

@@ -9,7 +9,6 @@
  */
 
 import { formatBytes } from '../../engine/memoryText.ts';
-import { Rng } from '../../engine/random.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
 import type { LabController, RebuildPlan } from './controller.ts';
@@ -123,10 +122,9 @@ export class LabEdits {
     const kind = classifyGroupChange(key);
     const rg = this.lab.group;
     if (kind === 'live' && rg && this.state.phase === 'ready') {
-      if (key === 'trackEvery') rg.group.trackEvery = value as number;
+      if (key === 'trackEvery') rg.setTrackEvery(value as number);
       if (key === 'dataSeed') {
-        rg.group.dataSeed = value as number;
-        rg.dataRng = new Rng(value as number);
+        rg.restartData(value as number);
         if (iteration > 0)
           pushMessage(this.lab.store, 'info', `The data stream restarts from data seed ${value} at iteration ${iteration}.`);
       }
