@@ -3,7 +3,8 @@ import { Rng } from '../../src/engine/random.ts';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
 import { MATMUL_HARDWARE, MATMUL_NAIVE, MATMUL_SOFTWARE, type MatmulArgs, matmulParams, prepareMatmul } from '../../src/gpu/ops/matmul.ts';
-import { matmul, matmulExtents } from '../../src/reference/matmul.ts';
+import { matmulExtents } from '../../src/gpu/ops/matmulGeometry.ts';
+import { matmul } from '../../src/reference/matmul.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, kernels, submit } from '../helpers/gpu.ts';
 

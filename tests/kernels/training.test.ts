@@ -141,7 +141,7 @@ describe('training on the GPU', () => {
       parameters: [await first.readParameters(0), await first.readParameters(1), await first.readParameters(2)],
       optimizerState: [await first.readOptimizerState(0), await first.readOptimizerState(1), await first.readOptimizerState(2)],
       iteration: first.iteration,
-      dataRngState: first.dataRng.getState(),
+      dataRngState: first.dataRngState(),
     };
     await first.destroy();
     const resumed = await RunGroup.create(ops, group, runs, { initial: saved });
