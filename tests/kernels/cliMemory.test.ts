@@ -79,7 +79,7 @@ describe('npm run train: sizes the GPU cannot hold, and GPU errors', () => {
     const ok = train(['--task', 'copy', '--T', '3', '--hidden', '8', '--batch', '4', '--iters', '2', '--out', join(dir, 'ok')]);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.err).toMatch(
-      /GPU memory: [\d.]+ [KM]iB \(1 run x [\d.]+ [KM]iB \+ shared [\d.]+ KiB\); largest buffer \S+ [\d.]+ KiB of 1\.00 GiB allowed; budget 4\.00 GiB/,
+      /GPU memory: [\d.]+ [KM]iB \(1 run x [\d.]+ [KM]iB \+ shared [\d.]+ KiB\); largest buffer \S+ [\d.]+ KiB of 1\.00 GiB allowed; activations per run [\d.]+ KiB with full storage \(recomputation in segments of \d+ steps: [\d.]+ KiB\); budget 4\.00 GiB/,
     );
   });
 
