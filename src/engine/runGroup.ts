@@ -289,6 +289,7 @@ export class RunGroup {
               loss: task.loss,
               optimizer: group.optimizer,
               naive: options.naive,
+              storage: memory.storage,
             }),
           );
       }
