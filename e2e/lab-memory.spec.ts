@@ -41,8 +41,9 @@ test('the device has the limits the adapter offers, and the group settings show 
   const line = page.getByTestId('memory-line');
   await expect(line).toHaveAttribute('data-fits', 'true');
   await expect(line).toContainText(
-    /GPU memory: [\d.]+ MiB \(5 runs x [\d.]+ [KM]iB \+ shared [\d.]+ KiB\); largest buffer \S+ [\d.]+ [KM]iB of 1\.00 GiB allowed/,
+    /GPU memory: [\d.]+ MiB \(5 runs x [\d.]+ [KM]iB \+ shared [\d.]+ KiB\); largest buffer \S+ [\d.]+ [KM]iB of 1\.00 GiB allowed; activations per run [\d.]+ [KM]iB with full storage \(recomputation in segments of \d+ steps: [\d.]+ [KM]iB\)/,
   );
+  await expect(page.getByTestId('group-recompute')).toHaveValue('auto');
   await page.getByTestId('memory-details').locator('summary').click();
   await expect(page.getByTestId('memory-details').locator('tbody tr').first()).toContainText('rnn');
   // the line follows the settings
@@ -55,7 +56,8 @@ test('the device has the limits the adapter offers, and the group settings show 
 
 test('a link this GPU cannot hold is refused before anything is built; sizes that fit train', async ({ page }) => {
   test.setTimeout(180_000);
-  await page.goto('/#T=2000&hidden=1024&batchSize=1024');
+  // full storage only (recompute=off): the refusal names the full sequence's buffers
+  await page.goto('/#T=2000&hidden=1024&batchSize=1024&recompute=off');
   const refusal = page.getByTestId('memory-refusal');
   await expect(refusal).toContainText(
     /This run group does not fit the GPU: activations rnn\.h \[R\]\[L\+1\]\[B\]\[n\] need [\d.]+ GiB in one buffer; this device allows 1\.00 GiB per buffer/,
@@ -85,9 +87,33 @@ test('a link this GPU cannot hold is refused before anything is built; sizes tha
   await page.getByTestId('play').click();
 });
 
+test("what only recomputation makes fit builds with recompute 'auto', and a segment length can be set", async ({ page }) => {
+  test.setTimeout(150_000);
+  // T = 3000, batch 1024: full storage needs rnn.h of 1.5 GiB (over SwiftShader's 1 GiB); recomputation fits
+  await openLab(page, '/#T=3000&hidden=32&batchSize=1024');
+  const line = page.getByTestId('memory-line');
+  await expect(line).toHaveAttribute('data-fits', 'true', { timeout: 80_000 });
+  await expect(line).toContainText(/activations per run [\d.]+ MiB with recomputation, segments of \d+ steps \(full storage: [\d.]+ GiB\)/);
+  await expect(page.getByTestId('memory-refusal')).toHaveCount(0);
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 80_000 });
+  // an explicit segment length, set in the field (a rebuild that keeps the runs' parameters), kept in the link
+  await setField(page, 'group-T', '20');
+  await setField(page, 'group-batchSize', '4');
+  await expect(line).toContainText(/with full storage/, { timeout: 80_000 });
+  await setField(page, 'group-recompute', '6');
+  // nothing trained yet: the rebuild needs no confirmation
+  await expect(page.getByTestId('confirm-dialog')).toHaveCount(0);
+  await expect(page.getByTestId('group-recompute')).toHaveValue('6');
+  await expect(line).toContainText(/with recomputation, segments of 6 steps/);
+  await page.getByTestId('play').click();
+  await expect.poll(async () => (await snapshot(page)).iteration, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+  await page.getByTestId('play').click();
+  expect(await page.evaluate(() => location.hash)).toContain('recompute=6');
+});
+
 test('a change that would not fit is refused while the group trains on with its settings', async ({ page }) => {
   test.setTimeout(150_000);
-  await openLab(page, '/#T=10&hidden=32&batchSize=1024');
+  await openLab(page, '/#T=10&hidden=32&batchSize=1024&recompute=off');
   await page.getByTestId('play').click();
   await expect.poll(async () => (await snapshot(page)).iteration, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
   await setField(page, 'group-T', '3000');

@@ -1,5 +1,5 @@
 // lstmBackward: backpropagation through time of the LSTM cell (lstmForward.wgsl) fused over a window of steps,
-// all R runs in ONE dispatch per delta. For t = tHigh down to tLow (the trainer passes L .. 0; t = 0 is dh0),
+// all R runs in ONE dispatch per delta. For t = tHigh down to tLow (full storage: L .. 0; t = 0 is dh0),
 // per batch row, with dz_{L+1} = 0 and dc_next = 0 at t = L (docs/ENGINE.md, "The LSTM cell"):
 //   dh_t = inject_t + W^T dz_{t+1};  tc = tanh(c_t);  dao = dh_t tc o(1-o)
 //   dc = dc_next + dh_t o (1 - tc^2) + dao p_o
@@ -8,6 +8,13 @@
 //   dz_t = clip([dai, daf, dag, dao], -c, c)   elementwise, c = hyper CLIP (0 = no clip); the peephole
 //          sums and dc_prev use the unclipped values
 //   t = 0: dh0 = W^T dz_1, dc0 = dc_prev of step 1
+// The activation buffers (gates, dhOut; c with one more slot) hold `slots` steps after step T0: step t at slot
+// t - 1 - T0, c_t at slot t - T0 (full storage: T0 = 0, slots = L). A recomputed segment of steps T0+1 .. T0+k
+// is one dispatch per delta with tHigh = T0 + k, tLow = T0 (docs/ENGINE.md, "Recomputation"): the training
+// delta writes W^T dz_{T0+1} at t = T0 into dh0 (the true dh0 when T0 = 0, else the carry into the earlier
+// segment; dc0 only at t = 0), and with carryIn = 1 its step t = tHigh takes W^T dz_{t+1} from dh0 (the later
+// segment's carry) instead of computing it. dc_next is carried in aux (below) and the flow delta's dz ring is
+// indexed by the global step, so neither needs more. dhOut is read at steps t > unscored only.
 // Two deltas use this kernel, one dispatch each (params.channel):
 //   channel 0, the training delta: inject_t = dhOut_t; writes dz (dzSlots = L, slot t-1), dh0, dc0, and the
 //     peephole partial sums of its slice (sum over its rows and steps of dai c_{t-1}, daf c_{t-1}, dao c_t).
@@ -27,15 +34,17 @@
 // one loop over the chunk, not CHUNK inlined copies (pipeline compile ~0.4 s instead of ~3 s). One storageBarrier
 // between steps. n need not be a multiple of 4 (clamped columns, masked stores).
 // Bindings (row-major f32):
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, dzSlots, P, S, dcOff}
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, dzSlots, P, S, dcOff, T0, slots, carryIn,
+//            unscored}
 //   1 hyper  [R][16]      CLIP
 //   2 W      [R][4n][n]
 //   3 peep   [R][3][n]    p_i, p_f, p_o
-//   4 gates  [R][L][B][4n]   activations i, f, g, o from the forward
-//   5 c      [R][L+1][B][n]  cell states from the forward (slot 0 = c0)
-//   6 dhOut  [R][L][B][n]    dLoss/dh_t from the readout (zero where not scored)
-//   7 dz     [R][dzSlots][B][4n]  written and read back (see channels)
-//   8 dh0    [R][B][n]  written at t = 0 (channel 0)
+//   4 gates  [R][slots][B][4n]   activations i, f, g, o from the forward
+//   5 c      [R][slots+1][B][n]  cell states from the forward (slot 0 = c_{T0})
+//   6 dhOut  [R][slots][B][n]    dLoss/dh_t from the readout (read at t > unscored)
+//   7 dz     [R][dzSlots][B][4n]  written and read back (see channels; channel 0: dzSlots = slots, slot
+//            (t-1) % slots = t - 1 - T0 as segments start at multiples of slots)
+//   8 dh0    [R][B][n]  written at t = T0 (channel 0), read at t = tHigh when carryIn = 1
 //   9 dc0    [R][B][n]  written at t = 0 (channel 0)
 //  10 aux    channel 0: peephole partials [R][S][3][n] at 0 (S = workgroups.x slices), then dc scratch [R][B][n]
 //            at element dcOff; channel 1: flow partials [R][P][L+1] at 0 (P = S * WG, invocation p = slice*WG +
@@ -57,6 +66,10 @@ struct Params {
   P: u32,
   S: u32,
   dcOff: u32,
+  T0: u32,
+  slots: u32,
+  carryIn: u32,
+  unscored: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -94,43 +107,51 @@ struct Sums {
   sq: f32,
 }
 
-// Completes step t for units j0 .. j0+cnt-1 of row b from acc = W^T dz_{t+1}, stores what this channel stores
-// and adds this row's contributions to `sums` (rows outside the slice are skipped).
-fn finishRow(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, u: vec4u, acc: vec4f, clip: f32,
+// Completes step t for units j0 .. j0+cnt-1 of row b from acc = W^T dz_{t+1} (or the carry in dh0 when
+// fromCarry), stores what this channel stores and adds this row's contributions to `sums` (rows outside the
+// slice are skipped).
+fn finishRow(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, u: vec4u, acc: vec4f, fromCarry: bool, clip: f32,
              pi: vec4f, pf: vec4f, po: vec4f, sums: ptr<function, Sums>) {
   if (b >= rowEnd) { return; }
   let n = params.n;
   let B = params.B;
   let L = params.L;
+  let S = params.slots;
   let ch = params.channel;
   let dcBase = params.dcOff + (r * B + b) * n;
   var d = acc;
+  if (fromCarry) {
+    for (var e = 0u; e < cnt; e++) { d[e] = dh0[(r * B + b) * n + j0 + e]; }
+  }
   for (var e = cnt; e < 4u; e++) { d[e] = 0.0; }
-  if (t == 0u) {
+  if (t == params.T0) {
     (*sums).sq += dot(d, d);
     if (ch == 0u) {
       let o = (r * B + b) * n + j0;
       for (var e = 0u; e < cnt; e++) {
         dh0[o + e] = d[e];
-        dc0[o + e] = aux[dcBase + j0 + e];
+        if (t == 0u) { dc0[o + e] = aux[dcBase + j0 + e]; }
       }
     }
     return;
   }
-  let off = ((r * L + t - 1u) * B + b) * n + j0;
+  let kk = t - 1u - params.T0;
+  let off = ((r * S + kk) * B + b) * n + j0;
   if (ch == 0u) {
-    for (var e = 0u; e < cnt; e++) { d[e] += dhOut[off + e]; }
+    if (t > params.unscored) {
+      for (var e = 0u; e < cnt; e++) { d[e] += dhOut[off + e]; }
+    }
   } else if (t == L) {
     for (var e = 0u; e < cnt; e++) { d[e] += params.flowScale * dhOut[off + e]; }
   }
   (*sums).sq += dot(d, d);
-  let gOff = ((r * L + t - 1u) * B + b) * 4u * n;
+  let gOff = ((r * S + kk) * B + b) * 4u * n;
   let gi = gatesAt(gOff, u);
   let gf = gatesAt(gOff + n, u);
   let gg = gatesAt(gOff + 2u * n, u);
   let go = gatesAt(gOff + 3u * n, u);
-  let ct = cAt(((r * (L + 1u) + t) * B + b) * n, u);
-  let cp = cAt(((r * (L + 1u) + t - 1u) * B + b) * n, u);
+  let ct = cAt(((r * (S + 1u) + kk + 1u) * B + b) * n, u);
+  let cp = cAt(((r * (S + 1u) + kk) * B + b) * n, u);
   var dcn = vec4f(0.0);
   if (t < L) { dcn = auxAt(dcBase, u); }
   let tc = tanh(clamp(ct, vec4f(-20.0), vec4f(20.0)));
@@ -183,6 +204,8 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     let t = params.tHigh - s;
     // dz_{t+1} sits at step index t.
     let nextBase = (r * params.dzSlots + t % params.dzSlots) * B * n4;
+    // the training delta's top step of a segment takes W^T dz_{t+1} from the later segment's carry
+    let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
     var sq = 0.0;
     for (var blk = lid; blk < nBlocks; blk += WG) {
       let j0 = blk * 4u;
@@ -210,7 +233,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         var s13 = vec4f(0.0);
         var s14 = vec4f(0.0);
         var s15 = vec4f(0.0);
-        if (t < L) {
+        if (t < L && !fromCarry) {
           // rows past the slice or past B read a clamped row and are not stored
           let q0 = nextBase + min(b0 + cb, B - 1u) * n4;
           let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * n4;
@@ -265,11 +288,11 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           else if (e == 13u) { acc = s13; }
           else if (e == 14u) { acc = s14; }
           else if (e == 15u) { acc = s15; }
-          finishRow(r, t, b0 + cb + e, rowEnd, j0, cnt, u, acc, clip, pi, pf, po, &sums);
+          finishRow(r, t, b0 + cb + e, rowEnd, j0, cnt, u, acc, fromCarry, clip, pi, pf, po, &sums);
         }
       }
       sq += sums.sq;
-      if (params.channel == 0u && t > 0u) {
+      if (params.channel == 0u && t > params.T0) {
         // peephole partials of this slice: overwritten at t = L, accumulated afterwards
         let o = (r * params.S + wid.x) * 3u * n + j0;
         for (var e = 0u; e < cnt; e++) {

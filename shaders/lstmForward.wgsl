@@ -15,17 +15,21 @@
 // units and stores only units < n. When tStart = 0, slot 0 of c and h is filled from c0 and h0 first; one more
 // storageBarrier (every dispatch) and step 0 reads slot 0 like any other slot.
 // The hyper table is not bound: the forward has no per-run setting.
+// The activation buffers hold `slots` steps after step T0 (full storage: T0 = 0, slots = L; a recomputed
+// segment: T0 = its first step - 1, slots = the segment length): step k at slot k - T0 of xproj and gates, c_t
+// and h_t at slot t - T0 of c and h. A segment with T0 > 0 reads c_{T0}, h_{T0} from slot 0, which the trainer
+// filled from its checkpoints before this dispatch.
 // Bindings (row-major f32):
-//   0 params  {R, L, B, n, tStart, tEnd}
+//   0 params  {R, L, B, n, tStart, tEnd, T0, slots}  (T0 <= tStart, tEnd <= T0 + slots)
 //   1 W       [R][4n][n]      row k*n+u: gate k's weights of unit u (z_q = sum_j W[q][j] h_j)
-//   2 xproj   [R][L][B][4n]   W_in x_t (the bias is NOT included; it is added here)
+//   2 xproj   [R][slots][B][4n]   W_in x_t (the bias is NOT included; it is added here)
 //   3 bias    [R][4n]
 //   4 peep    [R][3][n]       p_i, p_f, p_o
 //   5 h0      [R][n]          shared by the batch
 //   6 c0      [R][n]          shared by the batch
-//   7 gates   [R][L][B][4n]   written: i, f, g, o after their nonlinearities (step k at slot k)
-//   8 c       [R][L+1][B][n]  written: slot k+1 = c_t; slot 0 = c0 for every row when tStart = 0
-//   9 h       [R][L+1][B][n]  written: slot k+1 = h_t; slot 0 = h0 for every row when tStart = 0
+//   7 gates   [R][slots][B][4n]   written: i, f, g, o after their nonlinearities (step k at slot k - T0)
+//   8 c       [R][slots+1][B][n]  written: slot k+1-T0 = c_t; slot 0 = c0 for every row when tStart = 0
+//   9 h       [R][slots+1][B][n]  written: slot k+1-T0 = h_t; slot 0 = h0 for every row when tStart = 0
 // Nothing is accumulated: gates, c and h are overwritten.
 
 struct Params {
@@ -35,6 +39,8 @@ struct Params {
   n: u32,
   tStart: u32,
   tEnd: u32,
+  T0: u32,
+  slots: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -85,16 +91,17 @@ fn cellStep(r: u32, k: u32, b: u32, rowEnd: u32, u0: u32, cnt: u32, u: vec4u, q:
   if (b >= rowEnd) { return; }
   let n = params.n;
   let B = params.B;
-  let L = params.L;
-  let zOff = ((r * L + k) * B + b) * 4u * n;
-  let cp = cAt(((r * (L + 1u) + k) * B + b) * n, u);
+  let S = params.slots;
+  let kk = k - params.T0;
+  let zOff = ((r * S + kk) * B + b) * 4u * n;
+  let cp = cAt(((r * (S + 1u) + kk) * B + b) * n, u);
   let gi = sigmoid4(si + q.bi + xprojAt(zOff, u) + q.pi * cp);
   let gf = sigmoid4(sf + q.bf + xprojAt(zOff + n, u) + q.pf * cp);
   let gg = tanh4(sg + q.bg + xprojAt(zOff + 2u * n, u));
   let cn = gf * cp + gi * gg;
   let go = sigmoid4(so + q.bo + xprojAt(zOff + 3u * n, u) + q.po * cn);
   let hn = go * tanh4(cn);
-  let sOff = ((r * (L + 1u) + k + 1u) * B + b) * n + u0;
+  let sOff = ((r * (S + 1u) + kk + 1u) * B + b) * n + u0;
   for (var e = 0u; e < cnt; e++) {
     gates[zOff + u0 + e] = gi[e];
     gates[zOff + n + u0 + e] = gf[e];
@@ -111,7 +118,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let r = wid.y;
   let n = params.n;
   let B = params.B;
-  let L = params.L;
+  let S1 = params.slots + 1u;
   let b0 = wid.x * ROWS;
   let rowEnd = min(B, b0 + ROWS);
   let nBlocks = (n + 3u) / 4u;
@@ -123,8 +130,8 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
       let hv = h0[r * n + i];
       let cv = c0[r * n + i];
       for (var b = b0; b < rowEnd; b++) {
-        h[(r * (L + 1u) * B + b) * n + i] = hv;
-        c[(r * (L + 1u) * B + b) * n + i] = cv;
+        h[(r * S1 * B + b) * n + i] = hv;
+        c[(r * S1 * B + b) * n + i] = cv;
       }
     }
   }
@@ -132,7 +139,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   storageBarrier();
 
   for (var k = params.tStart; k < params.tEnd; k++) {
-    let hBase = (r * (L + 1u) + k) * B * n;
+    let hBase = (r * S1 + k - params.T0) * B * n;
     for (var blk = lid; blk < nBlocks; blk += WG) {
       let u0 = blk * 4u;
       let cnt = min(4u, n - u0);

@@ -4,10 +4,11 @@
 //   loss_p = weight[p] * sum_o (pred - target)^2
 // Each workgroup sums loss_p over its WG positions into partial[r][group] = (loss, 0); a reduceRows dispatch
 // then sums the groups into stats[r] = (sum_p loss_p, 0).
-//   0 params  {R, P, O}
+//   0 params  {R, P, O, pOff}
 //   1 pred    [R][P][O]
-//   2 targets [P][O]  shared by the runs
-//   3 weight  [P]     (0 = not scored)
+//   2 targets [pOff + P][O]  shared by the runs (position p reads row pOff + p: a recomputed segment scores
+//             positions pOff .. pOff+P-1 of the batch)
+//   3 weight  [pOff + P]     (0 = not scored)
 //   4 dpred   [R][P][O] overwritten
 //   5 partial [R][G][2] overwritten, G = ceil(P / WG)
 // Dispatch: (G, R, 1).
@@ -16,6 +17,7 @@ struct Params {
   R: u32,
   P: u32,
   O: u32,
+  pOff: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -39,9 +41,9 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   var loss = 0.0;
   if (p < params.P) {
     let base = (r * params.P + p) * O;
-    let w = weight[p];
+    let w = weight[params.pOff + p];
     for (var o = 0u; o < O; o++) {
-      let e = pred[base + o] - targets[p * O + o];
+      let e = pred[base + o] - targets[(params.pOff + p) * O + o];
       dpred[base + o] = 2.0 * w * e;
       loss += e * e;
     }

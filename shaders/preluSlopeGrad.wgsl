@@ -2,12 +2,13 @@
 //   slopeGrad[r] = sum over t, b, i of dh[r][t][b][i] * (z < 0 ? z : 0),  z = g * a[r][t][b][i]
 // with dh the total (unclipped) dLoss/dh_t from rnnBackward. Runs of other nonlinearities get the same sum
 // (their LR_SLOPE is 0). One workgroup per run: WG invocations stride over the L*B*n elements, then a tree
-// reduction in workgroup memory.
-//   0 params    {R, L, B, n}
+// reduction in workgroup memory. The sum is over the first L steps of buffers holding `slots` steps per run
+// (full storage: slots = L; a recomputed segment: its steps of a segment buffer).
+//   0 params    {R, L, B, n, slots, beta}
 //   1 hyper     [R][16]  GAIN
-//   2 dh        [R][L][B][n]
-//   3 a         [R][L][B][n]
-//   4 slopeGrad [R]      overwritten (not accumulated)
+//   2 dh        [R][slots][B][n]
+//   3 a         [R][slots][B][n]
+//   4 slopeGrad [R]      slopeGrad = beta * slopeGrad + sum (beta = 0 overwrites; 1 accumulates over segments)
 // Dispatch: (R, 1, 1).
 
 struct Params {
@@ -15,6 +16,8 @@ struct Params {
   L: u32,
   B: u32,
   n: u32,
+  slots: u32,
+  beta: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -36,7 +39,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let r = wid.x;
   let count = params.L * params.B * params.n;
   let g = hyper[r * 16u + H_GAIN];
-  let base = r * count;
+  let base = r * params.slots * params.B * params.n;
   var s = 0.0;
   for (var e = lid; e < count; e += WG) {
     let z = g * a[base + e];
@@ -48,5 +51,11 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     if (lid < half) { part[lid] += part[lid + half]; }
     workgroupBarrier();
   }
-  if (lid == 0u) { slopeGrad[r] = part[0]; }
+  if (lid == 0u) {
+    if (params.beta == 0.0) {
+      slopeGrad[r] = part[0];
+    } else {
+      slopeGrad[r] = params.beta * slopeGrad[r] + part[0];
+    }
+  }
 }

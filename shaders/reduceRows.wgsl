@@ -1,6 +1,7 @@
 // reduceRows: column sums of a batch of row-major matrices, out[r][j] = beta*out[r][j] + sum_i x[r][i][j].
 // Used for bias gradients (db = sum over steps and batch of da_t) and batch sums (dh0).
-//   x:   [batch][rows][cols] row-major, f32
+//   x:   [batch][rows][cols] row-major, f32; matrix r starts at element r * stride (packed: stride = rows*cols;
+//        a recomputed segment sums the first rows of each run's larger buffer)
 //   out: [batch][cols] f32; with beta = 1 it accumulates into what is there.
 // One invocation per output element; the row loop is sequential (rows is L*B, cols is n: plenty of threads).
 
@@ -9,6 +10,7 @@ struct Params {
   rows: u32,
   cols: u32,
   beta: f32,
+  stride: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -22,7 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let j = gid.x;
   let r = gid.y;
   if (j >= params.cols || r >= params.batch) { return; }
-  let base = r * params.rows * params.cols + j;
+  let base = r * params.stride + j;
   var acc = 0.0;
   for (var i = 0u; i < params.rows; i++) {
     acc += x[base + i * params.cols];

@@ -1,10 +1,17 @@
 // rnnBackward: backpropagation through time fused over all steps, for all R runs in ONE dispatch per delta.
-// For t = tHigh down to tLow (the trainer passes L .. 0; t = 0 is dh0):
+// For t = tHigh down to tLow (full storage: L .. 0; t = 0 is dh0):
 //   dh_t = inject_t + W^T da_{t+1}   (da_{L+1} = 0)
 //   da_t = clip(g * f'(g a_t)^T dh_t, -c, c)   elementwise, c = hyper CLIP (0 = no clip); oplu: identity/swap
 //   dh_0 = W^T da_1 per batch row
+// The activation buffers (a, dhOut, dh) hold `slots` steps after step T0: step t at slot t - 1 - T0 (full
+// storage: T0 = 0, slots = L). A recomputed segment of steps T0+1 .. T0+k is one dispatch per delta with
+// tHigh = T0 + k, tLow = T0 (docs/ENGINE.md, "Recomputation"): the training delta writes W^T da_{T0+1} at
+// t = T0 into `aux` (dh0 when T0 = 0, else the carry into the earlier segment), and with carryIn = 1 its step
+// t = tHigh takes W^T da_{t+1} from `aux` (the later segment's carry) instead of computing it. The flow delta
+// needs no carry: its da ring is indexed by the global step.
 // Two deltas use this same kernel, one dispatch each (params.channel):
-//   channel 0, the training delta: inject_t = dhOut_t; writes dh, da, and dh0 into `aux`.
+//   channel 0, the training delta: inject_t = dhOut_t for t > unscored (the readout scores steps unscored+1 .. L;
+//     dhOut is not read before); writes dh, da, and W^T da_{T0+1} into `aux`.
 //   channel 1, gradient flow of Loss_last (only when params.trackFlow = 1, else it returns at once):
 //     inject_t = flowScale * dhOut_L at t = L, nothing elsewhere; its da goes to a 2-slot scratch bound as `da`
 //     (daSlots = 2), and each invocation writes its partial sum of dh_t^2 for every t into `aux`; a
@@ -13,17 +20,19 @@
 // slice, .y = run); an invocation handles blocks of 4 units (4 columns of W) x chunks of 8 rows in registers;
 // one storageBarrier between steps. n need not be a multiple of 4 (clamped columns, masked stores).
 // Bindings (row-major f32):
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P}
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P, T0, slots, carryIn, unscored}
 //   1 hyper  [R][16]  NONLIN, GAIN, CLIP
 //   2 W      [R][n][n]
-//   3 a      [R][L][B][n]  pre-activations from the forward
+//   3 a      [R][slots][B][n]  pre-activations from the forward
 //   4 slope  [R]
-//   5 dhOut  [R][L][B][n]  dLoss/dh_t from the readout (zero where not scored)
-//   6 dh     [R][L][B][n]  written (channel 0): total dLoss/dh_t, t = 1..L
-//   7 da     [R][daSlots][B][n]  written and read back: channel 0 the trainer's da (daSlots = L, slot t-1),
-//            channel 1 a scratch (daSlots = 2, slot (t-1) % 2)
-//   8 aux    channel 0: dh0 [R][B][n] (written at t = 0); channel 1: partials [R][P][L+1],
-//            P = workgroups.x * WG, partial of invocation p = sum over its units and rows of dh_t^2
+//   5 dhOut  [R][slots][B][n]  dLoss/dh_t from the readout (read at steps > unscored only)
+//   6 dh     [R][slots][B][n]  written (channel 0): total dLoss/dh_t
+//   7 da     [R][daSlots][B][n]  written and read back: channel 0 the trainer's da (daSlots = slots, slot
+//            (t-1) % slots, = t - 1 - T0 as segments start at multiples of slots), channel 1 a scratch
+//            (daSlots = 2, slot (t-1) % 2)
+//   8 aux    channel 0: dh0 / carry [R][B][n] (written at t = T0, read at t = tHigh when carryIn = 1);
+//            channel 1: partials [R][P][L+1], P = workgroups.x * WG, partial of invocation p = sum over its
+//            units and rows of dh_t^2
 // Nothing is accumulated across dispatches: every output is overwritten.
 
 struct Params {
@@ -38,6 +47,10 @@ struct Params {
   flowScale: f32,
   daSlots: u32,
   P: u32,
+  T0: u32,
+  slots: u32,
+  carryIn: u32,
+  unscored: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -77,25 +90,31 @@ fn backActivate(z: vec4f, d: vec4f, kind: u32, alpha: f32) -> vec4f {
   }
 }
 
-// Completes dh_t for units j0 .. j0+cnt-1 of row b from acc = (W^T da_{t+1}) and stores what this channel
-// stores. Returns sum of dh_t^2 over those units (0 for rows outside the slice).
-fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, acc: vec4f, kind: u32, g: f32, alpha: f32, clip: f32) -> f32 {
+// Completes dh_t for units j0 .. j0+cnt-1 of row b from acc = (W^T da_{t+1}), or from the carry in `aux` when
+// fromCarry, and stores what this channel stores. Returns sum of dh_t^2 over those units (0 for rows outside
+// the slice).
+fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, acc: vec4f, fromCarry: bool, kind: u32, g: f32, alpha: f32, clip: f32) -> f32 {
   if (b >= rowEnd) { return 0.0; }
   let n = params.n;
   let B = params.B;
   let L = params.L;
   let ch = params.channel;
   var d = acc;
+  if (fromCarry) {
+    for (var c = 0u; c < cnt; c++) { d[c] = aux[(r * B + b) * n + j0 + c]; }
+  }
   for (var c = cnt; c < 4u; c++) { d[c] = 0.0; }
-  if (t == 0u) {
+  if (t == params.T0) {
     if (ch == 0u) {
       for (var c = 0u; c < cnt; c++) { aux[(r * B + b) * n + j0 + c] = d[c]; }
     }
     return dot(d, d);
   }
-  let off = ((r * L + t - 1u) * B + b) * n + j0;
+  let off = ((r * params.slots + t - 1u - params.T0) * B + b) * n + j0;
   if (ch == 0u) {
-    for (var c = 0u; c < cnt; c++) { d[c] += dhOut[off + c]; }
+    if (t > params.unscored) {
+      for (var c = 0u; c < cnt; c++) { d[c] += dhOut[off + c]; }
+    }
   } else if (t == L) {
     for (var c = 0u; c < cnt; c++) { d[c] += params.flowScale * dhOut[off + c]; }
   }
@@ -133,6 +152,8 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     let t = params.tHigh - s;
     // da_{t+1} sits at step index t.
     let nextBase = (r * params.daSlots + t % params.daSlots) * B * n;
+    // the training delta's top step of a segment takes W^T da_{t+1} from the later segment's carry
+    let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
     var sq = 0.0;
     for (var blk = lid; blk < nBlocks; blk += WG) {
       let j0 = blk * 4u;
@@ -149,7 +170,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         var s5 = vec4f(0.0);
         var s6 = vec4f(0.0);
         var s7 = vec4f(0.0);
-        if (t < L) {
+        if (t < L && !fromCarry) {
           let q0 = nextBase + min(b0 + cb, B - 1u) * n;
           let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * n;
           let q2 = nextBase + min(b0 + cb + 2u, B - 1u) * n;
@@ -172,14 +193,14 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           }
         }
         let b = b0 + cb;
-        sq += finishUnits(r, t, b, rowEnd, j0, cnt, s0, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 1u, rowEnd, j0, cnt, s1, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 2u, rowEnd, j0, cnt, s2, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 3u, rowEnd, j0, cnt, s3, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 4u, rowEnd, j0, cnt, s4, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 5u, rowEnd, j0, cnt, s5, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 6u, rowEnd, j0, cnt, s6, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 7u, rowEnd, j0, cnt, s7, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b, rowEnd, j0, cnt, s0, fromCarry, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 1u, rowEnd, j0, cnt, s1, fromCarry, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 2u, rowEnd, j0, cnt, s2, fromCarry, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 3u, rowEnd, j0, cnt, s3, fromCarry, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 4u, rowEnd, j0, cnt, s4, fromCarry, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 5u, rowEnd, j0, cnt, s5, fromCarry, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 6u, rowEnd, j0, cnt, s6, fromCarry, kind, g, alpha, clip);
+        sq += finishUnits(r, t, b + 7u, rowEnd, j0, cnt, s7, fromCarry, kind, g, alpha, clip);
       }
     }
     if (params.channel == 1u) { aux[(r * params.P + p) * (L + 1u) + t] = sq; }

@@ -2,11 +2,12 @@
 // the op records t = L .. 0), one output element (run r, batch row b, unit j) per invocation:
 //   dh_t = inject_t + W^T da_{t+1} ;  da_t = clip(g * f'(g a_t)^T dh_t, -c, c) ;  t = 0: dh0 = W^T da_1
 // Same Params and bindings as rnnBackward.wgsl (channel 0 = training delta, channel 1 = gradient flow, which
-// returns at once unless trackFlow = 1), except that the flow partials are per element: P = B * n and
-// aux (channel 1) is [R][B*n][L+1] holding dh_t[b][j]^2.
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P}
-//   1 hyper [R][16]; 2 W [R][n][n]; 3 a [R][L][B][n]; 4 slope [R]; 5 dhOut [R][L][B][n]
-//   6 dh [R][L][B][n] (channel 0); 7 da [R][daSlots][B][n]; 8 aux (dh0 [R][B][n] or partials)
+// returns at once unless trackFlow = 1; the activation window T0, slots; the carry: t = T0 writes W^T da_{T0+1}
+// into aux, carryIn = 1 takes dh_t's W^T da_{t+1} from aux; dhOut read at t > unscored only), except that the
+// flow partials are per element: P = B * n and aux (channel 1) is [R][B*n][L+1] holding dh_t[b][j]^2.
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P, T0, slots, carryIn, unscored}
+//   1 hyper [R][16]; 2 W [R][n][n]; 3 a [R][slots][B][n]; 4 slope [R]; 5 dhOut [R][slots][B][n]
+//   6 dh [R][slots][B][n] (channel 0); 7 da [R][daSlots][B][n]; 8 aux (dh0 / carry [R][B][n] or partials)
 // oplu: the invocation for unit j also computes dh of its partner j^1. Nothing is accumulated.
 // Dispatch: x = ceil(B*n / WG), y = R.
 
@@ -22,6 +23,10 @@ struct Params {
   flowScale: f32,
   daSlots: u32,
   P: u32,
+  T0: u32,
+  slots: u32,
+  carryIn: u32,
+  unscored: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -40,20 +45,22 @@ const H_CLIP = 2u;
 
 override WG: u32 = 64;
 
-// dh_t[b][j] (t >= 1), or dh0[b][j] for t = 0.
+// dh_t[b][j] (t > T0), or W^T da_{T0+1} for t = T0 (dh0[b][j] when T0 = 0).
 fn totalDh(r: u32, t: u32, b: u32, j: u32) -> f32 {
   let n = params.n;
   let B = params.B;
   let L = params.L;
   var s = 0.0;
-  if (t < L) {
+  if (params.channel == 0u && params.carryIn == 1u && t == params.tHigh) {
+    s = aux[(r * B + b) * n + j];
+  } else if (t < L) {
     let next = ((r * params.daSlots + t % params.daSlots) * B + b) * n;
     for (var i = 0u; i < n; i++) { s += W[(r * n + i) * n + j] * da[next + i]; }
   }
-  if (t == 0u) { return s; }
-  let off = ((r * L + t - 1u) * B + b) * n + j;
+  if (t == params.T0) { return s; }
+  let off = ((r * params.slots + t - 1u - params.T0) * B + b) * n + j;
   if (params.channel == 0u) {
-    s += dhOut[off];
+    if (t > params.unscored) { s += dhOut[off]; }
   } else if (t == L) {
     s += params.flowScale * dhOut[off];
   }
@@ -74,14 +81,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let t = params.tHigh;
   let d = totalDh(r, t, b, j);
   if (params.channel == 1u) { aux[(r * params.P + e) * (L + 1u) + t] = d * d; }
-  if (t == 0u) {
+  if (t == params.T0) {
     if (params.channel == 0u) { aux[(r * B + b) * n + j] = d; }
     return;
   }
   let kind = u32(hyper[r * 16u + H_NONLIN]);
   let g = hyper[r * 16u + H_GAIN];
   let clip = hyper[r * 16u + H_CLIP];
-  let off = ((r * L + t - 1u) * B + b) * n + j;
+  let off = ((r * params.slots + t - 1u - params.T0) * B + b) * n + j;
   let z = g * a[off];
   var v: f32;
   switch kind {

@@ -1,5 +1,9 @@
 // rnnForward: the recurrent forward pass fused over time steps, for all R runs in ONE dispatch.
 //   a_t = W h_{t-1} + xproj_t + b ;  h_t = f(g * a_t)   for t = tStart+1 .. tEnd (step index k = t-1)
+// The activation buffers hold `slots` steps starting after step T0 (full storage: T0 = 0, slots = L; a
+// recomputed segment: T0 = its first step - 1, slots = the segment length k): step k is at slot k - T0 of
+// xproj and a, h_{t} at slot t - T0 of h. A segment with T0 > 0 reads h_{T0} from h's slot 0, which the trainer
+// filled from its checkpoint before this dispatch.
 // The time loop runs inside the kernel. A workgroup owns ALL n units of a slice of ROWS batch rows of one
 // run (workgroup_id.x = batch slice, workgroup_id.y = run r), so step t only needs h_{t-1} written by the same
 // workgroup: one storageBarrier between steps. Each invocation computes blocks of 4 units (a vec4: 4 rows of W)
@@ -8,15 +12,16 @@
 // (n up to 1024 with WG <= 256).
 // n need not be a multiple of 4: the last block reads clamped rows of W and stores only units < n.
 // Bindings (row-major f32):
-//   0 params  {R, L, B, n, tStart, tEnd}: runs steps k = tStart .. tEnd-1 (the trainer passes 0 .. L)
+//   0 params  {R, L, B, n, tStart, tEnd, T0, slots}: runs steps k = tStart .. tEnd-1 (full storage: 0 .. L),
+//             T0 <= tStart, tEnd <= T0 + slots
 //   1 hyper   [R][16]   per-run table: NONLIN (0 linear 1 tanh 2 relu 3 leaky 4 prelu 5 oplu), GAIN
 //   2 W       [R][n][n] a_i = sum_j W[i][j] h_j
-//   3 xproj   [R][L][B][n]  W_in x_t (+ whatever the trainer folded in)
+//   3 xproj   [R][slots][B][n]  W_in x_t (+ whatever the trainer folded in)
 //   4 bias    [R][n]
 //   5 h0      [R][n]    shared by the batch
 //   6 slope   [R]       leaky / prelu slope for z < 0
-//   7 a       [R][L][B][n]    written (pre-activation before the gain)
-//   8 h       [R][L+1][B][n]  written; slot 0 = h0 for every row when tStart = 0
+//   7 a       [R][slots][B][n]    written (pre-activation before the gain)
+//   8 h       [R][slots+1][B][n]  written; slot 0 = h0 for every row when tStart = 0
 // Nothing is accumulated: a and h are overwritten. oplu: units (2k, 2k+1) -> (max, min) (n even).
 
 struct Params {
@@ -26,6 +31,8 @@ struct Params {
   n: u32,
   tStart: u32,
   tEnd: u32,
+  T0: u32,
+  slots: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -51,8 +58,8 @@ fn finishUnits(r: u32, k: u32, b: u32, rowEnd: u32, i0: u32, cnt: u32, pre: vec4
   let n = params.n;
   let B = params.B;
   if (b >= rowEnd) { return; }
-  let aOff = ((r * params.L + k) * B + b) * n + i0;
-  let hOff = ((r * (params.L + 1u) + k + 1u) * B + b) * n + i0;
+  let aOff = ((r * params.slots + k - params.T0) * B + b) * n + i0;
+  let hOff = ((r * (params.slots + 1u) + k - params.T0 + 1u) * B + b) * n + i0;
   var av = pre;
   for (var c = 0u; c < cnt; c++) { av[c] += xproj[aOff + c]; }
   let hv = activate(g * av, kind, alpha);
@@ -78,7 +85,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let r = wid.y;
   let n = params.n;
   let B = params.B;
-  let L = params.L;
+  let S1 = params.slots + 1u;
   let b0 = wid.x * ROWS;
   let kind = u32(hyper[r * 16u + H_NONLIN]);
   let g = hyper[r * 16u + H_GAIN];
@@ -92,13 +99,13 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
       let v = h0[r * n + i];
       for (var bb = 0u; bb < ROWS; bb++) {
         let b = b0 + bb;
-        if (b < B) { h[(r * (L + 1u) * B + b) * n + i] = v; }
+        if (b < B) { h[(r * S1 * B + b) * n + i] = v; }
       }
     }
   }
 
   for (var k = params.tStart; k < params.tEnd; k++) {
-    let hBase = (r * (L + 1u) + k) * B * n;
+    let hBase = (r * S1 + k - params.T0) * B * n;
     for (var blk = lid; blk < nBlocks; blk += WG) {
       let i0 = blk * 4u;
       let r0 = wBase + i0 * n;

@@ -1,16 +1,17 @@
 // rnnForwardStep: the naive reference path of rnnForward, one time step per dispatch, one output element
 // (run r, batch row b, unit i) per invocation:
 //   a_t = W h_{t-1} + xproj_t + b ;  h_t = f(g * a_t)   for the single step k = tStart (t = k+1), tEnd = tStart+1
-// Same bindings and Params as rnnForward.wgsl (the op makes one params buffer per step):
-//   0 params  {R, L, B, n, tStart, tEnd}
+// Same bindings and Params as rnnForward.wgsl (the op makes one params buffer per step), including the
+// activation window: step k at slot k - T0 of buffers holding `slots` steps (full storage: T0 = 0, slots = L):
+//   0 params  {R, L, B, n, tStart, tEnd, T0, slots}
 //   1 hyper   [R][16]   NONLIN, GAIN
 //   2 W       [R][n][n]
-//   3 xproj   [R][L][B][n]
+//   3 xproj   [R][slots][B][n]
 //   4 bias    [R][n]
 //   5 h0      [R][n]
 //   6 slope   [R]
-//   7 a       [R][L][B][n]    written at step k
-//   8 h       [R][L+1][B][n]  written at slot k+1 (and slot 0 = h0 when k = 0)
+//   7 a       [R][slots][B][n]    written at slot k - T0
+//   8 h       [R][slots+1][B][n]  written at slot k - T0 + 1 (and slot 0 = h0 when k = 0)
 // Step k = 0 reads h_0 from h0 directly (slot 0 is written by the same dispatch).
 // oplu: the invocation for unit i also computes its partner i^1 (n even). Nothing is accumulated.
 // Dispatch: x = ceil(B*n / WG), y = R.
@@ -22,6 +23,8 @@ struct Params {
   n: u32,
   tStart: u32,
   tEnd: u32,
+  T0: u32,
+  slots: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -47,17 +50,17 @@ fn preActivation(r: u32, k: u32, b: u32, i: u32) -> f32 {
   if (k == 0u) {
     for (var j = 0u; j < n; j++) { s += W[wRow + j] * h0[r * n + j]; }
   } else {
-    let hRow = ((r * (params.L + 1u) + k) * params.B + b) * n;
+    let hRow = ((r * (params.slots + 1u) + k - params.T0) * params.B + b) * n;
     for (var j = 0u; j < n; j++) { s += W[wRow + j] * h[hRow + j]; }
   }
-  return s + xproj[((r * params.L + k) * params.B + b) * n + i] + bias[r * n + i];
+  return s + xproj[((r * params.slots + k - params.T0) * params.B + b) * n + i] + bias[r * n + i];
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let n = params.n;
   let B = params.B;
-  let L = params.L;
+  let S = params.slots;
   let e = gid.x;
   let r = gid.y;
   if (e >= B * n || r >= params.R) { return; }
@@ -81,7 +84,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     }
     default: { hv = z; }
   }
-  a[((r * L + k) * B + b) * n + i] = ai;
-  h[((r * (L + 1u) + k + 1u) * B + b) * n + i] = hv;
-  if (k == 0u) { h[(r * (L + 1u) * B + b) * n + i] = h0[r * n + i]; }
+  a[((r * S + k - params.T0) * B + b) * n + i] = ai;
+  h[((r * (S + 1u) + k - params.T0 + 1u) * B + b) * n + i] = hv;
+  if (k == 0u) { h[(r * (S + 1u) * B + b) * n + i] = h0[r * n + i]; }
 }

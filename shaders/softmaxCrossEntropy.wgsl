@@ -5,11 +5,12 @@
 //   acc_p  = accWeight[p] * [argmax_o logits == target]  (first maximum wins ties)
 // Each workgroup sums loss_p and acc_p over its WG positions into partial[r][group] = (loss, acc); a reduceRows
 // dispatch then sums the groups into stats[r] = (sum_p weight*CE, sum_p accWeight*correct).
-//   0 params    {R, P, O}
+//   0 params    {R, P, O, pOff}
 //   1 logits    [R][P][O]
-//   2 targets   [P] u32 class index
-//   3 weight    [P] loss weight (0 = not scored)
-//   4 accWeight [P] weight in the accuracy (the trainer passes 1/count)
+//   2 targets   [pOff + P] u32 class index (position p reads entry pOff + p: a recomputed segment scores
+//               positions pOff .. pOff+P-1 of the batch)
+//   3 weight    [pOff + P] loss weight (0 = not scored)
+//   4 accWeight [pOff + P] weight in the accuracy (the trainer passes 1/count)
 //   5 dlogits   [R][P][O] overwritten
 //   6 partial   [R][G][2] overwritten, G = ceil(P / WG)
 // Dispatch: (G, R, 1).
@@ -18,6 +19,7 @@ struct Params {
   R: u32,
   P: u32,
   O: u32,
+  pOff: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -42,7 +44,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   var contrib = vec2f(0.0);
   if (p < params.P) {
     let base = (r * params.P + p) * O;
-    let cls = targets[p];
+    let cls = targets[params.pOff + p];
     var m = logits[base];
     var best = 0u;
     for (var o = 1u; o < O; o++) {
@@ -51,13 +53,13 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     }
     var z = 0.0;
     for (var o = 0u; o < O; o++) { z += exp(logits[base + o] - m); }
-    let w = weight[p];
+    let w = weight[params.pOff + p];
     for (var o = 0u; o < O; o++) {
       let s = exp(logits[base + o] - m) / z;
       dlogits[base + o] = w * (s - select(0.0, 1.0, o == cls));
     }
     let ce = log(z) + m - logits[base + min(cls, O - 1u)];
-    contrib = vec2f(w * ce, accWeight[p] * select(0.0, 1.0, best == cls));
+    contrib = vec2f(w * ce, accWeight[params.pOff + p] * select(0.0, 1.0, best == cls));
   }
   sums[lid] = contrib;
   workgroupBarrier();

@@ -6,15 +6,21 @@
  *  - a group of 6 runs against 1 run;
  *  - the live spectrum of free matrices on the GPU (a plain W [n][n], an LSTM's stacked W [4n][n]) at the
  *    --spectrum-sizes (src/cli/benchSpectrum.ts);
+ *  - recomputation against full storage (src/engine/recompute.ts): a plain RNN and an LSTM at n = 128, copy
+ *    --recompute-T, with full storage and in segments of each --recompute-k (default: the least-memory k),
+ *    memory (activations per run) and time per iteration side by side;
  * all in one process, side by side, each row with the GPU memory its group takes (the memory plan), and the
  * cost of the GPU error scopes every iteration runs in; writes bench-reports/bench-<time>.json and .md.
- *   npm run bench -- [--sizes 128,500,1000] [--iters 5] [--spectrum-sizes 128] [--out bench-reports]
+ *   npm run bench -- [--sizes 128,500,1000] [--iters 5] [--spectrum-sizes 128] [--recompute-T 200] [--only recompute]
+ *                    [--out bench-reports]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GpuScopes } from '../engine/gpuScopes.ts';
-import { formatBytes } from '../engine/memoryText.ts';
+import { storageMemoryPlan } from '../engine/memoryCheck.ts';
+import { activationsText, formatBytes } from '../engine/memoryText.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
+import { type Storage, storageText } from '../engine/recompute.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
@@ -31,6 +37,17 @@ const FLAGS: FlagSpec[] = [
     name: 'spectrum-sizes',
     value: 'n[,n...]',
     help: 'hidden sizes at which the GPU spectrum of a plain W and an LSTM W is timed (default 128,256,512,1024 on a GPU, 128 on a CPU adapter; none to skip)',
+  },
+  {
+    name: 'recompute-T',
+    value: 'T',
+    help: 'copy task delay of the recomputation rows (default 100 on a CPU adapter, 1000 on a GPU); full storage must fit',
+  },
+  { name: 'recompute-k', value: 'k[,k...]', help: 'segment lengths of the recomputation rows (default: the one with the least memory)' },
+  {
+    name: 'only',
+    value: 'section[,...]',
+    help: `sections to run: ${['table5', 'fused', 'runs', 'lstm', 'recompute', 'spectrum'].join(', ')} (default all)`,
   },
   { name: 'out', value: 'DIR', help: 'report folder (default bench-reports)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
@@ -60,9 +77,22 @@ interface Row {
   largestBuffer: string;
   largestBufferBytes: number;
   paperSecondsPer1000: number | null;
+  /** how activations were kept, and their bytes per run (the memory plan's activation rows) */
+  storage: Storage;
+  activationBytesPerRun: number;
+  T: number;
 }
 
-type Timed = { itPerSec: number; dispatches: number; memoryBytes: number; largestBuffer: string; largestBufferBytes: number };
+type Timed = {
+  itPerSec: number;
+  dispatches: number;
+  memoryBytes: number;
+  largestBuffer: string;
+  largestBufferBytes: number;
+  storage: Storage;
+  activationBytesPerRun: number;
+  memoryLine: string;
+};
 
 async function timeConfig(
   engine: NodeEngine,
@@ -85,12 +115,16 @@ async function timeConfig(
     await rg.collect();
     const dt = (performance.now() - t0) / 1000;
     const m = rg.memory;
+    const activations = m.blocks.flatMap((b) => b.buffers).filter((b) => b.kind === 'activations');
     return {
       itPerSec: iters / dt,
       dispatches: rg.dispatchesPerIteration,
       memoryBytes: m.totalBytes,
       largestBuffer: m.largest.name,
       largestBufferBytes: m.largest.bytes,
+      storage: m.storage,
+      activationBytesPerRun: activations.reduce((a, b) => a + b.bytes * b.count, 0) / m.dims.R,
+      memoryLine: activationsText(m),
     };
   } finally {
     await rg.destroy();
@@ -138,6 +172,7 @@ function table(rows: Row[]): string {
     'dispatches/it',
     'GPU memory',
     'largest buffer',
+    'activations per run',
     'paper GTX-770 s per 1000',
   ];
   const body = rows.map((r) => [
@@ -152,6 +187,7 @@ function table(rows: Row[]): string {
     String(r.dispatchesPerIteration),
     formatBytes(r.memoryBytes),
     `${r.largestBuffer} ${formatBytes(r.largestBufferBytes)}`,
+    `${formatBytes(r.activationBytesPerRun)} (${r.storage === 'full' ? 'full' : `k = ${r.storage.recompute}`})`,
     r.paperSecondsPer1000 === null ? '' : String(r.paperSecondsPer1000),
   ]);
   const lines = [head, ...body].map((c) => `| ${c.join(' | ')} |`);
@@ -183,6 +219,14 @@ export async function main(argv: string[]): Promise<number> {
   if (!['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
 
+  const SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'spectrum'];
+  const only = (flags.get('only') ?? SECTIONS.join(',')).split(',').map((x) => x.trim());
+  if (only.some((x) => !SECTIONS.includes(x)))
+    throw new UsageError(`--only must list sections of ${SECTIONS.join(', ')} (got ${quoteInput(flags.get('only') ?? '')})`);
+  const run = (section: string) => only.includes(section);
+  const recomputeKs = flags.has('recompute-k') ? flags.get('recompute-k')!.split(',').map(whole) : [];
+  if (recomputeKs.some((k) => !Number.isInteger(k) || k < 1 || k > 10020))
+    throw new UsageError(`--recompute-k must list whole numbers from 1 to 10020 (got ${quoteInput(flags.get('recompute-k') ?? '')})`);
   const memoryBudget = memoryBudgetFlag(flags);
   const engine = await openNodeEngine(adapter as 'auto');
   const spectrumText = flags.get('spectrum-sizes') ?? (engine.ops.software ? '128' : '128,256,512,1024');
@@ -194,15 +238,42 @@ export async function main(argv: string[]): Promise<number> {
   const rows: Row[] = [];
   let scopes: ScopeCost | undefined;
   const spectra: SpectrumRow[] = [];
-  const group = (n: number): GroupSettings => ({ ...PAPER_GROUP, task: 'copy', T, batchSize: 50, hidden: n, trackEvery: 100_000 });
+  const recomputeT = whole(flags.get('recompute-T') ?? (engine.ops.software ? '100' : '1000'));
+  if (!Number.isInteger(recomputeT) || recomputeT < 1 || recomputeT > 10000) {
+    engine.close();
+    throw new UsageError(`--recompute-T must be a whole number from 1 to 10000 (got ${quoteInput(flags.get('recompute-T') ?? '')})`);
+  }
+  // full storage unless a row says otherwise (the rows compare kernels and sizes, not storage)
+  const group = (n: number, over: Partial<GroupSettings> = {}): GroupSettings => ({
+    ...PAPER_GROUP,
+    task: 'copy',
+    T,
+    batchSize: 50,
+    hidden: n,
+    trackEvery: 100_000,
+    recompute: 'off',
+    ...over,
+  });
   const plain: RunSettings = { ...PAPER_RUN, name: 'plain', parameterisation: 'plain' };
   const factorised: RunSettings = { ...PAPER_RUN, name: 'factorised', parameterisation: 'factorised', margin: 0 };
   const itersFor = (n: number) => Math.max(2, Math.round((baseIters * 128 * 128) / (n * n)));
-  const add = async (section: string, config: string, n: number, runs: RunSettings[], naive: boolean, paper: number | null) => {
-    const iters = itersFor(n);
-    process.stderr.write(`${section}: ${config}, n=${n}, ${runs.length} run(s), ${naive ? 'naive' : 'fused'}, ${iters} iterations ... `);
-    const t = await timeConfig(engine, group(n), runs, naive, iters, memoryBudget);
-    process.stderr.write(`${t.itPerSec.toPrecision(3)} it/s, ${formatBytes(t.memoryBytes)} on the GPU\n`);
+  const add = async (
+    section: string,
+    config: string,
+    n: number,
+    runs: RunSettings[],
+    naive: boolean,
+    paper: number | null,
+    over: Partial<GroupSettings> = {},
+  ) => {
+    const g = group(n, over);
+    // the time per iteration grows with L: fewer iterations for longer sequences
+    const iters = Math.max(2, Math.round((itersFor(n) * 100) / Math.max(100, g.T)));
+    process.stderr.write(
+      `${section}: ${config}, n=${n}, T=${g.T}, ${runs.length} run(s), ${naive ? 'naive' : 'fused'}, ${iters} iterations ... `,
+    );
+    const t = await timeConfig(engine, g, runs, naive, iters, memoryBudget);
+    process.stderr.write(`${t.itPerSec.toPrecision(3)} it/s, ${formatBytes(t.memoryBytes)} on the GPU; ${t.memoryLine}\n`);
     rows.push({
       section,
       config,
@@ -217,26 +288,48 @@ export async function main(argv: string[]): Promise<number> {
       largestBuffer: t.largestBuffer,
       largestBufferBytes: t.largestBufferBytes,
       paperSecondsPer1000: paper,
+      storage: t.storage,
+      activationBytesPerRun: t.activationBytesPerRun,
+      T: g.T,
     });
   };
   try {
     process.stderr.write(`Adapter: ${engine.describe()}\n`);
-    for (const n of sizes) {
-      await add('Table 5', 'plain RNN, RMSprop', n, [plain], false, PAPER_TABLE5[n]?.plain ?? null);
-      await add('Table 5', 'factorised, geodesic (m=0)', n, [factorised], false, PAPER_TABLE5[n]?.factorised ?? null);
+    if (run('table5'))
+      for (const n of sizes) {
+        await add('Table 5', 'plain RNN, RMSprop', n, [plain], false, PAPER_TABLE5[n]?.plain ?? null);
+        await add('Table 5', 'factorised, geodesic (m=0)', n, [factorised], false, PAPER_TABLE5[n]?.factorised ?? null);
+      }
+    if (run('fused')) {
+      await add('fused vs naive', 'factorised, geodesic (m=0)', 128, [factorised], false, null);
+      await add('fused vs naive', 'factorised, geodesic (m=0)', 128, [factorised], true, null);
     }
-    await add('fused vs naive', 'factorised, geodesic (m=0)', 128, [factorised], false, null);
-    await add('fused vs naive', 'factorised, geodesic (m=0)', 128, [factorised], true, null);
     const margins = [0, 0.001, 0.01, 0.1, 1, null];
     const six = margins.map((m, i) => ({ ...factorised, name: `m=${m ?? 'none'}`, margin: m, seed: i + 1 }));
-    await add('6 runs vs 1', '1 run (m=0)', 128, [factorised], false, null);
-    await add('6 runs vs 1', '6 runs (m=0..none)', 128, six, false, null);
+    if (run('runs')) {
+      await add('6 runs vs 1', '1 run (m=0)', 128, [factorised], false, null);
+      await add('6 runs vs 1', '6 runs (m=0..none)', 128, six, false, null);
+    }
     // the paper's LSTM baseline alone, and beside the margin sweep in one group (two blocks, one pass)
     const lstm: RunSettings = { ...PAPER_RUN, name: 'lstm', parameterisation: 'lstm', clip: 1 };
-    await add('LSTM baseline', 'LSTM (peepholes), RMSprop', 128, [lstm], false, null);
-    await add('LSTM baseline', '6 margin runs + LSTM in one group', 128, [...six, { ...lstm, seed: 7 }], false, null);
+    if (run('lstm')) {
+      await add('LSTM baseline', 'LSTM (peepholes), RMSprop', 128, [lstm], false, null);
+      await add('LSTM baseline', '6 margin runs + LSTM in one group', 128, [...six, { ...lstm, seed: 7 }], false, null);
+    }
+    // recomputation against full storage at a T where both fit, by default at the least-memory segment length
+    // (what 'auto' picks when full storage does not fit)
+    if (run('recompute'))
+      for (const [config, r] of [
+        ['plain RNN', plain],
+        ['LSTM', lstm],
+      ] as const) {
+        await add('recomputation', `${config}, full storage`, 128, [r], false, null, { T: recomputeT, recompute: 'off' });
+        const ks = recomputeKs.length ? recomputeKs : [leastMemoryK(engine, group(128, { T: recomputeT }), [r])];
+        for (const k of ks)
+          await add('recomputation', `${config}, ${storageText({ recompute: k })}`, 128, [r], false, null, { T: recomputeT, recompute: k });
+      }
     scopes = await scopeCost(engine.gpu.device);
-    for (const n of spectrumSizes) {
+    for (const n of run('spectrum') ? spectrumSizes : []) {
       for (const rowsOf of [n, 4 * n]) {
         process.stderr.write(`live spectrum: [${rowsOf}][${n}] ... `);
         const row = await timeSpectrum(engine.ops, n, rowsOf, 3);
@@ -251,7 +344,22 @@ export async function main(argv: string[]): Promise<number> {
   const naive = rows.find((r) => r.section === 'fused vs naive' && r.recurrent === 'naive');
   const one = rows.find((r) => r.section === '6 runs vs 1' && r.runs === 1);
   const six = rows.find((r) => r.section === '6 runs vs 1' && r.runs === 6);
+  // time per iteration of each recomputation row over its full-storage row
+  const recomputeCost = rows
+    .filter((r) => r.section === 'recomputation' && r.storage !== 'full')
+    .map((r) => {
+      const full = rows.find(
+        (f) => f.section === 'recomputation' && f.storage === 'full' && f.config.split(',')[0] === r.config.split(',')[0],
+      );
+      return {
+        config: r.config,
+        T: r.T,
+        timeOverFull: full ? full.itPerSec / r.itPerSec : null,
+        activationsOverFull: full ? r.activationBytesPerRun / full.activationBytesPerRun : null,
+      };
+    });
   const summary = {
+    recomputeCost,
     fusedOverNaive: fused && naive ? fused.itPerSec / naive.itPerSec : null,
     sixRunsCostOverOneRun: one && six ? one.itPerSec / six.itPerSec : null,
     errorScopes: scopes ?? null,
@@ -274,6 +382,9 @@ export async function main(argv: string[]): Promise<number> {
     `# Orthogonality Lab benchmark\n\n${report.date}, adapter: ${engine.describe()}, Node ${process.version}\n\n${table(rows)}\n\n` +
     `Fused over naive recurrent path: ${summary.fusedOverNaive?.toFixed(2) ?? '?'}x faster. ` +
     `6 runs in one group cost ${summary.sixRunsCostOverOneRun?.toFixed(2) ?? '?'}x the time of 1 run (6 runs trained).\n` +
+    (recomputeCost.length
+      ? `Recomputation (copy T = ${recomputeT}, n = 128, batch 50): ${recomputeCost.map((c) => `${c.config}: ${c.timeOverFull?.toFixed(2) ?? '?'}x the time per iteration of full storage with ${((c.activationsOverFull ?? NaN) * 100).toFixed(1)}% of its activation memory`).join('; ')}.\n`
+      : '') +
     (scopes
       ? `GPU error scopes (three per iteration, src/engine/gpuScopes.ts): ${scopes.scopedMicros.toFixed(1)} us to record a scoped empty submission against ${scopes.plainMicros.toFixed(1)} us unscoped; ${scopes.submissions} scopes read back in ${scopes.popMillis.toFixed(1)} ms.\n`
       : '') +
@@ -287,3 +398,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (isMain(import.meta.url)) await runCli(main);
+
+/** The least-memory segment length of a group (its memory plan's comparison), on this engine's device. */
+function leastMemoryK(engine: NodeEngine, group: GroupSettings, runs: RunSettings[]): number {
+  const plan = storageMemoryPlan(group, runs, { software: engine.ops.software, limits: engine.gpu.device.limits }, 'full');
+  return plan.activationsPerRun.recompute.k;
+}

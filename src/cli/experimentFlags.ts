@@ -27,6 +27,7 @@ const GROUP_FLAGS: [string, keyof GroupSettings][] = [
   ['optimizer', 'optimizer'],
   ['data-seed', 'dataSeed'],
   ['track-every', 'trackEvery'],
+  ['recompute', 'recompute'],
 ];
 
 const RUN_FLAGS: [string, keyof RunSettings][] = [

@@ -10,7 +10,14 @@ import { modelDimsOf, type ParsedCheckpoint, parseCheckpoint } from '../engine/c
 import { ExperimentLog } from '../engine/experimentLog.ts';
 import { checkMetricsFile, checkTracesFile } from '../engine/experimentLogFiles.ts';
 import type { InitialState, RunStatus } from '../engine/runGroup.ts';
-import { GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings, validateExperiment } from '../engine/settings.ts';
+import {
+  GROUP_SETTINGS,
+  type GroupSettings,
+  RUN_SETTINGS,
+  type RunSettings,
+  validateExperiment,
+  withGroupDefaults,
+} from '../engine/settings.ts';
 import { UsageError } from './args.ts';
 import { CHECKPOINTS, type Kernels, LOG_FILES, type Manifest, readManifest, SETTINGS_FORMAT } from './experimentFolder.ts';
 import { CHECKPOINT_SIZE_NOTE, readJson, readText } from './readText.ts';
@@ -83,7 +90,7 @@ export function loadResume(dir: string): Resumed {
   if (typeof settings !== 'object' || settings === null || settings.format !== SETTINGS_FORMAT)
     throw new UsageError(`--resume ${dir}: ${where}/settings.json is not a settings file of this trainer (format '${SETTINGS_FORMAT}')`);
   tagCheck(settings, 'settings.json');
-  const group = settings.group as GroupSettings;
+  const fileGroup = settings.group as GroupSettings;
   const runs = settings.runs as RunSettings[];
   if (!Array.isArray(runs) || runs.length === 0) throw new UsageError(`--resume ${dir}: ${where}/settings.json lists no runs`);
   const kernels = settings.kernels ?? 'fused';
@@ -91,8 +98,9 @@ export function loadResume(dir: string): Resumed {
     throw new UsageError(
       `--resume ${dir}: ${where}/settings.json: kernels must be 'fused' or 'naive' (got '${String(kernels).slice(0, 40)}')`,
     );
-  const errors = validateExperiment(group, runs);
+  const errors = validateExperiment(fileGroup, runs);
   if (errors.length) throw new UsageError(`--resume ${dir}: ${where}/settings.json has invalid settings: ${errors.join('; ')}`);
+  const group = withGroupDefaults(fileGroup);
 
   // one checkpoint per run, all of this experiment and iteration
   const byRun = new Map<number, { file: string; ck: ParsedCheckpoint }>();

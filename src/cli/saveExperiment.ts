@@ -3,10 +3,9 @@
  * settings, metrics, traces and one checkpoint per run, each tagged with the experiment id and iteration,
  * committed all-or-nothing; then the top-level copies, then the removal of older snapshots.
  */
-import { makeCheckpoint, type ParsedCheckpoint } from '../engine/checkpoint.ts';
-import type { EvaluationSchedule } from '../engine/evaluationSchedule.ts';
 import type { ExperimentLog } from '../engine/experimentLog.ts';
-import type { RunGroup } from '../engine/runGroup.ts';
+import type { GroupSettings, RunSettings } from '../engine/settings.ts';
+import { snapshotCheckpoints, type TrainingSnapshot } from '../training/trainingSnapshot.ts';
 import {
   checkpointFile,
   type Kernels,
@@ -27,28 +26,12 @@ export class SaveError extends Error {
   }
 }
 
-/** What a save reads from a run group (a test drives the same save with a stand-in of this shape). */
-export type SavableGroup = Pick<RunGroup, 'group' | 'runs' | 'iteration' | 'dataRng' | 'status' | 'readParameters' | 'readOptimizerState'> &
-  Partial<Pick<RunGroup, 'dataPosition'>>;
-
 export interface Saved {
   manifest: Manifest;
   /** what was removed after the commit: older snapshots, and a replaced experiment's files (short paths) */
   removed: string[];
 }
 
-/** Run r's best weights (when it has some) and evaluation history, as a checkpoint keeps them. */
-async function evaluationOfRun(schedule: EvaluationSchedule, r: number) {
-  const best = schedule.evaluation.best;
-  const record = best?.records[r];
-  const parameters = record ? await best!.read(r) : null;
-  return { best: record && parameters ? { record, parameters } : null, evaluations: schedule.history[r] };
-}
-
-/**
- * Saves the group's state now, trained with `kernels`. `previous` is the snapshot that stays the experiment's until this one is
- * complete (named in the error message when this save fails).
- */
 /**
  * After a GPU error: writes the metrics and traces measured before it (all valid) as the top-level copies,
  * marked with the error (`stoppedBy`), and nothing else. No checkpoint is written, since the GPU's state after
@@ -58,14 +41,14 @@ async function evaluationOfRun(schedule: EvaluationSchedule, r: number) {
 export function writeMeasuredBeforeGpuError(
   dir: string,
   experimentId: string,
-  rg: SavableGroup,
+  trained: { group: Readonly<GroupSettings>; runs: readonly RunSettings[] },
   log: ExperimentLog,
   kernels: Kernels,
   error: string,
 ): void {
   const iteration = log.metrics.iterations.at(-1) ?? 0;
   const tag = { experimentId, iteration, stoppedBy: { gpuError: error } };
-  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: rg.group, runs: rg.runs };
+  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: trained.group, runs: trained.runs };
   try {
     writeTopLevelCopies(dir, {
       'settings.json': `${JSON.stringify(settings, null, 2)}\n`,
@@ -78,22 +61,22 @@ export function writeMeasuredBeforeGpuError(
   }
 }
 
+/**
+ * Saves a snapshot of training (Trainer.save(), with `log` complete up to its iteration), trained with
+ * `kernels`. `previous` is the snapshot that stays the experiment's until this one is complete (named in
+ * the error message when this save fails).
+ */
 export async function saveExperiment(
   dir: string,
   experimentId: string,
-  rg: SavableGroup,
+  snapshot: TrainingSnapshot,
   log: ExperimentLog,
   kernels: Kernels,
   previous?: Manifest,
-  /**
-   * the evaluation rounds (--eval-every): each checkpoint carries its run's best weights and history; or, for
-   * a resumed experiment trained on without them, what its checkpoints carried (kept as they were)
-   */
-  evaluation?: EvaluationSchedule | Pick<ParsedCheckpoint, 'best' | 'evaluations'>[] | null,
 ): Promise<Saved> {
-  const iteration = rg.iteration;
+  const iteration = snapshot.iteration;
   const tag = { experimentId, iteration };
-  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: rg.group, runs: rg.runs };
+  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: snapshot.group, runs: snapshot.runs };
   const texts: Record<(typeof LOG_FILES)[number], string> = {
     'settings.json': `${JSON.stringify(settings, null, 2)}\n`,
     'metrics.json': JSON.stringify({ ...log.metrics, ...tag }),
@@ -105,23 +88,11 @@ export async function saveExperiment(
   try {
     writer = new SnapshotWriter(dir, experimentId, iteration);
     for (const f of LOG_FILES) await writer.write(f, texts[f]);
-    for (let r = 0; r < rg.runs.length; r++) {
-      const ck = makeCheckpoint({
-        experimentId,
-        group: rg.group,
-        run: rg.runs[r],
-        runIndex: r,
-        iteration,
-        dataRngState: rg.dataRng.getState(),
-        dataPosition: rg.dataPosition,
-        parameters: await rg.readParameters(r),
-        optimizerState: await rg.readOptimizerState(r),
-        // a failed run says so (with its iteration) and stays frozen on resume
-        status: rg.status[r],
-        ...(Array.isArray(evaluation) ? evaluation[r] : evaluation ? await evaluationOfRun(evaluation, r) : {}),
-      });
-      await writer.write(checkpointFile(r, rg.runs[r].name), JSON.stringify(ck));
-    }
+    // a failed run's checkpoint says so (with its iteration), and it stays frozen on resume; each carries the
+    // data position and its run's best-validation weights and evaluation history when the snapshot has them
+    const checkpoints = snapshotCheckpoints(snapshot, experimentId);
+    for (let r = 0; r < snapshot.runs.length; r++)
+      await writer.write(checkpointFile(r, snapshot.runs[r].name), JSON.stringify(checkpoints[r]));
     manifest = await writer.commit();
   } catch (e) {
     try {

@@ -3,16 +3,18 @@
  *   npm run train -- --task copy --T 100 --margins 0,0.01,0.1,1,none --iters 2000 --out runs/copy
  * Saves snapshots of the experiment (settings, metrics, traces, one checkpoint per run) into --out, each
  * all-or-nothing (experimentFolder.ts); --resume DIR continues the experiment from its latest snapshot.
- * SIGINT/SIGTERM stop after the iterations in flight, save, and exit 130/143 (interrupt.ts).
+ * SIGINT/SIGTERM stop after the iterations in flight, save, and exit 130/143 (interrupt.ts). The loop is the
+ * trainer's (src/training/trainer.ts, the lab's too), paced flat out (HEADLESS_PACING).
  */
 import { ExperimentLog } from '../engine/experimentLog.ts';
-import { TrainingGpuError } from '../engine/gpuScopes.ts';
 import { assertGroupFits } from '../engine/memoryCheck.ts';
 import { formatBytes, memorySummary } from '../engine/memoryText.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
-import { type IterationRecord, RunGroup } from '../engine/runGroup.ts';
+import { type IterationRecord, RunGroup, type RunStatus } from '../engine/runGroup.ts';
 import { type GroupSettings, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { GpuError } from '../gpu/device.ts';
+import { HEADLESS_PACING, HOST_CLOCK } from '../training/pacing.ts';
+import { Trainer } from '../training/trainer.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
 import { type Manifest, newExperimentId, readManifest, surveyFolder } from './experimentFolder.ts';
@@ -62,30 +64,6 @@ function positiveInt(flags: Map<string, string>, name: string, dflt: number): nu
   if (v === null || !Number.isInteger(v) || v < 1 || v > 10_000_000)
     throw new UsageError(`--${name} must be a whole number from 1 to 10000000 (got ${quoteInput(text)})`);
   return v;
-}
-
-/**
- * The records of the iterations since the last collect. On a GPU error or a lost device during training
- * (TrainingGpuError), or an error reported outside any scope, writes what was measured before it (never a
- * checkpoint: the GPU state after the error is not trusted; the last snapshot stays the experiment's) and
- * throws a GpuError (exit 3).
- */
-async function collectOrStop(
-  rg: RunGroup,
-  log: ExperimentLog,
-  uncaptured: readonly GpuError[],
-  saveMeasured: (error: string) => string,
-): Promise<IterationRecord[]> {
-  let records: IterationRecord[];
-  try {
-    records = await rg.collect();
-    if (uncaptured.length) throw new GpuError(uncaptured[0].kind, `Training stopped: ${uncaptured[0].message}`);
-  } catch (e) {
-    if (!(e instanceof GpuError)) throw e;
-    if (e instanceof TrainingGpuError) log.add(e.records);
-    throw new GpuError(e.kind, `${e.message} ${saveMeasured(e.message)}`);
-  }
-  return records;
 }
 
 function fmt(v: number, digits = 4): string {
@@ -173,21 +151,23 @@ function maskStopped(records: IterationRecord[], stopped: boolean[]): IterationR
   }));
 }
 
-function progressLine(rg: RunGroup, records: IterationRecord[], endIter: number, rate: number): string {
-  const last = records[records.length - 1];
-  const perRun = rg.runs
+/** One progress line: the last record read back, the speed since this command started, the time left. */
+function progressLine(
+  runs: readonly RunSettings[],
+  status: readonly RunStatus[],
+  last: IterationRecord,
+  endIter: number,
+  rate: number,
+): string {
+  const perRun = runs
     .map((r, i) => {
       const m = last.runs[i];
-      const st = rg.status[i].state === 'failed' ? ' FAILED' : '';
+      const st = status[i].state === 'failed' ? ' FAILED' : '';
       return `${r.name}: loss ${fmt(m.loss)}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${st}`;
     })
     .join(' | ');
-  return `it ${rg.iteration}/${endIter}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - rg.iteration) / rate)}  ${perRun}`;
+  return `it ${last.iteration}/${endIter}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - last.iteration) / rate)}  ${perRun}`;
 }
-
-/** A chunk of iterations runs between two readbacks; a signal is acted on between chunks, so keep them short. */
-const CHUNK_SECONDS = 0.25;
-const MAX_CHUNK = 25;
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseArgs(argv, FLAGS);
@@ -219,8 +199,13 @@ export async function main(argv: string[]): Promise<number> {
     );
   let latest = target.previous;
   let replacing = target.replacing;
+  let trainer: Trainer | undefined;
   const interrupt = new Interrupt(
-    (signal) => say(`${signal}: stopping after the iterations in flight, then saving (${signal} again aborts without saving)`),
+    (signal) => {
+      say(`${signal}: stopping after the iterations in flight, then saving (${signal} again aborts without saving)`);
+      // the trainer finishes the readbacks in flight; the loop below then saves
+      trainer?.pause();
+    },
     (signal) =>
       say(
         `${signal} again: aborted without saving; ${latest ? `${dir} holds the snapshot of iteration ${latest.iteration} (${latest.snapshot})` : 'nothing was saved'}`,
@@ -243,6 +228,10 @@ export async function main(argv: string[]): Promise<number> {
     const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial, memoryBudget: budget });
     // the evaluation rounds (--eval-every), beside the group: src/cli/trainEvaluation.ts
     const schedule = evaluationRequest ? await openEvaluation(rg, evaluationRequest, { naive, memoryBudget: budget, resumed }) : null;
+    const uncaptured = engine.gpu.uncapturedErrors;
+    // the trainer owns the group from here (and destroys it); an error outside the group's scopes stops it too
+    const tr = new Trainer(rg, { pacing: HEADLESS_PACING, clock: HOST_CLOCK, hostGpuError: () => uncaptured[0] });
+    trainer = tr;
     // a run that failed stays frozen at its last finite state (InitialState.status); say so
     resumed?.status.forEach((s, r) => {
       if (s.state === 'failed') say(`Run '${runs[r].name}' ${s.message ?? 'failed'}; it stays stopped, the other runs continue`);
@@ -257,9 +246,10 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     const save = async () => {
-      // without --eval-every, a resumed experiment's best weights and evaluation history are kept as they were
-      const evaluation = schedule ?? resumed?.evaluation;
-      const saved = await saveExperiment(dir, experimentId, rg, log, naive ? 'naive' : 'fused', latest, evaluation);
+      const snapshot = await tr.save();
+      // the runs' best weights and evaluation history; without --eval-every, a resumed experiment's are kept as they were
+      snapshot.evaluation = schedule ? await schedule.snapshot() : resumed?.evaluation;
+      const saved = await saveExperiment(dir, experimentId, snapshot, log, naive ? 'naive' : 'fused', latest);
       latest = saved.manifest;
       if (replacing) {
         say(`--force: removed the previous experiment's ${saved.removed.join(', ') || 'files'}`);
@@ -269,48 +259,58 @@ export async function main(argv: string[]): Promise<number> {
     // after a GPU error: what was measured before it, beside the last snapshot (which stays the experiment's)
     const saveMeasured = (error: string) => {
       const upTo = log.metrics.iterations.at(-1) ?? 0;
-      writeMeasuredBeforeGpuError(dir, experimentId, rg, log, naive ? 'naive' : 'fused', error);
+      writeMeasuredBeforeGpuError(dir, experimentId, tr, log, naive ? 'naive' : 'fused', error);
       return (
         `Saved the metrics and traces measured up to iteration ${upTo} in ${dir} (metrics.json, metrics.csv, traces.json); ` +
         `no checkpoint was written after the error${latest ? `; ${dir}/${latest.snapshot} (iteration ${latest.iteration}) is still the experiment's snapshot` : ''}.`
       );
     };
     const start = performance.now();
-    const startIter = rg.iteration;
+    const startIter = tr.iteration;
     const endIter = startIter + iters;
     let lastPrint = -Infinity;
-    let chunk = 1;
-    while (rg.iteration < endIter && !interrupt.requested) {
-      const nextSave = (Math.floor(rg.iteration / ckEvery) + 1) * ckEvery;
-      const todo = Math.min(chunk, endIter - rg.iteration, nextSave - rg.iteration, schedule?.untilDue(rg.iteration) ?? Infinity);
-      const t0 = performance.now();
-      for (let k = 0; k < todo && rg.canStep; k++) rg.step();
-      const records = maskStopped(await collectOrStop(rg, log, engine.gpu.uncapturedErrors, saveMeasured), stopped);
-      log.add(records);
+    tr.on('metrics', ({ records }) => {
+      log.add(maskStopped(records, stopped));
       const now = performance.now();
-      chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((todo * CHUNK_SECONDS * 1000) / Math.max(now - t0, 1e-3))));
-      if (!quiet && (now - lastPrint > 2000 || rg.iteration === endIter)) {
+      const last = records[records.length - 1];
+      if (!quiet && (now - lastPrint > 2000 || last.iteration === endIter)) {
         lastPrint = now;
-        say(progressLine(rg, records, endIter, ((rg.iteration - startIter) * 1000) / (now - start)));
+        say(progressLine(tr.runs, tr.status, last, endIter, ((last.iteration - startIter) * 1000) / (now - start)));
       }
-      if (schedule?.due(rg.iteration)) {
-        const round = await schedule.run(rg.iteration);
+    });
+    // what stopped the training: a GPU error or a lost device (exit 3, the measured metrics written), or a bug
+    let failure: GpuError | Error | undefined;
+    tr.on('gpuError', (e) => (failure = new GpuError(e.kind, e.message)));
+    tr.on('deviceLost', (e) => (failure = new GpuError('device-lost', e.message)));
+    tr.on('error', (e) => (failure = new Error(`Training stopped: ${e.message}`)));
+    while (tr.iteration < endIter && !interrupt.requested) {
+      // a segment ends at the next --checkpoint-every multiple, evaluation round (or the end), every readback in
+      const nextSave = (Math.floor(tr.iteration / ckEvery) + 1) * ckEvery;
+      const nextRound = schedule ? tr.iteration + schedule.untilDue(tr.iteration) : Infinity;
+      const stop = await tr.start({ until: Math.min(endIter, nextSave, nextRound) });
+      if (stop === 'failed') {
+        const f = failure ?? new Error('Training stopped');
+        if (f instanceof GpuError) throw new GpuError(f.kind, `${f.message} ${saveMeasured(f.message)}`);
+        throw f;
+      }
+      if (stop === 'reached' && schedule?.due(tr.iteration)) {
+        const round = await schedule.run(tr.iteration);
         if (!quiet) say(roundLine(rg, round));
       }
-      if (rg.iteration % ckEvery === 0 && rg.iteration < endIter) await save();
+      if (stop === 'reached' && tr.iteration % ckEvery === 0 && tr.iteration < endIter) await save();
     }
-    if (rg.iteration > (latest?.iteration ?? 0)) await save();
-    rg.status.forEach((s, i) => {
-      if (s.state === 'failed' && !stopped[i]) say(`Run '${rg.runs[i].name}' ${s.message}`);
+    if (tr.iteration > (latest?.iteration ?? 0)) await save();
+    tr.status.forEach((s, i) => {
+      if (s.state === 'failed' && !stopped[i]) say(`Run '${tr.runs[i].name}' ${s.message}`);
     });
-    const done = rg.iteration - startIter;
+    const done = tr.iteration - startIter;
     if (interrupt.requested) {
       say(
         done === 0 && !latest
           ? `Interrupted (${interrupt.signal}) before the first iteration: nothing was trained or saved`
           : `Interrupted (${interrupt.signal}) after ${done} of ${iters} iterations: ${dir} holds the snapshot of iteration ${latest!.iteration} ` +
               `(${latest!.snapshot}: settings, metrics, traces, ${runs.length} checkpoint(s))` +
-              (rg.iteration < endIter ? `; continue with npm run train -- --resume ${dir} --iters ${endIter - rg.iteration}` : ''),
+              (tr.iteration < endIter ? `; continue with npm run train -- --resume ${dir} --iters ${endIter - tr.iteration}` : ''),
       );
     } else if (!quiet) {
       if (schedule) say(finalEvaluationLine(rg, schedule));
@@ -320,7 +320,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     schedule?.evaluation.destroy();
-    await rg.destroy();
+    await tr.destroy();
   } finally {
     interrupt.dispose();
     engine?.close();

@@ -14,12 +14,15 @@ import { hyperTable } from './hyperTable.ts';
 import { prepareLstmPlan } from './lstmPlan.ts';
 import { type CellKind, type ModelDims, type ParamName, type ParamSet, paramNames, paramSize } from './parameters.ts';
 import { type IterationPlan, prepareIterationPlan } from './plan.ts';
+import type { Storage } from './recompute.ts';
 import type { OptimizerName, RunSettings } from './settings.ts';
 
 export interface CellBlockOptions {
   loss: LossKind;
   optimizer: OptimizerName;
   naive?: boolean;
+  /** how activations are kept (the group's memory plan decides; default full storage) */
+  storage?: Storage;
 }
 
 export class CellBlock {
@@ -47,11 +50,13 @@ export class CellBlock {
     const mine = members.map((r) => runs[r]);
     // spectrum buffers (and dispatches) where some W is free: every LSTM block, RNN blocks with a plain run
     const freeSpectrum = cell === 'lstm' || mine.some((r) => r.parameterisation === 'plain');
-    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch, freeSpectrum);
+    const storage = opts.storage ?? 'full';
+    const buf = allocateBlockBuffers(ctx.device, cell, dims, batch, freeSpectrum, storage);
     const planOptions = {
       loss: opts.loss,
       optimizer: opts.optimizer,
       naive: opts.naive,
+      storage,
       anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
       anySoftOrth: mine.some((r) => r.softOrth > 0),
     };

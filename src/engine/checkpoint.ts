@@ -15,7 +15,7 @@ import type { BestRecord } from './bestWeights.ts';
 import type { RunEvaluation, ScoreJson } from './evaluationSchedule.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
 import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
-import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
+import { type GroupSettings, type RunSettings, validateExperiment, withGroupDefaults } from './settings.ts';
 
 export const CHECKPOINT_FORMAT = 'orthogonality-lab/checkpoint';
 /** Version 2 added `experimentId`; version-1 files (no id) are still read, e.g. by evaluate. */
@@ -272,6 +272,7 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
   if (c.version === 1 && c.experimentId !== undefined) throw new CheckpointError(`${source}: a version-1 checkpoint has no experimentId`);
   const errors = validateExperiment(c.group as GroupSettings, [c.run as RunSettings]);
   if (errors.length) throw new CheckpointError(`${source} has invalid settings: ${listProblems(errors)}`);
+  c.group = withGroupDefaults(c.group as GroupSettings);
   if (!Number.isInteger(c.iteration) || (c.iteration as number) < 0)
     throw new CheckpointError(`${source}: iteration must be a whole number >= 0`);
   if (!Number.isInteger(c.runIndex) || (c.runIndex as number) < 0)

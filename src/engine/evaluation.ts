@@ -98,6 +98,7 @@ export class Evaluation {
         device: footprintContext(ctx),
         naive: options.naive,
         keepBest,
+        storage: group.memory.storage,
       },
       ctx.device.limits,
       group.memory.totalBytes,
@@ -114,12 +115,14 @@ export class Evaluation {
     try {
       const batchBuf = allocateBatchBuffers(device, dims, task.loss);
       made.push(...batchBuf.all);
-      const forward = group.blocks.map((b) => allocateForwardBuffers(device, b.cell, { ...dims, R: b.dims.R }));
+      // activations kept as the group keeps its own: over the whole sequence, or one segment of k steps
+      const storage = group.memory.storage;
+      const forward = group.blocks.map((b) => allocateForwardBuffers(device, b.cell, { ...dims, R: b.dims.R }, storage));
       for (const f of forward) made.push(...f.all);
       const plans: Dispatch[][] = [];
       for (const [i, b] of group.blocks.entries())
         plans.push(
-          await prepareForwardPlan(ctx, { ...dims, R: b.dims.R }, forward[i], batchBuf, { loss: task.loss, naive: options.naive }),
+          await prepareForwardPlan(ctx, { ...dims, R: b.dims.R }, forward[i], batchBuf, { loss: task.loss, naive: options.naive, storage }),
         );
       const bytes = resultsBytes(group.dims.R);
       const results = device.createBuffer({

@@ -13,9 +13,10 @@ import { forwardBufferTable, forwardFootprint } from './forwardPlan.ts';
 import { type BufferSpec, batchBufferTable, LOSS_STATS } from './groupBuffers.ts';
 import { checkMemoryPlan, DEFAULT_MEMORY_BUDGET, describeProblem, type GpuLimits, type MemoryProblem } from './memoryCheck.ts';
 import type { BlockPlan, MemoryPlan } from './memoryPlan.ts';
-import { sumBytes } from './memoryPlan.ts';
+import { clampStorage, sumBytes } from './memoryPlan.ts';
 import { formatBytes } from './memoryText.ts';
 import { type CellKind, type ModelDims, paramNames, paramShape, paramSize } from './parameters.ts';
+import type { Storage } from './recompute.ts';
 
 /** Batches whose loss sums are gathered on the GPU before one readback. */
 export const EVALUATION_SLOTS = 64;
@@ -31,6 +32,8 @@ export interface EvaluationMemoryInput {
   naive?: boolean;
   /** the best-validation weights are kept (a second parameter set per block) */
   keepBest: boolean;
+  /** how the group keeps its activations (the pass keeps its own the same way; default full storage) */
+  storage?: Storage;
 }
 
 function fromTable(rows: BufferSpec[]): PlannedBuffer[] {
@@ -58,11 +61,19 @@ export function planEvaluationMemory(input: EvaluationMemoryInput): MemoryPlan {
   const B = input.batchSize;
   const R = input.blocks.reduce((a, b) => a + b.runs, 0);
   const dims: ModelDims = { R, L: task.L, B, n: input.hidden, I: task.I, O: task.O, Lout, P: Lout * B };
+  const storage = clampStorage(input.storage ?? 'full', dims.L);
+  // activation bytes per run of the pass with full storage and with the group's storage (its segment length)
+  const activationBytes = (st: Storage) =>
+    input.blocks.reduce(
+      (a, { cell, runs }) =>
+        a + sumBytes(fromTable(forwardBufferTable(cell, { ...dims, R: runs }, st).filter((r) => r.kind === 'activations'))),
+      0,
+    ) / R;
   const blocks: BlockPlan[] = input.blocks.map(({ cell, runs }) => {
     const d = { ...dims, R: runs };
-    const fp = forwardFootprint(input.device, cell, d, { loss: task.loss, naive: input.naive });
+    const fp = forwardFootprint(input.device, cell, d, { loss: task.loss, naive: input.naive, storage });
     const buffers = [
-      ...fromTable(forwardBufferTable(cell, d)),
+      ...fromTable(forwardBufferTable(cell, d, storage)),
       ...(input.keepBest ? fromTable(bestBufferTable(cell, d)) : []),
       ...fp.buffers,
     ];
@@ -96,7 +107,14 @@ export function planEvaluationMemory(input: EvaluationMemoryInput): MemoryPlan {
   const residentBytes = sharedBytes + blocks.reduce((a, b) => a + b.bytes, 0);
   const all = [...shared, ...blocks.flatMap((b) => b.buffers), transient];
   return {
-    storage: 'full',
+    storage,
+    activationsPerRun: {
+      full: activationBytes('full'),
+      recompute: {
+        k: storage === 'full' ? dims.L : storage.recompute,
+        bytes: activationBytes(storage === 'full' ? { recompute: dims.L } : storage),
+      },
+    },
     dims,
     shared,
     blocks,

@@ -29,6 +29,12 @@ export interface RunEvaluation {
   test?: ScoreJson & { bestIteration: number };
 }
 
+/** What the rounds kept of one run (a snapshot's, a checkpoint's): its best-validation weights (null: none yet) and every round. */
+export interface RunEvaluationState {
+  best: { record: BestRecord; parameters: ParamSet } | null;
+  evaluations: RunEvaluation[];
+}
+
 export interface EvaluationRound {
   iteration: number;
   /** per run: the validation set at the current weights */
@@ -73,12 +79,16 @@ export class EvaluationSchedule {
   }
 
   /**
-   * Iterations until the next round is due (a loop stops its chunk there); Infinity for 'epoch' (the loop
-   * asks due() after each chunk).
+   * Iterations from `iteration` until the next round is due (a loop ends its stretch of training there): the
+   * next multiple of k after `iteration`; every epoch, the iterations until the training stream enters the
+   * next epoch, each drawing the group's batch of B sequences (the batch that ends an epoch may hold the start
+   * of the next one), or 0 when it has entered one since the last round.
    */
   untilDue(iteration: number): number {
-    if (this.cadence.every === 'epoch') return Infinity;
-    return this.cadence.every - (iteration % this.cadence.every);
+    if (this.cadence.every !== 'epoch') return this.cadence.every - (iteration % this.cadence.every);
+    const at = this.task.position();
+    if (at.epoch > this.lastEpoch) return 0;
+    return Math.ceil((this.task.trainSize! - at.position) / this.evaluation.group.group.batchSize);
   }
 
   /** One round at `iteration`: validation at the current weights, best weights, test at the best ones. */
@@ -104,6 +114,21 @@ export class EvaluationSchedule {
       if (t) return t;
     }
     return null;
+  }
+
+  /** What every run has kept, read back from the GPU (its best weights) and copied (its rounds). */
+  async snapshot(): Promise<RunEvaluationState[]> {
+    const best = this.evaluation.best;
+    const out: RunEvaluationState[] = [];
+    for (let r = 0; r < this.history.length; r++) {
+      const record = best?.records[r] ?? null;
+      const parameters = record ? await best!.read(r) : null;
+      out.push({
+        best: record && parameters ? { record: { ...record }, parameters } : null,
+        evaluations: this.history[r].map((e) => ({ ...e })),
+      });
+    }
+    return out;
   }
 
   /** A resumed run: its history and its best weights from its checkpoint. */

@@ -2,14 +2,16 @@
  * Every GPU buffer of a run group's batch and blocks, allocated once from the tables below (which the memory
  * plan, src/engine/memoryPlan.ts, lists too). The batch (inputs, targets, position weights) is shared
  * by the whole group; each cell's block of runs (src/engine/cellBlock.ts) has its own parameters, gradients
- * and optimiser state stacked over its runs ([R][...] per parameter), activations over the whole sequence,
- * and scratch space. Layouts: docs/ENGINE.md.
+ * and optimiser state stacked over its runs ([R][...] per parameter), activations over the whole sequence
+ * (full storage) or over one segment of k steps with checkpoints of the state every k steps (recomputation,
+ * src/engine/recompute.ts), and scratch space. Layouts: docs/ENGINE.md.
  */
 import { storageBuffer } from '../gpu/buffers.ts';
 import type { BufferKind } from '../gpu/ops/footprint.ts';
 import { SINGULAR_VALUES_INFO, SINGULAR_VALUES_STATE, singularValuesScratchFloats } from '../gpu/ops/singularValues.ts';
 import { HYPER_STRIDE } from './hyper.ts';
 import { type CellKind, type ModelDims, type ParamName, paramNames, paramShape, paramSize } from './parameters.ts';
+import { checkpointSlots, type Storage, storageSlots } from './recompute.ts';
 import { HEALTH_STRIDE } from './runHealth.ts';
 
 export const LOSS_STATS = 2; // (task loss, accuracy) per run
@@ -48,12 +50,17 @@ export interface BlockBuffersBase extends Omit<BatchBuffers, 'all'> {
   grads: Record<ParamName, GPUBuffer>;
   /** RMSprop mean square or SGD velocity, per parameter the free optimiser updates */
   state: Record<ParamName, GPUBuffer>;
-  /** W_in x_t for every step: [R][L][B][n] (RNN) or [R][L][B][4n] (LSTM) */
+  /** W_in x_t for every step: [R][L][B][n] (RNN) or [R][L][B][4n] (LSTM); with recomputation [R][k][B][...] */
   xproj: GPUBuffer;
-  /** [R][L+1][B][n], slot 0 = h0 */
+  /** [R][L+1][B][n], slot 0 = h0 (recomputation: [R][k+1][B][n], slot 0 = the state before the segment) */
   h: GPUBuffer;
-  /** dLoss/dh_t from the readout only [R][L][B][n] */
+  /** dLoss/dh_t from the readout only [R][L][B][n] (recomputation: [R][k][B][n]) */
   dhOut: GPUBuffer;
+  /**
+   * recomputation with more than one segment: the state after steps k, 2k, ... ([R][S-1][B][n] each, S segments;
+   * c for an LSTM block); null for full storage
+   */
+  checkpoints: { h: GPUBuffer; c: GPUBuffer | null } | null;
   /** dLoss/dh_0 per batch row [R][B][n] (summed into the h0 gradient) */
   dh0: GPUBuffer;
   flow: GPUBuffer;
@@ -130,11 +137,18 @@ export function batchBufferTable(d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>
 
 /**
  * The buffers of one block of R runs of `cell` (d.R = the block's runs), in allocation order. The rows of
- * kind 'activations' hold every step of the sequence ([R][L][B][...], h and c [R][L+1][B][n]): they are the
- * ones a recomputation variant of the plan would size by a segment of k steps instead, adding checkpoints.
+ * kind 'activations' hold every step of the sequence ([R][L][B][...], h and c [R][L+1][B][n]) with full
+ * storage; with recomputation in segments of k steps they hold one segment ([R][k][B][...], h and c
+ * [R][k+1][B][n], the readout's logits [R][min(k, Lout)][B][O]) and the checkpoint rows are added.
  */
-export function blockBufferTable(cell: CellKind, d: ModelDims, freeSpectrum = cell === 'lstm'): BufferSpec[] {
-  const { R, L, B, n, O, P } = d;
+export function blockBufferTable(cell: CellKind, d: ModelDims, freeSpectrum = cell === 'lstm', storage: Storage = 'full'): BufferSpec[] {
+  const { R, B, n, O } = d;
+  const full = storage === 'full';
+  // the steps the activation buffers hold, and the scored positions of one segment
+  const L = storageSlots(d.L, storage);
+  const P = Math.min(L, d.Lout) * B;
+  const Ls = full ? 'L' : 'k';
+  const Lo = full ? 'Lout' : 'min(k,Lout)';
   const gates = cell === 'lstm' ? 4 : 1;
   const g = gates === 4 ? '4n' : 'n';
   const perParam = (set: 'params' | 'grads' | 'state', what: string, kind: BufferKind) =>
@@ -147,13 +161,13 @@ export function blockBufferTable(cell: CellKind, d: ModelDims, freeSpectrum = ce
     ...perParam('params', 'param', 'parameters'),
     ...perParam('grads', 'grad', 'gradients'),
     ...perParam('state', 'state', 'optimiser'),
-    spec('xproj', `${cell}.xproj`, gates * seq, 'activations', `[R][L][B][${g}]`),
-    spec('h', `${cell}.h`, R * (L + 1) * B * n, 'activations', '[R][L+1][B][n]'),
-    spec('dhOut', `${cell}.dhOut`, seq, 'activations', '[R][L][B][n]'),
+    spec('xproj', `${cell}.xproj`, gates * seq, 'activations', `[R][${Ls}][B][${g}]`),
+    spec('h', `${cell}.h`, R * (L + 1) * B * n, 'activations', `[R][${Ls}+1][B][n]`),
+    spec('dhOut', `${cell}.dhOut`, seq, 'activations', `[R][${Ls}][B][n]`),
     spec('dh0', `${cell}.dh0`, R * B * n, 'gradients', '[R][B][n]'),
-    spec('flow', `${cell}.flow`, R * (L + 1), 'metrics', '[R][L+1]'),
-    spec('logits', `${cell}.logits`, R * P * O, 'activations', '[R][Lout][B][O]'),
-    spec('dlogits', `${cell}.dlogits`, R * P * O, 'activations', '[R][Lout][B][O]'),
+    spec('flow', `${cell}.flow`, R * (d.L + 1), 'metrics', '[R][L+1]'),
+    spec('logits', `${cell}.logits`, R * P * O, 'activations', `[R][${Lo}][B][O]`),
+    spec('dlogits', `${cell}.dlogits`, R * P * O, 'activations', `[R][${Lo}][B][O]`),
     spec('lossStats', `${cell}.lossStats`, R * LOSS_STATS, 'metrics', `[R][${LOSS_STATS}]`),
     spec('penaltyStats', `${cell}.penaltyStats`, R * PENALTY_STATS, 'metrics', `[R][${PENALTY_STATS}]`),
     // the run guard's sticky health table (src/engine/runHealth.ts), u32
@@ -172,16 +186,16 @@ export function blockBufferTable(cell: CellKind, d: ModelDims, freeSpectrum = ce
   }
   if (cell === 'lstm') {
     rows.push(
-      spec('gates', 'lstm.gates', 4 * seq, 'activations', '[R][L][B][4n]'),
-      spec('c', 'lstm.c', R * (L + 1) * B * n, 'activations', '[R][L+1][B][n]'),
-      spec('dz', 'lstm.dz', 4 * seq, 'activations', '[R][L][B][4n]'),
+      spec('gates', 'lstm.gates', 4 * seq, 'activations', `[R][${Ls}][B][4n]`),
+      spec('c', 'lstm.c', R * (L + 1) * B * n, 'activations', `[R][${Ls}+1][B][n]`),
+      spec('dz', 'lstm.dz', 4 * seq, 'activations', `[R][${Ls}][B][4n]`),
       spec('dc0', 'lstm.dc0', R * B * n, 'gradients', '[R][B][n]'),
     );
   } else {
     rows.push(
-      spec('a', 'rnn.a', seq, 'activations', '[R][L][B][n]'),
-      spec('dh', 'rnn.dh', seq, 'activations', '[R][L][B][n]'),
-      spec('da', 'rnn.da', seq, 'activations', '[R][L][B][n]'),
+      spec('a', 'rnn.a', seq, 'activations', `[R][${Ls}][B][n]`),
+      spec('dh', 'rnn.dh', seq, 'activations', `[R][${Ls}][B][n]`),
+      spec('da', 'rnn.da', seq, 'activations', `[R][${Ls}][B][n]`),
       spec('gram', 'rnn.gram', R * n * n, 'scratch', '[R][n][n]'),
       spec('scratch', 'rnn.scratch', R * n * n, 'scratch', '[R][n][n]'),
       spec('composed', 'rnn.composed', R * n * n, 'scratch', '[R][n][n]'),
@@ -189,6 +203,13 @@ export function blockBufferTable(cell: CellKind, d: ModelDims, freeSpectrum = ce
       spec('drift', 'rnn.drift', R * 2, 'metrics', '[R][2]'),
       spec('remarginMask', 'rnn.remarginMask', R, 'settings', '[R]'),
     );
+  }
+  // recomputation: the state after steps k, 2k, ..., (S-1)k, from which each segment's forward is recomputed
+  const slots = checkpointSlots(d.L, storage);
+  if (slots > 0) {
+    rows.push(spec('checkpoints.h', `${cell}.checkpoints.h`, R * slots * B * n, 'activations', `[R][${slots}][B][n] (h every k steps)`));
+    if (cell === 'lstm')
+      rows.push(spec('checkpoints.c', 'lstm.checkpoints.c', R * slots * B * n, 'activations', `[R][${slots}][B][n] (c every k steps)`));
   }
   return rows;
 }
@@ -229,8 +250,11 @@ export function allocateBlockBuffers(
   d: ModelDims,
   batch: BatchBuffers,
   freeSpectrum = cell === 'lstm',
+  storage: Storage = 'full',
 ): BlockBuffers {
-  const { get, all } = allocate(device, blockBufferTable(cell, d, freeSpectrum));
+  const table = blockBufferTable(cell, d, freeSpectrum, storage);
+  const { get, all } = allocate(device, table);
+  const has = (key: string) => table.some((row) => row.key === key);
   const perParam = (set: 'params' | 'grads' | 'state') =>
     Object.fromEntries(paramNames(cell).map((name) => [name, get(`${set}.${name}`)])) as Record<ParamName, GPUBuffer>;
   const base: BlockBuffersBase = {
@@ -245,6 +269,7 @@ export function allocateBlockBuffers(
     xproj: get('xproj'),
     h: get('h'),
     dhOut: get('dhOut'),
+    checkpoints: has('checkpoints.h') ? { h: get('checkpoints.h'), c: has('checkpoints.c') ? get('checkpoints.c') : null } : null,
     dh0: get('dh0'),
     flow: get('flow'),
     logits: get('logits'),

@@ -6,7 +6,9 @@
  * gradients and gradient flow; dW = sum_t dz_t h_{t-1}^T, dW_in = sum_t dz_t x_t^T, db, dh0, dc0 summed over
  * the batch; weight decay on W_in, W (its value reported like an RNN's W) and W_out. update: the free
  * optimiser on every parameter. spectrum (tracking iterations): the singular values of the stacked W.
- * The dispatch count does not depend on L or on the number of runs.
+ * With full storage the dispatch count does not depend on L or on the number of runs; with recomputation
+ * (src/engine/recompute.ts) the forward, readout and backward run per segment (plan.ts prepareSegmentSweeps):
+ * the count grows with L/k.
  */
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
@@ -17,15 +19,16 @@ import { prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import type { LstmBuffers } from './groupBuffers.ts';
 import { PENALTY_STATS } from './groupBuffers.ts';
 import { type ModelDims, paramSize } from './parameters.ts';
-
 import {
   type IterationPlan,
   type PlanOptions,
   prepareBlockGuard,
   prepareFreeSpectrum,
   prepareFreeUpdates,
-  prepareReadout,
+  prepareSegmentReadouts,
+  prepareSegmentSweeps,
 } from './plan.ts';
+import { segmentsOf } from './recompute.ts';
 
 export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuffers, opts: PlanOptions): Promise<IterationPlan> {
   const { R, L, B, n, I } = d;
@@ -33,8 +36,10 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
   const g = buf.grads;
   const naive = opts.naive ?? false;
   const G = 4 * n;
-  const hStride = (L + 1) * B * n;
-  const readout = await prepareReadout(ctx, d, buf, opts.loss);
+  const segs = segmentsOf(L, opts.storage ?? 'full');
+  const K = segs[0].slots; // steps the activation buffers hold
+  const hStride = (K + 1) * B * n;
+  const zStride = K * B * G;
   const backward = await prepareLstmBackward(
     ctx,
     { R, L, B, n },
@@ -51,41 +56,64 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
       peepGrad: g.peep,
       flow: buf.flow,
     },
-    { naive },
+    { naive, segments: segs, unscored: L - d.Lout },
   );
-  const gradients: Dispatch[] = [
-    // xproj = x W_in^T for all steps and all four gates at once (x is shared by the runs: stride 0)
-    ...(await prepareMatmul(
-      ctx,
-      { batch: R, M: L * B, N: G, K: I, transB: 1, strideA: 0 },
-      { A: buf.x, B: p.Win, C: buf.xproj },
-      { label: 'lstm xproj' },
-    )),
-    ...(await prepareLstmForward(
-      ctx,
-      { R, L, B, n },
-      { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, peep: p.peep, h0: p.h0, c0: p.c0, gates: buf.gates, c: buf.c, h: buf.h },
-      { naive },
-    )),
-    ...readout.forward,
-    ...readout.backward,
-    ...backward.dispatches,
-    // dW = sum_t dz_t h_{t-1}^T over all L*B rows, dW_in = sum_t dz_t x_t^T, db = sum_t dz_t
-    ...(await prepareMatmul(
-      ctx,
-      { batch: R, M: G, N: n, K: L * B, transA: 1, strideA: L * B * G, strideB: hStride },
-      { A: buf.dz, B: buf.h, C: g.W },
-      { label: 'lstm dW' },
-    )),
-    ...(await prepareMatmul(
-      ctx,
-      { batch: R, M: G, N: I, K: L * B, transA: 1, strideB: 0 },
-      { A: buf.dz, B: buf.x, C: g.Win },
-      { label: 'lstm dWin' },
-    )),
-    ...(await prepareReduceRows(ctx, { batch: R, rows: L * B, cols: G }, { x: buf.dz, out: g.b })),
-    ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 })),
-    ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dc0, out: g.c0 })),
+  // per segment: xproj = x W_in^T for its steps and all four gates at once (x is shared by the runs: stride 0),
+  // the LSTM forward
+  const forward: Dispatch[][] = [];
+  for (const seg of segs)
+    forward.push([
+      ...(await prepareMatmul(
+        ctx,
+        { batch: R, M: seg.steps * B, N: G, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: zStride },
+        { A: buf.x, B: p.Win, C: buf.xproj },
+        { label: 'lstm xproj' },
+      )),
+      ...(await prepareLstmForward(
+        ctx,
+        { R, L, B, n },
+        { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, peep: p.peep, h0: p.h0, c0: p.c0, gates: buf.gates, c: buf.c, h: buf.h },
+        { naive, segment: seg },
+      )),
+    ]);
+  const sweeps = await prepareSegmentSweeps(ctx, d, segs, forward, [
+    { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'lstm.h' },
+    { seq: buf.c, checkpoint: buf.checkpoints?.c ?? null, label: 'lstm.c' },
+  ]);
+  const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs);
+  const gradients: Dispatch[] = [...sweeps.forwardSweep];
+  // the backward sweep, last segment first; each segment's gradients add to the later segments' (beta = 1)
+  for (let s = segs.length - 1; s >= 0; s--) {
+    const seg = segs[s];
+    const beta = s < segs.length - 1 ? 1 : 0;
+    const rows = seg.steps * B;
+    gradients.push(...sweeps.recompute[s]);
+    const ro = readouts[s];
+    if (ro) gradients.push(...ro.forward, ...ro.backward);
+    gradients.push(
+      ...backward.segments[s],
+      // dW = sum_t dz_t h_{t-1}^T over the segment's rows, dW_in = sum_t dz_t x_t^T, db = sum_t dz_t
+      ...(await prepareMatmul(
+        ctx,
+        { batch: R, M: G, N: n, K: rows, transA: 1, strideA: zStride, strideB: hStride, beta },
+        { A: buf.dz, B: buf.h, C: g.W },
+        { label: 'lstm dW' },
+      )),
+      ...(await prepareMatmul(
+        ctx,
+        { batch: R, M: G, N: I, K: rows, transA: 1, strideA: zStride, offB: seg.start * B * I, strideB: 0, beta },
+        { A: buf.dz, B: buf.x, C: g.Win },
+        { label: 'lstm dWin' },
+      )),
+      ...(await prepareReduceRows(ctx, { batch: R, rows, cols: G, stride: zStride, beta }, { x: buf.dz, out: g.b })),
+    );
+    if (s === 0)
+      gradients.push(
+        ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 })),
+        ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dc0, out: g.c0 })),
+      );
+  }
+  gradients.push(
     // weight decay; its value on W goes where an RNN reports it (penalty slot 1; the soft orthogonality slot stays 0)
     ...(await prepareWeightDecay(
       ctx,
@@ -94,7 +122,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
     )),
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'Win', d) }, { hyper: buf.hyper, w: p.Win, g: g.Win })),
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'Wout', d) }, { hyper: buf.hyper, w: p.Wout, g: g.Wout })),
-  ];
+  );
   const update = await prepareFreeUpdates(ctx, 'lstm', d, buf, opts.optimizer);
   return {
     gradients,

@@ -7,6 +7,11 @@
  * with a MemoryPlanError that names the largest offending buffer, its size, the limit, the total, and the
  * largest T, batch, n (each with the others fixed) or number of runs that would fit.
  *
+ * How activations are kept follows the group's `recompute` setting (src/engine/recompute.ts): 'off' is full
+ * storage, a number is recomputation in segments of that many steps, and 'auto' (the default) is full storage
+ * when its plan fits and otherwise recomputation at the segment length with the least memory; a group that does
+ * not fit even so is refused with the message saying what recomputation would need.
+ *
  * The budget: WebGPU has no way to ask how much GPU memory is free (an adapter only states the largest
  * buffer it allows), so the total is held against DEFAULT_MEMORY_BUDGET unless the caller gives another
  * (`--memory-budget` in the CLI). 4 GiB fits the smallest discrete GPUs people teach with and a fair share of
@@ -19,6 +24,7 @@ import type { PlannedBuffer, PlannedDispatch } from '../gpu/ops/footprint.ts';
 import { makeTask, type TaskShape } from '../tasks/index.ts';
 import { allBuffers, type MemoryPlan, planMemory } from './memoryPlan.ts';
 import { formatBytes, KIND_WORDS } from './memoryText.ts';
+import type { Storage } from './recompute.ts';
 import { GROUP_SETTINGS, type GroupSettings, type RunSettings } from './settings.ts';
 
 /** The device limits the plan is checked against (a GPUSupportedLimits has them all). */
@@ -102,7 +108,13 @@ export interface MemoryEnvironment {
   task?: TaskShape;
 }
 
-export function groupMemoryPlan(group: GroupSettings, runs: readonly RunSettings[], env: MemoryEnvironment): MemoryPlan {
+/** The plan of the group with its activations kept as `storage`. */
+export function storageMemoryPlan(
+  group: GroupSettings,
+  runs: readonly RunSettings[],
+  env: MemoryEnvironment,
+  storage: Storage,
+): MemoryPlan {
   return planMemory({
     task: env.task ?? makeTask(group.task, group.T),
     batchSize: group.batchSize,
@@ -111,7 +123,22 @@ export function groupMemoryPlan(group: GroupSettings, runs: readonly RunSettings
     runs,
     device: { software: env.software, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
     naive: env.naive,
+    storage,
   });
+}
+
+/**
+ * The group's plan with the storage its `recompute` setting picks: 'off' full storage, k segments of k steps,
+ * 'auto' (also when unset) full storage if that fits the limits and the budget, else recomputation at the
+ * segment length with the least memory.
+ */
+export function groupMemoryPlan(group: GroupSettings, runs: readonly RunSettings[], env: MemoryEnvironment): MemoryPlan {
+  const setting = group.recompute ?? 'auto';
+  if (setting === 'off') return storageMemoryPlan(group, runs, env, 'full');
+  if (typeof setting === 'number') return storageMemoryPlan(group, runs, env, { recompute: setting });
+  const full = storageMemoryPlan(group, runs, env, 'full');
+  if (checkMemoryPlan(full, env.limits, env.budget).length === 0) return full;
+  return storageMemoryPlan(group, runs, env, { recompute: full.activationsPerRun.recompute.k });
 }
 
 function fits(group: GroupSettings, runs: readonly RunSettings[], env: MemoryEnvironment): boolean {
@@ -176,7 +203,13 @@ export class MemoryPlanError extends Error {
  * other kind (a kernel's bindings or a grid is not a matter of memory), how many more, the total, and what
  * would fit.
  */
-export function refusalMessage(plan: MemoryPlan, problems: MemoryProblem[], suggestions: FitSuggestion[], budget: number): string {
+export function refusalMessage(
+  plan: MemoryPlan,
+  problems: MemoryProblem[],
+  suggestions: FitSuggestion[],
+  budget: number,
+  setting: GroupSettings['recompute'] = 'off',
+): string {
   // a grid or a kernel's bindings is not a matter of memory: the first of each of those kinds is named too
   const other = (p: MemoryProblem) => p.kind === 'workgroups' || p.kind === 'bindings-per-stage';
   const shown = problems.filter(
@@ -187,11 +220,21 @@ export function refusalMessage(plan: MemoryPlan, problems: MemoryProblem[], sugg
     `This run group does not fit the GPU: ${shown.map(describeProblem).join('; and ')}`,
     more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : '',
     problems[0].kind === 'budget' ? '.' : `. In all it needs ${formatBytes(plan.totalBytes)} (memory budget ${formatBytes(budget)}).`,
+    storageNote(plan, setting),
     suggestions.length
       ? ` What would fit: ${suggestions.map((s) => s.text).join('; or ')}.`
       : ' Nothing smaller in one setting fits: reduce several of T, batch, n and the number of runs.',
   ];
   return parts.join('');
+}
+
+/** What recomputation does or would do for a refused plan, in one sentence (empty when it has nothing to add). */
+function storageNote(plan: MemoryPlan, setting: GroupSettings['recompute']): string {
+  const a = plan.activationsPerRun;
+  const rec = `recomputation in segments of ${a.recompute.k} steps (the least memory) needs ${formatBytes(a.recompute.bytes)} of activations per run, full storage ${formatBytes(a.full)}`;
+  if (plan.storage !== 'full' && (setting ?? 'auto') === 'auto') return ` Recomputation was tried: ${rec}.`;
+  if (plan.storage !== 'full') return ` With recomputation in segments of ${plan.storage.recompute} steps; ${rec}.`;
+  return ` Recomputation is off; ${rec}.`;
 }
 
 /** The group's plan when it fits; otherwise throws a MemoryPlanError (nothing is built). */
@@ -201,5 +244,5 @@ export function assertGroupFits(group: GroupSettings, runs: readonly RunSettings
   const problems = checkMemoryPlan(plan, env.limits, budget);
   if (!problems.length) return plan;
   const suggestions = suggestFits(group, runs, env);
-  throw new MemoryPlanError(refusalMessage(plan, problems, suggestions, budget), plan, problems, suggestions);
+  throw new MemoryPlanError(refusalMessage(plan, problems, suggestions, budget, group.recompute), plan, problems, suggestions);
 }

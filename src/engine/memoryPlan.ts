@@ -8,9 +8,11 @@
  * metrics ring and staging buffers from readback.ts. tests/kernels/memoryPlan.test.ts checks the sum against
  * the buffers really created. memoryCheck.ts holds it against a device's limits and a memory budget.
  *
- * Activations are stored for every step (`storage: 'full'`). Recomputation (keep every k-th state, recompute
- * each segment in the backward pass) would be a second variant: its activation rows sized by k steps, plus
- * the checkpoint rows; everything else stays as it is.
+ * Activations are stored for every step (`storage: 'full'`) or, with recomputation (`{ recompute: k }`, keep the
+ * state every k steps and recompute each segment in the backward pass, src/engine/recompute.ts), for one segment
+ * of k steps plus the checkpoint rows; everything else stays as it is. Every plan also states the activation
+ * bytes of both (full storage, and recomputation at the segment length that takes the least memory), so that
+ * the CLI and the lab can show what recomputation saves.
  */
 
 import type { BufferKind, Footprint, FootprintContext, PlannedBuffer, PlannedDispatch } from '../gpu/ops/footprint.ts';
@@ -20,6 +22,7 @@ import { type BufferSpec, batchBufferTable, blockBufferTable } from './groupBuff
 import { type CellKind, cellOf, type ModelDims, paramNames, paramSize } from './parameters.ts';
 import { blockFootprint } from './planFootprint.ts';
 import { ringBytes, STAGING_SLOTS, stagingBytes, traceParts } from './readback.ts';
+import type { Storage } from './recompute.ts';
 import type { OptimizerName, RunSettings } from './settings.ts';
 
 export interface MemoryPlanInput {
@@ -33,6 +36,15 @@ export interface MemoryPlanInput {
   device: FootprintContext;
   /** the naive one-dispatch-per-step recurrent kernels */
   naive?: boolean;
+  /** how activations are kept (default full storage; a segment length above L counts as L) */
+  storage?: Storage;
+}
+
+/** Activation bytes of the group per run (all blocks' activation rows over all runs), for one way of keeping them. */
+export interface ActivationBytes {
+  full: number;
+  /** recomputation at the segment length with the least memory (bestSegmentLength) */
+  recompute: { k: number; bytes: number };
 }
 
 export interface BlockPlan {
@@ -46,8 +58,10 @@ export interface BlockPlan {
 }
 
 export interface MemoryPlan {
-  /** how activations are kept: every step ('full'); a recomputation variant would keep segments */
-  storage: 'full';
+  /** how activations are kept: every step ('full') or segments of k steps recomputed in the backward pass */
+  storage: Storage;
+  /** activation bytes per run with full storage and with the least-memory recomputation */
+  activationsPerRun: ActivationBytes;
   /** the group's dimensions (R = every run) */
   dims: ModelDims;
   /** the group's own buffers: the batch, the metrics ring, the staging buffers */
@@ -87,11 +101,62 @@ function planned(name: string, kind: BufferKind, bytes: number, binding: Planned
   return { name, kind, bytes, binding, count, shape };
 }
 
-export function planMemory(input: MemoryPlanInput): MemoryPlan {
+function planDims(input: MemoryPlanInput): ModelDims {
   const { task, runs } = input;
   const Lout = outputStepCount(task);
   const B = input.batchSize;
-  const dims: ModelDims = { R: runs.length, L: task.L, B, n: input.hidden, I: task.I, O: task.O, Lout, P: Lout * B };
+  return { R: runs.length, L: task.L, B, n: input.hidden, I: task.I, O: task.O, Lout, P: Lout * B };
+}
+
+/** A storage with its segment length clamped to L (k >= L is one segment: the same buffers as k = L). */
+export function clampStorage(storage: Storage, L: number): Storage {
+  return storage === 'full' ? storage : { recompute: Math.max(1, Math.min(L, Math.floor(storage.recompute))) };
+}
+
+/** The blocks' activation rows (groupBuffers.ts tables) in bytes for one storage, summed over the blocks. */
+function activationTableBytes(input: MemoryPlanInput, dims: ModelDims, storage: Storage): number {
+  let bytes = 0;
+  for (const cell of ['rnn', 'lstm'] as const) {
+    const mine = input.runs.filter((r) => cellOf(r) === cell);
+    if (!mine.length) continue;
+    const freeSpectrum = cell === 'lstm' || mine.some((r) => r.parameterisation === 'plain');
+    for (const row of blockBufferTable(cell, { ...dims, R: mine.length }, freeSpectrum, storage))
+      if (row.kind === 'activations') bytes += Math.max(16, row.floats * 4);
+  }
+  return bytes;
+}
+
+/**
+ * The segment length whose activations (segment buffers plus checkpoints) take the least memory: about
+ * sqrt(L * checkpoint bytes per step / activation bytes per step), found by evaluating the buffer tables. For a
+ * number of segments S the shortest segments are k = ceil(L / S) (a longer k with the same S only adds
+ * activation slots), so the candidates are those k for S = 1 .. 8 sqrt(L) (more segments only add checkpoints
+ * faster than they save). Ties go to the longer segment (fewer dispatches).
+ */
+export function bestSegmentLength(input: MemoryPlanInput): { k: number; bytes: number } {
+  const dims = planDims(input);
+  const L = dims.L;
+  let best = { k: L, bytes: activationTableBytes(input, dims, { recompute: L }) };
+  let last = L;
+  for (let S = 2; S <= Math.min(L, 8 * Math.ceil(Math.sqrt(L))); S++) {
+    const k = Math.ceil(L / S);
+    if (k === last) continue;
+    last = k;
+    const bytes = activationTableBytes(input, dims, { recompute: k });
+    if (bytes < best.bytes) best = { k, bytes };
+  }
+  return best;
+}
+
+export function planMemory(input: MemoryPlanInput): MemoryPlan {
+  const { task, runs } = input;
+  const dims = planDims(input);
+  const storage = clampStorage(input.storage ?? 'full', dims.L);
+  const best = bestSegmentLength(input);
+  const activationsPerRun: ActivationBytes = {
+    full: activationTableBytes(input, dims, 'full') / dims.R,
+    recompute: { k: best.k, bytes: best.bytes / dims.R },
+  };
   const blocks: BlockPlan[] = [];
   let traceFloats = 0;
   for (const cell of ['rnn', 'lstm'] as const) {
@@ -110,10 +175,11 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
         naive: input.naive,
         anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
         anySoftOrth: mine.some((r) => r.softOrth > 0),
+        storage,
       },
       freeSpectrum,
     );
-    const buffers = [...fromTable(blockBufferTable(cell, d, freeSpectrum)), ...fp.buffers];
+    const buffers = [...fromTable(blockBufferTable(cell, d, freeSpectrum, storage)), ...fp.buffers];
     blocks.push({ cell, runs: d.R, buffers, dispatches: fp.dispatches, bytes: sumBytes(buffers) });
     traceFloats += traceParts(cell, d.R, d.L, d.n, freeSpectrum).reduce((a, p) => a + p.floats, 0);
   }
@@ -133,7 +199,8 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const all = [...shared, ...blocks.flatMap((b) => b.buffers), transient];
   const largest = all.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   return {
-    storage: 'full',
+    storage,
+    activationsPerRun,
     dims,
     shared,
     blocks,

@@ -1,10 +1,12 @@
 /**
  * The memory plan in words: byte sizes, the one-line summary the CLI prints and the lab shows beside the
  * group settings ("GPU memory: 38.2 MiB (6 runs x 6.20 MiB + shared 0.41 MiB); largest buffer rnn.h 2.10 MiB
- * of 1.00 GiB allowed"), and the rows of its details view.
+ * of 1.00 GiB allowed; activations per run 1.48 MiB with full storage (recomputation in segments of 9 steps:
+ * 412 KiB)"), and the rows of its details view.
  */
 import type { BufferKind } from '../gpu/ops/footprint.ts';
 import { allBuffers, bufferBytes, type MemoryPlan } from './memoryPlan.ts';
+import { storageText } from './recompute.ts';
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -52,8 +54,26 @@ export function memorySummary(plan: MemoryPlan, maxBufferSize: number): string {
   const shared = formatBytes(plan.sharedBytes + bufferBytes(plan.transient));
   return (
     `${formatBytes(plan.totalBytes)} (${perRun.join(' + ')} + shared ${shared}); ` +
-    `largest buffer ${plan.largest.name} ${formatBytes(plan.largest.bytes)} of ${formatBytes(maxBufferSize)} allowed`
+    `largest buffer ${plan.largest.name} ${formatBytes(plan.largest.bytes)} of ${formatBytes(maxBufferSize)} allowed; ` +
+    activationsText(plan)
   );
+}
+
+/**
+ * The activation memory per run as planned, against the other way of keeping it: "activations per run 18.4 MiB
+ * with recomputation, segments of 41 steps (full storage: 1.47 GiB)" or "... 1.48 MiB with full storage
+ * (recomputation in segments of 9 steps: 412 KiB)".
+ */
+export function activationsText(plan: MemoryPlan): string {
+  const a = plan.activationsPerRun;
+  if (plan.storage === 'full')
+    return `activations per run ${formatBytes(a.full)} with full storage (recomputation in segments of ${a.recompute.k} steps: ${formatBytes(a.recompute.bytes)})`;
+  const mine = plan.blocks.reduce((t, b) => t + sumKind(b.buffers, 'activations'), 0) / plan.dims.R;
+  return `activations per run ${formatBytes(mine)} with ${storageText(plan.storage)} (full storage: ${formatBytes(a.full)})`;
+}
+
+function sumKind(buffers: MemoryPlan['shared'], kind: BufferKind): number {
+  return buffers.filter((b) => b.kind === kind).reduce((t, b) => t + bufferBytes(b), 0);
 }
 
 export const KIND_WORDS: Record<BufferKind, string> = {

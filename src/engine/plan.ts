@@ -1,28 +1,32 @@
 /**
  * The dispatch plan of one training iteration for one cell's block of runs, prepared once (the LSTM's is in
- * lstmPlan.ts; both share the readout and the free optimiser from here). Every list below is encoded as is
- * each iteration: the number of dispatches does not depend on the sequence length (fused recurrent kernels)
- * or on the number of runs (the run index is a dispatch dimension).
+ * lstmPlan.ts; both share the readout, the segment sweeps and the free optimiser from here). Every list below is
+ * encoded as is each iteration: with full storage the number of dispatches does not depend on the sequence
+ * length (fused recurrent kernels) or on the number of runs (the run index is a dispatch dimension); with
+ * recomputation (src/engine/recompute.ts) the forward, readout and backward dispatches repeat per segment, so
+ * the count grows with L/k.
  * Layouts and the order of operations: docs/ENGINE.md.
  */
+import { storageBuffer } from '../gpu/buffers.ts';
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
 import { prepareGeodesicStep } from '../gpu/ops/geodesicStep.ts';
-import { prepareMeanSquaredError, prepareSoftmaxCrossEntropy } from '../gpu/ops/losses.ts';
+import { lossPartialBytes, prepareMeanSquaredError, prepareSoftmaxCrossEntropy } from '../gpu/ops/losses.ts';
 import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { prepareRmsprop, prepareSgd } from '../gpu/ops/optimizers.ts';
 import { prepareOrthPenalty, prepareWeightDecay } from '../gpu/ops/penalties.ts';
 import { preparePreluSlopeGrad, prepareRnnBackward } from '../gpu/ops/rnnBackward.ts';
-import { prepareRnnForward } from '../gpu/ops/rnnForward.ts';
+import { fullSegment, prepareRnnForward, type Segment } from '../gpu/ops/rnnForward.ts';
 import { prepareRunGuard } from '../gpu/ops/runGuard.ts';
 import { prepareSelectRuns } from '../gpu/ops/selectRuns.ts';
 import { prepareSingularValues } from '../gpu/ops/singularValues.ts';
-import { prepareAddBias, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
+import { prepareAddBias, prepareCopyStates, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
 import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
 import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
+import { type Storage, segmentsOf } from './recompute.ts';
 import { BOUNDED_PARAMS } from './runHealth.ts';
 import type { OptimizerName } from './settings.ts';
 
@@ -35,6 +39,8 @@ export interface PlanOptions {
   anyFactorised: boolean;
   /** some run has a soft orthogonality penalty: W^T W and W (W^T W) are needed */
   anySoftOrth: boolean;
+  /** how activations are kept (default full storage); the block's buffers must be allocated for the same */
+  storage?: Storage;
 }
 
 export interface IterationPlan {
@@ -62,29 +68,57 @@ export interface IterationPlan {
   hasSoftOrth: boolean;
 }
 
+/** Where a segment's scored steps are: the first one (1-based step), how many, and the rows of the batch. */
+export function scoredPart(d: Pick<ModelDims, 'L' | 'B' | 'Lout'>, seg: Segment): { first: number; steps: number; pOff: number } | null {
+  const unscored = d.L - d.Lout; // steps 1..unscored are not scored
+  const first = Math.max(seg.start + 1, unscored + 1);
+  const end = seg.start + seg.steps;
+  if (first > end) return null;
+  return { first, steps: end - first + 1, pOff: (first - unscored - 1) * d.B };
+}
+
+/** What the readout's forward reads and writes: a block's (BlockBuffers) or the evaluation pass's (forwardPlan.ts). */
+export interface ReadoutForwardBuffers {
+  /** hidden states [R][slots+1][B][n] */
+  h: GPUBuffer;
+  params: { Wout: GPUBuffer; bout: GPUBuffer };
+  logits: GPUBuffer;
+  targets: GPUBuffer;
+  weight: GPUBuffer;
+  accWeight: GPUBuffer;
+  /** written by the loss kernel (the backward reads it; the evaluation pass never does) */
+  dlogits: GPUBuffer;
+  lossStats: GPUBuffer;
+}
+
 /**
- * The readout and loss every cell shares, at the scored steps: logits = h W_out^T + b_out, the loss (with
- * accuracy) and dlogits; then dW_out = dlogits^T h, db_out and dLoss/dh_t = dlogits W_out into dhOut.
- * `forward` runs after the recurrent forward, `backward` before the recurrent backward.
+ * The readout's forward at the scored steps of a segment (full storage: of the sequence): logits = h W_out^T +
+ * b_out, then the loss (with accuracy) and dlogits. `accumulate`: the loss stats add to what earlier segments
+ * left (otherwise overwritten). Null when the segment has no scored step. Training (prepareReadout) and the
+ * evaluation pass (forwardPlan.ts) both encode this very list.
  */
-export async function prepareReadout(
+export async function prepareReadoutForward(
   ctx: OpContext,
   d: ModelDims,
-  buf: BlockBuffers,
+  buf: ReadoutForwardBuffers,
   loss: LossKind,
-): Promise<{ forward: Dispatch[]; backward: Dispatch[] }> {
-  const { R, L, B, n, O, P, Lout } = d;
+  seg: Segment = fullSegment(d.L),
+  opts: { accumulate?: boolean; lossPartial?: GPUBuffer; label?: string } = {},
+): Promise<Dispatch[] | null> {
+  const { R, B, n, O } = d;
+  const part = scoredPart(d, seg);
+  if (!part) return null;
   const p = buf.params;
-  const g = buf.grads;
-  const hStride = (L + 1) * B * n;
-  const firstScored = L - Lout; // 0-based step index of the first scored step
-  const hScoredOffset = (firstScored + 1) * B * n; // h slot t = firstScored + 1
-  const forward = [
+  const P = part.steps * B;
+  const hStride = (seg.slots + 1) * B * n;
+  const hScoredOffset = (part.first - seg.start) * B * n; // h slot of the first scored step
+  const lossOpts = { pOff: part.pOff, accumulate: opts.accumulate, partial: opts.lossPartial };
+  return [
     ...(await prepareMatmul(
       ctx,
       { batch: R, M: P, N: O, K: n, transB: 1, offA: hScoredOffset, strideA: hStride },
       { A: buf.h, B: p.Wout, C: buf.logits },
-      { label: 'readout' },
+      { label: opts.label ?? 'readout' },
     )),
     ...(await prepareAddBias(ctx, { R, P, O }, { bias: p.bout, y: buf.logits })),
     ...(loss === 'xent'
@@ -99,29 +133,126 @@ export async function prepareReadout(
             dlogits: buf.dlogits,
             stats: buf.lossStats,
           },
+          lossOpts,
         )
       : await prepareMeanSquaredError(
           ctx,
           { R, P, O },
           { pred: buf.logits, targets: buf.targets, weight: buf.weight, dpred: buf.dlogits, stats: buf.lossStats },
+          lossOpts,
         )),
   ];
+}
+
+/**
+ * The readout and loss every cell shares, at the scored steps of a segment (full storage: of the sequence):
+ * the forward (prepareReadoutForward), then dW_out = dlogits^T h, db_out and dLoss/dh_t = dlogits W_out into
+ * dhOut. `forward` runs after the recurrent forward, `backward` before the recurrent backward. `accumulate`:
+ * the loss stats, dW_out and db_out add to what earlier segments of the backward sweep left (the first
+ * segment processed overwrites). Null when the segment has no scored step.
+ */
+export async function prepareReadout(
+  ctx: OpContext,
+  d: ModelDims,
+  buf: BlockBuffers,
+  loss: LossKind,
+  seg: Segment = fullSegment(d.L),
+  opts: { accumulate?: boolean; lossPartial?: GPUBuffer } = {},
+): Promise<{ forward: Dispatch[]; backward: Dispatch[] } | null> {
+  const { R, B, n, O } = d;
+  const forward = await prepareReadoutForward(ctx, d, buf, loss, seg, opts);
+  const part = scoredPart(d, seg);
+  if (!forward || !part) return null;
+  const g = buf.grads;
+  const P = part.steps * B;
+  const beta = opts.accumulate ? 1 : 0;
+  const hStride = (seg.slots + 1) * B * n;
+  const hScoredOffset = (part.first - seg.start) * B * n; // h slot of the first scored step
   const backward = [
     ...(await prepareMatmul(
       ctx,
-      { batch: R, M: O, N: n, K: P, transA: 1, offB: hScoredOffset, strideB: hStride },
+      { batch: R, M: O, N: n, K: P, transA: 1, offB: hScoredOffset, strideB: hStride, beta },
       { A: buf.dlogits, B: buf.h, C: g.Wout },
       { label: 'dWout' },
     )),
-    ...(await prepareReduceRows(ctx, { batch: R, rows: P, cols: O }, { x: buf.dlogits, out: g.bout })),
+    ...(await prepareReduceRows(ctx, { batch: R, rows: P, cols: O, beta }, { x: buf.dlogits, out: g.bout })),
     ...(await prepareMatmul(
       ctx,
-      { batch: R, M: P, N: n, K: O, offC: firstScored * B * n, strideC: L * B * n },
-      { A: buf.dlogits, B: p.Wout, C: buf.dhOut },
+      { batch: R, M: P, N: n, K: O, offC: (part.first - seg.start - 1) * B * n, strideC: seg.slots * B * n },
+      { A: buf.dlogits, B: buf.params.Wout, C: buf.dhOut },
       { label: 'dhOut' },
     )),
   ];
   return { forward, backward };
+}
+
+/**
+ * The forward sweep and the recomputations of a block's segments (docs/ENGINE.md, "Recomputation"), from each
+ * segment's forward dispatches (xproj and the recurrent forward, prepared once and encoded in both sweeps) and
+ * the block's state buffers with their checkpoints (h; the LSTM's h and c). The forward sweep runs every
+ * segment in turn: restore its state from the checkpoint into slot 0 (after the first), forward, save the state
+ * at its end into the checkpoint (before the last). recompute[s] is what the backward sweep runs before segment
+ * s: restore and forward again, nothing for the last segment, whose activations the forward sweep left in place.
+ * Full storage (one segment): the forward sweep is the forward, nothing is copied. forwardSegments[s] is the
+ * forward sweep's part for segment s (the evaluation pass runs each segment's readout right after it).
+ */
+export async function prepareSegmentSweeps(
+  ctx: OpContext,
+  d: ModelDims,
+  segs: Segment[],
+  forward: Dispatch[][],
+  states: { seq: GPUBuffer; checkpoint: GPUBuffer | null; label: string }[],
+): Promise<{ forwardSweep: Dispatch[]; forwardSegments: Dispatch[][]; recompute: Dispatch[][] }> {
+  const { R, B, n } = d;
+  const S = segs.length;
+  const K = segs[0].slots;
+  const slot = B * n;
+  const restore: Dispatch[][] = [];
+  const save: Dispatch[][] = [];
+  for (let s = 0; s < S; s++) {
+    restore.push([]);
+    save.push([]);
+    for (const st of states) {
+      if (!st.checkpoint) continue;
+      const ck = { src: st.checkpoint, dst: st.seq };
+      if (s > 0)
+        restore[s].push(
+          ...(await prepareCopyStates(
+            ctx,
+            { R, count: slot, srcOff: (s - 1) * slot, srcStride: (S - 1) * slot, dstOff: 0, dstStride: (K + 1) * slot },
+            ck,
+            `restore ${st.label} t=${segs[s].start}`,
+          )),
+        );
+      if (s < S - 1)
+        save[s].push(
+          ...(await prepareCopyStates(
+            ctx,
+            { R, count: slot, srcOff: K * slot, srcStride: (K + 1) * slot, dstOff: s * slot, dstStride: (S - 1) * slot },
+            { src: st.seq, dst: st.checkpoint },
+            `save ${st.label} t=${segs[s].start + K}`,
+          )),
+        );
+    }
+  }
+  const forwardSegments = segs.map((_, s) => [...restore[s], ...forward[s], ...save[s]]);
+  return {
+    forwardSweep: forwardSegments.flat(),
+    forwardSegments,
+    recompute: segs.map((_, s) => (s < S - 1 ? [...restore[s], ...forward[s]] : [])),
+  };
+}
+
+/** Each segment's readout (null where it scores nothing), the segments after the last accumulating; one loss scratch when there are several. */
+export async function prepareSegmentReadouts(ctx: OpContext, d: ModelDims, buf: BlockBuffers, loss: LossKind, segs: Segment[]) {
+  const lossPartial =
+    segs.length > 1
+      ? storageBuffer(ctx.device, lossPartialBytes(d.R, Math.min(segs[0].slots, d.Lout) * d.B), `${buf.cell}.segments.lossPartial`)
+      : undefined;
+  const out: ({ forward: Dispatch[]; backward: Dispatch[] } | null)[] = [];
+  for (let s = 0; s < segs.length; s++)
+    out.push(await prepareReadout(ctx, d, buf, loss, segs[s], { accumulate: s < segs.length - 1, lossPartial }));
+  return out;
 }
 
 /** RMSprop or SGD on every parameter of the cell the free optimiser trains, each at its hyper-table learning rate. */
@@ -174,52 +305,72 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   const g = buf.grads;
   const naive = opts.naive ?? false;
   const nn = n * n;
-  const hStride = (L + 1) * B * n;
-  const readout = await prepareReadout(ctx, d, buf, opts.loss);
+  const segs = segmentsOf(L, opts.storage ?? 'full');
+  const K = segs[0].slots; // steps the activation buffers hold
+  const hStride = (K + 1) * B * n;
+  const aStride = K * B * n;
 
-  const gradients: Dispatch[] = [
-    // xproj = x W_in^T for all steps at once (x is shared by the runs: stride 0)
-    ...(await prepareMatmul(
-      ctx,
-      { batch: R, M: L * B, N: n, K: I, transB: 1, strideA: 0 },
-      { A: buf.x, B: p.Win, C: buf.xproj },
-      { label: 'xproj' },
-    )),
-    ...(await prepareRnnForward(
-      ctx,
-      { R, L, B, n },
-      { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, h0: p.h0, slope: p.slope, a: buf.a, h: buf.h },
-      { naive },
-    )),
-    ...readout.forward,
-    ...readout.backward,
-  ];
+  // per segment: xproj = x W_in^T for its steps at once (x is shared by the runs: stride 0), the recurrent forward
+  const forward: Dispatch[][] = [];
+  for (const seg of segs)
+    forward.push([
+      ...(await prepareMatmul(
+        ctx,
+        { batch: R, M: seg.steps * B, N: n, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: aStride },
+        { A: buf.x, B: p.Win, C: buf.xproj },
+        { label: 'xproj' },
+      )),
+      ...(await prepareRnnForward(
+        ctx,
+        { R, L, B, n },
+        { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, h0: p.h0, slope: p.slope, a: buf.a, h: buf.h },
+        { naive, segment: seg },
+      )),
+    ]);
+  const sweeps = await prepareSegmentSweeps(ctx, d, segs, forward, [
+    { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'rnn.h' },
+  ]);
+  const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs);
   const backward = await prepareRnnBackward(
     ctx,
     { R, L, B, n },
     { hyper: buf.hyper, W: p.W, a: buf.a, slope: p.slope, dhOut: buf.dhOut, dh: buf.dh, da: buf.da, dh0: buf.dh0, flow: buf.flow },
-    { naive },
+    { naive, segments: segs, unscored: L - d.Lout },
   );
-  gradients.push(
-    ...backward.dispatches,
-    // dW_in = sum_t da_t x_t^T, db = sum_t da_t, dh0 = sum over the batch
-    ...(await prepareMatmul(
-      ctx,
-      { batch: R, M: n, N: I, K: L * B, transA: 1, strideB: 0 },
-      { A: buf.da, B: buf.x, C: g.Win },
-      { label: 'dWin' },
-    )),
-    ...(await prepareReduceRows(ctx, { batch: R, rows: L * B, cols: n }, { x: buf.da, out: g.b })),
-    ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 })),
-    // dW = sum_t da_t h_{t-1}^T over all L*B rows
-    ...(await prepareMatmul(
-      ctx,
-      { batch: R, M: n, N: n, K: L * B, transA: 1, strideA: L * B * n, strideB: hStride },
-      { A: buf.da, B: buf.h, C: g.W },
-      { label: 'dW' },
-    )),
-    ...(await preparePreluSlopeGrad(ctx, { R, L, B, n }, { hyper: buf.hyper, dh: buf.dh, a: buf.a, slopeGrad: g.slope })),
-  );
+  const gradients: Dispatch[] = [...sweeps.forwardSweep];
+  // the backward sweep, last segment first; each segment's gradients add to the later segments' (beta = 1)
+  for (let s = segs.length - 1; s >= 0; s--) {
+    const seg = segs[s];
+    const beta = s < segs.length - 1 ? 1 : 0;
+    const rows = seg.steps * B;
+    gradients.push(...sweeps.recompute[s]);
+    const ro = readouts[s];
+    if (ro) gradients.push(...ro.forward, ...ro.backward);
+    gradients.push(
+      ...backward.segments[s],
+      // dW_in = sum_t da_t x_t^T, db = sum_t da_t, dh0 = sum over the batch
+      ...(await prepareMatmul(
+        ctx,
+        { batch: R, M: n, N: I, K: rows, transA: 1, strideA: aStride, offB: seg.start * B * I, strideB: 0, beta },
+        { A: buf.da, B: buf.x, C: g.Win },
+        { label: 'dWin' },
+      )),
+      ...(await prepareReduceRows(ctx, { batch: R, rows, cols: n, stride: aStride, beta }, { x: buf.da, out: g.b })),
+      ...(s === 0 ? await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 }) : []),
+      // dW = sum_t da_t h_{t-1}^T over the segment's rows
+      ...(await prepareMatmul(
+        ctx,
+        { batch: R, M: n, N: n, K: rows, transA: 1, strideA: aStride, strideB: hStride, beta },
+        { A: buf.da, B: buf.h, C: g.W },
+        { label: 'dW' },
+      )),
+      ...(await preparePreluSlopeGrad(
+        ctx,
+        { R, L: seg.steps, B, n, slots: K, beta },
+        { hyper: buf.hyper, dh: buf.dh, a: buf.a, slopeGrad: g.slope },
+      )),
+    );
+  }
   // penalties on the (composite) W, then weight decay on W_in and W_out
   if (opts.anySoftOrth) {
     gradients.push(

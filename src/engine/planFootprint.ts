@@ -5,37 +5,83 @@
  * here; tests/kernels/memoryPlan.test.ts fails when the two disagree (bytes created, dispatch grids).
  * A kernel added to the iteration adds its op's footprint here, as the run guard's is in blockFootprint.
  */
-import { combine, type Footprint, type FootprintContext } from '../gpu/ops/footprint.ts';
+import { combine, type Footprint, type FootprintContext, scratchBuffer } from '../gpu/ops/footprint.ts';
 import { geodesicStepFootprint } from '../gpu/ops/geodesicStep.ts';
-import { lossFootprint } from '../gpu/ops/losses.ts';
+import { lossFootprint, lossPartialBytes } from '../gpu/ops/losses.ts';
 import { lstmBackwardFootprint, lstmForwardFootprint } from '../gpu/ops/lstm.ts';
 import { matmulFootprint } from '../gpu/ops/matmul.ts';
 import { optimizerFootprint } from '../gpu/ops/optimizers.ts';
 import { orthPenaltyFootprint, weightDecayFootprint } from '../gpu/ops/penalties.ts';
 import { preluSlopeGradFootprint, rnnBackwardFootprint } from '../gpu/ops/rnnBackward.ts';
-import { rnnForwardFootprint } from '../gpu/ops/rnnForward.ts';
+import { rnnForwardFootprint, type Segment } from '../gpu/ops/rnnForward.ts';
 import { runGuardFootprint } from '../gpu/ops/runGuard.ts';
 import { selectRunsFootprint } from '../gpu/ops/selectRuns.ts';
 import { singularValuesFootprint } from '../gpu/ops/singularValues.ts';
-import { addBiasFootprint, orthDriftFootprint, reduceRowsFootprint } from '../gpu/ops/smallOps.ts';
+import { addBiasFootprint, copyStatesFootprint, orthDriftFootprint, reduceRowsFootprint } from '../gpu/ops/smallOps.ts';
 import { spectrumBackwardFootprint, spectrumForwardFootprint, spectrumRemarginFootprint } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
 import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
-import type { PlanOptions } from './plan.ts';
+import { type PlanOptions, scoredPart } from './plan.ts';
+import { segmentsOf } from './recompute.ts';
 import { BOUNDED_PARAMS } from './runHealth.ts';
 import type { OptimizerName } from './settings.ts';
 
-/** prepareReadout: readout matmul, bias, loss; dW_out, db_out, dhOut. */
-function readoutFootprint(fc: FootprintContext, d: ModelDims, loss: LossKind): Footprint {
-  const { R, n, O, P } = d;
+/** prepareReadoutForward of one segment: readout matmul, bias, loss (nothing where it scores nothing). */
+export function readoutForwardFootprint(
+  fc: FootprintContext,
+  d: ModelDims,
+  loss: LossKind,
+  seg: Segment,
+  sharedPartial: boolean,
+  label = 'readout',
+): Footprint {
+  const { R, n, O, B } = d;
+  const part = scoredPart(d, seg);
+  if (!part) return { buffers: [], dispatches: [] };
+  const P = part.steps * B;
   return combine(
-    matmulFootprint(fc, { batch: R, M: P, N: O, K: n, transB: 1 }, { label: 'readout' }),
+    matmulFootprint(fc, { batch: R, M: P, N: O, K: n, transB: 1 }, { label }),
     addBiasFootprint(fc, { R, P, O }),
-    lossFootprint(loss === 'xent' ? 'softmaxCrossEntropy' : 'meanSquaredError', { R, P, O }),
+    lossFootprint(loss === 'xent' ? 'softmaxCrossEntropy' : 'meanSquaredError', { R, P, O }, { sharedPartial }),
+  );
+}
+
+/** prepareReadout of one segment: its forward; dW_out, db_out, dhOut (nothing where it scores nothing). */
+function readoutFootprint(fc: FootprintContext, d: ModelDims, loss: LossKind, seg: Segment, sharedPartial: boolean): Footprint {
+  const { R, n, O, B } = d;
+  const part = scoredPart(d, seg);
+  if (!part) return { buffers: [], dispatches: [] };
+  const P = part.steps * B;
+  return combine(
+    readoutForwardFootprint(fc, d, loss, seg, sharedPartial),
     matmulFootprint(fc, { batch: R, M: O, N: n, K: P, transA: 1 }, { label: 'dWout' }),
     reduceRowsFootprint({ batch: R, cols: O }),
     matmulFootprint(fc, { batch: R, M: P, N: n, K: O }, { label: 'dhOut' }),
   );
+}
+
+/**
+ * prepareSegmentSweeps and prepareSegmentReadouts: per segment, its forward (given) and readout; the copies to and
+ * from the checkpoints (`states` of them per segment boundary, two ways); the shared loss scratch when there are
+ * several segments.
+ */
+function sweepsFootprint(
+  fc: FootprintContext,
+  cell: CellKind,
+  d: ModelDims,
+  loss: LossKind,
+  segs: Segment[],
+  states: number,
+  forward: (seg: Segment) => Footprint[],
+): Footprint {
+  const S = segs.length;
+  const parts: Footprint[] = segs.flatMap((seg) => [...forward(seg), readoutFootprint(fc, d, loss, seg, S > 1)]);
+  if (S > 1) {
+    parts.push(copyStatesFootprint(fc, { R: d.R, count: d.B * d.n }, 2 * states * (S - 1)));
+    const partial = lossPartialBytes(d.R, Math.min(segs[0].slots, d.Lout) * d.B);
+    parts.push({ buffers: [scratchBuffer(`${cell}.segments.lossPartial`, partial, '[R][ceil(k B/64)][2]')], dispatches: [] });
+  }
+  return combine(...parts);
 }
 
 /** prepareFreeUpdates: one optimiser dispatch per free parameter (the state buffer is always bound). */
@@ -49,16 +95,20 @@ function rnnPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions)
   const { R, L, B, n, I } = d;
   const naive = opts.naive ?? false;
   const square = { batch: R, M: n, N: n, K: n };
+  const segs = segmentsOf(L, opts.storage ?? 'full');
   const parts = [
-    matmulFootprint(fc, { batch: R, M: L * B, N: n, K: I, transB: 1 }, { label: 'xproj' }),
-    rnnForwardFootprint(fc, { R, L, B, n }, { naive }),
-    readoutFootprint(fc, d, opts.loss),
-    rnnBackwardFootprint(fc, { R, L, B, n }, { naive }),
-    matmulFootprint(fc, { batch: R, M: n, N: I, K: L * B, transA: 1 }, { label: 'dWin' }),
+    sweepsFootprint(fc, 'rnn', d, opts.loss, segs, 1, (segment) => [
+      matmulFootprint(fc, { batch: R, M: segment.steps * B, N: n, K: I, transB: 1 }, { label: 'xproj' }),
+      rnnForwardFootprint(fc, { R, L, B, n }, { naive, segment }),
+    ]),
+    rnnBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs }),
+    ...segs.flatMap((seg) => [
+      matmulFootprint(fc, { batch: R, M: n, N: I, K: seg.steps * B, transA: 1 }, { label: 'dWin' }),
+      reduceRowsFootprint({ batch: R, cols: n }),
+      matmulFootprint(fc, { batch: R, M: n, N: n, K: seg.steps * B, transA: 1 }, { label: 'dW' }),
+      preluSlopeGradFootprint({ R }),
+    ]),
     reduceRowsFootprint({ batch: R, cols: n }),
-    reduceRowsFootprint({ batch: R, cols: n }),
-    matmulFootprint(fc, { batch: R, M: n, N: n, K: L * B, transA: 1 }, { label: 'dW' }),
-    preluSlopeGradFootprint({ R, L, B, n }),
   ];
   if (opts.anySoftOrth)
     parts.push(matmulFootprint(fc, { ...square, transA: 1 }, { label: 'WtW' }), matmulFootprint(fc, square, { label: 'W WtW' }));
@@ -93,14 +143,18 @@ function lstmPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions
   const { R, L, B, n, I } = d;
   const naive = opts.naive ?? false;
   const G = 4 * n;
+  const segs = segmentsOf(L, opts.storage ?? 'full');
   return combine(
-    lstmBackwardFootprint(fc, { R, L, B, n }, { naive }),
-    matmulFootprint(fc, { batch: R, M: L * B, N: G, K: I, transB: 1 }, { label: 'lstm xproj' }),
-    lstmForwardFootprint(fc, { R, L, B, n }, { naive }),
-    readoutFootprint(fc, d, opts.loss),
-    matmulFootprint(fc, { batch: R, M: G, N: n, K: L * B, transA: 1 }, { label: 'lstm dW' }),
-    matmulFootprint(fc, { batch: R, M: G, N: I, K: L * B, transA: 1 }, { label: 'lstm dWin' }),
-    reduceRowsFootprint({ batch: R, cols: G }),
+    lstmBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs }),
+    sweepsFootprint(fc, 'lstm', d, opts.loss, segs, 2, (segment) => [
+      matmulFootprint(fc, { batch: R, M: segment.steps * B, N: G, K: I, transB: 1 }, { label: 'lstm xproj' }),
+      lstmForwardFootprint(fc, { R, L, B, n }, { naive, segment }),
+    ]),
+    ...segs.flatMap((seg) => [
+      matmulFootprint(fc, { batch: R, M: G, N: n, K: seg.steps * B, transA: 1 }, { label: 'lstm dW' }),
+      matmulFootprint(fc, { batch: R, M: G, N: I, K: seg.steps * B, transA: 1 }, { label: 'lstm dWin' }),
+      reduceRowsFootprint({ batch: R, cols: G }),
+    ]),
     reduceRowsFootprint({ batch: R, cols: n }),
     reduceRowsFootprint({ batch: R, cols: n }),
     weightDecayFootprint(fc, { R, size: paramSize('lstm', 'W', d) }, true),

@@ -162,8 +162,13 @@ export class RunGroup {
   readonly status: RunStatus[];
   /** one block per cell present (RNN first), each training its runs in shared dispatches */
   readonly blocks: CellBlock[];
-  iteration: number;
-  dataRng: Rng;
+
+  /** iterations completed (encoded; their metrics arrive through collect()) */
+  private completed: number;
+  /** the data stream: every iteration draws its batch from it */
+  private dataRng: Rng;
+  /** the group settings, a copy: changed only through setTrackEvery and restartData */
+  private readonly settings: GroupSettings;
 
   private readonly records: IterationRecord[] = [];
   private readonly pending = new Set<Promise<void>>();
@@ -183,7 +188,7 @@ export class RunGroup {
 
   private constructor(
     readonly ctx: OpContext,
-    readonly group: GroupSettings,
+    group: GroupSettings,
     runs: RunSettings[],
     private readonly batchBuf: BatchBuffers,
     blocks: CellBlock[],
@@ -193,12 +198,13 @@ export class RunGroup {
     /** every buffer the group holds, as planned before it was built */
     readonly memory: MemoryPlan,
   ) {
+    this.settings = { ...group };
     this.runs = runs.map((r) => ({ ...r }));
     this.status = runs.map((_, r) => statusFromFile(options.initial?.status?.[r], runs[r].name));
     this.blocks = blocks;
     this.dims = dims;
     this.task = task;
-    this.iteration = options.initial?.iteration ?? 0;
+    this.completed = options.initial?.iteration ?? 0;
     this.dataRng = options.initial ? Rng.fromState(options.initial.dataRngState) : new Rng(group.dataSeed);
     // the task's training stream starts from the group's data seed, or continues where a checkpoint left it
     task.start(group.dataSeed, options.initial?.dataPosition);
@@ -287,6 +293,7 @@ export class RunGroup {
               loss: task.loss,
               optimizer: group.optimizer,
               naive: options.naive,
+              storage: memory.storage,
             }),
           );
       }
@@ -315,6 +322,38 @@ export class RunGroup {
       ctx.device.queue.submit([enc.finish()]);
     }
     return g;
+  }
+
+  /** Iterations completed so far (1-based records: the next step measures iteration + 1). */
+  get iteration(): number {
+    return this.completed;
+  }
+
+  /** The group's settings as it trains them now (change them through setTrackEvery and restartData). */
+  get group(): Readonly<GroupSettings> {
+    return this.settings;
+  }
+
+  /** The data generator's state now (Rng.getState): what a checkpoint saves so that training resumes exactly. */
+  dataRngState(): number[] {
+    return this.dataRng.getState();
+  }
+
+  /** Restarts the data stream from `seed` at the next iteration (a live change of the data seed). */
+  restartData(seed: number): void {
+    const errors = validateExperiment({ ...this.settings, dataSeed: seed }, this.runs);
+    if (errors.length) throw new Error(errors.join('; '));
+    this.settings.dataSeed = seed;
+    this.dataRng = new Rng(seed);
+    // a data-backed task's epoch order is drawn from the seed: its stream restarts at the first epoch
+    this.task.start(seed);
+  }
+
+  /** Traces are recorded every `trackEvery` iterations from the next one on (a live change). */
+  setTrackEvery(trackEvery: number): void {
+    const errors = validateExperiment({ ...this.settings, trackEvery }, this.runs);
+    if (errors.length) throw new Error(errors.join('; '));
+    this.settings.trackEvery = trackEvery;
   }
 
   /** Where the task's training stream stands (saved in checkpoints: a resumed run continues the same order). */
@@ -493,7 +532,7 @@ export class RunGroup {
       }
     }
     this.ringUsed++;
-    this.iteration++;
+    this.completed++;
     if (track || this.ringUsed === RING_SLOTS) this.flush(enc, track);
     else this.ctx.device.queue.submit([enc.finish()]);
     const rnn = this.block('rnn');

@@ -30,7 +30,16 @@ export interface GroupSettings {
   dataSeed: number;
   /** record gradient flow, spectrum and orthogonality drift every k iterations */
   trackEvery: number;
+  /**
+   * how activations are kept (src/engine/recompute.ts): 'auto' (full storage when it fits the GPU, else
+   * recomputation with the least memory), 'off' (full storage) or a segment length k; unset reads as 'auto'
+   * (files written before the setting existed)
+   */
+  recompute?: RecomputeSetting;
 }
+
+/** The recompute setting: 'auto', 'off', or a segment length in steps. */
+export type RecomputeSetting = 'auto' | 'off' | number;
 
 /** What the model of a run is (RunModelSettings: parameterisation, margin, init, nonlinearity, slope, gain,
  * clip, penalties) plus how it is trained and shown. */
@@ -51,6 +60,8 @@ interface SpecBase<K extends string> {
   label: string;
   help: string;
   unit?: string;
+  /** a setting that objects may leave out (read as its default): added after files existed without it */
+  optional?: boolean;
 }
 export interface NumberSpec<K extends string = string> extends SpecBase<K> {
   kind: 'number' | 'integer';
@@ -68,6 +79,12 @@ export interface MarginSpec<K extends string = string> extends SpecBase<K> {
   min: number;
   max: number;
 }
+/** 'auto', 'off' or a whole number from min to max (recompute). */
+export interface RecomputeSpec<K extends string = string> extends SpecBase<K> {
+  kind: 'recompute';
+  min: number;
+  max: number;
+}
 export interface BoolSpec<K extends string = string> extends SpecBase<K> {
   kind: 'boolean';
 }
@@ -75,13 +92,19 @@ export interface TextSpec<K extends string = string> extends SpecBase<K> {
   kind: 'text' | 'color';
   maxLength: number;
 }
-export type SettingSpec<K extends string = string> = NumberSpec<K> | EnumSpec<K> | MarginSpec<K> | BoolSpec<K> | TextSpec<K>;
+export type SettingSpec<K extends string = string> =
+  | NumberSpec<K>
+  | EnumSpec<K>
+  | MarginSpec<K>
+  | RecomputeSpec<K>
+  | BoolSpec<K>
+  | TextSpec<K>;
 
 const SEED_MAX = 2 ** 32 - 1;
 /** The longest run name (it names output files and legends). */
 const NAME_MAX = 40;
 
-export const GROUP_SETTINGS: { [K in keyof GroupSettings]: SettingSpec<K> } = {
+export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = {
   task: {
     key: 'task',
     kind: 'enum',
@@ -124,6 +147,16 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]: SettingSpec<K> } = {
     max: 100000,
     unit: 'iterations',
     help: 'How often gradient flow, the spectrum and orthogonality drift are recorded.',
+  },
+  recompute: {
+    key: 'recompute',
+    kind: 'recompute',
+    label: 'Recompute',
+    min: 1,
+    max: 10020,
+    unit: 'steps',
+    optional: true,
+    help: "Keep the state every k steps and recompute each segment in the backward pass (less memory, about 1.5x the recurrent work): 'auto' when full storage does not fit the GPU, 'off', or a segment length k (above L counts as L).",
   },
 };
 
@@ -255,6 +288,7 @@ export const PAPER_GROUP: GroupSettings = {
   optimizer: 'rmsprop',
   dataSeed: 1,
   trackEvery: 10,
+  recompute: 'auto',
 };
 
 export const PAPER_RUN: RunSettings = {
@@ -279,6 +313,8 @@ export function describeAllowed(spec: SettingSpec): string {
       return `a number from ${spec.min} to ${spec.max}`;
     case 'margin':
       return `'none' or a number from ${spec.min} to ${spec.max}`;
+    case 'recompute':
+      return `'auto', 'off' or a whole number from ${spec.min} to ${spec.max}`;
     case 'enum':
       return `one of ${spec.choices.join(', ')}`;
     case 'boolean':
@@ -325,6 +361,10 @@ export function checkValue(spec: SettingSpec, value: unknown): Checked<unknown> 
       if (value === null) return { ok: true, value };
       if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max) return fail(spec, value);
       return { ok: true, value };
+    case 'recompute':
+      if (value === 'auto' || value === 'off') return { ok: true, value };
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) return fail(spec, value);
+      return { ok: true, value };
     case 'enum':
       return typeof value === 'string' && spec.choices.includes(value) ? { ok: true, value } : fail(spec, value);
     case 'boolean':
@@ -354,6 +394,12 @@ export function parseValue(spec: SettingSpec, text: string): Checked<unknown> {
       const v = parseDecimal(t);
       return v === null ? fail(spec, t) : checkValue(spec, v);
     }
+    case 'recompute': {
+      const word = t.toLowerCase();
+      if (word === 'auto' || word === 'off') return { ok: true, value: word };
+      const v = parseDecimal(t);
+      return v === null ? fail(spec, t) : checkValue(spec, v);
+    }
     case 'boolean':
       if (['true', '1', 'yes', 'on'].includes(t.toLowerCase())) return { ok: true, value: true };
       if (['false', '0', 'no', 'off'].includes(t.toLowerCase())) return { ok: true, value: false };
@@ -365,16 +411,17 @@ export function parseValue(spec: SettingSpec, text: string): Checked<unknown> {
 
 export function formatValue(spec: SettingSpec, value: unknown): string {
   if (spec.kind === 'margin' && value === null) return 'none';
+  if (spec.kind === 'recompute' && value === undefined) return 'auto';
   return String(value);
 }
 
-function checkAll<T extends object>(table: { [K in keyof T]: SettingSpec }, obj: unknown, what: string): string[] {
+function checkAll<T extends object>(table: { [K in keyof T]-?: SettingSpec }, obj: unknown, what: string): string[] {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return [`${what} must be an object`];
   const errors: string[] = [];
   const rec = obj as Record<string, unknown>;
   for (const key of Object.keys(table) as (keyof T & string)[]) {
-    if (!Object.hasOwn(rec, key)) {
-      errors.push(`${what}: missing setting '${key}'`);
+    if (!Object.hasOwn(rec, key) || (rec[key] === undefined && table[key].optional)) {
+      if (!table[key].optional) errors.push(`${what}: missing setting '${key}'`);
       continue;
     }
     const r = checkValue(table[key], rec[key]);
@@ -382,6 +429,11 @@ function checkAll<T extends object>(table: { [K in keyof T]: SettingSpec }, obj:
   }
   for (const key of Object.keys(rec)) if (!settingSpec(table, key)) errors.push(`${what}: unknown setting ${quoteInput(key)}`);
   return errors;
+}
+
+/** A checked group with its optional settings filled in: a file written before `recompute` existed reads as 'auto'. */
+export function withGroupDefaults(group: GroupSettings): GroupSettings {
+  return { ...group, recompute: group.recompute ?? 'auto' };
 }
 
 /** Every problem with a group and its runs, including those that involve two settings; [] when valid. */

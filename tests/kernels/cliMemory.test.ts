@@ -24,16 +24,48 @@ const dir = mkdtempSync(join(tmpdir(), 'ortho-memory-'));
 const small = ['--task', 'copy', '--T', '3', '--hidden', '8', '--batch', '4', '--lr', '0.01', '--quiet'];
 
 describe('npm run train: sizes the GPU cannot hold, and GPU errors', () => {
-  it("refuses the issue's --T 10000 --hidden 1024 --batch 1024 in one line, exit 2, before any GPU work or file", () => {
+  it("refuses the issue's --T 10000 --hidden 1024 --batch 1024 (recompute off) in one line, exit 2, before any GPU work or file", () => {
     const out = join(dir, 'too-big');
-    const r = train(['--T', '10000', '--hidden', '1024', '--batch', '1024', '--iters', '5', '--out', out]);
+    // (with recompute 'auto' this group would fit in 2.6 GiB and train, far too slowly for SwiftShader)
+    const r = train(['--T', '10000', '--hidden', '1024', '--batch', '1024', '--recompute', 'off', '--iters', '5', '--out', out]);
     expect(r.code, r.err).toBe(2);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(
       /^error: This run group does not fit the GPU: activations rnn\.h \[R\]\[L\+1\]\[B\]\[n\] need 39\.1 GiB in one buffer; this device allows 1\.00 GiB per buffer.* What would fit: T at most \d+ \(n = 1024, batch 1024\)/,
     );
+    expect(r.errors[0]).toMatch(
+      /Recomputation is off; recomputation in segments of \d+ steps \(the least memory\) needs [\d.]+ GiB of activations per run/,
+    );
     expect(r.err).not.toMatch(/validation|Buffer size|loss/i);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--recompute 4 trains in segments of 4 steps and prints the activation memory per run against full storage', () => {
+    const r = train([
+      '--task',
+      'copy',
+      '--T',
+      '3',
+      '--hidden',
+      '8',
+      '--batch',
+      '4',
+      '--iters',
+      '2',
+      '--recompute',
+      '4',
+      '--out',
+      join(dir, 'rec'),
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(
+      /GPU memory: [\d.]+ [KM]iB .*; activations per run [\d.]+ KiB with recomputation, segments of 4 steps \(full storage: [\d.]+ KiB\); budget 4\.00 GiB/,
+    );
+    const bad = train([...small, '--recompute', 'sometimes', '--out', join(dir, 'rec-bad')]);
+    expect(bad.code).toBe(2);
+    expect(bad.errors[0]).toMatch(
+      /--recompute: Recompute \(recompute\) must be 'auto', 'off' or a whole number from 1 to 10020 \(got 'sometimes'\)/,
+    );
   });
 
   it('refuses a group over --memory-budget, and prints the memory line of one that fits', () => {
@@ -47,7 +79,7 @@ describe('npm run train: sizes the GPU cannot hold, and GPU errors', () => {
     const ok = train(['--task', 'copy', '--T', '3', '--hidden', '8', '--batch', '4', '--iters', '2', '--out', join(dir, 'ok')]);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.err).toMatch(
-      /GPU memory: [\d.]+ [KM]iB \(1 run x [\d.]+ [KM]iB \+ shared [\d.]+ KiB\); largest buffer \S+ [\d.]+ KiB of 1\.00 GiB allowed; budget 4\.00 GiB/,
+      /GPU memory: [\d.]+ [KM]iB \(1 run x [\d.]+ [KM]iB \+ shared [\d.]+ KiB\); largest buffer \S+ [\d.]+ KiB of 1\.00 GiB allowed; activations per run [\d.]+ KiB with full storage \(recomputation in segments of \d+ steps: [\d.]+ KiB\); budget 4\.00 GiB/,
     );
   });
 

@@ -1,13 +1,16 @@
 /**
  * The evaluation pass (src/engine/evaluation.ts, forward only: src/engine/forwardPlan.ts):
  * - on a training batch its loss and accuracy equal the training forward's (RunGroup.computeGradients) on the
- *   same weights: RNN factorised and plain and LSTM runs side by side, cross-entropy (copy) and MSE (adding).
+ *   same weights: RNN factorised and plain and LSTM runs side by side, cross-entropy (copy) and MSE (adding),
+ *   with full storage and with the group's recomputation (segments of k steps run in turn: k not dividing L,
+ *   and a task scored at the last step only, so that the first segments score nothing);
  *   Tolerance 2e-6 relative: the same float32 kernels on the same numbers, the only difference being the
  *   normalisation by the weights' sum, summed in float64 from float32 weights (a few float32 roundings);
  * - over a set with a short last batch (7 sequences in batches of 3) it equals the weighted mean over every
  *   position computed in float64 by the reference models (src/reference/model.ts, lstmModel.ts), one sequence
  *   at a time. Tolerance 1e-4 relative, as the run group's loss against the reference (float32 forward);
- * - its buffers are exactly its memory plan, and a budget one byte short is refused before anything is made;
+ * - its buffers are exactly its memory plan (with recomputation too: one segment's activations and the
+ *   checkpoints), and a budget one byte short is refused before anything is made;
  * - best-validation weights: taken bit for bit when the validation loss improves, kept when it does not, and
  *   the test set scored at them equals the score at the time they were taken.
  */
@@ -44,6 +47,17 @@ const CASES: { name: string; group: GroupSettings; task: Task }[] = [
   {
     name: 'adding (MSE at the last step)',
     group: { task: 'adding', T: 5, batchSize: 4, hidden: 5, optimizer: 'rmsprop', dataSeed: 4, trackEvery: 1 },
+    task: addingTask(5, 7),
+  },
+  // the group's recomputation: the pass keeps one segment of activations and runs the segments in turn
+  {
+    name: 'copy with recomputation in segments of 4 steps (L = 22: the last segment is shorter)',
+    group: { task: 'copy', T: 2, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 4, trackEvery: 1, recompute: 4 },
+    task: copyTask(2, 7),
+  },
+  {
+    name: 'adding with recomputation in segments of 2 steps (only the last segment is scored)',
+    group: { task: 'adding', T: 5, batchSize: 4, hidden: 5, optimizer: 'rmsprop', dataSeed: 4, trackEvery: 1, recompute: 2 },
     task: addingTask(5, 7),
   },
 ];
@@ -155,6 +169,35 @@ describe('evaluation memory and best-validation weights', () => {
   });
   afterEach(() => {
     device.createBuffer = realCreate;
+  });
+
+  it('with recomputation: creates exactly its memory plan (one segment of activations, the checkpoints)', async () => {
+    const c = CASES[2];
+    const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
+    try {
+      expect(rg.memory.storage).toEqual({ recompute: 4 });
+      created = [];
+      const evaluation = await Evaluation.create(rg, { batchSize: 5 });
+      const plan = evaluation.memory;
+      expect(plan.storage).toEqual({ recompute: 4 });
+      expect(created.filter((b) => !b.uniform).sort(byLabel)).toEqual(
+        plannedList(plan)
+          .filter((b) => !b.uniform)
+          .sort(byLabel),
+      );
+      expect(created.find((b) => b.label === 'evaluation.rnn.h')?.size).toBe(2 * 5 * 5 * 6 * 4); // [R = 2][k+1][B][n]
+      expect(created.filter((b) => b.label.startsWith('evaluation.') && b.label.includes('checkpoints')).length).toBe(3); // rnn h, lstm h and c
+      const sizes = (xs: Created[]) => xs.map((x) => x.size).sort((a, b) => a - b);
+      expect(sizes(created.filter((b) => b.uniform))).toEqual(sizes(plannedList(plan).filter((b) => b.uniform)));
+      expect(evaluation.dispatchGrids()).toEqual(
+        plan.blocks
+          .flatMap((b) => b.dispatches.flatMap((d) => Array.from({ length: d.count }, () => `${d.kernel} ${d.workgroups.join('x')}`)))
+          .sort(),
+      );
+      evaluation.destroy();
+    } finally {
+      await rg.destroy();
+    }
   });
 
   it('creates exactly its memory plan; a budget one byte short of the group and the pass is refused first', async () => {

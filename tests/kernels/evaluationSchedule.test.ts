@@ -71,7 +71,7 @@ describe('evaluation schedule', () => {
               run,
               runIndex: r,
               iteration: rg.iteration,
-              dataRngState: rg.dataRng.getState(),
+              dataRngState: rg.dataRngState(),
               dataPosition: rg.dataPosition,
               parameters: await rg.readParameters(r),
               optimizerState: await rg.readOptimizerState(r),

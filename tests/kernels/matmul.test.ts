@@ -2,8 +2,9 @@ import { describe, it } from 'vitest';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
 import { MATMUL_HARDWARE, MATMUL_NAIVE, MATMUL_SOFTWARE, type MatmulArgs, matmulParams, prepareMatmul } from '../../src/gpu/ops/matmul.ts';
+import { matmulExtents } from '../../src/gpu/ops/matmulGeometry.ts';
 import { Rng } from '../../src/random/rng.ts';
-import { matmul, matmulExtents } from '../../src/reference/matmul.ts';
+import { matmul } from '../../src/reference/matmul.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, kernels, submit } from '../helpers/gpu.ts';
 

@@ -94,6 +94,17 @@ const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: 
   },
   { name: 'mixed, naive kernels', group: copyGroup, runs: [run({ margin: 0 }), run({ parameterisation: 'lstm' })], naive: true },
   {
+    name: 'mixed, recomputation in segments of 5 steps (L = 23: the last one shorter), soft orthogonality',
+    group: { ...copyGroup, recompute: 5 },
+    runs: [run({ margin: 0.1, softOrth: 0.1 }), run({ parameterisation: 'plain' }), run({ parameterisation: 'lstm' })],
+  },
+  {
+    name: 'mixed, recomputation in segments of 4 steps, adding (MSE, one scored step), naive kernels',
+    group: { ...addingGroup, T: 9, recompute: 4 },
+    runs: [run({ parameterisation: 'lstm' }), run({ margin: 1 })],
+    naive: true,
+  },
+  {
     name: "mixed, a GPU's blocking (tiled matmul, 256-wide workgroups), n = 70, batch 20",
     group: { ...copyGroup, hidden: 70, batchSize: 20 },
     runs: [run({ margin: 0.1, softOrth: 0.1 }), run({ parameterisation: 'plain' }), run({ parameterisation: 'lstm' })],
@@ -130,7 +141,7 @@ describe('the memory plan is what a run group creates', () => {
   }
 
   it('a memory budget of exactly the total builds; one byte less is refused before any buffer is created', async () => {
-    const c = CASES[3];
+    const c = { ...CASES[3], group: { ...CASES[3].group, recompute: 'off' as const } };
     const rg = await RunGroup.create(ops, c.group, c.runs);
     const total = rg.memory.totalBytes;
     await rg.destroy();
@@ -142,6 +153,10 @@ describe('the memory plan is what a run group creates', () => {
     await expect(refused).rejects.toBeInstanceOf(MemoryPlanError);
     await expect(refused).rejects.toThrow(/over the memory budget of/);
     expect(created).toEqual([]);
+    // with recompute 'auto' the same budget builds, with recomputation
+    const auto = await RunGroup.create(ops, { ...c.group, recompute: 'auto' }, c.runs, { memoryBudget: total - 1 });
+    expect(auto.memory.storage).not.toBe('full');
+    await auto.destroy();
   });
 });
 
@@ -206,12 +221,18 @@ describe("on a device with WebGPU's default limits (128 MiB storage bindings, 8 
       trackEvery: 10,
     };
     const runs = [run({ parameterisation: 'plain', nonlinearity: 'tanh' })];
-    await expect(RunGroup.create(ctx, { ...group, T: 2048 }, runs)).rejects.toThrow(
-      /activations rnn\.h \[R\]\[L\+1\]\[B\]\[n\] need 128 MiB in one storage binding; this device allows 128 MiB per storage binding.* T at most 2047 /,
+    await expect(RunGroup.create(ctx, { ...group, T: 2048, recompute: 'off' }, runs)).rejects.toThrow(
+      /activations rnn\.h \[R\]\[L\+1\]\[B\]\[n\] need 128 MiB in one storage binding; this device allows 128 MiB per storage binding.* Recomputation is off; recomputation in segments of \d+ steps.* T at most 2047 /,
     );
-    const big = await RunGroup.create(ctx, group, runs);
+    const big = await RunGroup.create(ctx, { ...group, recompute: 'off' }, runs);
     expect(big.memory.largest.bytes).toBe(128 * 2 ** 20);
     await big.destroy();
+    // with recompute 'auto' (the default) the group that full storage does not fit builds with recomputation
+    const auto = await RunGroup.create(ctx, { ...group, T: 2048 }, runs);
+    expect(auto.memory.storage).toEqual({ recompute: auto.memory.activationsPerRun.recompute.k });
+    // the largest buffer is now the batch x [L][B][I] (16 MiB), not an activation
+    expect(auto.memory.largest.bytes).toBeLessThanOrEqual(16 * 2 ** 20);
+    await auto.destroy();
     // a small group on that device trains; then the device goes away with a readback in flight
     const rg = await RunGroup.create(ctx, { ...group, T: 5, batchSize: 4 }, runs);
     rg.step();

@@ -83,7 +83,7 @@ describe('rnnForward kernels vs float64 reference', () => {
         [0, 4],
         [4, L],
       ]) {
-        const p = k.makeParams({ R, L, B, n, tStart, tEnd });
+        const p = k.makeParams({ R, L, B, n, tStart, tEnd, T0: 0, slots: L });
         k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, blocking.ROWS), R);
       }
     });
@@ -92,4 +92,60 @@ describe('rnnForward kernels vs float64 reference', () => {
     rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
     expectClose('h (chunked)', await readF32(device, hBuf, h.length), h, TOL);
   });
+
+  // Recomputation's segments (docs/ENGINE.md, "Recomputation"): steps T0+1 .. T0+k in buffers of k slots whose
+  // slot 0 holds h_T0 (written here from the reference, as the trainer restores it from a checkpoint); the
+  // last segment is shorter (L = 9, k = 4). Fused and naive kernels.
+  for (const naive of [false, true]) {
+    it(`${naive ? 'naive' : 'fused'} kernel over segments of 4 steps in segment-sized buffers (T0, slots)`, async () => {
+      const [R, L, B, n, K] = [3, 9, 4, 20, 4];
+      const runs = RUN_SETS[0];
+      const rng = new Rng(4243);
+      const hyper = recurrentHyper(runs);
+      const slope = new Float64Array(R);
+      const x = forwardInputs(rng, R, L, B, n);
+      const a = new Float64Array(R * L * B * n);
+      const h = new Float64Array(R * (L + 1) * B * n);
+      rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+      const slot = B * n;
+      const hyperW = [hyper, x.W].map((v) => uploadF32(device, v));
+      const rest = [x.b, x.h0, slope].map((v) => uploadF32(device, v));
+      for (let T0 = 0; T0 < L; T0 += K) {
+        const steps = Math.min(K, L - T0);
+        // xproj of the segment, and h slot 0 = h_T0, per run
+        const xs = new Float32Array(R * K * slot);
+        const hs = new Float32Array(R * (K + 1) * slot).fill(Number.NaN);
+        for (let r = 0; r < R; r++) {
+          xs.set(x.xproj.subarray((r * L + T0) * slot, (r * L + T0 + steps) * slot), r * K * slot);
+          hs.set(h.subarray((r * (L + 1) + T0) * slot, (r * (L + 1) + T0 + 1) * slot), r * (K + 1) * slot);
+        }
+        const aBuf = storageBuffer(device, R * K * slot * 4);
+        const hBuf = uploadF32(device, hs);
+        const plan = await prepareRnnForward(
+          ctx,
+          { R, L, B, n },
+          { hyper: hyperW[0], W: hyperW[1], xproj: uploadF32(device, xs), b: rest[0], h0: rest[1], slope: rest[2], a: aBuf, h: hBuf },
+          { naive, segment: { start: T0, steps, slots: K } },
+        );
+        submit(plan);
+        const gotA = await readF32(device, aBuf, R * K * slot);
+        const gotH = await readF32(device, hBuf, R * (K + 1) * slot);
+        for (let r = 0; r < R; r++) {
+          const what = `segment t=${T0 + 1}..${T0 + steps} run ${r}`;
+          expectClose(
+            `${what} a`,
+            gotA.subarray(r * K * slot, (r * K + steps) * slot),
+            a.subarray((r * L + T0) * slot, (r * L + T0 + steps) * slot),
+            TOL,
+          );
+          expectClose(
+            `${what} h`,
+            gotH.subarray((r * (K + 1) + 1) * slot, (r * (K + 1) + 1 + steps) * slot),
+            h.subarray((r * (L + 1) + T0 + 1) * slot, (r * (L + 1) + T0 + 1 + steps) * slot),
+            TOL,
+          );
+        }
+      }
+    });
+  }
 });

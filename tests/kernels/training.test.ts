@@ -30,7 +30,9 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('training on the GPU', () => {
   it('a small factorised linear RNN learns copy(T=10) to >= 99% accuracy', async () => {
-    const group: GroupSettings = { task: 'copy', T: 10, batchSize: 32, hidden: 32, optimizer: 'rmsprop', dataSeed: 3, trackEvery: 50 };
+    // sized for a busy 2-core machine: B = 8 gets there in 775 iterations (~30 s on SwiftShader with three
+    // other test processes running; B = 32 took 625 iterations and 80 s), the cap is about twice that
+    const group: GroupSettings = { task: 'copy', T: 10, batchSize: 8, hidden: 32, optimizer: 'rmsprop', dataSeed: 3, trackEvery: 50 };
     const rg = await RunGroup.create(ops, group, [{ ...interactive, name: 'm=1', margin: 1 }]);
     try {
       const recs = await train(rg, 1500, (all) => all.length >= 20 && mean(all.slice(-20).map((r) => r.runs[0].accuracy)) >= 0.99);
@@ -139,7 +141,7 @@ describe('training on the GPU', () => {
       parameters: [await first.readParameters(0), await first.readParameters(1), await first.readParameters(2)],
       optimizerState: [await first.readOptimizerState(0), await first.readOptimizerState(1), await first.readOptimizerState(2)],
       iteration: first.iteration,
-      dataRngState: first.dataRng.getState(),
+      dataRngState: first.dataRngState(),
     };
     await first.destroy();
     const resumed = await RunGroup.create(ops, group, runs, { initial: saved });

@@ -71,6 +71,8 @@ function validText(rng: Rng, spec: SettingSpec): string {
       return String(Number(rng.range(spec.min, Math.min(spec.max, 1)).toPrecision(3)));
     case 'margin':
       return chance(rng, 0.3) ? 'none' : String(Number(rng.range(0, 2).toPrecision(2)));
+    case 'recompute':
+      return chance(rng, 0.5) ? pick(rng, ['auto', 'off', 'AUTO']) : String(rng.int(spec.min, spec.min + 40));
     case 'enum':
       return pick(rng, spec.choices);
     case 'boolean':

@@ -22,8 +22,8 @@ export function classifyRunChange(cur: RunSettings, next: RunSettings, builtWith
 export type GroupChange = 'live' | 'carry' | 'carry-parameters' | 'restart';
 
 /**
- * live: trackEvery, dataSeed (the data stream restarts from the new seed). carry: T, batch size (parameters
- * do not depend on them: every run keeps its parameters and optimiser state). carry-parameters: the
+ * live: trackEvery, dataSeed (the data stream restarts from the new seed). carry: T, batch size, recompute
+ * (parameters do not depend on them: every run keeps its parameters and optimiser state). carry-parameters: the
  * optimiser (parameters kept, optimiser state restarts). restart: task and hidden size change the
  * parameters' shapes: every run restarts from its initialisation.
  */
@@ -34,6 +34,7 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
       return 'live';
     case 'T':
     case 'batchSize':
+    case 'recompute':
       return 'carry';
     case 'optimizer':
       return 'carry-parameters';

@@ -1,24 +1,23 @@
 /**
- * LabController: the lab's trainer object (no React). It owns the RunGroup on the page's device, the
- * MetricsBook and the training loop, and publishes plain numbers to the lab store.
+ * LabController: the lab's host of the trainer (no React). It holds the Trainer (src/training/trainer.ts,
+ * the same loop the CLI drives) of the run group on the page's device, the MetricsBook, and publishes plain
+ * numbers to the lab store.
  *
- * The loop: each tick encodes a few iterations (sized from the measured speed so a collect arrives several
- * times a second and from the measured JS time so a tick stays well under 50 ms), queues a collect (the
- * RunGroup reads metrics back through its staging ring without stalling the queue) and never has more
- * than two collects in flight: it waits for the oldest readback before queueing more. Collected records go
- * into the MetricsBook; the store gets the iteration, the speed and each run's latest loss/accuracy/status.
+ * The loop is the trainer's, paced for the main thread (LAB_PACING: a tick's JS well under 50 ms, a readback
+ * several times a second, at most two in flight). The trainer's events feed the lab: metrics go into the
+ * MetricsBook and the store gets the iteration, the speed and each run's latest loss/accuracy/status; a GPU
+ * error, a lost device or another failure stops the lab with what to do next.
  *
- * Settings changes: live ones go to RunGroup.updateRun at once; structural ones (changes.ts) become a pending
- * change that rebuild()s the group after the user confirms, carrying every unchanged run's parameters and
- * optimiser state and keeping everything measured. See also edits.ts (the edits) and loop.ts (the tick).
+ * Settings changes: live ones go to the trainer at once (Trainer.updateRun, setTrackEvery, restartData);
+ * structural ones (changes.ts) become a pending change that rebuild()s the group after the user confirms,
+ * carrying every unchanged run's parameters and optimiser state and keeping everything measured. See also
+ * edits.ts (the edits).
  */
 
-import { makeCheckpoint } from '../../engine/checkpoint.ts';
-import type { TrainingGpuError } from '../../engine/gpuScopes.ts';
 import type { MemoryEnvironment } from '../../engine/memoryCheck.ts';
 import { pFromSpectrum } from '../../engine/modelSettings.ts';
 import type { ParamSet } from '../../engine/parameters.ts';
-import { type InitialState, RunGroup, type RunStatus } from '../../engine/runGroup.ts';
+import type { InitialState, IterationRecord, RunStatus } from '../../engine/runGroup.ts';
 import type { GroupSettings } from '../../engine/settings.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { KernelCache } from '../../gpu/kernel.ts';
@@ -26,9 +25,11 @@ import type { OpContext } from '../../gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { Rng } from '../../random/rng.ts';
 import { makeTask } from '../../tasks/index.ts';
-import { useProblems } from '../gpuProblems.ts';
+import { HOST_CLOCK, LAB_PACING } from '../../training/pacing.ts';
+import { Trainer } from '../../training/trainer.ts';
+import { snapshotCheckpoints } from '../../training/trainingSnapshot.ts';
+import { reportProblem, useProblems } from '../gpuProblems.ts';
 import { type ExperimentFile, makeExperimentFile } from './experimentFile.ts';
-import { TrainingLoop } from './loop.ts';
 import { type MemoryRefusal, memoryRefusal } from './memory.ts';
 import { MetricsBook } from './metricsBook.ts';
 import { freshView, type LabRun, type LabStore, pushMessage, type RunView } from './store.ts';
@@ -52,11 +53,11 @@ const VIEW_INTERVAL_MS = 250;
 export class LabController {
   readonly book = new MetricsBook();
   readonly ctx: OpContext;
-  group: RunGroup | null = null;
-  /** ids of the runs in the current RunGroup, in group order */
+  /** the trainer of the current run group (null while none is built) */
+  trainer: Trainer | null = null;
+  /** ids of the runs in the current run group, in group order */
   groupRunIds: string[] = [];
   private builtWithSoftOrth = false;
-  readonly loop: TrainingLoop;
   /** What the memory plan is checked against: this device's limits (what it really got) and the default budget. */
   readonly memoryEnv: MemoryEnvironment;
   /**
@@ -80,7 +81,6 @@ export class LabController {
   ) {
     this.ctx = { device: gpu.device, kernels: new KernelCache(gpu.device, browserShaderLibrary()), software: gpu.adapterInfo.isSoftware };
     this.memoryEnv = { software: this.ctx.software, limits: gpu.device.limits };
-    this.loop = new TrainingLoop(this);
     // any loss while the lab lives counts, reason 'destroyed' included (the page did not destroy it: the lab
     // is destroyed before its device is released)
     gpu.device.lost.then((info) => {
@@ -125,7 +125,7 @@ export class LabController {
    * keeping the asked-for settings, and the refusal offers sizes that fit.
    */
   refuseMemory(refusal: MemoryRefusal, group: GroupSettings, runs: LabRun[]): void {
-    if (this.group) {
+    if (this.trainer) {
       this.store.setState({ memoryRefusal: { ...refusal, message: `Not applied: ${refusal.message}` } });
       return;
     }
@@ -139,15 +139,34 @@ export class LabController {
     });
   }
 
-  /** The loop's group stopped on a GPU error: keep what was measured before it, stop with the reason. */
-  gpuFailed(rg: RunGroup, e: TrainingGpuError): void {
-    if (rg !== this.group || this.destroyed) return;
-    this.absorb(rg, e.records);
-    this.groupFailed = true;
+  /** The trainer's events: records to the book and the views, the speed to the store, failures stop the lab. */
+  private listen(t: Trainer): void {
+    t.on('metrics', (e) => this.absorb(t, e.records));
+    t.on('progress', (e) => {
+      if (t === this.trainer) this.store.setState({ itPerSec: e.itPerSec });
+    });
+    t.on('gpuError', (e) => this.gpuFailed(t, e.message));
     // a lost device is told by the device.lost handler
-    if (e.kind === 'device-lost') return;
+    t.on('deviceLost', () => this.gpuFailed(t, null));
+    t.on('error', (e) => {
+      if (t !== this.trainer || this.destroyed) return;
+      this.store.setState({ playing: false });
+      // a readback that fails because the device is being lost is that loss's consequence, reported as such
+      void this.deviceLostSoon().then((lost) => lost || reportProblem('app', `Training stopped: ${e.message}`));
+    });
+  }
+
+  /**
+   * The trainer stopped on a GPU error (the records before it have arrived) or a lost device (message null):
+   * stop with the reason; the group's parameters are not carried into the next one.
+   */
+  private gpuFailed(t: Trainer, message: string | null): void {
+    if (t !== this.trainer || this.destroyed) return;
+    this.store.setState({ playing: false });
+    this.groupFailed = true;
+    if (message === null) return;
     this.stop(
-      `${e.message} Everything measured before it stays on the charts. Reset (R) to train again from the start, or change a setting to rebuild the group.`,
+      `${message} Everything measured before it stays on the charts. Reset (R) to train again from the start, or change a setting to rebuild the group.`,
     );
   }
 
@@ -172,19 +191,20 @@ export class LabController {
 
   play(): void {
     const s = this.store.getState();
-    if (s.phase !== 'ready' || s.playing || !this.group) return;
-    if (this.group.status.every((st) => st.state !== 'training')) {
+    const t = this.trainer;
+    if (s.phase !== 'ready' || s.playing || !t) return;
+    if (t.status.every((st) => st.state !== 'training')) {
       pushMessage(this.store, 'warning', 'No run is training (all are paused or failed): resume a run or reset.');
       return;
     }
     this.store.setState({ playing: true });
-    this.loop.start();
+    void t.start();
   }
 
   pause(): void {
     if (!this.store.getState().playing) return;
     this.store.setState({ playing: false });
-    this.loop.stop();
+    this.trainer?.pause();
     // numbers held back by the while-playing throttle show now, not a moment after the pause
     this.flushViews();
   }
@@ -197,24 +217,26 @@ export class LabController {
   /** One iteration (while paused). */
   step(): Promise<void> {
     if (this.store.getState().playing || this.store.getState().phase !== 'ready') return Promise.resolve();
-    return this.serial(() => this.loop.single());
+    return this.serial(async () => {
+      await this.trainer?.step();
+    });
   }
 
   /** Stops the lab for good (device lost) with a reason shown in place of the controls' status. */
   stop(reason: string): void {
-    this.loop.stop();
+    this.trainer?.pause();
     // numbers held back by the while-playing throttle show now, not a moment after the lab has stopped
     this.flushViews();
     this.store.setState({ playing: false, phase: 'stopped', phaseText: reason });
     pushMessage(this.store, 'error', reason);
   }
 
-  /** Called by the loop with records read back from `rg`. */
-  absorb(rg: RunGroup, records: Parameters<MetricsBook['add']>[0]): void {
-    if (rg !== this.group || !records.length) return;
-    const margins = rg.runs.map((r) => (r.parameterisation === 'factorised' ? r.margin : null));
+  /** Records the trainer `tr` delivered (its metrics event). */
+  private absorb(tr: Trainer, records: IterationRecord[]): void {
+    if (tr !== this.trainer || !records.length) return;
+    const margins = tr.runs.map((r) => (r.parameterisation === 'factorised' ? r.margin : null));
     // a failed run keeps what it measured before the failing iteration, and gathers no points from it on
-    this.noteFailures(rg);
+    this.noteFailures(tr);
     this.book.add(
       records,
       this.groupRunIds,
@@ -227,9 +249,9 @@ export class LabController {
     let anyTraining = false;
     let stateChanged = false;
     this.groupRunIds.forEach((id, k) => {
-      const st = rg.status[k];
+      const st = tr.status[k];
       if (st.state === 'failed' && prev[id]?.state !== 'failed')
-        pushMessage(this.store, 'error', `Run '${rg.runs[k].name}': ${st.message}`);
+        pushMessage(this.store, 'error', `Run '${tr.runs[k].name}': ${st.message}`);
       if (st.state === 'training') anyTraining = true;
       if (prev[id]?.state !== st.state) stateChanged = true;
       views[id] = { state: st.state, message: st.message, loss: last.runs[k].loss, accuracy: last.runs[k].accuracy };
@@ -242,11 +264,11 @@ export class LabController {
     }
   }
 
-  /** Records the failure iteration of every failed run of `rg` not seen yet (the run guard's, from its status). */
-  private noteFailures(rg: RunGroup): void {
+  /** Records the failure iteration of every failed run of `tr` not seen yet (the run guard's, from its status). */
+  private noteFailures(tr: Trainer): void {
     this.groupRunIds.forEach((id, k) => {
-      const st = rg.status[k];
-      if (st.state === 'failed' && !this.failedAt.has(id)) this.failedAt.set(id, st.iteration ?? rg.iteration + 1);
+      const st = tr.status[k];
+      if (st.state === 'failed' && !this.failedAt.has(id)) this.failedAt.set(id, st.iteration ?? tr.iteration + 1);
     });
   }
 
@@ -276,10 +298,11 @@ export class LabController {
   }
 
   /** Reads a run's parameters for carrying into a new group, converting between margin and 'none'. */
-  private async carried(rg: RunGroup, k: number, next: LabRun, resetOptimizer: boolean): Promise<[ParamSet, ParamSet | undefined]> {
-    const params = await rg.readParameters(k);
-    const state = resetOptimizer ? undefined : await rg.readOptimizerState(k);
-    const before = rg.runs[k];
+  private async carried(tr: Trainer, k: number, next: LabRun, resetOptimizer: boolean): Promise<[ParamSet, ParamSet | undefined]> {
+    const read = await tr.readRun(k);
+    const params = read.parameters;
+    const state = resetOptimizer ? undefined : read.optimizerState;
+    const before = tr.runs[k];
     const after = next.settings;
     if (after.parameterisation === 'factorised' && (before.margin === null) !== (after.margin === null)) {
       if (after.margin !== null) params.p = Float32Array.from(pFromSpectrum(params.s, after.margin));
@@ -309,11 +332,11 @@ export class LabController {
     // settings the store holds now: an edit made while this group builds replaces them (and queues its own
     // rebuild), and must not be overwritten by this build's older snapshot when it completes
     const settingsAtStart = { group: this.store.getState().group, runs: this.store.getState().runs };
-    await this.loop.halt();
+    await this.trainer?.halt();
     this.flushViews(); // the old group's last numbers land before the rebuild replaces the views
     if (this.destroyed || this.deviceLost) return;
     this.store.setState({ phase: 'building', phaseText: 'Preparing the training kernels…', playing: false });
-    const old = this.group;
+    const old = this.trainer;
     let initial: InitialState | undefined = plan.initial;
     if (!initial && old && !plan.resetHistory) {
       const parameters: (ParamSet | undefined)[] = [];
@@ -330,37 +353,41 @@ export class LabController {
         optimizerState.push(s);
         status.push(keep ? old.status[k] : undefined);
       }
-      const dataRngState = group.dataSeed === old.group.dataSeed ? old.dataRng.getState() : new Rng(group.dataSeed).getState();
-      initial = { parameters, optimizerState, iteration: old.iteration, dataRngState, status };
+      // the same data seed continues the data stream (and a data-backed task's epoch order) where it stood
+      const sameData = group.dataSeed === old.group.dataSeed;
+      const dataRngState = sameData ? old.dataRngState() : new Rng(group.dataSeed).getState();
+      const dataPosition = sameData ? old.dataPosition : undefined;
+      initial = { parameters, optimizerState, iteration: old.iteration, dataRngState, dataPosition, status };
     }
-    this.group = null;
+    this.trainer = null;
     await old?.destroy();
     const removed = [...this.book.traces.keys()].filter((id) => !runs.some((r) => r.id === id));
     if (plan.resetHistory) this.book.clear();
     else for (const id of removed) this.book.remove(id);
     const prevViews = this.store.getState().runViews;
     try {
-      const rg = await RunGroup.create(
+      const tr = await Trainer.create(
         this.ctx,
         { ...group },
         runs.map((r) => r.settings),
-        { initial },
+        { initial, pacing: LAB_PACING, clock: HOST_CLOCK },
       );
       if (this.destroyed) {
-        await rg.destroy();
+        await tr.destroy();
         return;
       }
-      this.group = rg;
+      this.listen(tr);
+      this.trainer = tr;
       this.groupFailed = false;
       this.groupRunIds = runs.map((r) => r.id);
       // runs that failed before (carried or loaded) are failed in the new group too; the others train
       this.failedAt.clear();
-      this.noteFailures(rg);
+      this.noteFailures(tr);
       this.builtWithSoftOrth = runs.some((r) => r.settings.softOrth > 0);
       const keptViews = (id: string, k: number) => ({
         ...(!plan.resetHistory && !plan.initial && prevViews[id] && !plan.reinitAll && !plan.reinit?.has(id) ? prevViews[id] : freshView()),
-        state: rg.status[k].state,
-        message: rg.status[k].message,
+        state: tr.status[k].state,
+        message: tr.status[k].message,
       });
       const st = this.store.getState();
       const editedMeanwhile = st.group !== settingsAtStart.group || st.runs !== settingsAtStart.runs;
@@ -369,7 +396,7 @@ export class LabController {
         phase: 'ready',
         phaseText: '',
         memoryRefusal: null,
-        iteration: rg.iteration,
+        iteration: tr.iteration,
         itPerSec: 0,
         runViews: Object.fromEntries(runs.map((r, k) => [r.id, keptViews(r.id, k)])),
       });
@@ -387,40 +414,25 @@ export class LabController {
     }
   }
 
-  /** The whole experiment as one file (pauses the loop while it reads the parameters, then goes on). */
+  /** The whole experiment as one file (the trainer halts while it reads the parameters, then goes on). */
   async exportExperiment(): Promise<ExperimentFile> {
     let file: ExperimentFile | undefined;
     await this.serial(async () => {
-      const rg = this.group;
-      if (!rg) throw new Error('There is no run group to export (the lab is not ready)');
-      await this.loop.halt();
+      const t = this.trainer;
+      if (!t) throw new Error('There is no run group to export (the lab is not ready)');
       try {
+        const snapshot = await t.save();
         const { group, runs } = this.store.getState();
-        const checkpoints = [];
-        for (let k = 0; k < rg.runs.length; k++) {
-          checkpoints.push(
-            makeCheckpoint({
-              group: { ...rg.group },
-              run: rg.runs[k],
-              runIndex: k,
-              iteration: rg.iteration,
-              dataRngState: rg.dataRng.getState(),
-              parameters: await rg.readParameters(k),
-              optimizerState: await rg.readOptimizerState(k),
-              status: rg.status[k],
-            }),
-          );
-        }
         file = makeExperimentFile({
           group,
           runs,
-          iteration: rg.iteration,
-          dataRngState: rg.dataRng.getState(),
+          iteration: snapshot.iteration,
+          dataRngState: snapshot.dataRngState,
           metrics: this.book.toJSON(),
-          checkpoints,
+          checkpoints: snapshotCheckpoints(snapshot),
         });
       } finally {
-        if (this.store.getState().playing) this.loop.start();
+        if (this.store.getState().playing) void t.start();
       }
     });
     if (!file) throw new Error('Export failed');
@@ -435,9 +447,9 @@ export class LabController {
   async destroy(): Promise<void> {
     this.destroyed = true;
     this.unsubscribe();
-    await this.loop.halt();
+    await this.trainer?.halt();
     await this.work.catch(() => undefined);
-    await this.group?.destroy();
-    this.group = null;
+    await this.trainer?.destroy();
+    this.trainer = null;
   }
 }

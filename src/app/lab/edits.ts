@@ -10,7 +10,6 @@
 
 import { formatBytes } from '../../engine/memoryText.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
-import { Rng } from '../../random/rng.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
 import type { LabController, RebuildPlan } from './controller.ts';
 import type { LoadedExperiment } from './experimentFile.ts';
@@ -45,7 +44,7 @@ export class LabEdits {
   /** Rebuild now when nothing was measured, else ask first (saying what the GPU memory becomes); refuse what does not fit. */
   private propose(change: PendingChange, group: GroupSettings, runs: LabRun[], plan: RebuildPlan): void {
     const refusal = this.lab.refusalFor(group, runs);
-    if (refusal && this.lab.group) {
+    if (refusal && this.lab.trainer) {
       this.lab.refuseMemory(refusal, group, runs);
       return;
     }
@@ -94,12 +93,12 @@ export class LabEdits {
     if (errors.length) return pickError(errors, `run ${index + 1}`);
     if (cur[key] === value) return null;
     const nextRuns = runs.map((r, i) => (i === index ? { ...r, settings: next } : r));
-    const rg = this.lab.group;
+    const trainer = this.lab.trainer;
     const k = this.lab.groupRunIds.indexOf(id);
-    const kind = rg && k >= 0 ? classifyRunChange(rg.runs[k], next, this.lab.builtSoftOrth) : 'rebuild';
-    if (kind === 'live' && rg && this.state.phase === 'ready') {
+    const kind = trainer && k >= 0 ? classifyRunChange(trainer.runs[k], next, this.lab.builtSoftOrth) : 'rebuild';
+    if (kind === 'live' && trainer && this.state.phase === 'ready') {
       try {
-        rg.updateRun(k, next);
+        trainer.updateRun(k, next);
       } catch (e) {
         return (e as Error).message;
       }
@@ -121,12 +120,11 @@ export class LabEdits {
     if (errors.length) return pickError(errors, 'group');
     if (group[key] === value) return null;
     const kind = classifyGroupChange(key);
-    const rg = this.lab.group;
-    if (kind === 'live' && rg && this.state.phase === 'ready') {
-      if (key === 'trackEvery') rg.group.trackEvery = value as number;
+    const trainer = this.lab.trainer;
+    if (kind === 'live' && trainer && this.state.phase === 'ready') {
+      if (key === 'trackEvery') trainer.setTrackEvery(value as number);
       if (key === 'dataSeed') {
-        rg.group.dataSeed = value as number;
-        rg.dataRng = new Rng(value as number);
+        trainer.restartData(value as number);
         if (iteration > 0)
           pushMessage(this.lab.store, 'info', `The data stream restarts from data seed ${value} at iteration ${iteration}.`);
       }
@@ -199,11 +197,11 @@ export class LabEdits {
   }
 
   setRunPaused(id: string, paused: boolean): string | null {
-    const rg = this.lab.group;
+    const trainer = this.lab.trainer;
     const k = this.lab.groupRunIds.indexOf(id);
-    if (!rg || k < 0) return null;
+    if (!trainer || k < 0) return null;
     try {
-      rg.setPaused(k, paused);
+      trainer.setRunPaused(k, paused);
     } catch (e) {
       return (e as Error).message;
     }
@@ -270,7 +268,7 @@ export class LabEdits {
   load(loaded: LoadedExperiment): Promise<void> {
     return this.lab.serial(async () => {
       await this.lab.rebuild(loaded.group, loaded.runs, { initial: loaded.initial, resetHistory: true });
-      if (this.lab.group) {
+      if (this.lab.trainer) {
         this.lab.book.load(loaded.metrics);
         const last = (id: string) => this.lab.book.traces.get(id);
         this.lab.store.setState((s) => ({

@@ -18,7 +18,14 @@
 import { type Checkpoint, CheckpointError, type ParsedCheckpoint, parseCheckpoint } from '../../engine/checkpoint.ts';
 import { describeInput, listProblems, quoteInput } from '../../engine/quoteInput.ts';
 import type { InitialState } from '../../engine/runGroup.ts';
-import { GROUP_SETTINGS, type GroupSettings, RUN_SETTINGS, type RunSettings, validateExperiment } from '../../engine/settings.ts';
+import {
+  GROUP_SETTINGS,
+  type GroupSettings,
+  RUN_SETTINGS,
+  type RunSettings,
+  validateExperiment,
+  withGroupDefaults,
+} from '../../engine/settings.ts';
 import { Rng } from '../../random/rng.ts';
 import type { MetricsBookJson, RowBookJson, RunTraceJson, SeriesJson, SpectrumStats } from './metricsBook.ts';
 import type { LabRun } from './store.ts';
@@ -214,12 +221,13 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
   if (version !== EXPERIMENT_VERSION)
     throw new ExperimentFileError(`${source} has version ${describeInput(version)}; this lab reads version ${EXPERIMENT_VERSION}`);
   const runs = checkRuns(own(f, 'runs'));
-  const group = own(f, 'group') as GroupSettings;
+  const fileGroup = own(f, 'group') as GroupSettings;
   const errors = validateExperiment(
-    group,
+    fileGroup,
     runs.map((r) => r.settings),
   );
   if (errors.length) throw new ExperimentFileError(`${source} has invalid settings: ${listProblems(errors)}`);
+  const group = withGroupDefaults(fileGroup);
   const iteration = own(f, 'iteration');
   if (!Number.isInteger(iteration) || (iteration as number) < 0)
     throw new ExperimentFileError(`${source}: iteration must be a whole number >= 0`);

@@ -15,7 +15,7 @@ export interface LabSnapshot {
   playing: boolean;
   iteration: number;
   itPerSec: number;
-  /** JS time of the loop's last tick (ms) */
+  /** JS time of the trainer's last tick (ms) */
   lastTickMs: number;
   /** readbacks queued and not yet in the MetricsBook (0 once a pause has settled) */
   pendingCollects: number;
@@ -48,8 +48,8 @@ export function installTestHook(lab: LabController): () => void {
         playing: s.playing,
         iteration: s.iteration,
         itPerSec: s.itPerSec,
-        lastTickMs: lab.loop.lastTickMs,
-        pendingCollects: lab.loop.pending,
+        lastTickMs: lab.trainer?.lastTickMs ?? 0,
+        pendingCollects: lab.trainer?.pending ?? 0,
         runs: s.runs.map((r) => {
           const t = lab.book.traces.get(r.id);
           const st = t?.spectrum[t.spectrum.length - 1];

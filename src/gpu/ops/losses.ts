@@ -1,7 +1,9 @@
 /**
  * Loss ops, all R runs: per-position loss and gradient (shaders/softmaxCrossEntropy.wgsl or
  * meanSquaredError.wgsl, each workgroup writing a partial sum), then reduceRows over the workgroups' partials
- * into stats [R][2]. Two dispatches whatever P is.
+ * into stats [R][2]. Two dispatches whatever P is. A recomputed segment (docs/ENGINE.md, "Recomputation") scores
+ * positions pOff .. pOff+P-1 of the batch and adds its sums to stats (accumulate); the segments of one plan share
+ * one partial-sum scratch (LossOptions.partial, sized by lossPartialBytes for the largest segment).
  */
 
 import { storageBuffer } from '../buffers.ts';
@@ -42,13 +44,27 @@ const WG = 64;
 
 export type LossKernel = 'softmaxCrossEntropy' | 'meanSquaredError';
 
-/** A partial-sum scratch [R][groups][2], two uniforms, the loss dispatch and its reduction. */
-export function lossFootprint(name: LossKernel, dims: LossDims): Footprint {
+export interface LossOptions {
+  /** the first position of the batch's targets and weights this dispatch scores (default 0) */
+  pOff?: number;
+  /** add the sums to stats instead of overwriting them (the segments after the first of a recomputed pass) */
+  accumulate?: boolean;
+  /** a partial-sum scratch shared by several losses (at least lossPartialBytes of their P); default: its own */
+  partial?: GPUBuffer;
+}
+
+/** Bytes of the partial-sum scratch [R][ceil(P/64)][2] for P positions. */
+export function lossPartialBytes(R: number, P: number): number {
+  return R * ceilDiv(P, WG) * 2 * 4;
+}
+
+/** A partial-sum scratch [R][groups][2] (unless shared), two uniforms, the loss dispatch and its reduction. */
+export function lossFootprint(name: LossKernel, dims: LossDims, opts: { sharedPartial?: boolean } = {}): Footprint {
   const { R, P } = dims;
   const groups = ceilDiv(P, WG);
   return {
     buffers: [
-      scratchBuffer(`${name}.partial`, R * groups * 2 * 4, '[R][ceil(P/64)][2]'),
+      ...(opts.sharedPartial ? [] : [scratchBuffer(`${name}.partial`, lossPartialBytes(R, P), '[R][ceil(P/64)][2]')]),
       uniforms(name, 1),
       uniforms('reduceRows', 1, `${name}.reduce.params`),
     ],
@@ -56,32 +72,50 @@ export function lossFootprint(name: LossKernel, dims: LossDims): Footprint {
   };
 }
 
-async function withReduction(ctx: OpContext, name: LossKernel, dims: LossDims, inputs: GPUBuffer[]): Promise<Dispatch[]> {
+async function withReduction(
+  ctx: OpContext,
+  name: LossKernel,
+  dims: LossDims,
+  inputs: GPUBuffer[],
+  opts: LossOptions,
+): Promise<Dispatch[]> {
   const { R, P, O } = dims;
   const groups = ceilDiv(P, WG);
-  const partial = storageBuffer(ctx.device, lossFootprint(name, dims).buffers[0].bytes, `${name}.partial`);
+  const partial = opts.partial ?? storageBuffer(ctx.device, lossPartialBytes(R, P), `${name}.partial`);
   const k = await ctx.kernels.get(name, { WG });
-  const params = k.makeParams({ R, P, O });
+  const params = k.makeParams({ R, P, O, pOff: opts.pOff ?? 0 });
   const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });
   const stats = inputs.pop()!;
-  const reduceParams = reduce.makeParams({ batch: R, rows: groups, cols: 2, beta: 0 }, `${name}.reduce.params`);
+  const reduceParams = reduce.makeParams(
+    { batch: R, rows: groups, cols: 2, beta: opts.accumulate ? 1 : 0, stride: groups * 2 },
+    `${name}.reduce.params`,
+  );
   return [
     { label: name, kernel: k, group: k.bind([params, ...inputs, partial]), workgroups: [groups, R, 1] },
     { label: `${name} sums`, kernel: reduce, group: reduce.bind([reduceParams, partial, stats]), workgroups: [1, R, 1] },
   ];
 }
 
-export function prepareSoftmaxCrossEntropy(ctx: OpContext, dims: LossDims, bufs: SoftmaxCrossEntropyBuffers): Promise<Dispatch[]> {
-  return withReduction(ctx, 'softmaxCrossEntropy', dims, [
-    bufs.logits,
-    bufs.targets,
-    bufs.weight,
-    bufs.accWeight,
-    bufs.dlogits,
-    bufs.stats,
-  ]);
+export function prepareSoftmaxCrossEntropy(
+  ctx: OpContext,
+  dims: LossDims,
+  bufs: SoftmaxCrossEntropyBuffers,
+  opts: LossOptions = {},
+): Promise<Dispatch[]> {
+  return withReduction(
+    ctx,
+    'softmaxCrossEntropy',
+    dims,
+    [bufs.logits, bufs.targets, bufs.weight, bufs.accWeight, bufs.dlogits, bufs.stats],
+    opts,
+  );
 }
 
-export function prepareMeanSquaredError(ctx: OpContext, dims: LossDims, bufs: MeanSquaredErrorBuffers): Promise<Dispatch[]> {
-  return withReduction(ctx, 'meanSquaredError', dims, [bufs.pred, bufs.targets, bufs.weight, bufs.dpred, bufs.stats]);
+export function prepareMeanSquaredError(
+  ctx: OpContext,
+  dims: LossDims,
+  bufs: MeanSquaredErrorBuffers,
+  opts: LossOptions = {},
+): Promise<Dispatch[]> {
+  return withReduction(ctx, 'meanSquaredError', dims, [bufs.pred, bufs.targets, bufs.weight, bufs.dpred, bufs.stats], opts);
 }

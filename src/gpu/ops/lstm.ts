@@ -9,6 +9,11 @@
  * across dispatches (h, c; dz, the dc scratch, the peephole partials), so both paths give the same numbers.
  * Measured on SwiftShader (2 cores; L = 120, B = 50, n = 128, one run): forward ~0.39 s fused vs ~0.47 s naive,
  * backward (flow off) ~0.54 s either way: the naive path differs only by its dispatches, not its arithmetic.
+ * With recomputation (docs/ENGINE.md, "Recomputation") the forward runs one segment in activation buffers of
+ * segment size, and the backward covers the segments last to first (one window per segment and delta, naive: one
+ * per step); the training delta hands W^T dz of a segment's first step to the earlier segment through dh0 (the
+ * carry), dc_next and the peephole partials carry in the scratch as between naive windows, the flow delta's
+ * dz ring is indexed by the global step; the two sums run once, after segment 0.
  * When flow is not tracked the flow sum still runs and flow[] holds whatever the partials held (as for the RNN):
  * read it only after an iteration with setFlow(true, ...).
  */
@@ -17,7 +22,8 @@ import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
-import { rnnBlocking } from './rnnForward.ts';
+import { type BackwardOptions, backwardWindows } from './rnnBackward.ts';
+import { fullSegment, type RecurrentOptions, rnnBlocking, type Segment } from './rnnForward.ts';
 
 export interface LstmDims {
   R: number;
@@ -75,10 +81,10 @@ export function lstmBlocking(software: boolean, B: number, n: number): LstmBlock
   return { WG, ROWS, CHUNK };
 }
 
-/** One uniform and one dispatch per window of steps (the whole sequence, or one step at a time when naive). */
-export function lstmForwardFootprint(fc: FootprintContext, dims: LstmDims, opts: { naive?: boolean } = {}): Footprint {
+/** One uniform and one dispatch per window of steps (the segment, or one step at a time when naive). */
+export function lstmForwardFootprint(fc: FootprintContext, dims: LstmDims, opts: RecurrentOptions = {}): Footprint {
   const { R, L, B, n } = dims;
-  const windows = opts.naive ? L : 1;
+  const windows = opts.naive ? (opts.segment ?? fullSegment(L)).steps : 1;
   const groups: [number, number, number] = [ceilDiv(B, lstmBlocking(fc.software, B, n).ROWS), R, 1];
   return { buffers: [uniforms('lstmForward', windows)], dispatches: [dispatch('lstmForward', 'lstmForward', groups, windows)] };
 }
@@ -87,17 +93,23 @@ export async function prepareLstmForward(
   ctx: OpContext,
   dims: LstmDims,
   bufs: LstmForwardBuffers,
-  opts: { naive?: boolean } = {},
+  opts: RecurrentOptions = {},
 ): Promise<Dispatch[]> {
   const { R, L, B, n } = dims;
+  const seg = opts.segment ?? fullSegment(L);
   const blocking = lstmBlocking(ctx.software, B, n);
   const k = await ctx.kernels.get('lstmForward', { WG: blocking.WG, ROWS: blocking.ROWS });
   const groups: [number, number, number] = [ceilDiv(B, blocking.ROWS), R, 1];
-  const windows: [number, number][] = opts.naive ? Array.from({ length: L }, (_, t) => [t, t + 1]) : [[0, L]];
+  const end = seg.start + seg.steps;
+  const windows: [number, number][] = opts.naive
+    ? Array.from({ length: seg.steps }, (_, t) => [seg.start + t, seg.start + t + 1])
+    : [[seg.start, end]];
+  const full = seg.start === 0 && seg.steps === L;
   return windows.map(([tStart, tEnd]) => {
-    const params = k.makeParams({ R, L, B, n, tStart, tEnd }, `lstmForward.params[${tStart}..${tEnd}]`);
+    const params = k.makeParams({ R, L, B, n, tStart, tEnd, T0: seg.start, slots: seg.slots }, `lstmForward.params[${tStart}..${tEnd}]`);
     const group = k.bind([params, bufs.W, bufs.xproj, bufs.b, bufs.peep, bufs.h0, bufs.c0, bufs.gates, bufs.c, bufs.h]);
-    return { label: opts.naive ? `lstmForward t=${tEnd}` : 'lstmForward', kernel: k, group, workgroups: groups };
+    const label = opts.naive ? `lstmForward t=${tEnd}` : full ? 'lstmForward' : `lstmForward t=${tStart + 1}..${tEnd}`;
+    return { label, kernel: k, group, workgroups: groups };
   });
 }
 
@@ -125,7 +137,10 @@ export interface LstmBackwardBuffers {
 }
 
 export interface LstmBackwardPlan {
+  /** every dispatch in order: the segments last to first, then the two sums */
   dispatches: Dispatch[];
+  /** per segment (indexed as opts.segments), its dispatches; the sums are the tail of segment 0's */
+  segments: Dispatch[][];
   /** Turns the gradient-flow delta on or off; flowScale multiplies dhOut_L to give dLoss_last/dh_L. */
   setFlow(track: boolean, flowScale: number): void;
 }
@@ -144,10 +159,10 @@ function lstmBackwardGeometry(software: boolean, dims: LstmDims) {
 }
 
 /** Two scratch buffers of partial sums, the flow delta's dz, two backward dispatches per window, two reductions. */
-export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts: { naive?: boolean } = {}): Footprint {
+export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts: BackwardOptions = {}): Footprint {
   const { R, L, n } = dims;
   const g = lstmBackwardGeometry(fc.software, dims);
-  const windows = opts.naive ? L + 1 : 1;
+  const windows = (opts.segments ?? [fullSegment(L)]).reduce((a, seg) => a + backwardWindows(seg, opts.naive ?? false).length, 0);
   return {
     buffers: [
       scratchBuffer('lstmBackward.aux[training]', (g.peepLen + g.dcLen) * 4, '[R][S][3][n] + [R][B][n]'),
@@ -168,9 +183,10 @@ export async function prepareLstmBackward(
   ctx: OpContext,
   dims: LstmDims,
   bufs: LstmBackwardBuffers,
-  opts: { naive?: boolean } = {},
+  opts: BackwardOptions = {},
 ): Promise<LstmBackwardPlan> {
   const { R, L, B, n } = dims;
+  const segs = opts.segments ?? [fullSegment(L)];
   const { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen } = lstmBackwardGeometry(ctx.software, dims);
   const k = await ctx.kernels.get('lstmBackward', { ...blocking });
   // Scratch of each channel: its partial sums at element 0 (reduceRows reads them from there), then its dc scratch.
@@ -180,11 +196,11 @@ export async function prepareLstmBackward(
   ];
   const dcOff = [peepLen, flowLen];
   const flowDz = storageBuffer(ctx.device, flowDzLen * 4, 'lstmBackward.flowDz');
-  const windows: [number, number][] = opts.naive ? Array.from({ length: L + 1 }, (_, s) => [L - s, L - s]) : [[0, L]];
 
   const flowParams: { buffer: GPUBuffer; values: Record<string, number> }[] = [];
-  const dispatches: Dispatch[] = [];
-  const record = (kernel: Kernel, channel: number, tLow: number, tHigh: number) => {
+  const record = (out: Dispatch[], kernel: Kernel, seg: Segment, channel: number, tLow: number, tHigh: number) => {
+    // the training delta's top step of a segment before the last takes its W^T dz_{t+1} from the carry (dh0)
+    const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < L ? 1 : 0;
     const values = {
       R,
       L,
@@ -195,10 +211,14 @@ export async function prepareLstmBackward(
       channel,
       trackFlow: 0,
       flowScale: 1,
-      dzSlots: channel === 0 ? L : 2,
+      dzSlots: channel === 0 ? seg.slots : 2,
       P,
       S,
       dcOff: dcOff[channel],
+      T0: seg.start,
+      slots: seg.slots,
+      carryIn,
+      unscored: opts.unscored ?? 0,
     };
     const params = kernel.makeParams(values, `lstmBackward.params[ch${channel} t${tHigh}..${tLow}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
@@ -218,20 +238,25 @@ export async function prepareLstmBackward(
       aux[channel],
     ]);
     const label = `lstmBackward ch${channel} ${opts.naive ? `t=${tHigh}` : `t=${tHigh}..${tLow}`}`;
-    dispatches.push({ label, kernel, group, workgroups: [S, R, 1] });
+    out.push({ label, kernel, group, workgroups: [S, R, 1] });
   };
-  for (const channel of [0, 1]) for (const [tLow, tHigh] of windows) record(k, channel, tLow, tHigh);
+  const segments = segs.map((seg) => {
+    const out: Dispatch[] = [];
+    for (const channel of [0, 1])
+      for (const [tLow, tHigh] of backwardWindows(seg, opts.naive ?? false)) record(out, k, seg, channel, tLow, tHigh);
+    return out;
+  });
 
   const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });
-  const flowSum = reduce.makeParams({ batch: R, rows: P, cols: L + 1, beta: 0 }, 'lstmBackward.flowReduce.params');
-  dispatches.push({
+  const flowSum = reduce.makeParams({ batch: R, rows: P, cols: L + 1, beta: 0, stride: P * (L + 1) }, 'lstmBackward.flowReduce.params');
+  segments[0].push({
     label: 'lstmBackward flow sum',
     kernel: reduce,
     group: reduce.bind([flowSum, { buffer: aux[1], offset: 0, size: flowLen * 4 }, bufs.flow]),
     workgroups: [ceilDiv(L + 1, 64), R, 1],
   });
-  const peepSum = reduce.makeParams({ batch: R, rows: S, cols: 3 * n, beta: 0 }, 'lstmBackward.peepReduce.params');
-  dispatches.push({
+  const peepSum = reduce.makeParams({ batch: R, rows: S, cols: 3 * n, beta: 0, stride: S * 3 * n }, 'lstmBackward.peepReduce.params');
+  segments[0].push({
     label: 'lstmBackward peephole sum',
     kernel: reduce,
     group: reduce.bind([peepSum, { buffer: aux[0], offset: 0, size: peepLen * 4 }, bufs.peepGrad]),
@@ -239,7 +264,8 @@ export async function prepareLstmBackward(
   });
 
   return {
-    dispatches,
+    dispatches: [...segments].reverse().flat(),
+    segments,
     setFlow(track: boolean, flowScale: number) {
       for (const p of flowParams) {
         p.values.trackFlow = track ? 1 : 0;

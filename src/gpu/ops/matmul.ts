@@ -1,14 +1,15 @@
 /**
  * Batched matmul op: C = alpha * op(A) [diag(d)] op(B) + beta * C (shaders/matmul.wgsl, semantics in its header
- * and in src/reference/matmul.ts). Picks the blocking for the adapter: on a CPU adapter (SwiftShader) each
- * invocation reads its operands straight from storage into a register block (no workgroup memory, no barriers);
- * on a GPU the workgroup stages TILE_K-deep slices in workgroup memory.
+ * and in src/reference/matmul.ts; Params and operand extents in matmulGeometry.ts, which both import). Picks
+ * the blocking for the adapter: on a CPU adapter (SwiftShader) each invocation reads its operands straight
+ * from storage into a register block (no workgroup memory, no barriers); on a GPU the workgroup stages
+ * TILE_K-deep slices in workgroup memory.
  */
 
-import { type MatmulParams, matmulExtents } from '../../reference/matmul.ts';
 import { ceilDiv, type Dispatch, type OverrideConstants } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, type FootprintContext, footprintContext, uniforms } from './footprint.ts';
+import { type MatmulParams, matmulExtents } from './matmulGeometry.ts';
 
 /** The Params fields; only the sizes are required. Defaults: batch 1, offsets 0, packed strides, no diagonal, alpha 1, beta 0. */
 export interface MatmulArgs {

@@ -4,6 +4,10 @@
  * gradient-flow delta of Loss_last (channel 1; it returns at once unless setFlow(true, ...) was called), and
  * reduceRows sums the flow partials into flow[r][t]. Naive: the same with shaders/rnnBackwardStep.wgsl, one
  * dispatch per step t = L .. 0 and channel (the benchmark's reference path).
+ * With recomputation (docs/ENGINE.md, "Recomputation") the op covers the sequence in segments, last to first,
+ * each in activation buffers of segment size: per segment one dispatch per delta (naive: one per step t =
+ * start+steps .. start and delta); the training delta hands W^T da of a segment's first step to the earlier
+ * segment through dh0 (the carry), the flow delta through its da ring; the flow sum runs once, after segment 0.
  * Also preparePreluSlopeGrad: the prelu slope gradient from dh and a (shaders/preluSlopeGrad.wgsl).
  */
 
@@ -11,7 +15,7 @@ import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
-import { type RnnDims, rnnBlocking } from './rnnForward.ts';
+import { fullSegment, type RnnDims, rnnBlocking, type Segment } from './rnnForward.ts';
 
 export interface RnnBackwardBuffers {
   hyper: GPUBuffer;
@@ -29,36 +33,55 @@ export interface RnnBackwardBuffers {
   flow: GPUBuffer;
 }
 
+export interface BackwardOptions {
+  naive?: boolean;
+  /** the segments of the sequence, first to last (default: one, full storage) */
+  segments?: Segment[];
+  /** steps 1..unscored have no readout gradient: dhOut is not read there (default 0: read at every step) */
+  unscored?: number;
+}
+
 export interface RnnBackwardPlan {
+  /** every dispatch in order: the segments last to first, then the flow sum */
   dispatches: Dispatch[];
+  /** per segment (indexed as opts.segments), its dispatches; the flow sum is the tail of segment 0's */
+  segments: Dispatch[][];
   /** Turns the gradient-flow delta on or off; flowScale multiplies dhOut_L to give dLoss_last/dh_L. */
   setFlow(track: boolean, flowScale: number): void;
 }
 
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
 function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
-  const { L, B, n } = dims;
+  const { B, n } = dims;
   const blocking = rnnBlocking(software, B, n);
   const WG = naive ? 64 : blocking.WG;
   const groupsX = naive ? ceilDiv(B * n, WG) : ceilDiv(B, blocking.ROWS);
   // Flow partials: one per invocation (fused) or per element (naive), for each t = 0..L.
   const P = naive ? B * n : groupsX * WG;
-  return { kernel: naive ? ('rnnBackwardStep' as const) : ('rnnBackward' as const), blocking, WG, groupsX, P, windows: naive ? L + 1 : 1 };
+  return { kernel: naive ? ('rnnBackwardStep' as const) : ('rnnBackward' as const), blocking, WG, groupsX, P };
+}
+
+/** The (tLow, tHigh) windows of one segment, top first: the whole segment, or one step at a time (naive). */
+export function backwardWindows(seg: Segment, naive: boolean): [number, number][] {
+  const top = seg.start + seg.steps;
+  return naive ? Array.from({ length: seg.steps + 1 }, (_, s) => [top - s, top - s]) : [[seg.start, top]];
 }
 
 /** The flow delta's 2-slot da, the flow partials [R][P][L+1], two backward dispatches per window and the flow sum. */
-export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: { naive?: boolean } = {}): Footprint {
+export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: BackwardOptions = {}): Footprint {
   const { R, L, B, n } = dims;
-  const g = rnnBackwardGeometry(fc.software, dims, opts.naive ?? false);
+  const naive = opts.naive ?? false;
+  const g = rnnBackwardGeometry(fc.software, dims, naive);
+  const windows = (opts.segments ?? [fullSegment(L)]).reduce((a, seg) => a + backwardWindows(seg, naive).length, 0);
   return {
     buffers: [
       scratchBuffer('rnnBackward.flowDa', R * 2 * B * n * 4, '[R][2][B][n]'),
       scratchBuffer('rnnBackward.flowPartials', R * g.P * (L + 1) * 4, `[R][${g.P}][L+1]`),
-      uniforms(g.kernel, 2 * g.windows),
+      uniforms(g.kernel, 2 * windows),
       uniforms('reduceRows', 1, 'rnnBackward.flowReduce.params'),
     ],
     dispatches: [
-      dispatch(g.kernel, g.kernel, [g.groupsX, R, 1], 2 * g.windows),
+      dispatch(g.kernel, g.kernel, [g.groupsX, R, 1], 2 * windows),
       dispatch('rnnBackward flow sum', 'reduceRows', [ceilDiv(L + 1, 64), R, 1]),
     ],
   };
@@ -68,20 +91,22 @@ export async function prepareRnnBackward(
   ctx: OpContext,
   dims: RnnDims,
   bufs: RnnBackwardBuffers,
-  opts: { naive?: boolean } = {},
+  opts: BackwardOptions = {},
 ): Promise<RnnBackwardPlan> {
   const { R, L, B, n } = dims;
   const naive = opts.naive ?? false;
+  const segs = opts.segments ?? [fullSegment(L)];
   const { blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
   const k = naive ? await ctx.kernels.get('rnnBackwardStep', { WG }) : await ctx.kernels.get('rnnBackward', { ...blocking });
   const flowDa = storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
   const partials = storageBuffer(ctx.device, R * P * (L + 1) * 4, 'rnnBackward.flowPartials');
-  const steps: [number, number][] = naive ? Array.from({ length: L + 1 }, (_, s) => [L - s, L - s]) : [[0, L]];
 
   const flowParams: { buffer: GPUBuffer; values: Record<string, number> }[] = [];
-  const dispatches: Dispatch[] = [];
-  const record = (kernel: Kernel, channel: number, tLow: number, tHigh: number) => {
-    const values = { R, L, B, n, tLow, tHigh, channel, trackFlow: 0, flowScale: 1, daSlots: channel === 0 ? L : 2, P };
+  const record = (out: Dispatch[], kernel: Kernel, seg: Segment, channel: number, tLow: number, tHigh: number) => {
+    // the training delta's top step of a segment before the last takes its W^T da_{t+1} from the carry (dh0)
+    const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < L ? 1 : 0;
+    const window = { T0: seg.start, slots: seg.slots, carryIn, unscored: opts.unscored ?? 0 };
+    const values = { R, L, B, n, tLow, tHigh, channel, trackFlow: 0, flowScale: 1, daSlots: channel === 0 ? seg.slots : 2, P, ...window };
     const params = kernel.makeParams(values, `${kernel.name}.params[ch${channel} t${tHigh}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
     const group =
@@ -89,13 +114,17 @@ export async function prepareRnnBackward(
         ? kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, bufs.da, bufs.dh0])
         : // the flow delta never writes dh; its da goes to a 2-slot scratch and its partial sums to `partials`
           kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, flowDa, partials]);
-    dispatches.push({ label: `${kernel.name} ch${channel} t=${tHigh}`, kernel, group, workgroups: [groupsX, R, 1] });
+    out.push({ label: `${kernel.name} ch${channel} t=${tHigh}`, kernel, group, workgroups: [groupsX, R, 1] });
   };
-  for (const channel of [0, 1]) for (const [tLow, tHigh] of steps) record(k, channel, tLow, tHigh);
+  const segments = segs.map((seg) => {
+    const out: Dispatch[] = [];
+    for (const channel of [0, 1]) for (const [tLow, tHigh] of backwardWindows(seg, naive)) record(out, k, seg, channel, tLow, tHigh);
+    return out;
+  });
 
   const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });
-  const reduceParams = reduce.makeParams({ batch: R, rows: P, cols: L + 1, beta: 0 }, 'rnnBackward.flowReduce.params');
-  dispatches.push({
+  const reduceParams = reduce.makeParams({ batch: R, rows: P, cols: L + 1, beta: 0, stride: P * (L + 1) }, 'rnnBackward.flowReduce.params');
+  segments[0].push({
     label: 'rnnBackward flow sum',
     kernel: reduce,
     group: reduce.bind([reduceParams, partials, bufs.flow]),
@@ -104,7 +133,8 @@ export async function prepareRnnBackward(
 
   let tracking = false;
   return {
-    dispatches,
+    dispatches: [...segments].reverse().flat(),
+    segments,
     setFlow(track: boolean, flowScale: number) {
       tracking = track;
       for (const p of flowParams) {
@@ -124,15 +154,23 @@ export interface PreluSlopeGradBuffers {
   slopeGrad: GPUBuffer;
 }
 
-export function preluSlopeGradFootprint(dims: RnnDims): Footprint {
+export function preluSlopeGradFootprint(dims: Pick<RnnDims, 'R'>): Footprint {
   return { buffers: [uniforms('preluSlopeGrad', 1)], dispatches: [dispatch('preluSlopeGrad', 'preluSlopeGrad', [dims.R, 1, 1])] };
 }
 
-export async function preparePreluSlopeGrad(ctx: OpContext, dims: RnnDims, bufs: PreluSlopeGradBuffers): Promise<Dispatch[]> {
+/**
+ * dims.L: the steps summed (a segment's); slots: the steps the buffers hold per run (default L); beta 1 adds to
+ * slopeGrad (the segments after the first of a recomputed pass).
+ */
+export async function preparePreluSlopeGrad(
+  ctx: OpContext,
+  dims: RnnDims & { slots?: number; beta?: number },
+  bufs: PreluSlopeGradBuffers,
+): Promise<Dispatch[]> {
   const { R, L, B, n } = dims;
   const WG = ctx.software ? 32 : 256;
   const k = await ctx.kernels.get('preluSlopeGrad', { WG });
-  const params = k.makeParams({ R, L, B, n });
+  const params = k.makeParams({ R, L, B, n, slots: dims.slots ?? L, beta: dims.beta ?? 0 });
   return [
     { label: 'preluSlopeGrad', kernel: k, group: k.bind([params, bufs.hyper, bufs.dh, bufs.a, bufs.slopeGrad]), workgroups: [R, 1, 1] },
   ];

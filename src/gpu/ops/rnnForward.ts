@@ -2,6 +2,8 @@
  * Recurrent forward op: a_t = W h_{t-1} + xproj_t + b, h_t = f(g a_t) for t = 1..L, all R runs.
  * Fused (default): ONE dispatch of shaders/rnnForward.wgsl runs the whole time loop. Naive: L dispatches of
  * shaders/rnnForwardStep.wgsl (one per step, one output element per invocation), the benchmark's reference path.
+ * With recomputation (docs/ENGINE.md, "Recomputation") the op runs one segment of the sequence (`segment`) in
+ * activation buffers of segment size: one dispatch (fused) or one per step of the segment (naive).
  */
 import { ceilDiv, type Dispatch } from '../kernel.ts';
 import type { OpContext } from './context.ts';
@@ -12,6 +14,23 @@ export interface RnnDims {
   L: number;
   B: number;
   n: number;
+}
+
+/**
+ * The steps a recurrent op covers and where they are stored: steps start+1 .. start+steps of the sequence, in
+ * activation buffers holding `slots` steps whose slot 0 is the state after step `start`. Full storage is one
+ * segment {start: 0, steps: L, slots: L}; recomputation with segment length k has segments start = 0, k, 2k, ...
+ * of k steps (the last one shorter when k does not divide L), all with slots = k.
+ */
+export interface Segment {
+  start: number;
+  steps: number;
+  slots: number;
+}
+
+/** The whole sequence in buffers of L steps (full storage). */
+export function fullSegment(L: number): Segment {
+  return { start: 0, steps: L, slots: L };
 }
 
 export interface RnnForwardBuffers {
@@ -45,13 +64,20 @@ export function rnnBlocking(software: boolean, B: number, n: number): RnnBlockin
   return { WG, ROWS };
 }
 
-/** One uniform and one dispatch (fused), or L of each (naive, one per step). */
-export function rnnForwardFootprint(fc: FootprintContext, dims: RnnDims, opts: { naive?: boolean } = {}): Footprint {
+export interface RecurrentOptions {
+  naive?: boolean;
+  /** the part of the sequence this op covers (default: all of it, full storage) */
+  segment?: Segment;
+}
+
+/** One uniform and one dispatch (fused), or one of each per step of the segment (naive). */
+export function rnnForwardFootprint(fc: FootprintContext, dims: RnnDims, opts: RecurrentOptions = {}): Footprint {
   const { R, L, B, n } = dims;
+  const steps = (opts.segment ?? fullSegment(L)).steps;
   if (opts.naive)
     return {
-      buffers: [uniforms('rnnForwardStep', L)],
-      dispatches: [dispatch('rnnForwardStep', 'rnnForwardStep', [ceilDiv(B * n, 64), R, 1], L)],
+      buffers: [uniforms('rnnForwardStep', steps)],
+      dispatches: [dispatch('rnnForwardStep', 'rnnForwardStep', [ceilDiv(B * n, 64), R, 1], steps)],
     };
   const { ROWS } = rnnBlocking(fc.software, B, n);
   return { buffers: [uniforms('rnnForward', 1)], dispatches: [dispatch('rnnForward', 'rnnForward', [ceilDiv(B, ROWS), R, 1])] };
@@ -61,22 +87,26 @@ export async function prepareRnnForward(
   ctx: OpContext,
   dims: RnnDims,
   bufs: RnnForwardBuffers,
-  opts: { naive?: boolean } = {},
+  opts: RecurrentOptions = {},
 ): Promise<Dispatch[]> {
   const { R, L, B, n } = dims;
+  const seg = opts.segment ?? fullSegment(L);
+  const window = { T0: seg.start, slots: seg.slots };
   const bindings = (params: GPUBuffer) => [params, bufs.hyper, bufs.W, bufs.xproj, bufs.b, bufs.h0, bufs.slope, bufs.a, bufs.h];
   if (opts.naive) {
     const WG = 64;
     const k = await ctx.kernels.get('rnnForwardStep', { WG });
     const out: Dispatch[] = [];
-    for (let t = 0; t < L; t++) {
-      const params = k.makeParams({ R, L, B, n, tStart: t, tEnd: t + 1 }, `rnnForwardStep.params[${t}]`);
+    for (let t = seg.start; t < seg.start + seg.steps; t++) {
+      const params = k.makeParams({ R, L, B, n, tStart: t, tEnd: t + 1, ...window }, `rnnForwardStep.params[${t}]`);
       out.push({ label: `rnnForwardStep t=${t + 1}`, kernel: k, group: k.bind(bindings(params)), workgroups: [ceilDiv(B * n, WG), R, 1] });
     }
     return out;
   }
   const blocking = rnnBlocking(ctx.software, B, n);
   const k = await ctx.kernels.get('rnnForward', { ...blocking });
-  const params = k.makeParams({ R, L, B, n, tStart: 0, tEnd: L });
-  return [{ label: 'rnnForward', kernel: k, group: k.bind(bindings(params)), workgroups: [ceilDiv(B, blocking.ROWS), R, 1] }];
+  const full = seg.start === 0 && seg.steps === L;
+  const params = k.makeParams({ R, L, B, n, tStart: seg.start, tEnd: seg.start + seg.steps, ...window });
+  const label = full ? 'rnnForward' : `rnnForward t=${seg.start + 1}..${seg.start + seg.steps}`;
+  return [{ label, kernel: k, group: k.bind(bindings(params)), workgroups: [ceilDiv(B, blocking.ROWS), R, 1] }];
 }

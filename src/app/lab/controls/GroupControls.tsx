@@ -1,11 +1,11 @@
-/** The group's settings (shared by every run): preset, task, T, batch size, hidden size, optimiser, data seed, track every; the GPU memory they need. */
+/** The group's settings (shared by every run): preset, task, T, batch size, hidden size, optimiser, data seed, track every, recompute; the GPU memory they need. */
 import { GROUP_SETTINGS, type GroupSettings } from '../../../engine/settings.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { presets } from '../presets.ts';
 import { MemoryLine } from './MemoryLine.tsx';
 import { SettingField } from './SettingField.tsx';
 
-const KEYS: (keyof GroupSettings)[] = ['task', 'T', 'batchSize', 'hidden', 'optimizer', 'dataSeed', 'trackEvery'];
+const KEYS: (keyof GroupSettings)[] = ['task', 'T', 'batchSize', 'hidden', 'optimizer', 'dataSeed', 'trackEvery', 'recompute'];
 
 export function GroupControls() {
   const { edits, software } = useLab();

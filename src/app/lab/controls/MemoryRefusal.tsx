@@ -10,7 +10,7 @@ export function MemoryRefusal() {
   const { controller, edits, software } = useLab();
   const refusal = useLabState((s) => s.memoryRefusal);
   if (!refusal) return null;
-  const built = controller.group !== null;
+  const built = controller.trainer !== null;
   return (
     <div className="memory-refusal" role="alert" data-testid="memory-refusal">
       <p>{refusal.message}</p>
