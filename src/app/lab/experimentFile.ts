@@ -275,6 +275,8 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
       optimizerState: parsed.map((p) => p.optimizerState),
       iteration: iteration as number,
       dataRngState,
+      // where the task's training stream stood (the checkpoints carry it; older files do not: the start)
+      ...(parsed[0].checkpoint.dataPosition ? { dataPosition: { ...parsed[0].checkpoint.dataPosition } } : {}),
       status: parsed.map((p) => p.status),
     },
   };
