@@ -14,6 +14,7 @@ import { type IterationRecord, RunGroup, type RunStatus } from '../engine/runGro
 import { type GroupSettings, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { GpuError } from '../gpu/device.ts';
 import { HEADLESS_PACING, HOST_CLOCK } from '../training/pacing.ts';
+import { scheduleEvaluator } from '../training/scheduleEvaluator.ts';
 import { Trainer } from '../training/trainer.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
@@ -226,11 +227,17 @@ export async function main(argv: string[]): Promise<number> {
       throw e;
     }
     const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial, memoryBudget: budget });
-    // the evaluation rounds (--eval-every), beside the group: src/cli/trainEvaluation.ts
+    // the evaluation rounds (--eval-every), beside the group (src/cli/trainEvaluation.ts); the trainer runs them
     const schedule = evaluationRequest ? await openEvaluation(rg, evaluationRequest, { naive, memoryBudget: budget, resumed }) : null;
     const uncaptured = engine.gpu.uncapturedErrors;
-    // the trainer owns the group from here (and destroys it); an error outside the group's scopes stops it too
-    const tr = new Trainer(rg, { pacing: HEADLESS_PACING, clock: HOST_CLOCK, hostGpuError: () => uncaptured[0] });
+    // the trainer owns the group and the evaluation from here (and destroys them); an error outside the group's
+    // scopes stops it too
+    const tr = new Trainer(rg, {
+      pacing: HEADLESS_PACING,
+      clock: HOST_CLOCK,
+      hostGpuError: () => uncaptured[0],
+      evaluator: schedule ? scheduleEvaluator(schedule) : undefined,
+    });
     trainer = tr;
     // a run that failed stays frozen at its last finite state (InitialState.status); say so
     resumed?.status.forEach((s, r) => {
@@ -246,9 +253,10 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     const save = async () => {
+      // with --eval-every the snapshot holds the runs' best weights and rounds; without it, a resumed
+      // experiment's are kept as they were
       const snapshot = await tr.save();
-      // the runs' best weights and evaluation history; without --eval-every, a resumed experiment's are kept as they were
-      snapshot.evaluation = schedule ? await schedule.snapshot() : resumed?.evaluation;
+      if (!schedule && resumed) snapshot.evaluation = resumed.evaluation;
       const saved = await saveExperiment(dir, experimentId, snapshot, log, naive ? 'naive' : 'fused', latest);
       latest = saved.manifest;
       if (replacing) {
@@ -278,24 +286,23 @@ export async function main(argv: string[]): Promise<number> {
         say(progressLine(tr.runs, tr.status, last, endIter, ((last.iteration - startIter) * 1000) / (now - start)));
       }
     });
+    tr.on('evaluation', (round) => {
+      if (!quiet) say(roundLine(tr.runs, round));
+    });
     // what stopped the training: a GPU error or a lost device (exit 3, the measured metrics written), or a bug
     let failure: GpuError | Error | undefined;
     tr.on('gpuError', (e) => (failure = new GpuError(e.kind, e.message)));
     tr.on('deviceLost', (e) => (failure = new GpuError('device-lost', e.message)));
     tr.on('error', (e) => (failure = new Error(`Training stopped: ${e.message}`)));
     while (tr.iteration < endIter && !interrupt.requested) {
-      // a segment ends at the next --checkpoint-every multiple, evaluation round (or the end), every readback in
+      // a segment ends at the next --checkpoint-every multiple (or the end), every readback and round in (the
+      // trainer runs the evaluation rounds on the way, and the one due there before it returns)
       const nextSave = (Math.floor(tr.iteration / ckEvery) + 1) * ckEvery;
-      const nextRound = schedule ? tr.iteration + schedule.untilDue(tr.iteration) : Infinity;
-      const stop = await tr.start({ until: Math.min(endIter, nextSave, nextRound) });
+      const stop = await tr.start({ until: Math.min(endIter, nextSave) });
       if (stop === 'failed') {
         const f = failure ?? new Error('Training stopped');
         if (f instanceof GpuError) throw new GpuError(f.kind, `${f.message} ${saveMeasured(f.message)}`);
         throw f;
-      }
-      if (stop === 'reached' && schedule?.due(tr.iteration)) {
-        const round = await schedule.run(tr.iteration);
-        if (!quiet) say(roundLine(rg, round));
       }
       if (stop === 'reached' && tr.iteration % ckEvery === 0 && tr.iteration < endIter) await save();
     }
@@ -313,13 +320,12 @@ export async function main(argv: string[]): Promise<number> {
               (tr.iteration < endIter ? `; continue with npm run train -- --resume ${dir} --iters ${endIter - tr.iteration}` : ''),
       );
     } else if (!quiet) {
-      if (schedule) say(finalEvaluationLine(rg, schedule));
+      if (schedule) say(finalEvaluationLine(tr.runs, schedule));
       say(
         `Done: ${iters} iterations in ${((performance.now() - start) / 1000).toFixed(1)} s. Wrote ${dir}/metrics.csv, metrics.json, traces.json, settings.json; ` +
           `the snapshot with the checkpoints is ${dir}/${latest!.snapshot}`,
       );
     }
-    schedule?.evaluation.destroy();
     await tr.destroy();
   } finally {
     interrupt.dispose();

@@ -1,15 +1,17 @@
 /**
  * The evaluation rounds of the headless trainer (--eval-every N, --eval-batch B): the engine's evaluation
- * pass and policy (src/engine/evaluation.ts, evaluationSchedule.ts) opened beside the run group, restored from
- * the checkpoints on --resume, and their lines. train.ts calls these at three places: after the group is
- * built (openEvaluation), between chunks of iterations (the schedule's untilDue and run), and at the end.
+ * pass and policy (src/engine/evaluation.ts, evaluationSchedule.ts) opened beside the run group and restored
+ * from the checkpoints on --resume (openEvaluation), then handed to the trainer, which runs the rounds
+ * (src/training/scheduleEvaluator.ts); and their lines: one per round (the trainer's `evaluation` event) and
+ * the test figures at the best validation weights at the end.
  */
 import { Evaluation } from '../engine/evaluation.ts';
-import { type EvaluationRound, type EvaluationSchedule, evaluateEvery } from '../engine/evaluationSchedule.ts';
+import { type EvaluationSchedule, evaluateEvery } from '../engine/evaluationSchedule.ts';
 import { formatBytes } from '../engine/memoryText.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
 import type { RunGroup } from '../engine/runGroup.ts';
-import { parseDecimal } from '../engine/settings.ts';
+import { parseDecimal, type RunSettings } from '../engine/settings.ts';
+import type { TrainerEvents } from '../training/trainerEvents.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { Resumed } from './resume.ts';
 
@@ -87,23 +89,28 @@ export function evaluationMemoryLine(schedule: EvaluationSchedule): string {
 
 const pct = (a: number) => (Number.isNaN(a) ? '' : ` acc ${(100 * a).toFixed(1)}%`);
 
-/** A round in one line: every run's validation loss, and its test figures at the best weights when they changed. */
-export function roundLine(rg: RunGroup, round: EvaluationRound): string {
-  const perRun = rg.runs
+/**
+ * A round in one line: every run's validation loss, and, for the runs whose best weights were taken in it,
+ * their test figures at them.
+ */
+export function roundLine(runs: readonly RunSettings[], round: TrainerEvents['evaluation']): string {
+  const validation = round.results.find((e) => e.split === 'validation');
+  const test = round.results.find((e) => e.split === 'test');
+  const perRun = runs
     .map((run, r) => {
-      const v = round.validation[r];
-      const val = v.problem ? `validation: ${v.problem}` : `val ${v.loss.toPrecision(4)}${pct(v.accuracy)}`;
-      const t = round.test?.[r];
-      const test = round.improved.includes(r) && t ? ` (best; test ${t.loss.toPrecision(4)}${pct(t.accuracy)})` : '';
-      return `${run.name}: ${val}${test}`;
+      const v = validation?.runs[r];
+      const val = !v ? 'not scored' : v.problem ? `validation: ${v.problem}` : `val ${v.loss.toPrecision(4)}${pct(v.accuracy)}`;
+      const t = test?.runs[r];
+      const best = t && t.bestIteration === round.iteration ? ` (best; test ${t.loss.toPrecision(4)}${pct(t.accuracy)})` : '';
+      return `${run.name}: ${val}${best}`;
     })
     .join(' | ');
   return `eval at it ${round.iteration}  ${perRun}`;
 }
 
 /** At the end: each run's test figures at its best-validation weights. */
-export function finalEvaluationLine(rg: RunGroup, schedule: EvaluationSchedule): string {
-  const perRun = rg.runs
+export function finalEvaluationLine(runs: readonly RunSettings[], schedule: EvaluationSchedule): string {
+  const perRun = runs
     .map((run, r) => {
       const t = schedule.testAtBest(r);
       if (!t) return `${run.name}: no evaluation yet`;

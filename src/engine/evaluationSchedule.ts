@@ -1,11 +1,12 @@
 /**
- * When to evaluate, and what a trainer keeps from it: the policy a training loop calls between iterations
- * (evaluateEvery). Every k iterations, or at the start of every epoch of a data-backed task, it scores the
- * validation set at the current weights (evaluation.ts), takes as best weights those of every run whose
- * validation loss improved (bestWeights.ts), and, when some run improved, scores the test set at each run's
- * best weights: the paper's test figure is that of the weights with the lowest validation loss so far, not of
- * the last weights. Each round is kept per run (RunEvaluation, saved in checkpoints), so a resumed run keeps
- * its history and its best.
+ * When to evaluate, and what a trainer keeps from it: the policy the trainer calls between iterations
+ * (evaluateEvery; src/training/scheduleEvaluator.ts hands it to the trainer). Every k iterations, or at the
+ * start of every epoch of a data-backed task, it scores the validation set at the current weights
+ * (evaluation.ts), takes as best weights those of every run whose validation figures improved (bestWeights.ts
+ * isBetter: by accuracy where the task has one, ties to the lower loss; else by loss), and, when some run
+ * improved, scores the test set at each run's best weights: the paper's test figure is that of the
+ * best-validation weights so far, not of the last weights. Each round is kept per run (RunEvaluation, saved
+ * in checkpoints), so a resumed run keeps its history and its best.
  */
 import type { Task } from '../tasks/task.ts';
 import type { BestRecord } from './bestWeights.ts';

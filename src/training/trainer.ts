@@ -15,9 +15,12 @@
  *   Trainer.create / Trainer.resume   build the group (from its initialisation, an InitialState or a snapshot)
  * Live edits (updateRun, setRunPaused, setTrackEvery, restartData) take effect at the next iteration.
  *
- * Evaluation (issue 8, section 2) is not part of the trainer yet. Its place in the loop is the point where
- * start() ends at `until` with every readback delivered: the weights are then those of one iteration, so an
- * evaluation pass run there scores exactly what the records up to that iteration trained.
+ * Evaluation (issue 8, section 2; evaluationHook.ts): with an evaluator, each stretch of training ends at the
+ * next iteration a round is due at (every k iterations, or every epoch of a data-backed task); with every
+ * readback delivered the weights are then those of exactly that iteration, the round runs with the loop
+ * halted, its results go out as an `evaluation` event, and training goes on. A round due at an iteration the
+ * loop reached is never skipped (a pause on the way there still lets it run; halt, step, save and a new
+ * start wait for it), and nothing is stepped while one is pending or running.
  */
 
 import { TrainingGpuError } from '../engine/gpuScopes.ts';
@@ -27,6 +30,7 @@ import type { GroupSettings, RunSettings } from '../engine/settings.ts';
 import { GpuError } from '../gpu/device.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
 import type { TrainingPosition } from '../tasks/task.ts';
+import type { TrainerEvaluator } from './evaluationHook.ts';
 import { Pacing, type PacingSettings, type TrainerClock } from './pacing.ts';
 import { TrainerEmitter, type TrainerEventType, type TrainerListener } from './trainerEvents.ts';
 import { initialStateOf, type RunState, type TrainingSnapshot } from './trainingSnapshot.ts';
@@ -60,6 +64,11 @@ export interface TrainerOptions {
    * readback: one present stops the training as a GPU error, and that readback's records are not delivered.
    */
   hostGpuError?: () => { kind: GpuError['kind']; message: string } | undefined;
+  /**
+   * The evaluation pass and its schedule (evaluationHook.ts), built by the host beside the group (so a host
+   * that evaluates builds the group, then the evaluator, then `new Trainer`); the trainer destroys it.
+   */
+  evaluator?: TrainerEvaluator;
 }
 
 /** Why start() ended: `until` reached, paused (pause, halt, save, step), or a failure (see the events). */
@@ -85,6 +94,12 @@ export class Trainer {
   private destroyed = false;
   /** JS time of the last tick's encoding (ms) */
   lastTickMs = 0;
+  /** an iteration reached whose evaluation round is due and has not run yet */
+  private pendingEvaluation: number | null = null;
+  /** the iteration of the last round taken up (a resumed trainer: where it started, whose round was saved) */
+  private lastEvaluated: number;
+  /** the round running now */
+  private evaluating: Promise<void> | null = null;
 
   constructor(
     private readonly g: TrainableGroup,
@@ -93,14 +108,18 @@ export class Trainer {
     this.pacing = new Pacing(options.pacing, options.clock);
     this.toldFailed = g.status.map((s) => s.state === 'failed');
     this.lastDelivered = g.iteration;
+    this.lastEvaluated = g.iteration;
   }
 
-  /** Builds a run group (RunGroup.create: memory plan, kernels, initial parameters) and a trainer for it. */
+  /**
+   * Builds a run group (RunGroup.create: memory plan, kernels, initial parameters) and a trainer for it (with
+   * no evaluator: one is built beside a group, so a host that evaluates calls new Trainer itself).
+   */
   static async create(
     ctx: OpContext,
     group: GroupSettings,
     runs: RunSettings[],
-    options: TrainerOptions & RunGroupOptions,
+    options: Omit<TrainerOptions, 'evaluator'> & RunGroupOptions,
   ): Promise<Trainer> {
     const { pacing, clock, hostGpuError, ...groupOptions } = options;
     const rg = await RunGroup.create(ctx, group, runs, groupOptions);
@@ -108,7 +127,11 @@ export class Trainer {
   }
 
   /** Continues a snapshot exactly: its parameters, optimiser state, iteration, data stream and run status. */
-  static resume(ctx: OpContext, snapshot: TrainingSnapshot, options: TrainerOptions & Omit<RunGroupOptions, 'initial'>): Promise<Trainer> {
+  static resume(
+    ctx: OpContext,
+    snapshot: TrainingSnapshot,
+    options: Omit<TrainerOptions, 'evaluator'> & Omit<RunGroupOptions, 'initial'>,
+  ): Promise<Trainer> {
     return Trainer.create(ctx, snapshot.group, snapshot.runs, { ...options, initial: initialStateOf(snapshot) });
   }
 
@@ -166,27 +189,43 @@ export class Trainer {
     this.running = true;
     this.pacing.restart();
     const { maxInFlight, yieldEachTick } = this.options.pacing;
-    const { clock } = this.options;
+    const { clock, evaluator } = this.options;
     try {
       while (token === this.token && this.g.iteration < until) {
-        const todo = Math.min(this.pacing.chunk, until - this.g.iteration);
-        const t0 = clock.now();
-        try {
-          for (let k = 0; k < todo && this.g.canStep; k++) this.g.step();
-        } catch (e) {
-          this.fail(e);
-          break;
+        // a round due where an earlier loop or step stopped runs first; nothing steps while one is pending
+        // (awaited only then: with none, the first tick is encoded at once, as start() is called)
+        if (this.evaluating || this.pendingEvaluation !== null) {
+          await this.evaluatePending();
+          if (this.failure || token !== this.token) break;
         }
-        const ms = clock.now() - t0;
-        this.lastTickMs = ms;
-        this.pacing.ticked(ms);
-        this.queueCollect(true);
-        if (this.inFlight.length >= maxInFlight) await this.inFlight[0];
-        if (yieldEachTick) await clock.yield();
+        // a stretch ends at `until` or at the next iteration a round is due at
+        const stop = evaluator ? Math.min(until, this.g.iteration + evaluator.untilDue(this.g.iteration)) : until;
+        while (token === this.token && this.g.iteration < stop) {
+          const todo = Math.min(this.pacing.chunk, stop - this.g.iteration);
+          const t0 = clock.now();
+          try {
+            for (let k = 0; k < todo && this.g.canStep; k++) this.g.step();
+          } catch (e) {
+            this.fail(e);
+            break;
+          }
+          const ms = clock.now() - t0;
+          this.lastTickMs = ms;
+          this.pacing.ticked(ms);
+          this.queueCollect(true);
+          // taken up before any await: whoever runs next (this loop, halt, step, save) runs the round first
+          this.notePendingEvaluation();
+          if (this.inFlight.length >= maxInFlight) await this.inFlight[0];
+          if (yieldEachTick) await clock.yield();
+        }
+        if (this.failure) break;
+        if (this.evaluating || this.pendingEvaluation !== null) await this.evaluatePending();
       }
     } finally {
       if (token === this.token) this.running = false;
     }
+    // a round due where this loop stopped (a pause on the way there) runs before it resolves
+    await this.evaluatePending();
     await this.settle();
     if (this.failure) return 'failed';
     return this.g.iteration >= until ? 'reached' : 'paused';
@@ -201,6 +240,7 @@ export class Trainer {
   /** Pauses and waits until every queued readback has been delivered. */
   async halt(): Promise<void> {
     this.pause();
+    await this.evaluatePending();
     await this.settle();
   }
 
@@ -215,13 +255,16 @@ export class Trainer {
       return;
     }
     this.queueCollect(false);
+    this.notePendingEvaluation();
+    await this.evaluatePending();
     await this.settle();
   }
 
   /**
-   * Halts, then takes a snapshot of every run (parameters, optimiser state, status) with the iteration and the
-   * data state: every record up to snapshot.iteration has been delivered when it resolves. Refused after a
-   * failure (the GPU's state is not trusted then). The loop stays halted.
+   * Halts, then takes a snapshot of every run (parameters, optimiser state, status) with the iteration, the
+   * data state and, with an evaluator, what it keeps (best-validation weights, rounds): every record and every
+   * round up to snapshot.iteration has been delivered when it resolves. Refused after a failure (the GPU's
+   * state is not trusted then). The loop stays halted.
    */
   async save(): Promise<TrainingSnapshot> {
     await this.halt();
@@ -236,6 +279,7 @@ export class Trainer {
       dataPosition: { ...this.g.dataPosition },
       status: this.g.status.map((s) => ({ ...s })),
       state,
+      ...(this.options.evaluator ? { evaluation: await this.options.evaluator.snapshot() } : {}),
     };
   }
 
@@ -278,7 +322,46 @@ export class Trainer {
     if (this.destroyed) return;
     await this.halt();
     this.destroyed = true;
+    this.options.evaluator?.destroy();
     await this.g.destroy();
+  }
+
+  /** After encoding: when the iteration reached is one a round is due at (and not taken up yet), marks it pending. */
+  private notePendingEvaluation(): void {
+    const evaluator = this.options.evaluator;
+    const iteration = this.g.iteration;
+    if (!evaluator || this.failure || iteration === this.lastEvaluated || !evaluator.due(iteration)) return;
+    this.lastEvaluated = iteration;
+    this.pendingEvaluation = iteration;
+  }
+
+  /** Runs the pending round, if any (once, whoever asks first; the others wait for it). */
+  private evaluatePending(): Promise<void> {
+    if (!this.evaluating && this.pendingEvaluation !== null)
+      this.evaluating = this.runPendingEvaluation().finally(() => {
+        this.evaluating = null;
+      });
+    return this.evaluating ?? Promise.resolve();
+  }
+
+  /**
+   * The round at the pending iteration, with every readback of the iterations before it delivered (the
+   * weights are those of exactly that iteration): its results go out as an `evaluation` event; a failure
+   * inside it stops the trainer like the loop's.
+   */
+  private async runPendingEvaluation(): Promise<void> {
+    const evaluator = this.options.evaluator!;
+    await this.settle();
+    const iteration = this.pendingEvaluation!;
+    this.pendingEvaluation = null;
+    if (this.failure) return;
+    try {
+      const results = await evaluator.evaluate(iteration);
+      this.events.emit('evaluation', { iteration, results });
+    } catch (e) {
+      this.fail(e);
+      await this.settle();
+    }
   }
 
   /** Waits until no readback is in flight. */

@@ -7,11 +7,13 @@
  *   gpuError  a GPU error stopped the training (TrainingGpuError): the records before it went out as metrics
  *   deviceLost the GPU device was lost: the records before it went out as metrics
  *   error     anything else that stopped the training (a failed readback, a bug)
+ *   evaluation an evaluation round (evaluationHook.ts): every split it scored at that iteration
  * After gpuError, deviceLost or error the trainer trains no more.
  */
 
 import type { IterationRecord, RunStatus } from '../engine/runGroup.ts';
 import type { GpuError } from '../gpu/device.ts';
+import type { TrainerEvaluation } from './evaluationHook.ts';
 
 export interface TrainerEvents {
   metrics: { records: IterationRecord[] };
@@ -26,6 +28,8 @@ export interface TrainerEvents {
   };
   deviceLost: { iteration: number; message: string };
   error: { message: string };
+  /** the round at `iteration` (the weights of exactly that iteration; every record up to it delivered before) */
+  evaluation: { iteration: number; results: TrainerEvaluation[] };
 }
 
 export type TrainerEventType = keyof TrainerEvents;

@@ -2,7 +2,9 @@
  * The evaluation policy a trainer calls (src/engine/evaluationSchedule.ts): rounds every k iterations (copy
  * task) and once per epoch (a data-backed task, the tests' tiny generated set), the test set scored at the best
  * weights when some run improved, and a checkpoint carrying the best weights and the history restores them exactly
- * (the test set scored at the restored best weights gives the very figures the first group measured).
+ * (the test set scored at the restored best weights gives the very figures the first group measured); through
+ * the trainer (src/training/scheduleEvaluator.ts), every epoch is met exactly where the stream enters one, for
+ * an epoch that is not a whole number of batches.
  */
 import { describe, expect, it } from 'vitest';
 import { type BestRecord, isBetter } from '../../src/engine/bestWeights.ts';
@@ -12,6 +14,9 @@ import { evaluateEvery } from '../../src/engine/evaluationSchedule.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { copyTask } from '../../src/tasks/copy.ts';
+import { LAB_PACING } from '../../src/training/pacing.ts';
+import { scheduleEvaluator } from '../../src/training/scheduleEvaluator.ts';
+import { Trainer } from '../../src/training/trainer.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { tinySource } from '../helpers/tinyDataset.ts';
 
@@ -135,6 +140,33 @@ describe('evaluation schedule', () => {
     } finally {
       evaluation.destroy();
       await rg.destroy();
+    }
+  });
+
+  it('through the trainer, every epoch exactly where the stream enters one (10 sequences an epoch, 4 an iteration)', async () => {
+    const task = await tinySource({ ...SIZES, train: 10 }).load();
+    const rg = await RunGroup.create(ops, group, runs.slice(0, 1), { task });
+    const evaluation = await Evaluation.create(rg);
+    const schedule = evaluateEvery('epoch', evaluation, task);
+    const clock = { now: () => performance.now(), yield: () => new Promise<void>((r) => setTimeout(r, 0)) };
+    const trainer = new Trainer(rg, { pacing: LAB_PACING, clock, evaluator: scheduleEvaluator(schedule) });
+    try {
+      const rounds: { iteration: number; epoch: number; position: number }[] = [];
+      trainer.on('evaluation', (e) => rounds.push({ iteration: e.iteration, ...rg.dataPosition }));
+      const failures: string[] = [];
+      trainer.on('error', (e) => failures.push(e.message));
+      expect(await trainer.start({ until: 11 })).toBe('reached');
+      // sequences drawn after i iterations: 4i; epoch e is entered once 4i >= 10e: at 3, 5, 8 and 10
+      expect(rounds).toEqual([
+        { iteration: 3, epoch: 1, position: 2 },
+        { iteration: 5, epoch: 2, position: 0 },
+        { iteration: 8, epoch: 3, position: 2 },
+        { iteration: 10, epoch: 4, position: 0 },
+      ]);
+      expect(schedule.history[0].map((e) => e.iteration)).toEqual([3, 5, 8, 10]);
+      expect(failures).toEqual([]);
+    } finally {
+      await trainer.destroy();
     }
   });
 });

@@ -3,7 +3,10 @@
  * readbacks resolved at once or by the test) and a fake clock (each step costs a set number of ms). Checks
  * the pacing (the chunk grows to speed / collectsPerSecond, caps, shrinks past the tick budget), start with
  * `until`, pause and resume, that halt waits for every readback, the failure events (run guard, GPU error,
- * lost device, host GPU error, other errors) and what save() holds.
+ * lost device, host GPU error, other errors) and what save() holds; with a fake evaluator, that rounds run
+ * exactly at the iterations due (multiples of k, or uneven ones as an epoch schedule gives), with every record
+ * up to them delivered and nothing stepped while one runs, never skipped by a pause, and that a throwing
+ * evaluator stops the trainer with its error.
  */
 import { describe, expect, it } from 'vitest';
 import { TrainingGpuError } from '../../src/engine/gpuScopes.ts';
@@ -11,6 +14,7 @@ import type { ParamSet } from '../../src/engine/parameters.ts';
 import type { IterationRecord, RunStatus } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import type { TrainingPosition } from '../../src/tasks/task.ts';
+import type { TrainerEvaluation, TrainerEvaluator } from '../../src/training/evaluationHook.ts';
 import { LAB_PACING, Pacing, type PacingSettings, type TrainerClock } from '../../src/training/pacing.ts';
 import { type TrainableGroup, Trainer } from '../../src/training/trainer.ts';
 import type { TrainerEvents } from '../../src/training/trainerEvents.ts';
@@ -391,5 +395,135 @@ describe('Trainer', () => {
     g.release();
     await d;
     expect(g.destroyed).toBe(true);
+  });
+});
+
+/**
+ * An evaluator stand-in: rounds due at the iterations of `dueAt` (sorted); each round notes the iteration the
+ * trainer says, the group's iteration and the last record delivered then, and whether anything was stepped
+ * while it ran (it takes a few macrotasks); `fail` makes the round at that iteration throw.
+ */
+class FakeEvaluator implements TrainerEvaluator {
+  readonly rounds: { iteration: number; groupIteration: number; lastRecord: number; steppedMeanwhile: boolean }[] = [];
+  fail: number | null = null;
+  destroyed = false;
+
+  constructor(
+    private readonly g: FakeGroup,
+    private readonly records: IterationRecord[],
+    private readonly dueAt: number[],
+  ) {}
+
+  due(iteration: number): boolean {
+    return this.dueAt.includes(iteration);
+  }
+  untilDue(iteration: number): number {
+    const next = this.dueAt.find((i) => i > iteration);
+    return next === undefined ? Infinity : next - iteration;
+  }
+  async evaluate(iteration: number): Promise<TrainerEvaluation[]> {
+    const before = this.g.iteration;
+    const lastRecord = this.records.at(-1)?.iteration ?? 0;
+    for (let k = 0; k < 3; k++) await tick();
+    this.rounds.push({ iteration, groupIteration: before, lastRecord, steppedMeanwhile: this.g.iteration !== before });
+    if (iteration === this.fail) throw new Error(`the evaluation at ${iteration} broke`);
+    return [
+      { iteration, split: 'validation', runs: this.g.runs.map((_, r) => ({ loss: lossAt(iteration, r), accuracy: NaN, count: 10 })) },
+    ];
+  }
+  async snapshot() {
+    return this.g.runs.map(() => ({
+      best: null,
+      evaluations: this.rounds.map((r) => ({ iteration: r.iteration, validation: { loss: 1, accuracy: null, count: 10 } })),
+    }));
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+function setupEvaluating(dueAt: number[], pacing: PacingSettings = HEADLESS_TEST) {
+  const clock = new FakeClock();
+  const g = new FakeGroup(clock);
+  const records: IterationRecord[] = [];
+  const evaluator = new FakeEvaluator(g, records, dueAt);
+  const trainer = new Trainer(g, { pacing, clock, evaluator });
+  const events: TrainerEvents['evaluation'][] = [];
+  const failures: string[] = [];
+  trainer.on('metrics', (e) => records.push(...e.records));
+  trainer.on('evaluation', (e) => events.push(e));
+  for (const type of ['gpuError', 'deviceLost', 'error'] as const) trainer.on(type, (e) => failures.push(`${type}: ${e.message}`));
+  return { g, trainer, evaluator, records, events, failures };
+}
+
+describe('Trainer with an evaluator', () => {
+  it('evaluates exactly at the multiples of k, every record up to each delivered, nothing stepped meanwhile', async () => {
+    const k = 7;
+    const due = Array.from({ length: 50 }, (_, j) => (j + 1) * k);
+    const { trainer, evaluator, records, events, failures } = setupEvaluating(due);
+    expect(await trainer.start({ until: 100 })).toBe('reached');
+    expect(evaluator.rounds.map((r) => r.iteration)).toEqual(due.filter((i) => i <= 100));
+    for (const r of evaluator.rounds)
+      expect([r.groupIteration, r.lastRecord, r.steppedMeanwhile]).toEqual([r.iteration, r.iteration, false]);
+    expect(events.map((e) => e.iteration)).toEqual(due.filter((i) => i <= 100));
+    expect(events[1].results[0].runs[1].loss).toBe(lossAt(14, 1));
+    expect(structuredClone(events)).toEqual(events); // plain data
+    expect(iterationsOf(records)).toEqual(upTo(100));
+    // `until` at a multiple: its round runs before start() resolves; the next start does not repeat it
+    expect(await trainer.start({ until: 105 })).toBe('reached');
+    expect(evaluator.rounds.map((r) => r.iteration).slice(-2)).toEqual([98, 105]);
+    await trainer.start({ until: 110 });
+    expect(evaluator.rounds.map((r) => r.iteration).slice(-2)).toEqual([98, 105]);
+    expect(failures).toEqual([]);
+  });
+
+  it('uneven due iterations (an epoch schedule) are met exactly, in the lab pacing too', async () => {
+    const due = [3, 4, 17, 40, 41, 90];
+    const { trainer, evaluator } = setupEvaluating(due, LAB_PACING);
+    await trainer.start({ until: 95 });
+    expect(evaluator.rounds.map((r) => [r.iteration, r.groupIteration, r.lastRecord])).toEqual(due.map((i) => [i, i, i]));
+  });
+
+  it('a pause on the way to a due iteration does not skip its round; halt, step and save wait for it', async () => {
+    const { g, trainer, evaluator, records } = setupEvaluating([5, 6, 20]);
+    g.manual = true;
+    const run = trainer.start({ until: 30 });
+    // readbacks answered as the loop goes, until iteration 5 (a due one, the stretch's end) is encoded;
+    // then pause while its readback is out
+    while (g.iteration < 5) {
+      g.release();
+      await tick();
+    }
+    expect(g.iteration).toBe(5);
+    trainer.pause();
+    const h = trainer.halt();
+    await tick();
+    expect(evaluator.rounds).toEqual([]); // the readbacks are not in yet
+    g.release();
+    await h;
+    expect(await run).toBe('paused');
+    expect(evaluator.rounds.map((r) => [r.iteration, r.lastRecord])).toEqual([[5, 5]]);
+    g.manual = false;
+    await trainer.step(); // iteration 6 is due: step() returns after its round
+    expect(evaluator.rounds.map((r) => r.iteration)).toEqual([5, 6]);
+    await trainer.start({ until: 20 });
+    const snap = await trainer.save();
+    expect(snap.evaluation?.[0].evaluations.map((e) => e.iteration)).toEqual([5, 6, 20]);
+    expect(iterationsOf(records)).toEqual(upTo(20));
+    await trainer.destroy();
+    expect(evaluator.destroyed).toBe(true);
+  });
+
+  it('a throwing evaluator stops the trainer with its error, after the records before it', async () => {
+    const { trainer, evaluator, records, events, failures } = setupEvaluating([10, 20, 30]);
+    evaluator.fail = 20;
+    expect(await trainer.start({ until: 50 })).toBe('failed');
+    expect(failures).toEqual(['error: the evaluation at 20 broke']);
+    expect(events.map((e) => e.iteration)).toEqual([10]);
+    expect(trainer.iteration).toBe(20); // nothing trained after the failed round
+    expect(iterationsOf(records)).toEqual(upTo(20));
+    expect(trainer.failed).toBe('the evaluation at 20 broke');
+    expect(await trainer.start({ until: 50 })).toBe('failed');
+    await expect(trainer.save()).rejects.toThrow(/Cannot save after the training stopped/);
   });
 });
