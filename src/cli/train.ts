@@ -311,6 +311,8 @@ export async function main(argv: string[]): Promise<number> {
       if (s.state === 'failed' && !stopped[i]) say(`Run '${tr.runs[i].name}' ${s.message}`);
     });
     const done = tr.iteration - startIter;
+    // the paper's figure: each run's test loss and accuracy at its best validation weights (the snapshot's checkpoints hold them)
+    if (schedule && !quiet && tr.iteration > 0) say(finalEvaluationLine(tr.runs, schedule));
     if (interrupt.requested) {
       say(
         done === 0 && !latest
@@ -320,7 +322,6 @@ export async function main(argv: string[]): Promise<number> {
               (tr.iteration < endIter ? `; continue with npm run train -- --resume ${dir} --iters ${endIter - tr.iteration}` : ''),
       );
     } else if (!quiet) {
-      if (schedule) say(finalEvaluationLine(tr.runs, schedule));
       say(
         `Done: ${iters} iterations in ${((performance.now() - start) / 1000).toFixed(1)} s. Wrote ${dir}/metrics.csv, metrics.json, traces.json, settings.json; ` +
           `the snapshot with the checkpoints is ${dir}/${latest!.snapshot}`,
