@@ -46,16 +46,46 @@ export async function observeLongTasks(page: Page): Promise<void> {
   });
 }
 
-/** Main-thread tasks (RunTask on CrRendererMain) of a Chrome trace, with wall and thread time. */
+/**
+ * The page's main-thread tasks (RunTask on CrRendererMain) in a Chrome trace, with wall and thread time,
+ * leaving out those that run a DevTools command (Playwright's own polling and screenshots: up to 45 ms of
+ * CPU each, none of the page's work).
+ *
+ * The CPU time is capped at the wall time: a thread cannot run longer than the task lasts, and on the
+ * virtual machines the lab is tested on the trace's thread clock is coarse (measured on the 2-core machine:
+ * tasks of 0.3-2 ms wall reported with ~10 ms of thread time, and in CI one task of 12.8 ms wall with 52.5 ms).
+ */
 export function mainThreadTasks(trace: Buffer): TaskTime[] {
-  type Ev = { name: string; ph: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } };
+  type Ev = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: { name?: string } };
   const events = (JSON.parse(trace.toString()) as { traceEvents: Ev[] }).traceEvents;
   const mains = new Set(
     events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
   );
-  return events
-    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`))
-    .map((e) => ({ wall: (e.dur ?? 0) / 1000, cpu: (e.tdur ?? 0) / 1000 }));
+  const onMain = events.filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`));
+  const devtools = onMain.filter((e) => e.name === 'DevToolsSession::DispatchProtocolCommand').map((e) => e.ts);
+  return onMain
+    .filter((e) => e.name === 'RunTask' && !devtools.some((t) => t >= e.ts && t <= e.ts + (e.dur ?? 0)))
+    .map((e) => ({ wall: (e.dur ?? 0) / 1000, cpu: Math.min(e.tdur ?? 0, e.dur ?? 0) / 1000 }));
+}
+
+/**
+ * What the e2e checks hold the main thread to: no task of the page takes this much CPU (ms). It guards
+ * the lab's design (heavy work runs on the GPU or in a Worker, and the charts refresh one per frame)
+ * rather than its speed, with a wide margin on both sides: the work these checks exist to keep off the
+ * main thread took 250-700 ms a task when it ran there (a JavaScript SVD at n = 128 380-450 ms per tracking
+ * iteration; decompressing MNIST ~700 ms, hashing it ~380 ms), while the lab's longest tasks measure 20-50 ms
+ * of CPU on a loaded 2-core machine with SwiftShader. The responsiveness target itself (no task over
+ * RESPONSIVE_TASK_MS) is a speed target: `npm run bench:lab` reports it, and tests never assert speed.
+ */
+export const MAIN_THREAD_GUARD_MS = 200;
+
+/** The budget of a responsive page: no main-thread task over this much CPU (ms); reported by bench:lab. */
+export const RESPONSIVE_TASK_MS = 50;
+
+/** The five longest tasks by CPU, for messages: "12.0 CPU / 20.1 wall, ...". */
+export function longestTasks(tasks: readonly TaskTime[], count = 5): { worst: TaskTime[]; text: string } {
+  const worst = [...tasks].sort((a, b) => b.cpu - a.cpu).slice(0, count);
+  return { worst, text: worst.map((t) => `${t.cpu.toFixed(1)} CPU / ${t.wall.toFixed(1)} wall`).join(', ') };
 }
 
 /**

@@ -8,9 +8,13 @@
  * and every change runs every selector of the chart, then re-renders synchronously. Handing it one data array
  * (not one per line), the same elements for everything but the data, and an axis that only moves when the
  * data outgrows it cut its store updates per refresh from ~6 to ~3 and the main thread's longest task while
- * training from ~45 ms of CPU to ~20 ms.
+ * training from ~45 ms of CPU to ~20 ms. A chart re-renders synchronously inside its turn of the paint queue
+ * (flushSync), so each animation frame renders one chart: as a transition, React rendered both charts in
+ * one task when their turns fell close together (plain and LSTM runs at n = 128: the longest task 33-39 ms
+ * of CPU as transitions, 23-26 ms rendered one per frame; the main thread's total work fell by ~20%).
  */
-import { type JSX, startTransition, useCallback, useMemo, useState } from 'react';
+import { type JSX, useCallback, useMemo, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricsBook, RunTrace, Series } from '../lab/metricsBook.ts';
 import { lossCsv } from './chartCsv.ts';
@@ -136,13 +140,13 @@ interface LiveLineChartProps {
  * One live recharts line chart. It subscribes to the MetricsBook itself (every REFRESH_MS at most, through
  * the shared paint queue), so a refresh re-renders this chart alone, and only its data changes: the lines,
  * the y axis and the rest are the same React elements from one refresh to the next (recharts then skips
- * them), and the iteration axis changes only when the data outgrows it. The refresh is a transition, so
- * React may split it around more urgent work.
+ * them), and the iteration axis changes only when the data outgrows it. The refresh renders at once, in
+ * the paint queue's frame (one chart a frame, see above).
  */
 function LiveLineChart(props: LiveLineChartProps): JSX.Element {
   const { book, shown, pick, smoothing, scale, positiveOnly, presentation } = props;
   const [version, setVersion] = useState(book.version);
-  useBookRedraw(book, () => startTransition(() => setVersion(book.version)), REFRESH_MS);
+  useBookRedraw(book, () => flushSync(() => setVersion(book.version)), REFRESH_MS);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; its version says when the rows change
   const rows = useMemo(
     () => chartRows(book, shown, pick, smoothing, scale, positiveOnly),
