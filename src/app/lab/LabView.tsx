@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
-import { makeTask } from '../../tasks/index.ts';
+import { taskShape } from '../../tasks/index.ts';
 import { ChartsPanel } from '../charts/ChartsPanel.tsx';
 import type { ChartRun } from '../charts/types.ts';
 import { useGpu } from '../GpuProvider.tsx';
@@ -48,7 +48,7 @@ function Charts({ lab }: { lab: Lab }) {
       })),
     [runs],
   );
-  const task = useMemo(() => makeTask(group.task, group.T), [group.task, group.T]);
+  const task = useMemo(() => taskShape(group), [group]);
   // the summary printed on exported charts: refreshed every 100 iterations, not on every collect
   // biome-ignore lint/correctness/useExhaustiveDependencies: group and iteration say when the store's settings summary changes
   const summary = useMemo(() => settingsSummary(store.getState()), [store, group, iteration]);

@@ -24,7 +24,7 @@ import { KernelCache } from '../../gpu/kernel.ts';
 import type { OpContext } from '../../gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { Rng } from '../../random/rng.ts';
-import { makeTask } from '../../tasks/index.ts';
+import { taskShape } from '../../tasks/index.ts';
 import { HOST_CLOCK, LAB_PACING } from '../../training/pacing.ts';
 import { Trainer } from '../../training/trainer.ts';
 import { snapshotCheckpoints } from '../../training/trainingSnapshot.ts';
@@ -441,7 +441,7 @@ export class LabController {
 
   baselineLoss(): number {
     const g = this.store.getState().group;
-    return makeTask(g.task, g.T).baselineLoss;
+    return taskShape(g).baselineLoss;
   }
 
   async destroy(): Promise<void> {
