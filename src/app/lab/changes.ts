@@ -63,8 +63,12 @@ export function describeGroupChange(
   if (kind === 'carry') details.push(`Every run keeps its trained parameters and optimiser state (they do not depend on ${spec.label}).`);
   if (kind === 'carry-parameters') details.push('Every run keeps its trained parameters; the optimiser state starts again at zero.');
   if (kind === 'restart') {
+    const why =
+      key === 'permutationSeed'
+        ? 'they learned the old order of the pixels: a new permutation is a new task'
+        : `their shapes depend on ${key === 'hidden' ? 'n' : key === 'task' ? "the task's inputs and outputs" : 'the inputs a step reads'}`;
     details.push(
-      `Trained parameters cannot carry over (their shapes depend on ${key === 'task' ? "the task's inputs and outputs" : 'n'}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
+      `Trained parameters cannot carry over (${why}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
     );
   }
   details.push(`Everything measured in the first ${iteration} iterations stays on the charts (export the experiment to keep a copy).`);
