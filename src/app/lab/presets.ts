@@ -21,6 +21,7 @@
  *   identity starts, and the LSTM.
  */
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, RUN_COLORS, type RunSettings } from '../../engine/settings.ts';
+import { mnistTableRuns } from '../../experiments/mnistTables.ts';
 
 export const PRESET_MARGINS: readonly (number | null)[] = [0, 0.01, 0.1, 1, null];
 
@@ -67,24 +68,6 @@ function baselineRuns(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpec
   ];
   return rows.map((row, i) => ({ ...PAPER_RUN, ...rates, color: RUN_COLORS[i % RUN_COLORS.length], ...row }) as RunSettings);
 }
-/** The run set of the paper's Tables 1 and 2 (sequential and permuted MNIST), in the tables' order. */
-export function mnistTableRuns(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpectrum'>): RunSettings[] {
-  const rows: Partial<RunSettings>[] = [
-    { name: 'm=0', margin: 0 },
-    { name: 'm=0.001', margin: 0.001 },
-    { name: 'm=0.01', margin: 0.01 },
-    { name: 'm=0.1', margin: 0.1 },
-    { name: 'm=1', margin: 1 },
-    { name: 'none (orthogonal)', margin: null },
-    { name: 'none (Glorot)', margin: null, init: 'glorot' },
-    { name: 'none (identity)', margin: null, init: 'identity' },
-    { name: 'LSTM', parameterisation: 'lstm', margin: null },
-  ];
-  return rows.map(
-    (row, i) => ({ ...PAPER_RUN, ...rates, nonlinearity: 'tanh', color: RUN_COLORS[i % RUN_COLORS.length], ...row }) as RunSettings,
-  );
-}
-
 /** The classroom MNIST group: 14 x 14 images a row a step; on a CPU adapter 2,000 training images, n = 32, batch 32. */
 export function mnistClassroomGroup(software: boolean): GroupSettings {
   const base: GroupSettings = { ...PAPER_GROUP, task: 'mnist', mnistImage: '14x14', mnistStep: 'row' };
