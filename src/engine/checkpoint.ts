@@ -9,7 +9,7 @@
  */
 
 import { Rng } from '../random/rng.ts';
-import { makeTask } from '../tasks/index.ts';
+import { taskShape } from '../tasks/index.ts';
 import { outputStepCount, type TrainingPosition, trainingPositionProblem } from '../tasks/task.ts';
 import type { BestRecord } from './bestWeights.ts';
 import type { RunEvaluation, ScoreJson } from './evaluationSchedule.ts';
@@ -156,7 +156,7 @@ function parseStatus(obj: unknown, source: string, iteration: number): Checkpoin
 
 /** n, I, O of a group (what parameter shapes depend on). */
 export function modelDimsOf(group: GroupSettings): { n: number; I: number; O: number; L: number; Lout: number } {
-  const task = makeTask(group.task, group.T);
+  const task = taskShape(group);
   return { n: group.hidden, I: task.I, O: task.O, L: task.L, Lout: outputStepCount(task) };
 }
 

@@ -21,7 +21,7 @@
 
 import { KERNEL_LAYOUTS, type KernelName } from '../gpu/kernelLayouts.ts';
 import type { PlannedBuffer, PlannedDispatch } from '../gpu/ops/footprint.ts';
-import { makeTask, type TaskShape } from '../tasks/index.ts';
+import { type TaskShape, taskShape } from '../tasks/index.ts';
 import { allBuffers, type MemoryPlan, planMemory } from './memoryPlan.ts';
 import { formatBytes, KIND_WORDS } from './memoryText.ts';
 import type { Storage } from './recompute.ts';
@@ -116,7 +116,7 @@ export function storageMemoryPlan(
   storage: Storage,
 ): MemoryPlan {
   return planMemory({
-    task: env.task ?? makeTask(group.task, group.T),
+    task: env.task ?? taskShape(group),
     batchSize: group.batchSize,
     hidden: group.hidden,
     optimizer: group.optimizer,

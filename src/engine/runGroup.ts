@@ -26,7 +26,7 @@ import { encodeDispatches } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
 import { SINGULAR_VALUES_INFO, SingularValuesStatus } from '../gpu/ops/singularValues.ts';
 import { Rng } from '../random/rng.ts';
-import { makeTask, type Task, type TaskBatch } from '../tasks/index.ts';
+import { isDataTask, makeTask, type SyntheticTaskName, type Task, type TaskBatch, type TaskShape } from '../tasks/index.ts';
 import { outputStepCount, type TrainingPosition } from '../tasks/task.ts';
 import { CellBlock } from './cellBlock.ts';
 import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
@@ -117,7 +117,7 @@ export interface RunGroupOptions {
   memoryBudget?: number;
 }
 
-export function groupDims(group: GroupSettings, task: Task, R: number): ModelDims {
+export function groupDims(group: GroupSettings, task: TaskShape, R: number): ModelDims {
   const Lout = outputStepCount(task);
   return { R, L: task.L, B: group.batchSize, n: group.hidden, I: task.I, O: task.O, Lout, P: Lout * group.batchSize };
 }
@@ -239,7 +239,12 @@ export class RunGroup {
   static async create(ctx: OpContext, group: GroupSettings, runs: RunSettings[], options: RunGroupOptions = {}): Promise<RunGroup> {
     const errors = validateExperiment(group, runs);
     if (errors.length) throw new Error(`Invalid experiment: ${errors.join('; ')}`);
-    const task = options.task ?? makeTask(group.task, group.T);
+    const named = group.task;
+    if (!options.task && isDataTask(named))
+      throw new Error(
+        `the ${named} task trains on a data set: load it first and pass the task (groupTaskSource in src/tasks/taskSource.ts)`,
+      );
+    const task = options.task ?? makeTask(named as SyntheticTaskName, group.T);
     const dims = groupDims(group, task, runs.length);
     const memory = assertGroupFits(group, runs, {
       software: ctx.software,

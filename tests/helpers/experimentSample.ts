@@ -9,7 +9,7 @@ import type { LabRun } from '../../src/app/lab/store.ts';
 import { makeCheckpoint } from '../../src/engine/checkpoint.ts';
 import { groupDims, type IterationRecord, initialParameters } from '../../src/engine/runGroup.ts';
 import { Rng } from '../../src/random/rng.ts';
-import { makeTask } from '../../src/tasks/index.ts';
+import { taskShape } from '../../src/tasks/index.ts';
 
 export function sampleFile(lstmSecond = false): ExperimentFile {
   const e = defaultExperiment(true);
@@ -17,7 +17,7 @@ export function sampleFile(lstmSecond = false): ExperimentFile {
   e.runs = e.runs.slice(0, 2);
   if (lstmSecond) e.runs[1] = { ...e.runs[1], name: 'LSTM', parameterisation: 'lstm' };
   const runs: LabRun[] = e.runs.map((settings, i) => ({ id: `r${i}`, settings, hidden: i === 1 }));
-  const dims = groupDims(e.group, makeTask(e.group.task, e.group.T), runs.length);
+  const dims = groupDims(e.group, taskShape(e.group), runs.length);
   const rng = new Rng(7);
   rng.uniform();
   const dataRngState = rng.getState();

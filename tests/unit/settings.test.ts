@@ -31,7 +31,10 @@ describe('settings table', () => {
     expect(parseValue(GROUP_SETTINGS.hidden, '12.5').ok).toBe(false);
     expect(parseValue(GROUP_SETTINGS.hidden, '2000').ok).toBe(false);
     expect(parseValue(GROUP_SETTINGS.hidden, '32')).toEqual({ ok: true, value: 32 });
-    expect(parseValue(GROUP_SETTINGS.task, 'mnist').ok).toBe(false);
+    expect(parseValue(GROUP_SETTINGS.task, 'mnist').ok).toBe(true);
+    expect(parseValue(GROUP_SETTINGS.task, 'emnist').ok).toBe(false);
+    expect(parseValue(GROUP_SETTINGS.trainSubset, '50001').ok).toBe(false);
+    expect(parseValue(GROUP_SETTINGS.mnistImage, '20x20').ok).toBe(false);
   });
 
   it('finds cross-setting problems and unknown or missing keys', () => {
@@ -179,7 +182,7 @@ describe('settings keys that every JavaScript object has', () => {
       { ...PAPER_RUN, name: 'n'.repeat(5000) },
     ]);
     expect(errs).toEqual([
-      `group: Task (task) must be one of copy, adding (got '${'x'.repeat(60)}…' (5000 characters))`,
+      `group: Task (task) must be one of copy, adding, mnist, pmnist (got '${'x'.repeat(60)}…' (5000 characters))`,
       `group: unknown setting '${'y'.repeat(60)}…' (5000 characters)`,
       `run 1 ('${'n'.repeat(40)}…' (5000 characters)): Name (name) must be text of 1 to 40 characters (got '${'n'.repeat(60)}…' (5000 characters))`,
     ]);

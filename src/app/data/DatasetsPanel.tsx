@@ -4,9 +4,11 @@
  * bytes, and images for MNIST), and reads a user's own text files (PTB's three, or any one plain-text file) from
  * a file picker or by drag and drop, in the page only: nothing is uploaded.
  * It shows what was loaded (split sizes; a corpus's counts). A failed load shows its message and leaves what
- * was loaded before as it was. The tasks that train on these data come later; this panel only loads them.
+ * was loaded before as it was. MNIST comes from the page's one store of data sets (labDatasets.ts), which an
+ * MNIST group's training loads from too: a load either starts shows here, and serves both.
  */
 import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { useStore } from 'zustand';
 import { DatasetError } from '../../data/datasetError.ts';
 import type { LoadProgress } from '../../data/loadDataset.ts';
 import { loadDatasetInWorker, readTextFilesInWorker } from '../../data/loadInWorker.ts';
@@ -15,6 +17,7 @@ import type { Mnist } from '../../data/mnist.ts';
 import type { TextCorpus } from '../../data/textCorpus.ts';
 import { CorpusSummary } from './CorpusSummary.tsx';
 import { datasetOptions } from './datasetSource.ts';
+import { datasetsStore, loadMnistOnce } from './labDatasets.ts';
 import './datasets.css';
 
 interface Outcome {
@@ -24,7 +27,6 @@ interface Outcome {
 }
 
 interface Results {
-  mnist?: Outcome & { data: Mnist };
   brown?: Outcome & { data: TextCorpus };
   text?: Outcome & { data: TextCorpus };
 }
@@ -53,7 +55,12 @@ function sourceText(o: Outcome): string {
 
 export function DatasetsPanel() {
   const [busy, setBusy] = useState<DatasetName | 'text' | null>(null);
-  const [progress, setProgress] = useState<LoadProgress | null>(null);
+  const [ownProgress, setProgress] = useState<LoadProgress | null>(null);
+  const shared = useStore(datasetsStore);
+  const mnist: (Outcome & { data: Mnist }) | null = shared.mnist;
+  // MNIST's load (started here or by an MNIST group's training) shows the shared store's progress
+  const progress = shared.loading ? shared.loading.progress : ownProgress;
+  const anyBusy = busy !== null || shared.loading !== null;
   const [results, setResults] = useState<Results>({});
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -88,7 +95,13 @@ export function DatasetsPanel() {
     }
   };
 
-  const load = (name: DatasetName) =>
+  const loadMnist = () =>
+    run('mnist', async () => {
+      await loadMnistOnce();
+      return {};
+    });
+
+  const load = (name: Exclude<DatasetName, 'mnist'>) =>
     run(name, async () => {
       const t0 = performance.now();
       const loaded = await loadDatasetInWorker(name, onProgress, datasetOptions());
@@ -97,9 +110,7 @@ export function DatasetsPanel() {
         seconds: (performance.now() - t0) / 1000,
         note: loaded.cacheProblem,
       } as const;
-      return name === 'mnist'
-        ? { mnist: { ...outcome, data: loaded.data as Mnist } }
-        : { brown: { ...outcome, data: loaded.data as TextCorpus } };
+      return { brown: { ...outcome, data: loaded.data as TextCorpus } };
     });
 
   const readFiles = (list: FileList | null) => {
@@ -115,10 +126,10 @@ export function DatasetsPanel() {
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragging(false);
-    if (!busy) readFiles(e.dataTransfer.files);
+    if (!anyBusy) readFiles(e.dataTransfer.files);
   };
 
-  const { mnist, brown, text } = results;
+  const { brown, text } = results;
   return (
     <div className="datasets" data-testid="datasets">
       <p className="datasets-lead">
@@ -126,10 +137,10 @@ export function DatasetsPanel() {
         your browser's cache after the first load. Nothing is fetched from another site, and your own files stay on your computer.
       </p>
       <div className="dataset-actions">
-        <button type="button" data-testid="load-mnist" disabled={busy !== null} onClick={() => load('mnist')}>
+        <button type="button" data-testid="load-mnist" disabled={anyBusy} onClick={loadMnist}>
           Load MNIST
         </button>
-        <button type="button" data-testid="load-brown" disabled={busy !== null} onClick={() => load('brown')}>
+        <button type="button" data-testid="load-brown" disabled={anyBusy} onClick={() => load('brown')}>
           Load the Brown corpus
         </button>
         <label
@@ -149,7 +160,7 @@ export function DatasetsPanel() {
             multiple
             accept=".txt,text/plain"
             data-testid="text-file-input"
-            disabled={busy !== null}
+            disabled={anyBusy}
             onChange={(e) => {
               readFiles(e.currentTarget.files);
               e.currentTarget.value = '';
@@ -158,7 +169,7 @@ export function DatasetsPanel() {
         </label>
       </div>
       {progress && <ProgressBar progress={progress} />}
-      {busy && !progress && (
+      {anyBusy && !progress && (
         <p className="dataset-busy" role="status">
           Loading…
         </p>

@@ -5,9 +5,10 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
-import { makeTask } from '../../tasks/index.ts';
+import { isDataTask, taskShape } from '../../tasks/index.ts';
 import { ChartsPanel } from '../charts/ChartsPanel.tsx';
 import type { ChartRun } from '../charts/types.ts';
+import { loadMnistOnce } from '../data/labDatasets.ts';
 import { useGpu } from '../GpuProvider.tsx';
 import { LabController } from './controller.ts';
 import { ConfirmDialog } from './controls/ConfirmDialog.tsx';
@@ -27,7 +28,8 @@ import './lab.css';
 
 function settingsSummary(s: LabState): string {
   const g = s.group;
-  return `${g.task}(T=${g.T}), n=${g.hidden}, batch ${g.batchSize}, ${g.optimizer}, data seed ${g.dataSeed}; iteration ${s.iteration}`;
+  const task = isDataTask(g.task) ? taskShape(g).name : `${g.task}(T=${g.T})`;
+  return `${task}, n=${g.hidden}, batch ${g.batchSize}, ${g.optimizer}, data seed ${g.dataSeed}; iteration ${s.iteration}`;
 }
 
 function Charts({ lab }: { lab: Lab }) {
@@ -48,7 +50,11 @@ function Charts({ lab }: { lab: Lab }) {
       })),
     [runs],
   );
-  const task = useMemo(() => makeTask(group.task, group.T), [group.task, group.T]);
+  const phase = useStore(store, (s) => s.phase);
+  const task = useMemo(() => taskShape(group), [group]);
+  // a data-backed task's memoryless baseline comes from its labels, once the group has loaded it
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the phase says when the group (and its task) changed
+  const baselineLoss = useMemo(() => lab.controller.baselineLoss(), [lab, group, phase]);
   // the summary printed on exported charts: refreshed every 100 iterations, not on every collect
   // biome-ignore lint/correctness/useExhaustiveDependencies: group and iteration say when the store's settings summary changes
   const summary = useMemo(() => settingsSummary(store.getState()), [store, group, iteration]);
@@ -56,7 +62,7 @@ function Charts({ lab }: { lab: Lab }) {
     <ChartsPanel
       book={lab.controller.book}
       runs={chartRuns}
-      baselineLoss={task.baselineLoss}
+      baselineLoss={baselineLoss}
       taskHasAccuracy={task.hasAccuracy}
       settingsSummary={summary}
       presentation={presentation}
@@ -74,7 +80,7 @@ function useLabSetup(): Lab | null {
     const defaults = defaultExperiment(software);
     const e = decoded?.experiment ?? defaults;
     const store = createLabStore(e.group, labRuns(e.runs));
-    const controller = new LabController(gpu, store);
+    const controller = new LabController(gpu, store, { mnist: async () => (await loadMnistOnce()).data });
     const edits = new LabEdits(controller);
     for (const p of linkMessages(decoded?.problems ?? [])) pushMessage(store, 'warning', p);
     // keep the address bar's hash equal to the settings; follow links pasted into this tab

@@ -25,7 +25,9 @@ export type GroupChange = 'live' | 'carry' | 'carry-parameters' | 'restart';
  * live: trackEvery, dataSeed (the data stream restarts from the new seed). carry: T, batch size, recompute
  * (parameters do not depend on them: every run keeps its parameters and optimiser state). carry-parameters: the
  * optimiser (parameters kept, optimiser state restarts). restart: task and hidden size change the
- * parameters' shapes: every run restarts from its initialisation.
+ * parameters' shapes, and so do MNIST's image and step (the inputs a step reads); a new pixel permutation
+ * is a new task: every run restarts from its initialisation. MNIST's training subset is carried (the
+ * epochs restart).
  */
 export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
   switch (key) {
@@ -35,11 +37,15 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
     case 'T':
     case 'batchSize':
     case 'recompute':
+    case 'trainSubset':
       return 'carry';
     case 'optimizer':
       return 'carry-parameters';
     case 'task':
     case 'hidden':
+    case 'permutationSeed':
+    case 'mnistImage':
+    case 'mnistStep':
       return 'restart';
   }
 }
@@ -57,8 +63,12 @@ export function describeGroupChange(
   if (kind === 'carry') details.push(`Every run keeps its trained parameters and optimiser state (they do not depend on ${spec.label}).`);
   if (kind === 'carry-parameters') details.push('Every run keeps its trained parameters; the optimiser state starts again at zero.');
   if (kind === 'restart') {
+    const why =
+      key === 'permutationSeed'
+        ? 'they learned the old order of the pixels: a new permutation is a new task'
+        : `their shapes depend on ${key === 'hidden' ? 'n' : key === 'task' ? "the task's inputs and outputs" : 'the inputs a step reads'}`;
     details.push(
-      `Trained parameters cannot carry over (their shapes depend on ${key === 'task' ? "the task's inputs and outputs" : 'n'}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
+      `Trained parameters cannot carry over (${why}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
     );
   }
   details.push(`Everything measured in the first ${iteration} iterations stays on the charts (export the experiment to keep a copy).`);

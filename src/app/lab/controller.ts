@@ -24,7 +24,8 @@ import { KernelCache } from '../../gpu/kernel.ts';
 import type { OpContext } from '../../gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { Rng } from '../../random/rng.ts';
-import { makeTask } from '../../tasks/index.ts';
+import { isDataTask, type Task, taskShape } from '../../tasks/index.ts';
+import { type DatasetLoaders, groupTaskSource } from '../../tasks/taskSource.ts';
 import { HOST_CLOCK, LAB_PACING } from '../../training/pacing.ts';
 import { Trainer } from '../../training/trainer.ts';
 import { snapshotCheckpoints } from '../../training/trainingSnapshot.ts';
@@ -75,9 +76,17 @@ export class LabController {
   private work: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
+  /** the loaded task of the group being trained, for a data-backed task (its baseline comes from its labels) */
+  private loadedTask: Task | null = null;
+
+  /**
+   * @param datasets where a data-backed group's data set comes from (the page loads each one once:
+   *   src/app/data/labDatasets.ts); without it such a group cannot be built, and says so
+   */
   constructor(
     readonly gpu: GpuContext,
     readonly store: LabStore,
+    private readonly datasets?: DatasetLoaders,
   ) {
     this.ctx = { device: gpu.device, kernels: new KernelCache(gpu.device, browserShaderLibrary()), software: gpu.adapterInfo.isSoftware };
     this.memoryEnv = { software: this.ctx.software, limits: gpu.device.limits };
@@ -366,12 +375,15 @@ export class LabController {
     else for (const id of removed) this.book.remove(id);
     const prevViews = this.store.getState().runViews;
     try {
+      const task = await this.taskFor(group);
+      if (this.destroyed) return;
       const tr = await Trainer.create(
         this.ctx,
         { ...group },
         runs.map((r) => r.settings),
-        { initial, pacing: LAB_PACING, clock: HOST_CLOCK },
+        { initial, pacing: LAB_PACING, clock: HOST_CLOCK, ...(task ? { task } : {}) },
       );
+      this.loadedTask = task ?? null;
       if (this.destroyed) {
         await tr.destroy();
         return;
@@ -441,7 +453,20 @@ export class LabController {
 
   baselineLoss(): number {
     const g = this.store.getState().group;
-    return makeTask(g.task, g.T).baselineLoss;
+    const loaded = this.loadedTask;
+    return loaded && isDataTask(g.task) && loaded.name === taskShape(g).name ? loaded.baselineLoss : taskShape(g).baselineLoss;
+  }
+
+  /**
+   * The task a data-backed group trains on, loaded (once per page: the data set is kept) while the toolbar
+   * says so; undefined for copy and adding, which the run group makes itself.
+   */
+  private async taskFor(group: GroupSettings): Promise<Task | undefined> {
+    if (!isDataTask(group.task)) return undefined;
+    this.store.setState({
+      phaseText: `Loading MNIST for ${taskShape(group).name} (once per page)…`,
+    });
+    return groupTaskSource(group, this.datasets).load();
   }
 
   async destroy(): Promise<void> {

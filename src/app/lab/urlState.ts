@@ -15,6 +15,7 @@
  */
 import { listProblems, quoteInput } from '../../engine/quoteInput.ts';
 import {
+  appliesToTask,
   formatValue,
   GROUP_SETTINGS,
   type GroupSettings,
@@ -33,6 +34,8 @@ const MAX_RUNS = 16;
 export function encodeExperiment(e: Experiment): string {
   const parts: string[] = [];
   for (const key of Object.keys(GROUP_SETTINGS) as (keyof GroupSettings)[]) {
+    // a setting of another task (T for MNIST, MNIST's for copy) stays out of the link; reading one is fine
+    if (!appliesToTask(GROUP_SETTINGS[key], e.group.task)) continue;
     parts.push(`${key}=${encodeURIComponent(formatValue(GROUP_SETTINGS[key], e.group[key]))}`);
   }
   for (const run of e.runs) {

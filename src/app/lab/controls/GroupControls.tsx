@@ -1,11 +1,28 @@
-/** The group's settings (shared by every run): preset, task, T, batch size, hidden size, optimiser, data seed, track every, recompute; the GPU memory they need. */
-import { GROUP_SETTINGS, type GroupSettings } from '../../../engine/settings.ts';
+/**
+ * The group's settings (shared by every run): preset, task, T (copy, adding) or MNIST's image, step,
+ * permutation seed and training subset, then batch size, hidden size, optimiser, data seed, track every,
+ * recompute; the GPU memory they need. Only the settings of the group's task are shown.
+ */
+import { appliesToTask, GROUP_SETTINGS, type GroupSettings } from '../../../engine/settings.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { presets } from '../presets.ts';
 import { MemoryLine } from './MemoryLine.tsx';
 import { SettingField } from './SettingField.tsx';
 
-const KEYS: (keyof GroupSettings)[] = ['task', 'T', 'batchSize', 'hidden', 'optimizer', 'dataSeed', 'trackEvery', 'recompute'];
+const KEYS: (keyof GroupSettings)[] = [
+  'task',
+  'T',
+  'mnistImage',
+  'mnistStep',
+  'permutationSeed',
+  'trainSubset',
+  'batchSize',
+  'hidden',
+  'optimizer',
+  'dataSeed',
+  'trackEvery',
+  'recompute',
+];
 
 export function GroupControls() {
   const { edits, software } = useLab();
@@ -41,7 +58,7 @@ export function GroupControls() {
       </div>
       <fieldset className="group-fields">
         <legend>Task and network (shared by every run)</legend>
-        {KEYS.map((key) => (
+        {KEYS.filter((key) => appliesToTask(GROUP_SETTINGS[key], group.task)).map((key) => (
           <SettingField
             key={key}
             spec={GROUP_SETTINGS[key]}

@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import { RUN_SETTINGS, type RunSettings } from '../../../engine/settings.ts';
-import { makeTask } from '../../../tasks/index.ts';
+import { taskShape } from '../../../tasks/index.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import type { LabRun, RunView } from '../store.ts';
 import { MarginSlider } from './MarginSlider.tsx';
@@ -86,7 +86,7 @@ function RunDetails({ run, index }: { run: LabRun; index: number }) {
 function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; failedMessage?: string }) {
   const { edits } = useLab();
   const view = useLabState((s) => s.runViews[run.id]);
-  const hasAccuracy = useLabState((s) => makeTask(s.group.task, s.group.T).hasAccuracy);
+  const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
   const ready = useLabState((s) => s.phase === 'ready');
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -191,7 +191,7 @@ export function RunTable() {
   const { edits } = useLab();
   const runs = useLabState((s) => s.runs);
   const views = useLabState((s) => s.runViews);
-  const hasAccuracy = useLabState((s) => makeTask(s.group.task, s.group.T).hasAccuracy);
+  const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="runs">

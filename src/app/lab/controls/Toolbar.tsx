@@ -3,7 +3,9 @@
  * export and import of the whole experiment, presentation mode and the shortcuts list.
  */
 import { useRef, useState } from 'react';
+import { useStore } from 'zustand';
 import { quoteInput } from '../../../engine/quoteInput.ts';
+import { datasetsStore } from '../../data/labDatasets.ts';
 import { ExperimentFileError, experimentFileName, type LoadedExperiment, parseExperimentFile } from '../experimentFile.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { pushMessage } from '../store.ts';
@@ -18,6 +20,21 @@ function download(name: string, text: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A data set's load while the group waits for it: compressed bytes and images so far. */
+function DatasetLoading() {
+  const progress = useStore(datasetsStore, (s) => s.loading?.progress ?? null);
+  if (!progress) return null;
+  const mb = (b: number) => (b / 1e6).toFixed(1);
+  return (
+    <span className="phase-progress" data-testid="phase-progress">
+      <progress max={progress.totalBytes} value={progress.loadedBytes} aria-label="Loading the data set" /> {mb(progress.loadedBytes)} of{' '}
+      {mb(progress.totalBytes)} MB
+      {progress.images &&
+        ` · ${progress.images.decoded.toLocaleString('en-US')} of ${progress.images.total.toLocaleString('en-US')} images`}
+    </span>
+  );
 }
 
 export function Toolbar() {
@@ -104,6 +121,7 @@ export function Toolbar() {
       {phase !== 'ready' && (
         <span className={`phase phase-${phase}`} data-testid="phase" role="status">
           {phaseText}
+          {phase === 'building' && <DatasetLoading />}
         </span>
       )}
       <span className="toolbar-spacer" />

@@ -1,0 +1,55 @@
+/**
+ * Sequential and permuted MNIST in the lab (issue 9): a link to an MNIST group loads the data set from the
+ * lab's own origin (the toolbar says so while the group waits), trains, and its runs' accuracy rises above
+ * chance; the group settings show MNIST's settings and hide T; switching the task to permuted MNIST asks
+ * first, restarts the runs (the iteration counts on) on the permuted images without loading MNIST again, and the link carries the
+ * permutation seed. The classroom sizes (14 x 14, a row a step, n = 32) keep a CPU adapter quick.
+ */
+import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
+import { snapshot, trainUntil } from './lab-helpers.ts';
+
+const RUNS = '&run=name:m%3D0,margin:0,nonlinearity:tanh&run=name:m%3D1,margin:1,nonlinearity:tanh';
+const LINK = `/#task=mnist&mnistImage=14x14&mnistStep=row&trainSubset=2000&hidden=32&batchSize=32${RUNS}`;
+
+test('an MNIST link loads the data set, trains above chance, and switches to permuted MNIST without loading it again', async ({ page }) => {
+  test.setTimeout(200_000);
+  const dataRequests: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.includes('/datasets/')) dataRequests.push(path);
+  });
+  await page.goto(LINK);
+  await expect(page.getByTestId('phase')).toContainText('Loading MNIST for mnist (14 x 14, a row a step)', { timeout: 80_000 });
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 120_000 });
+  expect(dataRequests.filter((p) => p.endsWith('.gz'))).toHaveLength(4);
+  // MNIST's settings are shown, T (copy and adding) is not
+  await expect(page.getByTestId('group-mnistImage')).toBeVisible();
+  await expect(page.getByTestId('group-trainSubset')).toHaveValue('2000');
+  await expect(page.getByTestId('group-T')).toHaveCount(0);
+  // the permutation seed applies to permuted MNIST only
+  await expect(page.getByTestId('group-permutationSeed')).toHaveCount(0);
+
+  await trainUntil(page, 40);
+  const trained = await snapshot(page);
+  for (const r of trained.runs) {
+    expect(Number.isFinite(r.loss), `${r.name}: a finite loss`).toBe(true);
+    // ten classes: chance is 10%; 40 iterations of 32 images lift both runs well above it
+    expect(r.accuracy, `${r.name}: accuracy above chance`).toBeGreaterThan(0.3);
+  }
+  await page.getByTestId('chart-loss').scrollIntoViewIfNeeded();
+  await page.getByTestId('chart-loss').screenshot({ path: `${SCREENSHOT_DIR}/mnist--loss-accuracy.png` });
+
+  // permuted MNIST: asks first, restarts every run, reuses the data set loaded above
+  const requestsBefore = dataRequests.length;
+  await page.getByTestId('group-task').selectOption('pmnist');
+  await expect(page.getByTestId('confirm-dialog')).toContainText('Change Task from mnist to pmnist?');
+  await expect(page.getByTestId('confirm-dialog')).toContainText('every run restarts from its initialisation');
+  await page.getByTestId('confirm-apply').click();
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 120_000 });
+  await expect(page.getByTestId('group-permutationSeed')).toHaveValue('1');
+  expect(await page.evaluate(() => location.hash)).toMatch(/task=pmnist&.*permutationSeed=1/);
+  const restarted = await snapshot(page);
+  await trainUntil(page, restarted.iteration + 5);
+  expect((await snapshot(page)).runs.every((r) => Number.isFinite(r.loss))).toBe(true);
+  expect(dataRequests.length, 'no second load of MNIST').toBe(requestsBefore);
+});

@@ -1,0 +1,38 @@
+/**
+ * The paper's Tables 1 and 2 (sequential and permuted MNIST, n = 128): the run set, in the tables' order, and
+ * the test accuracies the paper reports for each row (docs/SCIENCE.md section 6.3 and the reference figures).
+ * The lab's presets, the benchmark and the reproduce command all train this one run set.
+ */
+import { PAPER_RUN, RUN_COLORS, type RunSettings } from '../engine/settings.ts';
+
+export interface MnistTableRow {
+  /** the run's name, as the tables label the row */
+  name: string;
+  settings: Partial<RunSettings>;
+  /** the paper's test accuracy in %: Table 1 (sequential MNIST), Table 2 (permuted MNIST) */
+  paper: { table1: number; table2: number };
+}
+
+export const MNIST_TABLE_ROWS: readonly MnistTableRow[] = [
+  { name: 'm=0', settings: { margin: 0 }, paper: { table1: 77.18, table2: 83.56 } },
+  { name: 'm=0.001', settings: { margin: 0.001 }, paper: { table1: 79.26, table2: 84.59 } },
+  { name: 'm=0.01', settings: { margin: 0.01 }, paper: { table1: 85.47, table2: 89.63 } },
+  { name: 'm=0.1', settings: { margin: 0.1 }, paper: { table1: 94.1, table2: 91.44 } },
+  { name: 'm=1', settings: { margin: 1 }, paper: { table1: 93.84, table2: 90.83 } },
+  { name: 'none (orthogonal)', settings: { margin: null }, paper: { table1: 93.24, table2: 90.51 } },
+  { name: 'none (Glorot)', settings: { margin: null, init: 'glorot' }, paper: { table1: 66.71, table2: 79.33 } },
+  { name: 'none (identity)', settings: { margin: null, init: 'identity' }, paper: { table1: 53.53, table2: 42.72 } },
+  { name: 'LSTM', settings: { parameterisation: 'lstm', margin: null }, paper: { table1: 97.3, table2: 92.62 } },
+];
+
+/** The run set of Tables 1 and 2 (tanh RNNs and the LSTM) at the given learning rates. */
+export function mnistTableRuns(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpectrum'>): RunSettings[] {
+  return MNIST_TABLE_ROWS.map((row, i) => ({
+    ...PAPER_RUN,
+    ...rates,
+    nonlinearity: 'tanh',
+    name: row.name,
+    color: RUN_COLORS[i % RUN_COLORS.length],
+    ...row.settings,
+  }));
+}
