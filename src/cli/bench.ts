@@ -411,8 +411,11 @@ export async function main(argv: string[]): Promise<number> {
   const stamp = report.date.replace(/[:.]/g, '-');
   const md =
     `# Orthogonality Lab benchmark\n\n${report.date}, adapter: ${engine.describe()}, Node ${process.version}\n\n${table(rows)}\n\n` +
-    `Fused over naive recurrent path: ${summary.fusedOverNaive?.toFixed(2) ?? '?'}x faster. ` +
-    `6 runs in one group cost ${summary.sixRunsCostOverOneRun?.toFixed(2) ?? '?'}x the time of 1 run (6 runs trained).\n` +
+    (summary.fusedOverNaive === null ? '' : `Fused over naive recurrent path: ${summary.fusedOverNaive.toFixed(2)}x faster. `) +
+    (summary.sixRunsCostOverOneRun === null
+      ? ''
+      : `6 runs in one group cost ${summary.sixRunsCostOverOneRun.toFixed(2)}x the time of 1 run (6 runs trained).`) +
+    '\n' +
     (recomputeCost.length
       ? `Recomputation (copy T = ${recomputeT}, n = 128, batch 50): ${recomputeCost.map((c) => `${c.config}: ${c.timeOverFull?.toFixed(2) ?? '?'}x the time per iteration of full storage with ${((c.activationsOverFull ?? NaN) * 100).toFixed(1)}% of its activation memory`).join('; ')}.\n`
       : '') +

@@ -155,22 +155,38 @@ function maskStopped(records: IterationRecord[], stopped: boolean[]): IterationR
   }));
 }
 
-/** One progress line: the last record read back, the speed since this command started, the time left. */
+/**
+ * One progress line: the last record read back, the speed since this command started, the time left; for a
+ * task with epochs (MNIST), the epoch it is in; with evaluation rounds, each run's best validation so far.
+ */
 function progressLine(
   runs: readonly RunSettings[],
   status: readonly RunStatus[],
   last: IterationRecord,
   endIter: number,
   rate: number,
+  epoch: { batchSize: number; trainSize: number | null },
+  bestValidation: readonly (number | undefined)[],
 ): string {
   const perRun = runs
     .map((r, i) => {
       const m = last.runs[i];
       const st = status[i].state === 'failed' ? ' FAILED' : '';
-      return `${r.name}: loss ${fmt(m.loss)}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${st}`;
+      const best = bestValidation[i];
+      const val = best === undefined ? '' : Number.isNaN(best) ? '' : ` (best val ${(100 * best).toFixed(1)}%)`;
+      return `${r.name}: loss ${fmt(m.loss)}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${val}${st}`;
     })
     .join(' | ');
-  return `it ${last.iteration}/${endIter}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - last.iteration) / rate)}  ${perRun}`;
+  // a data-backed task's stream goes through its training split batch by batch: epoch e (from 1) and how far in
+  const where =
+    epoch.trainSize === null
+      ? ''
+      : (() => {
+          const seen = last.iteration * epoch.batchSize;
+          const e = Math.floor(seen / epoch.trainSize);
+          return `  epoch ${e + 1} (${((100 * (seen - e * epoch.trainSize)) / epoch.trainSize).toFixed(0)}%)`;
+        })();
+  return `it ${last.iteration}/${endIter}${where}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - last.iteration) / rate)}  ${perRun}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -287,16 +303,39 @@ export async function main(argv: string[]): Promise<number> {
     const startIter = tr.iteration;
     const endIter = startIter + iters;
     let lastPrint = -Infinity;
+    // each run's best validation accuracy so far, for the progress line
+    const bestValidation: (number | undefined)[] = tr.runs.map((_, r) => {
+      // a resumed experiment's rounds count too
+      const seen = (schedule?.history[r] ?? []).map((e) => e.validation.accuracy).filter((a): a is number => a !== null);
+      return seen.length ? Math.max(...seen) : undefined;
+    });
     tr.on('metrics', ({ records }) => {
       log.add(maskStopped(records, stopped));
       const now = performance.now();
       const last = records[records.length - 1];
       if (!quiet && (now - lastPrint > 2000 || last.iteration === endIter)) {
         lastPrint = now;
-        say(progressLine(tr.runs, tr.status, last, endIter, ((last.iteration - startIter) * 1000) / (now - start)));
+        const rate = ((last.iteration - startIter) * 1000) / (now - start);
+        say(
+          progressLine(
+            tr.runs,
+            tr.status,
+            last,
+            endIter,
+            rate,
+            { batchSize: group.batchSize, trainSize: rg.task.trainSize },
+            bestValidation,
+          ),
+        );
       }
     });
     tr.on('evaluation', (round) => {
+      for (const split of round.results)
+        if (split.split === 'validation')
+          split.runs.forEach((v, r) => {
+            const a = v.accuracy;
+            if (!Number.isNaN(a) && !(a <= (bestValidation[r] ?? -1))) bestValidation[r] = a;
+          });
       if (!quiet) say(roundLine(tr.runs, round));
     });
     // what stopped the training: a GPU error or a lost device (exit 3, the measured metrics written), or a bug
