@@ -14,10 +14,10 @@
  * - best-validation weights: taken bit for bit when the validation loss improves, kept when it does not, and
  *   the test set scored at them equals the score at the time they were taken.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Evaluation } from '../../src/engine/evaluation.ts';
 import { EvaluationMemoryError } from '../../src/engine/evaluationMemory.ts';
-import { allBuffers, type MemoryPlan } from '../../src/engine/memoryPlan.ts';
+import { allBuffers } from '../../src/engine/memoryPlan.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
@@ -26,8 +26,10 @@ import { forward as lstmForward } from '../../src/reference/lstmModel.ts';
 import { type TaskBatch as RefBatch, forward as rnnForward } from '../../src/reference/model.ts';
 import { addingTask } from '../../src/tasks/adding.ts';
 import { copyTask } from '../../src/tasks/copy.ts';
-import type { EvaluationSet, Task, TaskBatch } from '../../src/tasks/task.ts';
+import type { EvaluationSet, Task } from '../../src/tasks/task.ts';
+import { byLabel, plannedBuffers, recordCreatedBuffers, sortedSizes } from '../helpers/createdBuffers.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
+import { oneBatchSet } from '../helpers/oneBatchSet.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
 const base: RunSettings = { ...PAPER_RUN, weightDecay: 1e-3 };
@@ -61,18 +63,6 @@ const CASES: { name: string; group: GroupSettings; task: Task }[] = [
     task: addingTask(5, 7),
   },
 ];
-
-/** A set of one given batch. */
-function oneBatchSet(batch: TaskBatch): EvaluationSet {
-  return {
-    split: 'validation',
-    size: batch.B,
-    batch: (start) => {
-      if (start !== 0) throw new Error('one batch only');
-      return batch;
-    },
-  };
-}
 
 function toF64(set: ParamSet): Record<string, Float64Array> {
   return Object.fromEntries(Object.entries(set).map(([k, v]) => [k, Float64Array.from(v)]));
@@ -142,53 +132,26 @@ describe('evaluation pass', () => {
   }
 });
 
-interface Created {
-  label: string;
-  size: number;
-  uniform: boolean;
-}
-let created: Created[] = [];
-const realCreate = device.createBuffer.bind(device);
-
-function plannedList(plan: MemoryPlan): Created[] {
-  return allBuffers(plan)
-    .filter(({ buffer }) => buffer !== plan.transient)
-    .flatMap(({ buffer: b }) =>
-      Array.from({ length: b.count }, () => ({ label: b.name, size: b.bytes, uniform: b.binding === 'uniform' })),
-    );
-}
-const byLabel = (a: Created, b: Created) => a.label.localeCompare(b.label) || a.size - b.size;
-
 describe('evaluation memory and best-validation weights', () => {
-  beforeEach(() => {
-    created = [];
-    device.createBuffer = (desc: GPUBufferDescriptor) => {
-      created.push({ label: desc.label ?? '', size: desc.size, uniform: (desc.usage & GPUBufferUsage.UNIFORM) !== 0 });
-      return realCreate(desc);
-    };
-  });
-  afterEach(() => {
-    device.createBuffer = realCreate;
-  });
+  const buffers = recordCreatedBuffers();
 
   it('with recomputation: creates exactly its memory plan (one segment of activations, the checkpoints)', async () => {
     const c = CASES[2];
     const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
     try {
       expect(rg.memory.storage).toEqual({ recompute: 4 });
-      created = [];
+      buffers.clear();
       const evaluation = await Evaluation.create(rg, { batchSize: 5 });
       const plan = evaluation.memory;
       expect(plan.storage).toEqual({ recompute: 4 });
-      expect(created.filter((b) => !b.uniform).sort(byLabel)).toEqual(
-        plannedList(plan)
+      expect(buffers.list.filter((b) => !b.uniform).sort(byLabel)).toEqual(
+        plannedBuffers(plan)
           .filter((b) => !b.uniform)
           .sort(byLabel),
       );
-      expect(created.find((b) => b.label === 'evaluation.rnn.h')?.size).toBe(2 * 5 * 5 * 6 * 4); // [R = 2][k+1][B][n]
-      expect(created.filter((b) => b.label.startsWith('evaluation.') && b.label.includes('checkpoints')).length).toBe(3); // rnn h, lstm h and c
-      const sizes = (xs: Created[]) => xs.map((x) => x.size).sort((a, b) => a - b);
-      expect(sizes(created.filter((b) => b.uniform))).toEqual(sizes(plannedList(plan).filter((b) => b.uniform)));
+      expect(buffers.list.find((b) => b.label === 'evaluation.rnn.h')?.size).toBe(2 * 5 * 5 * 6 * 4); // [R = 2][k+1][B][n]
+      expect(buffers.list.filter((b) => b.label.startsWith('evaluation.') && b.label.includes('checkpoints')).length).toBe(3); // rnn h, lstm h and c
+      expect(sortedSizes(buffers.list.filter((b) => b.uniform))).toEqual(sortedSizes(plannedBuffers(plan).filter((b) => b.uniform)));
       expect(evaluation.dispatchGrids()).toEqual(
         plan.blocks
           .flatMap((b) => b.dispatches.flatMap((d) => Array.from({ length: d.count }, () => `${d.kernel} ${d.workgroups.join('x')}`)))
@@ -204,17 +167,16 @@ describe('evaluation memory and best-validation weights', () => {
     const c = CASES[0];
     const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
     try {
-      created = [];
+      buffers.clear();
       const evaluation = await Evaluation.create(rg, { batchSize: 5 });
       const plan = evaluation.memory;
-      expect(created.filter((b) => !b.uniform).sort(byLabel)).toEqual(
-        plannedList(plan)
+      expect(buffers.list.filter((b) => !b.uniform).sort(byLabel)).toEqual(
+        plannedBuffers(plan)
           .filter((b) => !b.uniform)
           .sort(byLabel),
       );
-      const sizes = (xs: Created[]) => xs.map((x) => x.size).sort((a, b) => a - b);
-      expect(sizes(created.filter((b) => b.uniform))).toEqual(sizes(plannedList(plan).filter((b) => b.uniform)));
-      expect(created.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
+      expect(sortedSizes(buffers.list.filter((b) => b.uniform))).toEqual(sortedSizes(plannedBuffers(plan).filter((b) => b.uniform)));
+      expect(buffers.list.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
       // no backward buffer: nothing of kind gradients or optimiser
       expect(allBuffers(plan).filter(({ buffer }) => buffer.kind === 'gradients' || buffer.kind === 'optimiser')).toEqual([]);
       const dispatched = evaluation.dispatchGrids();
@@ -225,18 +187,18 @@ describe('evaluation memory and best-validation weights', () => {
       );
       // reading best weights for a checkpoint stays within the planned transient buffer
       await evaluation.scoreAndKeepBest(c.task.evaluationSet('validation'), rg.iteration);
-      created = [];
+      buffers.clear();
       await evaluation.best!.read(2);
-      expect(Math.max(...created.map((b) => b.size))).toBeLessThanOrEqual(plan.transient.bytes);
+      expect(Math.max(...buffers.list.map((b) => b.size))).toBeLessThanOrEqual(plan.transient.bytes);
       evaluation.destroy();
 
       const exact = rg.memory.totalBytes + plan.totalBytes;
       (await Evaluation.create(rg, { batchSize: 5, memoryBudget: exact })).destroy();
-      created = [];
+      buffers.clear();
       const refused = await Evaluation.create(rg, { batchSize: 5, memoryBudget: exact - 1 }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(EvaluationMemoryError);
       expect((refused as Error).message).toMatch(/does not fit the GPU beside its run group: .*An evaluation batch of at most 4 fits/);
-      expect(created).toEqual([]);
+      expect(buffers.list).toEqual([]);
     } finally {
       await rg.destroy();
     }

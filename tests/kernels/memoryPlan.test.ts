@@ -4,54 +4,26 @@
  * and every dispatch grid its plans encode, for RNN-only, LSTM-only and mixed groups, with and without soft
  * orthogonality, the fused and the naive kernels, both losses. A run's checkpoint read stays within the
  * planned transient buffer. The memory budget holds at the byte: a budget of the plan's total builds, one
- * byte less is refused before anything is created. The device has the adapter's limits; on a device with
+ * byte less is refused before anything is buffers.list. The device has the adapter's limits; on a device with
  * WebGPU's default limits the largest group that fits builds and trains and one batch row more is refused;
  * a GPU validation error (a buffer destroyed under the group) and a lost device stop training, and collect()
  * keeps only what was measured before.
  */
 import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TrainingGpuError } from '../../src/engine/gpuScopes.ts';
 import { MemoryPlanError, WEBGPU_DEFAULT_LIMITS } from '../../src/engine/memoryCheck.ts';
-import { allBuffers, type MemoryPlan } from '../../src/engine/memoryPlan.ts';
+import type { MemoryPlan } from '../../src/engine/memoryPlan.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { type Dispatch, KernelCache } from '../../src/gpu/kernel.ts';
+import { byLabel, plannedBuffers, recordCreatedBuffers, sortedSizes } from '../helpers/createdBuffers.ts';
 import { device, gpu, kernels, shaders } from '../helpers/gpu.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
 
-interface Created {
-  label: string;
-  size: number;
-  uniform: boolean;
-}
-
 // (the larger n make the grids of the per-unit kernels differ from one workgroup)
-// every buffer the device creates while a test runs (the group's, its ops' and the readbacks')
-let created: Created[] = [];
-const realCreate = device.createBuffer.bind(device);
-beforeEach(() => {
-  created = [];
-  device.createBuffer = (desc: GPUBufferDescriptor) => {
-    created.push({ label: desc.label ?? '', size: desc.size, uniform: (desc.usage & GPUBufferUsage.UNIFORM) !== 0 });
-    return realCreate(desc);
-  };
-});
-afterEach(() => {
-  device.createBuffer = realCreate;
-});
-
-function plannedList(plan: MemoryPlan): Created[] {
-  return allBuffers(plan)
-    .filter(({ buffer }) => buffer !== plan.transient)
-    .flatMap(({ buffer: b }) =>
-      Array.from({ length: b.count }, () => ({ label: b.name, size: b.bytes, uniform: b.binding === 'uniform' })),
-    );
-}
-
-const byLabel = (a: Created, b: Created) => a.label.localeCompare(b.label) || a.size - b.size;
-const sizes = (xs: Created[]) => xs.map((x) => x.size).sort((a, b) => a - b);
+const buffers = recordCreatedBuffers();
 
 function dispatchesOf(rg: RunGroup): string[] {
   const seen = new Set<Dispatch>();
@@ -121,38 +93,38 @@ describe('the memory plan is what a run group creates', () => {
         await rg.collect();
         const plan = rg.memory;
         // buffers with their own labels by label and size, uniforms by size: the same lists
-        expect(created.filter((b) => !b.uniform).sort(byLabel)).toEqual(
-          plannedList(plan)
+        expect(buffers.list.filter((b) => !b.uniform).sort(byLabel)).toEqual(
+          plannedBuffers(plan)
             .filter((b) => !b.uniform)
             .sort(byLabel),
         );
-        expect(sizes(created.filter((b) => b.uniform))).toEqual(sizes(plannedList(plan).filter((b) => b.uniform)));
-        expect(created.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
+        expect(sortedSizes(buffers.list.filter((b) => b.uniform))).toEqual(sortedSizes(plannedBuffers(plan).filter((b) => b.uniform)));
+        expect(buffers.list.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
         expect(dispatchesOf(rg)).toEqual(plannedDispatches(plan));
         // a checkpoint's reads: one transient buffer per parameter, none larger than planned
-        created = [];
+        buffers.clear();
         for (let r = 0; r < c.runs.length; r++) await rg.readParameters(r);
-        expect(created.length).toBeGreaterThan(0);
-        expect(Math.max(...created.map((b) => b.size))).toBeLessThanOrEqual(plan.transient.bytes);
+        expect(buffers.list.length).toBeGreaterThan(0);
+        expect(Math.max(...buffers.list.map((b) => b.size))).toBeLessThanOrEqual(plan.transient.bytes);
       } finally {
         await rg.destroy();
       }
     });
   }
 
-  it('a memory budget of exactly the total builds; one byte less is refused before any buffer is created', async () => {
+  it('a memory budget of exactly the total builds; one byte less is refused before any buffer is buffers.list', async () => {
     const c = { ...CASES[3], group: { ...CASES[3].group, recompute: 'off' as const } };
     const rg = await RunGroup.create(ops, c.group, c.runs);
     const total = rg.memory.totalBytes;
     await rg.destroy();
-    created = [];
+    buffers.clear();
     const fits = await RunGroup.create(ops, c.group, c.runs, { memoryBudget: total });
     await fits.destroy();
-    created = [];
+    buffers.clear();
     const refused = RunGroup.create(ops, c.group, c.runs, { memoryBudget: total - 1 });
     await expect(refused).rejects.toBeInstanceOf(MemoryPlanError);
     await expect(refused).rejects.toThrow(/over the memory budget of/);
-    expect(created).toEqual([]);
+    expect(buffers.list).toEqual([]);
     // with recompute 'auto' the same budget builds, with recomputation
     const auto = await RunGroup.create(ops, { ...c.group, recompute: 'auto' }, c.runs, { memoryBudget: total - 1 });
     expect(auto.memory.storage).not.toBe('full');

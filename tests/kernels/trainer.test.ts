@@ -17,7 +17,6 @@ import { type InitialState, type IterationRecord, RunGroup } from '../../src/eng
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { makeTask } from '../../src/tasks/index.ts';
-import type { EvaluationSet, TaskBatch } from '../../src/tasks/task.ts';
 import type { TrainerEvaluator } from '../../src/training/evaluationHook.ts';
 import { HEADLESS_PACING, LAB_PACING, type TrainerClock } from '../../src/training/pacing.ts';
 import { scheduleEvaluator } from '../../src/training/scheduleEvaluator.ts';
@@ -25,6 +24,7 @@ import { Trainer } from '../../src/training/trainer.ts';
 import type { TrainerEvents } from '../../src/training/trainerEvents.ts';
 import { initialStateOf, type TrainingSnapshot } from '../../src/training/trainingSnapshot.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
+import { oneBatchSet } from '../helpers/oneBatchSet.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
 const run: RunSettings = { ...PAPER_RUN, lrFree: 0.01, lrSpectrum: 0.01, lrGeodesic: 0.01 };
@@ -115,18 +115,6 @@ describe('the trainer on a real run group', () => {
     }
   });
 });
-
-/** A set of one given batch. */
-function oneBatchSet(batch: TaskBatch): EvaluationSet {
-  return {
-    split: 'validation',
-    size: batch.B,
-    batch: (start) => {
-      if (start !== 0) throw new Error('one batch only');
-      return batch;
-    },
-  };
-}
 
 const EVAL_BATCH = 250; // the synthetic sets hold 1000 sequences: 4 batches each
 
