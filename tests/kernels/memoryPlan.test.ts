@@ -4,7 +4,7 @@
  * and every dispatch grid its plans encode, for RNN-only, LSTM-only and mixed groups, with and without soft
  * orthogonality, the fused and the naive kernels, both losses. A run's checkpoint read stays within the
  * planned transient buffer. The memory budget holds at the byte: a budget of the plan's total builds, one
- * byte less is refused before anything is buffers.list. The device has the adapter's limits; on a device with
+ * byte less is refused before anything is created. The device has the adapter's limits; on a device with
  * WebGPU's default limits the largest group that fits builds and trains and one batch row more is refused;
  * a GPU validation error (a buffer destroyed under the group) and a lost device stop training, and collect()
  * keeps only what was measured before.
@@ -112,7 +112,7 @@ describe('the memory plan is what a run group creates', () => {
     });
   }
 
-  it('a memory budget of exactly the total builds; one byte less is refused before any buffer is buffers.list', async () => {
+  it('a memory budget of exactly the total builds; one byte less is refused before any buffer is created', async () => {
     const c = { ...CASES[3], group: { ...CASES[3].group, recompute: 'off' as const } };
     const rg = await RunGroup.create(ops, c.group, c.runs);
     const total = rg.memory.totalBytes;
