@@ -141,3 +141,20 @@ function defaultRunName(run: RunSettings, r: number, lists: Map<keyof RunSetting
   }
   return parts.length ? parts.join(' ').slice(0, 40) : `run${r + 1}`;
 }
+
+/**
+ * The flags that make experimentFromFlags build this group and these runs (for commands that start
+ * `train` with a run set of their own, such as reproduce): every group setting, and every run setting as a
+ * list of one value per run. Run names must not hold commas (lists are comma-separated).
+ */
+export function experimentToFlags(group: GroupSettings, runs: readonly RunSettings[]): string[] {
+  const bad = runs.find((r) => r.name.includes(','));
+  if (bad) throw new Error(`run name ${JSON.stringify(bad.name)} holds a comma, which a list flag cannot carry`);
+  const out: string[] = [];
+  for (const [flag, key] of GROUP_FLAGS) {
+    const v = group[key];
+    if (v !== undefined) out.push(`--${flag}`, formatValue(GROUP_SETTINGS[key], v));
+  }
+  for (const [flag, key] of RUN_FLAGS) out.push(`--${flag}`, runs.map((r) => formatValue(RUN_SETTINGS[key], r[key])).join(','));
+  return out;
+}

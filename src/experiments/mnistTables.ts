@@ -3,7 +3,8 @@
  * the test accuracies the paper reports for each row (docs/SCIENCE.md section 6.3 and the reference figures).
  * The lab's presets, the benchmark and the reproduce command all train this one run set.
  */
-import { PAPER_RUN, RUN_COLORS, type RunSettings } from '../engine/settings.ts';
+import { type GroupSettings, PAPER_GROUP, PAPER_RUN, RUN_COLORS, type RunSettings } from '../engine/settings.ts';
+import type { DataTaskName } from '../tasks/index.ts';
 
 export interface MnistTableRow {
   /** the run's name, as the tables label the row */
@@ -35,4 +36,24 @@ export function mnistTableRuns(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' 
     color: RUN_COLORS[i % RUN_COLORS.length],
     ...row.settings,
   }));
+}
+
+/** The learning rates that make a classroom run move within minutes (tau, lr, spectrum lr all 0.01; the paper: 1e-6, 1e-4, 1e-4). */
+export const INTERACTIVE_RATES = { lrGeodesic: 0.01, lrFree: 0.01, lrSpectrum: 0.01 };
+
+/** The paper's rates (tau 1e-6, lr 1e-4, spectrum lr 1e-4). */
+export const PAPER_RATES = { lrGeodesic: PAPER_RUN.lrGeodesic, lrFree: PAPER_RUN.lrFree, lrSpectrum: PAPER_RUN.lrSpectrum };
+
+/** The paper's MNIST group: 784 one-pixel steps, n = 128, batch 50. */
+export function mnistPaperGroup(task: DataTaskName): GroupSettings {
+  return { ...PAPER_GROUP, task };
+}
+
+/**
+ * The classroom MNIST group: 14 x 14 images read a row a step (14 steps of 14 pixels, not the paper's 784
+ * single pixels); small (2,000 training images, n = 32, batch 32) where the adapter is a CPU.
+ */
+export function mnistClassroomGroup(task: DataTaskName, small: boolean): GroupSettings {
+  const base: GroupSettings = { ...PAPER_GROUP, task, mnistImage: '14x14', mnistStep: 'row' };
+  return small ? { ...base, trainSubset: 2000, hidden: 32, batchSize: 32 } : { ...base, trainSubset: 0 };
 }

@@ -21,7 +21,7 @@
  *   identity starts, and the LSTM.
  */
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, RUN_COLORS, type RunSettings } from '../../engine/settings.ts';
-import { mnistTableRuns } from '../../experiments/mnistTables.ts';
+import { INTERACTIVE_RATES, mnistClassroomGroup, mnistPaperGroup, mnistTableRuns, PAPER_RATES } from '../../experiments/mnistTables.ts';
 
 export const PRESET_MARGINS: readonly (number | null)[] = [0, 0.01, 0.1, 1, null];
 
@@ -54,8 +54,6 @@ function marginSweep(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpect
   }));
 }
 
-const INTERACTIVE_RATES = { lrGeodesic: 0.01, lrFree: 0.01, lrSpectrum: 0.01 };
-
 /** Tables 1-2's rows as runs: margins, no margin from two starts, and the LSTM baseline. */
 function baselineRuns(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpectrum'>): RunSettings[] {
   const rows: Partial<RunSettings>[] = [
@@ -68,13 +66,6 @@ function baselineRuns(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpec
   ];
   return rows.map((row, i) => ({ ...PAPER_RUN, ...rates, color: RUN_COLORS[i % RUN_COLORS.length], ...row }) as RunSettings);
 }
-/** The classroom MNIST group: 14 x 14 images a row a step; on a CPU adapter 2,000 training images, n = 32, batch 32. */
-export function mnistClassroomGroup(software: boolean): GroupSettings {
-  const base: GroupSettings = { ...PAPER_GROUP, task: 'mnist', mnistImage: '14x14', mnistStep: 'row' };
-  return software ? { ...base, trainSubset: 2000, hidden: 32, batchSize: 32 } : { ...base, trainSubset: 0 };
-}
-
-const PAPER_RATES = { lrGeodesic: PAPER_RUN.lrGeodesic, lrFree: PAPER_RUN.lrFree, lrSpectrum: PAPER_RUN.lrSpectrum };
 
 /** The sizes an interactive experiment gets on this adapter. */
 export function interactiveGroup(software: boolean): GroupSettings {
@@ -110,7 +101,7 @@ export function presets(software: boolean): Preset[] {
       label: 'Sequential MNIST, classroom (14 x 14, a row a step)',
       description: `Digits averaged to 14 x 14 and read a row a step (14 steps of 14 pixels, not the paper's 784 single pixels), tanh, margins 0, 0.1 and 1 and no margin, interactive rates. ${software ? 'On this CPU adapter 2,000 training images, n = 32, batch 32: measured headless on a 2-core machine without a GPU, 300 iterations (under a minute) reached test accuracies of 84.7% (m = 0), 86.9% (m = 0.1), 86.4% (m = 1) and 86.4% (no margin): the hard orthogonal model behind, as in the paper.' : 'All 50,000 training images, n = 128, batch 50.'} Loads MNIST (11.5 MB, once).`,
       experiment: {
-        group: mnistClassroomGroup(software),
+        group: mnistClassroomGroup('mnist', software),
         runs: [0, 0.1, 1, null].map((margin, i) => ({
           ...PAPER_RUN,
           ...INTERACTIVE_RATES,
@@ -125,14 +116,14 @@ export function presets(software: boolean): Preset[] {
       id: 'table1',
       label: "Table 1: sequential MNIST, the paper's run set and settings",
       description: `784 one-pixel steps, n = 128, batch 50, tanh, tau = 1e-6, lr = 1e-4, spectrum lr = 1e-4: margins 0, 0.001, 0.01, 0.1, 1, no margin from orthogonal, Glorot and identity starts, and the LSTM. The paper trained 120 epochs (the LSTM 150) of 1,000 iterations: hours on a GPU${software ? ', far longer on this CPU adapter' : ''}.`,
-      experiment: { group: { ...PAPER_GROUP, task: 'mnist' }, runs: mnistTableRuns(PAPER_RATES) },
+      experiment: { group: mnistPaperGroup('mnist'), runs: mnistTableRuns(PAPER_RATES) },
     },
     {
       id: 'table2',
       label: "Table 2: permuted MNIST, the paper's run set and settings",
       description:
         'As Table 1 on permuted MNIST: the 784 pixels in one fixed random order (permutation seed 1), the same for every run and split, so that the class depends on pixels hundreds of steps apart.',
-      experiment: { group: { ...PAPER_GROUP, task: 'pmnist' }, runs: mnistTableRuns(PAPER_RATES) },
+      experiment: { group: mnistPaperGroup('pmnist'), runs: mnistTableRuns(PAPER_RATES) },
     },
   ];
 }

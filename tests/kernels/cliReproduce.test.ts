@@ -1,0 +1,62 @@
+/**
+ * npm run reproduce (src/cli/reproduce.ts) end to end on its smallest setting: Table 2's run set (nine runs:
+ * margins 0 .. 1, no margin from three starts, the LSTM) on permuted MNIST's classroom variant with 32
+ * training images (an epoch is one iteration), a round of validation and test every epoch; then the same
+ * command again, with no epoch missing, only writes the table. The table holds every run, the paper's number
+ * beside each measured one. (Resuming an unfinished experiment is train's --resume: tests/kernels/cliMnist.test.ts.)
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readManifest } from '../../src/cli/experimentFolder.ts';
+import { MNIST_TABLE_ROWS } from '../../src/experiments/mnistTables.ts';
+import { cli } from '../helpers/cliProcess.ts';
+
+const out = join(mkdtempSync(join(tmpdir(), 'ortho-reproduce-')), 'table2');
+const SMALL = ['--classroom', '--train-images', '32', '--eval-batch', '1000', '--out', out, '--quiet'];
+
+function tableRows(): string[][] {
+  return readFileSync(join(out, 'table2.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+}
+
+describe('npm run reproduce -- table2 --classroom', () => {
+  it("trains Table 2's run set and writes the table beside the paper's numbers", () => {
+    const r = cli('reproduce.ts', ['table2', '--epochs', '1', ...SMALL], { timeoutMs: 400_000 });
+    expect(r.code, r.err).toBe(0);
+    expect(readManifest(out)?.iteration).toBe(1);
+    const md = readFileSync(join(out, 'table2.md'), 'utf8');
+    expect(md).toMatch(/^# Table 2: permuted MNIST, test accuracy \(%\)/);
+    expect(md).toMatch(/the classroom variant, not the paper's setting/);
+    const rows = tableRows();
+    expect(rows.map((c) => c[0])).toEqual(MNIST_TABLE_ROWS.map((row) => (row.name.includes(',') ? `"${row.name}"` : row.name)));
+    for (const [k, c] of rows.entries()) {
+      const test = Number(c[3]);
+      expect(test, `${c[0]}: a measured test accuracy`).toBeGreaterThan(0);
+      expect(test).toBeLessThanOrEqual(100);
+      expect(Number(c[4]), `${c[0]}: the paper's Table 2`).toBe(MNIST_TABLE_ROWS[k].paper.table2);
+      expect(c[6]).toBe('1');
+    }
+  }, 400_000);
+
+  it('with no epoch missing, writes the table again without training', () => {
+    const again = cli('reproduce.ts', ['table2', '--epochs', '1', ...SMALL]);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).not.toMatch(/resuming|training/);
+    expect(again.out).toMatch(/Wrote .*table2\.md and table2\.csv/);
+    expect(tableRows()).toHaveLength(9);
+  });
+
+  it('names a table it does not know, and another experiment in the folder', () => {
+    const bad = cli('reproduce.ts', ['table9']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/the first argument names the table: table1 or table2 \(got 'table9'\)/);
+    const other = cli('reproduce.ts', ['table1', '--classroom', '--out', out]);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/holds another experiment \(task pmnist, 9 runs\); give a new folder/);
+  });
+});
