@@ -29,8 +29,17 @@ test('an MNIST link loads the data set, trains above chance, and switches to per
   // the permutation seed applies to permuted MNIST only
   await expect(page.getByTestId('group-permutationSeed')).toHaveCount(0);
 
+  await page.getByTestId('play').click();
+  // while it trains, the toolbar says the epoch and what one takes at the measured speed
+  await expect(page.getByTestId('epoch-clock')).toContainText(/an epoch takes \d+(\.\d)? (s|min|h) here/, { timeout: 60_000 });
+  await page.getByTestId('play').click();
   await trainUntil(page, 40);
   const trained = await snapshot(page);
+  // 2,000 images at batch 32: 62.5 iterations an epoch
+  const it = trained.iteration;
+  await expect(page.getByTestId('epoch-clock')).toHaveText(
+    `epoch ${Math.floor(it / 62.5) + 1} (${((100 * (it % 62.5)) / 62.5).toFixed(0)}%)`,
+  );
   for (const r of trained.runs) {
     expect(Number.isFinite(r.loss), `${r.name}: a finite loss`).toBe(true);
     // ten classes: chance is 10%; 40 iterations of 32 images lift both runs well above it

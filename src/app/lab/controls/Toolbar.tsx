@@ -4,7 +4,9 @@
  */
 import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
+import { MNIST_TRAIN_SPLIT } from '../../../data/mnist.ts';
 import { quoteInput } from '../../../engine/quoteInput.ts';
+import { isDataTask, mnistOptionsOf } from '../../../tasks/index.ts';
 import { datasetsStore } from '../../data/labDatasets.ts';
 import { ExperimentFileError, experimentFileName, type LoadedExperiment, parseExperimentFile } from '../experimentFile.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
@@ -33,6 +35,33 @@ function DatasetLoading() {
       {mb(progress.totalBytes)} MB
       {progress.images &&
         ` · ${progress.images.decoded.toLocaleString('en-US')} of ${progress.images.total.toLocaleString('en-US')} images`}
+    </span>
+  );
+}
+
+/**
+ * Where a data-backed task's training stands, in epochs, and what an epoch takes on this adapter at the
+ * speed measured while it trains (nothing is guessed: no speed, no estimate).
+ */
+function EpochClock() {
+  const group = useLabState((s) => s.group);
+  const iteration = useLabState((s) => s.iteration);
+  const itPerSec = useLabState((s) => s.itPerSec);
+  const playing = useLabState((s) => s.playing);
+  if (!isDataTask(group.task)) return null;
+  const trainSize = mnistOptionsOf(group).trainLimit ?? MNIST_TRAIN_SPLIT;
+  const perEpoch = trainSize / group.batchSize;
+  const epochs = iteration / perEpoch;
+  const epoch = Math.floor(epochs);
+  const duration = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+  return (
+    <span
+      className="counter"
+      data-testid="epoch-clock"
+      title={`an epoch: ${trainSize.toLocaleString('en-US')} training images, ${perEpoch.toFixed(1)} iterations`}
+    >
+      epoch {epoch + 1} ({(100 * (epochs - epoch)).toFixed(0)}%)
+      {playing && itPerSec > 0 ? ` · an epoch takes ${duration(perEpoch / itPerSec)} here` : ''}
     </span>
   );
 }
@@ -118,6 +147,7 @@ export function Toolbar() {
       <span className="counter" data-testid="speed">
         {playing ? `${itPerSec.toFixed(1)} it/s` : phase === 'ready' ? 'paused' : ''}
       </span>
+      <EpochClock />
       {phase !== 'ready' && (
         <span className={`phase phase-${phase}`} data-testid="phase" role="status">
           {phaseText}
