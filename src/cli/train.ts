@@ -186,7 +186,7 @@ function progressLine(
           const e = Math.floor(seen / epoch.trainSize);
           return `  epoch ${e + 1} (${((100 * (seen - e * epoch.trainSize)) / epoch.trainSize).toFixed(0)}%)`;
         })();
-  return `it ${last.iteration}/${endIter}${where}  ${rate.toFixed(2)} it/s  left ${seconds((endIter - last.iteration) / rate)}  ${perRun}`;
+  return `it ${last.iteration}/${endIter}${where}  ${rate >= 0.1 ? rate.toFixed(2) : rate.toPrecision(2)} it/s  left ${seconds((endIter - last.iteration) / rate)}  ${perRun}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
