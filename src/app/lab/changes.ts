@@ -27,7 +27,8 @@ export type GroupChange = 'live' | 'carry' | 'carry-parameters' | 'restart';
  * optimiser (parameters kept, optimiser state restarts). restart: task and hidden size change the
  * parameters' shapes, and so do MNIST's image and step (the inputs a step reads); a new pixel permutation
  * is a new task: every run restarts from its initialisation. MNIST's training subset is carried (the
- * epochs restart).
+ * epochs restart). The evaluation settings (evaluateEvery, evaluationBatch) are carried too: the evaluation
+ * pass is built again beside the group, and each run keeps its best-validation weights and rounds.
  */
 export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
   switch (key) {
@@ -38,6 +39,8 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
     case 'batchSize':
     case 'recompute':
     case 'trainSubset':
+    case 'evaluateEvery':
+    case 'evaluationBatch':
       return 'carry';
     case 'optimizer':
       return 'carry-parameters';
