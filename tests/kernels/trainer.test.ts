@@ -135,7 +135,9 @@ async function evaluatingTrainer(k: number, initial?: InitialState, snapshot?: T
   const rg = await RunGroup.create(ops, group, runs, { initial });
   const evaluation = await Evaluation.create(rg, { batchSize: EVAL_BATCH });
   const schedule = evaluateEvery(k, evaluation, rg.task);
-  snapshot?.evaluation?.forEach((st, r) => schedule.restore(r, st.evaluations, st.best));
+  snapshot?.evaluation?.forEach((st, r) => {
+    schedule.restore(r, st.evaluations, st.best);
+  });
   return { rg, evaluation, schedule, evaluator: scheduleEvaluator(schedule) };
 }
 
