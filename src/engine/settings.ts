@@ -570,7 +570,12 @@ export function evaluateEpochProblem(group: Pick<GroupSettings, 'task' | 'evalua
 }
 
 /** The evaluation rounds a group asks for: every k iterations or every epoch, at a batch (undefined: the training batch); null when off. */
-export function evaluationOf(group: GroupSettings): { every: number | 'epoch'; batchSize?: number } | null {
+export interface EvaluationRequestOf {
+  every: number | 'epoch';
+  batchSize?: number;
+}
+
+export function evaluationOf(group: GroupSettings): EvaluationRequestOf | null {
   const every = group.evaluateEvery;
   if (every === undefined || every === 'off') return null;
   const b = group.evaluationBatch;

@@ -53,6 +53,19 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
   }
 }
 
+/**
+ * Whether a group built from `to` scores the same validation and test sets as one built from `from`, so
+ * that the runs it carries keep their best-validation weights and rounds: the same task, and T for copy
+ * and adding (their fixed sets are drawn at the task's T; the batch size and the data seed do not change
+ * them); MNIST's sets do not depend on the training subset (a new image, step or permutation restarts every
+ * run anyway).
+ */
+export function keepsEvaluationSets(from: GroupSettings, to: GroupSettings): boolean {
+  if (from.task !== to.task) return false;
+  if (to.task === 'copy' || to.task === 'adding') return from.T === to.T;
+  return from.mnistImage === to.mnistImage && from.mnistStep === to.mnistStep && from.permutationSeed === to.permutationSeed;
+}
+
 export function describeGroupChange(
   key: keyof GroupSettings,
   from: GroupSettings,

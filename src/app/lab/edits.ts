@@ -276,9 +276,11 @@ export class LabEdits {
   /** Loads a parsed experiment file: its settings, its measurements and its checkpoints (to continue). */
   load(loaded: LoadedExperiment): Promise<void> {
     return this.lab.serial(async () => {
-      await this.lab.rebuild(loaded.group, loaded.runs, { initial: loaded.initial, resetHistory: true });
+      await this.lab.rebuild(loaded.group, loaded.runs, { initial: loaded.initial, evaluation: loaded.evaluation, resetHistory: true });
       if (this.lab.trainer) {
         this.lab.book.load(loaded.metrics);
+        // the evaluation rounds travel in the checkpoints (each run's history)
+        this.lab.book.setEvaluations(new Map(loaded.runs.map((r, k) => [r.id, loaded.evaluation[k].evaluations])));
         const last = (id: string) => this.lab.book.traces.get(id);
         this.lab.store.setState((s) => ({
           runViews: Object.fromEntries(
