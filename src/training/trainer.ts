@@ -293,6 +293,11 @@ export class Trainer {
     return this.options.evaluator ? this.options.evaluator.snapshot() : null;
   }
 
+  /** Whether an evaluation round is due (reached, not run yet) or running now. */
+  get evaluationPending(): boolean {
+    return this.evaluating !== null || this.pendingEvaluation !== null;
+  }
+
   /** Whether this trainer runs evaluation rounds. */
   get evaluates(): boolean {
     return this.options.evaluator !== undefined;

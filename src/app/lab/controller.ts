@@ -83,6 +83,9 @@ export class LabController {
   private work: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
+  /** seconds each evaluation round of the current group took, measured on the page (its last 100) */
+  readonly evaluationSeconds: number[] = [];
+
   /** the loaded task of the group being trained, for a data-backed task (its baseline comes from its labels) */
   private loadedTask: Task | null = null;
 
@@ -497,13 +500,17 @@ export class LabController {
         this.store.setState({
           evaluating: `Evaluating at iteration ${iteration}: the validation set (${sizes[0].toLocaleString('en-US')} ${unit}), then the test set (${sizes[1].toLocaleString('en-US')}) at the best weights…`,
         });
+        const started = performance.now();
         try {
           return await inner.evaluate(iteration);
         } finally {
+          this.evaluationSeconds.push((performance.now() - started) / 1000);
+          if (this.evaluationSeconds.length > 100) this.evaluationSeconds.shift();
           this.store.setState({ evaluating: null });
         }
       },
     };
+    this.evaluationSeconds.length = 0;
     return new Trainer(rg, { pacing: LAB_PACING, clock: HOST_CLOCK, evaluator });
   }
 
