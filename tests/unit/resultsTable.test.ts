@@ -3,6 +3,7 @@
  * name; best validation and test figures from evaluation events made for the test, through the MetricsBook.
  */
 import { describe, expect, it } from 'vitest';
+import { roundsCsv } from '../../src/app/charts/chartCsv.ts';
 import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
 import { presets } from '../../src/app/lab/presets.ts';
 import { paperDifferences, resultRows, resultsCsv } from '../../src/app/lab/resultsTable.ts';
@@ -124,6 +125,21 @@ describe('results from evaluation rounds', () => {
     expect(book.traces.get('a')!.evaluations[0].validation).toEqual({ loss: null, accuracy: null, count: 10_000 });
     expect(row).toMatchObject({ rounds: 1, bestIteration: null, testAccuracy: null, bestValidationAccuracy: null });
     expect(none).toMatchObject({ rounds: 0, bestIteration: null, testAccuracy: null, paper: 97.3 });
+  });
+
+  it('the rounds as CSV: validation every round, test only where new best weights were taken', () => {
+    const book = new MetricsBook();
+    book.addEvaluation(round(10, [score(1.25, 0.5)], [score(1.5, 0.25, { bestIteration: 10 })]), ['a']);
+    book.addEvaluation(round(20, [score(2, 0.375)]), ['a']);
+    const chartRuns = [{ id: 'a', name: 'm=0', color: '#111111', hidden: false, margin: 0, parameterisation: 'factorised' as const }];
+    expect(roundsCsv(book, chartRuns)).toBe(
+      [
+        'iteration,run,validation_loss,validation_accuracy,test_loss,test_accuracy,test_best_iteration',
+        '10,m=0,1.25,0.5,1.5,0.25,10',
+        '20,m=0,2,0.375,,,',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('the same round delivered again is kept once', () => {

@@ -19,7 +19,7 @@ import { type JSX, startTransition, useCallback, useMemo, useState } from 'react
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunEvaluation } from '../../engine/evaluationSchedule.ts';
 import type { MetricsBook, RunTrace, Series } from '../lab/metricsBook.ts';
-import { lossCsv } from './chartCsv.ts';
+import { lossCsv, roundsCsv } from './chartCsv.ts';
 import { type ChartRow, emaSmooth, formatTick, type LineSeries, sharedGridRows, steadyAxis } from './chartMath.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { type FigureHeader, type FigureStyle, visibleRuns } from './figureFrame.ts';
@@ -370,7 +370,10 @@ export function LossSection(props: {
         chart="loss-accuracy"
         header={{ title: LOSS_TITLE, settings: props.settingsSummary, caption }}
         build={build}
-        csv={[{ label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs) }]}
+        csv={[
+          { label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs) },
+          ...(props.evaluates ? [{ label: 'CSV (validation rounds)', name: 'validation-rounds', make: () => roundsCsv(book, runs) }] : []),
+        ]}
         presentation={presentation}
       />
     </section>
