@@ -4,7 +4,7 @@
  * and accuracy charts draw every run's validation rounds (dashed, dotted, in its colour); the results table
  * gives each run's best validation accuracy, the iteration of those weights, the test accuracy there and the
  * paper's Table 1 number for its configuration, and exports as CSV; a rebuild that carries the runs (another
- * evaluation batch) keeps their rounds and best weights. A small training subset (320 images, 10 iterations
+ * evaluation batch) keeps their rounds and best weights, and so does the experiment file (export, reset, import). A small training subset (320 images, 10 iterations
  * an epoch) keeps a CPU adapter quick; validation and test are always the full 10,000 images.
  */
 import { readFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ async function pauseAndSettle(page: Parameters<typeof snapshot>[0]) {
   await expect.poll(async () => (await snapshot(page)).evaluationPending, { timeout: 60_000 }).toBe(false);
 }
 
-test('every epoch: validation rounds on the charts, test accuracy at the best weights beside the paper, kept through a rebuild', async ({
+test('every epoch: validation rounds on the charts, test accuracy at the best weights beside the paper, kept through a rebuild and an export and import', async ({
   page,
 }) => {
   test.setTimeout(420_000);
@@ -126,4 +126,29 @@ test('every epoch: validation rounds on the charts, test accuracy at the best we
     expect(its, `${r.name}: rounds go on where they stood`).toEqual([...its].sort((a, b) => a - b));
     expect(new Set(its).size).toBe(its.length);
   }
+
+  // the experiment file carries every run's rounds and best-validation weights (its checkpoints); reset, import
+  const results = await page.getByTestId('results-test').allTextContents();
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-experiment').click()]);
+  const text = readFileSync((await saved.path())!, 'utf8');
+  const file = JSON.parse(text);
+  expect(file.group.evaluateEvery).toBe('epoch');
+  for (const [k, c] of file.checkpoints.entries()) {
+    expect(c.evaluations.map((e: { iteration: number }) => e.iteration)).toEqual(after.runs[k].rounds.map(([it]) => it));
+    expect(c.best.iteration, `${after.runs[k].name}: the best weights' iteration`).toBe(
+      Number(await page.getByTestId('results-iteration').nth(k).textContent()),
+    );
+  }
+  await page.keyboard.press('r');
+  await page.getByTestId('confirm-apply').click();
+  await expect.poll(async () => (await snapshot(page)).iteration).toBe(0);
+  await expect.poll(async () => Math.max(...(await snapshot(page)).runs.map((r) => r.rounds.length))).toBe(0);
+  await page
+    .getByTestId('import-experiment')
+    .setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(page.getByTestId('lab-messages')).toContainText("Loaded 'saved.json'", { timeout: 120_000 });
+  await expect(page.getByTestId('play')).toBeEnabled();
+  const loaded = await snapshot(page);
+  expect(loaded.runs.map((r) => r.rounds)).toEqual(after.runs.map((r) => r.rounds));
+  expect(await page.getByTestId('results-test').allTextContents()).toEqual(results);
 });
