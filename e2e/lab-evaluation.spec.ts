@@ -4,8 +4,9 @@
  * and accuracy charts draw every run's validation rounds (dashed, dotted, in its colour); the results table
  * gives each run's best validation accuracy, the iteration of those weights, the test accuracy there and the
  * paper's Table 1 number for its configuration, and exports as CSV; a rebuild that carries the runs (another
- * evaluation batch) keeps their rounds and best weights, and so does the experiment file (export, reset, import). A small training subset (320 images, 10 iterations
- * an epoch) keeps a CPU adapter quick; validation and test are always the full 10,000 images.
+ * evaluation batch) keeps their rounds and best weights, and so does the experiment file (export, reset,
+ * import). A small training subset (320 images, 10 iterations an epoch) keeps a CPU adapter quick; validation
+ * and test are always the full 10,000 images.
  */
 import { readFileSync } from 'node:fs';
 import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
