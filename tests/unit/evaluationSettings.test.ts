@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { classifyGroupChange } from '../../src/app/lab/changes.ts';
+import { memoryRefusal } from '../../src/app/lab/memory.ts';
 import { defaultExperiment, presets } from '../../src/app/lab/presets.ts';
 import { decodeExperiment, encodeExperiment } from '../../src/app/lab/urlState.ts';
 import { evaluationOf, GROUP_SETTINGS, PAPER_GROUP, PAPER_RUN, parseValue, validateExperiment } from '../../src/engine/settings.ts';
@@ -105,5 +106,28 @@ describe('evaluation in links', () => {
     expect(back.problems[0]).toContain('(evaluateEvery)');
     expect(back.problems[1]).toContain('(evaluationBatch)');
     expect(back.experiment.group).toEqual(defaults.group);
+  });
+});
+
+describe('the evaluation pass in the memory check', () => {
+  const limits = {
+    maxBufferSize: 2 ** 30,
+    maxStorageBufferBindingSize: 2 ** 30,
+    maxStorageBuffersPerShaderStage: 10,
+    maxComputeWorkgroupsPerDimension: 65535,
+  };
+  const env = { software: true, limits };
+  const group = { ...PAPER_GROUP, T: 1000, hidden: 128, batchSize: 50 };
+  const runs = [0, 1].map((k) => ({ id: `r${k}`, hidden: false, settings: { ...PAPER_RUN, margin: k } }));
+
+  it('a group that fits with its evaluation pass is not refused; one whose evaluation batch does not fit is, by that setting', () => {
+    expect(memoryRefusal(group, runs, env)).toBeNull();
+    expect(memoryRefusal({ ...group, evaluateEvery: 100 }, runs, env)).toBeNull();
+    const refused = memoryRefusal({ ...group, evaluateEvery: 100, evaluationBatch: 10_000 }, runs, env);
+    expect(refused?.message).toMatch(
+      /^Evaluation batch \(evaluationBatch\): The evaluation pass does not fit the GPU beside its run group: .* An evaluation batch of at most \d+ fits\./,
+    );
+    // the same batch with the rounds off needs no pass
+    expect(memoryRefusal({ ...group, evaluateEvery: 'off', evaluationBatch: 10_000 }, runs, env)).toBeNull();
   });
 });
