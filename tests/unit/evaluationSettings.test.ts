@@ -4,7 +4,7 @@
  * the hosts as one request (evaluationOf).
  */
 import { describe, expect, it } from 'vitest';
-import { classifyGroupChange } from '../../src/app/lab/changes.ts';
+import { classifyGroupChange, describeGroupChange, keepsEvaluationSets } from '../../src/app/lab/changes.ts';
 import { memoryRefusal } from '../../src/app/lab/memory.ts';
 import { defaultExperiment, presets } from '../../src/app/lab/presets.ts';
 import { decodeExperiment, encodeExperiment } from '../../src/app/lab/urlState.ts';
@@ -129,5 +129,35 @@ describe('the evaluation pass in the memory check', () => {
     );
     // the same batch with the rounds off needs no pass
     expect(memoryRefusal({ ...group, evaluateEvery: 'off', evaluationBatch: 10_000 }, runs, env)).toBeNull();
+  });
+});
+
+describe('what a rebuild does to the evaluation rounds', () => {
+  it('the rounds carry where the validation and test sets stay the same', () => {
+    const copy = { ...PAPER_GROUP, T: 10 };
+    expect(keepsEvaluationSets(copy, { ...copy, batchSize: 7, dataSeed: 9, hidden: 12, evaluationBatch: 100 })).toBe(true);
+    expect(keepsEvaluationSets(copy, { ...copy, T: 11 })).toBe(false);
+    expect(keepsEvaluationSets(copy, { ...copy, task: 'adding' })).toBe(false);
+    const mnist = { ...PAPER_GROUP, task: 'mnist' as const, mnistImage: '14x14' as const, mnistStep: 'row' as const };
+    expect(keepsEvaluationSets(mnist, { ...mnist, trainSubset: 320, T: 50 })).toBe(true);
+    expect(keepsEvaluationSets(mnist, { ...mnist, mnistStep: 'pixel' })).toBe(false);
+    expect(keepsEvaluationSets({ ...mnist, task: 'pmnist' }, { ...mnist, task: 'pmnist', permutationSeed: 2 })).toBe(false);
+  });
+
+  it('the confirmation says what happens to the rounds', () => {
+    const g = { ...PAPER_GROUP, task: 'mnist' as const };
+    const on = describeGroupChange('evaluateEvery', g, { ...g, evaluateEvery: 'epoch' }, 40);
+    expect(on.title).toBe('Change Evaluate every from off to epoch?');
+    expect(on.details.join(' ')).toContain("the first round takes each run's best-validation weights anew");
+    const batch = describeGroupChange(
+      'evaluationBatch',
+      { ...g, evaluateEvery: 'epoch' },
+      { ...g, evaluateEvery: 'epoch', evaluationBatch: 250 },
+      40,
+    );
+    expect(batch.title).toBe('Change Evaluation batch from 0 to 250?');
+    expect(batch.details.join(' ')).toContain('Each run keeps its best-validation weights and its evaluation rounds');
+    const off = describeGroupChange('evaluateEvery', { ...g, evaluateEvery: 100 }, { ...g, evaluateEvery: 'off' }, 40);
+    expect(off.details.join(' ')).toContain('The evaluation rounds stop');
   });
 });

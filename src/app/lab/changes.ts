@@ -66,6 +66,15 @@ export function keepsEvaluationSets(from: GroupSettings, to: GroupSettings): boo
   return from.mnistImage === to.mnistImage && from.mnistStep === to.mnistStep && from.permutationSeed === to.permutationSeed;
 }
 
+/** What a change of the evaluation settings does to the rounds, in words. */
+function evaluationChange(from: GroupSettings, to: GroupSettings): string {
+  const on = (g: GroupSettings) => g.evaluateEvery !== undefined && g.evaluateEvery !== 'off';
+  if (!on(to)) return 'The evaluation rounds stop; the rounds measured so far stay on the charts and in the results table.';
+  if (!on(from))
+    return "The evaluation pass is built beside the group: the first round takes each run's best-validation weights anew (rounds from before the rounds were turned off are not carried).";
+  return 'Each run keeps its best-validation weights and its evaluation rounds; the next rounds follow the new setting.';
+}
+
 export function describeGroupChange(
   key: keyof GroupSettings,
   from: GroupSettings,
@@ -77,6 +86,7 @@ export function describeGroupChange(
   const kind = classifyGroupChange(key);
   const details = ['The run group is rebuilt with the new setting (the training kernels are prepared again).'];
   if (kind === 'carry') details.push(`Every run keeps its trained parameters and optimiser state (they do not depend on ${spec.label}).`);
+  if (key === 'evaluateEvery' || key === 'evaluationBatch') details.push(evaluationChange(from, to));
   if (kind === 'carry-parameters') details.push('Every run keeps its trained parameters; the optimiser state starts again at zero.');
   if (kind === 'restart') {
     const why =
