@@ -70,8 +70,7 @@ export function keepsEvaluationSets(from: GroupSettings, to: GroupSettings): boo
 function evaluationChange(from: GroupSettings, to: GroupSettings): string {
   const on = (g: GroupSettings) => g.evaluateEvery !== undefined && g.evaluateEvery !== 'off';
   if (!on(to)) return 'The evaluation rounds stop; the rounds measured so far stay on the charts and in the results table.';
-  if (!on(from))
-    return "The evaluation pass is built beside the group: the first round takes each run's best-validation weights anew (rounds from before the rounds were turned off are not carried).";
+  if (!on(from)) return "The evaluation pass is built beside the group: the first round takes each run's best-validation weights anew.";
   return 'Each run keeps its best-validation weights and its evaluation rounds; the next rounds follow the new setting.';
 }
 
