@@ -69,7 +69,8 @@ export function keepsEvaluationSets(from: GroupSettings, to: GroupSettings): boo
 /** What a change of the evaluation settings does to the rounds, in words. */
 function evaluationChange(from: GroupSettings, to: GroupSettings): string {
   const on = (g: GroupSettings) => g.evaluateEvery !== undefined && g.evaluateEvery !== 'off';
-  if (!on(to)) return 'The evaluation rounds stop; the rounds measured so far stay on the charts and in the results table.';
+  if (!on(to))
+    return 'The evaluation rounds stop; the rounds measured so far stay on the charts (the results table shows while the group evaluates).';
   if (!on(from)) return "The evaluation pass is built beside the group: the first round takes each run's best-validation weights anew.";
   return 'Each run keeps its best-validation weights and its evaluation rounds; the next rounds follow the new setting.';
 }
