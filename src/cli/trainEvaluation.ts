@@ -1,16 +1,16 @@
 /**
  * The evaluation rounds of the headless trainer (--eval-every N, --eval-batch B): the engine's evaluation
- * pass and policy (src/engine/evaluation.ts, evaluationSchedule.ts) opened beside the run group and restored
- * from the checkpoints on --resume (openEvaluation), then handed to the trainer, which runs the rounds
+ * pass and policy (src/engine/evaluation.ts, evaluationSchedule.ts) opened beside the run group the way the
+ * lab opens them (src/training/openEvaluation.ts) and restored from the checkpoints on --resume, then handed to the trainer, which runs the rounds
  * (src/training/scheduleEvaluator.ts); and their lines: one per round (the trainer's `evaluation` event) and
  * the test figures at the best validation weights at the end.
  */
-import { Evaluation } from '../engine/evaluation.ts';
-import { type EvaluationSchedule, evaluateEvery } from '../engine/evaluationSchedule.ts';
+import type { EvaluationSchedule } from '../engine/evaluationSchedule.ts';
 import { formatBytes } from '../engine/memoryText.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
 import type { RunGroup } from '../engine/runGroup.ts';
 import { parseDecimal, type RunSettings } from '../engine/settings.ts';
+import { type EvaluationRequest, EvaluationSetupError, openEvaluation as openSharedEvaluation } from '../training/openEvaluation.ts';
 import type { TrainerEvents } from '../training/trainerEvents.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { Resumed } from './resume.ts';
@@ -24,10 +24,7 @@ export const EVALUATION_FLAGS: FlagSpec[] = [
   { name: 'eval-batch', value: 'B', help: 'sequences per batch of the evaluation pass (default: the training batch; needs --eval-every)' },
 ];
 
-export interface EvaluationRequest {
-  every: number | 'epoch';
-  batchSize?: number;
-}
+export type { EvaluationRequest };
 
 /** The evaluation flags, or null when there is no --eval-every. */
 export function evaluationFlags(flags: Map<string, string>): EvaluationRequest | null {
@@ -52,32 +49,25 @@ export function evaluationFlags(flags: Map<string, string>): EvaluationRequest |
 }
 
 /**
- * The evaluation pass and its schedule beside `rg` (refused by the memory check, in one line, when it does
- * not fit); a resumed experiment gets back each run's best weights and history from its checkpoint.
+ * The evaluation pass and its schedule beside `rg` (the shared construction, src/training/openEvaluation.ts;
+ * a refused batch or cadence becomes a usage error naming its flag, in one line); a resumed experiment gets
+ * back each run's best weights and history from its checkpoint.
  */
 export async function openEvaluation(
   rg: RunGroup,
   request: EvaluationRequest,
   opts: { naive: boolean; memoryBudget: number; resumed?: Resumed },
 ): Promise<EvaluationSchedule> {
-  let evaluation: Evaluation;
   try {
-    evaluation = await Evaluation.create(rg, { batchSize: request.batchSize, naive: opts.naive, memoryBudget: opts.memoryBudget });
+    return await openSharedEvaluation(rg, request, {
+      naive: opts.naive,
+      memoryBudget: opts.memoryBudget,
+      restore: opts.resumed?.evaluation,
+    });
   } catch (e) {
-    if (e instanceof Error && e.name === 'EvaluationMemoryError') throw new UsageError(`--eval-batch: ${e.message}`);
+    if (e instanceof EvaluationSetupError) throw new UsageError(`--eval-${e.setting}: ${e.message}`);
     throw e;
   }
-  let schedule: EvaluationSchedule;
-  try {
-    schedule = evaluateEvery(request.every, evaluation, rg.task);
-  } catch (e) {
-    evaluation.destroy();
-    throw new UsageError(`--eval-every: ${(e as Error).message}`);
-  }
-  opts.resumed?.evaluation.forEach((ev, r) => {
-    schedule.restore(r, ev.evaluations, ev.best);
-  });
-  return schedule;
 }
 
 export function evaluationMemoryLine(schedule: EvaluationSchedule): string {

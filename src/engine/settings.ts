@@ -7,7 +7,7 @@
  * (settingSpec, Object.hasOwn), never with `key in TABLE` or `TABLE[key]`: a key such as 'constructor',
  * 'toString' or '__proto__' is an unknown setting like any other, not a property every object inherits.
  */
-import { MNIST_IMAGES, type MnistImage, TASK_NAMES, type TaskName } from '../tasks/index.ts';
+import { isDataTask, MNIST_IMAGES, type MnistImage, TASK_NAMES, type TaskName } from '../tasks/index.ts';
 import { MNIST_STEPS, type MnistStep } from '../tasks/mnistTask.ts';
 import {
   DEFAULT_RUN_MODEL_SETTINGS,
@@ -45,7 +45,17 @@ export interface GroupSettings {
   mnistStep?: MnistStep;
   /** MNIST: train on the first trainSubset training images (0 or unset: all 50,000) */
   trainSubset?: number;
+  /**
+   * the lab's evaluation rounds (src/training/openEvaluation.ts): 'off', every k iterations, or every epoch
+   * of a data-backed task; unset reads as 'off' (the CLI sets its rounds with --eval-every, not here)
+   */
+  evaluateEvery?: EvaluateEverySetting;
+  /** sequences per batch of the evaluation pass; 0 or unset: the training batch */
+  evaluationBatch?: number;
 }
+
+/** The evaluateEvery setting: 'off', 'epoch' (data-backed tasks) or a whole number of iterations. */
+export type EvaluateEverySetting = 'off' | 'epoch' | number;
 
 /** The recompute setting: 'auto', 'off', or a segment length in steps. */
 export type RecomputeSetting = 'auto' | 'off' | number;
@@ -73,6 +83,8 @@ interface SpecBase<K extends string> {
   optional?: boolean;
   /** the tasks a group setting applies to (unset: every task); the lab shows it and links carry it only for those */
   tasks?: readonly TaskName[];
+  /** what an unset optional setting that PAPER_GROUP leaves out reads as, in its text form */
+  unset?: string;
 }
 export interface NumberSpec<K extends string = string> extends SpecBase<K> {
   kind: 'number' | 'integer';
@@ -96,6 +108,12 @@ export interface RecomputeSpec<K extends string = string> extends SpecBase<K> {
   min: number;
   max: number;
 }
+/** 'off', 'epoch' or a whole number from min to max (evaluateEvery). */
+export interface CadenceSpec<K extends string = string> extends SpecBase<K> {
+  kind: 'cadence';
+  min: number;
+  max: number;
+}
 export interface BoolSpec<K extends string = string> extends SpecBase<K> {
   kind: 'boolean';
 }
@@ -108,6 +126,7 @@ export type SettingSpec<K extends string = string> =
   | EnumSpec<K>
   | MarginSpec<K>
   | RecomputeSpec<K>
+  | CadenceSpec<K>
   | BoolSpec<K>
   | TextSpec<K>;
 
@@ -207,6 +226,27 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     optional: true,
     tasks: ['mnist', 'pmnist'],
     help: 'Train on the first this many of the 50,000 training images (0: all, the paper); validation and test always use all 10,000.',
+  },
+  evaluateEvery: {
+    key: 'evaluateEvery',
+    kind: 'cadence',
+    label: 'Evaluate every',
+    min: 1,
+    max: 10_000_000,
+    unit: 'iterations',
+    optional: true,
+    unset: 'off',
+    help: "Score the validation set every k iterations, or every 'epoch' (MNIST), keep each run's best-validation weights and score the test set at them (the paper's test figure); 'off': no evaluation.",
+  },
+  evaluationBatch: {
+    key: 'evaluationBatch',
+    kind: 'integer',
+    label: 'Evaluation batch',
+    min: 0,
+    max: 10_000,
+    optional: true,
+    unset: '0',
+    help: 'Sequences per batch of the evaluation pass (forward only); 0: the training batch. A larger batch scores faster and needs more GPU memory.',
   },
 };
 
@@ -369,6 +409,8 @@ export function describeAllowed(spec: SettingSpec): string {
       return `'none' or a number from ${spec.min} to ${spec.max}`;
     case 'recompute':
       return `'auto', 'off' or a whole number from ${spec.min} to ${spec.max}`;
+    case 'cadence':
+      return `'off', 'epoch' or a whole number from ${spec.min} to ${spec.max}`;
     case 'enum':
       return `one of ${spec.choices.join(', ')}`;
     case 'boolean':
@@ -419,6 +461,10 @@ export function checkValue(spec: SettingSpec, value: unknown): Checked<unknown> 
       if (value === 'auto' || value === 'off') return { ok: true, value };
       if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) return fail(spec, value);
       return { ok: true, value };
+    case 'cadence':
+      if (value === 'off' || value === 'epoch') return { ok: true, value };
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) return fail(spec, value);
+      return { ok: true, value };
     case 'enum':
       return typeof value === 'string' && spec.choices.includes(value) ? { ok: true, value } : fail(spec, value);
     case 'boolean':
@@ -454,6 +500,12 @@ export function parseValue(spec: SettingSpec, text: string): Checked<unknown> {
       const v = parseDecimal(t);
       return v === null ? fail(spec, t) : checkValue(spec, v);
     }
+    case 'cadence': {
+      const word = t.toLowerCase();
+      if (word === 'off' || word === 'epoch') return { ok: true, value: word };
+      const v = parseDecimal(t);
+      return v === null ? fail(spec, t) : checkValue(spec, v);
+    }
     case 'boolean':
       if (['true', '1', 'yes', 'on'].includes(t.toLowerCase())) return { ok: true, value: true };
       if (['false', '0', 'no', 'off'].includes(t.toLowerCase())) return { ok: true, value: false };
@@ -466,6 +518,7 @@ export function parseValue(spec: SettingSpec, text: string): Checked<unknown> {
 export function formatValue(spec: SettingSpec, value: unknown): string {
   if (spec.kind === 'margin' && value === null) return 'none';
   if (spec.kind === 'recompute' && value === undefined) return 'auto';
+  if (value === undefined && spec.unset !== undefined) return spec.unset;
   if (value === undefined && spec.key in PAPER_GROUP) return String(PAPER_GROUP[spec.key as keyof GroupSettings]);
   return String(value);
 }
@@ -506,9 +559,34 @@ export function appliesToTask(spec: SettingSpec, task: TaskName): boolean {
   return !spec.tasks || spec.tasks.includes(task);
 }
 
+/**
+ * Why a group cannot evaluate every epoch (its task trains on an endless stream, without epochs), or null
+ * (it can, or it does not ask to).
+ */
+export function evaluateEpochProblem(group: Pick<GroupSettings, 'task' | 'evaluateEvery'>): string | null {
+  if (group?.evaluateEvery !== 'epoch' || typeof group.task !== 'string' || !TASK_NAMES.includes(group.task) || isDataTask(group.task))
+    return null;
+  return `${GROUP_SETTINGS.evaluateEvery.label} (evaluateEvery) 'epoch' needs a task with epochs (mnist, pmnist): the ${group.task} task trains on an endless stream; give a number of iterations or 'off'`;
+}
+
+/** The evaluation rounds a group asks for: every k iterations or every epoch, at a batch (undefined: the training batch); null when off. */
+export interface EvaluationRequestOf {
+  every: number | 'epoch';
+  batchSize?: number;
+}
+
+export function evaluationOf(group: GroupSettings): EvaluationRequestOf | null {
+  const every = group.evaluateEvery;
+  if (every === undefined || every === 'off') return null;
+  const b = group.evaluationBatch;
+  return { every, ...(b ? { batchSize: b } : {}) };
+}
+
 /** Every problem with a group and its runs, including those that involve two settings; [] when valid. */
 export function validateExperiment(group: GroupSettings, runs: RunSettings[]): string[] {
   const errors = checkAll<GroupSettings>(GROUP_SETTINGS, group, 'group');
+  const epochProblem = evaluateEpochProblem(group);
+  if (epochProblem) errors.push(`group: ${epochProblem}`);
   if (!Array.isArray(runs) || runs.length === 0) errors.push('an experiment needs at least one run');
   else if (runs.length > 16) errors.push(`at most 16 runs train side by side (got ${runs.length})`);
   (Array.isArray(runs) ? runs : []).forEach((run, i) => {

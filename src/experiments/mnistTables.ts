@@ -57,3 +57,26 @@ export function mnistClassroomGroup(task: DataTaskName, small: boolean): GroupSe
   const base: GroupSettings = { ...PAPER_GROUP, task, mnistImage: '14x14', mnistStep: 'row' };
   return small ? { ...base, trainSubset: 2000, hidden: 32, batchSize: 32 } : { ...base, trainSubset: 0 };
 }
+
+/** The table of the paper that a task's results go beside: Table 1 for sequential MNIST, Table 2 for permuted. */
+export function paperTableOf(task: string): 'table1' | 'table2' | null {
+  return task === 'mnist' ? 'table1' : task === 'pmnist' ? 'table2' : null;
+}
+
+/**
+ * What a run must be to be a row of the tables, by its settings (not its name): the LSTM row any LSTM run;
+ * an RNN row the factorised tanh RNN from an orthogonal start (or the row's start) with the row's margin and
+ * no soft penalty (soft orthogonality, spectral prior), as the paper trained them.
+ */
+function rowRequires(row: MnistTableRow): Partial<RunSettings> {
+  if (row.settings.parameterisation === 'lstm') return { parameterisation: 'lstm' };
+  return { parameterisation: 'factorised', init: 'orthogonal', nonlinearity: 'tanh', softOrth: 0, prior: 0, ...row.settings };
+}
+
+/** The row of Tables 1 and 2 whose configuration `run` is, or null where the paper has no such row. */
+export function paperRowOf(run: RunSettings): MnistTableRow | null {
+  return (
+    MNIST_TABLE_ROWS.find((row) => Object.entries(rowRequires(row)).every(([key, value]) => run[key as keyof RunSettings] === value)) ??
+    null
+  );
+}

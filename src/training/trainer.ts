@@ -23,6 +23,7 @@
  * start wait for it), and nothing is stepped while one is pending or running.
  */
 
+import type { RunEvaluationState } from '../engine/evaluationSchedule.ts';
 import { TrainingGpuError } from '../engine/gpuScopes.ts';
 import type { ParamSet } from '../engine/parameters.ts';
 import { type IterationRecord, RunGroup, type RunGroupOptions, type RunStatus } from '../engine/runGroup.ts';
@@ -281,6 +282,25 @@ export class Trainer {
       state,
       ...(this.options.evaluator ? { evaluation: await this.options.evaluator.snapshot() } : {}),
     };
+  }
+
+  /**
+   * What the evaluator keeps of each run now (best-validation weights read from the GPU, every round), or
+   * null without an evaluator: what a host carries into a rebuilt group. Halts first.
+   */
+  async evaluationState(): Promise<RunEvaluationState[] | null> {
+    await this.halt();
+    return this.options.evaluator ? this.options.evaluator.snapshot() : null;
+  }
+
+  /** Whether an evaluation round is due (reached, not run yet) or running now. */
+  get evaluationPending(): boolean {
+    return this.evaluating !== null || this.pendingEvaluation !== null;
+  }
+
+  /** Whether this trainer runs evaluation rounds. */
+  get evaluates(): boolean {
+    return this.options.evaluator !== undefined;
   }
 
   /** The data generator's state now (what continues the data stream exactly). */

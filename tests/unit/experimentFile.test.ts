@@ -25,6 +25,31 @@ describe('experiment file', () => {
     expect(JSON.parse(JSON.stringify(book.toJSON()))).toEqual(JSON.parse(JSON.stringify(file.metrics)));
   });
 
+  it("brings each run's evaluation rounds and best-validation weights back (from its checkpoint), and the book shows the rounds", () => {
+    const file = sampleFile();
+    file.group = { ...file.group, evaluateEvery: 2 };
+    const rounds = [
+      {
+        iteration: 2,
+        validation: { loss: 1.5, accuracy: 0.4, count: 1000 },
+        test: { loss: 1.6, accuracy: 0.38, count: 1000, bestIteration: 2 },
+      },
+    ];
+    const best = { iteration: 2, validationLoss: 1.5, validationAccuracy: 0.4, parameters: file.checkpoints[0].parameters };
+    file.checkpoints = file.checkpoints.map((c, k) => ({ ...c, group: file.group, ...(k === 0 ? { evaluations: rounds, best } : {}) }));
+    const loaded = parseExperimentFile(JSON.stringify(file));
+    expect(loaded.group.evaluateEvery).toBe(2);
+    expect(loaded.evaluation[0].evaluations).toEqual(rounds);
+    expect(loaded.evaluation[0].best?.record).toEqual({ iteration: 2, validationLoss: 1.5, validationAccuracy: 0.4 });
+    expect(Array.from(loaded.evaluation[0].best!.parameters.UV)).toEqual(file.checkpoints[0].parameters.UV.data);
+    expect(loaded.evaluation[1]).toEqual({ best: null, evaluations: [] });
+    const book = new MetricsBook(100);
+    book.load(loaded.metrics);
+    book.setEvaluations(new Map(loaded.runs.map((r, k) => [r.id, loaded.evaluation[k].evaluations])));
+    expect(book.traces.get('r0')!.evaluations).toEqual(rounds);
+    expect(book.traces.get('r1')!.evaluations).toEqual([]);
+  });
+
   it('brings a failed run back failed (its status from its checkpoint), the others training', () => {
     const file = sampleFile();
     const message = 'loss became NaN at iteration 2; the run was stopped at its last finite state (iteration 1)';

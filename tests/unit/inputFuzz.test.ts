@@ -73,6 +73,8 @@ function validText(rng: Rng, spec: SettingSpec): string {
       return chance(rng, 0.3) ? 'none' : String(Number(rng.range(0, 2).toPrecision(2)));
     case 'recompute':
       return chance(rng, 0.5) ? pick(rng, ['auto', 'off', 'AUTO']) : String(rng.int(spec.min, spec.min + 40));
+    case 'cadence':
+      return chance(rng, 0.5) ? pick(rng, ['off', 'epoch', 'EPOCH']) : String(rng.int(spec.min, spec.min + 40));
     case 'enum':
       return pick(rng, spec.choices);
     case 'boolean':
@@ -226,8 +228,16 @@ function linkFailures(decoded: DecodedExperiment, defaults: Experiment, groupPar
     if (set.length > 0 && !fellBack && !Object.is(actual, last))
       failures.push(`${where} ${key} is ${String(actual)}, the link gave ${String(last)}`);
   };
+  // evaluating every epoch of a task without epochs: named, and the rounds are off (the rest stands)
+  const epochOff = problems.some((p) => p.startsWith("link: Evaluate every (evaluateEvery) 'epoch' needs a task with epochs"));
+  const lastEvery = (groupParts.filter((p) => 'value' in p && p.spec.key === 'evaluateEvery') as { value: unknown }[]).at(-1)?.value;
+  const epochWanted = (lastEvery ?? defaults.group.evaluateEvery) === 'epoch' && !['mnist', 'pmnist'].includes(experiment.group.task);
+  if (epochOff !== epochWanted) failures.push(`'epoch' on ${experiment.group.task}: ${epochOff ? 'refused without cause' : 'not refused'}`);
+  if (epochOff && experiment.group.evaluateEvery !== 'off')
+    failures.push(`a refused 'epoch' left evaluateEvery ${experiment.group.evaluateEvery}`);
   for (const key of GROUP_KEYS) {
     const k = key as keyof typeof experiment.group;
+    if (k === 'evaluateEvery' && epochOff) continue;
     check(experiment.group[k], defaults.group[k], groupParts, key, 'group');
   }
   if (runParts.length === 0) {

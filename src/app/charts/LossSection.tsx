@@ -12,12 +12,18 @@
  * (flushSync), so each animation frame renders one chart: as a transition, React rendered both charts in
  * one task when their turns fell close together (plain and LSTM runs at n = 128: the longest task 33-39 ms
  * of CPU as transitions, 23-26 ms rendered one per frame; the main thread's total work fell by ~20%).
+ *
+ * Evaluation rounds (the lab's evaluateEvery): each run's validation figures are one more line per run, in
+ * its colour, dashed with a dot at every round, at the exact iteration of the round. Such a line has its own
+ * small data array (a round every epoch or every k iterations: few points), rebuilt only when a round
+ * arrives, so the per-refresh cost of the training lines stays as it was.
  */
 import { type JSX, useCallback, useMemo, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RunEvaluation } from '../../engine/evaluationSchedule.ts';
 import type { MetricsBook, RunTrace, Series } from '../lab/metricsBook.ts';
-import { lossCsv } from './chartCsv.ts';
+import { lossCsv, roundsCsv } from './chartCsv.ts';
 import { type ChartRow, emaSmooth, formatTick, type LineSeries, sharedGridRows, steadyAxis } from './chartMath.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { type FigureHeader, type FigureStyle, visibleRuns } from './figureFrame.ts';
@@ -134,6 +140,16 @@ interface LiveLineChartProps {
   presentation: boolean;
   /** everything but the lines and the iteration axis (y axis, tooltip, legend, reference lines), memoised by the caller */
   fixed: JSX.Element;
+  /** a round's validation figure to draw (already scaled; null: none), when the chart shows the rounds */
+  validation?: (e: RunEvaluation) => number | null;
+}
+
+/** The key of a validation line's values in its own data. */
+const VALIDATION_KEY = 'val';
+
+/** How many rounds each shown run has: the validation lines change only when this does. */
+function roundsKey(book: MetricsBook, shown: readonly ChartRun[]): string {
+  return shown.map((r) => book.traces.get(r.id)?.evaluations.length ?? 0).join(',');
 }
 
 /**
@@ -169,6 +185,33 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
       )),
     [shown, look],
   );
+  const validation = props.validation;
+  const rounds = roundsKey(book, shown);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; the rounds key says when its rounds change
+  const validationLines = useMemo(() => {
+    if (!validation) return null;
+    return shown.map((r) => {
+      const points = (book.traces.get(r.id)?.evaluations ?? [])
+        .map((e) => ({ it: e.iteration, [VALIDATION_KEY]: validation(e) }))
+        .filter((p) => Number.isFinite(p[VALIDATION_KEY]));
+      if (!points.length) return null;
+      return (
+        <Line
+          key={`validation-${r.id}`}
+          data={points}
+          dataKey={VALIDATION_KEY}
+          name={`${r.name}, validation`}
+          stroke={r.color}
+          strokeWidth={look.stroke * 0.75}
+          strokeDasharray="6 4"
+          dot={{ r: look.stroke + 1.5, fill: r.color, stroke: r.color }}
+          legendType="none"
+          className="validation-line"
+          isAnimationActive={false}
+        />
+      );
+    });
+  }, [book, shown, look, validation, rounds]);
   const xAxis = useIterationAxis(rows, presentation);
   return (
     <ResponsiveContainer width="100%" height={props.height}>
@@ -176,6 +219,7 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
         {xAxis}
         {props.fixed}
         {lines}
+        {validationLines}
       </LineChart>
     </ResponsiveContainer>
   );
@@ -183,6 +227,9 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
 
 const pickLoss = (t: RunTrace) => t.loss;
 const pickAccuracy = (t: RunTrace) => t.accuracy;
+const validationLoss = (e: RunEvaluation) => e.validation.loss;
+const validationAccuracy = (e: RunEvaluation) => (e.validation.accuracy === null ? null : 100 * e.validation.accuracy);
+const positiveValidationLoss = (e: RunEvaluation) => (e.validation.loss !== null && e.validation.loss > 0 ? e.validation.loss : null);
 
 export function LossSection(props: {
   book: MetricsBook;
@@ -191,6 +238,8 @@ export function LossSection(props: {
   taskHasAccuracy: boolean;
   settingsSummary: string;
   presentation: boolean;
+  /** the group runs evaluation rounds (their validation lines are drawn) */
+  evaluates: boolean;
 }): JSX.Element {
   const { book, runs, baselineLoss, taskHasAccuracy, presentation } = props;
   const [logLoss, setLogLoss] = useState(false);
@@ -262,7 +311,7 @@ export function LossSection(props: {
     ),
     [look],
   );
-  const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.`;
+  const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.${props.evaluates ? " Dashed with dots, in a run's colour: its validation loss and accuracy at each evaluation round (not smoothed)." : ''}`;
 
   return (
     <section className="chart-section" aria-labelledby="chart-loss-title" data-testid="chart-loss">
@@ -302,6 +351,7 @@ export function LossSection(props: {
           height={look.height}
           presentation={presentation}
           fixed={lossFixed}
+          validation={logLoss ? positiveValidationLoss : validationLoss}
         />
         {taskHasAccuracy && (
           <LiveLineChart
@@ -314,6 +364,7 @@ export function LossSection(props: {
             height={look.height * 0.8}
             presentation={presentation}
             fixed={accuracyFixed}
+            validation={validationAccuracy}
           />
         )}
       </div>
@@ -323,7 +374,10 @@ export function LossSection(props: {
         chart="loss-accuracy"
         header={{ title: LOSS_TITLE, settings: props.settingsSummary, caption }}
         build={build}
-        csv={[{ label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs) }]}
+        csv={[
+          { label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs) },
+          ...(props.evaluates ? [{ label: 'CSV (validation rounds)', name: 'validation-rounds', make: () => roundsCsv(book, runs) }] : []),
+        ]}
         presentation={presentation}
       />
     </section>

@@ -95,3 +95,24 @@ export function driftCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
   }
   return csv(['iteration', 'run', 'max_abs_UtU_minus_I', 'max_abs_VtV_minus_I'], rows);
 }
+
+/**
+ * The evaluation rounds: iteration, run, the validation loss and accuracy at that iteration's weights, and,
+ * in a round that took new best weights, the test loss and accuracy at them with the iteration they are from.
+ */
+export function roundsCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+  const rows: (string | number | null)[][] = [];
+  for (const run of visibleRuns(runs)) {
+    for (const e of book.traces.get(run.id)?.evaluations ?? [])
+      rows.push([
+        e.iteration,
+        run.name,
+        e.validation.loss,
+        e.validation.accuracy,
+        e.test?.loss ?? null,
+        e.test?.accuracy ?? null,
+        e.test?.bestIteration ?? null,
+      ]);
+  }
+  return csv(['iteration', 'run', 'validation_loss', 'validation_accuracy', 'test_loss', 'test_accuracy', 'test_best_iteration'], rows);
+}

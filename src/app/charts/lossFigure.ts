@@ -1,7 +1,9 @@
 /**
  * Loss (and accuracy, where the task has one) over iterations, every visible run in its colour, the
  * memoryless baseline dashed. On screen this chart is drawn by recharts (LossSection.tsx); this builds the
- * same content as a Figure for the PNG and SVG exports. Smoothing is the display EMA, as on screen.
+ * same content as a Figure for the PNG and SVG exports. Smoothing is the display EMA, as on screen. Each
+ * run's evaluation rounds, where it has some, are its validation loss and accuracy dashed in its colour (never
+ * smoothed), a vertex at every round.
  */
 
 import type { MetricsBook } from '../lab/metricsBook.ts';
@@ -56,6 +58,24 @@ export function lossFigure(
     yAxis = { min: Math.max(0, a), max: b, log: false, label: 'loss', ticks: linearTicks(Math.max(0, a), b, 5) };
   }
   const lossMarks: Mark[] = shown.map((r, k) => ({ kind: 'line', xs: lossIts[k], ys: loss[k], color: r.color, width: 2 }));
+  type Pick = (loss: number | null, accuracy: number | null) => number | null;
+  /** each run's validation rounds as a dashed line of `pick` (values at or below 0 left out on a log axis) */
+  const withRounds = (marks: Mark[], pick: Pick, positiveOnly: boolean): Mark[] => {
+    shown.forEach((r, k) => {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (const e of traces[k]?.evaluations ?? []) {
+        const v = pick(e.validation.loss, e.validation.accuracy);
+        if (v === null || !Number.isFinite(v) || (positiveOnly && !(v > 0))) continue;
+        xs.push(e.iteration);
+        ys.push(v);
+      }
+      if (xs.length) marks.push({ kind: 'line', xs, ys, color: r.color, width: 1.5, dash: [6, 4] });
+    });
+    return marks;
+  };
+  withRounds(lossMarks, (l) => l, view.logLoss);
+  const anyRounds = traces.some((t) => (t?.evaluations.length ?? 0) > 0);
   if (baseFinite) lossMarks.unshift({ kind: 'line', xs: [xMin, xMax], ys: [base, base], color: INK, width: 1.5, dash: [7, 5] });
   const panels: Panel[] = [{ x: left, y: top, w, h, title: 'Loss', xAxis, yAxis, marks: lossMarks, showX: !view.taskHasAccuracy }];
   let bottom = top + h + (view.taskHasAccuracy ? 0 : fs * 2);
@@ -69,17 +89,22 @@ export function lossFigure(
       title: 'Accuracy',
       xAxis,
       yAxis: { min: 0, max: 100, log: false, label: 'accuracy %', ticks: [0, 25, 50, 75, 100] },
-      marks: shown.map((r, k) => ({
-        kind: 'line',
-        xs: traces[k]?.accuracy.iterations ?? [],
-        ys: emaSmooth(traces[k]?.accuracy.values ?? [], view.smoothing).map((v) => v * 100),
-        color: r.color,
-        width: 2,
-      })),
+      marks: withRounds(
+        shown.map((r, k) => ({
+          kind: 'line',
+          xs: traces[k]?.accuracy.iterations ?? [],
+          ys: emaSmooth(traces[k]?.accuracy.values ?? [], view.smoothing).map((v) => v * 100),
+          color: r.color,
+          width: 2,
+        })),
+        (_, a) => (a === null ? null : 100 * a),
+        false,
+      ),
     });
     bottom = y + Math.round(h * 0.8) + fs * 2;
   }
   const legend: LegendEntry[] = shown.map((r) => ({ label: r.name, color: r.color }));
   if (baseFinite) legend.push({ label: `memoryless baseline ${+base.toPrecision(3)}`, color: INK, dash: [7, 5] });
+  if (anyRounds) legend.push({ label: "validation (dashed, in the run's colour)", color: INK, dash: [6, 4] });
   return finishFigure(style, { texts, panels, colourBar: null }, legend, bottom);
 }

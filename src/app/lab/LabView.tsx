@@ -66,6 +66,8 @@ function Charts({ lab }: { lab: Lab }) {
       taskHasAccuracy={task.hasAccuracy}
       settingsSummary={summary}
       presentation={presentation}
+      group={group}
+      runSettings={runs}
     />
   );
 }

@@ -27,7 +27,8 @@ export type GroupChange = 'live' | 'carry' | 'carry-parameters' | 'restart';
  * optimiser (parameters kept, optimiser state restarts). restart: task and hidden size change the
  * parameters' shapes, and so do MNIST's image and step (the inputs a step reads); a new pixel permutation
  * is a new task: every run restarts from its initialisation. MNIST's training subset is carried (the
- * epochs restart).
+ * epochs restart). The evaluation settings (evaluateEvery, evaluationBatch) are carried too: the evaluation
+ * pass is built again beside the group, and each run keeps its best-validation weights and rounds.
  */
 export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
   switch (key) {
@@ -38,6 +39,8 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
     case 'batchSize':
     case 'recompute':
     case 'trainSubset':
+    case 'evaluateEvery':
+    case 'evaluationBatch':
       return 'carry';
     case 'optimizer':
       return 'carry-parameters';
@@ -48,6 +51,28 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
     case 'mnistStep':
       return 'restart';
   }
+}
+
+/**
+ * Whether a group built from `to` scores the same validation and test sets as one built from `from`, so
+ * that the runs it carries keep their best-validation weights and rounds: the same task, and T for copy
+ * and adding (their fixed sets are drawn at the task's T; the batch size and the data seed do not change
+ * them); MNIST's sets do not depend on the training subset (a new image, step or permutation restarts every
+ * run anyway).
+ */
+export function keepsEvaluationSets(from: GroupSettings, to: GroupSettings): boolean {
+  if (from.task !== to.task) return false;
+  if (to.task === 'copy' || to.task === 'adding') return from.T === to.T;
+  return from.mnistImage === to.mnistImage && from.mnistStep === to.mnistStep && from.permutationSeed === to.permutationSeed;
+}
+
+/** What a change of the evaluation settings does to the rounds, in words. */
+function evaluationChange(from: GroupSettings, to: GroupSettings): string {
+  const on = (g: GroupSettings) => g.evaluateEvery !== undefined && g.evaluateEvery !== 'off';
+  if (!on(to))
+    return 'The evaluation rounds stop; the rounds measured so far stay on the charts (the results table shows while the group evaluates).';
+  if (!on(from)) return "The evaluation pass is built beside the group: the first round takes each run's best-validation weights anew.";
+  return 'Each run keeps its best-validation weights and its evaluation rounds; the next rounds follow the new setting.';
 }
 
 export function describeGroupChange(
@@ -61,6 +86,7 @@ export function describeGroupChange(
   const kind = classifyGroupChange(key);
   const details = ['The run group is rebuilt with the new setting (the training kernels are prepared again).'];
   if (kind === 'carry') details.push(`Every run keeps its trained parameters and optimiser state (they do not depend on ${spec.label}).`);
+  if (key === 'evaluateEvery' || key === 'evaluationBatch') details.push(evaluationChange(from, to));
   if (kind === 'carry-parameters') details.push('Every run keeps its trained parameters; the optimiser state starts again at zero.');
   if (kind === 'restart') {
     const why =

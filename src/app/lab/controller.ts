@@ -14,11 +14,12 @@
  * edits.ts (the edits).
  */
 
+import type { RunEvaluationState } from '../../engine/evaluationSchedule.ts';
 import type { MemoryEnvironment } from '../../engine/memoryCheck.ts';
 import { pFromSpectrum } from '../../engine/modelSettings.ts';
 import type { ParamSet } from '../../engine/parameters.ts';
-import type { InitialState, IterationRecord, RunStatus } from '../../engine/runGroup.ts';
-import type { GroupSettings } from '../../engine/settings.ts';
+import { type InitialState, type IterationRecord, RunGroup, type RunStatus } from '../../engine/runGroup.ts';
+import { type EvaluationRequestOf, evaluationOf, type GroupSettings } from '../../engine/settings.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { KernelCache } from '../../gpu/kernel.ts';
 import type { OpContext } from '../../gpu/ops/context.ts';
@@ -26,10 +27,14 @@ import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { Rng } from '../../random/rng.ts';
 import { isDataTask, type Task, taskShape } from '../../tasks/index.ts';
 import { type DatasetLoaders, groupTaskSource } from '../../tasks/taskSource.ts';
+import type { TrainerEvaluator } from '../../training/evaluationHook.ts';
+import { EvaluationSetupError, openEvaluation } from '../../training/openEvaluation.ts';
 import { HOST_CLOCK, LAB_PACING } from '../../training/pacing.ts';
+import { scheduleEvaluator } from '../../training/scheduleEvaluator.ts';
 import { Trainer } from '../../training/trainer.ts';
 import { snapshotCheckpoints } from '../../training/trainingSnapshot.ts';
 import { reportProblem, useProblems } from '../gpuProblems.ts';
+import { keepsEvaluationSets } from './changes.ts';
 import { type ExperimentFile, makeExperimentFile } from './experimentFile.ts';
 import { type MemoryRefusal, memoryRefusal } from './memory.ts';
 import { MetricsBook } from './metricsBook.ts';
@@ -46,6 +51,8 @@ export interface RebuildPlan {
   resetHistory?: boolean;
   /** a loaded experiment: its parameters, optimiser state, iteration and data state */
   initial?: InitialState;
+  /** a loaded experiment: per run, its best-validation weights and evaluation rounds (from its checkpoint) */
+  evaluation?: (Partial<RunEvaluationState> | undefined)[];
 }
 
 /** How often the run table's live numbers may re-render the controls (ms). */
@@ -75,6 +82,9 @@ export class LabController {
   private groupFailed = false;
   private work: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
+
+  /** seconds each evaluation round of the current group took, measured on the page (its last 100) */
+  readonly evaluationSeconds: number[] = [];
 
   /** the loaded task of the group being trained, for a data-backed task (its baseline comes from its labels) */
   private loadedTask: Task | null = null;
@@ -151,6 +161,9 @@ export class LabController {
   /** The trainer's events: records to the book and the views, the speed to the store, failures stop the lab. */
   private listen(t: Trainer): void {
     t.on('metrics', (e) => this.absorb(t, e.records));
+    t.on('evaluation', (e) => {
+      if (t === this.trainer) this.book.addEvaluation(e, this.groupRunIds);
+    });
     t.on('progress', (e) => {
       if (t === this.trainer) this.store.setState({ itPerSec: e.itPerSec });
     });
@@ -347,12 +360,16 @@ export class LabController {
     this.store.setState({ phase: 'building', phaseText: 'Preparing the training kernels…', playing: false });
     const old = this.trainer;
     let initial: InitialState | undefined = plan.initial;
+    const request = evaluationOf(group);
+    let evaluationRestore = plan.evaluation;
     if (!initial && old && !plan.resetHistory) {
       const parameters: (ParamSet | undefined)[] = [];
       const optimizerState: (ParamSet | undefined)[] = [];
       // a carried run keeps its status: a failed one stays frozen at its last finite state, a paused one paused;
       // a run that restarts from its initialisation trains
       const status: (RunStatus | undefined)[] = [];
+      /** per new run, its index in the old group when it carries its parameters */
+      const keptFrom: (number | undefined)[] = [];
       for (const run of runs) {
         const k = this.groupRunIds.indexOf(run.id);
         const keep =
@@ -361,6 +378,20 @@ export class LabController {
         parameters.push(p);
         optimizerState.push(s);
         status.push(keep ? old.status[k] : undefined);
+        keptFrom.push(keep ? k : undefined);
+      }
+      // a run that keeps its parameters keeps its best-validation weights and rounds, unless the validation
+      // and test sets change with the settings (copy or adding with another T): then its rounds restart
+      if (request && old.evaluates && keptFrom.some((k) => k !== undefined)) {
+        if (keepsEvaluationSets(old.group, group)) {
+          const kept = await old.evaluationState();
+          if (kept) evaluationRestore = keptFrom.map((k) => (k === undefined ? undefined : kept[k]));
+        } else
+          pushMessage(
+            this.store,
+            'info',
+            `The evaluation rounds restart (the validation and test sets of ${group.task} change with T): each run's best-validation weights are taken anew from the next round; the earlier points stay on the charts.`,
+          );
       }
       // the same data seed continues the data stream (and a data-backed task's epoch order) where it stood
       const sameData = group.dataSeed === old.group.dataSeed;
@@ -377,12 +408,14 @@ export class LabController {
     try {
       const task = await this.taskFor(group);
       if (this.destroyed) return;
-      const tr = await Trainer.create(
-        this.ctx,
-        { ...group },
-        runs.map((r) => r.settings),
-        { initial, pacing: LAB_PACING, clock: HOST_CLOCK, ...(task ? { task } : {}) },
-      );
+      const tr = request
+        ? await this.evaluatingTrainer(group, runs, { initial, task, request, restore: evaluationRestore })
+        : await Trainer.create(
+            this.ctx,
+            { ...group },
+            runs.map((r) => r.settings),
+            { initial, pacing: LAB_PACING, clock: HOST_CLOCK, ...(task ? { task } : {}) },
+          );
       this.loadedTask = task ?? null;
       if (this.destroyed) {
         await tr.destroy();
@@ -424,6 +457,61 @@ export class LabController {
       });
       pushMessage(this.store, 'error', msg);
     }
+  }
+
+  /**
+   * A trainer with evaluation rounds: the run group, the evaluation pass and its schedule beside it (the
+   * CLI's construction, src/training/openEvaluation.ts; restored from `restore` per run), whose rounds say
+   * so in the toolbar while they run. A pass that does not fit, or a cadence the task cannot have, is
+   * refused by its setting, and nothing stays allocated.
+   */
+  private async evaluatingTrainer(
+    group: GroupSettings,
+    runs: LabRun[],
+    opts: {
+      initial?: InitialState;
+      task?: Task;
+      request: EvaluationRequestOf;
+      restore?: (Partial<RunEvaluationState> | undefined)[];
+    },
+  ): Promise<Trainer> {
+    const rg = await RunGroup.create(
+      this.ctx,
+      { ...group },
+      runs.map((r) => r.settings),
+      { ...(opts.initial ? { initial: opts.initial } : {}), ...(opts.task ? { task: opts.task } : {}) },
+    );
+    let inner: TrainerEvaluator;
+    try {
+      inner = scheduleEvaluator(await openEvaluation(rg, opts.request, { naive: false, restore: opts.restore }));
+    } catch (e) {
+      await rg.destroy();
+      if (e instanceof EvaluationSetupError) {
+        const spec = e.setting === 'batch' ? 'Evaluation batch (evaluationBatch)' : 'Evaluate every (evaluateEvery)';
+        throw new Error(`${spec}: ${e.message}`);
+      }
+      throw e;
+    }
+    const sizes = (['validation', 'test'] as const).map((split) => rg.task.evaluationSet(split).size);
+    const unit = isDataTask(group.task) ? 'images' : 'sequences';
+    const evaluator: TrainerEvaluator = {
+      ...inner,
+      evaluate: async (iteration) => {
+        this.store.setState({
+          evaluating: `Evaluating at iteration ${iteration}: the validation set (${sizes[0].toLocaleString('en-US')} ${unit}), then the test set (${sizes[1].toLocaleString('en-US')}) at the best weights…`,
+        });
+        const started = performance.now();
+        try {
+          return await inner.evaluate(iteration);
+        } finally {
+          this.evaluationSeconds.push((performance.now() - started) / 1000);
+          if (this.evaluationSeconds.length > 100) this.evaluationSeconds.shift();
+          this.store.setState({ evaluating: null });
+        }
+      },
+    };
+    this.evaluationSeconds.length = 0;
+    return new Trainer(rg, { pacing: LAB_PACING, clock: HOST_CLOCK, evaluator });
   }
 
   /** The whole experiment as one file (the trainer halts while it reads the parameters, then goes on). */

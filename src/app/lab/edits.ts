@@ -9,7 +9,7 @@
  */
 
 import { formatBytes } from '../../engine/memoryText.ts';
-import { type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
+import { evaluateEpochProblem, type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
 import type { LabController, RebuildPlan } from './controller.ts';
 import type { LoadedExperiment } from './experimentFile.ts';
@@ -113,6 +113,9 @@ export class LabEdits {
   setGroupSetting<K extends keyof GroupSettings>(key: K, value: GroupSettings[K]): string | null {
     const { group, runs, iteration } = this.state;
     const next: GroupSettings = { ...group, [key]: value };
+    // a task without epochs cannot evaluate every epoch: switching to one turns the rounds off, and says so
+    const epochsOff = key === 'task' && evaluateEpochProblem(next) !== null;
+    if (epochsOff) next.evaluateEvery = 'off';
     const errors = validateExperiment(
       next,
       runs.map((r) => r.settings),
@@ -132,6 +135,12 @@ export class LabEdits {
       return null;
     }
     const { title, details } = describeGroupChange(key, group, next, iteration);
+    if (epochsOff)
+      details.splice(
+        1,
+        0,
+        `Evaluate every: epoch becomes off (the ${String(value)} task has no epochs; set a number of iterations to evaluate it).`,
+      );
     this.propose({ title, details, confirmLabel: 'Rebuild' }, next, runs, {
       reinitAll: kind === 'restart',
       resetOptimizer: kind === 'carry-parameters',
@@ -267,9 +276,11 @@ export class LabEdits {
   /** Loads a parsed experiment file: its settings, its measurements and its checkpoints (to continue). */
   load(loaded: LoadedExperiment): Promise<void> {
     return this.lab.serial(async () => {
-      await this.lab.rebuild(loaded.group, loaded.runs, { initial: loaded.initial, resetHistory: true });
+      await this.lab.rebuild(loaded.group, loaded.runs, { initial: loaded.initial, evaluation: loaded.evaluation, resetHistory: true });
       if (this.lab.trainer) {
         this.lab.book.load(loaded.metrics);
+        // the evaluation rounds travel in the checkpoints (each run's history)
+        this.lab.book.setEvaluations(new Map(loaded.runs.map((r, k) => [r.id, loaded.evaluation[k].evaluations])));
         const last = (id: string) => this.lab.book.traces.get(id);
         this.lab.store.setState((s) => ({
           runViews: Object.fromEntries(

@@ -51,6 +51,8 @@ export interface LoadedExperiment {
   runs: LabRun[];
   metrics: MetricsBookJson;
   initial: InitialState;
+  /** per run: its best-validation weights and evaluation rounds from its checkpoint (null and [] when it has none) */
+  evaluation: Pick<ParsedCheckpoint, 'best' | 'evaluations'>[];
 }
 
 export class ExperimentFileError extends Error {
@@ -279,5 +281,6 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
       ...(parsed[0].checkpoint.dataPosition ? { dataPosition: { ...parsed[0].checkpoint.dataPosition } } : {}),
       status: parsed.map((p) => p.status),
     },
+    evaluation: parsed.map((p) => ({ best: p.best, evaluations: p.evaluations })),
   };
 }

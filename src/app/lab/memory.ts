@@ -2,7 +2,11 @@
  * The lab's view of the memory plan (src/engine/memoryPlan.ts, memoryCheck.ts): the plan of some settings on
  * this page's device, and the refusal of settings the device cannot hold, with the experiments that would
  * fit (each suggestion applied to the refused settings) for the user to pick. No GPU work: limits only.
+ * A group that evaluates is checked with its evaluation pass beside it (evaluationMemory.ts, as
+ * Evaluation.create checks it), so an evaluation batch the device cannot hold is refused before anything is
+ * built, like a group that does not fit.
  */
+import { assertEvaluationFits, EvaluationMemoryError } from '../../engine/evaluationMemory.ts';
 import {
   assertGroupFits,
   checkMemoryPlan,
@@ -12,7 +16,8 @@ import {
   MemoryPlanError,
 } from '../../engine/memoryCheck.ts';
 import type { MemoryPlan } from '../../engine/memoryPlan.ts';
-import type { GroupSettings } from '../../engine/settings.ts';
+import { evaluationOf, type GroupSettings } from '../../engine/settings.ts';
+import { taskShape } from '../../tasks/index.ts';
 import type { LabRun } from './store.ts';
 
 /** An experiment that fits, from one suggestion. */
@@ -51,17 +56,40 @@ function fitOf(s: FitSuggestion, group: GroupSettings, runs: LabRun[]): MemoryFi
   }
 }
 
-/** null when (group, runs) fits the device and the budget; else the refusal. */
+/** null when (group, runs) fits the device and the budget, with its evaluation pass where it evaluates; else the refusal. */
 export function memoryRefusal(group: GroupSettings, runs: LabRun[], env: MemoryEnvironment): MemoryRefusal | null {
+  let plan: MemoryPlan;
   try {
-    assertGroupFits(
+    plan = assertGroupFits(
       group,
       runs.map((r) => r.settings),
       env,
     );
-    return null;
   } catch (e) {
     if (!(e instanceof MemoryPlanError)) throw e;
     return { message: e.message, fits: e.suggestions.map((s) => fitOf(s, group, runs)) };
+  }
+  const evaluation = evaluationOf(group);
+  if (!evaluation) return null;
+  try {
+    assertEvaluationFits(
+      {
+        task: env.task ?? taskShape(group),
+        batchSize: evaluation.batchSize ?? group.batchSize,
+        hidden: group.hidden,
+        blocks: plan.blocks.map((b) => ({ cell: b.cell, runs: b.runs })),
+        device: { software: env.software, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
+        naive: env.naive,
+        keepBest: true,
+        storage: plan.storage,
+      },
+      env.limits,
+      plan.totalBytes,
+      env.budget,
+    );
+    return null;
+  } catch (e) {
+    if (!(e instanceof EvaluationMemoryError)) throw e;
+    return { message: `Evaluation batch (evaluationBatch): ${e.message}`, fits: [] };
   }
 }

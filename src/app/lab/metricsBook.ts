@@ -1,10 +1,13 @@
 /**
  * Everything measured in the lab, per run, in bounded memory: loss/accuracy/penalty series (downsampled by
  * pair-averaging once full, so 100,000 iterations keep at most `capacity` points), gradient-flow rows,
- * spectrum statistics and drift. Plain data, no React: charts subscribe and redraw from it directly
+ * spectrum statistics and drift, and the evaluation rounds (validation at the round's weights, the test set
+ * at the run's best-validation weights: at most one round per evaluation, kept whole). Plain data, no React: charts subscribe and redraw from it directly
  * (transient subscriptions), and it serialises into the experiment file.
  */
+import type { RunEvaluation } from '../../engine/evaluationSchedule.ts';
 import type { IterationRecord } from '../../engine/runGroup.ts';
+import type { TrainerEvents } from '../../training/trainerEvents.ts';
 
 /** A series of (iteration, value) that never holds more than `capacity` points. */
 export class Series {
@@ -134,6 +137,31 @@ export interface RunTrace {
   /** why the latest tracking iteration gave no spectrum (e.g. W not finite), with its iteration; null once one arrives */
   spectrumNote: { iteration: number; note: string } | null;
   drift: { iterations: number[]; u: number[]; v: number[] };
+  /**
+   * the evaluation rounds, in iteration order, as the evaluation schedule keeps them (RunEvaluation: the
+   * validation figures; the test figures at the best weights in the rounds that took new best weights)
+   */
+  evaluations: RunEvaluation[];
+}
+
+const nullIfNaN = (v: number) => (Number.isFinite(v) ? v : null);
+
+/**
+ * One run's entry of an evaluation event (the trainer's `evaluation`), as the schedule's history writes it:
+ * a loss that was not finite and a task without accuracy become null; the test figures only where the
+ * run's best weights were taken in this round (the test split then scored them at this iteration).
+ */
+export function roundEntry(round: TrainerEvents['evaluation'], r: number): RunEvaluation | null {
+  const v = round.results.find((e) => e.split === 'validation')?.runs[r];
+  if (!v) return null;
+  const t = round.results.find((e) => e.split === 'test')?.runs[r];
+  const entry: RunEvaluation = {
+    iteration: round.iteration,
+    validation: { loss: nullIfNaN(v.loss), accuracy: nullIfNaN(v.accuracy), count: v.count },
+  };
+  if (t && t.bestIteration === round.iteration)
+    entry.test = { loss: nullIfNaN(t.loss), accuracy: nullIfNaN(t.accuracy), count: t.count, bestIteration: t.bestIteration };
+  return entry;
 }
 
 function newTrace(capacity: number): RunTrace {
@@ -147,6 +175,7 @@ function newTrace(capacity: number): RunTrace {
     currentSpectrum: null,
     spectrumNote: null,
     drift: { iterations: [], u: [], v: [] },
+    evaluations: [],
   };
 }
 
@@ -266,6 +295,27 @@ export class MetricsBook {
     this.changed();
   }
 
+  /**
+   * Adds an evaluation round of a run group whose run k has id runIds[k]. A round at or before a run's last
+   * one (the same round delivered again, a history restored meanwhile) is not added twice.
+   */
+  addEvaluation(round: TrainerEvents['evaluation'], runIds: readonly string[]): void {
+    runIds.forEach((id, k) => {
+      const entry = roundEntry(round, k);
+      if (!entry) return;
+      const list = this.trace(id).evaluations;
+      if (list.length && list[list.length - 1].iteration >= entry.iteration) return;
+      list.push(entry);
+    });
+    this.changed();
+  }
+
+  /** Sets the evaluation rounds of runs (an imported experiment's, from its checkpoints), by run id. */
+  setEvaluations(byId: ReadonlyMap<string, readonly RunEvaluation[]>): void {
+    for (const [id, rounds] of byId) this.trace(id).evaluations = rounds.map((e) => structuredClone(e));
+    this.changed();
+  }
+
   /** Plain JSON of everything measured (for the experiment file); NaN values become null. */
   toJSON(): MetricsBookJson {
     // Object.fromEntries defines own properties, whatever the run ids are (an assignment runs['__proto__'] would set the prototype)
@@ -304,6 +354,8 @@ export class MetricsBook {
         currentSpectrum: r.currentSpectrum ? Float32Array.from(r.currentSpectrum) : null,
         spectrumNote: null,
         drift: { iterations: [...r.drift.iterations], u: [...r.drift.u], v: [...r.drift.v] },
+        // the rounds travel in the checkpoints (their evaluation history): setEvaluations puts them back
+        evaluations: [],
       });
     }
     this.changed();

@@ -51,6 +51,8 @@ export interface LabState {
   phaseText: string;
   iteration: number;
   itPerSec: number;
+  /** what the evaluation round running now scores, or null when none runs */
+  evaluating: string | null;
   runViews: Record<string, RunView>;
   pending: PendingChange | null;
   /** settings this device cannot hold, refused before anything was built: why, and what would fit */
@@ -71,6 +73,7 @@ export function createLabStore(group: GroupSettings, runs: LabRun[]): LabStore {
     phaseText: 'Compiling the training kernels…',
     iteration: 0,
     itPerSec: 0,
+    evaluating: null,
     runViews: Object.fromEntries(runs.map((r) => [r.id, freshView()])),
     pending: null,
     memoryRefusal: null,

@@ -2,6 +2,7 @@
  * A read-only window into the lab for the end-to-end tests (and for curious users in the console):
  *
  *   window.__lab.snapshot() -> { phase, playing, iteration, itPerSec, lastTickMs, pendingCollects,
+ *     evaluationPending, evaluationSeconds,
  *     runs: [{ id, name, margin, hidden, state, message, loss, accuracy,
  *              spectrum: { iteration, lower, upper, min, max, mean } | null,   // the MetricsBook's latest statistics
  *              points: number }] }                                            // loss points stored in the book
@@ -19,6 +20,10 @@ export interface LabSnapshot {
   lastTickMs: number;
   /** readbacks queued and not yet in the MetricsBook (0 once a pause has settled) */
   pendingCollects: number;
+  /** an evaluation round is due or running (its results have not landed yet) */
+  evaluationPending: boolean;
+  /** seconds each evaluation round of the current group took (validation, then test where a run improved) */
+  evaluationSeconds: number[];
   runs: {
     id: string;
     name: string;
@@ -30,6 +35,8 @@ export interface LabSnapshot {
     accuracy: number;
     spectrum: { iteration: number; lower: number | null; upper: number | null; min: number; max: number; mean: number } | null;
     points: number;
+    /** evaluation rounds of the run kept in the book: [iteration, validation accuracy (null: none)] */
+    rounds: [number, number | null][];
   }[];
 }
 
@@ -50,6 +57,8 @@ export function installTestHook(lab: LabController): () => void {
         itPerSec: s.itPerSec,
         lastTickMs: lab.trainer?.lastTickMs ?? 0,
         pendingCollects: lab.trainer?.pending ?? 0,
+        evaluationPending: lab.trainer?.evaluationPending ?? false,
+        evaluationSeconds: [...lab.evaluationSeconds],
         runs: s.runs.map((r) => {
           const t = lab.book.traces.get(r.id);
           const st = t?.spectrum[t.spectrum.length - 1];
@@ -65,6 +74,7 @@ export function installTestHook(lab: LabController): () => void {
             accuracy: v?.accuracy ?? NaN,
             spectrum: st ? { iteration: st.iteration, lower: st.lower, upper: st.upper, min: st.min, max: st.max, mean: st.mean } : null,
             points: t?.loss.iterations.length ?? 0,
+            rounds: (t?.evaluations ?? []).map((e) => [e.iteration, e.validation.accuracy] as [number, number | null]),
           };
         }),
       };

@@ -16,6 +16,7 @@
 import { listProblems, quoteInput } from '../../engine/quoteInput.ts';
 import {
   appliesToTask,
+  evaluateEpochProblem,
   formatValue,
   GROUP_SETTINGS,
   type GroupSettings,
@@ -36,6 +37,8 @@ export function encodeExperiment(e: Experiment): string {
   for (const key of Object.keys(GROUP_SETTINGS) as (keyof GroupSettings)[]) {
     // a setting of another task (T for MNIST, MNIST's for copy) stays out of the link; reading one is fine
     if (!appliesToTask(GROUP_SETTINGS[key], e.group.task)) continue;
+    // an unset optional setting (evaluation: off) stays out too, so the link reads back as it was
+    if (e.group[key] === undefined && GROUP_SETTINGS[key].unset !== undefined) continue;
     parts.push(`${key}=${encodeURIComponent(formatValue(GROUP_SETTINGS[key], e.group[key]))}`);
   }
   for (const run of e.runs) {
@@ -130,6 +133,12 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
   if (runs.length === 0) {
     if (runTexts.length === 0) problems.push('link: it names no runs (run=...); the default runs are used');
     runs = defaults.runs.map((r) => ({ ...r }));
+  }
+  // evaluating every epoch of a task without epochs: the rounds are off, the rest of the link stands
+  const epochProblem = evaluateEpochProblem(group);
+  if (epochProblem) {
+    problems.push(`link: ${epochProblem}; using 'off'`);
+    group.evaluateEvery = 'off';
   }
   // settings that are fine one by one but not together (OPLU needs an even n): fall back step by step
   let errors = validateExperiment(group, runs);

@@ -1,7 +1,7 @@
 /**
  * The group's settings (shared by every run): preset, task, T (copy, adding) or MNIST's image, step,
  * permutation seed and training subset, then batch size, hidden size, optimiser, data seed, track every,
- * recompute; the GPU memory they need. Only the settings of the group's task are shown.
+ * recompute, the evaluation rounds (evaluate every, evaluation batch); the GPU memory they need. Only the settings of the group's task are shown.
  */
 import { appliesToTask, GROUP_SETTINGS, type GroupSettings } from '../../../engine/settings.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
@@ -22,6 +22,8 @@ const KEYS: (keyof GroupSettings)[] = [
   'dataSeed',
   'trackEvery',
   'recompute',
+  'evaluateEvery',
+  'evaluationBatch',
 ];
 
 export function GroupControls() {

@@ -72,6 +72,7 @@ export function Toolbar() {
   const playing = useLabState((s) => s.playing);
   const phase = useLabState((s) => s.phase);
   const phaseText = useLabState((s) => s.phaseText);
+  const evaluating = useLabState((s) => s.evaluating);
   const iteration = useLabState((s) => s.iteration);
   const itPerSec = useLabState((s) => s.itPerSec);
   const presentation = useLabState((s) => s.presentation);
@@ -152,6 +153,11 @@ export function Toolbar() {
         <span className={`phase phase-${phase}`} data-testid="phase" role="status">
           {phaseText}
           {phase === 'building' && <DatasetLoading />}
+        </span>
+      )}
+      {evaluating && (
+        <span className="phase phase-evaluating" data-testid="evaluating" role="status">
+          {evaluating}
         </span>
       )}
       <span className="toolbar-spacer" />
