@@ -17,15 +17,9 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupSettings, RunSettings } from '../engine/settings.ts';
 import { parseDecimal } from '../engine/settings.ts';
-import {
-  INTERACTIVE_RATES,
-  MNIST_TABLE_ROWS,
-  mnistClassroomGroup,
-  mnistPaperGroup,
-  mnistTableRuns,
-  PAPER_RATES,
-} from '../experiments/mnistTables.ts';
-import { measuredRow, tableText } from '../experiments/tableReport.ts';
+import { INTERACTIVE_RATES, mnistClassroomGroup, mnistPaperGroup, mnistTableRuns, PAPER_RATES } from '../experiments/mnistTables.ts';
+import { resultRows } from '../experiments/resultsTable.ts';
+import { tableText } from '../experiments/tableReport.ts';
 import { mnistOptionsOf } from '../tasks/index.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { experimentToFlags } from './experimentFlags.ts';
@@ -35,8 +29,8 @@ import { isMain, runCli } from './run.ts';
 import { main as train } from './train.ts';
 
 const TABLES = {
-  table1: { task: 'mnist', key: 'table1', title: 'Table 1: sequential MNIST, test accuracy (%)' },
-  table2: { task: 'pmnist', key: 'table2', title: 'Table 2: permuted MNIST, test accuracy (%)' },
+  table1: { task: 'mnist', title: 'Table 1: sequential MNIST, test accuracy (%)' },
+  table2: { task: 'pmnist', title: 'Table 2: permuted MNIST, test accuracy (%)' },
 } as const;
 type TableName = keyof typeof TABLES;
 
@@ -135,10 +129,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   // the table from the snapshot's checkpoints: each run's rounds, its best weights' test score
   const saved = loadResume(dir);
-  const rows = saved.runs.map((run, k) =>
-    measuredRow({ run, evaluations: saved.evaluation[k].evaluations, paper: MNIST_TABLE_ROWS[k]?.paper[TABLES[table].key] ?? null }),
+  const rows = resultRows(
+    saved.group,
+    saved.runs.map((settings, k) => ({ id: String(k), settings })),
+    (id) => saved.evaluation[Number(id)].evaluations,
   );
-  const text = tableText(TABLES[table].title, r.trained, rows);
+  const text = tableText(TABLES[table].title, r.trained, saved.group, rows);
   // each file whole or not at all: written beside, then renamed into place
   for (const [name, body] of [
     [`${table}.md`, text.markdown],

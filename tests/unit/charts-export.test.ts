@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, currentSpectrumCsv, driftCsv, flowCsv, lossCsv, spectrumCsv } from '../../src/app/charts/chartCsv.ts';
+import { currentSpectrumCsv, driftCsv, flowCsv, lossCsv, spectrumCsv } from '../../src/app/charts/chartCsv.ts';
 import { figureStyle } from '../../src/app/charts/figureFrame.ts';
 import { flowFigure } from '../../src/app/charts/flowFigure.ts';
 import { lossFigure } from '../../src/app/charts/lossFigure.ts';
@@ -8,6 +8,7 @@ import { driftFigure, spectrumFigure } from '../../src/app/charts/spectrumFigure
 import type { ChartRun } from '../../src/app/charts/types.ts';
 import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
 import type { IterationRecord } from '../../src/engine/runGroup.ts';
+import { csvField } from '../../src/experiments/csvField.ts';
 
 // synthetic data (tests only): two factorised runs and a plain one, L = 9 (10 time steps), n = 4
 const RUNS: ChartRun[] = [

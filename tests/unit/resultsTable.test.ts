@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { roundsCsv } from '../../src/app/charts/chartCsv.ts';
 import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
 import { presets } from '../../src/app/lab/presets.ts';
-import { paperDifferences, resultRows, resultsCsv } from '../../src/app/lab/resultsTable.ts';
 import { PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { MNIST_TABLE_ROWS, paperRowOf } from '../../src/experiments/mnistTables.ts';
+import { paperDifferences, resultRows, resultsCsv } from '../../src/experiments/resultsTable.ts';
 import type { TrainerRunScore } from '../../src/training/evaluationHook.ts';
 import type { TrainerEvents } from '../../src/training/trainerEvents.ts';
 

@@ -9,9 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags, experimentToFlags } from '../../src/cli/experimentFlags.ts';
 import type { RunEvaluation } from '../../src/engine/evaluationSchedule.ts';
-import { PAPER_RUN } from '../../src/engine/settings.ts';
+import { PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { INTERACTIVE_RATES, mnistClassroomGroup, mnistPaperGroup, mnistTableRuns, PAPER_RATES } from '../../src/experiments/mnistTables.ts';
-import { measuredRow, tableText } from '../../src/experiments/tableReport.ts';
+import { resultRow } from '../../src/experiments/resultsTable.ts';
+import { tableText } from '../../src/experiments/tableReport.ts';
 
 const score = (accuracy: number, loss = 1) => ({ loss, accuracy, count: 10_000 });
 
@@ -22,40 +23,24 @@ const rounds: RunEvaluation[] = [
   { iteration: 300, validation: score(0.58) },
 ];
 
-describe('a table row from evaluation rounds', () => {
-  it('takes the test score at the best validation weights, not the last round', () => {
-    const row = measuredRow({ run: { ...PAPER_RUN, name: 'm=1', margin: 1 }, evaluations: rounds, paper: 93.84 });
-    expect(row).toEqual({
-      name: 'm=1',
-      margin: '1',
-      init: 'orthogonal',
-      test: 60,
-      bestValidation: 62,
-      bestIteration: 200,
-      rounds: 3,
-      paper: 93.84,
-    });
-  });
+const run = (over: Partial<RunSettings>) => ({ id: 'r', settings: { ...PAPER_RUN, nonlinearity: 'tanh' as const, ...over } });
 
-  it('a run never evaluated says so; an LSTM row is named as such', () => {
-    const row = measuredRow({ run: { ...PAPER_RUN, name: 'LSTM', parameterisation: 'lstm', margin: null }, evaluations: [], paper: 97.3 });
-    expect(row.test).toBeNull();
-    expect(row.margin).toBe('LSTM');
-    const { markdown, csv } = tableText('Table 1', 'trained so', [row]);
-    expect(markdown).toMatch(/\| LSTM \| LSTM \| {2}\| not evaluated yet \| 97\.30 \| {2}\|/);
-    expect(csv.split('\n')[1]).toBe('LSTM,LSTM,,,97.30,,,0');
-  });
-
-  it('markdown and CSV carry the measured number, the paper and the difference', () => {
-    const row = measuredRow({
-      run: { ...PAPER_RUN, name: 'none (Glorot)', margin: null, init: 'glorot' },
-      evaluations: rounds,
-      paper: 66.71,
-    });
-    const { markdown, csv } = tableText('Table 1: sequential MNIST', 'Trained by a test.', [row]);
+describe("a reproduced table's markdown", () => {
+  it('the test score at the best validation weights, the paper and the difference', () => {
+    const row = resultRow(run({ name: 'none (Glorot)', margin: null, init: 'glorot' }), rounds, 'table1');
+    const { markdown, csv } = tableText('Table 1: sequential MNIST', 'Trained by a test.', mnistPaperGroup('mnist'), [row]);
     expect(markdown).toMatch(/^# Table 1: sequential MNIST\n\nTrained by a test\.\n/);
-    expect(markdown).toMatch(/\| none \(Glorot\) \| none \| glorot \| 60\.00 \| 66\.71 \| -6\.71 \| 62\.00 \| 200 \| 3 \|/);
-    expect(csv.split('\n')[1]).toBe('none (Glorot),none,glorot,60.0000,66.71,62.0000,200,3');
+    expect(markdown).toMatch(/\| none \(Glorot\) \| none \(Glorot\) \| 60\.00 \| 66\.71 \| -6\.71 \| 62\.00 \| 200 \| 3 \|/);
+    // the CSV is the lab's results table's
+    expect(csv.split('\n')[0]).toMatch(/^run,rounds,best_iteration,.*,paper_test_accuracy_pct_table1$/);
+  });
+
+  it('a run never evaluated says so; a run the paper has no row for gets a dash', () => {
+    const lstm = resultRow(run({ name: 'LSTM', parameterisation: 'lstm', margin: null }), [], 'table1');
+    const odd = resultRow(run({ name: 'relu', nonlinearity: 'relu' }), rounds, 'table1');
+    const { markdown } = tableText('Table 1', 'trained so', mnistPaperGroup('mnist'), [lstm, odd]);
+    expect(markdown).toMatch(/\| LSTM \| LSTM \| not evaluated yet \| 97\.30 \| {2}\| {2}\| {2}\| 0 \|/);
+    expect(markdown).toMatch(/\| relu \| - \| 60\.00 \| - \| {2}\| 62\.00 \| 200 \| 3 \|/);
   });
 });
 

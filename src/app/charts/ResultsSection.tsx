@@ -7,8 +7,8 @@
 import { type JSX, useMemo, useState } from 'react';
 import type { GroupSettings, RunSettings } from '../../engine/settings.ts';
 import { paperTableOf } from '../../experiments/mnistTables.ts';
+import { paperDifferences, percent, resultRows, resultsCsv } from '../../experiments/resultsTable.ts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
-import { paperDifferences, percent, resultRows, resultsCsv } from '../lab/resultsTable.ts';
 import { csvBlob, downloadBlob, exportFilename } from './chartExport.ts';
 import { useBookRedraw } from './useBookRedraw.ts';
 

@@ -4,15 +4,10 @@
  * value (NaN, or no bound) is an empty field. Run names are quoted where they need it.
  */
 
+import { csvField } from '../../experiments/csvField.ts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
 import { visibleRuns } from './figureFrame.ts';
 import type { ChartRun } from './types.ts';
-
-export function csvField(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '' : v > 0 ? 'Infinity' : '-Infinity';
-  return /[",\n\r]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 function csv(header: string[], rows: (string | number | null | undefined)[][]): string {
   return `${[header.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n')}\n`;

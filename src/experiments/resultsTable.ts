@@ -1,14 +1,15 @@
 /**
- * The results table under the charts (no React): one row per run with its best validation accuracy, the
+ * The results table (no React: the lab draws it under the charts, src/app/charts/ResultsSection.tsx, and
+ * `npm run reproduce` writes it, tableReport.ts): one row per run with its best validation accuracy, the
  * iteration of its best-validation weights, the test accuracy at those weights (the paper's test figure),
  * and, on sequential and permuted MNIST, the paper's number for the run's configuration (Table 1 or 2,
  * matched by the run's settings: src/experiments/mnistTables.ts paperRowOf). Built from the evaluation
  * rounds the MetricsBook keeps (each run's RunEvaluation list, as the evaluation schedule writes it).
  */
-import type { RunEvaluation } from '../../engine/evaluationSchedule.ts';
-import type { GroupSettings, RunSettings } from '../../engine/settings.ts';
-import { paperRowOf, paperTableOf } from '../../experiments/mnistTables.ts';
-import { csvField } from '../charts/chartCsv.ts';
+import type { RunEvaluation } from '../engine/evaluationSchedule.ts';
+import type { GroupSettings, RunSettings } from '../engine/settings.ts';
+import { csvField } from './csvField.ts';
+import { paperRowOf, paperTableOf } from './mnistTables.ts';
 
 export interface ResultRow {
   id: string;
