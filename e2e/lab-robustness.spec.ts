@@ -137,10 +137,10 @@ test('training: no main-thread task of the lab does heavy work (production build
   await openLab(page, PROD_URL);
   await page.getByTestId('play').click();
   await expect.poll(async () => (await snapshot(page)).iteration, { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
-  const w = await measureMainThread(browser, page, 12);
+  const w = await measureMainThread(browser, page, 8);
   await page.getByTestId('play').click();
   console.log(describeWindow(w));
-  expect(w.iterations, 'iterations trained in the window').toBeGreaterThan(20);
+  expect(w.iterations, 'iterations trained in the window').toBeGreaterThan(10);
   expect(w.tasks.length, 'main-thread tasks seen in the trace').toBeGreaterThan(100);
   const { worst, text } = longestTasks(w.tasks);
   expect(worst[0].cpu, `longest main-thread task CPU (ms); the five longest: ${text}`).toBeLessThan(MAIN_THREAD_GUARD_MS);
@@ -168,7 +168,7 @@ test('training plain RNNs and an LSTM at n = 128: spectra arrive, no main-thread
     .poll(async () => (await snapshot(page)).runs.every((r) => r.spectrum !== null), { timeout: 120_000, intervals: [1000] })
     .toBe(true);
   const before = await snapshot(page);
-  const w = await measureMainThread(browser, page, 15);
+  const w = await measureMainThread(browser, page, 10);
   await page.getByTestId('play').click();
   await expect.poll(async () => (await snapshot(page)).pendingCollects, { timeout: 60_000 }).toBe(0);
   const after = await snapshot(page);

@@ -3,7 +3,7 @@
  * memory plan to what was really built: recordCreatedBuffers() installs the recorder around each test of
  * the file that calls it; plannedBuffers lists what a plan says will be created.
  */
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { allBuffers, type MemoryPlan } from '../../src/engine/memoryPlan.ts';
 import { device } from './gpu.ts';
 
@@ -51,3 +51,11 @@ export function plannedBuffers(plan: MemoryPlan): CreatedBuffer[] {
 
 export const byLabel = (a: CreatedBuffer, b: CreatedBuffer) => a.label.localeCompare(b.label) || a.size - b.size;
 export const sortedSizes = (xs: CreatedBuffer[]) => xs.map((x) => x.size).sort((a, b) => a - b);
+
+/** What was created is exactly what the plan says: the labelled buffers by label and size, uniforms by size, the bytes in all. */
+export function expectBuffersAsPlanned(record: BufferRecord, plan: MemoryPlan): void {
+  const planned = plannedBuffers(plan);
+  expect(record.list.filter((b) => !b.uniform).sort(byLabel)).toEqual(planned.filter((b) => !b.uniform).sort(byLabel));
+  expect(sortedSizes(record.list.filter((b) => b.uniform))).toEqual(sortedSizes(planned.filter((b) => b.uniform)));
+  expect(record.list.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
+}

@@ -27,7 +27,7 @@ import { type TaskBatch as RefBatch, forward as rnnForward } from '../../src/ref
 import { addingTask } from '../../src/tasks/adding.ts';
 import { copyTask } from '../../src/tasks/copy.ts';
 import type { EvaluationSet, Task } from '../../src/tasks/task.ts';
-import { byLabel, plannedBuffers, recordCreatedBuffers, sortedSizes } from '../helpers/createdBuffers.ts';
+import { expectBuffersAsPlanned, recordCreatedBuffers } from '../helpers/createdBuffers.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { oneBatchSet } from '../helpers/oneBatchSet.ts';
 
@@ -144,14 +144,9 @@ describe('evaluation memory and best-validation weights', () => {
       const evaluation = await Evaluation.create(rg, { batchSize: 5 });
       const plan = evaluation.memory;
       expect(plan.storage).toEqual({ recompute: 4 });
-      expect(buffers.list.filter((b) => !b.uniform).sort(byLabel)).toEqual(
-        plannedBuffers(plan)
-          .filter((b) => !b.uniform)
-          .sort(byLabel),
-      );
+      expectBuffersAsPlanned(buffers, plan);
       expect(buffers.list.find((b) => b.label === 'evaluation.rnn.h')?.size).toBe(2 * 5 * 5 * 6 * 4); // [R = 2][k+1][B][n]
       expect(buffers.list.filter((b) => b.label.startsWith('evaluation.') && b.label.includes('checkpoints')).length).toBe(3); // rnn h, lstm h and c
-      expect(sortedSizes(buffers.list.filter((b) => b.uniform))).toEqual(sortedSizes(plannedBuffers(plan).filter((b) => b.uniform)));
       expect(evaluation.dispatchGrids()).toEqual(
         plan.blocks
           .flatMap((b) => b.dispatches.flatMap((d) => Array.from({ length: d.count }, () => `${d.kernel} ${d.workgroups.join('x')}`)))
@@ -170,13 +165,7 @@ describe('evaluation memory and best-validation weights', () => {
       buffers.clear();
       const evaluation = await Evaluation.create(rg, { batchSize: 5 });
       const plan = evaluation.memory;
-      expect(buffers.list.filter((b) => !b.uniform).sort(byLabel)).toEqual(
-        plannedBuffers(plan)
-          .filter((b) => !b.uniform)
-          .sort(byLabel),
-      );
-      expect(sortedSizes(buffers.list.filter((b) => b.uniform))).toEqual(sortedSizes(plannedBuffers(plan).filter((b) => b.uniform)));
-      expect(buffers.list.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
+      expectBuffersAsPlanned(buffers, plan);
       // no backward buffer: nothing of kind gradients or optimiser
       expect(allBuffers(plan).filter(({ buffer }) => buffer.kind === 'gradients' || buffer.kind === 'optimiser')).toEqual([]);
       const dispatched = evaluation.dispatchGrids();

@@ -17,7 +17,7 @@ import type { MemoryPlan } from '../../src/engine/memoryPlan.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { type Dispatch, KernelCache } from '../../src/gpu/kernel.ts';
-import { byLabel, plannedBuffers, recordCreatedBuffers, sortedSizes } from '../helpers/createdBuffers.ts';
+import { expectBuffersAsPlanned, recordCreatedBuffers } from '../helpers/createdBuffers.ts';
 import { device, gpu, kernels, shaders } from '../helpers/gpu.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
@@ -93,13 +93,7 @@ describe('the memory plan is what a run group creates', () => {
         await rg.collect();
         const plan = rg.memory;
         // buffers with their own labels by label and size, uniforms by size: the same lists
-        expect(buffers.list.filter((b) => !b.uniform).sort(byLabel)).toEqual(
-          plannedBuffers(plan)
-            .filter((b) => !b.uniform)
-            .sort(byLabel),
-        );
-        expect(sortedSizes(buffers.list.filter((b) => b.uniform))).toEqual(sortedSizes(plannedBuffers(plan).filter((b) => b.uniform)));
-        expect(buffers.list.reduce((a, b) => a + b.size, 0)).toBe(plan.residentBytes);
+        expectBuffersAsPlanned(buffers, plan);
         expect(dispatchesOf(rg)).toEqual(plannedDispatches(plan));
         // a checkpoint's reads: one transient buffer per parameter, none larger than planned
         buffers.clear();
