@@ -117,14 +117,14 @@ export function presets(software: boolean): Preset[] {
     {
       id: 'table1',
       label: "Table 1: sequential MNIST, the paper's run set and settings",
-      description: `784 one-pixel steps, n = 128, batch 50, tanh, tau = 1e-6, lr = 1e-4, spectrum lr = 1e-4: margins 0, 0.001, 0.01, 0.1, 1, no margin from orthogonal, Glorot and identity starts, and the LSTM. The paper trained 120 epochs (the LSTM 150) of 1,000 iterations: hours on a GPU${software ? ', far longer on this CPU adapter' : ''}.`,
+      description: `784 one-pixel steps, n = 128, batch 50, tanh, tau = 1e-6, lr = 1e-4, spectrum lr = 1e-4: margins 0, 0.001, 0.01, 0.1, 1, no margin from orthogonal, Glorot and identity starts, and the LSTM. The paper trained 120 epochs (the LSTM 150) of 1,000 iterations: hours on a GPU${software ? ', far longer on this CPU adapter' : ''}. Its loss chart is the left of the paper's Figure 6.`,
       experiment: { group: { ...mnistPaperGroup('mnist'), evaluateEvery: 'epoch' }, runs: mnistTableRuns(PAPER_RATES) },
     },
     {
       id: 'table2',
       label: "Table 2: permuted MNIST, the paper's run set and settings",
       description:
-        'As Table 1 on permuted MNIST: the 784 pixels in one fixed random order (permutation seed 1), the same for every run and split, so that the class depends on pixels hundreds of steps apart.',
+        "As Table 1 on permuted MNIST: the 784 pixels in one fixed random order (permutation seed 1), the same for every run and split, so that the class depends on pixels hundreds of steps apart. Its spectrum chart is the paper's Figure 3 (the singular values' bands of the margins and the Glorot start over training), its loss chart the right of Figure 6.",
       experiment: { group: { ...mnistPaperGroup('pmnist'), evaluateEvery: 'epoch' }, runs: mnistTableRuns(PAPER_RATES) },
     },
   ];
