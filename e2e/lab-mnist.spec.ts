@@ -30,8 +30,8 @@ test('an MNIST link loads the data set, trains above chance, and switches to per
   await expect(page.getByTestId('group-permutationSeed')).toHaveCount(0);
 
   await page.getByTestId('play').click();
-  // while it trains, the toolbar says the epoch and what one takes at the measured speed
-  await expect(page.getByTestId('epoch-clock')).toContainText(/an epoch takes \d+(\.\d)? (s|min|h) here/, { timeout: 60_000 });
+  // while it trains, the toolbar says the epoch and how long one trains at the measured speed
+  await expect(page.getByTestId('epoch-clock')).toContainText(/an epoch trains in \d+(\.\d)? (s|min|h) here/, { timeout: 60_000 });
   await page.getByTestId('play').click();
   await trainUntil(page, 40);
   const trained = await snapshot(page);

@@ -40,8 +40,8 @@ function DatasetLoading() {
 }
 
 /**
- * Where a data-backed task's training stands, in epochs, and what an epoch takes on this adapter at the
- * speed measured while it trains (nothing is guessed: no speed, no estimate).
+ * Where a data-backed task's training stands, in epochs, and how long an epoch trains on this adapter at
+ * the speed measured while it trains (nothing is guessed: no speed, no estimate).
  */
 function EpochClock() {
   const group = useLabState((s) => s.group);
@@ -49,6 +49,8 @@ function EpochClock() {
   const itPerSec = useLabState((s) => s.itPerSec);
   const playing = useLabState((s) => s.playing);
   if (!isDataTask(group.task)) return null;
+  // the speed is that of training: a round of evaluation (validation and test) takes time of its own
+  const evaluating = group.evaluateEvery !== undefined && group.evaluateEvery !== 'off';
   const trainSize = mnistOptionsOf(group).trainLimit ?? MNIST_TRAIN_SPLIT;
   const perEpoch = trainSize / group.batchSize;
   const epochs = iteration / perEpoch;
@@ -61,7 +63,9 @@ function EpochClock() {
       title={`an epoch: ${trainSize.toLocaleString('en-US')} training images, ${perEpoch.toFixed(1)} iterations`}
     >
       epoch {epoch + 1} ({(100 * (epochs - epoch)).toFixed(0)}%)
-      {playing && itPerSec > 0 ? ` · an epoch takes ${duration(perEpoch / itPerSec)} here` : ''}
+      {playing && itPerSec > 0
+        ? ` · an epoch trains in ${duration(perEpoch / itPerSec)} here${evaluating ? ', its evaluation round besides' : ''}`
+        : ''}
     </span>
   );
 }
