@@ -9,7 +9,7 @@ import type { GroupSettings, RunSettings } from '../../engine/settings.ts';
 import { paperTableOf } from '../../experiments/mnistTables.ts';
 import { paperDifferences, percent, resultRows, resultsCsv } from '../../experiments/resultsTable.ts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
-import { csvBlob, downloadBlob, exportFilename } from './chartExport.ts';
+import { ExportBar } from './ExportBar.tsx';
 import { useBookRedraw } from './useBookRedraw.ts';
 
 export const RESULTS_TITLE = 'Results: test accuracy at the best validation weights';
@@ -35,15 +35,6 @@ export function ResultsSection(props: {
   const rows = useMemo(() => resultRows(group, runs, (id) => book.traces.get(id)?.evaluations ?? []), [book, group, runs, count]);
   const table = paperTableOf(group.task);
   const differs = paperDifferences(group);
-  const [error, setError] = useState<string | null>(null);
-  const exportCsv = () => {
-    try {
-      setError(null);
-      downloadBlob(csvBlob(resultsCsv(group, rows)), exportFilename('results', 'csv'));
-    } catch (e) {
-      setError(`Could not export the CSV: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
   return (
     <section className="chart-section" aria-labelledby="results-title" data-testid="results">
       <h3 id="results-title">{RESULTS_TITLE}</h3>
@@ -88,18 +79,13 @@ export function ResultsSection(props: {
           ))}
         </tbody>
       </table>
-      {/* biome-ignore lint/a11y/useSemanticElements: a row of buttons in the section, as the charts' export bars */}
-      <div className="export-bar" role="group" aria-label={`Export ${RESULTS_TITLE}`}>
-        <span className="export-label">Export</span>
-        <button type="button" data-testid="export-results-csv" onClick={exportCsv}>
-          CSV
-        </button>
-        {error && (
-          <span className="export-error" role="alert">
-            {error}
-          </span>
-        )}
-      </div>
+      <ExportBar
+        book={book}
+        chart="results"
+        header={{ title: RESULTS_TITLE, settings: '' }}
+        csv={[{ label: 'CSV', name: 'results', make: () => resultsCsv(group, rows) }]}
+        presentation={false}
+      />
     </section>
   );
 }
