@@ -96,7 +96,8 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
       xAxis: { min: x0, max: x1, log: false, label: 'iteration', ticks: linearTicks(x0, x1, Math.max(2, Math.floor(bandW / (fs * 6)))) },
       yAxis,
       marks,
-      showY: k % cols === 0,
+      // every panel has its own range (a plain W spreads far wider than a margin allows): each says it
+      showY: true,
     });
     const counts = current ? histogram(current, lo, hi, HISTOGRAM_BINS) : [];
     const maxCount = Math.max(1, ...counts);
