@@ -15,8 +15,7 @@
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GroupSettings, RunSettings } from '../engine/settings.ts';
-import { parseDecimal } from '../engine/settings.ts';
+import { GROUP_SETTINGS, type GroupSettings, parseDecimal, RUN_SETTINGS, type RunSettings, withGroupDefaults } from '../engine/settings.ts';
 import { INTERACTIVE_RATES, mnistClassroomGroup, mnistPaperGroup, mnistTableRuns, PAPER_RATES } from '../experiments/mnistTables.ts';
 import { resultRows } from '../experiments/resultsTable.ts';
 import { tableText } from '../experiments/tableReport.ts';
@@ -78,6 +77,26 @@ export function reproduction(
   return { group, runs, epochs, iterations, trained };
 }
 
+/** The first setting in which a saved experiment differs from what this command trains, in words; null when none. */
+export function settingsDifference(
+  group: GroupSettings,
+  runs: readonly RunSettings[],
+  savedGroup: GroupSettings,
+  savedRuns: readonly RunSettings[],
+): string | null {
+  const g = withGroupDefaults(group);
+  const s = withGroupDefaults(savedGroup);
+  for (const key of Object.keys(GROUP_SETTINGS) as (keyof GroupSettings)[]) {
+    // the evaluation cadence is train's flag here, not a group setting of the run set
+    if (key === 'evaluateEvery' || key === 'evaluationBatch' || key === 'recompute') continue;
+    if (g[key] !== s[key]) return `${key} ${String(s[key])} there, ${String(g[key])} here`;
+  }
+  for (const [k, run] of runs.entries())
+    for (const key of Object.keys(RUN_SETTINGS) as (keyof RunSettings)[])
+      if (run[key] !== savedRuns[k][key]) return `run ${k + 1}'s ${key} ${String(savedRuns[k][key])} there, ${String(run[key])} here`;
+  return null;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === undefined) {
@@ -94,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`the first argument names the table: table1 or table2 (got '${first.slice(0, 40)}'); see --help`);
   const table = first as TableName;
   const flags = parseArgs(rest, FLAGS);
+  if (flags.has('help')) return main(['--help']);
   const classroom = flags.has('classroom');
   const r = reproduction(table, {
     classroom,
@@ -112,6 +132,11 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         `--out ${dir} holds another experiment (task ${resumed.group.task}, ${resumed.runs.length} runs); give a new folder`,
       );
+    // the same table with other settings (--classroom or not, another --train-images) is another experiment too:
+    // resuming it would write a table that says it trained what it did not
+    const differs = settingsDifference(r.group, r.runs, resumed.group, resumed.runs);
+    if (differs)
+      throw new UsageError(`--out ${dir} holds ${TABLES[table].title.split(':')[0]} with other settings (${differs}); give a new folder`);
   }
   if (done < r.iterations) {
     const evalFlags = ['--eval-every', 'epoch', '--eval-batch', evalBatch];
@@ -134,7 +159,10 @@ export async function main(argv: string[]): Promise<number> {
     saved.runs.map((settings, k) => ({ id: String(k), settings })),
     (id) => saved.evaluation[Number(id)].evaluations,
   );
-  const text = tableText(TABLES[table].title, r.trained, saved.group, rows);
+  // what the table reports is what the folder holds (a rerun asking for fewer epochs than were trained trains none)
+  const held = saved.manifest.iteration;
+  const trained = held === r.iterations ? r.trained : `${r.trained} The folder holds ${held} iterations; the table reports them.`;
+  const text = tableText(TABLES[table].title, trained, saved.group, rows);
   // each file whole or not at all: written beside, then renamed into place
   for (const [name, body] of [
     [`${table}.md`, text.markdown],

@@ -54,12 +54,24 @@ describe('npm run reproduce -- table2 --classroom', () => {
     expect(tableRows()).toHaveLength(9);
   });
 
-  it('names a table it does not know, and another experiment in the folder', () => {
+  it('names a table it does not know, another experiment in the folder, or the same table with other settings', () => {
     const bad = cli('reproduce.ts', ['table9']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/the first argument names the table: table1 or table2 \(got 'table9'\)/);
     const other = cli('reproduce.ts', ['table1', '--classroom', '--out', out]);
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/holds another experiment \(task pmnist, 9 runs\); give a new folder/);
+    // the same table with other settings: refused before any training, the folder untouched
+    const sized = cli('reproduce.ts', ['table2', '--classroom', '--train-images', '64', '--out', out]);
+    expect(sized.code).toBe(2);
+    expect(sized.err).toMatch(/holds Table 2 with other settings \(trainSubset 32 there, 64 here\); give a new folder/);
+    const paper = cli('reproduce.ts', ['table2', '--out', out]);
+    expect(paper.code).toBe(2);
+    expect(paper.err).toMatch(/holds Table 2 with other settings \(batchSize 32 there, 50 here\)/);
+    expect(readManifest(out)?.iteration).toBe(1);
+    // --help anywhere prints the usage and trains nothing
+    const help = cli('reproduce.ts', ['table1', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^npm run reproduce -- table1\|table2 \[flags\]/);
   });
 });
