@@ -3,6 +3,8 @@
  * Dawn/SwiftShader: files written, resume, evaluation, and one-line errors (exit code 2) for bad flags, bad
  * folders and bad files, found before any GPU work. Signals, kills and --force: cliSaves.test.ts.
  */
+
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -176,6 +178,11 @@ describe('folders and files are checked before any GPU work, with one line and e
     );
     // root may write anywhere: the read-only cases run as nobody when the tests run as root
     const asUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
+    if (process.getuid?.() === 0) {
+      // that user must be able to reach the checkout (a clone under a mode-700 folder is not): say so, not ERR_MODULE_NOT_FOUND
+      const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(process.cwd())}, 5)`], { uid: 65534 });
+      expect(probe.status, `user 65534 (nobody) cannot read this checkout (${process.cwd()}): clone it where others may enter`).toBe(0);
+    }
     const shared = mkdtempSync(join(tmpdir(), 'ortho-ro-'));
     chmodSync(shared, 0o755);
     const readOnly = join(shared, 'read-only');
