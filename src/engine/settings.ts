@@ -7,7 +7,15 @@
  * (settingSpec, Object.hasOwn), never with `key in TABLE` or `TABLE[key]`: a key such as 'constructor',
  * 'toString' or '__proto__' is an unknown setting like any other, not a property every object inherits.
  */
-import { isDataTask, MNIST_IMAGES, type MnistImage, TASK_NAMES, type TaskName } from '../tasks/index.ts';
+import {
+  isDataTask,
+  MNIST_IMAGES,
+  type MnistImage,
+  TASK_NAMES,
+  type TaskName,
+  TEXT_CORPUS_CHOICES,
+  type TextCorpusChoice,
+} from '../tasks/index.ts';
 import { MNIST_STEPS, type MnistStep } from '../tasks/mnistTask.ts';
 import {
   DEFAULT_RUN_MODEL_SETTINGS,
@@ -45,6 +53,10 @@ export interface GroupSettings {
   mnistStep?: MnistStep;
   /** MNIST: train on the first trainSubset training images (0 or unset: all 50,000) */
   trainSubset?: number;
+  /** text: where the sentences come from, the Brown corpus or the user's files (unset: brown) */
+  textCorpus?: TextCorpusChoice;
+  /** text: the longest sentence kept, in raw characters with its newline (unset: 75, the paper's Table 3) */
+  maxLength?: number;
   /**
    * the lab's evaluation rounds (src/training/openEvaluation.ts): 'off', every k iterations, or every epoch
    * of a data-backed task; unset reads as 'off' (the CLI sets its rounds with --eval-every, not here)
@@ -140,7 +152,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     kind: 'enum',
     label: 'Task',
     choices: TASK_NAMES,
-    help: 'copy: repeat 10 symbols after T blanks; adding: sum the two marked values of T; mnist: classify a digit read one pixel a step (784 steps); pmnist: the same with the pixels in one fixed random order.',
+    help: 'copy: repeat 10 symbols after T blanks; adding: sum the two marked values of T; mnist: classify a digit read one pixel a step (784 steps); pmnist: the same with the pixels in one fixed random order; text: predict the next character of each sentence.',
   },
   T: {
     key: 'T',
@@ -226,6 +238,26 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     optional: true,
     tasks: ['mnist', 'pmnist'],
     help: 'Train on the first this many of the 50,000 training images (0: all, the paper); validation and test always use all 10,000.',
+  },
+  textCorpus: {
+    key: 'textCorpus',
+    kind: 'enum',
+    label: 'Corpus',
+    choices: TEXT_CORPUS_CHOICES,
+    optional: true,
+    tasks: ['text'],
+    help: "brown: the Brown corpus, served by the lab; files: the text files loaded in the Data sets panel (PTB's ptb.train.txt, ptb.valid.txt, ptb.test.txt, or any one plain-text file); nothing is uploaded.",
+  },
+  maxLength: {
+    key: 'maxLength',
+    kind: 'integer',
+    label: 'Longest sentence',
+    min: 3,
+    max: 1000,
+    unit: 'characters',
+    optional: true,
+    tasks: ['text'],
+    help: "Sentences longer than this many characters (with the newline) are left out: 75 in the paper's Table 3, 300 in Table 4. One step reads a character, so a sequence has at most this minus 1 steps.",
   },
   evaluateEvery: {
     key: 'evaluateEvery',
@@ -383,6 +415,8 @@ export const PAPER_GROUP: GroupSettings = {
   mnistImage: '28x28',
   mnistStep: 'pixel',
   trainSubset: 0,
+  textCorpus: 'brown',
+  maxLength: 75,
 };
 
 export const PAPER_RUN: RunSettings = {
@@ -551,6 +585,8 @@ export function withGroupDefaults(group: GroupSettings): GroupSettings {
     mnistImage: group.mnistImage ?? PAPER_GROUP.mnistImage,
     mnistStep: group.mnistStep ?? PAPER_GROUP.mnistStep,
     trainSubset: group.trainSubset ?? PAPER_GROUP.trainSubset,
+    textCorpus: group.textCorpus ?? PAPER_GROUP.textCorpus,
+    maxLength: group.maxLength ?? PAPER_GROUP.maxLength,
   };
 }
 
@@ -566,7 +602,7 @@ export function appliesToTask(spec: SettingSpec, task: TaskName): boolean {
 export function evaluateEpochProblem(group: Pick<GroupSettings, 'task' | 'evaluateEvery'>): string | null {
   if (group?.evaluateEvery !== 'epoch' || typeof group.task !== 'string' || !TASK_NAMES.includes(group.task) || isDataTask(group.task))
     return null;
-  return `${GROUP_SETTINGS.evaluateEvery.label} (evaluateEvery) 'epoch' needs a task with epochs (mnist, pmnist): the ${group.task} task trains on an endless stream; give a number of iterations or 'off'`;
+  return `${GROUP_SETTINGS.evaluateEvery.label} (evaluateEvery) 'epoch' needs a task with epochs (mnist, pmnist, text): the ${group.task} task trains on an endless stream; give a number of iterations or 'off'`;
 }
 
 /** The evaluation rounds a group asks for: every k iterations or every epoch, at a batch (undefined: the training batch); null when off. */

