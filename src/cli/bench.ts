@@ -17,6 +17,7 @@
  *                    [--out bench-reports]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadMnist } from '../data/nodeLoader.ts';
 import { GpuScopes } from '../engine/gpuScopes.ts';
@@ -31,12 +32,13 @@ import { datasetTask } from '../tasks/datasetTask.ts';
 import type { Task } from '../tasks/index.ts';
 import { mnistDataset, PAPER_MNIST } from '../tasks/mnistTask.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { type OpProfileRow, profileGroup, profileRowsTable } from './benchProfile.ts';
 import { type SpectrumRow, spectrumTable, timeSpectrum } from './benchSpectrum.ts';
 import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 
-const BENCH_SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'mnist', 'spectrum'];
+const BENCH_SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'mnist', 'spectrum', 'profile'];
 
 const FLAGS: FlagSpec[] = [
   { name: 'sizes', value: 'n[,n...]', help: 'hidden sizes of the Table 5 rows (default 128,500,1000)' },
@@ -58,6 +60,7 @@ const FLAGS: FlagSpec[] = [
     value: 'section[,...]',
     help: `sections to run: ${BENCH_SECTIONS.join(', ')} (default all)`,
   },
+  { name: 'profile-repeats', value: 'N', help: 'profiled iterations per configuration of the profile section (default 5)' },
   { name: 'out', value: 'DIR', help: 'report folder (default bench-reports)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   MEMORY_BUDGET_FLAG,
@@ -249,6 +252,14 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--spectrum-sizes must list whole numbers from 2 to 1024, or be none (got '${spectrumText}')`);
   }
   const rows: Row[] = [];
+  const profiles: OpProfileRow[] = [];
+  let profileNote = '';
+  const profileRepeats = whole(flags.get('profile-repeats') ?? '5');
+  if (!Number.isInteger(profileRepeats) || profileRepeats < 1 || profileRepeats > 1000) {
+    engine.close();
+    throw new UsageError(`--profile-repeats must be a whole number from 1 to 1000 (got ${quoteInput(flags.get('profile-repeats') ?? '')})`);
+  }
+  const loadBefore = loadavg();
   let scopes: ScopeCost | undefined;
   const spectra: SpectrumRow[] = [];
   const recomputeT = whole(flags.get('recompute-T') ?? (engine.ops.software ? '100' : '1000'));
@@ -351,6 +362,21 @@ export async function main(argv: string[]): Promise<number> {
       await add('MNIST', '1 run (m=1, tanh)', 128, [tanh], false, null, over, mnist);
       await add('MNIST', "Table 1's 9 runs (8 RNNs, the LSTM)", 128, mnistTableRuns(PAPER_RUN), false, null, over, mnist);
     }
+    if (run('profile')) {
+      if (!engine.gpu.hasTimestampQuery) profileNote = "this adapter offers no 'timestamp-query': no per-op profile";
+      else
+        for (const [config, r] of [
+          ['plain RNN, RMSprop', plain],
+          ['factorised, geodesic (m=0)', factorised],
+          ['LSTM (peepholes), RMSprop', lstm],
+        ] as const) {
+          const n = 128;
+          process.stderr.write(`profile: ${config}, n=${n}, T=${T}, ${profileRepeats} profiled iterations ... `);
+          const p = await profileGroup(engine.ops, group(n), [r], config, profileRepeats);
+          process.stderr.write(`${p.medianSumMs.toPrecision(3)} ms of ops, ordinary iteration ${p.ordinaryMs.toPrecision(3)} ms\n`);
+          profiles.push(p);
+        }
+    }
     scopes = await scopeCost(engine.gpu.device);
     for (const n of run('spectrum') ? spectrumSizes : []) {
       for (const rowsOf of [n, 4 * n]) {
@@ -401,8 +427,12 @@ export async function main(argv: string[]): Promise<number> {
     date: new Date().toISOString(),
     adapter: engine.gpu.adapterInfo,
     node: process.version,
+    /** the machine's 1, 5 and 15 minute load averages before and after the benchmark */
+    load: { before: loadBefore, after: loadavg() },
     task: { name: 'copy', T, batchSize: 50 },
     rows,
+    profiles,
+    profileNote,
     spectra,
     summary,
     paperNote: 'paper Table 5: seconds for 1000 iterations on a GTX-770, copy T=100, batch 50 (Theano)',
@@ -410,7 +440,7 @@ export async function main(argv: string[]): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const stamp = report.date.replace(/[:.]/g, '-');
   const md =
-    `# Orthogonality Lab benchmark\n\n${report.date}, adapter: ${engine.describe()}, Node ${process.version}\n\n${table(rows)}\n\n` +
+    `# Orthogonality Lab benchmark\n\n${report.date}, adapter: ${engine.describe()}, Node ${process.version}, load average ${report.load.before.map((l) => l.toFixed(2)).join(' / ')} before, ${report.load.after.map((l) => l.toFixed(2)).join(' / ')} after (1 / 5 / 15 min)\n\n${table(rows)}\n\n` +
     (summary.fusedOverNaive === null ? '' : `Fused over naive recurrent path: ${summary.fusedOverNaive.toFixed(2)}x faster. `) +
     (summary.sixRunsCostOverOneRun === null
       ? ''
@@ -427,7 +457,8 @@ export async function main(argv: string[]): Promise<number> {
       : '') +
     (spectra.length
       ? `\nLive spectrum of free matrices on the GPU (one Glorot matrix, submit to readback; a tracking iteration of a plain or LSTM run costs this once per run, in one dispatch list for all runs of a block):\n\n${spectrumTable(spectra)}\n`
-      : '');
+      : '') +
+    (profiles.length ? `\n${profileRowsTable(profiles)}\n` : profileNote ? `\nPer-op profile: ${profileNote}.\n` : '');
   writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(outDir, `bench-${stamp}.md`), md);
   process.stdout.write(`\n${md}\nWrote ${join(outDir, `bench-${stamp}.json`)} and .md\n`);

@@ -22,7 +22,7 @@
 
 import { readF32 } from '../gpu/buffers.ts';
 import { GpuError } from '../gpu/device.ts';
-import { encodeDispatches } from '../gpu/kernel.ts';
+import { type Dispatch, encodeDispatches } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
 import { SINGULAR_VALUES_INFO, SingularValuesStatus } from '../gpu/ops/singularValues.ts';
 import { Rng } from '../random/rng.ts';
@@ -35,6 +35,7 @@ import { initRunParameters } from './init.ts';
 import { assertGroupFits } from './memoryCheck.ts';
 import type { MemoryPlan } from './memoryPlan.ts';
 import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
+import { type IterationPhase, type IterationProfile, profileFromTimestamps } from './profile.ts';
 import { RING_SLOTS, STAGING_SLOTS, STATS_PER_RUN, type TracePart, traceParts } from './readback.ts';
 import { type FailureReason, failureMessage, failureReason, HEALTH_STRIDE, Health, HealthState } from './runHealth.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
@@ -155,6 +156,22 @@ export function freeSpectrum(sv: Float32Array, info: Float32Array, what: string)
   return { values: sv.slice(), note: null };
 }
 
+/** A dispatch of an iteration with the block and phase it belongs to (iterationOps). */
+interface ProfiledDispatch {
+  dispatch: Dispatch;
+  cell: CellKind;
+  phase: IterationPhase;
+}
+
+/** What a profiled iteration leaves for profileStep to read. */
+interface ProfilerCapture {
+  iteration: number;
+  ops: ProfiledDispatch[];
+  querySet: GPUQuerySet;
+  resolved: GPUBuffer;
+  read: GPUBuffer;
+}
+
 export class RunGroup {
   readonly task: Task;
   readonly dims: ModelDims;
@@ -182,6 +199,8 @@ export class RunGroup {
   private ringFirstIteration = 0;
   private flowOn = false;
   private remarginPending = false;
+  /** set by profileStep for the one iteration it encodes (each dispatch in its own timed pass) */
+  private profiler: { taken: ProfilerCapture | null } | null = null;
   /** per RNN-block run: 1 = its margin changed since the last iteration */
   private readonly remarginMask: Float32Array;
   private destroyed = false;
@@ -502,6 +521,59 @@ export class RunGroup {
     this.scopes.run(spoils, () => this.encodeIteration());
   }
 
+  /**
+   * One iteration's dispatches in encoding order, each with its block's cell and its phase: the remargin
+   * (after a margin change), the gradients, on tracking iterations the orthogonality drift, the guard (it
+   * decides on this iteration's loss and gradients before anything is updated), the update, and on tracking
+   * iterations the spectrum of free matrices (of the W the next iteration starts from).
+   */
+  private iterationOps(track: boolean, remargined: boolean): ProfiledDispatch[] {
+    const ops: ProfiledDispatch[] = [];
+    const add = (phase: IterationPhase) => {
+      for (const b of this.blocks) for (const dispatch of b.plan[phase]) ops.push({ dispatch, cell: b.cell, phase });
+    };
+    if (remargined) add('remargin');
+    add('gradients');
+    if (track) add('drift');
+    add('guard');
+    add('update');
+    if (track) add('spectrum');
+    return ops;
+  }
+
+  /**
+   * Trains one iteration, like step(), with every dispatch in a compute pass of its own between two GPU
+   * timestamps, and resolves with its per-op profile (profile.ts) once the timestamps are read back (its
+   * metrics arrive through collect() like any iteration's). Needs an adapter with 'timestamp-query'.
+   */
+  async profileStep(): Promise<IterationProfile> {
+    if (!this.ctx.device.features.has('timestamp-query'))
+      throw new Error("this adapter offers no 'timestamp-query' feature: WebGPU cannot time the ops of an iteration here");
+    const profiler: { taken: ProfilerCapture | null } = { taken: null };
+    this.profiler = profiler;
+    try {
+      this.step();
+    } finally {
+      this.profiler = null;
+    }
+    const taken = profiler.taken as ProfilerCapture | null;
+    if (!taken) throw new Error('RunGroup.profileStep(): the iteration recorded no timestamps');
+    try {
+      await taken.read.mapAsync(GPUMapMode.READ);
+      const stamps = new BigUint64Array(taken.read.getMappedRange().slice(0));
+      taken.read.unmap();
+      return profileFromTimestamps(
+        taken.iteration,
+        taken.ops.map((o) => ({ label: o.dispatch.label, cell: o.cell, phase: o.phase })),
+        stamps,
+      );
+    } finally {
+      taken.querySet.destroy();
+      taken.resolved.destroy();
+      taken.read.destroy();
+    }
+  }
+
   private encodeIteration(): void {
     const batch = this.task.batch(this.dataRng, this.dims.B);
     this.uploadBatch(batch);
@@ -509,20 +581,32 @@ export class RunGroup {
     if (track || track !== this.flowOn) this.setFlow(track, batch);
     for (const b of this.blocks) b.plan.setGuardIteration(this.iteration + 1);
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
-    const pass = enc.beginComputePass();
     const remargined = this.remarginPending;
-    if (remargined) {
-      for (const b of this.blocks) encodeDispatches(pass, b.plan.remargin);
-      this.remarginPending = false;
+    this.remarginPending = false;
+    const ops = this.iterationOps(track, remargined);
+    const profiler = this.profiler;
+    if (!profiler) {
+      const pass = enc.beginComputePass();
+      for (const o of ops) encodeDispatches(pass, [o.dispatch]);
+      pass.end();
+    } else {
+      // profileStep: the same dispatches in the same order, each in a pass of its own between two timestamps
+      const querySet = this.ctx.device.createQuerySet({ type: 'timestamp', count: 2 * ops.length });
+      ops.forEach((o, i) => {
+        const pass = enc.beginComputePass({
+          label: o.dispatch.label,
+          timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+        });
+        encodeDispatches(pass, [o.dispatch]);
+        pass.end();
+      });
+      const bytes = 16 * ops.length;
+      const resolved = this.ctx.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+      const read = this.ctx.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      enc.resolveQuerySet(querySet, 0, 2 * ops.length, resolved, 0);
+      enc.copyBufferToBuffer(resolved, 0, read, 0, bytes);
+      profiler.taken = { iteration: this.iteration + 1, ops, querySet, resolved, read };
     }
-    for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
-    if (track) for (const b of this.blocks) encodeDispatches(pass, b.plan.drift);
-    // the guard decides on this iteration's loss and gradients before anything is updated
-    for (const b of this.blocks) encodeDispatches(pass, b.plan.guard);
-    for (const b of this.blocks) encodeDispatches(pass, b.plan.update);
-    // the spectrum of free matrices, of the W the next iteration starts from (only n values per run are read back)
-    if (track) for (const b of this.blocks) encodeDispatches(pass, b.plan.spectrum);
-    pass.end();
     if (this.ringUsed === 0) this.ringFirstIteration = this.iteration + 1;
     // a ring slot holds, block after block, the block's loss stats, its penalty stats and its health table
     let off = this.ringUsed * this.dims.R * STATS_PER_RUN * 4;
