@@ -61,4 +61,17 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
   await openLab(second, link);
   await expect(second.getByTestId('run-1')).toContainText('LSTM (no margin)');
   await second.close();
+
+  // where the time goes: one iteration profiled op by op (SwiftShader offers timestamp queries), both cells'
+  // ops named, none left unnamed; the profiled iteration counts like any other
+  const before = (await snapshot(page)).iteration;
+  await page.getByTestId('profile-panel').locator('summary').click();
+  await page.getByTestId('profile-run').click();
+  const table = page.getByTestId('profile-table');
+  await expect(table).toContainText(`Iteration ${before + 1}:`);
+  for (const op of ['input projection', 'recurrent forward', 'recurrent backward', 'parameter gradients', 'optimiser'])
+    await expect(table.locator('th[scope="row"]', { hasText: op }).first()).toBeVisible();
+  await expect(table).not.toContainText('other (');
+  expect((await snapshot(page)).iteration).toBe(before + 1);
+  await page.getByTestId('profile-panel').scrollIntoViewIfNeeded();
 });

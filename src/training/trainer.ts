@@ -26,6 +26,7 @@
 import type { RunEvaluationState } from '../engine/evaluationSchedule.ts';
 import { TrainingGpuError } from '../engine/gpuScopes.ts';
 import type { ParamSet } from '../engine/parameters.ts';
+import type { IterationProfile } from '../engine/profile.ts';
 import { type IterationRecord, RunGroup, type RunGroupOptions, type RunStatus } from '../engine/runGroup.ts';
 import type { GroupSettings, RunSettings } from '../engine/settings.ts';
 import { GpuError } from '../gpu/device.ts';
@@ -55,6 +56,8 @@ export interface TrainableGroup {
   setTrackEvery(trackEvery: number): void;
   restartData(seed: number): void;
   destroy(): Promise<void>;
+  /** one iteration like step(), each dispatch timed (RunGroup.profileStep; optional: the unit tests' fakes lack it) */
+  profileStep?(): Promise<IterationProfile>;
 }
 
 export interface TrainerOptions {
@@ -259,6 +262,30 @@ export class Trainer {
     this.notePendingEvaluation();
     await this.evaluatePending();
     await this.settle();
+  }
+
+  /**
+   * One iteration like step() (halts first; its metrics and any evaluation round due go out as usual) with
+   * every dispatch timed by the GPU (RunGroup.profileStep, src/engine/profile.ts); resolves with the profile.
+   * A group or adapter that cannot be profiled (no 'timestamp-query') refuses before training anything, and
+   * that refusal does not stop the trainer.
+   */
+  async profileStep(): Promise<IterationProfile> {
+    await this.halt();
+    if (this.failure || this.destroyed)
+      throw new Error(`the training has stopped${this.failure ? ` (${this.failure})` : ''}: nothing to profile`);
+    if (!this.g.profileStep) throw new Error('this run group cannot time its ops');
+    const before = this.g.iteration;
+    const profiled = this.g.profileStep();
+    // profileStep encodes its iteration before its first await: when the iteration count did not move, it
+    // refused (or step() threw) and trained nothing
+    if (this.g.iteration === before) return profiled;
+    profiled.catch(() => {}); // awaited below, after the iteration's metrics are in
+    this.queueCollect(false);
+    this.notePendingEvaluation();
+    await this.evaluatePending();
+    await this.settle();
+    return profiled;
   }
 
   /**

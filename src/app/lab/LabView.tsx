@@ -15,6 +15,7 @@ import { ConfirmDialog } from './controls/ConfirmDialog.tsx';
 import { GroupControls } from './controls/GroupControls.tsx';
 import { MemoryRefusal } from './controls/MemoryRefusal.tsx';
 import { Messages } from './controls/Messages.tsx';
+import { ProfilePanel } from './controls/ProfilePanel.tsx';
 import { RunTable } from './controls/RunTable.tsx';
 import { SHORTCUTS, ShortcutsPanel, useShortcuts } from './controls/Shortcuts.tsx';
 import { Toolbar } from './controls/Toolbar.tsx';
@@ -142,6 +143,7 @@ export function LabView() {
         <summary>Experiment settings and presets</summary>
         <GroupControls />
       </details>
+      <ProfilePanel />
     </LabContext.Provider>
   );
 }

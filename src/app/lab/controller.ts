@@ -18,6 +18,7 @@ import type { RunEvaluationState } from '../../engine/evaluationSchedule.ts';
 import type { MemoryEnvironment } from '../../engine/memoryCheck.ts';
 import { pFromSpectrum } from '../../engine/modelSettings.ts';
 import type { ParamSet } from '../../engine/parameters.ts';
+import type { IterationProfile } from '../../engine/profile.ts';
 import { type InitialState, type IterationRecord, RunGroup, type RunStatus } from '../../engine/runGroup.ts';
 import { type EvaluationRequestOf, evaluationOf, type GroupSettings } from '../../engine/settings.ts';
 import type { GpuContext } from '../../gpu/device.ts';
@@ -242,6 +243,29 @@ export class LabController {
     return this.serial(async () => {
       await this.trainer?.step();
     });
+  }
+
+  /**
+   * Profiles one iteration (the trainer's profileStep: it trains, like a step, with every dispatch timed by
+   * the GPU). While playing, the loop is paused for it and plays on after. Resolves with the profile, or with
+   * the reason there is none (no timestamp-query, no group, the training stopped).
+   */
+  async profileIteration(): Promise<IterationProfile | string> {
+    let result: IterationProfile | string = 'no run group is built yet';
+    const wasPlaying = this.store.getState().playing;
+    if (this.store.getState().phase !== 'ready') return 'the lab is not ready to train';
+    if (wasPlaying) this.pause();
+    await this.serial(async () => {
+      const t = this.trainer;
+      if (!t) return;
+      try {
+        result = await t.profileStep();
+      } catch (e) {
+        result = e instanceof Error ? e.message : String(e);
+      }
+    });
+    if (wasPlaying && this.store.getState().phase === 'ready') this.play();
+    return result;
   }
 
   /** Stops the lab for good (device lost) with a reason shown in place of the controls' status. */
