@@ -35,8 +35,14 @@ export async function runCli(fn: (argv: string[]) => Promise<number>): Promise<v
   }
 }
 
-/** True when the module at `url` is the script node was started with. */
-export function isMain(url: string): boolean {
+/**
+ * True when the module at `url` is the script node was started with. In a bundle (`npm run bench:gpu:pack`)
+ * every module shares the bundle's url: there the bundle names its entry (globalThis.__orthoBundleEntry) and
+ * only the module that passes that `name` is main.
+ */
+export function isMain(url: string, name?: string): boolean {
+  const entry = (globalThis as { __orthoBundleEntry?: string }).__orthoBundleEntry;
+  if (entry !== undefined) return name === entry;
   try {
     return realpathSync(fileURLToPath(url)) === realpathSync(process.argv[1] ?? '');
   } catch {

@@ -3,7 +3,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { libraryFromRecord, type ShaderLibrary } from './shaders.ts';
 
-export const SHADER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../shaders');
+/** The project's shaders folder; ORTHO_SHADER_DIR overrides it (the bundled bench of `npm run bench:gpu:pack`). */
+export const SHADER_DIR = process.env.ORTHO_SHADER_DIR
+  ? resolve(process.env.ORTHO_SHADER_DIR)
+  : resolve(dirname(fileURLToPath(import.meta.url)), '../../shaders');
 
 export function nodeShaderLibrary(dir = SHADER_DIR): ShaderLibrary {
   const files: Record<string, string> = {};
