@@ -1,7 +1,7 @@
 /**
  * `npm run bench:gpu`: everything worth measuring on a machine with a GPU, in one go, in a few minutes, into
  * one report folder (issue 12, section 3):
- *  1. the correctness of the GPU's gradients at the GPU's own kernel shapes (src/engine/gradientCheck.ts:
+ *  1. the correctness of the GPU's gradients at the GPU's own kernel shapes (src/cli/gradientCheck.ts:
  *     plain, factorised and LSTM runs at n = 128, 512, 1024 against the float64 reference). Timings are only
  *     worth reading when this holds: if it does not, the command says so and exits 1 after writing the report;
  *  2. the benchmark (src/cli/bench.ts): Table 5 at n = 128, 500, 1000 (plain RMSprop against geodesic steps),
@@ -14,7 +14,7 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkGroupGradients, type GradientComparison, gradientCheckTable } from '../engine/gradientCheck.ts';
+import { checkGroupGradients, type GradientComparison, gradientCheckTable } from './gradientCheck.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { main as benchMain } from './bench.ts';
@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   const checkMd =
     `# GPU gradient check\n\n${new Date().toISOString()}, adapter: ${adapterText}\n\n` +
     `The GPU's loss, gradient flow and every trained parameter's gradient on one batch against the float64 reference ` +
-    `models (src/engine/gradientCheck.ts; the kernel tests' tolerances). ${failed.length ? `**${failed.length} of ${rows.length} comparisons fail: do not trust this adapter's numbers.**` : `All ${rows.length} comparisons hold; the worst error is ${worst.toFixed(3)} of its allowance.`}\n\n` +
+    `models (src/cli/gradientCheck.ts; the kernel tests' tolerances). ${failed.length ? `**${failed.length} of ${rows.length} comparisons fail: do not trust this adapter's numbers.**` : `All ${rows.length} comparisons hold; the worst error is ${worst.toFixed(3)} of its allowance.`}\n\n` +
     `${gradientCheckTable(rows)}\n`;
   writeFileSync(join(out, 'gpu-check.json'), JSON.stringify({ adapter: adapterText, rows }, null, 2));
   writeFileSync(join(out, 'gpu-check.md'), checkMd);

@@ -1,10 +1,10 @@
 /**
- * The bench:gpu gradient self-check (src/engine/gradientCheck.ts): on this adapter every comparison of a plain,
+ * The bench:gpu gradient self-check (src/cli/gradientCheck.ts): on this adapter every comparison of a plain,
  * a factorised and an LSTM run holds, and a comparison that is off by more than its allowance is reported as
  * failing (with its worst error), so the check can fail.
  */
 import { describe, expect, it } from 'vitest';
-import { checkGroupGradients, compareArrays } from '../../src/engine/gradientCheck.ts';
+import { checkGroupGradients, compareArrays } from '../../src/cli/gradientCheck.ts';
 import { PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 

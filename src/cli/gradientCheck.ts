@@ -13,9 +13,9 @@ import type { OpContext } from '../gpu/ops/context.ts';
 import { Rng } from '../random/rng.ts';
 import { lossAndGradients as lstmLossAndGradients } from '../reference/lstmModel.ts';
 import { lossAndGradients } from '../reference/model.ts';
-import { trainedParameterNames } from './modelSettings.ts';
-import { RunGroup } from './runGroup.ts';
-import type { GroupSettings, RunSettings } from './settings.ts';
+import { trainedParameterNames } from '../engine/modelSettings.ts';
+import { RunGroup } from '../engine/runGroup.ts';
+import type { GroupSettings, RunSettings } from '../engine/settings.ts';
 
 export interface GradientComparison {
   run: string;
