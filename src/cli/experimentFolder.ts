@@ -270,7 +270,7 @@ export function removeOurs(dir: string, survey: FolderSurvey): string[] {
       parts[0] === SNAPSHOTS && parts.length > 1
         ? `${SNAPSHOTS}/${parts[1]}`
         : parts[0] === CHECKPOINTS || parts[0] === BEST
-          ? `${parts[0]}/${parts.length > 1 && parts[0] === BEST ? parts[1] : ''}`
+          ? `${parts[0]}/`
           : p,
     );
   }

@@ -275,7 +275,15 @@ export async function main(argv: string[]): Promise<number> {
         if (record && parameters) files.writeBest(r, { ...record }, parameters, schedule.history[r]);
       }
     };
-    const baseEvaluator = schedule ? scheduleEvaluator(schedule) : undefined;
+    // a round that takes longer than 2 s says how far it is, every 2 s (as the progress line)
+    let round = { iteration: 0, printed: 0 };
+    const roundProgress = (split: 'validation' | 'test', done: number, total: number) => {
+      const now = performance.now();
+      if (done >= total || now - round.printed < 2000) return;
+      round.printed = now;
+      say(`eval at it ${round.iteration}: ${split} ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} sequences`);
+    };
+    const baseEvaluator = schedule ? scheduleEvaluator(schedule, quiet ? undefined : roundProgress) : undefined;
     const uncaptured = engine.gpu.uncapturedErrors;
     // the trainer owns the group and the evaluation from here (and destroys them); an error outside the group's
     // scopes stops it too
@@ -287,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
       evaluator: baseEvaluator && {
         ...baseEvaluator,
         async evaluate(iteration) {
+          round = { iteration, printed: performance.now() };
           const results = await baseEvaluator.evaluate(iteration);
           const test = results.find((e) => e.split === 'test');
           await writeEvaluationFiles(test ? test.runs.flatMap((t, r) => (t.bestIteration === iteration ? [r] : [])) : []);
