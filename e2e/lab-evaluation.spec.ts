@@ -6,7 +6,10 @@
  * paper's Table 1 number for its configuration, and exports as CSV; a rebuild that carries the runs (another
  * evaluation batch) keeps their rounds and best weights, and so does the experiment file (export, reset,
  * import). A small training subset (320 images, 10 iterations an epoch) keeps a CPU adapter quick; validation
- * and test are always the full 10,000 images.
+ * and test are always the full 10,000 images. The accuracy chart draws each run's test accuracy over
+ * training too (dotted, at its best-validation weights as they stood at each round), in its CSV and SVG
+ * exports; the toolbar shows a round's progress as its batches finish; the memory line names the evaluation
+ * pass.
  */
 import { readFileSync } from 'node:fs';
 import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
@@ -35,12 +38,38 @@ test('every epoch: validation rounds on the charts, test accuracy at the best we
   await expect(page.getByTestId('group-evaluationBatch')).toHaveValue('0');
   await expect(page.getByTestId('results-table')).toBeVisible();
   await expect(page.getByTestId('results-row')).toHaveCount(2);
+  // the memory line names the evaluation pass beside the group (at the training batch: evaluationBatch 0)
+  await expect(page.getByTestId('memory-evaluation')).toContainText(/evaluation pass \(batch 32, .*\): [\d.]+ [KM]iB besides the group/);
+  await page.getByTestId('memory-details').locator('summary').click();
+  await expect(page.getByTestId('memory-details')).toContainText('evaluation pass (');
+  await page.getByTestId('memory-line').screenshot({ path: `${SCREENSHOT_DIR}/evaluation--memory-line.png` });
+  await page.getByTestId('memory-details').locator('summary').click();
 
   // 320 images in batches of 32: an epoch every 10 iterations; train past two of them
   await page.getByTestId('play').click();
-  await expect(page.getByTestId('evaluating')).toContainText('the validation set (10,000 images)', { timeout: 120_000 });
+  // a round's progress in the toolbar, as its batches finish: seen part-way through the validation set
+  const evaluating = page.getByTestId('evaluating');
+  await expect(evaluating).toContainText(/Evaluating at iteration 10: validation: [\d,]+ of 10,000 images/, { timeout: 120_000 });
+  let partWay = '';
+  await expect
+    .poll(
+      async () => {
+        const text = (await evaluating.textContent({ timeout: 100 }).catch(() => null)) ?? '';
+        const done = Number(text.match(/validation: ([\d,]+) of 10,000/)?.[1].replaceAll(',', '') ?? 0);
+        if (done > 0 && done < 10_000 && !partWay) {
+          partWay = text;
+          await page.locator('.toolbar').screenshot({ path: `${SCREENSHOT_DIR}/evaluation--toolbar-progress.png` });
+        }
+        return partWay;
+      },
+      { timeout: 60_000, intervals: [50] },
+    )
+    .not.toBe('');
+  console.log(`seen during a round: ${partWay}`);
   await expect.poll(() => fewestRounds(page), { timeout: 240_000, intervals: [1000] }).toBeGreaterThanOrEqual(2);
   await pauseAndSettle(page);
+  // gone once the round is over
+  await expect(evaluating).toHaveCount(0);
   const s = await snapshot(page);
   console.log(`evaluation rounds (s): ${s.evaluationSeconds.map((x) => x.toFixed(1)).join(', ')}; iteration ${s.iteration}`);
   for (const r of s.runs) {
@@ -61,6 +90,24 @@ test('every epoch: validation rounds on the charts, test accuracy at the best we
   // the training lines have no dots: every dot is a round (2 runs x 2 charts x at least 2 rounds)
   expect(await chart.locator('.recharts-line-dots circle').count()).toBeGreaterThanOrEqual(8);
   await expect(page.getByTestId('chart-loss')).toContainText('validation loss and accuracy at each evaluation round');
+  // the test accuracy over training, dotted, on the accuracy chart alone: one line per run
+  await expect(chart.locator('.test-line')).toHaveCount(2);
+  await expect(page.getByTestId('chart-loss')).toContainText("at the run's best-validation weights as they stood at that round");
+  // in the chart's exports: the rounds CSV (a test figure at the best weights every round) and the SVG's legend
+  const [roundsDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-evaluation-rounds-csv').click()]);
+  const roundsCsv = readFileSync((await roundsDl.path())!, 'utf8')
+    .trim()
+    .split('\n');
+  expect(roundsCsv[0]).toBe(
+    'iteration,run,validation_loss,validation_accuracy,test_loss,test_accuracy,test_best_iteration,test_at_best_loss,test_at_best_accuracy,test_at_best_iteration',
+  );
+  for (const line of roundsCsv.slice(1)) {
+    const f = line.split(',');
+    expect(Number(f[8]), `test at the best weights in ${line}`).toBeGreaterThan(0);
+    expect(Number(f[9])).toBeLessThanOrEqual(Number(f[0]));
+  }
+  const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-loss-accuracy-svg').click()]);
+  expect(readFileSync((await svgDl.path())!, 'utf8')).toContain('test at the best-validation weights as they stood at each round (dotted)');
 
   // the results table: finite test accuracies in (0, 100], at an iteration that was a round; Table 1's numbers
   const rows = page.getByTestId('results-row');
@@ -105,6 +152,7 @@ test('every epoch: validation rounds on the charts, test accuracy at the best we
   await expect(page.getByTestId('confirm-dialog')).toContainText('Change Evaluation batch from 0 to 250?');
   await expect(page.getByTestId('confirm-dialog')).toContainText('Every run keeps its trained parameters');
   await page.getByTestId('confirm-apply').click();
+  await expect(page.getByTestId('memory-evaluation')).toContainText('evaluation pass (batch 250,');
   // the new group is built when its evaluator has timed no round yet (the old one timed three) and the lab is ready
   await expect
     .poll(

@@ -5,6 +5,8 @@
  *   DIR/snapshots/000040-1f2e3d4c/            one complete snapshot (iteration, then the id's first 8 digits)
  *       settings.json metrics.json metrics.csv traces.json checkpoints/00-<run>.checkpoint.json ...
  *   DIR/settings.json metrics.json metrics.csv traces.json   copies of the latest snapshot's, for reading
+ *   DIR/evaluations.csv                        with --eval-every: every evaluation round (evaluationFiles.ts)
+ *   DIR/best/00-<run>.best.checkpoint.json     with --eval-every: each run's best-validation weights
  *
  * A snapshot is written into a temporary folder, every file synced, renamed into place, and only then does
  * the manifest (replaced atomically) name it; older snapshots are removed after that. A kill at any moment
@@ -27,6 +29,10 @@ export const SETTINGS_FORMAT = 'orthogonality-lab/settings';
 export type Kernels = 'fused' | 'naive';
 export const SNAPSHOTS = 'snapshots';
 export const CHECKPOINTS = 'checkpoints';
+/** the evaluation rounds (evaluationFiles.ts), beside metrics.csv */
+export const EVALUATIONS_FILE = 'evaluations.csv';
+/** the folder of the runs' best-validation checkpoints (evaluationFiles.ts) */
+export const BEST = 'best';
 /** the snapshot's files that are also copied to the top of the folder */
 export const LOG_FILES = ['settings.json', 'metrics.json', 'metrics.csv', 'traces.json'] as const;
 
@@ -46,7 +52,8 @@ export interface Manifest {
 const SNAPSHOT_NAME = /^\d{6,}-[0-9a-z-]{8}$/;
 const CHECKPOINT_FILE = /\.checkpoint\.json$/;
 /** What an interrupted save leaves, by where it lies: only names this trainer (or its older versions) writes. */
-const LEFTOVER_TOP = /^(experiment\.json|settings\.json|metrics\.json|metrics\.csv|traces\.json)\.tmp(-\d+)?$|^\.write-probe-\d+$/;
+const LEFTOVER_TOP =
+  /^(experiment\.json|settings\.json|metrics\.json|metrics\.csv|traces\.json|evaluations\.csv)\.tmp(-\d+)?$|^\.write-probe-\d+$/;
 const LEFTOVER_SNAPSHOT = /^\.tmp-\d{6,}-[0-9a-z-]{8}-\d+$/;
 const LEFTOVER_CHECKPOINT = /\.checkpoint\.json\.tmp(-\d+)?$/;
 
@@ -58,6 +65,11 @@ export function newExperimentId(): string {
 
 export function snapshotName(iteration: number, experimentId: string): string {
   return `${String(iteration).padStart(6, '0')}-${experimentId.slice(0, 8)}`;
+}
+
+/** The best-validation checkpoint of run r, relative to the experiment folder. */
+export function bestCheckpointFile(r: number, runName: string): string {
+  return `${BEST}/${String(r).padStart(2, '0')}-${runName.replace(/[^A-Za-z0-9._=-]+/g, '_')}.best.checkpoint.json`;
 }
 
 /** The checkpoint file of run r in a snapshot. */
@@ -199,17 +211,27 @@ export interface FolderSurvey {
 
 /**
  * What in DIR belongs to an experiment of this trainer (any experiment, and the old layout of one folder
- * with checkpoints/ at the top), except `keep` (the current snapshot, the manifest and the top-level copies).
+ * with checkpoints/ at the top), except `keep` (the current snapshot, the manifest and the top-level copies)
+ * and `keepFiles` (paths relative to DIR that the current experiment wrote outside its snapshots:
+ * evaluations.csv, best/*).
  */
-export function surveyFolder(dir: string, keep?: Manifest): FolderSurvey {
+export function surveyFolder(dir: string, keep?: Manifest, keepFiles: readonly string[] = []): FolderSurvey {
   const ours: string[] = [];
   const foreign: string[] = [];
   for (const e of list(dir)) {
     const path = join(dir, e);
     if (e === MANIFEST_FILE || LOG_FILES.includes(e as never)) {
       if (!keep) ours.push(e);
+    } else if (e === EVALUATIONS_FILE) {
+      if (!keepFiles.includes(e)) ours.push(e);
     } else if (LEFTOVER_TOP.test(e)) ours.push(e);
-    else if (e === SNAPSHOTS && isFolder(path)) {
+    else if (e === BEST && isFolder(path)) {
+      for (const c of list(path)) {
+        const rel = `${BEST}/${c}`;
+        if (keepFiles.includes(rel)) continue;
+        (CHECKPOINT_FILE.test(c) || LEFTOVER_CHECKPOINT.test(c) ? ours : foreign).push(rel);
+      }
+    } else if (e === SNAPSHOTS && isFolder(path)) {
       for (const s of list(path)) {
         if (keep && `${SNAPSHOTS}/${s}` === keep.snapshot) continue;
         if (SNAPSHOT_NAME.test(s) || LEFTOVER_SNAPSHOT.test(s)) surveySnapshot(join(path, s), `${SNAPSHOTS}/${s}`, ours, foreign);
@@ -244,7 +266,13 @@ export function removeOurs(dir: string, survey: FolderSurvey): string[] {
   const removed = new Set<string>();
   for (const p of survey.ours) {
     const parts = p.split('/');
-    removed.add(parts[0] === SNAPSHOTS && parts.length > 1 ? `${SNAPSHOTS}/${parts[1]}` : parts[0] === CHECKPOINTS ? `${CHECKPOINTS}/` : p);
+    removed.add(
+      parts[0] === SNAPSHOTS && parts.length > 1
+        ? `${SNAPSHOTS}/${parts[1]}`
+        : parts[0] === CHECKPOINTS || parts[0] === BEST
+          ? `${parts[0]}/`
+          : p,
+    );
   }
   for (const p of removed) {
     if (!p.startsWith(`${SNAPSHOTS}/`)) continue;
@@ -253,6 +281,7 @@ export function removeOurs(dir: string, survey: FolderSurvey): string[] {
   }
   removeIfEmpty(join(dir, CHECKPOINTS));
   removeIfEmpty(join(dir, SNAPSHOTS));
+  removeIfEmpty(join(dir, BEST));
   return [...removed].sort();
 }
 

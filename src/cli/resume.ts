@@ -46,7 +46,12 @@ export function loadResume(dir: string): Resumed {
   } catch {
     throw new UsageError(`--resume ${dir}: no such folder`);
   }
-  if (!isDir) throw new UsageError(`--resume ${dir} is a file; give the experiment's folder (the --out of npm run train)`);
+  if (!isDir)
+    throw new UsageError(
+      /\.best\.checkpoint\.json$/.test(dir)
+        ? `--resume ${dir} is a best-validation checkpoint: it holds a run's best weights without optimiser state or data position, so it cannot be resumed or trained on (npm run evaluate -- --checkpoint ${dir} scores it); --resume takes the experiment's folder (the --out of npm run train)`
+        : `--resume ${dir} is a file; give the experiment's folder (the --out of npm run train)`,
+    );
   const manifest = readManifest(dir);
   if (!manifest) {
     let legacy = false;

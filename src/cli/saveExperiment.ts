@@ -73,6 +73,8 @@ export async function saveExperiment(
   log: ExperimentLog,
   kernels: Kernels,
   previous?: Manifest,
+  /** what the experiment wrote outside its snapshots (evaluations.csv, best/*): kept, not removed as older files */
+  keepFiles: readonly string[] = [],
 ): Promise<Saved> {
   const iteration = snapshot.iteration;
   const tag = { experimentId, iteration };
@@ -107,7 +109,7 @@ export async function saveExperiment(
   }
   try {
     writeTopLevelCopies(dir, texts);
-    return { manifest, removed: removeOurs(dir, surveyFolder(dir, manifest)) };
+    return { manifest, removed: removeOurs(dir, surveyFolder(dir, manifest, keepFiles)) };
   } catch (e) {
     throw new SaveError(
       `saved ${dir}/${manifest.snapshot}, but could not update the copies at the top of ${dir} or remove older snapshots (${(e as Error).message})`,

@@ -19,6 +19,7 @@ import { HEADLESS_PACING, HOST_CLOCK } from '../training/pacing.ts';
 import { scheduleEvaluator } from '../training/scheduleEvaluator.ts';
 import { Trainer } from '../training/trainer.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { EvaluationFiles } from './evaluationFiles.ts';
 import { EXPERIMENT_FLAGS, experimentFromFlags } from './experimentFlags.ts';
 import { type Manifest, newExperimentId, readManifest, surveyFolder } from './experimentFolder.ts';
 import { Interrupt } from './interrupt.ts';
@@ -255,6 +256,34 @@ export async function main(argv: string[]): Promise<number> {
     });
     // the evaluation rounds (--eval-every), beside the group (src/cli/trainEvaluation.ts); the trainer runs them
     const schedule = evaluationRequest ? await openEvaluation(rg, evaluationRequest, { naive, memoryBudget: budget, resumed }) : null;
+    // evaluations.csv and the best-validation checkpoints (evaluationFiles.ts): a resumed experiment's are
+    // first put back to its snapshot's; over a replaced experiment (--force) they wait for the first save,
+    // which removes that one's files
+    const trainSize = rg.task.trainSize;
+    const files = new EvaluationFiles(dir, experimentId, group, runs, (it) =>
+      trainSize === null ? null : Math.round((it * group.batchSize * 1e4) / trainSize) / 1e4,
+    );
+    if (resumed) files.restore(resumed.evaluation);
+    let filesHeld = target.replacing;
+    /** writes the rounds so far and the best checkpoints of `improved` (read back from the GPU) */
+    const writeEvaluationFiles = async (improved: readonly number[]) => {
+      if (!schedule || filesHeld) return;
+      files.writeRounds(schedule.history);
+      for (const r of improved) {
+        const record = schedule.evaluation.best?.records[r];
+        const parameters = record ? await schedule.evaluation.best!.read(r) : null;
+        if (record && parameters) files.writeBest(r, { ...record }, parameters, schedule.history[r]);
+      }
+    };
+    // a round that takes longer than 2 s says how far it is, every 2 s (as the progress line)
+    let round = { iteration: 0, printed: 0 };
+    const roundProgress = (split: 'validation' | 'test', done: number, total: number) => {
+      const now = performance.now();
+      if (done >= total || now - round.printed < 2000) return;
+      round.printed = now;
+      say(`eval at it ${round.iteration}: ${split} ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} sequences`);
+    };
+    const baseEvaluator = schedule ? scheduleEvaluator(schedule, quiet ? undefined : roundProgress) : undefined;
     const uncaptured = engine.gpu.uncapturedErrors;
     // the trainer owns the group and the evaluation from here (and destroys them); an error outside the group's
     // scopes stops it too
@@ -262,7 +291,17 @@ export async function main(argv: string[]): Promise<number> {
       pacing: HEADLESS_PACING,
       clock: HOST_CLOCK,
       hostGpuError: () => uncaptured[0],
-      evaluator: schedule ? scheduleEvaluator(schedule) : undefined,
+      // each round's files are written inside the round, so the trainer's halt and save wait for them
+      evaluator: baseEvaluator && {
+        ...baseEvaluator,
+        async evaluate(iteration) {
+          round = { iteration, printed: performance.now() };
+          const results = await baseEvaluator.evaluate(iteration);
+          const test = results.find((e) => e.split === 'test');
+          await writeEvaluationFiles(test ? test.runs.flatMap((t, r) => (t.bestIteration === iteration ? [r] : [])) : []);
+          return results;
+        },
+      },
     });
     trainer = tr;
     // a run that failed stays frozen at its last finite state (InitialState.status); say so
@@ -283,11 +322,16 @@ export async function main(argv: string[]): Promise<number> {
       // experiment's are kept as they were
       const snapshot = await tr.save();
       if (!schedule && resumed) snapshot.evaluation = resumed.evaluation;
-      const saved = await saveExperiment(dir, experimentId, snapshot, log, naive ? 'naive' : 'fused', latest);
+      const saved = await saveExperiment(dir, experimentId, snapshot, log, naive ? 'naive' : 'fused', latest, files.files);
       latest = saved.manifest;
       if (replacing) {
         say(`--force: removed the previous experiment's ${saved.removed.join(', ') || 'files'}`);
         replacing = false;
+      }
+      if (filesHeld) {
+        // the replaced experiment's files are gone: this one's rounds and best weights so far
+        filesHeld = false;
+        await writeEvaluationFiles(runs.map((_, r) => r));
       }
     };
     // after a GPU error: what was measured before it, beside the last snapshot (which stays the experiment's)

@@ -67,6 +67,33 @@ export interface CheckpointStatus {
   message?: string;
 }
 
+/**
+ * A best-validation checkpoint (`kind: "best-validation"`, docs/CHECKPOINT.md): one run's best-validation
+ * weights as a file of their own, written by the headless trainer whenever a round takes new best weights.
+ * The same format as a checkpoint, but weights only: no optimiser state, data-generator state or training
+ * position (the trainer does not keep those of the best iteration), so it cannot be resumed or trained on;
+ * `npm run evaluate` scores it.
+ */
+export const BEST_VALIDATION_KIND = 'best-validation';
+
+export interface BestValidationCheckpoint {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  kind: typeof BEST_VALIDATION_KIND;
+  createdAt: string;
+  experimentId?: string;
+  group: GroupSettings;
+  run: RunSettings;
+  runIndex: number;
+  /** the iteration whose weights these are (iterations completed when they were scored) */
+  iteration: number;
+  /** the validation set at these weights (loss null where not finite, accuracy null where the task has none) */
+  validation: { loss: number; accuracy: number | null; count?: number };
+  /** the test set at these weights, scored in the round that took them */
+  test?: ScoreJson;
+  parameters: Record<string, TensorJson>;
+}
+
 export class CheckpointError extends Error {
   constructor(message: string) {
     super(message);
@@ -129,6 +156,39 @@ export function makeCheckpoint(args: {
         }
       : {}),
     ...(args.evaluations?.length ? { evaluations: args.evaluations.map((e) => ({ ...e })) } : {}),
+  };
+}
+
+/** A run's best-validation weights as a file of their own (BestValidationCheckpoint). */
+export function makeBestValidationCheckpoint(args: {
+  experimentId?: string;
+  group: GroupSettings;
+  run: RunSettings;
+  runIndex: number;
+  record: BestRecord;
+  /** the validation set's size */
+  validationCount?: number;
+  test?: ScoreJson | null;
+  parameters: ParamSet;
+}): BestValidationCheckpoint {
+  const dims = modelDimsOf(args.group);
+  return {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    kind: BEST_VALIDATION_KIND,
+    createdAt: new Date().toISOString(),
+    ...(args.experimentId === undefined ? {} : { experimentId: args.experimentId }),
+    group: args.group,
+    run: args.run,
+    runIndex: args.runIndex,
+    iteration: args.record.iteration,
+    validation: {
+      loss: args.record.validationLoss,
+      accuracy: args.record.validationAccuracy,
+      ...(args.validationCount === undefined ? {} : { count: args.validationCount }),
+    },
+    ...(args.test ? { test: { loss: args.test.loss, accuracy: args.test.accuracy, count: args.test.count } } : {}),
+    parameters: tensorsToJson(cellOf(args.run), args.parameters, dims),
   };
 }
 
@@ -205,6 +265,17 @@ export interface ParsedCheckpoint {
   best: { record: BestRecord; parameters: ParamSet } | null;
   /** the evaluation history ([] when the file has none) */
   evaluations: RunEvaluation[];
+  /**
+   * A best-validation checkpoint (read only with `weightsOnly: true`): its validation and test figures. Its
+   * `parameters` are the best weights; it has no optimiser state (`optimizerState` is empty) and no data
+   * state (`checkpoint.dataRngState` is the group seed's start).
+   */
+  bestValidation: { validation: BestValidationCheckpoint['validation']; test: ScoreJson | null } | null;
+}
+
+export interface ParseOptions {
+  /** accept a best-validation checkpoint (weights only: for scoring, not for training); default: refuse it by name */
+  weightsOnly?: boolean;
 }
 
 function isWhole(v: unknown, lo: number, hi: number): v is number {
@@ -250,7 +321,7 @@ function parseEvaluations(obj: unknown, source: string, iteration: number): RunE
 }
 
 /** Parses and checks a checkpoint file's text; throws CheckpointError naming the problem. */
-export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedCheckpoint {
+export function parseCheckpoint(text: string, source = 'checkpoint', options: ParseOptions = {}): ParsedCheckpoint {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -277,6 +348,12 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
     throw new CheckpointError(`${source}: iteration must be a whole number >= 0`);
   if (!Number.isInteger(c.runIndex) || (c.runIndex as number) < 0)
     throw new CheckpointError(`${source}: runIndex must be a whole number >= 0`);
+  const kind = (obj as { kind?: unknown }).kind;
+  if (kind !== undefined) {
+    if (kind !== BEST_VALIDATION_KIND)
+      throw new CheckpointError(`${source}: kind is ${describeInput(kind)}; a checkpoint has none or '${BEST_VALIDATION_KIND}'`);
+    return parseBestValidation(c as unknown as BestValidationCheckpoint, source, options);
+  }
   if (!Array.isArray(c.dataRngState) || c.dataRngState.length !== 5)
     throw new CheckpointError(`${source}: dataRngState must be the 5-number generator state`);
   try {
@@ -314,5 +391,46 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): ParsedChec
     };
   }
   const evaluations = parseEvaluations(c.evaluations, source, c.iteration as number);
-  return { checkpoint: c as Checkpoint, parameters, optimizerState, status, best, evaluations };
+  return { checkpoint: c as Checkpoint, parameters, optimizerState, status, best, evaluations, bestValidation: null };
+}
+
+/** The rest of a best-validation checkpoint (settings, iteration and run index already checked). */
+function parseBestValidation(c: BestValidationCheckpoint, source: string, options: ParseOptions): ParsedCheckpoint {
+  if (!options.weightsOnly)
+    throw new CheckpointError(
+      `${source} is a best-validation checkpoint (run '${String(c.run.name).slice(0, 60)}', the weights of iteration ${c.iteration}, ` +
+        'without optimiser state or data position): it cannot be resumed or trained on; npm run evaluate -- --checkpoint FILE scores it, ' +
+        "and --resume takes the experiment's folder",
+    );
+  const v = c.validation as Partial<BestValidationCheckpoint['validation']> | null;
+  if (typeof v !== 'object' || v === null || typeof v.loss !== 'number' || !Number.isFinite(v.loss))
+    throw new CheckpointError(`${source}: validation must be { loss (a finite number), accuracy, count? }`);
+  const acc = v.accuracy ?? null;
+  if (acc !== null && !(typeof acc === 'number' && acc >= 0 && acc <= 1))
+    throw new CheckpointError(`${source}: validation.accuracy must be a number from 0 to 1, or null`);
+  if (v.count !== undefined && !isWhole(v.count, 1, Number.MAX_SAFE_INTEGER))
+    throw new CheckpointError(`${source}: validation.count must be a whole number >= 1`);
+  let test: ScoreJson | null = null;
+  if (c.test !== undefined) {
+    const t = scoreProblem(c.test);
+    if (t) throw new CheckpointError(`${source}: test: ${t}`);
+    test = { loss: c.test.loss, accuracy: c.test.accuracy, count: c.test.count };
+  }
+  for (const field of ['optimizer', 'dataRngState', 'dataPosition', 'best', 'evaluations', 'status'])
+    if (Object.hasOwn(c, field)) throw new CheckpointError(`${source}: a best-validation checkpoint holds weights only, not '${field}'`);
+  const parameters = parseTensors(c.parameters, `${source} parameters`, cellOf(c.run), modelDimsOf(c.group));
+  const checkpoint = {
+    ...c,
+    dataRngState: new Rng(c.group.dataSeed).getState(),
+    optimizer: { kind: c.group.optimizer, state: {} },
+  } as unknown as Checkpoint;
+  return {
+    checkpoint,
+    parameters,
+    optimizerState: {},
+    status: { state: 'training' },
+    best: null,
+    evaluations: [],
+    bestValidation: { validation: { loss: v.loss, accuracy: acc, ...(v.count === undefined ? {} : { count: v.count }) }, test },
+  };
 }

@@ -46,6 +46,9 @@ export interface SetScore {
 
 export type WeightsToScore = 'current' | 'best';
 
+/** Sequences of a set scored so far, of `total`. */
+export type EvaluationProgress = (done: number, total: number) => void;
+
 export interface EvaluationOptions {
   /** sequences per batch (default the group's training batch) */
   batchSize?: number;
@@ -167,8 +170,10 @@ export class Evaluation {
   /**
    * Scores `set` for every run at the group's current weights or at each run's best-validation weights (a
    * run with no best yet is scored at its current ones). Resolves to one SetScore per run, in group order.
+   * `onProgress(done, total)`, where given, is called as the GPU finishes each batch (sequences of the set
+   * done so far, in order; the last call, with done = total, before the scores resolve).
    */
-  async score(set: EvaluationSet, weights: WeightsToScore = 'current'): Promise<SetScore[]> {
+  async score(set: EvaluationSet, weights: WeightsToScore = 'current', onProgress?: EvaluationProgress): Promise<SetScore[]> {
     this.assertUsable();
     if (weights === 'best' && !this.best) throw new Error('this evaluation pass keeps no best weights (keepBest: false)');
     const { R, B } = this.dims;
@@ -180,6 +185,7 @@ export class Evaluation {
     let weightSum = 0;
     let accWeightSum = 0;
     const batches = Math.ceil(size / B);
+    const finished: Promise<void>[] = [];
     let used = 0;
     for (let k = 0; k < batches; k++) {
       const batch = set.batch(k * B, B);
@@ -189,12 +195,23 @@ export class Evaluation {
         accWeightSum += batch.accWeight[p];
       }
       this.scopes.run(k + 1, () => this.encodeBatch(batch, used));
+      if (onProgress) {
+        const done = Math.min((k + 1) * B, size);
+        // resolves once the GPU has done this batch's work (submissions finish in order); a failure is reported by drain
+        finished.push(
+          this.group.ctx.device.queue.onSubmittedWorkDone().then(
+            () => onProgress(done, size),
+            () => {},
+          ),
+        );
+      }
       used++;
       if (used === EVALUATION_SLOTS || k === batches - 1) {
         await this.drain(used, loss, correct);
         used = 0;
       }
     }
+    await Promise.all(finished);
     const hasAccuracy = this.group.task.hasAccuracy && accWeightSum > 0;
     return Array.from({ length: R }, (_, r) => {
       const l = loss[r] / weightSum;
@@ -214,9 +231,13 @@ export class Evaluation {
    * Scores the validation set at the current weights and keeps, for every run whose validation figures
    * improved, these weights as its best (BestWeights.offer). `iteration`: the iterations completed.
    */
-  async scoreAndKeepBest(validation: EvaluationSet, iteration: number): Promise<{ scores: SetScore[]; improved: number[] }> {
+  async scoreAndKeepBest(
+    validation: EvaluationSet,
+    iteration: number,
+    onProgress?: EvaluationProgress,
+  ): Promise<{ scores: SetScore[]; improved: number[] }> {
     if (!this.best) throw new Error('this evaluation pass keeps no best weights (keepBest: false)');
-    const scores = await this.score(validation, 'current');
+    const scores = await this.score(validation, 'current', onProgress);
     let improved: number[] = [];
     this.scopes.run(0, () => {
       const enc = this.group.ctx.device.createCommandEncoder({ label: 'keep best weights' });

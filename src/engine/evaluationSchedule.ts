@@ -46,6 +46,9 @@ export interface EvaluationRound {
   test: SetScore[] | null;
 }
 
+/** A round's progress: sequences of `split` scored so far, of `total`. */
+export type RoundProgress = (split: 'validation' | 'test', done: number, total: number) => void;
+
 /** Every k iterations, or once per epoch (data-backed tasks: when the training stream enters a new epoch). */
 export type EvaluationCadence = { every: number } | { every: 'epoch' };
 
@@ -92,11 +95,20 @@ export class EvaluationSchedule {
     return Math.ceil((this.task.trainSize! - at.position) / this.evaluation.group.group.batchSize);
   }
 
-  /** One round at `iteration`: validation at the current weights, best weights, test at the best ones. */
-  async run(iteration: number): Promise<EvaluationRound> {
+  /**
+   * One round at `iteration`: validation at the current weights, best weights, test at the best ones.
+   * `onProgress(split, done, total)`, where given, follows each set's batches as the GPU finishes them.
+   */
+  async run(iteration: number, onProgress?: RoundProgress): Promise<EvaluationRound> {
     const ev = this.evaluation;
-    const { scores, improved } = await ev.scoreAndKeepBest(this.task.evaluationSet('validation'), iteration);
-    const test = improved.length ? await ev.score(this.task.evaluationSet('test'), 'best') : null;
+    const { scores, improved } = await ev.scoreAndKeepBest(
+      this.task.evaluationSet('validation'),
+      iteration,
+      onProgress && ((done, total) => onProgress('validation', done, total)),
+    );
+    const test = improved.length
+      ? await ev.score(this.task.evaluationSet('test'), 'best', onProgress && ((done, total) => onProgress('test', done, total)))
+      : null;
     const records = ev.best!.records;
     scores.forEach((s, r) => {
       const entry: RunEvaluation = { iteration, validation: toJson(s) };

@@ -5,7 +5,7 @@
  * round, every run's test scores at its best weights with the iteration they are from.
  */
 import type { SetScore } from '../engine/evaluation.ts';
-import type { EvaluationSchedule } from '../engine/evaluationSchedule.ts';
+import type { EvaluationSchedule, RoundProgress } from '../engine/evaluationSchedule.ts';
 import type { TrainerEvaluation, TrainerEvaluator, TrainerRunScore } from './evaluationHook.ts';
 
 function plainScore(s: SetScore, bestIteration?: number): TrainerRunScore {
@@ -18,12 +18,16 @@ function plainScore(s: SetScore, bestIteration?: number): TrainerRunScore {
   };
 }
 
-export function scheduleEvaluator(schedule: EvaluationSchedule): TrainerEvaluator {
+/**
+ * `onProgress`, where given, follows each round's sets batch by batch as the GPU finishes them (the lab's
+ * toolbar shows it); it only watches: the round, and the trainer waiting for it, are the same without it.
+ */
+export function scheduleEvaluator(schedule: EvaluationSchedule, onProgress?: RoundProgress): TrainerEvaluator {
   return {
     due: (iteration) => schedule.due(iteration),
     untilDue: (iteration) => schedule.untilDue(iteration),
     async evaluate(iteration) {
-      const round = await schedule.run(iteration);
+      const round = await schedule.run(iteration, onProgress);
       const out: TrainerEvaluation[] = [{ iteration, split: 'validation', runs: round.validation.map((s) => plainScore(s)) }];
       if (round.test) {
         const records = schedule.evaluation.best!.records;

@@ -38,6 +38,22 @@ describe('npm run train --task pmnist', () => {
     expect(ck.evaluations.map((e) => e.iteration)).toEqual([4, 8]);
     expect(ck.evaluations[0].validation.count).toBe(10_000);
     expect(ck.checkpoint.dataPosition).toEqual({ epoch: 2, position: 0 });
+    // evaluations.csv: the epoch of each round (64 images at batch 16: an epoch every 4 iterations); the
+    // best-validation checkpoint of each run holds the snapshot's best weights
+    const rows = readFileSync(join(out, 'evaluations.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    expect(rows.map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
+      '0,m=1,4,1,validation',
+      '0,m=1,4,1,test',
+      '1,m=none,4,1,validation',
+      '1,m=none,4,1,test',
+      '0,m=1,8,2,validation',
+      '0,m=1,8,2,test',
+      '1,m=none,8,2,validation',
+      '1,m=none,8,2,test',
+    ]);
+    const best = parseCheckpoint(readFileSync(join(out, 'best/00-m=1.best.checkpoint.json'), 'utf8'), 'best', { weightsOnly: true });
+    expect(best.parameters).toEqual(ck.best!.parameters);
+    expect(best.bestValidation!.test!.count).toBe(10_000);
     const settings = JSON.parse(readFileSync(join(out, 'settings.json'), 'utf8'));
     expect(settings.group).toMatchObject({ task: 'pmnist', permutationSeed: 5, mnistImage: '14x14', mnistStep: 'row', trainSubset: 64 });
   });

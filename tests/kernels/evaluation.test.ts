@@ -132,6 +132,30 @@ describe('evaluation pass', () => {
   }
 });
 
+describe('evaluation progress', () => {
+  it('reports the sequences done batch by batch, in order, ending at the set size before the scores; the scores are the same', async () => {
+    const c = CASES[0];
+    const rg = await RunGroup.create(ops, c.group, RUNS, { task: c.task });
+    const evaluation = await Evaluation.create(rg, { batchSize: 3, keepBest: false });
+    try {
+      const test = c.task.evaluationSet('test');
+      const plain = await evaluation.score(test);
+      const seen: [number, number][] = [];
+      const watched = await evaluation.score(test, 'current', (done, total) => seen.push([done, total]));
+      // 7 sequences in batches of 3: after each batch, the last one short
+      expect(seen).toEqual([
+        [3, 7],
+        [6, 7],
+        [7, 7],
+      ]);
+      expect(watched).toEqual(plain);
+    } finally {
+      evaluation.destroy();
+      await rg.destroy();
+    }
+  });
+});
+
 describe('evaluation memory and best-validation weights', () => {
   const buffers = recordCreatedBuffers();
 

@@ -154,6 +154,53 @@ describe('chart SVG', () => {
     expect(figureToSvg(figures.drift, 'd')).toContain('U (solid)');
   });
 
+  it("the accuracy panel draws each run's test accuracy over training, dotted, at its best weights as they stood at each round", () => {
+    const book = syntheticBook();
+    const ids = RUNS.map((r) => r.id);
+    const score = (loss: number, accuracy: number, bestIteration?: number) => ({
+      loss,
+      accuracy,
+      count: 100,
+      ...(bestIteration === undefined ? {} : { bestIteration }),
+    });
+    const val = (acc: number[]) => ({ iteration: 0, split: 'validation' as const, runs: acc.map((a) => score(1, a)) });
+    // round 5: every run takes best weights; round 10: only run 'a' does; round 15: none
+    book.addEvaluation(
+      {
+        iteration: 5,
+        results: [val([0.2, 0.3, 0.4, 0.5]), { iteration: 5, split: 'test', runs: [0.25, 0.35, 0.45, 0.55].map((a) => score(1, a, 5)) }],
+      },
+      ids,
+    );
+    book.addEvaluation(
+      {
+        iteration: 10,
+        results: [
+          val([0.6, 0.1, 0.1, 0.1]),
+          { iteration: 10, split: 'test', runs: [score(1, 0.65, 10), ...[0.35, 0.45, 0.55].map((a) => score(1, a, 5))] },
+        ],
+      },
+      ids,
+    );
+    book.addEvaluation({ iteration: 15, results: [val([0.1, 0.1, 0.1, 0.1])] }, ids);
+    const fig = lossFigure(
+      book,
+      RUNS,
+      { logLoss: false, smoothing: 0, baselineLoss: 0.2, taskHasAccuracy: true },
+      figureStyle(1200, false),
+      HEADER,
+    );
+    const dotted = fig.panels[1].marks.filter((m) => m.kind === 'line' && m.dash?.[0] === 1.5);
+    expect(dotted.map((m) => (m.kind === 'line' ? [m.color, m.xs, m.ys] : null))).toEqual([
+      ['#1f77b4', [5, 10, 15], [25, 65, 65]],
+      ['#d62728', [5, 10, 15], [35, 35, 35]],
+      ['#2ca02c', [5, 10, 15], [45, 45, 45]],
+    ]);
+    // the loss panel has no test lines; the legend says what the dotted lines are
+    expect(fig.panels[0].marks.some((m) => m.kind === 'line' && m.dash?.[0] === 1.5)).toBe(false);
+    expect(figureToSvg(fig, 'loss')).toContain('test at the best-validation weights as they stood at each round (dotted)');
+  });
+
   it('keeps a 10,000-step heatmap small in SVG (at most 160 cells a side)', () => {
     const book = new MetricsBook(100);
     const run: ChartRun = { id: 'x', name: 'long', color: '#000000', hidden: false, margin: 0.01, parameterisation: 'factorised' };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, makeCheckpoint, modelDimsOf, parseCheckpoint } from '../../src/engine/checkpoint.ts';
+import {
+  CheckpointError,
+  makeBestValidationCheckpoint,
+  makeCheckpoint,
+  modelDimsOf,
+  parseCheckpoint,
+} from '../../src/engine/checkpoint.ts';
 import { type CellKind, type ParamSet, paramNames, paramSize } from '../../src/engine/parameters.ts';
 import type { RunStatus } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN } from '../../src/engine/settings.ts';
@@ -153,6 +159,45 @@ describe('checkpoint files', () => {
       /bestIteration must be a whole number from 0 to the round's iteration 10/,
     );
     expect(broken((c) => (c.evaluations = {}))).toThrow(/evaluations must be a list of rounds/);
+  });
+
+  it('a best-validation checkpoint: weights only, read with weightsOnly, refused by name elsewhere; its fields are checked', () => {
+    const make = () =>
+      makeBestValidationCheckpoint({
+        experimentId: 'abcdef0123456789',
+        group,
+        run: PAPER_RUN,
+        runIndex: 1,
+        record: { iteration: 30, validationLoss: 0.5, validationAccuracy: 0.75 },
+        validationCount: 1000,
+        test: { loss: 0.625, accuracy: 0.5, count: 1000 },
+        parameters: randomSet(3),
+      });
+    const text = JSON.stringify(make());
+    const parsed = parseCheckpoint(text, 'b.json', { weightsOnly: true });
+    expect(parsed.checkpoint.iteration).toBe(30);
+    expect(parsed.parameters).toEqual(randomSet(3));
+    expect(parsed.bestValidation).toEqual({
+      validation: { loss: 0.5, accuracy: 0.75, count: 1000 },
+      test: { loss: 0.625, accuracy: 0.5, count: 1000 },
+    });
+    expect(parsed.optimizerState).toEqual({});
+    // a full checkpoint reads with weightsOnly too, and says it is none
+    expect(parseCheckpoint(JSON.stringify(sample()), 'c.json', { weightsOnly: true }).bestValidation).toBeNull();
+    expect(() => parseCheckpoint(text, 'b.json')).toThrow(
+      /b\.json is a best-validation checkpoint \(run '.*', the weights of iteration 30, without optimiser state/,
+    );
+    const bad = (edit: (c: Record<string, unknown>) => void, re: RegExp) => {
+      const c = make() as unknown as Record<string, unknown>;
+      edit(c);
+      expect(() => parseCheckpoint(JSON.stringify(c), 'b.json', { weightsOnly: true })).toThrow(re);
+    };
+    bad((c) => (c.kind = 'other'), /kind is 'other'; a checkpoint has none or 'best-validation'/);
+    bad((c) => (c.optimizer = { kind: 'rmsprop', state: {} }), /holds weights only, not 'optimizer'/);
+    bad((c) => (c.validation = { loss: null }), /validation must be \{ loss \(a finite number\)/);
+    bad((c) => ((c.validation as { accuracy: number }).accuracy = 2), /validation\.accuracy must be a number from 0 to 1/);
+    bad((c) => ((c.test as { count: number }).count = 0), /test: count must be a whole number >= 1/);
+    bad((c) => delete (c.parameters as Record<string, unknown>).W, /tensor 'W' is missing/);
   });
 
   it('names a damaged data-generator state instead of failing later', () => {

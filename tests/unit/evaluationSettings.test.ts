@@ -5,10 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { classifyGroupChange, describeGroupChange, keepsEvaluationSets } from '../../src/app/lab/changes.ts';
-import { memoryRefusal } from '../../src/app/lab/memory.ts';
+import { labMemoryPlan, memoryRefusal } from '../../src/app/lab/memory.ts';
 import { defaultExperiment, presets } from '../../src/app/lab/presets.ts';
 import { decodeExperiment, encodeExperiment } from '../../src/app/lab/urlState.ts';
+import { planEvaluationMemory } from '../../src/engine/evaluationMemory.ts';
 import { evaluationOf, GROUP_SETTINGS, PAPER_GROUP, PAPER_RUN, parseValue, validateExperiment } from '../../src/engine/settings.ts';
+import { taskShape } from '../../src/tasks/index.ts';
 
 const every = GROUP_SETTINGS.evaluateEvery;
 const batch = GROUP_SETTINGS.evaluationBatch;
@@ -129,6 +131,29 @@ describe('the evaluation pass in the memory check', () => {
     );
     // the same batch with the rounds off needs no pass
     expect(memoryRefusal({ ...group, evaluateEvery: 'off', evaluationBatch: 10_000 }, runs, env)).toBeNull();
+  });
+
+  it("the memory line's plan lists the evaluation pass at its batch, as the pass plans it, and fits as the check says", () => {
+    expect(labMemoryPlan(group, runs, env).evaluation).toBeNull();
+    const evaluating = { ...group, evaluateEvery: 100 as const };
+    const line = labMemoryPlan(evaluating, runs, env);
+    expect(line.evaluation?.batchSize).toBe(50);
+    const input = {
+      task: taskShape(evaluating),
+      batchSize: 50,
+      hidden: 128,
+      blocks: line.plan.blocks.map((b) => ({ cell: b.cell, runs: b.runs })),
+      device: { software: true, maxComputeWorkgroupsPerDimension: 65535 },
+      keepBest: true,
+      storage: line.plan.storage,
+    };
+    expect(line.evaluation?.plan.totalBytes).toBe(planEvaluationMemory(input).totalBytes);
+    expect(line.fits).toBe(true);
+    const big = labMemoryPlan({ ...evaluating, evaluationBatch: 250 }, runs, env);
+    expect(big.evaluation?.plan.totalBytes).toBe(planEvaluationMemory({ ...input, batchSize: 250 }).totalBytes);
+    expect(big.evaluation!.plan.totalBytes).toBeGreaterThan(line.evaluation!.plan.totalBytes);
+    // a batch the device cannot hold beside the group: the line says it does not fit
+    expect(labMemoryPlan({ ...evaluating, evaluationBatch: 10_000 }, runs, env).fits).toBe(false);
   });
 });
 

@@ -224,6 +224,31 @@ describe('experiment folder', () => {
     );
   });
 
+  it("evaluations.csv and best/: the current experiment's are kept, any others are ours to remove, foreign files in best/ stay", async () => {
+    const dir = fresh();
+    await drive(dir, 3, 2);
+    const m = readManifest(dir)!;
+    mkdirSync(join(dir, 'best'));
+    writeFileSync(join(dir, 'evaluations.csv'), 'run\n');
+    writeFileSync(join(dir, 'evaluations.csv.tmp-12'), 'run\n');
+    writeFileSync(join(dir, 'best', '00-run0.best.checkpoint.json'), '{}');
+    writeFileSync(join(dir, 'best', '01-old.best.checkpoint.json'), '{}');
+    writeFileSync(join(dir, 'best', '00-run0.best.checkpoint.json.tmp-7'), '{}');
+    writeFileSync(join(dir, 'best', 'notes.txt'), 'mine');
+    const keep = ['evaluations.csv', 'best/00-run0.best.checkpoint.json'];
+    const survey = surveyFolder(dir, m, keep);
+    expect(survey.ours.sort()).toEqual([
+      'best/00-run0.best.checkpoint.json.tmp-7',
+      'best/01-old.best.checkpoint.json',
+      'evaluations.csv.tmp-12',
+    ]);
+    expect(survey.foreign).toEqual(['best/notes.txt']);
+    expect(removeOurs(dir, survey)).toEqual(['best/', 'evaluations.csv.tmp-12']);
+    expect(readdirSync(join(dir, 'best')).sort()).toEqual(['00-run0.best.checkpoint.json', 'notes.txt']);
+    // without a current experiment (--force over it), both are ours
+    expect(surveyFolder(dir).ours).toEqual(expect.arrayContaining(['evaluations.csv', 'best/00-run0.best.checkpoint.json']));
+  });
+
   it('a save the file system refuses changes nothing the experiment holds, and says which snapshot it still is', async () => {
     const dir = fresh();
     await drive(dir, 2, 2);

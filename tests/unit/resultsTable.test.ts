@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { roundsCsv } from '../../src/app/charts/chartCsv.ts';
-import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
+import { MetricsBook, testAtEachRound } from '../../src/app/lab/metricsBook.ts';
 import { presets } from '../../src/app/lab/presets.ts';
 import { PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { MNIST_TABLE_ROWS, paperRowOf } from '../../src/experiments/mnistTables.ts';
@@ -127,19 +127,28 @@ describe('results from evaluation rounds', () => {
     expect(none).toMatchObject({ rounds: 0, bestIteration: null, testAccuracy: null, paper: 97.3 });
   });
 
-  it('the rounds as CSV: validation every round, test only where new best weights were taken', () => {
+  it('the rounds as CSV: validation every round, test where new best weights were taken, and test at the best weights as they stood', () => {
     const book = new MetricsBook();
+    book.addEvaluation(round(5, [score(Number.NaN, Number.NaN, { problem: 'loss not finite' })]), ['a']);
     book.addEvaluation(round(10, [score(1.25, 0.5)], [score(1.5, 0.25, { bestIteration: 10 })]), ['a']);
     book.addEvaluation(round(20, [score(2, 0.375)]), ['a']);
+    book.addEvaluation(round(30, [score(1, 0.625)], [score(1.125, 0.5, { bestIteration: 30 })]), ['a']);
     const chartRuns = [{ id: 'a', name: 'm=0', color: '#111111', hidden: false, margin: 0, parameterisation: 'factorised' as const }];
     expect(roundsCsv(book, chartRuns)).toBe(
       [
-        'iteration,run,validation_loss,validation_accuracy,test_loss,test_accuracy,test_best_iteration',
-        '10,m=0,1.25,0.5,1.5,0.25,10',
-        '20,m=0,2,0.375,,,',
+        'iteration,run,validation_loss,validation_accuracy,test_loss,test_accuracy,test_best_iteration,test_at_best_loss,test_at_best_accuracy,test_at_best_iteration',
+        '5,m=0,,,,,,,,',
+        '10,m=0,1.25,0.5,1.5,0.25,10,1.5,0.25,10',
+        '20,m=0,2,0.375,,,,1.5,0.25,10',
+        '30,m=0,1,0.625,1.125,0.5,30,1.125,0.5,30',
         '',
       ].join('\n'),
     );
+    expect(testAtEachRound(book.traces.get('a')!.evaluations).map((t) => [t.iteration, t.test.bestIteration])).toEqual([
+      [10, 10],
+      [20, 10],
+      [30, 30],
+    ]);
   });
 
   it('the same round delivered again is kept once', () => {

@@ -16,13 +16,15 @@
  * Evaluation rounds (the lab's evaluateEvery): each run's validation figures are one more line per run, in
  * its colour, dashed with a dot at every round, at the exact iteration of the round. Such a line has its own
  * small data array (a round every epoch or every k iterations: few points), rebuilt only when a round
- * arrives, so the per-refresh cost of the training lines stays as it was.
+ * arrives, so the per-refresh cost of the training lines stays as it was. On the accuracy chart each run's
+ * test accuracy over training is one more such line, dotted with open dots: at every round, the test set at
+ * the run's best-validation weights as they stood after that round (metricsBook.ts testAtEachRound).
  */
 import { type JSX, useCallback, useMemo, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunEvaluation } from '../../engine/evaluationSchedule.ts';
-import type { MetricsBook, RunTrace, Series } from '../lab/metricsBook.ts';
+import { type MetricsBook, type RunTrace, type Series, testAtEachRound } from '../lab/metricsBook.ts';
 import { lossCsv, roundsCsv } from './chartCsv.ts';
 import { type ChartRow, emaSmooth, formatTick, type LineSeries, sharedGridRows, steadyAxis } from './chartMath.ts';
 import { ExportBar } from './ExportBar.tsx';
@@ -142,10 +144,14 @@ interface LiveLineChartProps {
   fixed: JSX.Element;
   /** a round's validation figure to draw (already scaled; null: none), when the chart shows the rounds */
   validation?: (e: RunEvaluation) => number | null;
+  /** the test figure to draw at each round (at the best weights as they stood, testAtEachRound; scaled) */
+  test?: (t: NonNullable<RunEvaluation['test']>) => number | null;
 }
 
 /** The key of a validation line's values in its own data. */
 const VALIDATION_KEY = 'val';
+/** The key of a test line's values in its own data. */
+const TEST_KEY = 'test';
 
 /** How many rounds each shown run has: the validation lines change only when this does. */
 function roundsKey(book: MetricsBook, shown: readonly ChartRun[]): string {
@@ -212,6 +218,33 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
       );
     });
   }, [book, shown, look, validation, rounds]);
+  const test = props.test;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; the rounds key says when its rounds change
+  const testLines = useMemo(() => {
+    if (!test) return null;
+    return shown.map((r) => {
+      const points = testAtEachRound(book.traces.get(r.id)?.evaluations ?? [])
+        .map((t) => ({ it: t.iteration, [TEST_KEY]: test(t.test) }))
+        .filter((p) => Number.isFinite(p[TEST_KEY]));
+      if (!points.length) return null;
+      return (
+        <Line
+          key={`test-${r.id}`}
+          data={points}
+          dataKey={TEST_KEY}
+          name={`${r.name}, test at best validation`}
+          stroke={r.color}
+          strokeWidth={look.stroke * 0.75}
+          strokeDasharray="1.5 3"
+          strokeLinecap="round"
+          dot={{ r: look.stroke + 0.5, fill: '#ffffff', stroke: r.color, strokeWidth: look.stroke * 0.6 }}
+          legendType="none"
+          className="test-line"
+          isAnimationActive={false}
+        />
+      );
+    });
+  }, [book, shown, look, test, rounds]);
   const xAxis = useIterationAxis(rows, presentation);
   return (
     <ResponsiveContainer width="100%" height={props.height}>
@@ -220,6 +253,7 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
         {props.fixed}
         {lines}
         {validationLines}
+        {testLines}
       </LineChart>
     </ResponsiveContainer>
   );
@@ -229,6 +263,7 @@ const pickLoss = (t: RunTrace) => t.loss;
 const pickAccuracy = (t: RunTrace) => t.accuracy;
 const validationLoss = (e: RunEvaluation) => e.validation.loss;
 const validationAccuracy = (e: RunEvaluation) => (e.validation.accuracy === null ? null : 100 * e.validation.accuracy);
+const testAccuracy = (t: NonNullable<RunEvaluation['test']>) => (t.accuracy === null ? null : 100 * t.accuracy);
 const positiveValidationLoss = (e: RunEvaluation) => (e.validation.loss !== null && e.validation.loss > 0 ? e.validation.loss : null);
 
 export function LossSection(props: {
@@ -311,7 +346,7 @@ export function LossSection(props: {
     ),
     [look],
   );
-  const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.${props.evaluates ? " Dashed with dots, in a run's colour: its validation loss and accuracy at each evaluation round (not smoothed)." : ''}`;
+  const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.${props.evaluates ? ` Dashed with dots, in a run's colour: its validation loss and accuracy at each evaluation round (not smoothed).${taskHasAccuracy ? " Dotted with open dots, in a run's colour: its test accuracy at each round, at the run's best-validation weights as they stood at that round (the paper's test figure so far)." : ''}` : ''}`;
 
   return (
     <section className="chart-section" aria-labelledby="chart-loss-title" data-testid="chart-loss">
@@ -365,6 +400,7 @@ export function LossSection(props: {
             presentation={presentation}
             fixed={accuracyFixed}
             validation={validationAccuracy}
+            test={testAccuracy}
           />
         )}
       </div>
@@ -376,7 +412,9 @@ export function LossSection(props: {
         build={build}
         csv={[
           { label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs) },
-          ...(props.evaluates ? [{ label: 'CSV (validation rounds)', name: 'validation-rounds', make: () => roundsCsv(book, runs) }] : []),
+          ...(props.evaluates
+            ? [{ label: 'CSV (evaluation rounds: validation, test)', name: 'evaluation-rounds', make: () => roundsCsv(book, runs) }]
+            : []),
         ]}
         presentation={presentation}
       />

@@ -5,7 +5,7 @@
  */
 
 import { csvField } from '../../experiments/csvField.ts';
-import type { MetricsBook } from '../lab/metricsBook.ts';
+import { type MetricsBook, testAtEachRound } from '../lab/metricsBook.ts';
 import { visibleRuns } from './figureFrame.ts';
 import type { ChartRun } from './types.ts';
 
@@ -92,13 +92,18 @@ export function driftCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
 }
 
 /**
- * The evaluation rounds: iteration, run, the validation loss and accuracy at that iteration's weights, and,
- * in a round that took new best weights, the test loss and accuracy at them with the iteration they are from.
+ * The evaluation rounds: iteration, run, the validation loss and accuracy at that iteration's weights; in a
+ * round that took new best weights, the test loss and accuracy at them with the iteration they are from; and
+ * in every round the test figures over training that the accuracy chart draws (dotted): the test set at the
+ * run's best-validation weights as they stood after the round (testAtEachRound), with their iteration.
  */
 export function roundsCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
   const rows: (string | number | null)[][] = [];
   for (const run of visibleRuns(runs)) {
-    for (const e of book.traces.get(run.id)?.evaluations ?? [])
+    const rounds = book.traces.get(run.id)?.evaluations ?? [];
+    const atBest = new Map(testAtEachRound(rounds).map((t) => [t.iteration, t.test]));
+    for (const e of rounds) {
+      const b = atBest.get(e.iteration);
       rows.push([
         e.iteration,
         run.name,
@@ -107,7 +112,25 @@ export function roundsCsv(book: MetricsBook, runs: readonly ChartRun[]): string 
         e.test?.loss ?? null,
         e.test?.accuracy ?? null,
         e.test?.bestIteration ?? null,
+        b?.loss ?? null,
+        b?.accuracy ?? null,
+        b?.bestIteration ?? null,
       ]);
+    }
   }
-  return csv(['iteration', 'run', 'validation_loss', 'validation_accuracy', 'test_loss', 'test_accuracy', 'test_best_iteration'], rows);
+  return csv(
+    [
+      'iteration',
+      'run',
+      'validation_loss',
+      'validation_accuracy',
+      'test_loss',
+      'test_accuracy',
+      'test_best_iteration',
+      'test_at_best_loss',
+      'test_at_best_accuracy',
+      'test_at_best_iteration',
+    ],
+    rows,
+  );
 }

@@ -3,10 +3,11 @@
  * memoryless baseline dashed. On screen this chart is drawn by recharts (LossSection.tsx); this builds the
  * same content as a Figure for the PNG and SVG exports. Smoothing is the display EMA, as on screen. Each
  * run's evaluation rounds, where it has some, are its validation loss and accuracy dashed in its colour (never
- * smoothed), a vertex at every round.
+ * smoothed), a vertex at every round; on the accuracy panel, its test accuracy over training dotted: the test
+ * set at its best-validation weights as they stood at each round.
  */
 
-import type { MetricsBook } from '../lab/metricsBook.ts';
+import { type MetricsBook, testAtEachRound } from '../lab/metricsBook.ts';
 import { emaSmooth, finiteRange, linearTicks, logTicks, paddedRange } from './chartMath.ts';
 import { type FigureHeader, type FigureStyle, finishFigure, headerTexts, visibleRuns } from './figureFrame.ts';
 import { type Axis, type Figure, INK, type LegendEntry, type Mark, type Panel } from './scene.ts';
@@ -75,6 +76,24 @@ export function lossFigure(
     return marks;
   };
   withRounds(lossMarks, (l) => l, view.logLoss);
+  /** each run's test accuracy over training (at its best-validation weights as they stood at each round), dotted */
+  let anyTest = false;
+  const withTest = (marks: Mark[]): Mark[] => {
+    shown.forEach((r, k) => {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (const t of testAtEachRound(traces[k]?.evaluations ?? [])) {
+        if (t.test.accuracy === null) continue;
+        xs.push(t.iteration);
+        ys.push(100 * t.test.accuracy);
+      }
+      if (xs.length) {
+        anyTest = true;
+        marks.push({ kind: 'line', xs, ys, color: r.color, width: 1.5, dash: [1.5, 3] });
+      }
+    });
+    return marks;
+  };
   const anyRounds = traces.some((t) => (t?.evaluations.length ?? 0) > 0);
   if (baseFinite) lossMarks.unshift({ kind: 'line', xs: [xMin, xMax], ys: [base, base], color: INK, width: 1.5, dash: [7, 5] });
   const panels: Panel[] = [{ x: left, y: top, w, h, title: 'Loss', xAxis, yAxis, marks: lossMarks, showX: !view.taskHasAccuracy }];
@@ -89,16 +108,18 @@ export function lossFigure(
       title: 'Accuracy',
       xAxis,
       yAxis: { min: 0, max: 100, log: false, label: 'accuracy %', ticks: [0, 25, 50, 75, 100] },
-      marks: withRounds(
-        shown.map((r, k) => ({
-          kind: 'line',
-          xs: traces[k]?.accuracy.iterations ?? [],
-          ys: emaSmooth(traces[k]?.accuracy.values ?? [], view.smoothing).map((v) => v * 100),
-          color: r.color,
-          width: 2,
-        })),
-        (_, a) => (a === null ? null : 100 * a),
-        false,
+      marks: withTest(
+        withRounds(
+          shown.map((r, k) => ({
+            kind: 'line',
+            xs: traces[k]?.accuracy.iterations ?? [],
+            ys: emaSmooth(traces[k]?.accuracy.values ?? [], view.smoothing).map((v) => v * 100),
+            color: r.color,
+            width: 2,
+          })),
+          (_, a) => (a === null ? null : 100 * a),
+          false,
+        ),
       ),
     });
     bottom = y + Math.round(h * 0.8) + fs * 2;
@@ -106,5 +127,7 @@ export function lossFigure(
   const legend: LegendEntry[] = shown.map((r) => ({ label: r.name, color: r.color }));
   if (baseFinite) legend.push({ label: `memoryless baseline ${+base.toPrecision(3)}`, color: INK, dash: [7, 5] });
   if (anyRounds) legend.push({ label: "validation (dashed, in the run's colour)", color: INK, dash: [6, 4] });
+  if (anyTest)
+    legend.push({ label: 'test at the best-validation weights as they stood at each round (dotted)', color: INK, dash: [1.5, 3] });
   return finishFigure(style, { texts, panels, colourBar: null }, legend, bottom);
 }

@@ -505,9 +505,27 @@ export class LabController {
       runs.map((r) => r.settings),
       { ...(opts.initial ? { initial: opts.initial } : {}), ...(opts.task ? { task: opts.task } : {}) },
     );
+    const sizes = (['validation', 'test'] as const).map((split) => rg.task.evaluationSet(split).size);
+    const unit = isDataTask(group.task) ? 'images' : 'sequences';
+    const count = (v: number) => v.toLocaleString('en-US');
+    // the round's progress in the toolbar, as the GPU finishes its batches: at most once a frame, and never
+    // after the round (a frame still pending then is cancelled, a late report ignored)
+    let round: { iteration: number; text: string | null; frame: number | null } | null = null;
+    const show = (iteration: number, split: 'validation' | 'test', done: number, total: number) =>
+      `Evaluating at iteration ${iteration}: ${split}: ${count(done)} of ${count(total)} ${unit}${split === 'test' ? ' (at the best weights)' : ''}`;
+    const progress = (split: 'validation' | 'test', done: number, total: number) => {
+      const r = round;
+      if (!r) return;
+      r.text = show(r.iteration, split, done, total);
+      if (r.frame !== null) return;
+      r.frame = requestAnimationFrame(() => {
+        r.frame = null;
+        if (round === r) this.store.setState({ evaluating: r.text });
+      });
+    };
     let inner: TrainerEvaluator;
     try {
-      inner = scheduleEvaluator(await openEvaluation(rg, opts.request, { naive: false, restore: opts.restore }));
+      inner = scheduleEvaluator(await openEvaluation(rg, opts.request, { naive: false, restore: opts.restore }), progress);
     } catch (e) {
       await rg.destroy();
       if (e instanceof EvaluationSetupError) {
@@ -516,20 +534,19 @@ export class LabController {
       }
       throw e;
     }
-    const sizes = (['validation', 'test'] as const).map((split) => rg.task.evaluationSet(split).size);
-    const unit = isDataTask(group.task) ? 'images' : 'sequences';
     const evaluator: TrainerEvaluator = {
       ...inner,
       evaluate: async (iteration) => {
-        this.store.setState({
-          evaluating: `Evaluating at iteration ${iteration}: the validation set (${sizes[0].toLocaleString('en-US')} ${unit}), then the test set (${sizes[1].toLocaleString('en-US')}) at the best weights…`,
-        });
+        round = { iteration, text: null, frame: null };
+        this.store.setState({ evaluating: show(iteration, 'validation', 0, sizes[0]) });
         const started = performance.now();
         try {
           return await inner.evaluate(iteration);
         } finally {
           this.evaluationSeconds.push((performance.now() - started) / 1000);
           if (this.evaluationSeconds.length > 100) this.evaluationSeconds.shift();
+          if (round?.frame != null) cancelAnimationFrame(round.frame);
+          round = null;
           this.store.setState({ evaluating: null });
         }
       },

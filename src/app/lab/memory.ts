@@ -6,10 +6,16 @@
  * Evaluation.create checks it), so an evaluation batch the device cannot hold is refused before anything is
  * built, like a group that does not fit.
  */
-import { assertEvaluationFits, EvaluationMemoryError } from '../../engine/evaluationMemory.ts';
+import {
+  assertEvaluationFits,
+  EvaluationMemoryError,
+  type EvaluationMemoryInput,
+  planEvaluationMemory,
+} from '../../engine/evaluationMemory.ts';
 import {
   assertGroupFits,
   checkMemoryPlan,
+  DEFAULT_MEMORY_BUDGET,
   type FitSuggestion,
   groupMemoryPlan,
   type MemoryEnvironment,
@@ -34,13 +40,42 @@ export interface MemoryRefusal {
   fits: MemoryFit[];
 }
 
-export function labMemoryPlan(group: GroupSettings, runs: readonly LabRun[], env: MemoryEnvironment): { plan: MemoryPlan; fits: boolean } {
+/** The lab's memory line: the group's plan and, when the group evaluates, its evaluation pass's beside it. */
+export interface LabMemory {
+  plan: MemoryPlan;
+  /** the evaluation pass (evaluationMemory.ts) at its batch, or null when the group does not evaluate */
+  evaluation: { plan: MemoryPlan; batchSize: number } | null;
+  /** the group, and its evaluation pass beside it, fit the device and the budget */
+  fits: boolean;
+}
+
+function evaluationInput(group: GroupSettings, plan: MemoryPlan, env: MemoryEnvironment, batchSize: number): EvaluationMemoryInput {
+  return {
+    task: env.task ?? taskShape(group),
+    batchSize,
+    hidden: group.hidden,
+    blocks: plan.blocks.map((b) => ({ cell: b.cell, runs: b.runs })),
+    device: { software: env.software, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
+    naive: env.naive,
+    keepBest: true,
+    storage: plan.storage,
+  };
+}
+
+export function labMemoryPlan(group: GroupSettings, runs: readonly LabRun[], env: MemoryEnvironment): LabMemory {
   const plan = groupMemoryPlan(
     group,
     runs.map((r) => r.settings),
     env,
   );
-  return { plan, fits: checkMemoryPlan(plan, env.limits, env.budget).length === 0 };
+  const groupFits = checkMemoryPlan(plan, env.limits, env.budget).length === 0;
+  const request = evaluationOf(group);
+  if (!request) return { plan, evaluation: null, fits: groupFits };
+  const batchSize = request.batchSize ?? group.batchSize;
+  const evaluationPlan = planEvaluationMemory(evaluationInput(group, plan, env, batchSize));
+  const left = Math.max(0, (env.budget ?? DEFAULT_MEMORY_BUDGET) - plan.totalBytes);
+  const fits = groupFits && checkMemoryPlan(evaluationPlan, env.limits, left).length === 0;
+  return { plan, evaluation: { plan: evaluationPlan, batchSize }, fits };
 }
 
 function fitOf(s: FitSuggestion, group: GroupSettings, runs: LabRun[]): MemoryFit {
@@ -73,16 +108,7 @@ export function memoryRefusal(group: GroupSettings, runs: LabRun[], env: MemoryE
   if (!evaluation) return null;
   try {
     assertEvaluationFits(
-      {
-        task: env.task ?? taskShape(group),
-        batchSize: evaluation.batchSize ?? group.batchSize,
-        hidden: group.hidden,
-        blocks: plan.blocks.map((b) => ({ cell: b.cell, runs: b.runs })),
-        device: { software: env.software, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
-        naive: env.naive,
-        keepBest: true,
-        storage: plan.storage,
-      },
+      evaluationInput(group, plan, env, evaluation.batchSize ?? group.batchSize),
       env.limits,
       plan.totalBytes,
       env.budget,

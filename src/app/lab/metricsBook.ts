@@ -164,6 +164,21 @@ export function roundEntry(round: TrainerEvents['evaluation'], r: number): RunEv
   return entry;
 }
 
+/**
+ * The test figures over training: at each round, the test set at the run's best-validation weights as they
+ * stood after it (those of the latest round that took new best weights, repeated while they stay best);
+ * rounds before the run's first best weights have none.
+ */
+export function testAtEachRound(rounds: readonly RunEvaluation[]): { iteration: number; test: NonNullable<RunEvaluation['test']> }[] {
+  const out: { iteration: number; test: NonNullable<RunEvaluation['test']> }[] = [];
+  let last: RunEvaluation['test'];
+  for (const e of rounds) {
+    if (e.test) last = e.test;
+    if (last) out.push({ iteration: e.iteration, test: last });
+  }
+  return out;
+}
+
 function newTrace(capacity: number): RunTrace {
   return {
     loss: new Series(capacity),

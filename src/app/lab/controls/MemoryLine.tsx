@@ -2,7 +2,8 @@
  * The GPU memory the group's settings need, beside them: one line from the memory plan (total, per run,
  * the largest buffer against the device's limit), flagged when the settings do not fit this GPU, and a
  * details view listing the buffers, largest first. Recomputed from the limits alone whenever the settings
- * change (no GPU work).
+ * change (no GPU work). A group that evaluates (evaluateEvery) lists its evaluation pass too: the bytes it
+ * takes besides the group (evaluationMemory.ts, as Evaluation.create plans it) and its buffers in the table.
  */
 import { useMemo } from 'react';
 import { formatBytes, memoryRows, memorySummary } from '../../../engine/memoryText.ts';
@@ -14,12 +15,25 @@ export function MemoryLine() {
   const group = useLabState((s) => s.group);
   const runs = useLabState((s) => s.runs);
   const env = controller.memoryEnv;
-  const { plan, fits } = useMemo(() => labMemoryPlan(group, runs, env), [group, runs, env]);
-  const rows = useMemo(() => memoryRows(plan), [plan]);
+  const { plan, evaluation, fits } = useMemo(() => labMemoryPlan(group, runs, env), [group, runs, env]);
+  // the evaluation pass's buffers after the group's, under their own owner
+  const rows = useMemo(
+    () => [
+      ...memoryRows(plan),
+      ...(evaluation ? memoryRows(evaluation.plan).map((r) => ({ ...r, owner: `evaluation pass (${r.owner})` })) : []),
+    ],
+    [plan, evaluation],
+  );
   return (
     <div className={`memory-line${fits ? '' : ' memory-over'}`} data-testid="memory-line" data-fits={fits}>
       <p>
         <strong>GPU memory:</strong> {memorySummary(plan, env.limits.maxBufferSize)}
+        {evaluation && (
+          <span data-testid="memory-evaluation">
+            ; evaluation pass (batch {evaluation.batchSize}, forward only, with each run's best-validation weights):{' '}
+            {formatBytes(evaluation.plan.totalBytes)} besides the group, {formatBytes(plan.totalBytes + evaluation.plan.totalBytes)} in all
+          </span>
+        )}
         {fits ? '' : ' — does not fit this GPU'}
       </p>
       <details data-testid="memory-details">
