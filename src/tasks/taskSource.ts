@@ -8,7 +8,7 @@
 import type { Mnist } from '../data/mnist.ts';
 import type { TextCorpus } from '../data/textCorpus.ts';
 import { datasetTask } from './datasetTask.ts';
-import { isDataTask, makeTask, mnistOptionsOf, type TaskSettings, type TextCorpusChoice } from './index.ts';
+import { isDataTask, makeTask, mnistOptionsOf, type TaskSettings, type TextCorpusChoice, taskShape } from './index.ts';
 import { mnistDataset } from './mnistTask.ts';
 import type { Task } from './task.ts';
 import { type CorpusIdentity, textTask } from './textTask.ts';
@@ -72,7 +72,8 @@ export function groupTaskSource(s: TaskSettings, loaders?: DatasetLoaders): Task
       load: async (onProgress) => {
         if (!loaders?.text) throw new Error(`the text task needs a text corpus (${choice}), and nothing here can load it`);
         const { corpus, identity } = await loaders.text(choice);
-        const task = textTask(corpus, { maxLength }, identity);
+        // named as the settings name it (taskShape), so that the page knows the loaded task for its group
+        const task = textTask(corpus, { maxLength, name: taskShape(s).name }, identity);
         onProgress?.({ what: 'ready', done: 1, total: 1 });
         return task;
       },

@@ -156,6 +156,8 @@ export function paddingShare(order: ArrayLike<number>, lengths: ArrayLike<number
 export interface TextTaskOptions {
   /** the longest sentence kept, in raw characters with the newline (3 .. 1000) */
   maxLength: number;
+  /** the task's name (default text(<corpus name>, <=maxLength)); groupTaskSource gives the settings' name (taskShape) */
+  name?: string;
 }
 
 export interface TextTask extends Task {
@@ -271,7 +273,7 @@ export function textTask(corpus: TextCorpus, options: TextTaskOptions, identity:
   };
 
   return {
-    name: `text(${corpus.name}, <=${maxLength})`,
+    name: options.name ?? `text(${corpus.name}, <=${maxLength})`,
     L,
     I: VOCABULARY_SIZE,
     O: VOCABULARY_SIZE,
@@ -279,6 +281,8 @@ export function textTask(corpus: TextCorpus, options: TextTaskOptions, identity:
     outputSteps: 'all',
     baselineLoss: scoredCharacterEntropy(train),
     hasAccuracy: true,
+    // the best validation weights are those of the lowest validation bpc, the paper's figure
+    bestBy: 'loss',
     trainSize: train.count,
     sentences,
     corpus: identity,

@@ -40,7 +40,7 @@ describe('npm run train --task text', () => {
   it('trains on a text file with evaluation rounds, in bits per character', () => {
     const r = cli('train.ts', ['--task', 'text', '--text-files', tiny, ...SMALL, '--iters', '6', '--eval-every', '3', '--out', out]);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toMatch(/Task text\(tiny\.txt, <=20\), 19 steps, 54 training sequences an epoch, batch 8/);
+    expect(r.err).toMatch(/Task text\(files, <=20\), 19 steps, 54 training sequences an epoch, batch 8/);
     expect(r.err).toMatch(
       /Corpus tiny\.txt \(digest [0-9a-f]{16}\): 54 training, 3 validation, 3 test sentences of at most 20 characters; padding: [\d.]+% of the 19 steps x 8 rows computed a batch; [\d.]+% up to each batch's longest sentence with length buckets \([\d.]+% without\); 7 batches an epoch/,
     );
