@@ -197,7 +197,7 @@ function progressLine(
       const m = last.runs[i];
       const st = status[i].state === 'failed' ? ' FAILED' : '';
       const best = bestValidation[i];
-      // the text task's best validation is its lowest bpc; the other tasks', their highest accuracy
+      // the best validation round (highest accuracy): its bpc for text, its accuracy for the other tasks
       const val =
         best === undefined || Number.isNaN(best)
           ? ''
@@ -351,15 +351,19 @@ export async function main(argv: string[]): Promise<number> {
     const startIter = tr.iteration;
     const endIter = startIter + iters;
     let lastPrint = -Infinity;
-    // each run's best validation so far, for the progress line: its accuracy, or for text its loss (bpc)
+    // each run's best validation round so far (highest accuracy), for the progress line: its accuracy, or for
+    // text its bpc (the paper selects text models by validation accuracy too)
     const bits = group.task === 'text';
-    const bestValidation: (number | undefined)[] = tr.runs.map((_, r) => {
+    const bestRound: ({ loss: number; accuracy: number } | undefined)[] = tr.runs.map((_, r) => {
       // a resumed experiment's rounds count too
-      const seen = (schedule?.history[r] ?? [])
-        .map((e) => (bits ? e.validation.loss : e.validation.accuracy))
-        .filter((a): a is number => a !== null);
-      return seen.length ? (bits ? Math.min(...seen) : Math.max(...seen)) : undefined;
+      let best: { loss: number; accuracy: number } | undefined;
+      for (const e of schedule?.history[r] ?? []) {
+        const v = { loss: e.validation.loss ?? NaN, accuracy: e.validation.accuracy ?? NaN };
+        if (Number.isFinite(v.loss) && !Number.isNaN(v.accuracy) && !(v.accuracy <= (best?.accuracy ?? -1))) best = v;
+      }
+      return best;
     });
+    const bestValidation = () => bestRound.map((b) => (b === undefined ? undefined : bits ? b.loss : b.accuracy));
     const epochIterations = text
       ? text.epochBatches(group.batchSize)
       : rg.task.trainSize === null
@@ -372,19 +376,15 @@ export async function main(argv: string[]): Promise<number> {
       if (!quiet && (now - lastPrint > 2000 || last.iteration === endIter)) {
         lastPrint = now;
         const rate = ((last.iteration - startIter) * 1000) / (now - start);
-        say(progressLine(tr.runs, tr.status, last, endIter, rate, { iterations: epochIterations }, bestValidation, bits));
+        say(progressLine(tr.runs, tr.status, last, endIter, rate, { iterations: epochIterations }, bestValidation(), bits));
       }
     });
     tr.on('evaluation', (round) => {
       for (const split of round.results)
         if (split.split === 'validation')
           split.runs.forEach((v, r) => {
-            if (bits) {
-              if (Number.isFinite(v.loss) && !(v.loss >= (bestValidation[r] ?? Infinity))) bestValidation[r] = v.loss;
-              return;
-            }
-            const a = v.accuracy;
-            if (!Number.isNaN(a) && !(a <= (bestValidation[r] ?? -1))) bestValidation[r] = a;
+            if (Number.isFinite(v.loss) && !Number.isNaN(v.accuracy) && !(v.accuracy <= (bestRound[r]?.accuracy ?? -1)))
+              bestRound[r] = { loss: v.loss, accuracy: v.accuracy };
           });
       if (!quiet) say(roundLine(tr.runs, round, bits));
     });

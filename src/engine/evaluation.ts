@@ -136,9 +136,7 @@ export class Evaluation {
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       });
       made.push(results, staging);
-      const best = keepBest
-        ? BestWeights.create(device, group.blocks, dims, group.dims.R, task.bestBy ?? (task.hasAccuracy ? 'accuracy' : 'loss'))
-        : null;
+      const best = keepBest ? BestWeights.create(device, group.blocks, dims, group.dims.R, task.hasAccuracy ? 'accuracy' : 'loss') : null;
       if (best) for (const set of best.sets) made.push(...Object.values(set));
       built = new Evaluation(group, dims, batchBuf, forward, plans, results, staging, best, memory);
     } catch (e) {

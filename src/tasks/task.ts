@@ -86,11 +86,6 @@ export interface Task extends TaskGenerator {
   batch(rng: Rng, B: number): TaskBatch;
   /** sequences in one epoch of the training split; null for an endless stream of fresh sequences */
   readonly trainSize: number | null;
-  /**
-   * What makes a run's validation weights its best (bestWeights.ts): unset, the accuracy where the task has
-   * one, else the loss; the text task sets 'loss' (the paper's figure is bits per character).
-   */
-  readonly bestBy?: 'accuracy' | 'loss';
   evaluationSet(split: EvaluationSplit): EvaluationSet;
   /** where the training stream stands now */
   position(): TrainingPosition;

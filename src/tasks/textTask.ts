@@ -281,8 +281,6 @@ export function textTask(corpus: TextCorpus, options: TextTaskOptions, identity:
     outputSteps: 'all',
     baselineLoss: scoredCharacterEntropy(train),
     hasAccuracy: true,
-    // the best validation weights are those of the lowest validation bpc, the paper's figure
-    bestBy: 'loss',
     trainSize: train.count,
     sentences,
     corpus: identity,
