@@ -62,3 +62,42 @@ test('an MNIST link loads the data set, trains above chance, and switches to per
   expect((await snapshot(page)).runs.every((r) => Number.isFinite(r.loss))).toBe(true);
   expect(dataRequests.length, 'no second load of MNIST').toBe(requestsBefore);
 });
+
+// The text task (issue 10): a link to a text group loads the Brown corpus from the lab's origin with the
+// toolbar saying so, trains a couple of iterations at tiny sizes, draws the loss in bits per character and
+// says in the toolbar how much of each batch is padding.
+test('a text link loads the Brown corpus and trains, the loss in bits per character', async ({ page }) => {
+  test.setTimeout(200_000);
+  await page.goto('/#task=text&maxLength=20&hidden=8&batchSize=8&run=name:m%3D1,margin:1,nonlinearity:tanh');
+  await expect(page.getByTestId('phase')).toContainText('Loading the Brown corpus for text(brown, <=20)', { timeout: 80_000 });
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 120_000 });
+  await expect(page.getByTestId('group-maxLength')).toHaveValue('20');
+  await expect(page.getByTestId('group-T')).toHaveCount(0);
+  await trainUntil(page, 3);
+  const trained = await snapshot(page);
+  expect(trained.runs.every((r) => Number.isFinite(r.loss))).toBe(true);
+  await expect(page.getByTestId('epoch-clock')).toContainText(/Brown corpus, \d+% of the steps computed are padding/);
+  await expect(page.getByTestId('loss-chart')).toContainText('bits per character');
+  await page.getByTestId('chart-loss').scrollIntoViewIfNeeded();
+  await page.getByTestId('chart-loss').screenshot({ path: `${SCREENSHOT_DIR}/text--loss-accuracy.png` });
+
+  // the corpus 'files' with none loaded: the group is not built, and the message says where to load them
+  await page.getByTestId('group-textCorpus').selectOption('files');
+  await page.getByTestId('confirm-apply').click();
+  await expect(page.getByTestId('phase')).toContainText(
+    "none are loaded: load your text files (PTB's three, or any one plain-text file) in the Data sets panel",
+  );
+  // a file read in the Data sets panel: the group built afresh (reset) trains on it
+  await page.getByTestId('datasets-details').locator('summary').click();
+  const lines = Array.from({ length: 40 }, (_, k) => ['the cat sat', 'a dog ran far', 'on the mat'][k % 3]);
+  await page
+    .getByTestId('text-file-input')
+    .setInputFiles([{ name: 'mine.txt', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) }]);
+  await expect(page.getByTestId('dataset-summary-text')).toContainText('Your text (mine.txt)');
+  await page.getByTestId('reset').click();
+  await page.getByTestId('confirm-apply').click();
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 120_000 });
+  const before = (await snapshot(page)).iteration;
+  await trainUntil(page, before + 2);
+  await expect(page.getByTestId('epoch-clock')).toContainText('mine.txt');
+});

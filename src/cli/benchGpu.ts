@@ -14,10 +14,10 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkGroupGradients, type GradientComparison, gradientCheckTable } from './gradientCheck.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { main as benchMain } from './bench.ts';
+import { checkGroupGradients, type GradientComparison, gradientCheckTable } from './gradientCheck.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 

@@ -9,13 +9,14 @@
  * flow |gpu - ref| <= 2e-3 max|ref| + 5e-3 |ref|, each parameter's gradient <= 2e-3 max|ref| + 2e-3 |ref|.
  * Larger n sums more float32 terms: the report gives each worst error so that a drift shows before it fails.
  */
+
+import { trainedParameterNames } from '../engine/modelSettings.ts';
+import { RunGroup } from '../engine/runGroup.ts';
+import type { GroupSettings, RunSettings } from '../engine/settings.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
 import { Rng } from '../random/rng.ts';
 import { lossAndGradients as lstmLossAndGradients } from '../reference/lstmModel.ts';
 import { lossAndGradients } from '../reference/model.ts';
-import { trainedParameterNames } from '../engine/modelSettings.ts';
-import { RunGroup } from '../engine/runGroup.ts';
-import type { GroupSettings, RunSettings } from '../engine/settings.ts';
 
 export interface GradientComparison {
   run: string;

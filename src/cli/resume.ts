@@ -18,6 +18,7 @@ import {
   validateExperiment,
   withGroupDefaults,
 } from '../engine/settings.ts';
+import type { CorpusIdentity } from '../tasks/textTask.ts';
 import { UsageError } from './args.ts';
 import { CHECKPOINTS, type Kernels, LOG_FILES, type Manifest, readManifest, SETTINGS_FORMAT } from './experimentFolder.ts';
 import { CHECKPOINT_SIZE_NOTE, readJson, readText } from './readText.ts';
@@ -34,6 +35,8 @@ export interface Resumed {
   log: ExperimentLog;
   /** per run: its best-validation weights and evaluation history from its checkpoint (null and [] when it has none) */
   evaluation: Pick<ParsedCheckpoint, 'best' | 'evaluations'>[];
+  /** the text task's corpus as settings.json recorded it (absent for other tasks, or when it has none) */
+  corpus?: CorpusIdentity;
 }
 
 const same = (table: object, a: object, b: object) =>
@@ -106,6 +109,12 @@ export function loadResume(dir: string): Resumed {
   const errors = validateExperiment(fileGroup, runs);
   if (errors.length) throw new UsageError(`--resume ${dir}: ${where}/settings.json has invalid settings: ${errors.join('; ')}`);
   const group = withGroupDefaults(fileGroup);
+  const corpus = settings.corpus as Partial<CorpusIdentity> | undefined;
+  if (
+    corpus !== undefined &&
+    (typeof corpus?.name !== 'string' || typeof corpus.digest !== 'string' || !/^[0-9a-f]{16}$/.test(corpus.digest))
+  )
+    throw new UsageError(`--resume ${dir}: ${where}/settings.json: corpus must be { name, digest of 16 hex digits }`);
 
   // one checkpoint per run, all of this experiment and iteration
   const byRun = new Map<number, { file: string; ck: ParsedCheckpoint }>();
@@ -172,5 +181,6 @@ export function loadResume(dir: string): Resumed {
     status: parsed.map((p) => p.ck.status),
     log: ExperimentLog.from(metrics, traces),
     evaluation: parsed.map((p) => ({ best: p.ck.best, evaluations: p.ck.evaluations })),
+    ...(corpus ? { corpus: corpus as CorpusIdentity } : {}),
   };
 }

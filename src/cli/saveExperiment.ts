@@ -5,6 +5,7 @@
  */
 import type { ExperimentLog } from '../engine/experimentLog.ts';
 import type { GroupSettings, RunSettings } from '../engine/settings.ts';
+import type { CorpusIdentity } from '../tasks/textTask.ts';
 import { snapshotCheckpoints, type TrainingSnapshot } from '../training/trainingSnapshot.ts';
 import {
   checkpointFile,
@@ -45,10 +46,19 @@ export function writeMeasuredBeforeGpuError(
   log: ExperimentLog,
   kernels: Kernels,
   error: string,
+  corpus?: CorpusIdentity,
 ): void {
   const iteration = log.metrics.iterations.at(-1) ?? 0;
   const tag = { experimentId, iteration, stoppedBy: { gpuError: error } };
-  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: trained.group, runs: trained.runs };
+  const settings = {
+    format: SETTINGS_FORMAT,
+    version: 1,
+    ...tag,
+    kernels,
+    group: trained.group,
+    runs: trained.runs,
+    ...(corpus ? { corpus } : {}),
+  };
   try {
     writeTopLevelCopies(dir, {
       'settings.json': `${JSON.stringify(settings, null, 2)}\n`,
@@ -75,10 +85,20 @@ export async function saveExperiment(
   previous?: Manifest,
   /** what the experiment wrote outside its snapshots (evaluations.csv, best/*): kept, not removed as older files */
   keepFiles: readonly string[] = [],
+  /** the text task's corpus (its name and digest), which a --resume must train on again */
+  corpus?: CorpusIdentity,
 ): Promise<Saved> {
   const iteration = snapshot.iteration;
   const tag = { experimentId, iteration };
-  const settings = { format: SETTINGS_FORMAT, version: 1, ...tag, kernels, group: snapshot.group, runs: snapshot.runs };
+  const settings = {
+    format: SETTINGS_FORMAT,
+    version: 1,
+    ...tag,
+    kernels,
+    group: snapshot.group,
+    runs: snapshot.runs,
+    ...(corpus ? { corpus } : {}),
+  };
   const texts: Record<(typeof LOG_FILES)[number], string> = {
     'settings.json': `${JSON.stringify(settings, null, 2)}\n`,
     'metrics.json': JSON.stringify({ ...log.metrics, ...tag }),

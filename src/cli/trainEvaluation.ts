@@ -79,19 +79,24 @@ export function evaluationMemoryLine(schedule: EvaluationSchedule): string {
 
 const pct = (a: number) => (Number.isNaN(a) ? '' : ` acc ${(100 * a).toFixed(1)}%`);
 
+/** A loss as the lines show it: for the text task in bits per character (the loss in nats / ln 2). */
+export function lossText(loss: number, bits: boolean): string {
+  return bits ? `${(loss / Math.LN2).toPrecision(4)} bpc` : loss.toPrecision(4);
+}
+
 /**
  * A round in one line: every run's validation loss, and, for the runs whose best weights were taken in it,
  * their test figures at them.
  */
-export function roundLine(runs: readonly RunSettings[], round: TrainerEvents['evaluation']): string {
+export function roundLine(runs: readonly RunSettings[], round: TrainerEvents['evaluation'], bits = false): string {
   const validation = round.results.find((e) => e.split === 'validation');
   const test = round.results.find((e) => e.split === 'test');
   const perRun = runs
     .map((run, r) => {
       const v = validation?.runs[r];
-      const val = !v ? 'not scored' : v.problem ? `validation: ${v.problem}` : `val ${v.loss.toPrecision(4)}${pct(v.accuracy)}`;
+      const val = !v ? 'not scored' : v.problem ? `validation: ${v.problem}` : `val ${lossText(v.loss, bits)}${pct(v.accuracy)}`;
       const t = test?.runs[r];
-      const best = t && t.bestIteration === round.iteration ? ` (best; test ${t.loss.toPrecision(4)}${pct(t.accuracy)})` : '';
+      const best = t && t.bestIteration === round.iteration ? ` (best; test ${lossText(t.loss, bits)}${pct(t.accuracy)})` : '';
       return `${run.name}: ${val}${best}`;
     })
     .join(' | ');
@@ -99,12 +104,12 @@ export function roundLine(runs: readonly RunSettings[], round: TrainerEvents['ev
 }
 
 /** At the end: each run's test figures at its best-validation weights. */
-export function finalEvaluationLine(runs: readonly RunSettings[], schedule: EvaluationSchedule): string {
+export function finalEvaluationLine(runs: readonly RunSettings[], schedule: EvaluationSchedule, bits = false): string {
   const perRun = runs
     .map((run, r) => {
       const t = schedule.testAtBest(r);
       if (!t) return `${run.name}: no evaluation yet`;
-      return `${run.name}: test ${t.loss === null ? 'not finite' : t.loss.toPrecision(4)}${t.accuracy === null ? '' : ` acc ${(100 * t.accuracy).toFixed(1)}%`} at the weights of iteration ${t.bestIteration}`;
+      return `${run.name}: test ${t.loss === null ? 'not finite' : lossText(t.loss, bits)}${t.accuracy === null ? '' : ` acc ${(100 * t.accuracy).toFixed(1)}%`} at the weights of iteration ${t.bestIteration}`;
     })
     .join(' | ');
   return `Test at the best validation weights: ${perRun}`;

@@ -90,11 +90,14 @@ export class ExperimentLog {
   }
 
   toCsv(): string {
-    const rows = ['iteration,run,name,loss,accuracy,soft_orth_penalty,weight_decay_penalty'];
+    // the text task's loss is also given in bits per character (loss / ln 2), the paper's unit
+    const bits = this.metrics.group.task === 'text';
+    const rows = [`iteration,run,name,loss,${bits ? 'bpc,' : ''}accuracy,soft_orth_penalty,weight_decay_penalty`];
     const names = this.metrics.runs.map((r) => `"${r.name.replace(/"/g, '""')}"`);
     this.metrics.iterations.forEach((it, k) => {
       this.metrics.metrics[k].forEach((m, r) => {
-        rows.push([it, r, names[r], ...m.map(csvNumber)].join(','));
+        const values = bits ? [m[0], m[0] / Math.LN2, ...m.slice(1)] : m;
+        rows.push([it, r, names[r], ...values.map(csvNumber)].join(','));
       });
     });
     return `${rows.join('\n')}\n`;

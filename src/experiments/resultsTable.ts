@@ -90,14 +90,19 @@ export function percent(v: number | null): string {
 /** The table as CSV: accuracies in %, losses as measured, the paper's number where it has the row. */
 export function resultsCsv(group: GroupSettings, rows: readonly ResultRow[]): string {
   const table = paperTableOf(group.task);
+  // the text task's losses also in bits per character (loss / ln 2)
+  const bits = group.task === 'text';
+  const bpc = (loss: number | null) => (bits ? [loss === null ? null : loss / Math.LN2] : []);
   const header = [
     'run',
     'rounds',
     'best_iteration',
     'best_validation_accuracy_pct',
     'best_validation_loss',
+    ...(bits ? ['best_validation_bpc'] : []),
     'test_accuracy_pct',
     'test_loss',
+    ...(bits ? ['test_bpc'] : []),
     'paper_row',
     `paper_test_accuracy_pct${table ? `_${table}` : ''}`,
   ];
@@ -108,8 +113,10 @@ export function resultsCsv(group: GroupSettings, rows: readonly ResultRow[]): st
       r.bestIteration,
       percent(r.bestValidationAccuracy),
       r.bestValidationLoss,
+      ...bpc(r.bestValidationLoss),
       percent(r.testAccuracy),
       r.testLoss,
+      ...bpc(r.testLoss),
       r.paperRow,
       r.paper,
     ]

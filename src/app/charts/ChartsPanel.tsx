@@ -38,6 +38,7 @@ export function ChartsPanel(props: ChartsPanelProps): JSX.Element {
         runs={runs}
         baselineLoss={props.baselineLoss}
         taskHasAccuracy={props.taskHasAccuracy}
+        bits={props.group.task === 'text'}
         settingsSummary={settingsSummary}
         presentation={presentation}
         evaluates={evaluates}

@@ -87,6 +87,8 @@ function makeLook(presentation: boolean) {
     accuracyLabel: { value: 'accuracy %', angle: -90, position: 'insideLeft', fontSize: font } as const,
     lossLabel: { value: 'loss', angle: -90, position: 'insideLeft', fontSize: font } as const,
     logLossLabel: { value: 'loss (log)', angle: -90, position: 'insideLeft', fontSize: font } as const,
+    bitsLabel: { value: 'bits per character', angle: -90, position: 'insideLeft', fontSize: font } as const,
+    logBitsLabel: { value: 'bits per character (log)', angle: -90, position: 'insideLeft', fontSize: font } as const,
     baselineLabel: { value: 'memoryless baseline', position: 'insideTopRight', fontSize: font, fill: '#14213d' } as const,
     tooltipStyle: { fontSize: font * 0.9 },
     legendStyle: { fontSize: font },
@@ -265,25 +267,34 @@ const validationLoss = (e: RunEvaluation) => e.validation.loss;
 const validationAccuracy = (e: RunEvaluation) => (e.validation.accuracy === null ? null : 100 * e.validation.accuracy);
 const testAccuracy = (t: NonNullable<RunEvaluation['test']>) => (t.accuracy === null ? null : 100 * t.accuracy);
 const positiveValidationLoss = (e: RunEvaluation) => (e.validation.loss !== null && e.validation.loss > 0 ? e.validation.loss : null);
+// the text task's loss in bits per character: the loss in nats / ln 2
+const validationBits = (e: RunEvaluation) => (e.validation.loss === null ? null : e.validation.loss / Math.LN2);
+const positiveValidationBits = (e: RunEvaluation) =>
+  e.validation.loss !== null && e.validation.loss > 0 ? e.validation.loss / Math.LN2 : null;
 
 export function LossSection(props: {
   book: MetricsBook;
   runs: ChartRun[];
   baselineLoss: number;
   taskHasAccuracy: boolean;
+  /** the loss in bits per character (the text task): drawn, labelled and exported as loss / ln 2 */
+  bits?: boolean;
   settingsSummary: string;
   presentation: boolean;
   /** the group runs evaluation rounds (their validation lines are drawn) */
   evaluates: boolean;
 }): JSX.Element {
-  const { book, runs, baselineLoss, taskHasAccuracy, presentation } = props;
+  const { book, runs, taskHasAccuracy, presentation } = props;
+  const bits = props.bits ?? false;
+  const lossScale = bits ? 1 / Math.LN2 : 1;
+  const baselineLoss = props.baselineLoss * lossScale;
   const [logLoss, setLogLoss] = useState(false);
   const [smoothing, setSmoothing] = useState(0.6);
   const shown = useMemo(() => visibleRuns(runs), [runs]);
   const build = useCallback(
     (style: FigureStyle, header: FigureHeader) =>
-      lossFigure(book, runs, { logLoss, smoothing, baselineLoss, taskHasAccuracy }, style, header),
-    [book, runs, logLoss, smoothing, baselineLoss, taskHasAccuracy],
+      lossFigure(book, runs, { logLoss, smoothing, baselineLoss, taskHasAccuracy, bits }, style, header),
+    [book, runs, logLoss, smoothing, baselineLoss, taskHasAccuracy, bits],
   );
   const look = chartLook(presentation);
   const baselineOk = Number.isFinite(baselineLoss) && baselineLoss > 0;
@@ -299,7 +310,7 @@ export function LossSection(props: {
           tick={look.tick}
           tickFormatter={formatTick}
           width={look.font * 4.5}
-          label={logLoss ? look.logLossLabel : look.lossLabel}
+          label={bits ? (logLoss ? look.logBitsLabel : look.bitsLabel) : logLoss ? look.logLossLabel : look.lossLabel}
         />
         <Tooltip
           isAnimationActive={false}
@@ -321,7 +332,7 @@ export function LossSection(props: {
         )}
       </>
     ),
-    [logLoss, look, baselineOk, baselineLoss],
+    [logLoss, look, baselineOk, baselineLoss, bits],
   );
   const accuracyFixed = useMemo(
     () => (
@@ -353,9 +364,10 @@ export function LossSection(props: {
       <h3 id="chart-loss-title">{LOSS_TITLE}</h3>
       <p className="chart-explain">
         The task loss of every run, with the memoryless baseline: the loss of a model that ignores its input and guesses from the output
-        statistics alone (copy: 10 ln 8 / (T + 20); adding: 0.167; MNIST: the entropy of the digits' frequencies, about 2.30). Getting below
-        it means the network carries information across the long delay; in the paper’s Figure 1 larger margins get there faster, until very
-        long delays where a small margin wins and no margin fails.
+        statistics alone (copy: 10 ln 8 / (T + 20); adding: 0.167; MNIST: the entropy of the digits' frequencies, about 2.30; text, in bits
+        per character: the entropy of the characters' frequencies, about 4.3 on Brown). Getting below it means the network carries
+        information across the long delay; in the paper’s Figure 1 larger margins get there faster, until very long delays where a small
+        margin wins and no margin fails.
       </p>
       <div className="chart-controls">
         <label>
@@ -381,12 +393,12 @@ export function LossSection(props: {
           shown={shown}
           pick={pickLoss}
           smoothing={smoothing}
-          scale={1}
+          scale={lossScale}
           positiveOnly={logLoss}
           height={look.height}
           presentation={presentation}
           fixed={lossFixed}
-          validation={logLoss ? positiveValidationLoss : validationLoss}
+          validation={bits ? (logLoss ? positiveValidationBits : validationBits) : logLoss ? positiveValidationLoss : validationLoss}
         />
         {taskHasAccuracy && (
           <LiveLineChart
@@ -411,9 +423,9 @@ export function LossSection(props: {
         header={{ title: LOSS_TITLE, settings: props.settingsSummary, caption }}
         build={build}
         csv={[
-          { label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs) },
+          { label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs, bits) },
           ...(props.evaluates
-            ? [{ label: 'CSV (evaluation rounds: validation, test)', name: 'evaluation-rounds', make: () => roundsCsv(book, runs) }]
+            ? [{ label: 'CSV (evaluation rounds: validation, test)', name: 'evaluation-rounds', make: () => roundsCsv(book, runs, bits) }]
             : []),
         ]}
         presentation={presentation}

@@ -35,6 +35,9 @@ export function ResultsSection(props: {
   const rows = useMemo(() => resultRows(group, runs, (id) => book.traces.get(id)?.evaluations ?? []), [book, group, runs, count]);
   const table = paperTableOf(group.task);
   const differs = paperDifferences(group);
+  // the text task's loss is given in bits per character beside the accuracy
+  const bits = group.task === 'text';
+  const bpc = (loss: number | null) => (loss === null ? null : loss / Math.LN2);
   return (
     <section className="chart-section" aria-labelledby="results-title" data-testid="results">
       <h3 id="results-title">{RESULTS_TITLE}</h3>
@@ -42,6 +45,8 @@ export function ResultsSection(props: {
         Every evaluation round scores the validation set at the weights of that iteration; a run whose validation accuracy improved keeps
         those weights as its best, and the test set is scored at them: the paper's test figure is that of the best validation weights, not
         of the last ones.
+        {bits &&
+          ' On the text task, as in the paper, the best weights are those of the highest validation accuracy (the share of characters predicted right); the loss is given in bits per character (bpc: the mean cross-entropy over every scored character of the set, in bits).'}
         {table &&
           ` The paper's column is its ${table === 'table1' ? 'Table 1 (sequential MNIST)' : 'Table 2 (permuted MNIST)'}, for the row whose configuration the run has (by its settings, not its name; – where the paper has no such row).`}
         {differs &&
@@ -52,9 +57,9 @@ export function ResultsSection(props: {
           <tr>
             <th scope="col">run</th>
             <th scope="col">rounds</th>
-            <th scope="col">best validation accuracy %</th>
+            <th scope="col">{bits ? 'best validation bpc / accuracy %' : 'best validation accuracy %'}</th>
             <th scope="col">at iteration</th>
-            <th scope="col">test accuracy % there</th>
+            <th scope="col">{bits ? 'test bpc / accuracy % there' : 'test accuracy % there'}</th>
             {table && <th scope="col">paper ({table === 'table1' ? 'Table 1' : 'Table 2'}) %</th>}
           </tr>
         </thead>
@@ -65,9 +70,13 @@ export function ResultsSection(props: {
                 <span className="results-swatch" style={{ background: r.color }} aria-hidden="true" /> {r.name}
               </th>
               <td>{r.rounds}</td>
-              <td data-testid="results-validation">{cell(r.bestValidationAccuracy === null ? null : 100 * r.bestValidationAccuracy, 2)}</td>
+              <td data-testid="results-validation">
+                {bits && `${cell(bpc(r.bestValidationLoss), 3)} / `}
+                {cell(r.bestValidationAccuracy === null ? null : 100 * r.bestValidationAccuracy, 2)}
+              </td>
               <td data-testid="results-iteration">{r.bestIteration ?? '–'}</td>
               <td data-testid="results-test" data-value={r.testAccuracy === null ? '' : percent(r.testAccuracy)}>
+                {bits && `${cell(bpc(r.testLoss), 3)} / `}
                 {cell(r.testAccuracy === null ? null : 100 * r.testAccuracy, 2)}
               </td>
               {table && (

@@ -13,17 +13,27 @@ function csv(header: string[], rows: (string | number | null | undefined)[][]): 
   return `${[header.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n')}\n`;
 }
 
-export function lossCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+export function lossCsv(book: MetricsBook, runs: readonly ChartRun[], bits = false): string {
   const rows: (string | number)[][] = [];
   for (const run of visibleRuns(runs)) {
     const t = book.traces.get(run.id);
     if (!t) continue;
     t.loss.iterations.forEach((it, i) => {
       // the four series are pushed together, so they share their (downsampled) iterations
-      rows.push([it, run.name, t.loss.values[i], t.accuracy.values[i], t.softOrthPenalty.values[i], t.weightDecayPenalty.values[i]]);
+      const loss = t.loss.values[i];
+      rows.push([
+        it,
+        run.name,
+        loss,
+        ...(bits ? [loss / Math.LN2] : []),
+        t.accuracy.values[i],
+        t.softOrthPenalty.values[i],
+        t.weightDecayPenalty.values[i],
+      ]);
     });
   }
-  return csv(['iteration', 'run', 'loss', 'accuracy', 'soft_orth_penalty', 'weight_decay_penalty'], rows);
+  // the text task's loss is also written in bits per character (loss / ln 2)
+  return csv(['iteration', 'run', 'loss', ...(bits ? ['bpc'] : []), 'accuracy', 'soft_orth_penalty', 'weight_decay_penalty'], rows);
 }
 
 /** At most this many heatmap rows in one CSV; beyond it every k-th time step is written (t stays exact). */
@@ -97,8 +107,9 @@ export function driftCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
  * in every round the test figures over training that the accuracy chart draws (dotted): the test set at the
  * run's best-validation weights as they stood after the round (testAtEachRound), with their iteration.
  */
-export function roundsCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
+export function roundsCsv(book: MetricsBook, runs: readonly ChartRun[], bits = false): string {
   const rows: (string | number | null)[][] = [];
+  const inBits = (loss: number | null | undefined) => (bits ? [loss === null || loss === undefined ? null : loss / Math.LN2] : []);
   for (const run of visibleRuns(runs)) {
     const rounds = book.traces.get(run.id)?.evaluations ?? [];
     const atBest = new Map(testAtEachRound(rounds).map((t) => [t.iteration, t.test]));
@@ -108,26 +119,33 @@ export function roundsCsv(book: MetricsBook, runs: readonly ChartRun[]): string 
         e.iteration,
         run.name,
         e.validation.loss,
+        ...inBits(e.validation.loss),
         e.validation.accuracy,
         e.test?.loss ?? null,
+        ...inBits(e.test ? e.test.loss : null),
         e.test?.accuracy ?? null,
         e.test?.bestIteration ?? null,
         b?.loss ?? null,
+        ...inBits(b ? b.loss : null),
         b?.accuracy ?? null,
         b?.bestIteration ?? null,
       ]);
     }
   }
+  const b = (name: string) => (bits ? [name] : []);
   return csv(
     [
       'iteration',
       'run',
       'validation_loss',
+      ...b('validation_bpc'),
       'validation_accuracy',
       'test_loss',
+      ...b('test_bpc'),
       'test_accuracy',
       'test_best_iteration',
       'test_at_best_loss',
+      ...b('test_at_best_bpc'),
       'test_at_best_accuracy',
       'test_at_best_iteration',
     ],

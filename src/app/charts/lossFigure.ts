@@ -19,6 +19,8 @@ export interface LossView {
   smoothing: number;
   baselineLoss: number;
   taskHasAccuracy: boolean;
+  /** the loss in bits per character (the text task): loss / ln 2, the baseline given in bits already */
+  bits?: boolean;
 }
 
 export function lossFigure(
@@ -32,7 +34,9 @@ export function lossFigure(
   const shown = visibleRuns(runs);
   const { texts, top } = headerTexts(style, header);
   const traces = shown.map((r) => book.traces.get(r.id));
-  const loss = traces.map((t) => emaSmooth(t?.loss.values ?? [], view.smoothing));
+  const lossScale = view.bits ? 1 / Math.LN2 : 1;
+  const lossName = view.bits ? 'bits per character' : 'loss';
+  const loss = traces.map((t) => emaSmooth(t?.loss.values ?? [], view.smoothing).map((v) => v * lossScale));
   const lossIts = traces.map((t) => t?.loss.iterations ?? []);
   const [x0, x1] = finiteRange(lossIts);
   const xMin = Number.isFinite(x0) ? x0 : 0;
@@ -53,10 +57,10 @@ export function lossFigure(
     const b = Number.isFinite(pos[1]) ? pos[1] : 1;
     const yMin = 10 ** Math.floor(Math.log10(a));
     const yMax = 10 ** Math.max(Math.ceil(Math.log10(b)), Math.log10(yMin) + 1);
-    yAxis = { min: yMin, max: yMax, log: true, label: 'loss (log)', ticks: logTicks(yMin, yMax) };
+    yAxis = { min: yMin, max: yMax, log: true, label: `${lossName} (log)`, ticks: logTicks(yMin, yMax) };
   } else {
     const [a, b] = paddedRange(Math.min(0, lo), hi, 0.04);
-    yAxis = { min: Math.max(0, a), max: b, log: false, label: 'loss', ticks: linearTicks(Math.max(0, a), b, 5) };
+    yAxis = { min: Math.max(0, a), max: b, log: false, label: lossName, ticks: linearTicks(Math.max(0, a), b, 5) };
   }
   const lossMarks: Mark[] = shown.map((r, k) => ({ kind: 'line', xs: lossIts[k], ys: loss[k], color: r.color, width: 2 }));
   type Pick = (loss: number | null, accuracy: number | null) => number | null;
@@ -75,7 +79,7 @@ export function lossFigure(
     });
     return marks;
   };
-  withRounds(lossMarks, (l) => l, view.logLoss);
+  withRounds(lossMarks, (l) => (l === null ? null : l * lossScale), view.logLoss);
   /** each run's test accuracy over training (at its best-validation weights as they stood at each round), dotted */
   let anyTest = false;
   const withTest = (marks: Mark[]): Mark[] => {

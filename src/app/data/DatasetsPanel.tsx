@@ -4,31 +4,25 @@
  * bytes, and images for MNIST), and reads a user's own text files (PTB's three, or any one plain-text file) from
  * a file picker or by drag and drop, in the page only: nothing is uploaded.
  * It shows what was loaded (split sizes; a corpus's counts). A failed load shows its message and leaves what
- * was loaded before as it was. MNIST comes from the page's one store of data sets (labDatasets.ts), which an
- * MNIST group's training loads from too: a load either starts shows here, and serves both.
+ * was loaded before as it was. MNIST, the Brown corpus and the user's files live in the page's one store of
+ * data sets (labDatasets.ts), which an MNIST or text group's training loads from too: a load either starts
+ * shows here, and serves both; a text group on 'files' trains on the files read here.
  */
-import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { type DragEvent, useState } from 'react';
 import { useStore } from 'zustand';
 import { DatasetError } from '../../data/datasetError.ts';
 import type { LoadProgress } from '../../data/loadDataset.ts';
-import { loadDatasetInWorker, readTextFilesInWorker } from '../../data/loadInWorker.ts';
+import { readTextFilesInWorker } from '../../data/loadInWorker.ts';
 import { DATASET_TITLES, type DatasetName } from '../../data/manifest.ts';
 import type { Mnist } from '../../data/mnist.ts';
-import type { TextCorpus } from '../../data/textCorpus.ts';
 import { CorpusSummary } from './CorpusSummary.tsx';
-import { datasetOptions } from './datasetSource.ts';
-import { datasetsStore, loadMnistOnce } from './labDatasets.ts';
+import { datasetsStore, type LoadedText, loadBrownOnce, loadMnistOnce, setTextFiles } from './labDatasets.ts';
 import './datasets.css';
 
 interface Outcome {
   source: 'network' | 'cache' | 'file';
   seconds: number;
   note?: string;
-}
-
-interface Results {
-  brown?: Outcome & { data: TextCorpus };
-  text?: Outcome & { data: TextCorpus };
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -55,42 +49,21 @@ function sourceText(o: Outcome): string {
 
 export function DatasetsPanel() {
   const [busy, setBusy] = useState<DatasetName | 'text' | null>(null);
-  const [ownProgress, setProgress] = useState<LoadProgress | null>(null);
   const shared = useStore(datasetsStore);
   const mnist: (Outcome & { data: Mnist }) | null = shared.mnist;
-  // MNIST's load (started here or by an MNIST group's training) shows the shared store's progress
-  const progress = shared.loading ? shared.loading.progress : ownProgress;
+  // a load (started here or by a group's training) shows the shared store's progress
+  const progress = shared.loading ? shared.loading.progress : null;
   const anyBusy = busy !== null || shared.loading !== null;
-  const [results, setResults] = useState<Results>({});
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
-  const latest = useRef<LoadProgress | null>(null);
-  const frame = useRef(0);
-  useEffect(() => () => cancelAnimationFrame(frame.current), []);
-
-  // progress arrives per chunk of bytes; the bar redraws at most once a frame
-  const onProgress = (p: LoadProgress) => {
-    latest.current = { ...p, images: p.images && { ...p.images } };
-    if (!frame.current) {
-      frame.current = requestAnimationFrame(() => {
-        frame.current = 0;
-        setProgress(latest.current);
-      });
-    }
-  };
-
-  const run = async (what: DatasetName | 'text', work: () => Promise<Results>) => {
+  const run = async (what: DatasetName | 'text', work: () => Promise<void>) => {
     setBusy(what);
     setError(null);
     try {
-      const got = await work();
-      setResults((r) => ({ ...r, ...got }));
+      await work();
     } catch (e) {
       setError(e instanceof DatasetError ? e.message : `${what === 'text' ? 'your file' : DATASET_TITLES[what]}: ${(e as Error).message}`);
     } finally {
-      cancelAnimationFrame(frame.current);
-      frame.current = 0;
-      setProgress(null);
       setBusy(null);
     }
   };
@@ -98,19 +71,12 @@ export function DatasetsPanel() {
   const loadMnist = () =>
     run('mnist', async () => {
       await loadMnistOnce();
-      return {};
     });
 
-  const load = (name: Exclude<DatasetName, 'mnist'>) =>
-    run(name, async () => {
-      const t0 = performance.now();
-      const loaded = await loadDatasetInWorker(name, onProgress, datasetOptions());
-      const outcome = {
-        source: loaded.fromCache ? 'cache' : 'network',
-        seconds: (performance.now() - t0) / 1000,
-        note: loaded.cacheProblem,
-      } as const;
-      return { brown: { ...outcome, data: loaded.data as TextCorpus } };
+  // the page's Brown corpus (a text group's training loads the same, once per page)
+  const loadBrown = () =>
+    run('brown', async () => {
+      await loadBrownOnce();
     });
 
   const readFiles = (list: FileList | null) => {
@@ -119,7 +85,8 @@ export function DatasetsPanel() {
     return run('text', async () => {
       const t0 = performance.now();
       const data = await readTextFilesInWorker(files);
-      return { text: { source: 'file', seconds: (performance.now() - t0) / 1000, data } };
+      // kept in the page's store: a text group on 'files' built from now on trains on them
+      setTextFiles(data, (performance.now() - t0) / 1000);
     });
   };
 
@@ -129,7 +96,8 @@ export function DatasetsPanel() {
     if (!anyBusy) readFiles(e.dataTransfer.files);
   };
 
-  const { brown, text } = results;
+  const brown: LoadedText | null = shared.brown;
+  const text: LoadedText | null = shared.files;
   return (
     <div className="datasets" data-testid="datasets">
       <p className="datasets-lead">
@@ -140,7 +108,7 @@ export function DatasetsPanel() {
         <button type="button" data-testid="load-mnist" disabled={anyBusy} onClick={loadMnist}>
           Load MNIST
         </button>
-        <button type="button" data-testid="load-brown" disabled={anyBusy} onClick={() => load('brown')}>
+        <button type="button" data-testid="load-brown" disabled={anyBusy} onClick={loadBrown}>
           Load the Brown corpus
         </button>
         <label
@@ -196,7 +164,11 @@ export function DatasetsPanel() {
       )}
       {text && (
         <div className="dataset-summary" data-testid="dataset-summary-text" data-source="file">
-          <p>Your text, {sourceText(text)}.</p>
+          <p>
+            Your text ({text.data.name}), {sourceText(text)}: a text group with the corpus 'files' trains on it. Loading other files
+            replaces it for the groups built from then on (a reset, or a change that restarts the runs); a group already training keeps the
+            sentences it was built with.
+          </p>
           <CorpusSummary corpus={text.data} testId="text-stats" />
         </div>
       )}

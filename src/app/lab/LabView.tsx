@@ -8,7 +8,7 @@ import { useStore } from 'zustand';
 import { isDataTask, taskShape } from '../../tasks/index.ts';
 import { ChartsPanel } from '../charts/ChartsPanel.tsx';
 import type { ChartRun } from '../charts/types.ts';
-import { loadMnistOnce } from '../data/labDatasets.ts';
+import { loadMnistOnce, textCorpusFor } from '../data/labDatasets.ts';
 import { useGpu } from '../GpuProvider.tsx';
 import { LabController } from './controller.ts';
 import { ConfirmDialog } from './controls/ConfirmDialog.tsx';
@@ -83,7 +83,7 @@ function useLabSetup(): Lab | null {
     const defaults = defaultExperiment(software);
     const e = decoded?.experiment ?? defaults;
     const store = createLabStore(e.group, labRuns(e.runs));
-    const controller = new LabController(gpu, store, { mnist: async () => (await loadMnistOnce()).data });
+    const controller = new LabController(gpu, store, { mnist: async () => (await loadMnistOnce()).data, text: textCorpusFor });
     const edits = new LabEdits(controller);
     for (const p of linkMessages(decoded?.problems ?? [])) pushMessage(store, 'warning', p);
     // keep the address bar's hash equal to the settings; follow links pasted into this tab

@@ -14,6 +14,7 @@
  * edits.ts (the edits).
  */
 
+import type { TextCorpus } from '../../data/textCorpus.ts';
 import type { RunEvaluationState } from '../../engine/evaluationSchedule.ts';
 import type { MemoryEnvironment } from '../../engine/memoryCheck.ts';
 import { pFromSpectrum } from '../../engine/modelSettings.ts';
@@ -26,20 +27,22 @@ import { KernelCache } from '../../gpu/kernel.ts';
 import type { OpContext } from '../../gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { Rng } from '../../random/rng.ts';
-import { isDataTask, type Task, taskShape } from '../../tasks/index.ts';
+import { isDataTask, type Task, type TextCorpusChoice, taskShape } from '../../tasks/index.ts';
 import { type DatasetLoaders, groupTaskSource } from '../../tasks/taskSource.ts';
+import { type CorpusIdentity, paddingLine, type TextTask } from '../../tasks/textTask.ts';
 import type { TrainerEvaluator } from '../../training/evaluationHook.ts';
 import { EvaluationSetupError, openEvaluation } from '../../training/openEvaluation.ts';
 import { HOST_CLOCK, LAB_PACING } from '../../training/pacing.ts';
 import { scheduleEvaluator } from '../../training/scheduleEvaluator.ts';
 import { Trainer } from '../../training/trainer.ts';
 import { snapshotCheckpoints } from '../../training/trainingSnapshot.ts';
+import { MissingTextFiles } from '../data/labDatasets.ts';
 import { reportProblem, useProblems } from '../gpuProblems.ts';
 import { keepsEvaluationSets } from './changes.ts';
 import { type ExperimentFile, makeExperimentFile } from './experimentFile.ts';
 import { type MemoryRefusal, memoryRefusal } from './memory.ts';
 import { MetricsBook } from './metricsBook.ts';
-import { freshView, type LabRun, type LabStore, pushMessage, type RunView } from './store.ts';
+import { freshView, type LabRun, type LabStore, pushMessage, type RunView, type TextData } from './store.ts';
 
 export interface RebuildPlan {
   /** runs that restart from their initialisation (by id) */
@@ -89,6 +92,8 @@ export class LabController {
 
   /** the loaded task of the group being trained, for a data-backed task (its baseline comes from its labels) */
   private loadedTask: Task | null = null;
+  /** the corpus the text group trains on (kept when a rebuild carries its runs, see taskFor) */
+  private textInUse: { choice: TextCorpusChoice; corpus: TextCorpus; identity?: CorpusIdentity } | null = null;
 
   /**
    * @param datasets where a data-backed group's data set comes from (the page loads each one once:
@@ -430,7 +435,7 @@ export class LabController {
     else for (const id of removed) this.book.remove(id);
     const prevViews = this.store.getState().runViews;
     try {
-      const task = await this.taskFor(group);
+      const task = await this.taskFor(group, initial !== undefined && old !== undefined);
       if (this.destroyed) return;
       const tr = request
         ? await this.evaluatingTrainer(group, runs, { initial, task, request, restore: evaluationRestore })
@@ -441,6 +446,7 @@ export class LabController {
             { initial, pacing: LAB_PACING, clock: HOST_CLOCK, ...(task ? { task } : {}) },
           );
       this.loadedTask = task ?? null;
+      this.store.setState({ textData: group.task === 'text' && task ? textDataOf(task as TextTask, group.batchSize) : null });
       if (this.destroyed) {
         await tr.destroy();
         return;
@@ -473,11 +479,13 @@ export class LabController {
     } catch (e) {
       if (this.destroyed || this.deviceLost) return;
       const msg = `Could not build the run group: ${(e as Error).message}`;
+      // a text group on 'files' with none loaded: the message says what to do
+      const hint = e instanceof MissingTextFiles ? '' : ' Change the settings (fewer runs, smaller n or batch) or reset.';
       this.store.setState({
         group,
         runs,
         phase: 'stopped',
-        phaseText: `${msg}. Change the settings (fewer runs, smaller n or batch) or reset.`,
+        phaseText: `${msg}.${hint}`,
       });
       pushMessage(this.store, 'error', msg);
     }
@@ -590,8 +598,26 @@ export class LabController {
    * The task a data-backed group trains on, loaded (once per page: the data set is kept) while the toolbar
    * says so; undefined for copy and adding, which the run group makes itself.
    */
-  private async taskFor(group: GroupSettings): Promise<Task | undefined> {
+  private async taskFor(group: GroupSettings, carrying: boolean): Promise<Task | undefined> {
     if (!isDataTask(group.task)) return undefined;
+    if (group.task === 'text' && this.datasets?.text) {
+      // a text group rebuilt with its runs carried (a run's setting changed) keeps the corpus it trained on,
+      // even if other files were loaded since; a group built afresh takes the page's corpus of now
+      const text = this.datasets.text;
+      const kept = carrying && this.textInUse?.choice === (group.textCorpus ?? 'brown') ? this.textInUse : null;
+      const loaders: DatasetLoaders = {
+        ...this.datasets,
+        text: async (choice) => {
+          const got = kept ?? { choice, ...(await text(choice)) };
+          this.textInUse = { choice, corpus: got.corpus, identity: got.identity };
+          return got;
+        },
+      };
+      this.store.setState({
+        phaseText: `Loading ${group.textCorpus === 'files' ? 'your text files' : 'the Brown corpus'} for ${taskShape(group).name} (once per page)…`,
+      });
+      return groupTaskSource(group, loaders).load();
+    }
     this.store.setState({
       phaseText: `Loading MNIST for ${taskShape(group).name} (once per page)…`,
     });
@@ -606,4 +632,17 @@ export class LabController {
     await this.trainer?.destroy();
     this.trainer = null;
   }
+}
+
+/** The toolbar's description of a text group's data (store.ts TextData). */
+function textDataOf(task: TextTask, B: number): TextData {
+  const s = task.sentences;
+  return {
+    corpus: task.corpus.name,
+    digest: task.corpus.digest,
+    sentences: [s.train.count, s.valid.count, s.test.count],
+    epochIterations: task.epochBatches(B),
+    padding: paddingLine(task, B),
+    paddingShare: task.padding(B).bucketed.ofComputedSteps,
+  };
 }

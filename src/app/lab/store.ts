@@ -53,6 +53,8 @@ export interface LabState {
   itPerSec: number;
   /** what the evaluation round running now scores, or null when none runs */
   evaluating: string | null;
+  /** the text group's data, once its task is built (null otherwise) */
+  textData: TextData | null;
   runViews: Record<string, RunView>;
   pending: PendingChange | null;
   /** settings this device cannot hold, refused before anything was built: why, and what would fit */
@@ -60,6 +62,20 @@ export interface LabState {
   messages: LabMessage[];
   presentation: boolean;
   showShortcuts: boolean;
+}
+
+/** What a text group trains on, for the toolbar: the corpus, its splits, an epoch in iterations and the padding. */
+export interface TextData {
+  corpus: string;
+  digest: string;
+  /** sentences of the three splits after the length filter */
+  sentences: [number, number, number];
+  /** iterations of the group's batch in one epoch */
+  epochIterations: number;
+  /** the padding share, in words (textTask.ts paddingLine) */
+  padding: string;
+  /** padded steps / all steps the GPU computes for the epoch's batches */
+  paddingShare: number;
 }
 
 export type LabStore = StoreApi<LabState>;
@@ -74,6 +90,7 @@ export function createLabStore(group: GroupSettings, runs: LabRun[]): LabStore {
     iteration: 0,
     itPerSec: 0,
     evaluating: null,
+    textData: null,
     runViews: Object.fromEntries(runs.map((r) => [r.id, freshView()])),
     pending: null,
     memoryRefusal: null,

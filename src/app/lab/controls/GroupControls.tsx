@@ -1,6 +1,6 @@
 /**
- * The group's settings (shared by every run): preset, task, T (copy, adding) or MNIST's image, step,
- * permutation seed and training subset, then batch size, hidden size, optimiser, data seed, track every,
+ * The group's settings (shared by every run): preset, task, T (copy, adding), MNIST's image, step,
+ * permutation seed and training subset, or the text task's corpus and longest sentence, then batch size, hidden size, optimiser, data seed, track every,
  * recompute, the evaluation rounds (evaluate every, evaluation batch); the GPU memory they need. Only the settings of the group's task are shown.
  */
 import { appliesToTask, GROUP_SETTINGS, type GroupSettings } from '../../../engine/settings.ts';
@@ -16,6 +16,8 @@ const KEYS: (keyof GroupSettings)[] = [
   'mnistStep',
   'permutationSeed',
   'trainSubset',
+  'textCorpus',
+  'maxLength',
   'batchSize',
   'hidden',
   'optimizer',

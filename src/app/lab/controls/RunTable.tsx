@@ -87,6 +87,8 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
   const { edits } = useLab();
   const view = useLabState((s) => s.runViews[run.id]);
   const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
+  // the text task's loss in bits per character (loss / ln 2), as on the charts
+  const bits = useLabState((s) => s.group.task === 'text');
   const ready = useLabState((s) => s.phase === 'ready');
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -122,7 +124,7 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
           <StatusBadge view={view} />
         </td>
         <td className="num" data-testid={`run-${index}-loss`}>
-          {fmt(view?.loss ?? NaN)}
+          {fmt(bits ? (view?.loss ?? NaN) / Math.LN2 : (view?.loss ?? NaN))}
         </td>
         {hasAccuracy && (
           <td className="num" data-testid={`run-${index}-accuracy`}>
@@ -192,6 +194,7 @@ export function RunTable() {
   const runs = useLabState((s) => s.runs);
   const views = useLabState((s) => s.runViews);
   const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
+  const bits = useLabState((s) => s.group.task === 'text');
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="runs">
@@ -200,7 +203,7 @@ export function RunTable() {
           <tr>
             <th scope="col">Run</th>
             <th scope="col">Status</th>
-            <th scope="col">Loss</th>
+            <th scope="col">{bits ? 'Loss (bpc)' : 'Loss'}</th>
             {hasAccuracy && <th scope="col">Accuracy</th>}
             <th scope="col" title={RUN_SETTINGS.margin.help}>
               {RUN_SETTINGS.margin.label}

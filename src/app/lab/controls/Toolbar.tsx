@@ -43,26 +43,38 @@ function DatasetLoading() {
  * Where a data-backed task's training stands, in epochs, and how long an epoch trains on this adapter at
  * the speed measured while it trains (nothing is guessed: no speed, no estimate).
  */
+const sentenceCounts = ([a, b, c]: [number, number, number]) =>
+  `${a.toLocaleString('en-US')} training, ${b.toLocaleString('en-US')} validation, ${c.toLocaleString('en-US')} test sentences`;
+
 function EpochClock() {
   const group = useLabState((s) => s.group);
   const iteration = useLabState((s) => s.iteration);
   const itPerSec = useLabState((s) => s.itPerSec);
   const playing = useLabState((s) => s.playing);
+  const textData = useLabState((s) => s.textData);
   if (!isDataTask(group.task)) return null;
+  // the text task's epoch is known once its corpus is loaded (its sentences under the length limit)
+  if (group.task === 'text' && !textData) return null;
   // the speed is that of training: a round of evaluation (validation and test) takes time of its own
   const evaluating = group.evaluateEvery !== undefined && group.evaluateEvery !== 'off';
-  const trainSize = mnistOptionsOf(group).trainLimit ?? MNIST_TRAIN_SPLIT;
-  const perEpoch = trainSize / group.batchSize;
+  const trainSize = group.task === 'text' ? textData!.sentences[0] : (mnistOptionsOf(group).trainLimit ?? MNIST_TRAIN_SPLIT);
+  const perEpoch = group.task === 'text' ? textData!.epochIterations : trainSize / group.batchSize;
   const epochs = iteration / perEpoch;
   const epoch = Math.floor(epochs);
   const duration = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+  const title =
+    group.task === 'text'
+      ? `${textData!.corpus} (digest ${textData!.digest}): ${sentenceCounts(textData!.sentences)}; ${textData!.padding}`
+      : `an epoch: ${trainSize.toLocaleString('en-US')} training images, ${perEpoch.toFixed(1)} iterations`;
   return (
-    <span
-      className="counter"
-      data-testid="epoch-clock"
-      title={`an epoch: ${trainSize.toLocaleString('en-US')} training images, ${perEpoch.toFixed(1)} iterations`}
-    >
+    <span className="counter" data-testid="epoch-clock" title={title}>
       epoch {epoch + 1} ({(100 * (epochs - epoch)).toFixed(0)}%)
+      {group.task === 'text' && (
+        <span data-testid="text-padding">
+          {' '}
+          · {textData!.corpus}, {(100 * textData!.paddingShare).toFixed(0)}% of the steps computed are padding
+        </span>
+      )}
       {playing && itPerSec > 0
         ? ` · an epoch trains in ${duration(perEpoch / itPerSec)} here${evaluating ? ', its evaluation round besides' : ''}`
         : ''}
