@@ -210,7 +210,7 @@ export function readoutBackward(batch: TaskBatch, y: Float64Array, h: Float64Arr
 }
 
 /** f(z) for one hidden vector z [n], written into out[offset .. offset + n). */
-function activate(
+export function activate(
   kind: RunModelSettings['nonlinearity'],
   slope: number,
   z: Float64Array,
@@ -249,7 +249,7 @@ function activate(
  * dz = (df/dz)^T dh for one hidden vector (z at zOffset, dh and dz at offset). OPLU's Jacobian is the
  * identity on a pair when z_2k >= z_2k+1 and the swap otherwise.
  */
-function activateBackward(
+export function activateBackward(
   kind: RunModelSettings['nonlinearity'],
   slope: number,
   z: Float64Array,
