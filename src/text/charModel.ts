@@ -193,6 +193,15 @@ export function softmaxAt(logits: Float64Array, temperature: number): Float64Arr
   return p;
 }
 
+/** log softmax(logits)[o] = logits[o] - logsumexp(logits), finite where the softmax itself would round to 0. */
+export function logSoftmaxAt(logits: Float64Array, o: number): number {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  return logits[o] - max - Math.log(sum);
+}
+
 /**
  * For codes c_0 .. c_{m-1}: the probabilities [m-1][49] the model gives character c_k after reading
  * c_0 .. c_{k-1} (k = 1 .. m-1), at a temperature (1: the model's own softmax).
@@ -265,7 +274,7 @@ export function sampleText(model: CharModel, req: SampleRequest): Sample {
     const logits = model.logits(state.h);
     const p = softmaxAt(logits, req.temperature);
     const next = req.temperature === 0 ? p.indexOf(1) : drawFrom(p, rng.uniform());
-    logProbability += Math.log(softmaxAt(logits, 1)[next]);
+    logProbability += logSoftmaxAt(logits, next);
     codes.push(next);
     if (next === NEWLINE) {
       ended = 'newline';
@@ -350,7 +359,7 @@ export function gradientReach(
     const p = softmaxAt(y, 1);
     const target = codes[k];
     checkCode(target);
-    losses[k - 1] = -Math.log(p[target]);
+    losses[k - 1] = -logSoftmaxAt(y, target);
     p[target] -= 1;
     for (let j = 0; j < n; j++) {
       let acc = 0;

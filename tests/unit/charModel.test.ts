@@ -227,6 +227,15 @@ describe('sampling limits and refusals', () => {
     expect(Array.from(e.codes)).toEqual([23, NEWLINE]);
   });
 
+  it('a loss whose probability rounds to 0 is still finite (log-softmax), and so is a sample’s log-probability', () => {
+    const never = { ...params, bout: Float64Array.from(params.bout, (v, o) => (o === NEWLINE ? -1e4 : v)) };
+    const model = new CharModel(settings, never);
+    const r = gradientReach(model, encodeSentence('ab'));
+    expect(Number.isFinite(r.losses[1])).toBe(true);
+    expect(r.losses[1]).toBeGreaterThan(9e3);
+    expect(softmaxAt(model.logits(model.step(model.step(model.initialState(), 23), 24).h), 1)[NEWLINE]).toBe(0);
+  });
+
   it('softmax at a temperature: 1 is the model’s, a high one flattens, 0 is one-hot on the first largest', () => {
     const y = Float64Array.of(1, 3, 3, -2);
     expect(Array.from(softmaxAt(y, 0))).toEqual([0, 1, 0, 0]);
