@@ -177,7 +177,7 @@ export interface LstmBackwardPass {
  * UNCLIPPED gate gradients [dai, daf, dag, dao] into raw[0 .. 4n), dc into dc[dcOff ..) and dc_prev into
  * dcPrev[0 .. n). The caller clips raw into dz; the cell path and the peepholes use raw.
  */
-export function cellBackward(
+function cellBackward(
   n: number,
   gates: Float64Array,
   gOff: number,

@@ -210,7 +210,7 @@ export function readoutBackward(batch: TaskBatch, y: Float64Array, h: Float64Arr
 }
 
 /** f(z) for one hidden vector z [n], written into out[offset .. offset + n). */
-export function activate(
+function activate(
   kind: RunModelSettings['nonlinearity'],
   slope: number,
   z: Float64Array,
@@ -249,7 +249,7 @@ export function activate(
  * dz = (df/dz)^T dh for one hidden vector (z at zOffset, dh and dz at offset). OPLU's Jacobian is the
  * identity on a pair when z_2k >= z_2k+1 and the swap otherwise.
  */
-export function activateBackward(
+function activateBackward(
   kind: RunModelSettings['nonlinearity'],
   slope: number,
   z: Float64Array,

@@ -3,9 +3,11 @@
  * the probabilities it gives a continuation, and how strongly each earlier character's gradient reaches each
  * prediction of a sentence (docs/SCIENCE.md, "Samples and the character-by-character gradient view").
  *
- * Float64 throughout, from a run's parameters as the float64 references read them (src/reference/model.ts
- * for the RNN cells: plain W, factorised U diag(s) V^T with or without a margin, every nonlinearity;
- * src/reference/lstmModel.ts for the LSTM), on the text task's shape: the input at a step is the one-hot code
+ * Float64 throughout, from a run's parameters with the cells' definitions of docs/SCIENCE.md sections 1-3 and
+ * docs/ENGINE.md (the RNN: plain W, factorised U diag(s) V^T with or without a margin, every nonlinearity and
+ * the gain; the LSTM with its peepholes), written here again rather than imported: shipped code does not use
+ * the float64 references (tests/unit/shippedImports.test.ts), which judge it instead
+ * (tests/unit/charModel.test.ts). On the text task's shape: the input at a step is the one-hot code
  * of the character read (vocabulary.ts, I = 49), the readout scores the next character (O = 49).
  *
  * Step k = 1, 2, ... reads character c_{k-1} of a sentence and gives h_k; its logits W_out h_k + b_out
@@ -14,11 +16,11 @@
  * docs/SCIENCE.md): the logits at h_0 were never trained.
  */
 import { NEWLINE, VOCABULARY_SIZE } from '../data/vocabulary.ts';
-import { sigmoid } from '../engine/linalg.ts';
-import { isLstm, type RunModelSettings } from '../engine/modelSettings.ts';
+import { composeW, sigmoid } from '../engine/linalg.ts';
+import { isLstm, type NonlinName, type RunModelSettings, spectrumFromP } from '../engine/modelSettings.ts';
 import { Rng } from '../random/rng.ts';
-import { cellBackward } from '../reference/lstmModel.ts';
-import { activate, activateBackward, type ModelParameters, recurrence } from '../reference/model.ts';
+
+export type ModelParameters = Record<string, Float64Array>;
 
 /** The highest temperature the sampler takes (the lab's slider goes to 2). */
 export const MAX_TEMPERATURE = 10;
@@ -82,7 +84,7 @@ export class CharModel {
     this.n = n;
     this.lstm = isLstm(settings);
     this.params = p;
-    this.W = this.lstm ? p.W : recurrence(settings, p).W;
+    this.W = this.lstm ? p.W : recurrentMatrix(settings, p, n);
     for (let i = 0; i < this.W.length; i++)
       if (!Number.isFinite(this.W[i])) throw new CharModelError('the recurrent matrix W composed from the parameters is not finite');
   }
@@ -137,7 +139,7 @@ function rnnStep(m: CharModel, h: Float64Array, code: number): { z: Float64Array
   return { z, h: out };
 }
 
-/** One LSTM step (src/reference/lstmModel.ts): gates i, f, g, o, then c' and h'. */
+/** One LSTM step (docs/ENGINE.md, "The LSTM cell"): gates i, f, g, o, then c' and h'. */
 function lstmStep(m: CharModel, s: CharState, code: number): { gates: Float64Array; c: Float64Array; h: Float64Array } {
   checkCode(code);
   const n = m.n;
@@ -399,7 +401,7 @@ export function gradientReach(
           const dcNext = C.subarray((k - 1) * n, k * n);
           if (k === s) dcNext.fill(0);
           // raw gate gradients into dak (no clip), d loss_k / d c_{s-1} into dcPrev
-          cellBackward(n, st.gates!, 0, st.cc!, 0, n, model.params.peep, dh, dcNext, dak, null, 0, dcPrev);
+          lstmCellBackward(n, st.gates!, st.cc!, model.params.peep, dh, dcNext, dak, dcPrev);
           dcNext.set(dcPrev);
         } else {
           activateBackward(model.settings.nonlinearity, slope, st.z!, dh, dz, n);
@@ -459,5 +461,82 @@ function addTransposeProducts(
       const base = r * n;
       for (let j = 0; j < n; j++) out[o + j] += W[base + j] * d;
     }
+  }
+}
+
+/** The RNN's transition: W itself (plain), or U diag(relu(s)) V^T with s = the margin map of p, or s (factorised). */
+function recurrentMatrix(settings: RunModelSettings, p: ModelParameters, n: number): Float64Array {
+  if (settings.parameterisation === 'plain') return p.W;
+  const s = settings.margin === null ? p.s : spectrumFromP(p.p, settings.margin);
+  return composeW(p.UV.subarray(0, n * n), p.UV.subarray(n * n), s, n);
+}
+
+/** h = f(z) for one hidden vector (docs/SCIENCE.md section 1; OPLU on the pairs (2i, 2i+1): max then min). */
+function activate(kind: NonlinName, slope: number, z: Float64Array, out: Float64Array, offset: number, n: number): void {
+  if (kind === 'oplu') {
+    for (let i = 0; i + 1 < n; i += 2) {
+      out[offset + i] = Math.max(z[i], z[i + 1]);
+      out[offset + i + 1] = Math.min(z[i], z[i + 1]);
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = z[i];
+    out[offset + i] = kind === 'tanh' ? Math.tanh(v) : kind === 'relu' ? Math.max(v, 0) : kind === 'linear' || v >= 0 ? v : slope * v;
+  }
+}
+
+/** dz = (df/dz)^T dh for one hidden vector: OPLU's Jacobian is the identity on a pair when z_2k >= z_2k+1, else the swap. */
+function activateBackward(kind: NonlinName, slope: number, z: Float64Array, dh: Float64Array, dz: Float64Array, n: number): void {
+  if (kind === 'oplu') {
+    for (let i = 0; i + 1 < n; i += 2) {
+      const swapped = z[i] < z[i + 1];
+      dz[i] = swapped ? dh[i + 1] : dh[i];
+      dz[i + 1] = swapped ? dh[i] : dh[i + 1];
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = z[i];
+    if (kind === 'tanh') {
+      const th = Math.tanh(v);
+      dz[i] = (1 - th * th) * dh[i];
+    } else if (kind === 'relu') dz[i] = v > 0 ? dh[i] : 0;
+    else if (kind === 'linear' || v >= 0) dz[i] = dh[i];
+    else dz[i] = slope * dh[i];
+  }
+}
+
+/**
+ * The backward of one LSTM step for one delta, no clip: from dh_t and dc_next (the cell gradient from step t+1)
+ * the gate pre-activation gradients [di, df, dg, do] into raw [4n] and d/dc_{t-1} into dcPrev [n]. gates of
+ * step t [4n]; cc = [c_{t-1} | c_t] [2n].
+ */
+function lstmCellBackward(
+  n: number,
+  gates: Float64Array,
+  cc: Float64Array,
+  peep: Float64Array,
+  dh: Float64Array,
+  dcNext: Float64Array,
+  raw: Float64Array,
+  dcPrev: Float64Array,
+): void {
+  for (let u = 0; u < n; u++) {
+    const ig = gates[u];
+    const fg = gates[n + u];
+    const gg = gates[2 * n + u];
+    const og = gates[3 * n + u];
+    const cPrev = cc[u];
+    const tc = Math.tanh(cc[n + u]);
+    const dao = dh[u] * tc * og * (1 - og);
+    const dc = dcNext[u] + dh[u] * og * (1 - tc * tc) + dao * peep[2 * n + u];
+    const dai = dc * gg * ig * (1 - ig);
+    const daf = dc * cPrev * fg * (1 - fg);
+    raw[u] = dai;
+    raw[n + u] = daf;
+    raw[2 * n + u] = dc * ig * (1 - gg * gg);
+    raw[3 * n + u] = dao;
+    dcPrev[u] = dc * fg + dai * peep[u] + daf * peep[n + u];
   }
 }
