@@ -340,6 +340,18 @@ export class Trainer {
     return { ...this.g.dataPosition };
   }
 
+  /**
+   * Run r's parameters now, with the iteration they are at: halts first (every readback delivered), so that they
+   * are exactly those of that iteration; the loop stays halted (the host starts it again). Refused after a
+   * failure (the GPU's state is not trusted then).
+   */
+  async readParametersNow(r: number): Promise<{ iteration: number; parameters: ParamSet }> {
+    await this.halt();
+    if (this.failure) throw new Error(`Cannot read the parameters after the training stopped (${this.failure})`);
+    const iteration = this.g.iteration;
+    return { iteration, parameters: await this.g.readParameters(r) };
+  }
+
   /** One run's parameters and optimiser state as the GPU holds them now (halt first for a consistent pair). */
   async readRun(r: number): Promise<RunState> {
     return { parameters: await this.g.readParameters(r), optimizerState: await this.g.readOptimizerState(r) };

@@ -379,6 +379,20 @@ describe('Trainer', () => {
     expect(structuredClone(snap)).toEqual(snap);
   });
 
+  it('readParametersNow() halts, every record delivered, and gives one run’s parameters at that iteration; start() trains on', async () => {
+    const { g, trainer, records } = setup(HEADLESS_TEST, 2);
+    const run = trainer.start();
+    while (g.iteration < 10) await tick();
+    const read = await trainer.readParametersNow(1);
+    expect(await run).toBe('paused');
+    expect(read.iteration).toBe(g.iteration);
+    expect(iterationsOf(records)).toEqual(upTo(read.iteration));
+    expect(Array.from(read.parameters.W)).toEqual([read.iteration, 1]);
+    const again = trainer.start({ until: read.iteration + 5 });
+    expect(await again).toBe('reached');
+    expect(iterationsOf(records)).toEqual(upTo(read.iteration + 5));
+  });
+
   it('live edits reach the group and destroy() halts, then destroys it', async () => {
     const { g, trainer } = setup();
     trainer.updateRun(1, { ...g.runs[1], margin: 0.5 });

@@ -10,6 +10,7 @@ import { ChartsPanel } from '../charts/ChartsPanel.tsx';
 import type { ChartRun } from '../charts/types.ts';
 import { loadMnistOnce, textCorpusFor } from '../data/labDatasets.ts';
 import { useGpu } from '../GpuProvider.tsx';
+import { TextPanel } from '../text/TextPanel.tsx';
 import { LabController } from './controller.ts';
 import { ConfirmDialog } from './controls/ConfirmDialog.tsx';
 import { GroupControls } from './controls/GroupControls.tsx';
@@ -139,6 +140,7 @@ export function LabView() {
       <ConfirmDialog />
       <RunTable />
       <Charts lab={lab} />
+      <TextSection lab={lab} />
       <details className="group-details" open>
         <summary>Experiment settings and presets</summary>
         <GroupControls />
@@ -146,6 +148,13 @@ export function LabView() {
       <ProfilePanel />
     </LabContext.Provider>
   );
+}
+
+/** The text panel (samples, the gradient view) for a group whose task is 'text'. */
+function TextSection({ lab }: { lab: Lab }) {
+  const task = useStore(lab.controller.store, (s) => s.group.task);
+  const presentation = useStore(lab.controller.store, (s) => s.presentation);
+  return task === 'text' ? <TextPanel controller={lab.controller} presentation={presentation} /> : null;
 }
 
 /** Puts class="presentation" on <html> while presentation mode is on (larger type for projectors). */

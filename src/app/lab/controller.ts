@@ -21,7 +21,7 @@ import { pFromSpectrum } from '../../engine/modelSettings.ts';
 import type { ParamSet } from '../../engine/parameters.ts';
 import type { IterationProfile } from '../../engine/profile.ts';
 import { type InitialState, type IterationRecord, RunGroup, type RunStatus } from '../../engine/runGroup.ts';
-import { type EvaluationRequestOf, evaluationOf, type GroupSettings } from '../../engine/settings.ts';
+import { type EvaluationRequestOf, evaluationOf, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { KernelCache } from '../../gpu/kernel.ts';
 import type { OpContext } from '../../gpu/ops/context.ts';
@@ -586,6 +586,30 @@ export class LabController {
     });
     if (!file) throw new Error('Export failed');
     return file;
+  }
+
+  /**
+   * One run's parameters now, for the text panel's samples and gradient view (src/app/text): read in the
+   * controller's serial order (never during a rebuild or an export), with the trainer halted for the readback
+   * (every record delivered, so the parameters are exactly those of `iteration`) and started again if the lab
+   * is playing, as exportExperiment does.
+   */
+  async readRunParameters(runId: string): Promise<{ iteration: number; settings: RunSettings; parameters: ParamSet }> {
+    let out: { iteration: number; settings: RunSettings; parameters: ParamSet } | undefined;
+    await this.serial(async () => {
+      const t = this.trainer;
+      if (!t) throw new Error('There is no trained run group (the lab is not ready)');
+      const k = this.groupRunIds.indexOf(runId);
+      if (k < 0) throw new Error('That run is not in the group being trained (it was added or changed: wait for the rebuild)');
+      try {
+        const read = await t.readParametersNow(k);
+        out = { iteration: read.iteration, settings: { ...t.runs[k] }, parameters: read.parameters };
+      } finally {
+        if (this.store.getState().playing) void t.start();
+      }
+    });
+    if (!out) throw new Error('The parameters could not be read');
+    return out;
   }
 
   baselineLoss(): number {
