@@ -32,6 +32,8 @@ const GROUP_FLAGS: [string, keyof GroupSettings][] = [
   ['image', 'mnistImage'],
   ['step', 'mnistStep'],
   ['train-images', 'trainSubset'],
+  ['text-corpus', 'textCorpus'],
+  ['max-length', 'maxLength'],
 ];
 
 const RUN_FLAGS: [string, keyof RunSettings][] = [
