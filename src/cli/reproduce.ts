@@ -172,6 +172,29 @@ export function settingsDifference(
   return null;
 }
 
+/**
+ * Why a folder holding `saved` cannot be resumed as `table` with this group and these runs, in words ("another
+ * experiment (task text, 8 runs, sentences of up to 300 characters)", "Table 3 with other settings (hidden
+ * 64 there, 512 here)"), or null when it can. Another table is another experiment: Table 3's and Table 4's
+ * folders hold the same task and runs but not the same sentence limit. The same table with other settings
+ * (--classroom or not, another --train-images or corpus) is refused too: resuming it would write a table that
+ * says it trained what it did not.
+ */
+export function savedExperimentProblem(
+  table: TableName,
+  group: GroupSettings,
+  runs: readonly RunSettings[],
+  savedGroup: GroupSettings,
+  savedRuns: readonly RunSettings[],
+): string | null {
+  if (savedGroup.task !== group.task || savedRuns.length !== runs.length || paperTableOfGroup(savedGroup)?.id !== table) {
+    const sentences = savedGroup.task === 'text' ? `, sentences of up to ${savedGroup.maxLength ?? 75} characters` : '';
+    return `another experiment (task ${savedGroup.task}, ${savedRuns.length} runs${sentences})`;
+  }
+  const differs = settingsDifference(group, runs, savedGroup, savedRuns);
+  return differs ? `${PAPER_TABLES[table].label} with other settings (${differs})` : null;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === undefined) {
@@ -219,17 +242,8 @@ export async function main(argv: string[]): Promise<number> {
   const done = manifest?.iteration ?? 0;
   if (manifest) {
     const resumed = loadResume(dir);
-    // another table (Table 3's sentence limit is not Table 4's: the same task, another table)
-    if (resumed.group.task !== r.group.task || resumed.runs.length !== r.runs.length || paperTableOfGroup(resumed.group)?.id !== table) {
-      const sentences = resumed.group.task === 'text' ? `, sentences of up to ${resumed.group.maxLength ?? 75} characters` : '';
-      throw new UsageError(
-        `--out ${dir} holds another experiment (task ${resumed.group.task}, ${resumed.runs.length} runs${sentences}); give a new folder`,
-      );
-    }
-    // the same table with other settings (--classroom or not, another --train-images) is another experiment too:
-    // resuming it would write a table that says it trained what it did not
-    const differs = settingsDifference(r.group, r.runs, resumed.group, resumed.runs);
-    if (differs) throw new UsageError(`--out ${dir} holds ${t.label} with other settings (${differs}); give a new folder`);
+    const problem = savedExperimentProblem(table, r.group, r.runs, resumed.group, resumed.runs);
+    if (problem) throw new UsageError(`--out ${dir} holds ${problem}; give a new folder`);
   }
   if (done < r.iterations) {
     const evalFlags = ['--eval-every', 'epoch', '--eval-batch', evalBatch];

@@ -6,9 +6,12 @@
  * in every table; the lab's text presets are valid experiments whose descriptions say what the paper trained
  * and that its numbers are PTB's; the reproduce command's text run set and epochs.
  */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presets } from '../../src/app/lab/presets.ts';
-import { reproduction, settingsDifference, tablesHelp } from '../../src/cli/reproduce.ts';
+import { main, reproduction, savedExperimentProblem, settingsDifference, tablesHelp } from '../../src/cli/reproduce.ts';
 import { PAPER_GROUP, PAPER_RUN, type RunSettings, validateExperiment } from '../../src/engine/settings.ts';
 import { MNIST_TABLE_ROWS, mnistTableRuns, PAPER_RATES } from '../../src/experiments/mnistTables.ts';
 import { PAPER_TABLE_IDS, PAPER_TABLES, paperTableOfGroup, tableRowOf, tableRuns } from '../../src/experiments/paperTables.ts';
@@ -217,6 +220,45 @@ describe('npm run reproduce -- table3|table4', () => {
     expect(settingsDifference(paper.group, paper.runs, { ...PAPER_GROUP, ...paper.group, maxLength: 300 }, paper.runs)).toBe(
       'maxLength 300 there, 75 here',
     );
+  });
+
+  it("a folder of another table, of another task or of the same table's other settings cannot be resumed", () => {
+    const t3 = reproduction('table3', { classroom: false, trainSize: 100 });
+    const t4 = reproduction('table4', { classroom: false, trainSize: 100 });
+    const c3 = reproduction('table3', { classroom: true, trainSize: 100 });
+    const mnist = reproduction('table1', { classroom: true });
+    expect(savedExperimentProblem('table3', t3.group, t3.runs, t4.group, t4.runs)).toBe(
+      'another experiment (task text, 8 runs, sentences of up to 300 characters)',
+    );
+    expect(savedExperimentProblem('table4', t4.group, t4.runs, c3.group, c3.runs)).toBe(
+      'another experiment (task text, 8 runs, sentences of up to 40 characters)',
+    );
+    expect(savedExperimentProblem('table3', t3.group, t3.runs, mnist.group, mnist.runs)).toBe('another experiment (task mnist, 9 runs)');
+    expect(savedExperimentProblem('table3', t3.group, t3.runs, c3.group, c3.runs)).toBe(
+      'Table 3 with other settings (batchSize 32 there, 50 here)',
+    );
+    expect(savedExperimentProblem('table3', c3.group, c3.runs, c3.group, c3.runs)).toBeNull();
+  });
+
+  it('refuses, before any training, a flag of the other kind of table, a wrong --text-files, a file that cannot be read', async () => {
+    const none = join(mkdtempSync(join(tmpdir(), 'ortho-reproduce-text-')), 'never');
+    await expect(main(['table3', '--train-images', '5', '--out', none])).rejects.toThrow(
+      /^--train-images is MNIST's \(table1, table2\); table3 trains on every sentence under its length limit$/,
+    );
+    await expect(main(['table1', '--text-files', 'a.txt', '--out', none])).rejects.toThrow(
+      /^--text-files is the text tables' \(table3, table4\); table1 trains on MNIST$/,
+    );
+    await expect(main(['table4', '--text-files', 'a.txt,b.txt', '--out', none])).rejects.toThrow(/--text-files takes one file or three/);
+    await expect(main(['table4', '--text-files', join(none, 'no-such.txt'), '--out', none])).rejects.toThrow(
+      /no-such\.txt: cannot be read \(ENOENT\)$/,
+    );
+    // a file with no sentence short enough: named, with the limit
+    const long = join(dirname(none), 'long.txt');
+    writeFileSync(long, `${'a'.repeat(200)}\n`.repeat(40));
+    await expect(main(['table3', '--classroom', '--text-files', long, '--out', none])).rejects.toThrow(
+      /long\.txt: no training sentence of at most 40 characters/,
+    );
+    expect(existsSync(none)).toBe(false);
   });
 
   it('--help lists every table with its run set and settings', () => {
