@@ -271,6 +271,17 @@ export function tableRowOf(table: PaperTable, run: RunSettings): PaperTableRow |
   );
 }
 
+/**
+ * What a table's numbers are beside a group's results: for text on Brown, the table's note (the paper's
+ * numbers are PTB's); on the user's files, that they compare directly only if the files are PTB's; null for
+ * MNIST (the same data as the paper's).
+ */
+export function dataNoteOf(table: PaperTable, group: Pick<GroupSettings, 'textCorpus'>): string | null {
+  if (table.task !== 'text') return table.dataNote;
+  if ((group.textCorpus ?? 'brown') === 'brown') return table.dataNote;
+  return "The paper's numbers are for PTB (Penn Treebank sentences); this group trained on the files it was given: if those are PTB's ptb.train.txt, ptb.valid.txt and ptb.test.txt, they compare directly at the settings above, otherwise they give the ordering of the runs, not values to match.";
+}
+
 /** The paper's number of a row for a measure (null: no row, or the table does not report that measure). */
 export function paperNumber(row: PaperTableRow | null, measure: PaperMeasure): number | null {
   if (!row) return null;

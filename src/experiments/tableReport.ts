@@ -6,7 +6,7 @@
  * are PTB's. A run with no evaluation yet says so; nothing is filled in that was not measured.
  */
 import type { GroupSettings } from '../engine/settings.ts';
-import { paperTableOfGroup } from './paperTables.ts';
+import { dataNoteOf, paperTableOfGroup } from './paperTables.ts';
 import { bpcText, percent, type ResultRow, resultsCsv } from './resultsTable.ts';
 
 export interface TableText {
@@ -70,6 +70,7 @@ export function tableText(title: string, trained: string, group: GroupSettings, 
   const measured = text
     ? "Test bpc (bits per scored character: the mean cross-entropy over the test set's scored characters / ln 2) and accuracy are measured at each run's best-validation weights (the highest validation accuracy so far, ties to the lower loss), as the paper reports them."
     : "Test accuracy is measured at each run's best-validation weights (the highest validation accuracy so far, ties to the lower loss), as the paper reports it.";
+  const note = table ? dataNoteOf(table, group) : null;
   const markdown = [
     `# ${title}`,
     '',
@@ -80,7 +81,7 @@ export function tableText(title: string, trained: string, group: GroupSettings, 
     ...cells.map((c) => `| ${c.join(' | ')} |`),
     '',
     measured,
-    ...(table?.dataNote ? ['', table.dataNote] : []),
+    ...(note ? ['', note] : []),
     '',
   ].join('\n');
   return { markdown, csv: resultsCsv(group, rows) };

@@ -70,7 +70,11 @@ describe("a text table's markdown and CSV (Tables 3 and 4)", () => {
     expect(markdown).toContain(
       '| none (identity) | none (identity) | not evaluated yet | 2.25 |  | not evaluated yet | 53.83 |  |  |  |  | 0 |',
     );
-    expect(markdown).toMatch(/The paper's numbers are for PTB/);
+    expect(markdown).toMatch(/The paper's numbers are for PTB \(Penn Treebank sentences\); the default corpus here is Brown/);
+    // trained on the user's files: the note says when the numbers compare directly
+    const files = tableText(t3.title, 'x', { ...t3.paper.group, textCorpus: 'files' }, rows).markdown;
+    expect(files).toMatch(/this group trained on the files it was given: if those are PTB's .* they compare directly/);
+    expect(files).not.toMatch(/default corpus here is Brown/);
     expect(csv.split('\n')).toEqual([
       'run,rounds,best_iteration,best_validation_bpc,best_validation_accuracy_pct,best_validation_loss_nats,test_bpc,test_accuracy_pct,test_loss_nats,paper_row,paper_test_bpc_table3,paper_test_accuracy_pct_table3',
       'm=100,2,824,2.164,56.00,1.5,2.020,55.00,1.4,m=100,2.04,57.51',
