@@ -68,7 +68,7 @@ export function tableText(title: string, trained: string, group: GroupSettings, 
       : [r.name, r.paperRow ?? '-', ...accuracy, ...tail];
   });
   const measured = text
-    ? "Test bpc (bits per scored character: the mean cross-entropy over the test set's scored characters / ln 2) and accuracy are measured at each run's best-validation weights (the highest validation accuracy so far, ties to the lower loss), as the paper reports them."
+    ? "Test bpc (bits per scored character: the mean cross-entropy over the test set's scored characters / ln 2) and accuracy are measured at each run's best-validation weights, those its evaluation rounds kept as its best (docs/SCIENCE.md section 7.5); the paper took its test figures at the weights of the best validation accuracy."
     : "Test accuracy is measured at each run's best-validation weights (the highest validation accuracy so far, ties to the lower loss), as the paper reports it.";
   const note = table ? dataNoteOf(table, group) : null;
   const markdown = [
