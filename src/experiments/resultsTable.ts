@@ -128,8 +128,8 @@ export function bpcText(v: number | null): string {
 }
 
 /**
- * The table as CSV: accuracies in %, losses as measured, the paper's numbers where it has the row; for
- * text the bpc columns (validation, test, the paper's) beside the accuracy ones.
+ * The table as CSV: accuracies in %, losses and bpc as measured (full precision), the paper's numbers where
+ * it has the row; for text the bpc columns (validation, test, the paper's) beside the accuracy ones.
  */
 export function resultsCsv(group: GroupSettings, rows: readonly ResultRow[]): string {
   const table = paperTableOfGroup(group);
@@ -154,10 +154,10 @@ export function resultsCsv(group: GroupSettings, rows: readonly ResultRow[]): st
         r.name,
         r.rounds,
         r.bestIteration,
-        bpcText(r.bestValidationBpc),
+        r.bestValidationBpc,
         percent(r.bestValidationAccuracy),
         r.bestValidationLoss,
-        bpcText(r.testBpc),
+        r.testBpc,
         percent(r.testAccuracy),
         r.testLoss,
         r.paperRow,

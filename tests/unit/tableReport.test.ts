@@ -77,7 +77,7 @@ describe("a text table's markdown and CSV (Tables 3 and 4)", () => {
     expect(files).not.toMatch(/default corpus here is Brown/);
     expect(csv.split('\n')).toEqual([
       'run,rounds,best_iteration,best_validation_bpc,best_validation_accuracy_pct,best_validation_loss_nats,test_bpc,test_accuracy_pct,test_loss_nats,paper_row,paper_test_bpc_table3,paper_test_accuracy_pct_table3',
-      'm=100,2,824,2.164,56.00,1.5,2.020,55.00,1.4,m=100,2.04,57.51',
+      `m=100,2,824,${1.5 / Math.LN2},56.00,1.5,${1.4 / Math.LN2},55.00,1.4,m=100,2.04,57.51`,
       'none (identity),0,,,,,,,,none (identity),2.25,53.83',
       '',
     ]);
