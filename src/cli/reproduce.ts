@@ -1,22 +1,30 @@
 /**
- * `npm run reproduce -- table1|table2 [--classroom] [--epochs E] [--out DIR]`: trains the run set of one of
- * the paper's tables headless (src/experiments/mnistTables.ts: margins 0 .. 1, no margin from three starts,
- * the LSTM) with a round of validation and test every epoch, and writes the table in the paper's layout,
- * markdown and CSV, the measured test accuracy at each run's best validation weights beside the paper's.
+ * `npm run reproduce -- table1|table2|table3|table4 [--classroom] [--epochs E] [--out DIR]`: trains the run
+ * set of one of the paper's tables headless (src/experiments/paperTables.ts: Tables 1 and 2, sequential and
+ * permuted MNIST: margins 0 .. 1, no margin from three starts, the LSTM; Tables 3 and 4, character
+ * prediction on sentences of up to 75 and 300 characters: margins 0 .. 100, no margin from three starts) with
+ * a round of validation and test every epoch, and writes the table in the paper's layout, markdown and CSV,
+ * the measured test figures at each run's best validation weights beside the paper's (accuracy; for text
+ * bpc and accuracy).
  *
  * It is `npm run train` with a run set of its own: the experiment folder, its all-or-nothing snapshots, Ctrl-C
  * (saves, exit 130) and the messages are train's. Run again with the same folder, it resumes where the
  * experiment stopped (an interruption, a machine that went down) and trains only the epochs still missing;
  * when they are all there it only writes the table.
  *
- * The paper's settings (784 one-pixel steps, n = 128, batch 50, tau 1e-6, lr 1e-4, 120 epochs) take days on
- * a CPU and hours on a GPU; --classroom trains the classroom variant instead (14 x 14 images a row a step,
- * 2,000 training images, n = 32, batch 32, rates 0.01, 5 epochs: minutes on a CPU), and says so in the table.
+ * The paper's settings take days on a CPU and hours on a GPU; --classroom trains the classroom variant
+ * instead (the registry says what it is: for MNIST 14 x 14 images a row a step, 2,000 training images, n = 32;
+ * for text shorter sentences and n = 64; larger rates, few epochs), and says so in the table. The text
+ * tables train on the Brown corpus unless --text-files gives PTB's three files (or any text); the paper's
+ * numbers are PTB's, and the table says so.
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatasetError } from '../data/datasetError.ts';
+import { loadBrown, loadTextFiles } from '../data/nodeLoader.ts';
+import { corpusUpTo } from '../data/textCorpus.ts';
 import { GROUP_SETTINGS, type GroupSettings, parseDecimal, RUN_SETTINGS, type RunSettings, withGroupDefaults } from '../engine/settings.ts';
-import { INTERACTIVE_RATES, mnistClassroomGroup, mnistPaperGroup, mnistTableRuns, PAPER_RATES } from '../experiments/mnistTables.ts';
+import { PAPER_TABLE_IDS, PAPER_TABLES, type PaperTableId, paperTableOfGroup, tableRuns } from '../experiments/paperTables.ts';
 import { resultRows } from '../experiments/resultsTable.ts';
 import { tableText } from '../experiments/tableReport.ts';
 import { mnistOptionsOf } from '../tasks/index.ts';
@@ -27,21 +35,30 @@ import { loadResume } from './resume.ts';
 import { isMain, runCli } from './run.ts';
 import { main as train } from './train.ts';
 
-const TABLES = {
-  table1: { task: 'mnist', title: 'Table 1: sequential MNIST, test accuracy (%)' },
-  table2: { task: 'pmnist', title: 'Table 2: permuted MNIST, test accuracy (%)' },
-} as const;
-type TableName = keyof typeof TABLES;
+type TableName = PaperTableId;
 
 const FLAGS: FlagSpec[] = [
   {
     name: 'classroom',
     switch: true,
-    help: 'the classroom variant (14 x 14 a row a step, 2,000 images, n = 32, rates 0.01): minutes, not days',
+    help: "the table's classroom variant (smaller, larger rates, few epochs: see below): minutes, not days",
   },
-  { name: 'epochs', value: 'E', help: 'epochs to train (default: 120, the paper; 5 with --classroom)' },
+  {
+    name: 'epochs',
+    value: 'E',
+    help: "epochs to train (default: the paper's, 120 for MNIST, 200 for text; the classroom's with --classroom)",
+  },
   { name: 'out', value: 'DIR', help: 'the experiment folder (default reproduce/<table>[-classroom]); run again to resume' },
-  { name: 'train-images', value: 'K', help: 'train on the first K training images (default: all 50,000; 2,000 with --classroom)' },
+  {
+    name: 'train-images',
+    value: 'K',
+    help: 'table1, table2: train on the first K training images (default: all 50,000; 2,000 with --classroom)',
+  },
+  {
+    name: 'text-files',
+    value: 'FILE[,FILE,FILE]',
+    help: "table3, table4: train on these text files instead of the Brown corpus: PTB's ptb.train.txt,ptb.valid.txt,ptb.test.txt, or one file split by the every-20th rule",
+  },
   { name: 'eval-batch', value: 'B', help: 'sequences per batch of the evaluation rounds (default 500)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   { name: 'quiet', switch: true, help: "no progress lines (train's --quiet)" },
@@ -57,24 +74,82 @@ function wholeFlag(flags: Map<string, string>, name: string, min: number, max: n
   return v;
 }
 
-/** What the command trains: the group, the runs and how many iterations make the epochs asked for. */
+/** --text-files: one path or three, comma-separated, none empty. */
+function textFilesFlag(text: string): string[] {
+  const paths = text.split(',').map((p) => p.trim());
+  if (paths.some((p) => p === '') || (paths.length !== 1 && paths.length !== 3))
+    throw new UsageError(
+      `--text-files takes one file or three, comma-separated (ptb.train.txt,ptb.valid.txt,ptb.test.txt) (got '${text.slice(0, 80)}')`,
+    );
+  return paths;
+}
+
+/** The Brown corpus or the user's files, as the text task reads them, for the number of training sentences. */
+export function textTrainingSentences(maxLength: number, textFiles: readonly string[] | undefined): { sentences: number; corpus: string } {
+  try {
+    const corpus = corpusUpTo(textFiles ? loadTextFiles(textFiles) : loadBrown(), maxLength);
+    return { sentences: corpus.train.count, corpus: corpus.name };
+  } catch (e) {
+    if (e instanceof DatasetError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * What the command trains: the group, the runs and how many iterations make the epochs asked for. A text
+ * table needs the number of training sentences under its length limit (`trainSize`, from the corpus:
+ * textTrainingSentences); an MNIST table knows its own.
+ */
 export function reproduction(
   table: TableName,
-  opts: { classroom: boolean; epochs?: number; trainImages?: number },
+  opts: { classroom: boolean; epochs?: number; trainImages?: number; textFiles?: readonly string[]; trainSize?: number; corpus?: string },
 ): { group: GroupSettings; runs: RunSettings[]; epochs: number; iterations: number; trained: string } {
-  const { task } = TABLES[table];
-  const base = opts.classroom ? mnistClassroomGroup(task, true) : mnistPaperGroup(task);
-  const group: GroupSettings = { ...base, trackEvery: 100, ...(opts.trainImages !== undefined ? { trainSubset: opts.trainImages } : {}) };
-  const runs = mnistTableRuns(opts.classroom ? INTERACTIVE_RATES : PAPER_RATES);
-  const epochs = opts.epochs ?? (opts.classroom ? 5 : 120);
+  const t = PAPER_TABLES[table];
+  const v = opts.classroom ? t.classroom : t.paper;
+  const command = `\`npm run reproduce -- ${table}${opts.classroom ? ' --classroom' : ''}${opts.textFiles ? ' --text-files ...' : ''}\``;
+  const runs = tableRuns(t, v);
+  const epochs = opts.epochs ?? v.epochs;
+  if (t.task === 'text') {
+    const group: GroupSettings = { ...v.group, trackEvery: 100, ...(opts.textFiles ? { textCorpus: 'files' as const } : {}) };
+    const trainSize = opts.trainSize;
+    if (trainSize === undefined || !Number.isInteger(trainSize) || trainSize < 1)
+      throw new Error(`${table}: the number of training sentences is needed to count an epoch (got ${String(trainSize)})`);
+    // an epoch of sentences in batches: whole batches an epoch, so every epoch's round is reached even when the
+    // task cuts its last batch of an epoch short rather than running on into the next one
+    const iterations = epochs * Math.ceil(trainSize / group.batchSize);
+    const corpus = opts.corpus ?? (opts.textFiles ? opts.textFiles.join(', ') : 'Brown corpus');
+    const trained = `Trained by ${command}: ${v.settings}; corpus: ${corpus}, ${trainSize.toLocaleString('en-US')} training sentences of up to ${group.maxLength} characters; ${epochs} epochs (${iterations} iterations) with a round of validation and test every epoch. The paper trained ${t.paper.epochs} epochs on PTB.`;
+    return { group, runs, epochs, iterations, trained };
+  }
+  const group: GroupSettings = {
+    ...v.group,
+    trackEvery: 100,
+    ...(opts.trainImages !== undefined ? { trainSubset: opts.trainImages } : {}),
+  };
   const trainSize = mnistOptionsOf(group).trainLimit ?? 50_000;
   const iterations = Math.ceil((epochs * trainSize) / group.batchSize);
   const rates = opts.classroom ? 'tau, lr and spectrum lr 0.01' : 'tau 1e-6, lr 1e-4, spectrum lr 1e-4';
   const layout = opts.classroom
     ? `the classroom variant, not the paper's setting: 14 x 14 images read a row a step (14 steps), the first ${trainSize.toLocaleString('en-US')} training images`
     : "the paper's setting: 784 one-pixel steps, all 50,000 training images";
-  const trained = `Trained by \`npm run reproduce -- ${table}${opts.classroom ? ' --classroom' : ''}\`: ${layout}; n = ${group.hidden}, batch ${group.batchSize}, tanh, ${rates}; ${epochs} epochs (${iterations} iterations) with a round of validation (10,000 images) and test (10,000) every epoch. The paper trained 120 epochs (its LSTM 150).`;
+  const trained = `Trained by ${command}: ${layout}; n = ${group.hidden}, batch ${group.batchSize}, tanh, ${rates}; ${epochs} epochs (${iterations} iterations) with a round of validation (10,000 images) and test (10,000) every epoch. The paper trained 120 epochs (its LSTM 150).`;
   return { group, runs, epochs, iterations, trained };
+}
+
+/** --help: every table with its run set, the paper's settings and the classroom variant. */
+export function tablesHelp(): string {
+  const lines: string[] = ['Tables:'];
+  for (const id of PAPER_TABLE_IDS) {
+    const t = PAPER_TABLES[id];
+    lines.push(
+      `  ${id}  ${t.title}`,
+      `          runs: ${t.rows.map((r) => r.name).join(', ')}`,
+      `          ${t.paper.settings}; ${t.paper.epochs} epochs`,
+      `          --classroom: ${t.classroom.settings}; ${t.classroom.epochs} epochs`,
+    );
+    if (t.dataNote) lines.push(`          ${t.dataNote}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The first setting in which a saved experiment differs from what this command trains, in words; null when none. */
@@ -97,46 +172,78 @@ export function settingsDifference(
   return null;
 }
 
+/**
+ * Why a folder holding `saved` cannot be resumed as `table` with this group and these runs, in words ("another
+ * experiment (task text, 8 runs, sentences of up to 300 characters)", "Table 3 with other settings (hidden
+ * 64 there, 512 here)"), or null when it can. Another table is another experiment: Table 3's and Table 4's
+ * folders hold the same task and runs but not the same sentence limit. The same table with other settings
+ * (--classroom or not, another --train-images or corpus) is refused too: resuming it would write a table that
+ * says it trained what it did not.
+ */
+export function savedExperimentProblem(
+  table: TableName,
+  group: GroupSettings,
+  runs: readonly RunSettings[],
+  savedGroup: GroupSettings,
+  savedRuns: readonly RunSettings[],
+): string | null {
+  if (savedGroup.task !== group.task || savedRuns.length !== runs.length || paperTableOfGroup(savedGroup)?.id !== table) {
+    const sentences = savedGroup.task === 'text' ? `, sentences of up to ${savedGroup.maxLength ?? 75} characters` : '';
+    return `another experiment (task ${savedGroup.task}, ${savedRuns.length} runs${sentences})`;
+  }
+  const differs = settingsDifference(group, runs, savedGroup, savedRuns);
+  return differs ? `${PAPER_TABLES[table].label} with other settings (${differs})` : null;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === undefined) {
     process.stdout.write(
-      usage(
-        'npm run reproduce -- table1|table2 [flags]',
-        "Trains the run set of the paper's Table 1 (sequential MNIST) or Table 2 (permuted MNIST) headless and writes the table beside the paper's numbers.",
+      `${usage(
+        `npm run reproduce -- ${PAPER_TABLE_IDS.join('|')} [flags]`,
+        "Trains the run set of one of the paper's tables headless and writes the table beside the paper's numbers: Tables 1 and 2 (sequential and permuted MNIST, test accuracy), Tables 3 and 4 (character prediction on sentences of up to 75 and 300 characters, test bpc and accuracy).",
         FLAGS,
-      ),
+      )}\n${tablesHelp()}`,
     );
     return first === undefined ? 2 : 0;
   }
-  if (!Object.hasOwn(TABLES, first))
-    throw new UsageError(`the first argument names the table: table1 or table2 (got '${first.slice(0, 40)}'); see --help`);
+  if (!(PAPER_TABLE_IDS as readonly string[]).includes(first))
+    throw new UsageError(`the first argument names the table: ${PAPER_TABLE_IDS.join(', ')} (got '${first.slice(0, 40)}'); see --help`);
   const table = first as TableName;
+  const t = PAPER_TABLES[table];
   const flags = parseArgs(rest, FLAGS);
   if (flags.has('help')) return main(['--help']);
   const classroom = flags.has('classroom');
+  const text = t.task === 'text';
+  if (text && flags.has('train-images'))
+    throw new UsageError(`--train-images is MNIST's (table1, table2); ${table} trains on every sentence under its length limit`);
+  if (!text && flags.has('text-files')) throw new UsageError(`--text-files is the text tables' (table3, table4); ${table} trains on MNIST`);
+  const textFiles = flags.has('text-files') ? textFilesFlag(flags.get('text-files')!) : undefined;
+  const epochs = wholeFlag(flags, 'epochs', 1, 1000);
+  const textSize = text ? textTrainingSentences((classroom ? t.classroom : t.paper).group.maxLength ?? 75, textFiles) : undefined;
   const r = reproduction(table, {
     classroom,
-    epochs: wholeFlag(flags, 'epochs', 1, 1000),
+    epochs,
     trainImages: wholeFlag(flags, 'train-images', 1, 50_000),
+    textFiles,
+    trainSize: textSize?.sentences,
+    corpus: textSize?.corpus,
   });
   const evalBatch = String(wholeFlag(flags, 'eval-batch', 1, 100_000) ?? 500);
   const dir = flags.get('out') ?? join('reproduce', `${table}${classroom ? '-classroom' : ''}`);
-  const pass = [...(flags.has('adapter') ? ['--adapter', flags.get('adapter')!] : []), ...(flags.has('quiet') ? ['--quiet'] : [])];
+  const pass = [
+    ...(flags.has('adapter') ? ['--adapter', flags.get('adapter')!] : []),
+    ...(flags.has('quiet') ? ['--quiet'] : []),
+    // the files are read again by train, on a resume too (which refuses files other than the experiment's)
+    ...(textFiles ? ['--text-files', textFiles.join(',')] : []),
+  ];
 
   const manifest = existsSync(dir) ? readManifest(dir) : undefined;
   const done = manifest?.iteration ?? 0;
   if (manifest) {
     const resumed = loadResume(dir);
-    if (resumed.group.task !== r.group.task || resumed.runs.length !== r.runs.length)
-      throw new UsageError(
-        `--out ${dir} holds another experiment (task ${resumed.group.task}, ${resumed.runs.length} runs); give a new folder`,
-      );
-    // the same table with other settings (--classroom or not, another --train-images) is another experiment too:
-    // resuming it would write a table that says it trained what it did not
-    const differs = settingsDifference(r.group, r.runs, resumed.group, resumed.runs);
-    if (differs)
-      throw new UsageError(`--out ${dir} holds ${TABLES[table].title.split(':')[0]} with other settings (${differs}); give a new folder`);
+    const problem = savedExperimentProblem(table, r.group, r.runs, resumed.group, resumed.runs);
+    if (problem) throw new UsageError(`--out ${dir} holds ${problem}; give a new folder`);
   }
   if (done < r.iterations) {
     const evalFlags = ['--eval-every', 'epoch', '--eval-batch', evalBatch];
@@ -144,7 +251,7 @@ export async function main(argv: string[]): Promise<number> {
       ? ['--resume', dir, '--iters', String(r.iterations - done), ...evalFlags, ...pass]
       : [...experimentToFlags(r.group, r.runs), '--iters', String(r.iterations), '--out', dir, ...evalFlags, ...pass];
     process.stderr.write(
-      `${TABLES[table].title}: ${manifest ? `resuming at iteration ${done} of ${r.iterations}` : `training ${r.iterations} iterations (${r.epochs} epochs)`} in ${dir}\n`,
+      `${t.title}: ${manifest ? `resuming at iteration ${done} of ${r.iterations}` : `training ${r.iterations} iterations (${r.epochs} epochs)`} in ${dir}\n`,
     );
     const code = await train(argvTrain);
     if (code !== 0) {
@@ -162,17 +269,17 @@ export async function main(argv: string[]): Promise<number> {
   // what the table reports is what the folder holds (a rerun asking for fewer epochs than were trained trains none)
   const held = saved.manifest.iteration;
   const trained = held === r.iterations ? r.trained : `${r.trained} The folder holds ${held} iterations; the table reports them.`;
-  const text = tableText(TABLES[table].title, trained, saved.group, rows);
+  const written = tableText(t.title, trained, saved.group, rows);
   // each file whole or not at all: written beside, then renamed into place
   for (const [name, body] of [
-    [`${table}.md`, text.markdown],
-    [`${table}.csv`, text.csv],
+    [`${table}.md`, written.markdown],
+    [`${table}.csv`, written.csv],
   ] as const) {
     const path = join(dir, name);
     writeFileSync(`${path}.tmp`, body);
     renameSync(`${path}.tmp`, path);
   }
-  process.stdout.write(`\n${text.markdown}\nWrote ${join(dir, `${table}.md`)} and ${table}.csv\n`);
+  process.stdout.write(`\n${written.markdown}\nWrote ${join(dir, `${table}.md`)} and ${table}.csv\n`);
   return 0;
 }
 

@@ -4,6 +4,8 @@
  * training images (an epoch is one iteration), a round of validation and test every epoch; then the same
  * command again, with no epoch missing, only writes the table. The table holds every run, the paper's number
  * beside each measured one. (Resuming an unfinished experiment is train's --resume: tests/kernels/cliMnist.test.ts.)
+ * A text table pointed at that folder is refused before any training (its other refusals, which need no
+ * folder, are tests/unit/paperTables.test.ts's, in process).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,7 +59,7 @@ describe('npm run reproduce -- table2 --classroom', () => {
   it('names a table it does not know, another experiment in the folder, or the same table with other settings', () => {
     const bad = cli('reproduce.ts', ['table9']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/the first argument names the table: table1 or table2 \(got 'table9'\)/);
+    expect(bad.err).toMatch(/the first argument names the table: table1, table2, table3, table4 \(got 'table9'\)/);
     const other = cli('reproduce.ts', ['table1', '--classroom', '--out', out]);
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/holds another experiment \(task pmnist, 9 runs\); give a new folder/);
@@ -72,6 +74,14 @@ describe('npm run reproduce -- table2 --classroom', () => {
     // --help anywhere prints the usage and trains nothing
     const help = cli('reproduce.ts', ['table1', '--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/^npm run reproduce -- table1\|table2 \[flags\]/);
+    expect(help.out).toMatch(/^npm run reproduce -- table1\|table2\|table3\|table4 \[flags\]/);
+    expect(help.out).toMatch(/ {2}table3 {2}Table 3: character prediction, sentences of up to 75 characters/);
+  });
+
+  it('table3 pointed at the folder of Table 2 is refused before any training', () => {
+    const other = cli('reproduce.ts', ['table3', '--classroom', '--out', out]);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/holds another experiment \(task pmnist, 9 runs\); give a new folder/);
+    expect(readManifest(out)?.iteration).toBe(1);
   });
 });

@@ -1,18 +1,36 @@
 /**
  * The results table under the charts: per run its best validation accuracy, the iteration of its best
- * validation weights, the test accuracy at them and, on sequential and permuted MNIST, the paper's number for
- * the run's configuration (src/app/lab/resultsTable.ts), with the table as CSV. It re-renders only when an
+ * validation weights, the test accuracy at them (for text also bpc, validation and test) and, on the tasks of
+ * the paper's tables (MNIST: Tables 1 and 2; text: Tables 3 and 4), the paper's numbers for the run's
+ * configuration (src/experiments/resultsTable.ts), with the table as CSV. It re-renders only when an
  * evaluation round arrives (the book's other changes, every collect, leave it alone).
  */
 import { type JSX, useMemo, useState } from 'react';
 import type { GroupSettings, RunSettings } from '../../engine/settings.ts';
-import { paperTableOf } from '../../experiments/mnistTables.ts';
-import { paperDifferences, percent, resultRows, resultsCsv } from '../../experiments/resultsTable.ts';
+import { type PaperTable, paperTableOfGroup } from '../../experiments/paperTables.ts';
+import { bpcText, paperDifferences, percent, resultRows, resultsCsv } from '../../experiments/resultsTable.ts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { useBookRedraw } from './useBookRedraw.ts';
 
 export const RESULTS_TITLE = 'Results: test accuracy at the best validation weights';
+export const TEXT_RESULTS_TITLE = 'Results: test bpc and accuracy at the best validation weights';
+
+/** What the paper's column is, in words: its table, and for text that its numbers are PTB's. */
+function paperColumnText(table: PaperTable): string {
+  const what =
+    table.task === 'text'
+      ? `${table.label} (character prediction on PTB sentences of up to ${table.paper.group.maxLength} characters; its bpc and accuracy are PTB's, whatever corpus this group trains on)`
+      : `${table.label} (${table.task === 'mnist' ? 'sequential' : 'permuted'} MNIST)`;
+  return ` The paper's ${table.task === 'text' ? 'columns are' : 'column is'} its ${what}, for the row whose configuration the run has (by its settings, not its name; – where the paper has no such row).`;
+}
+
+/** The paper's setting of a table, in words, for the line that says where a group differs from it. */
+function paperSettingText(table: PaperTable): string {
+  return table.task === 'text'
+    ? `PTB, sentences of up to ${table.paper.group.maxLength} characters, n = ${table.paper.group.hidden}`
+    : '784 one-pixel steps, n = 128, all 50,000 images';
+}
 
 /** Rounds kept in the book, all runs together: changes exactly when a round arrives (or runs come and go). */
 function roundCount(book: MetricsBook): number {
@@ -33,34 +51,36 @@ export function ResultsSection(props: {
   useBookRedraw(book, () => setCount(roundCount(book)), 500);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; the round count says when its rounds change
   const rows = useMemo(() => resultRows(group, runs, (id) => book.traces.get(id)?.evaluations ?? []), [book, group, runs, count]);
-  const table = paperTableOf(group.task);
+  const table = paperTableOfGroup(group);
+  const text = table?.measures.includes('bpc') ?? false;
   const differs = paperDifferences(group);
-  // the text task's loss is given in bits per character beside the accuracy
-  const bits = group.task === 'text';
-  const bpc = (loss: number | null) => (loss === null ? null : loss / Math.LN2);
+  const title = text ? TEXT_RESULTS_TITLE : RESULTS_TITLE;
   return (
     <section className="chart-section" aria-labelledby="results-title" data-testid="results">
-      <h3 id="results-title">{RESULTS_TITLE}</h3>
+      <h3 id="results-title">{title}</h3>
       <p className="chart-explain">
         Every evaluation round scores the validation set at the weights of that iteration; a run whose validation accuracy improved keeps
         those weights as its best, and the test set is scored at them: the paper's test figure is that of the best validation weights, not
         of the last ones.
-        {bits &&
-          ' On the text task, as in the paper, the best weights are those of the highest validation accuracy (the share of characters predicted right); the loss is given in bits per character (bpc: the mean cross-entropy over every scored character of the set, in bits).'}
+        {text &&
+          " bpc is bits per scored character: the mean cross-entropy over the set's scored characters divided by ln 2 (lower is better)."}
+        {table && paperColumnText(table)}
         {table &&
-          ` The paper's column is its ${table === 'table1' ? 'Table 1 (sequential MNIST)' : 'Table 2 (permuted MNIST)'}, for the row whose configuration the run has (by its settings, not its name; – where the paper has no such row).`}
-        {differs &&
-          ` This group is not the paper's (${differs}; the paper: 784 one-pixel steps, n = 128, all 50,000 images): compare the ordering of the runs, not the numbers.`}
+          differs &&
+          ` This group is not the paper's (${differs}; the paper: ${paperSettingText(table)}): compare the ordering of the runs, not the numbers.`}
       </p>
       <table className="results-table" data-testid="results-table">
         <thead>
           <tr>
             <th scope="col">run</th>
             <th scope="col">rounds</th>
-            <th scope="col">{bits ? 'best validation bpc / accuracy %' : 'best validation accuracy %'}</th>
+            {text && <th scope="col">best validation bpc</th>}
+            <th scope="col">best validation accuracy %</th>
             <th scope="col">at iteration</th>
-            <th scope="col">{bits ? 'test bpc / accuracy % there' : 'test accuracy % there'}</th>
-            {table && <th scope="col">paper ({table === 'table1' ? 'Table 1' : 'Table 2'}) %</th>}
+            {text && <th scope="col">test bpc there</th>}
+            <th scope="col">test accuracy % there</th>
+            {text && table && <th scope="col">paper ({table.label}) bpc</th>}
+            {table && <th scope="col">paper ({table.label}) %</th>}
           </tr>
         </thead>
         <tbody>
@@ -70,15 +90,25 @@ export function ResultsSection(props: {
                 <span className="results-swatch" style={{ background: r.color }} aria-hidden="true" /> {r.name}
               </th>
               <td>{r.rounds}</td>
-              <td data-testid="results-validation">
-                {bits && `${cell(bpc(r.bestValidationLoss), 3)} / `}
-                {cell(r.bestValidationAccuracy === null ? null : 100 * r.bestValidationAccuracy, 2)}
-              </td>
+              {text && <td data-testid="results-validation-bpc">{r.bestValidationBpc === null ? '–' : bpcText(r.bestValidationBpc)}</td>}
+              <td data-testid="results-validation">{cell(r.bestValidationAccuracy === null ? null : 100 * r.bestValidationAccuracy, 2)}</td>
               <td data-testid="results-iteration">{r.bestIteration ?? '–'}</td>
+              {text && (
+                <td data-testid="results-test-bpc" data-value={bpcText(r.testBpc)}>
+                  {r.testBpc === null ? '–' : bpcText(r.testBpc)}
+                </td>
+              )}
               <td data-testid="results-test" data-value={r.testAccuracy === null ? '' : percent(r.testAccuracy)}>
-                {bits && `${cell(bpc(r.testLoss), 3)} / `}
                 {cell(r.testAccuracy === null ? null : 100 * r.testAccuracy, 2)}
               </td>
+              {text && (
+                <td
+                  data-testid="results-paper-bpc"
+                  title={r.paperRow ? `the paper's row '${r.paperRow}' (PTB)` : 'the paper has no such row'}
+                >
+                  {r.paperBpc === null ? '–' : r.paperBpc.toFixed(2)}
+                </td>
+              )}
               {table && (
                 <td data-testid="results-paper" title={r.paperRow ? `the paper's row '${r.paperRow}'` : 'the paper has no such row'}>
                   {r.paper === null ? '–' : r.paper.toFixed(2)}
@@ -91,7 +121,7 @@ export function ResultsSection(props: {
       <ExportBar
         book={book}
         chart="results"
-        header={{ title: RESULTS_TITLE, settings: '' }}
+        header={{ title, settings: '' }}
         csv={[{ label: 'CSV', name: 'results', make: () => resultsCsv(group, rows) }]}
         presentation={false}
       />
