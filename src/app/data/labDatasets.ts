@@ -142,34 +142,26 @@ export function loadMnistOnce(): Promise<LoadedMnist> {
   const ready = datasetsStore.getState().mnist;
   if (ready) return Promise.resolve(ready);
   if (inFlight) return inFlight;
-  const t0 = performance.now();
-  let frame = 0;
-  let latest: LoadProgress | null = null;
-  // progress arrives per chunk of bytes; the store changes at most once a frame
-  const onProgress = (p: LoadProgress) => {
-    latest = { ...p, images: p.images && { ...p.images } };
-    if (!frame)
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        if (datasetsStore.getState().loading) datasetsStore.setState({ loading: { progress: latest } });
-      });
-  };
-  datasetsStore.setState({ loading: { progress: null } });
-  inFlight = loadDatasetInWorker('mnist', onProgress, datasetOptions())
-    .then((loaded) => {
-      const mnist: LoadedMnist = {
-        data: loaded.data as Mnist,
-        source: loaded.fromCache ? 'cache' : 'network',
-        seconds: (performance.now() - t0) / 1000,
-        ...(loaded.cacheProblem ? { note: loaded.cacheProblem } : {}),
-      };
-      datasetsStore.setState({ mnist });
-      return mnist;
+  // one load at a time shares the store's progress bar: wait for a Brown load in flight first
+  const before = brownInFlight ? brownInFlight.catch(() => undefined) : Promise.resolve();
+  inFlight = before
+    .then(() => {
+      const run = loadWithProgress('mnist');
+      return run.done
+        .then(({ loaded, seconds }) => {
+          const mnist: LoadedMnist = {
+            data: loaded.data as Mnist,
+            source: loaded.fromCache ? 'cache' : 'network',
+            seconds,
+            ...(loaded.cacheProblem ? { note: loaded.cacheProblem } : {}),
+          };
+          datasetsStore.setState({ mnist });
+          return mnist;
+        })
+        .finally(run.finish);
     })
     .finally(() => {
-      cancelAnimationFrame(frame);
       inFlight = null;
-      datasetsStore.setState({ loading: null });
     });
   return inFlight;
 }
