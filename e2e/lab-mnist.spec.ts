@@ -77,7 +77,7 @@ test('a text link loads the Brown corpus and trains, the loss in bits per charac
   const trained = await snapshot(page);
   expect(trained.runs.every((r) => Number.isFinite(r.loss))).toBe(true);
   await expect(page.getByTestId('epoch-clock')).toContainText(/Brown corpus, \d+% of the steps computed are padding/);
-  await expect(page.getByTestId('loss-chart')).toContainText('bits per character');
+  await expect(page.getByTestId('loss-chart')).toContainText('bits / char');
   await page.getByTestId('chart-loss').scrollIntoViewIfNeeded();
   await page.getByTestId('chart-loss').screenshot({ path: `${SCREENSHOT_DIR}/text--loss-accuracy.png` });
 
