@@ -17,6 +17,11 @@ const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'dog', 'ran', 'far', 'and'
 const lines = Array.from({ length: 60 }, (_, k) => Array.from({ length: 1 + (k % 4) }, (_, w) => words[(7 * k + 3 * w) % 10]).join(' '));
 const tiny = join(dir, 'tiny.txt');
 const other = join(dir, 'other.txt');
+const binary = join(dir, 'binary.txt');
+writeFileSync(
+  binary,
+  Uint8Array.from({ length: 600 }, (_, i) => (i * 37) % 256),
+);
 writeFileSync(tiny, `${lines.join('\n')}\n`);
 writeFileSync(other, `${[...lines].reverse().join('\n')}\n`);
 const SMALL = [
@@ -85,11 +90,14 @@ describe('npm run train --task text', () => {
       [['--task', 'text', '--text-corpus', 'files'], /--text-corpus files: give the files with --text-files/],
       [['--task', 'text', '--max-length', '2'], /--max-length: .*from 3 to 1000/],
       [['--task', 'text', '--text-files', join(dir, 'missing.txt')], /missing\.txt: cannot be read \(ENOENT\)/],
+      [['--task', 'text', '--text-files', binary], /binary\.txt: not a text file: it has a NUL byte/],
     ];
     for (const [args, message] of cases) {
       const r = cli('train.ts', [...args, '--iters', '1', '--out', join(dir, 'bad')]);
-      expect(r.code, r.err).not.toBe(0);
+      // the user's input, not a bug: exit 2, one line, no stack
+      expect(r.code, r.err).toBe(2);
       expect(r.err).toMatch(message);
+      expect(r.err, 'no stack trace').not.toMatch(/^\s+at /m);
     }
   });
 });
