@@ -67,7 +67,9 @@ export class GpuScopes {
       const check: Promise<void> = Promise.all(pops)
         .then(
           (errors) => {
-            const e = errors.find((x) => x !== null);
+            // pops come back [validation, out-of-memory, internal]; an allocation that failed makes every
+            // later use of the buffer a validation error, so out-of-memory (the cause) is named first
+            const e = errors[1] ?? errors[0] ?? errors[2];
             if (e) this.fail(kindOf(e), iteration, e.message);
           },
           (e: unknown) => this.fail('internal', iteration, `an error scope could not be read: ${(e as Error)?.message ?? String(e)}`),

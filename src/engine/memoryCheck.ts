@@ -246,3 +246,21 @@ export function assertGroupFits(group: GroupSettings, runs: readonly RunSettings
   const suggestions = suggestFits(group, runs, env);
   throw new MemoryPlanError(refusalMessage(plan, problems, suggestions, budget, group.recompute), plan, problems, suggestions);
 }
+
+/**
+ * What to say when the device could not allocate a group its limits and the budget allow (WebGPU cannot tell
+ * how much memory is free, so the plan can pass and the allocation still fail): the plan's sizes, and what
+ * would fit in half of it, i.e. with a memory budget of half the plan's total.
+ */
+export function outOfMemoryAdvice(group: GroupSettings, runs: readonly RunSettings[], env: MemoryEnvironment, plan: MemoryPlan): string {
+  const half = Math.floor(plan.totalBytes / 2);
+  const suggestions = suggestFits(group, runs, { ...env, budget: half });
+  return (
+    `The group needed ${formatBytes(plan.totalBytes)} in all (largest buffer ${plan.largest.name} ${formatBytes(plan.largest.bytes)}), ` +
+    `within this device's limits and the memory budget of ${formatBytes(env.budget ?? DEFAULT_MEMORY_BUDGET)}, but the device could not allocate it ` +
+    '(WebGPU cannot tell how much memory is free). ' +
+    (suggestions.length
+      ? `In half that memory (a memory budget of ${formatBytes(half)}) would fit: ${suggestions.map((s) => s.text).join('; or ')}.`
+      : 'Reduce several of T, batch, n and the number of runs.')
+  );
+}

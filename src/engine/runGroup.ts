@@ -32,7 +32,7 @@ import { CellBlock } from './cellBlock.ts';
 import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
 import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
 import { initRunParameters } from './init.ts';
-import { assertGroupFits } from './memoryCheck.ts';
+import { assertGroupFits, outOfMemoryAdvice } from './memoryCheck.ts';
 import type { MemoryPlan } from './memoryPlan.ts';
 import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
 import { type IterationPhase, type IterationProfile, profileFromTimestamps } from './profile.ts';
@@ -284,13 +284,21 @@ export class RunGroup {
       failure = e;
     }
     // the scopes are popped whatever happened; a GPU error outranks the build's own (it is usually the cause)
-    const scoped = (await Promise.all([device.popErrorScope(), device.popErrorScope(), device.popErrorScope()])).find((e) => e !== null);
+    const [validation, outOfMemory, internal] = await Promise.all([device.popErrorScope(), device.popErrorScope(), device.popErrorScope()]);
+    const scoped = outOfMemory ?? validation ?? internal;
     if (scoped || failure) {
       await g?.destroy();
       if (scoped) {
         const kind =
           scoped instanceof GPUOutOfMemoryError ? 'out-of-memory' : scoped instanceof GPUValidationError ? 'validation' : 'internal';
-        throw new GpuError(kind, `The GPU could not build the run group (${kind}): ${scoped.message}`);
+        const advice =
+          kind === 'out-of-memory'
+            ? ` ${outOfMemoryAdvice(group, runs, { software: ctx.software, limits: ctx.device.limits, budget: options.memoryBudget, naive: options.naive, task: options.task }, memory)}`
+            : '';
+        throw new GpuError(
+          kind,
+          `The GPU could not build the run group (${kind}): ${kind === 'out-of-memory' ? `${scoped.message.trim().split('\n')[0]}.${advice}` : scoped.message}`,
+        );
       }
       throw failure;
     }

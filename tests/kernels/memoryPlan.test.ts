@@ -16,6 +16,7 @@ import { MemoryPlanError, WEBGPU_DEFAULT_LIMITS } from '../../src/engine/memoryC
 import type { MemoryPlan } from '../../src/engine/memoryPlan.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
+import { GpuError } from '../../src/gpu/device.ts';
 import { type Dispatch, KernelCache } from '../../src/gpu/kernel.ts';
 import { expectBuffersAsPlanned, recordCreatedBuffers } from '../helpers/createdBuffers.ts';
 import { device, gpu, kernels, shaders } from '../helpers/gpu.ts';
@@ -149,6 +150,46 @@ describe('a GPU error during training', () => {
     }
     // the scopes caught it: nothing reached the device's uncaptured errors (checked again after every file)
     expect(gpu.uncapturedErrors).toEqual([]);
+  });
+});
+
+describe('a device that cannot allocate a group its limits allow', () => {
+  // WebGPU cannot tell how much memory is free: the plan passes and a buffer's allocation still fails (seen:
+  // SwiftShader, `--T 10000 --hidden 1024 --batch 1024`, vkAllocateMemory failed for a 1 GiB buffer). Every later
+  // use of that buffer is then a validation error as well; the out-of-memory error is the cause and is named,
+  // with the plan's sizes and what would fit in half of it. The device here reports both errors of such a build.
+  it('names the out-of-memory error (not the validation errors it causes), the sizes, and what would fit', async () => {
+    const filters: GPUErrorFilter[] = [];
+    const failing = new Proxy(device, {
+      get(target, key) {
+        if (key === 'pushErrorScope')
+          return (f: GPUErrorFilter) => {
+            filters.push(f);
+            target.pushErrorScope(f);
+          };
+        if (key === 'popErrorScope')
+          return async () => {
+            const f = filters.pop();
+            const real = await target.popErrorScope();
+            if (real) return real;
+            if (f === 'out-of-memory') return new GPUOutOfMemoryError('vkAllocateMemory failed with VK_ERROR_OUT_OF_DEVICE_MEMORY');
+            if (f === 'validation') return new GPUValidationError('[Invalid Buffer "rnn.h"] is invalid due to a previous error.');
+            return null;
+          };
+        const v = Reflect.get(target, key, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const c = CASES[0];
+    const e = await RunGroup.create({ ...ops, device: failing }, c.group, c.runs).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(GpuError);
+    const err = e as GpuError;
+    expect(err.kind).toBe('out-of-memory');
+    expect(err.message).toMatch(/^The GPU could not build the run group \(out-of-memory\): vkAllocateMemory failed/);
+    expect(err.message).toMatch(/The group needed [\d.]+ [KMG]?i?B in all \(largest buffer .+\), within this device's limits/);
+    expect(err.message).toMatch(/In half that memory \(a memory budget of [\d.]+ [KMG]?i?B\) would fit: .*(T|batch|n) /);
+    expect(err.message).not.toMatch(/Invalid Buffer/);
+    expect(filters).toEqual([]);
   });
 });
 
