@@ -474,6 +474,9 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     interrupt.dispose();
     engine?.close();
+    // a folder this command made and nothing was written into (a group the GPU could not build, a data set
+    // that did not load) is removed again
+    if (target.created) removeIfEmpty(dir);
   }
   return interrupt.requested ? interrupt.exitCode : 0;
 }

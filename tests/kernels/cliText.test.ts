@@ -4,7 +4,7 @@
  * records the corpus; --resume continues on the same file and refuses another one, naming both; the text
  * flags' misuses are named in one line.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +98,8 @@ describe('npm run train --task text', () => {
       expect(r.code, r.err).toBe(2);
       expect(r.err).toMatch(message);
       expect(r.err, 'no stack trace').not.toMatch(/^\s+at /m);
+      // nothing was written: the folder the command made for it is gone again
+      expect(existsSync(join(dir, 'bad')), `${args.join(' ')} left its --out folder`).toBe(false);
     }
   });
 });
