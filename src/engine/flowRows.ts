@@ -89,3 +89,12 @@ export function flowRowTable(rows: FlowRows): Float32Array {
   }
   return t;
 }
+
+/**
+ * Whether a task's batches have rows that end at different steps (the text task: sentences padded to L with
+ * weight 0), so that its flow index k reads "L - k steps before the row's last scored step" and some k may be
+ * reached by no row. Every other task scores each row at L: its k is the time step t itself.
+ */
+export function flowAlignedOnLastScored(task: string): boolean {
+  return task === 'text';
+}
