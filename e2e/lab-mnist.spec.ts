@@ -64,8 +64,9 @@ test('an MNIST link loads the data set, trains above chance, and switches to per
 });
 
 // The text task (issue 10): a link to a text group loads the Brown corpus from the lab's origin with the
-// toolbar saying so, trains a couple of iterations at tiny sizes, draws the loss in bits per character and
-// says in the toolbar how much of each batch is padding.
+// toolbar saying so, trains a couple of iterations at tiny sizes, draws the loss in bits per character,
+// says in the toolbar how much of each batch is padding, and draws the gradient flow aligned on each
+// sentence's last scored character.
 test('a text link loads the Brown corpus and trains, the loss in bits per character', async ({ page }) => {
   test.setTimeout(200_000);
   await page.goto('/#task=text&maxLength=20&hidden=8&batchSize=8&run=name:m%3D1,margin:1,nonlinearity:tanh');
@@ -80,6 +81,12 @@ test('a text link loads the Brown corpus and trains, the loss in bits per charac
   await expect(page.getByTestId('loss-chart')).toContainText('bits / char');
   await page.getByTestId('chart-loss').scrollIntoViewIfNeeded();
   await page.getByTestId('chart-loss').screenshot({ path: `${SCREENSHOT_DIR}/text--loss-accuracy.png` });
+  // the gradient flow is aligned on each sentence's last scored character, and says so; no data is white
+  const flowChart = page.getByTestId('chart-flow');
+  await expect(flowChart).toContainText('the last step is each sentence’s last scored character');
+  await expect(flowChart.locator('.chart-caption')).toContainText('no data: no sentence of the batch reaches that far back');
+  await flowChart.scrollIntoViewIfNeeded();
+  await flowChart.screenshot({ path: `${SCREENSHOT_DIR}/text--gradient-flow.png` });
 
   // the corpus 'files' with none loaded: the group is not built, and the message says where to load them
   await page.getByTestId('group-textCorpus').selectOption('files');

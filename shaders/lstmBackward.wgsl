@@ -18,10 +18,15 @@
 // Two deltas use this kernel, one dispatch each (params.channel):
 //   channel 0, the training delta: inject_t = dhOut_t; writes dz (dzSlots = L, slot t-1), dh0, dc0, and the
 //     peephole partial sums of its slice (sum over its rows and steps of dai c_{t-1}, daf c_{t-1}, dao c_t).
-//   channel 1, gradient flow of Loss_last (only when params.trackFlow = 1, else it returns at once):
-//     inject_t = flowScale * dhOut_L at t = L, nothing elsewhere, same clip; its dz goes to a 2-slot scratch
-//     bound as `dz` (dzSlots = 2, slot (t-1) % 2); each invocation writes its partial sum of dh_t^2 for every
-//     t (t = 0: its dh0) into `aux`; a reduceRows dispatch sums the partials into flow[r][t] (t = 0..L).
+//   channel 1, gradient flow of Loss_last (only when params.trackFlow = 1, else it returns at once), aligned on
+//     each row's last scored step t_b (docs/SCIENCE.md 7.1): row b injects scale_b * dhOut_{t_b} at t = t_b,
+//     nothing elsewhere (t_b = 0: the row scores nothing), same clip; its dz goes to a 2-slot scratch bound as
+//     `dz` (dzSlots = 2, slot (t-1) % 2). Each invocation owns its partial row aux[r][p][0..L]: zeroed at the
+//     pass's first dispatch (tHigh = L), then each row's sum of dh_t^2 over the units of a block (t = 0: its
+//     dh0) is added at the aligned index k = t + L - t_b (steps t > t_b hold 0 and are skipped; step t = T0 > 0
+//     is left to the earlier segment, whose top step it is). Within a block, consecutive rows with the same k
+//     are summed in a register first, so with every t_b = L each cell receives the block sums in the order the
+//     kernel added them before alignment. A reduceRows dispatch sums the partials into flow[r][k] (k = 0..L).
 // State carried between steps and across windows (the naive path runs one step per dispatch): dz_{t+1} (in dz),
 // the cell gradient dc_next (in aux at dcOff, read and written only by the invocation owning the unit) and the
 // peephole partials (in aux at 0, read-modify-written only by the owner). Both are reset at t = L: dc_next
@@ -34,8 +39,7 @@
 // one loop over the chunk, not CHUNK inlined copies (pipeline compile ~0.4 s instead of ~3 s). One storageBarrier
 // between steps. n need not be a multiple of 4 (clamped columns, masked stores).
 // Bindings (row-major f32):
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, dzSlots, P, S, dcOff, T0, slots, carryIn,
-//            unscored}
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, dzSlots, P, S, dcOff, T0, slots, carryIn, unscored}
 //   1 hyper  [R][16]      CLIP
 //   2 W      [R][4n][n]
 //   3 peep   [R][3][n]    p_i, p_f, p_o
@@ -48,9 +52,10 @@
 //   9 dc0    [R][B][n]  written at t = 0 (channel 0)
 //  10 aux    channel 0: peephole partials [R][S][3][n] at 0 (S = workgroups.x slices), then dc scratch [R][B][n]
 //            at element dcOff; channel 1: flow partials [R][P][L+1] at 0 (P = S * WG, invocation p = slice*WG +
-//            lid), then its own dc scratch at dcOff
-// dz, dh0, dc0 and the flow partials are overwritten; the peephole partials are accumulated over the steps of
-// one backward pass as described above.
+//            lid), then its own dc scratch at dcOff, then the row table [B][2] at dcOff + R*B*n: t_b (an integer
+//            as f32, 0 = scores nothing) and scale_b (read only; written by the host per batch)
+// dz, dh0 and dc0 are overwritten; the peephole and flow partials are accumulated over the steps of one
+// backward pass as described above (their owners reset them at its first dispatch).
 
 struct Params {
   R: u32,
@@ -61,7 +66,6 @@ struct Params {
   tHigh: u32,
   channel: u32,
   trackFlow: u32,
-  flowScale: f32,
   dzSlots: u32,
   P: u32,
   S: u32,
@@ -99,12 +103,41 @@ fn cAt(base: u32, u: vec4u) -> vec4f { return vec4f(c[base + u.x], c[base + u.y]
 fn auxAt(base: u32, u: vec4u) -> vec4f { return vec4f(aux[base + u.x], aux[base + u.y], aux[base + u.z], aux[base + u.w]); }
 fn peepAt(base: u32, u: vec4u) -> vec4f { return vec4f(peep[base + u.x], peep[base + u.y], peep[base + u.z], peep[base + u.w]); }
 
-// What one invocation sums over the rows of a unit block: peephole gradients and dh_t^2.
+// What one invocation sums over the rows of a unit block: peephole gradients and (channel 1) a register sum of
+// dh_t^2 over consecutive rows whose aligned index is k (k = L + 1: empty), added to the flow partial cell k of
+// the invocation (at flowBase) when the index changes and at the end of the block.
 struct Sums {
   dpi: vec4f,
   dpf: vec4f,
   dpo: vec4f,
+  k: u32,
   sq: f32,
+  flowBase: u32,
+}
+
+// Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
+fn rowTable() -> u32 { return params.dcOff + params.R * params.B * params.n; }
+fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
+
+// Adds the register sum to its partial cell, if any, and empties it.
+fn flowFlush(sums: ptr<function, Sums>) {
+  if ((*sums).k <= params.L) { aux[(*sums).flowBase + (*sums).k] += (*sums).sq; }
+  (*sums).k = params.L + 1u;
+  (*sums).sq = 0.0;
+}
+
+// Channel 1: adds row b's sum of dh_t^2 (sq) at its aligned index (nothing for a row scoring nothing, a step
+// past its t_b, or step T0 > 0, which the earlier segment counts as its top step).
+fn flowAdd(sums: ptr<function, Sums>, t: u32, b: u32, sq: f32) {
+  if (params.channel != 1u) { return; }
+  let tb = rowLast(b);
+  if (tb == 0u || t > tb || (t == params.T0 && t > 0u)) { return; }
+  let k = t + params.L - tb;
+  if (k != (*sums).k) {
+    flowFlush(sums);
+    (*sums).k = k;
+  }
+  (*sums).sq += sq;
 }
 
 // Completes step t for units j0 .. j0+cnt-1 of row b from acc = W^T dz_{t+1} (or the carry in dh0 when
@@ -125,7 +158,7 @@ fn finishRow(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, u: vec4u, a
   }
   for (var e = cnt; e < 4u; e++) { d[e] = 0.0; }
   if (t == params.T0) {
-    (*sums).sq += dot(d, d);
+    flowAdd(sums, t, b, dot(d, d));
     if (ch == 0u) {
       let o = (r * B + b) * n + j0;
       for (var e = 0u; e < cnt; e++) {
@@ -141,10 +174,11 @@ fn finishRow(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, u: vec4u, a
     if (t > params.unscored) {
       for (var e = 0u; e < cnt; e++) { d[e] += dhOut[off + e]; }
     }
-  } else if (t == L) {
-    for (var e = 0u; e < cnt; e++) { d[e] += params.flowScale * dhOut[off + e]; }
+  } else if (t == rowLast(b)) {
+    let scale = aux[rowTable() + 2u * b + 1u];
+    for (var e = 0u; e < cnt; e++) { d[e] += scale * dhOut[off + e]; }
   }
-  (*sums).sq += dot(d, d);
+  flowAdd(sums, t, b, dot(d, d));
   let gOff = ((r * S + kk) * B + b) * 4u * n;
   let gi = gatesAt(gOff, u);
   let gf = gatesAt(gOff + n, u);
@@ -199,6 +233,10 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let nBlocks = (n + 3u) / 4u;
   let wBase = r * n4 * n;
   let p = wid.x * WG + lid;
+  let flowBase = (r * params.P + p) * (L + 1u);
+  if (params.channel == 1u && params.tHigh == L) {
+    for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
+  }
 
   for (var s = 0u; s <= params.tHigh - params.tLow; s++) {
     let t = params.tHigh - s;
@@ -206,7 +244,6 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     let nextBase = (r * params.dzSlots + t % params.dzSlots) * B * n4;
     // the training delta's top step of a segment takes W^T dz_{t+1} from the later segment's carry
     let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
-    var sq = 0.0;
     for (var blk = lid; blk < nBlocks; blk += WG) {
       let j0 = blk * 4u;
       let cnt = min(4u, n - j0);
@@ -215,7 +252,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
       let pi = peepAt(pb, u);
       let pf = peepAt(pb + n, u);
       let po = peepAt(pb + 2u * n, u);
-      var sums = Sums(vec4f(0.0), vec4f(0.0), vec4f(0.0), 0.0);
+      var sums = Sums(vec4f(0.0), vec4f(0.0), vec4f(0.0), L + 1u, 0.0, flowBase);
       for (var cb = 0u; cb < ROWS; cb += CHUNK) {
         var s0 = vec4f(0.0);
         var s1 = vec4f(0.0);
@@ -291,7 +328,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           finishRow(r, t, b0 + cb + e, rowEnd, j0, cnt, u, acc, fromCarry, clip, pi, pf, po, &sums);
         }
       }
-      sq += sums.sq;
+      flowFlush(&sums);
       if (params.channel == 0u && t > params.T0) {
         // peephole partials of this slice: overwritten at t = L, accumulated afterwards
         let o = (r * params.S + wid.x) * 3u * n + j0;
@@ -308,7 +345,6 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         }
       }
     }
-    if (params.channel == 1u) { aux[(r * params.P + p) * (L + 1u) + t] = sq; }
     storageBarrier();
   }
 }

@@ -12,15 +12,20 @@
 // Two deltas use this same kernel, one dispatch each (params.channel):
 //   channel 0, the training delta: inject_t = dhOut_t for t > unscored (the readout scores steps unscored+1 .. L;
 //     dhOut is not read before); writes dh, da, and W^T da_{T0+1} into `aux`.
-//   channel 1, gradient flow of Loss_last (only when params.trackFlow = 1, else it returns at once):
-//     inject_t = flowScale * dhOut_L at t = L, nothing elsewhere; its da goes to a 2-slot scratch bound as `da`
-//     (daSlots = 2), and each invocation writes its partial sum of dh_t^2 for every t into `aux`; a
-//     reduceRows dispatch then sums the partials into flow[r][t] (t = 0..L).
+//   channel 1, gradient flow of Loss_last (only when params.trackFlow = 1, else it returns at once), aligned on
+//     each row's last scored step t_b (docs/SCIENCE.md 7.1): row b injects scale_b * dhOut_{t_b} at t = t_b and
+//     nothing elsewhere (a row with t_b = 0 scores nothing and injects nothing); its da goes to a 2-slot scratch
+//     bound as `da` (daSlots = 2). Each invocation owns its partial row aux[r][p][0..L]: it zeroes it at the
+//     start of the pass (the dispatch with tHigh = L) and adds each row's sum of dh_t^2 over its units at the
+//     aligned index k = t + L - t_b (steps t > t_b hold 0 and are skipped; step t = T0 > 0 of a segment is left
+//     to the earlier segment, whose top step it is). Consecutive rows with the same k are summed in a register
+//     first, so with every t_b = L each cell gets exactly the one sum the kernel wrote before alignment. A
+//     reduceRows dispatch then sums the partials into flow[r][k] (k = 0..L).
 // Blocking as rnnForward.wgsl: a workgroup owns all n units of ROWS batch rows of one run (workgroup_id.x =
 // slice, .y = run); an invocation handles blocks of 4 units (4 columns of W) x chunks of 8 rows in registers;
 // one storageBarrier between steps. n need not be a multiple of 4 (clamped columns, masked stores).
 // Bindings (row-major f32):
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P, T0, slots, carryIn, unscored}
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, daSlots, P, T0, slots, carryIn, unscored}
 //   1 hyper  [R][16]  NONLIN, GAIN, CLIP
 //   2 W      [R][n][n]
 //   3 a      [R][slots][B][n]  pre-activations from the forward
@@ -31,9 +36,11 @@
 //            (t-1) % slots, = t - 1 - T0 as segments start at multiples of slots), channel 1 a scratch
 //            (daSlots = 2, slot (t-1) % 2)
 //   8 aux    channel 0: dh0 / carry [R][B][n] (written at t = T0, read at t = tHigh when carryIn = 1);
-//            channel 1: partials [R][P][L+1], P = workgroups.x * WG, partial of invocation p = sum over its
-//            units and rows of dh_t^2
-// Nothing is accumulated across dispatches: every output is overwritten.
+//            channel 1: partials [R][P][L+1] at 0, P = workgroups.x * WG, partial of invocation p = sum over its
+//            units and rows of dh_t^2 at the aligned index; then the row table [B][2] at element R*P*(L+1):
+//            t_b (an integer as f32, 0 = scores nothing) and scale_b (read only; written by the host per batch)
+// Channel 0 overwrites every output. Channel 1's partials are zeroed by their owner at the pass's first
+// dispatch and accumulated by it over the dispatches (segments) of that one backward pass only.
 
 struct Params {
   R: u32,
@@ -44,7 +51,6 @@ struct Params {
   tHigh: u32,
   channel: u32,
   trackFlow: u32,
-  flowScale: f32,
   daSlots: u32,
   P: u32,
   T0: u32,
@@ -90,6 +96,43 @@ fn backActivate(z: vec4f, d: vec4f, kind: u32, alpha: f32) -> vec4f {
   }
 }
 
+// Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
+fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u); }
+fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
+
+// Channel 1: the aligned index of row b's dh_t, or L + 1 when it adds nothing to the flow (the row scores
+// nothing, t is past its t_b, or t = T0 > 0, which the earlier segment counts as its top step).
+fn flowIndex(t: u32, b: u32) -> u32 {
+  let tb = rowLast(b);
+  if (tb == 0u || t > tb || (t == params.T0 && t > 0u)) { return params.L + 1u; }
+  return t + params.L - tb;
+}
+
+// Channel 1: a register sum of dh_t^2 over consecutive rows whose aligned index is k (k = L + 1: empty).
+struct FlowRun {
+  k: u32,
+  sum: f32,
+}
+
+// Adds the partial cell of the run, if any, and empties the run.
+fn flowFlush(run: ptr<function, FlowRun>, flowBase: u32) {
+  if ((*run).k <= params.L) { aux[flowBase + (*run).k] += (*run).sum; }
+  (*run).k = params.L + 1u;
+  (*run).sum = 0.0;
+}
+
+// Channel 1: adds row b's sum of dh_t^2 (sq) to the run, flushing the run first when b's aligned index differs.
+fn flowAdd(run: ptr<function, FlowRun>, flowBase: u32, t: u32, b: u32, rowEnd: u32, sq: f32) {
+  if (params.channel != 1u || b >= rowEnd) { return; }
+  let k = flowIndex(t, b);
+  if (k > params.L) { return; }
+  if (k != (*run).k) {
+    flowFlush(run, flowBase);
+    (*run).k = k;
+  }
+  (*run).sum += sq;
+}
+
 // Completes dh_t for units j0 .. j0+cnt-1 of row b from acc = (W^T da_{t+1}), or from the carry in `aux` when
 // fromCarry, and stores what this channel stores. Returns sum of dh_t^2 over those units (0 for rows outside
 // the slice).
@@ -115,8 +158,9 @@ fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, acc: vec4
     if (t > params.unscored) {
       for (var c = 0u; c < cnt; c++) { d[c] += dhOut[off + c]; }
     }
-  } else if (t == L) {
-    for (var c = 0u; c < cnt; c++) { d[c] += params.flowScale * dhOut[off + c]; }
+  } else if (t == rowLast(b)) {
+    let scale = aux[rowTable() + 2u * b + 1u];
+    for (var c = 0u; c < cnt; c++) { d[c] += scale * dhOut[off + c]; }
   }
   var av = vec4f(0.0);
   for (var c = 0u; c < cnt; c++) { av[c] = a[off + c]; }
@@ -147,6 +191,10 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let nBlocks = (n + 3u) / 4u;
   let wBase = r * n * n;
   let p = wid.x * WG + lid;
+  let flowBase = (r * params.P + p) * (L + 1u);
+  if (params.channel == 1u && params.tHigh == L) {
+    for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
+  }
 
   for (var s = 0u; s <= params.tHigh - params.tLow; s++) {
     let t = params.tHigh - s;
@@ -154,7 +202,8 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     let nextBase = (r * params.daSlots + t % params.daSlots) * B * n;
     // the training delta's top step of a segment takes W^T da_{t+1} from the later segment's carry
     let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
-    var sq = 0.0;
+    // channel 1: the register sum of consecutive rows with the same aligned index runK (L + 1: none yet)
+    var run = FlowRun(L + 1u, 0.0);
     for (var blk = lid; blk < nBlocks; blk += WG) {
       let j0 = blk * 4u;
       let cnt = min(4u, n - j0);
@@ -193,17 +242,17 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           }
         }
         let b = b0 + cb;
-        sq += finishUnits(r, t, b, rowEnd, j0, cnt, s0, fromCarry, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 1u, rowEnd, j0, cnt, s1, fromCarry, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 2u, rowEnd, j0, cnt, s2, fromCarry, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 3u, rowEnd, j0, cnt, s3, fromCarry, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 4u, rowEnd, j0, cnt, s4, fromCarry, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 5u, rowEnd, j0, cnt, s5, fromCarry, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 6u, rowEnd, j0, cnt, s6, fromCarry, kind, g, alpha, clip);
-        sq += finishUnits(r, t, b + 7u, rowEnd, j0, cnt, s7, fromCarry, kind, g, alpha, clip);
+        flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd, j0, cnt, s0, fromCarry, kind, g, alpha, clip));
+        flowAdd(&run, flowBase, t, b + 1u, rowEnd, finishUnits(r, t, b + 1u, rowEnd, j0, cnt, s1, fromCarry, kind, g, alpha, clip));
+        flowAdd(&run, flowBase, t, b + 2u, rowEnd, finishUnits(r, t, b + 2u, rowEnd, j0, cnt, s2, fromCarry, kind, g, alpha, clip));
+        flowAdd(&run, flowBase, t, b + 3u, rowEnd, finishUnits(r, t, b + 3u, rowEnd, j0, cnt, s3, fromCarry, kind, g, alpha, clip));
+        flowAdd(&run, flowBase, t, b + 4u, rowEnd, finishUnits(r, t, b + 4u, rowEnd, j0, cnt, s4, fromCarry, kind, g, alpha, clip));
+        flowAdd(&run, flowBase, t, b + 5u, rowEnd, finishUnits(r, t, b + 5u, rowEnd, j0, cnt, s5, fromCarry, kind, g, alpha, clip));
+        flowAdd(&run, flowBase, t, b + 6u, rowEnd, finishUnits(r, t, b + 6u, rowEnd, j0, cnt, s6, fromCarry, kind, g, alpha, clip));
+        flowAdd(&run, flowBase, t, b + 7u, rowEnd, finishUnits(r, t, b + 7u, rowEnd, j0, cnt, s7, fromCarry, kind, g, alpha, clip));
       }
     }
-    if (params.channel == 1u) { aux[(r * params.P + p) * (L + 1u) + t] = sq; }
+    flowFlush(&run, flowBase);
     storageBarrier();
   }
 }

@@ -4,8 +4,13 @@
 // Same Params and bindings as rnnBackward.wgsl (channel 0 = training delta, channel 1 = gradient flow, which
 // returns at once unless trackFlow = 1; the activation window T0, slots; the carry: t = T0 writes W^T da_{T0+1}
 // into aux, carryIn = 1 takes dh_t's W^T da_{t+1} from aux; dhOut read at t > unscored only), except that the
-// flow partials are per element: P = B * n and aux (channel 1) is [R][B*n][L+1] holding dh_t[b][j]^2.
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, flowScale, daSlots, P, T0, slots, carryIn, unscored}
+// flow partials are per element: P = B * n and aux (channel 1) is [R][B*n][L+1] holding dh_t[b][j]^2 at the
+// aligned index k = t + L - t_b (docs/SCIENCE.md 7.1), followed by the row table [B][2] (t_b as f32, 0 = the
+// row scores nothing; scale_b) at element R*P*(L+1). Row b injects scale_b * dhOut_{t_b} at t = t_b only. An
+// element's row has one t_b, so each index gets at most one write per pass: the dispatch of t = L zeroes the
+// indices k < L - t_b that the row never reaches (all of them for a row scoring nothing), step t = T0 > 0 of
+// a later segment writes nothing (the earlier segment's top step writes it), steps t > t_b write nothing.
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, daSlots, P, T0, slots, carryIn, unscored}
 //   1 hyper [R][16]; 2 W [R][n][n]; 3 a [R][slots][B][n]; 4 slope [R]; 5 dhOut [R][slots][B][n]
 //   6 dh [R][slots][B][n] (channel 0); 7 da [R][daSlots][B][n]; 8 aux (dh0 / carry [R][B][n] or partials)
 // oplu: the invocation for unit j also computes dh of its partner j^1. Nothing is accumulated.
@@ -20,7 +25,6 @@ struct Params {
   tHigh: u32,
   channel: u32,
   trackFlow: u32,
-  flowScale: f32,
   daSlots: u32,
   P: u32,
   T0: u32,
@@ -45,6 +49,10 @@ const H_CLIP = 2u;
 
 override WG: u32 = 64;
 
+// Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
+fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u); }
+fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
+
 // dh_t[b][j] (t > T0), or W^T da_{T0+1} for t = T0 (dh0[b][j] when T0 = 0).
 fn totalDh(r: u32, t: u32, b: u32, j: u32) -> f32 {
   let n = params.n;
@@ -61,8 +69,8 @@ fn totalDh(r: u32, t: u32, b: u32, j: u32) -> f32 {
   let off = ((r * params.slots + t - 1u - params.T0) * B + b) * n + j;
   if (params.channel == 0u) {
     if (t > params.unscored) { s += dhOut[off]; }
-  } else if (t == L) {
-    s += params.flowScale * dhOut[off];
+  } else if (t == rowLast(b)) {
+    s += aux[rowTable() + 2u * b + 1u] * dhOut[off];
   }
   return s;
 }
@@ -80,7 +88,16 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let j = e % n;
   let t = params.tHigh;
   let d = totalDh(r, t, b, j);
-  if (params.channel == 1u) { aux[(r * params.P + e) * (L + 1u) + t] = d * d; }
+  if (params.channel == 1u) {
+    let base = (r * params.P + e) * (L + 1u);
+    let tb = rowLast(b);
+    if (t == L) {
+      // the indices this row never reaches (k < L - t_b; every index for a row scoring nothing)
+      let reached = select(L + 1u, L - tb, tb > 0u);
+      for (var k = 0u; k < reached; k++) { aux[base + k] = 0.0; }
+    }
+    if (tb > 0u && t <= tb && !(t == params.T0 && t > 0u)) { aux[base + t + L - tb] = d * d; }
+  }
   if (t == params.T0) {
     if (params.channel == 0u) { aux[(r * B + b) * n + j] = d; }
     return;

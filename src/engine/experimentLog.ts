@@ -31,9 +31,20 @@ export interface TracesFile {
   iteration?: number;
   /** iterations at which the traces were taken */
   iterations: number[];
+  /**
+   * flowCounts[k][i], beside iterations[k]: how many batch rows reach flow index i (i = 0..L) in the batch of
+   * that iteration, the same for every run (src/engine/flowRows.ts: the flow is aligned on each row's last
+   * scored step; copy, adding and MNIST give B everywhere); null for iterations of a file from before the
+   * counts were kept. Absent in such files altogether.
+   */
+  flowCounts?: (number[] | null)[];
   runs: {
     name: string;
-    /** flow[k][t]: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L (raw, not normalised) */
+    /**
+     * flow[k][i]: sum over the batch rows and units of (dLoss_last/dh)^2 at the states L - i steps before each
+     * row's last scored step (i = t for tasks whose rows all end at L), scaled by B' / flowCounts[k][i]; raw,
+     * not normalised; null (NaN) where no row reaches i
+     */
     flow: number[][];
     /** spectrum[k]: singular values of W (null where not computed) */
     spectrum: (number[] | null)[];
@@ -52,6 +63,7 @@ export class ExperimentLog {
       format: TRACES_FORMAT,
       version: 1,
       iterations: [],
+      flowCounts: [],
       runs: runs.map((r) => ({ name: r.name, flow: [], spectrum: [], drift: [] })),
     };
   }
@@ -63,6 +75,10 @@ export class ExperimentLog {
     for (const it of metrics.iterations) log.metrics.iterations.push(it);
     for (const row of metrics.metrics) log.metrics.metrics.push(row);
     for (const it of traces.iterations) log.traces.iterations.push(it);
+    const counts = log.traces.flowCounts!;
+    traces.iterations.forEach((_, k) => {
+      counts.push(traces.flowCounts?.[k] ?? null);
+    });
     traces.runs.forEach((r, i) => {
       const run = log.traces.runs[i];
       for (const f of r.flow) run.flow.push(f);
@@ -78,6 +94,7 @@ export class ExperimentLog {
       this.metrics.metrics.push(rec.runs.map((m) => [m.loss, m.accuracy, m.softOrthPenalty, m.weightDecayPenalty]));
       if (rec.track) {
         this.traces.iterations.push(rec.iteration);
+        this.traces.flowCounts!.push(rec.track.flowCounts ? Array.from(rec.track.flowCounts) : null);
         rec.track.flow.forEach((f, r) => {
           const run = this.traces.runs[r];
           run.flow.push(Array.from(f));

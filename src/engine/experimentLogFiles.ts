@@ -156,5 +156,19 @@ export function checkTracesFile(v: unknown, what: string, expect: LogExpectation
     );
     return { name: expect.runs[r].name, flow, spectrum, drift };
   });
-  return { format: TRACES_FORMAT, version: 1, ...optionalTag(f), iterations, runs };
+  // the batch rows behind each flow index, beside each iteration (absent in files from before they were kept)
+  const rawCounts = own(f, 'flowCounts');
+  const flowCounts =
+    rawCounts === undefined
+      ? iterations.map(() => null)
+      : array(rawCounts, `${what}: flowCounts`, K).map((c, k) => {
+          if (c === null) return null;
+          const w = `${what}: flowCounts[${k}]`;
+          const list = numbers(c, w, expect.flowLength);
+          const bad = list.findIndex((v) => !Number.isInteger(v) || v < 0);
+          if (bad >= 0)
+            throw new LogFileError(`${w}[${bad}] must be a whole number >= 0, the batch rows behind flow index ${bad} (got ${list[bad]})`);
+          return list;
+        });
+  return { format: TRACES_FORMAT, version: 1, ...optionalTag(f), iterations, flowCounts, runs };
 }

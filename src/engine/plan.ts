@@ -23,6 +23,7 @@ import { prepareSingularValues } from '../gpu/ops/singularValues.ts';
 import { prepareAddBias, prepareCopyStates, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
+import type { FlowRows } from './flowRows.ts';
 import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
 import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
@@ -63,7 +64,8 @@ export interface IterationPlan {
   spectrum: Dispatch[];
   /** recompute p from s for runs flagged in remarginMask (after a margin changed), then `recompose` */
   remargin: Dispatch[];
-  setFlow(track: boolean, flowScale: number): void;
+  /** the flow delta on or off, and each batch row's last scored step and scale (src/engine/flowRows.ts) */
+  setFlow(track: boolean, rows: FlowRows | number): void;
   /** the plan computes the soft orthogonality penalty (some run had lambda_W > 0 when it was built) */
   hasSoftOrth: boolean;
 }

@@ -29,6 +29,7 @@ import { Rng } from '../random/rng.ts';
 import { isDataTask, makeTask, type SyntheticTaskName, type Task, type TaskBatch, type TaskShape } from '../tasks/index.ts';
 import { outputStepCount, type TrainingPosition } from '../tasks/task.ts';
 import { CellBlock } from './cellBlock.ts';
+import { alignedFlow, type FlowRows, flowRowCounts, flowRows } from './flowRows.ts';
 import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
 import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
 import { initRunParameters } from './init.ts';
@@ -57,8 +58,14 @@ export interface RunMetrics {
 }
 
 export interface TrackRecord {
-  /** per run: sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L (NaN once the run is frozen) */
+  /**
+   * per run: the gradient flow aligned on each row's last scored step (src/engine/flowRows.ts, docs/SCIENCE.md
+   * 7.1): index k = L - s sums (dLoss_last/dh)^2 over the units and the rows' states s steps before their last
+   * scored step, scaled by B' / flowCounts[k]; NaN where no row reaches k, and everywhere once the run is frozen
+   */
   flow: Float32Array[];
+  /** [L+1] the batch rows behind each flow index (the same batch for every run; B' everywhere when no row is padded) */
+  flowCounts?: Uint32Array;
   /**
    * per run: the singular values of W, descending for plain and LSTM runs (s itself for factorised runs; for
    * plain runs and the stacked [4n][n] W of LSTMs computed on the GPU, shaders/singularValues.wgsl); null
@@ -198,6 +205,10 @@ export class RunGroup {
   private ringUsed = 0;
   private ringFirstIteration = 0;
   private flowOn = false;
+  /** the flow rows of the batch of each tracking iteration whose readback has not been parsed yet */
+  private readonly flowRowsAt = new Map<number, FlowRows>();
+  /** the flow rows of the last batch the flow delta ran on (readFlow aligns with them) */
+  private flowRowsNow: FlowRows | null = null;
   private remarginPending = false;
   /** set by profileStep for the one iteration it encodes (each dispatch in its own timed pass) */
   private profiler: { taken: ProfilerCapture | null } | null = null;
@@ -476,21 +487,16 @@ export class RunGroup {
   }
 
   /**
-   * Loss_last (the mean over the batch of the last step's loss, at its scored positions) relative to the
-   * training loss there: 1 / (B w) where w is the weight of a scored position at the last step (tasks give
-   * every scored position of a step the same weight; padded rows have 0 and are left out either way).
+   * Turns the flow delta on or off for this batch: Loss_last = (1/B') sum over the B' rows scoring anything of
+   * the loss at the row's last scored step t_b, each row injecting at its own t_b with scale 1 / (B' w(t_b, b))
+   * (src/engine/flowRows.ts). Returns the rows (their counts align the flow read back).
    */
-  private flowScale(batch: TaskBatch): number {
-    const { B, Lout } = this.dims;
-    let wLast = 0;
-    for (let b = 0; b < B; b++) wLast = Math.max(wLast, batch.weight[(Lout - 1) * B + b]);
-    return wLast > 0 ? 1 / B / wLast : 0;
-  }
-
-  private setFlow(track: boolean, batch: TaskBatch): void {
-    const scale = this.flowScale(batch);
-    for (const b of this.blocks) b.plan.setFlow(track, scale);
+  private setFlow(track: boolean, batch: TaskBatch): FlowRows {
+    const rows = flowRows(batch);
+    for (const b of this.blocks) b.plan.setFlow(track, rows);
     this.flowOn = track;
+    if (track) this.flowRowsNow = rows;
+    return rows;
   }
 
   /** Whether iteration `it` (1-based) records traces. */
@@ -586,7 +592,10 @@ export class RunGroup {
     const batch = this.task.batch(this.dataRng, this.dims.B);
     this.uploadBatch(batch);
     const track = this.tracks(this.iteration + 1);
-    if (track || track !== this.flowOn) this.setFlow(track, batch);
+    if (track || track !== this.flowOn) {
+      const rows = this.setFlow(track, batch);
+      if (track) this.flowRowsAt.set(this.iteration + 1, rows);
+    }
     for (const b of this.blocks) b.plan.setGuardIteration(this.iteration + 1);
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
     const remargined = this.remarginPending;
@@ -744,6 +753,9 @@ export class RunGroup {
     }
     if (!track) return;
     const last = first + slots - 1;
+    const rows = this.flowRowsAt.get(last);
+    if (!rows) throw new Error(`RunGroup: no flow rows recorded for tracking iteration ${last} (a bug)`);
+    this.flowRowsAt.delete(last);
     const flow: Float32Array[] = new Array(R);
     const spectrum: (Float32Array | null)[] = new Array(R);
     const spectrumNote: (string | null)[] = new Array(R).fill(null);
@@ -765,7 +777,7 @@ export class RunGroup {
           drift[r] = null;
           return;
         }
-        flow[r] = parts[0].slice(k * (L + 1), (k + 1) * (L + 1));
+        flow[r] = alignedFlow(parts[0].subarray(k * (L + 1), (k + 1) * (L + 1)), rows);
         if (runs[r].parameterisation === 'factorised') {
           spectrum[r] = Float32Array.from(parts[1].subarray(k * n, (k + 1) * n), (v) => Math.max(v, 0));
           drift[r] = [parts[2][2 * k], parts[2][2 * k + 1]];
@@ -782,7 +794,7 @@ export class RunGroup {
         }
       });
     }
-    this.records[this.records.length - 1].track = { flow, spectrum, spectrumNote, drift };
+    this.records[this.records.length - 1].track = { flow, flowCounts: flowRowCounts(L, rows), spectrum, spectrumNote, drift };
   }
 
   /** Run r was frozen by the guard at `iteration` (flags: what it found there; loss: the loss measured there). */
@@ -855,10 +867,12 @@ export class RunGroup {
     return out;
   }
 
+  /** Run r's gradient flow of the last computeGradients (or tracking iteration), aligned as TrackRecord.flow. */
   async readFlow(r: number): Promise<Float32Array> {
     const L1 = this.dims.L + 1;
     const { block, k } = this.place(r);
-    return readF32(this.ctx.device, block.buf.flow, L1, k * L1);
+    if (!this.flowRowsNow) throw new Error('RunGroup.readFlow: no batch has run the flow delta yet');
+    return alignedFlow(await readF32(this.ctx.device, block.buf.flow, L1, k * L1), this.flowRowsNow);
   }
 
   private readSet(which: 'params' | 'grads' | 'state', r: number): Promise<ParamSet> {

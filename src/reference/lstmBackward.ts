@@ -8,12 +8,15 @@
  *   dz_t = clip([dai, daf, dag, dao], -c, c)           (c = hyper CLIP, 0 = off)
  *   dp_i += dai c_{t-1};  dp_f += daf c_{t-1};  dp_o += dao c_t      (unclipped, summed over t and b)
  * and dh0 = W^T dz_1, dc0 = dc_prev of step 1 per batch row.
- * Gradient flow (when `flow` is given): a second delta for Loss_last starts from flowScale * dhOut_L at t = L
- * with nothing injected elsewhere, is propagated the same way (same clip), and
- * flow[r][t] = sum over b, u of (dLoss_last/dh_t)^2 for t = 0..L (t = 0: its dh0).
+ * Gradient flow (when `flow` is given), aligned on each row's last scored step t_b (src/engine/flowRows.ts):
+ * a second delta for Loss_last starts from scale_b * dhOut_{t_b} at t = t_b in row b (nothing for a row with
+ * t_b = 0) with nothing injected elsewhere, is propagated the same way (same clip), and
+ * flow[r][k] = sum over b, u of (dLoss_last/dh_t)^2 at t = k - (L - t_b), k = 0..L (t = 0: its dh0); the raw
+ * sums the kernel reduces. A number for the rows: every row at L with that scale.
  * Layouts: dz, gates [R][L][B][4n]; dh0, dc0 [R][B][n]; peepGrad, peep [R][3][n]; flow [R][L+1];
  * W [R][4n][n]; c [R][L+1][B][n]; dhOut [R][L][B][n]; hyper [R][16]. Everything is overwritten.
  */
+import { type FlowRows, uniformFlowRows } from '../engine/flowRows.ts';
 import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 
 /** What one delta leaves per step: the total dh_t and the clipped dz_t of every row, dc_prev of step 1. */
@@ -113,8 +116,9 @@ export function lstmBackward(
   L: number,
   B: number,
   n: number,
-  flowScale = 1,
+  flowScale: number | FlowRows = 1,
 ): void {
+  const rows = typeof flowScale === 'number' ? uniformFlowRows(L, B, flowScale) : flowScale;
   const scratchPeep = new Float64Array(3 * n);
   for (let r = 0; r < R; r++) {
     const clip = hyper[r * HYPER_STRIDE + Hyper.CLIP];
@@ -154,12 +158,20 @@ export function lstmBackward(
       B,
       n,
       (t, dh) => {
-        if (t === L) for (let e = 0; e < B * n; e++) dh[e] += flowScale * dhOut[dhOutAt(t) + e];
+        for (let b = 0; b < B; b++) {
+          if (t !== rows.last[b]) continue;
+          for (let u = 0; u < n; u++) dh[b * n + u] += rows.scale[b] * dhOut[dhOutAt(t) + b * n + u];
+        }
       },
       (t, dh) => {
-        let s = 0;
-        for (const v of dh) s += v * v;
-        flow[r * (L + 1) + t] = s;
+        if (t === L) for (let k = 0; k <= L; k++) flow[r * (L + 1) + k] = 0;
+        for (let b = 0; b < B; b++) {
+          const tb = rows.last[b];
+          if (tb === 0 || t > tb) continue;
+          let s = 0;
+          for (let u = 0; u < n; u++) s += dh[b * n + u] ** 2;
+          flow[r * (L + 1) + t + L - tb] += s;
+        }
       },
       scratchPeep,
     );

@@ -20,6 +20,7 @@
  * Penalties: weightDecay (||Win||_F^2 + ||W||_F^2 + ||Wout||_F^2), nothing else (no 1/2).
  */
 
+import { alignedFlow } from '../engine/flowRows.ts';
 import { sigmoid } from '../engine/linalg.ts';
 import {
   accuracy,
@@ -168,7 +169,7 @@ export interface LstmBackwardPass {
   dhInitial: Float64Array;
   /** dLoss/dc_0 = dc_prev of step 1 per batch element [B][n] (grads.c0 is its sum over the batch) */
   dcInitial: Float64Array;
-  /** flow[t] = sum over b, u of (dLoss_last/dh_t)^2, t = 0..L [L+1] */
+  /** the gradient flow aligned on each row's last scored step, as model.ts BackwardPass.flow [L+1] */
   flow: Float64Array;
 }
 
@@ -220,9 +221,9 @@ function cellBackward(
  * and h_{t-1}; the cell path (dc_prev) and the peephole gradients use the unclipped values (Lasagne's
  * grad_clipping on the gate pre-activations before the peepholes are added).
  *
- * Gradient flow: Loss_last = (1/B) sum over b of loss(L, b) over the scored (weight != 0) positions at
- * step L, without penalties. Its delta (dh and dc) is propagated exactly like the training delta, with the
- * same clip applied to its own dz, and flow[t] = sum_{b,u} (dLoss_last/dh_t)^2.
+ * Gradient flow: Loss_last = (1/B') sum over the B' rows scoring anything of loss(t_b, b), t_b the row's last
+ * scored step, without penalties. Its delta (dh and dc) is propagated exactly like the training delta, with
+ * the same clip applied to its own dz, and flow is aligned on t_b (model.ts BackwardPass.flow).
  */
 export function backward(settings: LstmModelSettings, params: ModelParameters, batch: TaskBatch, fwd: LstmForwardPass): LstmBackwardPass {
   const { L, B, I, O } = batch;
@@ -234,13 +235,13 @@ export function backward(settings: LstmModelSettings, params: ModelParameters, b
   const clipValue = (v: number) => (clip > 0 ? Math.min(clip, Math.max(-clip, v)) : v);
 
   // Readout: dy, dWout, dbout, dhOut (and dyLast, the readout delta of Loss_last).
-  const { dy, dyLast, dWout, dbout, dhOut } = readoutBackward(batch, y, h, Wout, n);
+  const { dy, dyLast, rows, dWout, dbout, dhOut } = readoutBackward(batch, y, h, Wout, n);
 
   // Recurrent backward, carrying the training delta and the Loss_last delta side by side.
   const dh = new Float64Array(L * B * n);
   const dc = new Float64Array(L * B * n);
   const dz = new Float64Array(L * B * n4);
-  const flow = new Float64Array(L + 1);
+  const flowSum = new Float64Array(L + 1);
   const dWTask = new Float64Array(n4 * n);
   const dWin = new Float64Array(n4 * I);
   const db = new Float64Array(n4);
@@ -254,8 +255,8 @@ export function backward(settings: LstmModelSettings, params: ModelParameters, b
   const dhVec = new Float64Array(n);
   const dcPrev = new Float64Array(n);
   for (let t = L; t >= 1; t--) {
-    let flowT = 0;
     for (let bi = 0; bi < B; bi++) {
+      const tb = rows.last[bi];
       const ht = (t - 1) * B * n + bi * n; // slot of step t in dh, dc, dhOut
       const zt = (t - 1) * B * n4 + bi * n4;
       const cPrevOff = (t - 1) * B * n + bi * n;
@@ -273,18 +274,19 @@ export function backward(settings: LstmModelSettings, params: ModelParameters, b
         dpeep[2 * n + u] += raw[3 * n + u] * c[cOff + u];
       }
       dcNext.set(dcPrev, bi * n);
-      // Loss_last delta: starts at step L from the last readout only.
+      // Loss_last delta: starts at the row's last scored step t_b from that readout only.
+      let sq = 0;
       for (let u = 0; u < n; u++) {
         let d = carryLast[bi * n + u];
-        if (t === L) for (let o = 0; o < O; o++) d += dyLast[bi * O + o] * Wout[o * n + u];
+        if (t === tb) for (let o = 0; o < O; o++) d += dyLast[bi * O + o] * Wout[o * n + u];
         dhVec[u] = d;
-        flowT += d * d;
+        sq += d * d;
       }
+      if (tb > 0 && t <= tb) flowSum[t + L - tb] += sq;
       cellBackward(n, gates, zt, c, cPrevOff, cOff, peep, dhVec, dcNextLast.subarray(bi * n, bi * n + n), raw, null, 0, dcPrev);
       for (let r = 0; r < n4; r++) dzLast[bi * n4 + r] = clipValue(raw[r]);
       dcNextLast.set(dcPrev, bi * n);
     }
-    flow[t] = flowT;
     // Parameter gradients of this step, and the deltas handed to step t-1 through h_{t-1}.
     carry.fill(0);
     carryLast.fill(0);
@@ -315,7 +317,11 @@ export function backward(settings: LstmModelSettings, params: ModelParameters, b
       dc0[u] += dcInitial[bi * n + u];
     }
   }
-  flow[0] = sumSquares(carryLast);
+  for (let bi = 0; bi < B; bi++) {
+    const tb = rows.last[bi];
+    if (tb > 0) flowSum[L - tb] += sumSquares(carryLast.subarray(bi * n, (bi + 1) * n));
+  }
+  const flow = alignedFlow(flowSum, rows);
 
   // Weight decay.
   const dW = Float64Array.from(dWTask);
@@ -350,7 +356,7 @@ export function trainingLoss(settings: LstmModelSettings, params: ModelParameter
   return forward(settings, params, batch, hiddenOffset).trainingLoss;
 }
 
-/** Loss_last = (1/B) sum_b loss(L, b) over scored positions at step L (no penalties), for the flow. */
+/** Loss_last = (1/B') sum over the rows scoring anything of loss(t_b, b) (no penalties), for the flow. */
 export function lastStepLoss(settings: LstmModelSettings, params: ModelParameters, batch: TaskBatch, hiddenOffset?: Float64Array): number {
   return meanLastStepLoss(batch, forward(settings, params, batch, hiddenOffset).positionLoss);
 }

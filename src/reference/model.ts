@@ -13,6 +13,7 @@
  * (slot t-1 holds step t), h [L+1][B][n] (slot 0 is h0 for every batch element).
  */
 
+import { alignedFlow, flowRows } from '../engine/flowRows.ts';
 import { composeW, sigmoid } from '../engine/linalg.ts';
 import type { RunModelSettings } from '../engine/modelSettings.ts';
 import { hasMargin, isFactorised, spectrumFromP } from '../engine/modelSettings.ts';
@@ -168,8 +169,8 @@ export function readoutForward(batch: TaskBatch, h: Float64Array, Wout: Float64A
 
 /**
  * The readout's backward: dy [Lout][B][O] (position weights applied), dW_out, db_out, dhOut [L][B][n] (zero
- * at unscored steps), and dyLast [B][O], the readout delta of Loss_last = (1/B) sum over the rows scored at
- * the last step of their loss (the gradient flow's loss).
+ * at unscored steps), and dyLast [B][O], the readout delta of Loss_last = (1/B') sum over the B' rows that
+ * score anything of their loss at their last scored step t_b (the gradient flow's loss; rows = flowRows).
  */
 export function readoutBackward(batch: TaskBatch, y: Float64Array, h: Float64Array, Wout: Float64Array, n: number) {
   const { L, B, O } = batch;
@@ -183,8 +184,10 @@ export function readoutBackward(batch: TaskBatch, y: Float64Array, h: Float64Arr
       lossGradientAt(batch, y, k, bi, w, dy, (k * B + bi) * O);
     }
   }
+  const rows = flowRows(batch);
   for (let bi = 0; bi < B; bi++) {
-    if (batch.weight[(Lout - 1) * B + bi] !== 0) lossGradientAt(batch, y, Lout - 1, bi, 1 / B, dyLast, bi * O);
+    const tb = rows.last[bi];
+    if (tb > 0) lossGradientAt(batch, y, outputIndex(batch, tb), bi, 1 / rows.scoring, dyLast, bi * O);
   }
   const dWout = new Float64Array(O * n);
   const dbout = new Float64Array(O);
@@ -206,7 +209,12 @@ export function readoutBackward(batch: TaskBatch, y: Float64Array, h: Float64Arr
       }
     }
   }
-  return { dy, dyLast, dWout, dbout, dhOut };
+  return { dy, dyLast, rows, dWout, dbout, dhOut };
+}
+
+/** The readout position k of step t (the inverse of outputStep; 'last': t = L only). */
+export function outputIndex(batch: TaskBatch, t: number): number {
+  return batch.outputSteps === 'all' ? t - 1 : 0;
 }
 
 /** f(z) for one hidden vector z [n], written into out[offset .. offset + n). */
@@ -408,7 +416,10 @@ export interface BackwardPass {
   dhInitial: Float64Array;
   /** dLoss/da_t after the clip [L][B][n] */
   da: Float64Array;
-  /** flow[t] = sum over b, i of (dLoss_last/dh_t)^2, t = 0..L [L+1] */
+  /**
+   * flow[k], k = 0..L [L+1]: sum over b, i of (dLoss_last/dh_t)^2 at t = k - (L - t_b), scaled by B' / count[k]
+   * (NaN where no row reaches k): the aligned flow of src/engine/flowRows.ts, as the run group records it
+   */
   flow: Float64Array;
 }
 
@@ -416,9 +427,9 @@ export interface BackwardPass {
  * BPTT for the training loss (task loss + penalties). da_t = clip(g (df/dz)^T dh_t, -c, c) elementwise
  * (c = settings.clip, 0 = off), dh_{t-1} = W^T da_t (+ the readout's dhOut_{t-1}).
  *
- * Gradient flow: Loss_last = (1/B) sum over b of loss(L, b) over the scored (weight != 0) positions at
- * step L, without penalties. Its delta is propagated exactly like the training delta, with the same clip
- * applied to its own da, and flow[t] = sum_{b,i} (dLoss_last/dh_t)^2.
+ * Gradient flow: Loss_last = (1/B') sum over the B' rows scoring anything of loss(t_b, b), t_b the row's last
+ * scored step, without penalties. Its delta is propagated exactly like the training delta, with the same clip
+ * applied to its own da, and flow is aligned on t_b (BackwardPass.flow).
  */
 export function backward(settings: RunModelSettings, params: ModelParameters, batch: TaskBatch, fwd: ForwardPass): BackwardPass {
   const { L, B, I, O } = batch;
@@ -430,13 +441,13 @@ export function backward(settings: RunModelSettings, params: ModelParameters, ba
   const clip = settings.clip;
   const clipValue = (v: number) => (clip > 0 ? Math.min(clip, Math.max(-clip, v)) : v);
 
-  const { dy, dyLast, dWout, dbout, dhOut } = readoutBackward(batch, y, h, Wout, n);
+  const { dy, dyLast, rows, dWout, dbout, dhOut } = readoutBackward(batch, y, h, Wout, n);
 
   // Recurrent backward, carrying the training delta and the Loss_last delta side by side.
   const dh = new Float64Array(L * B * n);
   const da = new Float64Array(L * B * n);
   const dhInitial = new Float64Array(B * n);
-  const flow = new Float64Array(L + 1);
+  const flowSum = new Float64Array(L + 1);
   const dWTask = new Float64Array(n * n);
   const dWin = new Float64Array(n * I);
   const db = new Float64Array(n);
@@ -448,9 +459,9 @@ export function backward(settings: RunModelSettings, params: ModelParameters, ba
   const dhVec = new Float64Array(n);
   const daLast = new Float64Array(B * n);
   for (let t = L; t >= 1; t--) {
-    let flowT = 0;
     for (let bi = 0; bi < B; bi++) {
       const at = (t - 1) * B * n + bi * n;
+      const tb = rows.last[bi];
       for (let i = 0; i < n; i++) {
         z[i] = g * a[at + i];
         dh[at + i] = dhOut[at + i] + carry[bi * n + i];
@@ -461,17 +472,18 @@ export function backward(settings: RunModelSettings, params: ModelParameters, ba
       if (settings.nonlinearity === 'prelu') {
         for (let i = 0; i < n; i++) if (z[i] < 0) dslope += dhVec[i] * z[i];
       }
-      // Loss_last delta: starts at step L from the last readout only.
+      // Loss_last delta: starts at the row's last scored step t_b from that readout only.
+      let sq = 0;
       for (let i = 0; i < n; i++) {
         let d = carryLast[bi * n + i];
-        if (t === L) for (let o = 0; o < O; o++) d += dyLast[bi * O + o] * Wout[o * n + i];
+        if (t === tb) for (let o = 0; o < O; o++) d += dyLast[bi * O + o] * Wout[o * n + i];
         dhVec[i] = d;
-        flowT += d * d;
+        sq += d * d;
       }
+      if (tb > 0 && t <= tb) flowSum[t + L - tb] += sq;
       activateBackward(settings.nonlinearity, slope, z, dhVec, dz, n);
       for (let i = 0; i < n; i++) daLast[bi * n + i] = clipValue(g * dz[i]);
     }
-    flow[t] = flowT;
     // Parameter gradients of this step, and the deltas handed to step t-1.
     carry.fill(0);
     carryLast.fill(0);
@@ -494,7 +506,11 @@ export function backward(settings: RunModelSettings, params: ModelParameters, ba
   dhInitial.set(carry);
   const dh0 = new Float64Array(n);
   for (let bi = 0; bi < B; bi++) for (let i = 0; i < n; i++) dh0[i] += carry[bi * n + i];
-  flow[0] = sumSquares(carryLast);
+  for (let bi = 0; bi < B; bi++) {
+    const tb = rows.last[bi];
+    if (tb > 0) flowSum[L - tb] += sumSquares(carryLast.subarray(bi * n, (bi + 1) * n));
+  }
+  const flow = alignedFlow(flowSum, rows);
 
   // Penalties and weight decay.
   const dW = Float64Array.from(dWTask);
@@ -593,15 +609,18 @@ export function trainingLoss(settings: RunModelSettings, params: ModelParameters
   return forward(settings, params, batch, hiddenOffset).trainingLoss;
 }
 
-/** Loss_last = (1/B) sum_b loss(L, b) over scored positions at step L (no penalties), for the flow. */
+/** Loss_last = (1/B') sum over the rows scoring anything of loss(t_b, b) (no penalties), for the flow. */
 export function lastStepLoss(settings: RunModelSettings, params: ModelParameters, batch: TaskBatch, hiddenOffset?: Float64Array): number {
   return meanLastStepLoss(batch, forward(settings, params, batch, hiddenOffset).positionLoss);
 }
 
-/** (1/B) sum_b of the per-position loss at the last scored step (unscored rows hold 0): Loss_last of any cell. */
+/** (1/B') sum over the B' rows scoring anything of the loss at the row's last scored step: Loss_last of any cell. */
 export function meanLastStepLoss(batch: TaskBatch, positionLoss: Float64Array): number {
-  const k = outputCount(batch) - 1;
+  const rows = flowRows(batch);
   let total = 0;
-  for (let bi = 0; bi < batch.B; bi++) total += positionLoss[k * batch.B + bi] / batch.B;
+  for (let bi = 0; bi < batch.B; bi++) {
+    const tb = rows.last[bi];
+    if (tb > 0) total += positionLoss[outputIndex(batch, tb) * batch.B + bi] / rows.scoring;
+  }
   return total;
 }

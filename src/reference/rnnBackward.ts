@@ -1,11 +1,15 @@
 /**
  * float64 reference of shaders/rnnBackward.wgsl (and rnnBackwardStep.wgsl), all R runs. For t = L .. 1:
  *   dh_t = dhOut_t + W^T da_{t+1} (da_{L+1} = 0);  da_t = clip(g f'(g a_t)^T dh_t, -c, c);  dh0 = W^T da_1.
- * Gradient flow (when `flow` is given): a second delta for Loss_last starts from flowScale * dhOut_L at t = L
- * with nothing injected elsewhere, is propagated the same way (its own clip), and
- * flow[r][t] = sum over b, i of (dLoss_last/dh_t)^2 for t = 0..L (t = 0: its dh0).
+ * Gradient flow (when `flow` is given), aligned on each row's last scored step t_b (src/engine/flowRows.ts):
+ * a second delta for Loss_last starts from scale_b * dhOut_{t_b} at t = t_b in row b (nothing for a row with
+ * t_b = 0) with nothing injected elsewhere, is propagated the same way (its own clip), and
+ * flow[r][k] = sum over b, i of (dLoss_last/dh_t)^2 at t = k - (L - t_b), k = 0..L (t = 0: its dh0); the raw
+ * sums the kernels reduce (the row-count scale is the engine's, alignedFlow). A number for the rows: every
+ * row at L with that scale.
  * Layouts (docs/ENGINE.md): dh, da, a, dhOut [R][L][B][n]; dh0 [R][B][n]; flow [R][L+1]; W [R][n][n].
  */
+import { type FlowRows, uniformFlowRows } from '../engine/flowRows.ts';
 import { HYPER_STRIDE, Hyper, Nonlin } from '../engine/hyper.ts';
 
 /** (df/dz)^T d for one row of n units at z = g a (oplu: identity or swap per pair, ties = identity). */
@@ -37,7 +41,7 @@ export function backActivateRow(out: Float64Array, z: ArrayLike<number>, d: Arra
   }
 }
 
-/** One delta propagated from t = L down to 0; inject(t, row) adds dLoss/dh_t from outside. */
+/** One delta propagated from t = L down to 0; inject(t, off, d, b) adds dLoss/dh_t of row b from outside. */
 function propagate(
   r: number,
   hyper: ArrayLike<number>,
@@ -47,7 +51,7 @@ function propagate(
   L: number,
   B: number,
   n: number,
-  inject: (t: number, off: number, d: Float64Array) => void,
+  inject: (t: number, off: number, d: Float64Array, b: number) => void,
   visit: (t: number, b: number, dhRow: Float64Array, daRow: Float64Array | null) => void,
 ): void {
   const g = hyper[r * HYPER_STRIDE + Hyper.GAIN];
@@ -70,7 +74,7 @@ function propagate(
         continue;
       }
       const off = ((r * L + t - 1) * B + b) * n;
-      inject(t, off, d);
+      inject(t, off, d, b);
       for (let j = 0; j < n; j++) z[j] = g * a[off + j];
       backActivateRow(jz, z, d, kind, alpha);
       for (let j = 0; j < n; j++) {
@@ -97,8 +101,9 @@ export function rnnBackward(
   L: number,
   B: number,
   n: number,
-  flowScale = 1,
+  flowScale: number | FlowRows = 1,
 ): void {
+  const rows = typeof flowScale === 'number' ? uniformFlowRows(L, B, flowScale) : flowScale;
   for (let r = 0; r < R; r++) {
     propagate(
       r,
@@ -133,13 +138,15 @@ export function rnnBackward(
       L,
       B,
       n,
-      (t, off, d) => {
-        if (t === L) for (let j = 0; j < n; j++) d[j] += flowScale * dhOut[off + j];
+      (t, off, d, b) => {
+        if (t === rows.last[b]) for (let j = 0; j < n; j++) d[j] += rows.scale[b] * dhOut[off + j];
       },
-      (t, _b, dhRow) => {
+      (t, b, dhRow) => {
+        const tb = rows.last[b];
+        if (tb === 0 || t > tb) return;
         let s = 0;
         for (const v of dhRow) s += v * v;
-        flow[r * (L + 1) + t] += s;
+        flow[r * (L + 1) + t + L - tb] += s;
       },
     );
   }

@@ -19,6 +19,10 @@ describe('the GPU gradient self-check', () => {
     expect(bad.maxAbsError).toBeCloseTo(0.1, 12);
     expect(bad.ratio).toBeGreaterThan(1);
     expect(compareArrays('r', 'dW', [NaN], [1], 2e-3, 2e-3).ok).toBe(false);
+    // the flow of a padded batch: a step no row reaches is NaN on both sides (no data, agreeing), never one side only
+    expect(compareArrays('r', 'flow', [NaN, 1, 2.001], [NaN, 1, 2], 2e-3, 5e-3)).toMatchObject({ ok: true, scale: 2 });
+    expect(compareArrays('r', 'flow', [NaN, 1, 2], [0, 1, 2], 2e-3, 5e-3).ok).toBe(false);
+    expect(compareArrays('r', 'flow', [0, 1, 2], [NaN, 1, 2], 2e-3, 5e-3)).toMatchObject({ ok: false, ratio: Infinity });
     expect(() => compareArrays('r', 'dW', [1], [1, 2], 2e-3, 2e-3)).toThrow('r dW: the GPU gave 1 values, the reference 2');
   });
 

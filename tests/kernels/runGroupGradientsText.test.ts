@@ -3,10 +3,12 @@
  * the Brown corpus, src/tasks/textTask.ts): a prediction at every step, sentences of different lengths in one
  * batch padded at the end with weight 0, the length-bucketed training order and an evaluation batch with an
  * empty row. Plain, factorised and LSTM runs in one group, tiny n. Tolerances as in runGroupGradients.test.ts:
- * |gpu - ref| <= 2e-3 * max|ref| + 2e-3 * |ref| per parameter, the loss within 1e-4.
+ * |gpu - ref| <= 2e-3 * max|ref| + 2e-3 * |ref| per parameter, the loss within 1e-4; the gradient flow aligned
+ * on each row's last scored character (NaN exactly where no row reaches an offset).
  */
 import { describe, expect, it } from 'vitest';
 import { loadBrown } from '../../src/data/nodeLoader.ts';
+import { flowRowCounts, flowRows } from '../../src/engine/flowRows.ts';
 import { trainedParameterNames } from '../../src/engine/modelSettings.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
@@ -65,6 +67,8 @@ describe('run group gradients vs float64 reference on text batches (Brown)', () 
         rows[1].slice(1).every((n) => n > 0 && n < maxLength - 1),
         String(rows[1]),
       ).toBe(true); // padded rows
+      // the validation batch's longest sentence ends before L: the earliest flow offsets are reached by no row
+      expect(flowRowCounts(rg.dims.L, flowRows(batches[1]))[0]).toBe(0);
       for (const [k, batch] of batches.entries()) {
         const metrics = await rg.computeGradients(batch);
         for (let r = 0; r < runs.length; r++) {
@@ -77,11 +81,21 @@ describe('run group gradients vs float64 reference on text batches (Brown)', () 
               ? lstmLossAndGradients(runs[r], params, refBatch)
               : lossAndGradients(runs[r], params, refBatch);
           expect(Math.abs(metrics[r].loss - ref.forward.taskLoss), `${label} loss`).toBeLessThan(1e-4 * Math.max(1, ref.forward.taskLoss));
+          // the flow is aligned on each row's last scored character (src/engine/flowRows.ts): NaN exactly at the
+          // offsets no row reaches, on both sides, and close where some row does
           const flow = await rg.readFlow(r);
-          expectClose(`${label} flow`, flow, ref.backward.flow, { atol: 2e-3 * maxAbs(ref.backward.flow), rtol: 5e-3 });
+          const want = ref.backward.flow;
+          const counts = flowRowCounts(rg.dims.L, flowRows(batch));
+          for (let t = 0; t <= rg.dims.L; t++) {
+            expect(Number.isNaN(flow[t]), `${label} flow[${t}] is NaN`).toBe(counts[t] === 0);
+            expect(Number.isNaN(want[t]), `${label} reference flow[${t}] is NaN`).toBe(counts[t] === 0);
+          }
+          const reached = (a: ArrayLike<number>) => Array.from(a).filter((_, t) => counts[t] > 0);
+          expect(maxAbs(reached(want)), `${label}: the flow is tracked`).toBeGreaterThan(0);
+          expectClose(`${label} flow`, reached(flow), reached(want), { atol: 2e-3 * maxAbs(reached(want)), rtol: 5e-3 });
           for (const name of trainedParameterNames(runs[r])) {
-            const want = ref.backward.grads[name];
-            expectClose(`${label} d${name}`, grads[name], want, { atol: 2e-3 * maxAbs(want) + 1e-9, rtol: 2e-3 });
+            const g = ref.backward.grads[name];
+            expectClose(`${label} d${name}`, grads[name], g, { atol: 2e-3 * maxAbs(g) + 1e-9, rtol: 2e-3 });
           }
         }
       }

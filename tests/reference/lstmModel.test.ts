@@ -21,6 +21,7 @@
  * at exactly +-c, dz at step L = clip of the unclipped value, Wout / bout unaffected.
  */
 import { describe, expect, it } from 'vitest';
+import { flowRows } from '../../src/engine/flowRows.ts';
 import { Rng } from '../../src/random/rng.ts';
 import {
   backward,
@@ -162,7 +163,7 @@ describe('hidden-state gradients and the gradient flow profile (clip off)', () =
           training: (offset) => trainingLoss(settings, params, batch, offset),
           last: (offset) => lastStepLoss(settings, params, batch, offset),
         },
-        { L, B, n },
+        { L, B, n, rows: flowRows(batch) },
         FD_TOL,
       );
       for (let t = 0; t <= L; t++) expect(flow[t], `flow[${t}]`).toBeGreaterThan(1e-10);
@@ -303,6 +304,13 @@ function tapeModel(c: Case) {
   const Lout = outputCount(batch);
   const lossTerms: number[] = [];
   const lastTerms: number[] = [];
+  // Loss_last (docs/SCIENCE.md 7.1): each row's loss at its last scored position, over the B' rows scoring any
+  const lastK = Array.from({ length: B }, (_, bi) => {
+    let last = -1;
+    for (let k = 0; k < Lout; k++) if (batch.weight[k * B + bi] !== 0) last = k;
+    return last;
+  });
+  const scoring = lastK.filter((k) => k >= 0).length;
   for (let k = 0; k < Lout; k++) {
     const t = outputStep(batch, k);
     readout.push([]);
@@ -325,7 +333,7 @@ function tapeModel(c: Case) {
         loss = tape.add(lse, tape.scale(y[batch.targets[k * B + bi]], -1));
       }
       lossTerms.push(tape.scale(loss, w));
-      if (k === Lout - 1) lastTerms.push(tape.scale(loss, 1 / B));
+      if (k === lastK[bi]) lastTerms.push(tape.scale(loss, 1 / scoring));
     }
   }
   const wd = settings.weightDecay;
@@ -341,7 +349,19 @@ function tapeModel(c: Case) {
   const dhInitial = Float64Array.from(hNode[0].flat(), (i) => g[i]);
   const dcInitial = Float64Array.from(cInit.flat(), (i) => g[i]);
   const dh = Float64Array.from(hNode.slice(1).flat(2), (i) => g[i]);
-  const flow = Float64Array.from(hNode, (rows) => rows.flat().reduce((acc, i) => acc + gLast[i] ** 2, 0));
+  // the flow aligned on each row's last scored step t_b: h_t of row b at index t + L - t_b, the sum over the rows
+  // reaching an index scaled to all B' rows
+  const flow = new Float64Array(L + 1);
+  const reach = new Float64Array(L + 1);
+  for (let bi = 0; bi < B; bi++) {
+    if (lastK[bi] < 0) continue;
+    const tb = outputStep(batch, lastK[bi]);
+    for (let t = 0; t <= tb; t++) {
+      flow[t + L - tb] += hNode[t][bi].reduce((acc, i) => acc + gLast[i] ** 2, 0);
+      reach[t + L - tb]++;
+    }
+  }
+  for (let k = 0; k <= L; k++) flow[k] = reach[k] === 0 ? Number.NaN : (flow[k] * scoring) / reach[k];
   return { loss: tape.value[root], grads, dz, dh, dhInitial, dcInitial, flow };
 }
 

@@ -14,6 +14,7 @@
  * properties (|da| <= c, some entries at +-c, last step = clip of the unclipped value).
  */
 import { describe, expect, it } from 'vitest';
+import { flowRows } from '../../src/engine/flowRows.ts';
 import { orthogonalInit } from '../../src/engine/init.ts';
 import {
   DEFAULT_RUN_MODEL_SETTINGS,
@@ -216,7 +217,7 @@ describe('hidden-state gradients and the gradient flow profile', () => {
           training: (offset) => trainingLoss(settings, params, batch, offset),
           last: (offset) => lastStepLoss(settings, params, batch, offset),
         },
-        { L, B, n },
+        { L, B, n, rows: flowRows(batch) },
         FD_TOL,
       );
     });

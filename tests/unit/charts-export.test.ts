@@ -93,11 +93,11 @@ describe('chart CSV', () => {
     expect(loss.some((l) => l.includes('hidden run'))).toBe(false);
 
     const flow = flowCsv(book, RUNS).trim().split('\n');
-    expect(flow[0]).toBe('iteration,run,t,grad_norm_sq,grad_norm,normalised');
+    expect(flow[0]).toBe('iteration,run,t,steps_before_last,grad_norm_sq,grad_norm,normalised,rows');
     expect(flow.length).toBe(1 + 3 * 20 * 10);
     const last = flow[10].split(','); // run a, iteration 1, t = 9: the last step, the largest norm
     expect(last.slice(0, 3)).toEqual(['1', 'margin 0', '9']);
-    expect(Number(last[5])).toBe(1);
+    expect(Number(last[6])).toBe(1);
 
     const spec = spectrumCsv(book, RUNS).trim().split('\n');
     expect(spec[0]).toBe('iteration,run,mean,std,min,max,lower_bound,upper_bound');

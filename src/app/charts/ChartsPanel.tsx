@@ -5,6 +5,7 @@
  * (subscribe + requestAnimationFrame, a few times a second), not through React; each exports PNG, SVG and CSV.
  */
 import type { JSX } from 'react';
+import { flowAlignedOnLastScored } from '../../engine/flowRows.ts';
 import { evaluationOf, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
 import { FlowSection } from './FlowSection.tsx';
@@ -44,7 +45,13 @@ export function ChartsPanel(props: ChartsPanelProps): JSX.Element {
         evaluates={evaluates}
       />
       {evaluates && <ResultsSection book={book} group={props.group} runs={props.runSettings} />}
-      <FlowSection book={book} runs={runs} settingsSummary={settingsSummary} presentation={presentation} />
+      <FlowSection
+        book={book}
+        runs={runs}
+        settingsSummary={settingsSummary}
+        presentation={presentation}
+        aligned={flowAlignedOnLastScored(props.group.task)}
+      />
       <SpectrumSection book={book} runs={runs} settingsSummary={settingsSummary} presentation={presentation} />
     </section>
   );

@@ -11,12 +11,20 @@ import type { ChartRun } from './types.ts';
 
 export const FLOW_TITLE = 'Gradient flow back through time';
 
-export function FlowSection(props: { book: MetricsBook; runs: ChartRun[]; settingsSummary: string; presentation: boolean }): JSX.Element {
+export function FlowSection(props: {
+  book: MetricsBook;
+  runs: ChartRun[];
+  settingsSummary: string;
+  presentation: boolean;
+  /** the flow is aligned on each row's last scored step (the text task: flowAlignedOnLastScored) */
+  aligned?: boolean;
+}): JSX.Element {
   const { book, runs } = props;
+  const aligned = props.aligned ?? false;
   const [scale, setScale] = useState<FlowScale>('normalised');
   const build = useCallback(
-    (style: FigureStyle, header: FigureHeader | null = null) => flowFigure(book, runs, scale, style, header),
-    [book, runs, scale],
+    (style: FigureStyle, header: FigureHeader | null = null) => flowFigure(book, runs, scale, style, header, aligned),
+    [book, runs, scale, aligned],
   );
   return (
     <section className="chart-section" aria-labelledby="chart-flow-title" data-testid="chart-flow">
@@ -26,6 +34,8 @@ export function FlowSection(props: { book: MetricsBook; runs: ChartRun[]; settin
         iteration (across), as in the paper’s Figure 2. With margin 0 the transition is orthogonal and the norm is preserved back through
         time (one flat colour down to t = 0); the wider the margin, the fewer update steps this lasts, and the norm then shrinks (vanishing
         gradients) or grows (exploding gradients) as it flows back towards t = 0, so the early inputs stop steering learning.
+        {aligned &&
+          ' Here sentences end at different steps: the last step is each sentence’s last scored character, and the heatmap is aligned on it (up is 0 steps before it); steps that no sentence of the batch reaches back to are left white (no data).'}
       </p>
       <div className="chart-controls" role="radiogroup" aria-label="Gradient-flow colour scale">
         <label>
@@ -44,12 +54,13 @@ export function FlowSection(props: { book: MetricsBook; runs: ChartRun[]; settin
         testId="flow-canvas"
       />
       <p className="chart-caption">
-        {flowCaption(scale)} Time steps are averaged into as many rows as the chart has pixels; grey marks a value that is not finite.
+        {flowCaption(scale, aligned)} Time steps are averaged into as many rows as the chart has pixels; grey marks a value that is not
+        finite.
       </p>
       <ExportBar
         book={book}
         chart="gradient-flow"
-        header={{ title: FLOW_TITLE, settings: props.settingsSummary, caption: flowCaption(scale) }}
+        header={{ title: FLOW_TITLE, settings: props.settingsSummary, caption: flowCaption(scale, aligned) }}
         build={build}
         csv={[{ label: 'CSV', name: 'gradient-flow', make: () => flowCsv(book, runs) }]}
         presentation={props.presentation}

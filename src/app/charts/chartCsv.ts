@@ -40,27 +40,34 @@ export function lossCsv(book: MetricsBook, runs: readonly ChartRun[], bits = fal
 export const FLOW_CSV_MAX_LINES = 2_000_000;
 
 /**
- * iteration, run, t, grad_norm_sq (the stored sum over batch and units of (dLoss_last/dh_t)^2), grad_norm
- * (its square root) and normalised (grad_norm divided by its maximum over t at that iteration).
+ * iteration, run, t, steps_before_last, grad_norm_sq (the stored sum over batch and units of
+ * (dLoss_last/dh_t)^2), grad_norm (its square root), normalised (grad_norm divided by its maximum over t at
+ * that iteration) and rows (the batch rows behind the value). t is the flow index k = 0..L; the flow is
+ * aligned on each row's last scored step (src/engine/flowRows.ts), so steps_before_last = L - t (for copy,
+ * adding and MNIST every row ends at L and t is the time step itself). A value no row reaches (rows 0) is an
+ * empty field, as is rows where the counts were not kept (a file from before them).
  */
 export function flowCsv(book: MetricsBook, runs: readonly ChartRun[]): string {
   const shown = visibleRuns(runs);
   let cells = 0;
   for (const r of shown) for (const row of book.traces.get(r.id)?.flow.rows ?? []) cells += row.length;
   const stride = Math.max(1, Math.ceil(cells / FLOW_CSV_MAX_LINES));
-  const lines = ['iteration,run,t,grad_norm_sq,grad_norm,normalised'];
+  const lines = ['iteration,run,t,steps_before_last,grad_norm_sq,grad_norm,normalised,rows'];
   for (const run of shown) {
     const flow = book.traces.get(run.id)?.flow;
     if (!flow) continue;
     const name = csvField(run.name);
     flow.rows.forEach((row, i) => {
+      const L = row.length - 1;
+      const counts = flow.counts[i]?.length === row.length ? flow.counts[i] : null;
       let peak = 0;
       for (let t = 0; t < row.length; t++) if (row[t] > peak) peak = row[t];
       const peakNorm = Math.sqrt(peak);
       for (let t = 0; t < row.length; t += stride) {
         const norm = Math.sqrt(Math.max(0, row[t]));
+        const normalised = Number.isNaN(norm) ? NaN : peakNorm > 0 ? norm / peakNorm : 0;
         lines.push(
-          `${flow.iterations[i]},${name},${t},${csvField(row[t])},${csvField(norm)},${csvField(peakNorm > 0 ? norm / peakNorm : 0)}`,
+          `${flow.iterations[i]},${name},${t},${L - t},${csvField(row[t])},${csvField(norm)},${csvField(normalised)},${counts ? counts[t] : ''}`,
         );
       }
     });

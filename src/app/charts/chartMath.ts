@@ -34,9 +34,11 @@ export type FlowScale = 'normalised' | 'log10';
  * One gradient-flow row (raw sum over batch and units of (dLoss_last/dh_t)^2, t = 0..L) as `bins` display
  * values: each bin is the mean gradient norm ||dLoss_last/dh_t|| (square root of the stored sum) over the
  * time steps it covers, then divided by the row's largest norm ('normalised', in [0, 1]) or taken as
- * log10 ('log10'; -Infinity where the norm is 0). Non-finite inputs give NaN.
+ * log10 ('log10'; -Infinity where the norm is 0). Non-finite inputs give NaN. With `counts` (the batch rows
+ * behind each step, src/engine/flowRows.ts), the steps no row reaches are no data: a bin averages the
+ * steps that have some, and a bin with none is NaN too (flowMissing tells it from a value not finite).
  */
-export function flowProfile(row: Float32Array, bins: number, scale: FlowScale): Float32Array {
+export function flowProfile(row: Float32Array, bins: number, scale: FlowScale, counts?: ArrayLike<number> | null): Float32Array {
   const steps = row.length;
   const nb = Math.max(1, Math.min(bins, steps));
   const out = new Float32Array(nb);
@@ -45,8 +47,13 @@ export function flowProfile(row: Float32Array, bins: number, scale: FlowScale): 
     const from = Math.floor((b * steps) / nb);
     const to = Math.max(from + 1, Math.floor(((b + 1) * steps) / nb));
     let sum = 0;
-    for (let t = from; t < to; t++) sum += Math.sqrt(Math.max(0, row[t]));
-    const mean = sum / (to - from);
+    let n = 0;
+    for (let t = from; t < to; t++) {
+      if (counts && counts[t] === 0) continue;
+      sum += Math.sqrt(Math.max(0, row[t]));
+      n++;
+    }
+    const mean = n > 0 ? sum / n : Number.NaN;
     out[b] = mean;
     if (mean > peak) peak = mean;
   }
@@ -55,6 +62,24 @@ export function flowProfile(row: Float32Array, bins: number, scale: FlowScale): 
     if (!Number.isFinite(v)) out[b] = NaN;
     else if (scale === 'normalised') out[b] = peak > 0 ? v / peak : 0;
     else out[b] = Math.log10(v);
+  }
+  return out;
+}
+
+/**
+ * The display bins (as flowProfile bins a row of `steps` steps) that hold no data: every step they cover is
+ * reached by no batch row (counts[t] = 0). All zero without counts.
+ */
+export function flowMissing(steps: number, bins: number, counts?: ArrayLike<number> | null): Uint8Array {
+  const nb = Math.max(1, Math.min(bins, steps));
+  const out = new Uint8Array(nb);
+  if (!counts) return out;
+  for (let b = 0; b < nb; b++) {
+    const from = Math.floor((b * steps) / nb);
+    const to = Math.max(from + 1, Math.floor(((b + 1) * steps) / nb));
+    let none = true;
+    for (let t = from; t < to && none; t++) if (counts[t] !== 0) none = false;
+    out[b] = none ? 1 : 0;
   }
   return out;
 }

@@ -3,25 +3,34 @@
  * the abscissa, time steps t = 0..L along the ordinate, colour = the norm of dLoss_last/dh_t, either
  * divided by its maximum over t ('normalised across time', the default) or as log10 (a shared colour scale
  * across runs). Time steps are averaged into as many bins as the panel has pixels, so L = 10,000 costs no
- * more to paint than L = 200.
+ * more to paint than L = 200. For a task whose rows end at different steps (the text task: sentences padded
+ * to L), the flow is aligned on each row's last scored step (src/engine/flowRows.ts) and the ordinate reads
+ * the steps before the last scored character (0 at the top); a step no row reaches is drawn as no data
+ * (NO_DATA_COLOUR), never as a zero.
  */
 
 import type { MetricsBook } from '../lab/metricsBook.ts';
-import { type FlowScale, finiteRange, flowProfile, linearTickFormat, linearTicks } from './chartMath.ts';
+import { type FlowScale, finiteRange, flowMissing, flowProfile, linearTickFormat, linearTicks } from './chartMath.ts';
 import { type FigureHeader, type FigureStyle, finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns } from './figureFrame.ts';
-import type { Figure, Panel, Text } from './scene.ts';
+import { type Figure, NO_DATA_COLOUR, type Panel, type Text } from './scene.ts';
 import type { ChartRun } from './types.ts';
 
 /** A row's display profile is computed once per (bins, scale): rows never change once recorded. */
-const profileCache = new WeakMap<Float32Array, { key: string; profile: Float32Array }>();
+const profileCache = new WeakMap<Float32Array, { key: string; profile: Float32Array; missing: Uint8Array }>();
 
-export function cachedProfile(row: Float32Array, bins: number, scale: FlowScale): Float32Array {
+/** A row's display profile and its bins without data (counts: the batch rows behind each step, or null). */
+export function cachedProfile(
+  row: Float32Array,
+  bins: number,
+  scale: FlowScale,
+  counts: Uint32Array | null = null,
+): { profile: Float32Array; missing: Uint8Array } {
   const key = `${bins}:${scale}`;
   const hit = profileCache.get(row);
-  if (hit && hit.key === key) return hit.profile;
-  const profile = flowProfile(row, bins, scale);
-  profileCache.set(row, { key, profile });
-  return profile;
+  if (hit && hit.key === key) return hit;
+  const entry = { key, profile: flowProfile(row, bins, scale, counts), missing: flowMissing(row.length, bins, counts) };
+  profileCache.set(row, entry);
+  return entry;
 }
 
 export interface FlowGrid {
@@ -32,6 +41,8 @@ export interface FlowGrid {
   bins: number;
   /** values[b * cols + i]: time bin b (from t = 0) of recorded iteration i */
   values: Float32Array;
+  /** missing[b * cols + i] = 1: no batch row reaches any step of that bin (no data, not a zero) */
+  missing: Uint8Array;
 }
 
 export function flowGrid(book: MetricsBook, runId: string, maxBins: number, scale: FlowScale): FlowGrid | null {
@@ -41,11 +52,20 @@ export function flowGrid(book: MetricsBook, runId: string, maxBins: number, scal
   const bins = Math.max(1, Math.min(steps, Math.floor(maxBins)));
   const cols = flow.rows.length;
   const values = new Float32Array(cols * bins);
+  const missing = new Uint8Array(cols * bins);
   flow.rows.forEach((row, i) => {
-    const prof = row.length === steps ? cachedProfile(row, bins, scale) : new Float32Array(bins).fill(NaN);
-    for (let b = 0; b < bins; b++) values[b * cols + i] = prof[b];
+    const counts = flow.counts[i] ?? null;
+    if (row.length !== steps) {
+      for (let b = 0; b < bins; b++) values[b * cols + i] = NaN;
+      return;
+    }
+    const { profile, missing: none } = cachedProfile(row, bins, scale, counts && counts.length === steps ? counts : null);
+    for (let b = 0; b < bins; b++) {
+      values[b * cols + i] = profile[b];
+      missing[b * cols + i] = none[b];
+    }
   });
-  return { runId, iterations: flow.iterations.slice(), steps, bins, values };
+  return { runId, iterations: flow.iterations.slice(), steps, bins, values, missing };
 }
 
 /** The colour scale: [0, 1] when normalised; the finite range over all runs for log10 (at most 12 decades). */
@@ -67,6 +87,8 @@ export function flowFigure(
   scale: FlowScale,
   style: FigureStyle,
   header: FigureHeader | null,
+  /** the flow is aligned on each row's last scored step (the text task): the ordinate reads steps before it */
+  aligned = false,
 ): Figure {
   const fs = style.fontSize;
   const shown = visibleRuns(runs);
@@ -98,8 +120,22 @@ export function flowFigure(
       title: `${run.name} (${marginLabel(run)})`,
       titleColor: run.color,
       xAxis: { min: x0, max: x1, log: false, label: 'iteration', ticks: linearTicks(x0, x1, Math.max(2, Math.floor(cellW / (fs * 4.5)))) },
-      yAxis: { min: 0, max: L + 1, log: false, label: 'time step t', ticks: linearTicks(0, L, 4).filter((t) => Number.isInteger(t)) },
-      marks: g ? [{ kind: 'raster', values: g.values, cols: its.length, rows: g.bins, x0, x1, y0: 0, y1: L + 1, vmin, vmax }] : [],
+      yAxis: aligned
+        ? {
+            // aligned index k = L - s holds the states s steps before each row's last scored step
+            min: 0,
+            max: L + 1,
+            log: false,
+            label: FLOW_ALIGNED_AXIS,
+            ticks: linearTicks(0, L, 4)
+              .filter((s) => Number.isInteger(s))
+              .map((s) => L - s),
+            format: (k: number) => String(L - k),
+          }
+        : { min: 0, max: L + 1, log: false, label: 'time step t', ticks: linearTicks(0, L, 4).filter((t) => Number.isInteger(t)) },
+      marks: g
+        ? [{ kind: 'raster', values: g.values, missing: g.missing, cols: its.length, rows: g.bins, x0, x1, y0: 0, y1: L + 1, vmin, vmax }]
+        : [],
       showY: k % cols === 0,
     });
     if (!g)
@@ -132,9 +168,19 @@ export function flowFigure(
   return finishFigure(style, { texts: [...texts, ...notes], panels, colourBar }, [], bottom);
 }
 
-/** What the colour means (printed on exports). */
-export function flowCaption(scale: FlowScale): string {
-  return scale === 'normalised'
-    ? 'Colour: the norm of the gradient of the last step’s loss with respect to h_t, divided by its maximum over t at each iteration (normalised across time, as in the paper’s Figure 2).'
-    : `Colour: log10 of the norm of the gradient of the last step’s loss with respect to h_t (the square root of the stored sum of squares over batch and units), on one scale for all runs (12 decades at most).`;
+/** The ordinate of a flow aligned on each row's last scored step (the text task). */
+export const FLOW_ALIGNED_AXIS = 'steps before the last scored character';
+
+/** What the colour means (printed on exports); `aligned`: the flow is aligned on each row's last scored step. */
+export function flowCaption(scale: FlowScale, aligned = false): string {
+  const colour =
+    scale === 'normalised'
+      ? 'Colour: the norm of the gradient of the last step’s loss with respect to h_t, divided by its maximum over t at each iteration (normalised across time, as in the paper’s Figure 2).'
+      : `Colour: log10 of the norm of the gradient of the last step’s loss with respect to h_t (the square root of the stored sum of squares over batch and units), on one scale for all runs (12 decades at most).`;
+  if (!aligned) return colour;
+  return (
+    `${colour} Sentences end at different steps: “the last step” is each sentence’s last scored character, and the ` +
+    'heatmap is aligned on it (up = 0 steps before it); each step is the mean over the sentences that reach that far ' +
+    `back, on the scale of the whole batch. White (${NO_DATA_COLOUR}) is no data: no sentence of the batch reaches that far back.`
+  );
 }

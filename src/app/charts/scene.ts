@@ -31,7 +31,14 @@ export type Mark =
       y1: number;
       vmin: number;
       vmax: number;
+      /** missing[r * cols + c] = 1: no data there (drawn NO_DATA_COLOUR; NaN elsewhere: not finite, grey) */
+      missing?: Uint8Array;
     };
+
+/** The raster's colour for a cell that holds no data (the panel's own white: nothing was measured there). */
+export const NO_DATA_COLOUR = '#ffffff';
+/** The raster's colour for a value that is not finite. */
+export const NOT_FINITE_COLOUR = '#808080';
 
 export interface Panel {
   x: number;

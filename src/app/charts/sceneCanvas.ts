@@ -206,8 +206,10 @@ function drawRaster(ctx: CanvasRenderingContext2D, p: Panel, m: Extract<Mark, { 
     for (let c = 0; c < m.cols; c++) {
       const v = m.values[r * m.cols + c];
       const o = (dest + c) * 4;
-      if (Number.isNaN(v)) {
-        img.data.fill(128, o, o + 3);
+      if (m.missing?.[r * m.cols + c]) {
+        img.data.fill(255, o, o + 3); // NO_DATA_COLOUR
+      } else if (Number.isNaN(v)) {
+        img.data.fill(128, o, o + 3); // NOT_FINITE_COLOUR
       } else {
         const l = Math.round(Math.min(1, Math.max(0, (v - m.vmin) / span)) * 255) * 3;
         img.data[o] = lut[l];

@@ -13,6 +13,8 @@ import {
   INK_SOFT,
   legendLayout,
   type Mark,
+  NO_DATA_COLOUR,
+  NOT_FINITE_COLOUR,
   type Panel,
   polylineRuns,
   px,
@@ -168,6 +170,7 @@ function rasterSvg(p: Panel, m: Extract<Mark, { kind: 'raster' }>): string {
   const level = (c: number, r: number): number => {
     const sc = Math.min(m.cols - 1, Math.floor((c * m.cols) / cols));
     const sr = Math.min(m.rows - 1, Math.floor((r * m.rows) / rows));
+    if (m.missing?.[sr * m.cols + sc]) return -2;
     const v = m.values[sr * m.cols + sc];
     if (Number.isNaN(v)) return -1;
     const u = (v - m.vmin) / (m.vmax - m.vmin || 1);
@@ -186,7 +189,7 @@ function rasterSvg(p: Panel, m: Extract<Mark, { kind: 'raster' }>): string {
       const l = level(c, r);
       let end = r + 1;
       while (end < rows && level(c, end) === l) end++;
-      const colour = l < 0 ? '#808080' : rgbHex(viridis(l / (LEVELS - 1)));
+      const colour = l === -2 ? NO_DATA_COLOUR : l < 0 ? NOT_FINITE_COLOUR : rgbHex(viridis(l / (LEVELS - 1)));
       // rows go up from the bottom; a small overlap hides hairline seams between cells
       out.push(
         `<rect x="${n(X0 + c * cw)}" y="${n(Ybot - end * rh)}" width="${n(cw + 0.3)}" height="${n((end - r) * rh + 0.3)}" fill="${colour}"/>`,

@@ -109,9 +109,24 @@ function checkRows(r: unknown, what: string): RowBookJson {
   const seen = own(r, 'seen');
   if (!Number.isInteger(keepEvery) || (keepEvery as number) < 1 || !Number.isInteger(seen) || (seen as number) < 0)
     throw new ExperimentFileError(`${what}: keepEvery/seen are not valid counters`);
+  const counts = own(r, 'counts');
+  if (counts !== undefined) {
+    const ok =
+      Array.isArray(counts) &&
+      counts.length === rows.length &&
+      counts.every(
+        (c, i) =>
+          c === null || (Array.isArray(c) && c.length === (rows[i] as unknown[]).length && c.every((v) => Number.isInteger(v) && v >= 0)),
+      );
+    if (!ok)
+      throw new ExperimentFileError(
+        `${what}.counts must hold, beside each row, null or one whole number >= 0 per entry of the row (the batch rows behind it)`,
+      );
+  }
   return {
     iterations: [...iterations],
-    rows: rows.map((row) => [...row] as number[]),
+    rows: rows.map((row) => [...row] as (number | null)[]),
+    ...(counts === undefined ? {} : { counts: (counts as (number[] | null)[]).map((c) => (c ? [...c] : null)) }),
     keepEvery: keepEvery as number,
     seen: seen as number,
   };

@@ -71,30 +71,48 @@ export class Series {
 export class RowBook {
   iterations: number[] = [];
   rows: Float32Array[] = [];
+  /**
+   * counts[i]: beside rows[i], the batch rows behind each of its entries (the gradient flow's row counts per
+   * aligned step, src/engine/flowRows.ts); null where they are not known (a file from before they were kept)
+   */
+  counts: (Uint32Array | null)[] = [];
   private keepEvery = 1;
   private seen = 0;
 
   constructor(readonly capacity = 400) {}
 
-  push(iteration: number, row: Float32Array): void {
+  push(iteration: number, row: Float32Array, counts: Uint32Array | null = null): void {
     if (this.seen++ % this.keepEvery !== 0) return;
     this.iterations.push(iteration);
     this.rows.push(row);
+    this.counts.push(counts);
     if (this.rows.length >= this.capacity) {
       this.iterations = this.iterations.filter((_, i) => i % 2 === 1);
       this.rows = this.rows.filter((_, i) => i % 2 === 1);
+      this.counts = this.counts.filter((_, i) => i % 2 === 1);
       this.keepEvery *= 2;
     }
   }
 
   toJSON(): RowBookJson {
-    return { iterations: this.iterations, rows: this.rows.map((r) => Array.from(r)), keepEvery: this.keepEvery, seen: this.seen };
+    return {
+      iterations: this.iterations,
+      rows: this.rows.map((r) => Array.from(r)),
+      counts: this.counts.map((c) => (c ? Array.from(c) : null)),
+      keepEvery: this.keepEvery,
+      seen: this.seen,
+    };
   }
 
+  /** From JSON, where a null value (how JSON writes NaN: no data, or not finite) is NaN again. */
   static fromJSON(j: RowBookJson, capacity = 400): RowBook {
     const b = new RowBook(capacity);
     b.iterations = [...j.iterations];
-    b.rows = j.rows.map((r) => Float32Array.from(r));
+    b.rows = j.rows.map((r) => Float32Array.from(r, (v) => (v === null ? Number.NaN : v)));
+    b.counts = j.rows.map((_, i) => {
+      const c = j.counts?.[i];
+      return c ? Uint32Array.from(c) : null;
+    });
     b.keepEvery = j.keepEvery;
     b.seen = j.seen;
     return b;
@@ -103,7 +121,10 @@ export class RowBook {
 
 export interface RowBookJson {
   iterations: number[];
-  rows: number[][];
+  /** null where the value was NaN */
+  rows: (number | null)[][];
+  /** beside each row, its row counts (RowBook.counts); absent in files from before they were kept */
+  counts?: (number[] | null)[];
   keepEvery: number;
   seen: number;
 }
@@ -277,7 +298,7 @@ export class MetricsBook {
       });
       if (rec.track) {
         rec.track.flow.forEach((f, k) => {
-          if (!skip(rec.iteration, k)) this.trace(runIds[k]).flow.push(rec.iteration, f);
+          if (!skip(rec.iteration, k)) this.trace(runIds[k]).flow.push(rec.iteration, f, rec.track?.flowCounts ?? null);
         });
         rec.track.spectrum.forEach((s, k) => {
           if (skip(rec.iteration, k)) return;

@@ -18,6 +18,7 @@
  * read it only after an iteration with setFlow(true, ...).
  */
 
+import { type FlowRows, flowRowTable, uniformFlowRows } from '../../engine/flowRows.ts';
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
@@ -141,8 +142,11 @@ export interface LstmBackwardPlan {
   dispatches: Dispatch[];
   /** per segment (indexed as opts.segments), its dispatches; the sums are the tail of segment 0's */
   segments: Dispatch[][];
-  /** Turns the gradient-flow delta on or off; flowScale multiplies dhOut_L to give dLoss_last/dh_L. */
-  setFlow(track: boolean, flowScale: number): void;
+  /**
+   * Turns the gradient-flow delta on or off. rows: each row's last scored step t_b and the scale that turns its
+   * dhOut_{t_b} into dLoss_last/dh_{t_b} (a number: every row at L with that scale; src/engine/flowRows.ts).
+   */
+  setFlow(track: boolean, rows: FlowRows | number): void;
 }
 
 /** Sizes (in floats) of the backward's scratch: its partial sums and dc scratch per channel, the flow delta's dz. */
@@ -166,7 +170,7 @@ export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts
   return {
     buffers: [
       scratchBuffer('lstmBackward.aux[training]', (g.peepLen + g.dcLen) * 4, '[R][S][3][n] + [R][B][n]'),
-      scratchBuffer('lstmBackward.aux[flow]', (g.flowLen + g.dcLen) * 4, '[R][S*WG][L+1] + [R][B][n]'),
+      scratchBuffer('lstmBackward.aux[flow]', (g.flowLen + g.dcLen + 2 * dims.B) * 4, '[R][S*WG][L+1] + [R][B][n] + [B][2]'),
       scratchBuffer('lstmBackward.flowDz', g.flowDzLen * 4, '[R][2][B][4n]'),
       uniforms('lstmBackward', 2 * windows),
       uniforms('reduceRows', 2, 'lstmBackward.reduce.params'),
@@ -189,10 +193,11 @@ export async function prepareLstmBackward(
   const segs = opts.segments ?? [fullSegment(L)];
   const { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen } = lstmBackwardGeometry(ctx.software, dims);
   const k = await ctx.kernels.get('lstmBackward', { ...blocking });
-  // Scratch of each channel: its partial sums at element 0 (reduceRows reads them from there), then its dc scratch.
+  // Scratch of each channel: its partial sums at element 0 (reduceRows reads them from there), then its dc
+  // scratch; the flow channel's then holds the row table [B][2] (t_b, scale_b) the host writes per batch.
   const aux = [
     storageBuffer(ctx.device, (peepLen + dcLen) * 4, 'lstmBackward.aux[training]'),
-    storageBuffer(ctx.device, (flowLen + dcLen) * 4, 'lstmBackward.aux[flow]'),
+    storageBuffer(ctx.device, (flowLen + dcLen + 2 * B) * 4, 'lstmBackward.aux[flow]'),
   ];
   const dcOff = [peepLen, flowLen];
   const flowDz = storageBuffer(ctx.device, flowDzLen * 4, 'lstmBackward.flowDz');
@@ -210,7 +215,6 @@ export async function prepareLstmBackward(
       tHigh,
       channel,
       trackFlow: 0,
-      flowScale: 1,
       dzSlots: channel === 0 ? seg.slots : 2,
       P,
       S,
@@ -266,10 +270,12 @@ export async function prepareLstmBackward(
   return {
     dispatches: [...segments].reverse().flat(),
     segments,
-    setFlow(track: boolean, flowScale: number) {
+    setFlow(track: boolean, rows: FlowRows | number) {
+      const table = flowRowTable(typeof rows === 'number' ? uniformFlowRows(L, B, rows) : rows);
+      if (table.length !== 2 * B) throw new Error(`lstmBackward.setFlow: rows for ${table.length / 2} batch rows, the op has B = ${B}`);
+      ctx.device.queue.writeBuffer(aux[1], (flowLen + dcLen) * 4, table);
       for (const p of flowParams) {
         p.values.trackFlow = track ? 1 : 0;
-        p.values.flowScale = flowScale;
         ctx.device.queue.writeBuffer(p.buffer, 0, k.packParams(p.values));
       }
     },

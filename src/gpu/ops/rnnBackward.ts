@@ -2,7 +2,8 @@
  * Recurrent backward op (BPTT), all R runs. Fused (default): ONE dispatch of shaders/rnnBackward.wgsl runs the
  * whole time loop for the training delta (channel 0), a second dispatch of the same kernel carries the
  * gradient-flow delta of Loss_last (channel 1; it returns at once unless setFlow(true, ...) was called), and
- * reduceRows sums the flow partials into flow[r][t]. Naive: the same with shaders/rnnBackwardStep.wgsl, one
+ * reduceRows sums the flow partials into flow[r][k], aligned on each row's last scored step (setFlow's rows,
+ * src/engine/flowRows.ts; their table sits after the partials in the same scratch). Naive: the same with shaders/rnnBackwardStep.wgsl, one
  * dispatch per step t = L .. 0 and channel (the benchmark's reference path).
  * With recomputation (docs/ENGINE.md, "Recomputation") the op covers the sequence in segments, last to first,
  * each in activation buffers of segment size: per segment one dispatch per delta (naive: one per step t =
@@ -11,6 +12,7 @@
  * Also preparePreluSlopeGrad: the prelu slope gradient from dh and a (shaders/preluSlopeGrad.wgsl).
  */
 
+import { type FlowRows, flowRowTable, uniformFlowRows } from '../../engine/flowRows.ts';
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
@@ -29,7 +31,7 @@ export interface RnnBackwardBuffers {
   da: GPUBuffer;
   /** written: W^T da_1 per batch row [R][B][n] (the trainer sums over B) */
   dh0: GPUBuffer;
-  /** written when flow is tracked: [R][L+1] sum over b, i of (dLoss_last/dh_t)^2 */
+  /** written when flow is tracked: [R][L+1] sum over b, i of (dLoss_last/dh_t)^2 at aligned index k = t + L - t_b */
   flow: GPUBuffer;
 }
 
@@ -46,8 +48,11 @@ export interface RnnBackwardPlan {
   dispatches: Dispatch[];
   /** per segment (indexed as opts.segments), its dispatches; the flow sum is the tail of segment 0's */
   segments: Dispatch[][];
-  /** Turns the gradient-flow delta on or off; flowScale multiplies dhOut_L to give dLoss_last/dh_L. */
-  setFlow(track: boolean, flowScale: number): void;
+  /**
+   * Turns the gradient-flow delta on or off. rows: each row's last scored step t_b and the scale that turns its
+   * dhOut_{t_b} into dLoss_last/dh_{t_b} (a number: every row at L with that scale).
+   */
+  setFlow(track: boolean, rows: FlowRows | number): void;
 }
 
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
@@ -67,7 +72,7 @@ export function backwardWindows(seg: Segment, naive: boolean): [number, number][
   return naive ? Array.from({ length: seg.steps + 1 }, (_, s) => [top - s, top - s]) : [[seg.start, top]];
 }
 
-/** The flow delta's 2-slot da, the flow partials [R][P][L+1], two backward dispatches per window and the flow sum. */
+/** The flow delta's 2-slot da, the flow partials [R][P][L+1] + row table, two backward dispatches per window and the flow sum. */
 export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: BackwardOptions = {}): Footprint {
   const { R, L, B, n } = dims;
   const naive = opts.naive ?? false;
@@ -76,7 +81,7 @@ export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: 
   return {
     buffers: [
       scratchBuffer('rnnBackward.flowDa', R * 2 * B * n * 4, '[R][2][B][n]'),
-      scratchBuffer('rnnBackward.flowPartials', R * g.P * (L + 1) * 4, `[R][${g.P}][L+1]`),
+      scratchBuffer('rnnBackward.flowPartials', (R * g.P * (L + 1) + 2 * B) * 4, `[R][${g.P}][L+1] + [B][2]`),
       uniforms(g.kernel, 2 * windows),
       uniforms('reduceRows', 1, 'rnnBackward.flowReduce.params'),
     ],
@@ -99,14 +104,16 @@ export async function prepareRnnBackward(
   const { blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
   const k = naive ? await ctx.kernels.get('rnnBackwardStep', { WG }) : await ctx.kernels.get('rnnBackward', { ...blocking });
   const flowDa = storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
-  const partials = storageBuffer(ctx.device, R * P * (L + 1) * 4, 'rnnBackward.flowPartials');
+  // the flow partials [R][P][L+1], then the row table [B][2] (t_b, scale_b) the host writes per batch
+  const flowLen = R * P * (L + 1);
+  const partials = storageBuffer(ctx.device, (flowLen + 2 * B) * 4, 'rnnBackward.flowPartials');
 
   const flowParams: { buffer: GPUBuffer; values: Record<string, number> }[] = [];
   const record = (out: Dispatch[], kernel: Kernel, seg: Segment, channel: number, tLow: number, tHigh: number) => {
     // the training delta's top step of a segment before the last takes its W^T da_{t+1} from the carry (dh0)
     const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < L ? 1 : 0;
     const window = { T0: seg.start, slots: seg.slots, carryIn, unscored: opts.unscored ?? 0 };
-    const values = { R, L, B, n, tLow, tHigh, channel, trackFlow: 0, flowScale: 1, daSlots: channel === 0 ? seg.slots : 2, P, ...window };
+    const values = { R, L, B, n, tLow, tHigh, channel, trackFlow: 0, daSlots: channel === 0 ? seg.slots : 2, P, ...window };
     const params = kernel.makeParams(values, `${kernel.name}.params[ch${channel} t${tHigh}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
     const group =
@@ -127,7 +134,7 @@ export async function prepareRnnBackward(
   segments[0].push({
     label: 'rnnBackward flow sum',
     kernel: reduce,
-    group: reduce.bind([reduceParams, partials, bufs.flow]),
+    group: reduce.bind([reduceParams, { buffer: partials, offset: 0, size: flowLen * 4 }, bufs.flow]),
     workgroups: [ceilDiv(L + 1, 64), R, 1],
   });
 
@@ -135,11 +142,13 @@ export async function prepareRnnBackward(
   return {
     dispatches: [...segments].reverse().flat(),
     segments,
-    setFlow(track: boolean, flowScale: number) {
+    setFlow(track: boolean, rows: FlowRows | number) {
       tracking = track;
+      const table = flowRowTable(typeof rows === 'number' ? uniformFlowRows(L, B, rows) : rows);
+      if (table.length !== 2 * B) throw new Error(`rnnBackward.setFlow: rows for ${table.length / 2} batch rows, the op has B = ${B}`);
+      ctx.device.queue.writeBuffer(partials, flowLen * 4, table);
       for (const p of flowParams) {
         p.values.trackFlow = tracking ? 1 : 0;
-        p.values.flowScale = flowScale;
         ctx.device.queue.writeBuffer(p.buffer, 0, k.packParams(p.values));
       }
     },
