@@ -1,7 +1,15 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
-import { MATMUL_HARDWARE, MATMUL_NAIVE, MATMUL_SOFTWARE, type MatmulArgs, matmulParams, prepareMatmul } from '../../src/gpu/ops/matmul.ts';
+import {
+  MATMUL_HARDWARE,
+  MATMUL_NAIVE,
+  MATMUL_SOFTWARE,
+  type MatmulArgs,
+  matmulParams,
+  prepareMatmul,
+  softwareConstants,
+} from '../../src/gpu/ops/matmul.ts';
 import { matmulExtents } from '../../src/gpu/ops/matmulGeometry.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { matmul } from '../../src/reference/matmul.ts';
@@ -106,6 +114,23 @@ describe('matmul kernels vs float64 reference', () => {
     await check({ batch: 2, M: 20, N: 33, K: 32, alpha: 2.5, beta: 0 }, 501);
     await check({ batch: 2, M: 20, N: 33, K: 32, alpha: -1, beta: 1 }, 502);
     await check({ batch: 1, M: 33, N: 20, K: 6, transA: 1, transB: 1, alpha: 0.25, beta: -0.5 }, 503);
+  });
+
+  it('narrow tall products take the one-column software blocking, and it matches the reference', async () => {
+    expect(softwareConstants({ M: 6000, N: 9 })).toMatchObject({ WG_X: 1, WG_Y: 64 });
+    expect(softwareConstants({ M: 600, N: 16 })).toMatchObject({ WG_X: 1, WG_Y: 16 });
+    expect(softwareConstants({ M: 6000, N: 17 })).toBe(MATMUL_SOFTWARE);
+    expect(softwareConstants({ M: 128, N: 10 })).toBe(MATMUL_SOFTWARE);
+    const picked = (args: MatmulArgs) => [{ name: 'software (by shape)', naive: false, constants: softwareConstants(matmulParams(args)) }];
+    // the readout's shape at a small K, both blockings of the rule, partial row and column blocks
+    for (const [M, N, transB, seed] of [
+      [4100, 9, 1, 701],
+      [601, 13, 0, 702],
+      [517, 16, 1, 703],
+    ]) {
+      const args = { batch: 2, M, N, K: 5, transB, offA: 3, strideA: M * 5 + 7 };
+      await check(args, seed, picked(args));
+    }
   });
 
   it('long K (dW = da^T h over many rows)', async () => {
