@@ -1,8 +1,8 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
-import { prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
+import { forwardChunk, prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -65,6 +65,37 @@ describe('rnnForward kernels vs float64 reference', () => {
       expectClose('h', await readF32(device, bufs.h, h.length), h, TOL);
     });
   }
+
+  // The paper's batch of 50 in software: 2 slices of 25 rows, each in 5 register chunks of 5 (CHUNK)
+  it('fused kernel at B = 50 (25-row slices in chunks of 5) in both blockings', async () => {
+    expect(forwardChunk(25)).toBe(5);
+    expect(forwardChunk(8)).toBe(8);
+    const [L, B, n] = [3, 50, 12];
+    const runs = RUN_SETS[1];
+    const R = runs.length;
+    const rng = new Rng(4343);
+    const hyper = recurrentHyper(runs);
+    const slope = Float64Array.from(runs.map((s) => s.slope));
+    const x = forwardInputs(rng, R, L, B, n);
+    const a = new Float64Array(R * L * B * n);
+    const h = new Float64Array(R * (L + 1) * B * n);
+    rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+    for (const software of [true, false]) {
+      const bufs = {
+        hyper: uploadF32(device, hyper),
+        W: uploadF32(device, x.W),
+        xproj: uploadF32(device, x.xproj),
+        b: uploadF32(device, x.b),
+        h0: uploadF32(device, x.h0),
+        slope: uploadF32(device, slope),
+        a: storageBuffer(device, R * L * B * n * 4),
+        h: storageBuffer(device, R * (L + 1) * B * n * 4),
+      };
+      submit(await prepareRnnForward({ ...ctx, software }, { R, L, B, n }, bufs));
+      expectClose(`a (${software ? 'software' : 'hardware'})`, await readF32(device, bufs.a, a.length), a, TOL);
+      expectClose(`h (${software ? 'software' : 'hardware'})`, await readF32(device, bufs.h, h.length), h, TOL);
+    }
+  });
 
   it('fused kernel in two chunks of steps (tStart > 0) matches one pass', async () => {
     const [R, L, B, n] = [3, 9, 4, 20];

@@ -64,6 +64,26 @@ export function rnnBlocking(software: boolean, B: number, n: number): RnnBlockin
   return { WG, ROWS };
 }
 
+/**
+ * Rows per register chunk of the fused forward (shaders/rnnForward.wgsl CHUNK, 1..8) for ROWS rows per
+ * workgroup: the chunk size with the least work per step, counting per unit block and input unit 4 loads of W
+ * per chunk and, per row computed, one load of h and one vec4 multiply-add. 25 rows: 5 chunks of 5 (70),
+ * where chunks of 8 (80) computed 32 rows for 25; 8 rows (a GPU's blocking): one chunk of 8.
+ */
+export function forwardChunk(rows: number): number {
+  let best = 8;
+  let bestCost = Infinity;
+  for (let c = 8; c >= 1; c--) {
+    const chunks = ceilDiv(rows, c);
+    const cost = chunks * (4 + 2 * c);
+    if (cost < bestCost) {
+      best = c;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
 export interface RecurrentOptions {
   naive?: boolean;
   /** the part of the sequence this op covers (default: all of it, full storage) */
@@ -104,7 +124,7 @@ export async function prepareRnnForward(
     return out;
   }
   const blocking = rnnBlocking(ctx.software, B, n);
-  const k = await ctx.kernels.get('rnnForward', { ...blocking });
+  const k = await ctx.kernels.get('rnnForward', { ...blocking, CHUNK: forwardChunk(blocking.ROWS) });
   const full = seg.start === 0 && seg.steps === L;
   const params = k.makeParams({ R, L, B, n, tStart: seg.start, tEnd: seg.start + seg.steps, ...window });
   const label = full ? 'rnnForward' : `rnnForward t=${seg.start + 1}..${seg.start + seg.steps}`;
