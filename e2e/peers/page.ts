@@ -8,7 +8,9 @@
  * at every step, the mean cross-entropy over all B x L positions, BPTT, weight decay wd (||W_in||^2 +
  * ||W_out||^2) in the gradient, one RMSprop step (rho 0.9, eps 1e-6 inside the root, the lab's form) on every
  * parameter. Every peer starts from the lab's initial parameters (read back from its GPU buffers) and trains
- * on the lab's first batch, so their first losses must agree with the lab's (checked by the driver).
+ * on the lab's first batch, so their first losses must agree with the lab's (checked by the driver); after that
+ * first step each scores the lab's second batch, which must agree with the lab's second loss (the gradients,
+ * the weight decay and RMSprop agree too). The timed steps repeat the first batch.
  */
 
 import type { ParamSet } from '../../src/engine/parameters.ts';
@@ -28,12 +30,13 @@ export interface PeerConfig {
   B: number;
 }
 
-/** One system's timing: ms per iteration of each timed iteration, and its first loss (on the lab's first batch). */
+/** One system's timing: ms per iteration of each timed iteration, its first loss (the lab's first batch) and its second (the lab's second batch after one step). */
 export interface PeerTiming {
   system: string;
   /** what the system said about itself (backend, threads) */
   detail: string;
   firstLoss: number;
+  secondLoss: number;
   ms: number[];
 }
 
@@ -41,6 +44,8 @@ interface Shared {
   cfg: PeerConfig;
   params: ParamSet;
   batch: TaskBatch;
+  /** the lab's second batch (its data stream's next draw) */
+  second: TaskBatch;
   wd: number;
   lr: number;
 }
@@ -72,8 +77,11 @@ async function setup(cfg: PeerConfig): Promise<{ adapter: string }> {
     const rg = await RunGroup.create(lab.ctx, group, [run]);
     const params = await rg.readParameters(0);
     await rg.destroy();
-    const batch = makeTask('copy', cfg.T).batch(new Rng(group.dataSeed), cfg.B);
-    shared = { cfg, params, batch, wd: run.weightDecay, lr: run.lrFree };
+    const task = makeTask('copy', cfg.T);
+    const rng = new Rng(group.dataSeed);
+    const batch = task.batch(rng, cfg.B);
+    const second = task.batch(rng, cfg.B);
+    shared = { cfg, params, batch, second, wd: run.weightDecay, lr: run.lrFree };
     return { adapter: lab.adapter };
   } finally {
     lab.destroy();
@@ -96,7 +104,9 @@ async function labTiming(warmup: number, iters: number): Promise<PeerTiming> {
       rg.step();
       const first = await rg.collect();
       const firstLoss = first[0].runs[0].loss;
-      for (let k = 1; k < warmup; k++) {
+      rg.step();
+      const secondLoss = (await rg.collect())[0].runs[0].loss;
+      for (let k = 2; k < warmup; k++) {
         rg.step();
         await rg.collect();
       }
@@ -107,7 +117,7 @@ async function labTiming(warmup: number, iters: number): Promise<PeerTiming> {
         await rg.collect();
         ms.push(performance.now() - t0);
       }
-      return { system: 'lab', detail: lab.adapter, firstLoss, ms };
+      return { system: 'lab', detail: lab.adapter, firstLoss, secondLoss, ms };
     } finally {
       await rg.destroy();
     }
@@ -134,7 +144,7 @@ function shapes(cfg: PeerConfig, batch: TaskBatch): Record<Trained, number[]> {
 
 /** TensorFlow.js on `backend` (webgpu, wasm, cpu). */
 async function tfTiming(backend: 'webgpu' | 'wasm' | 'cpu', warmup: number, iters: number): Promise<PeerTiming> {
-  const { cfg, params, batch, wd, lr } = need();
+  const { cfg, params, batch, second, wd, lr } = need();
   const tf = await import('@tensorflow/tfjs-core');
   // tfjs-core alone registers no gradients (the umbrella @tensorflow/tfjs does this)
   await import('@tensorflow/tfjs-core/dist/register_all_gradients');
@@ -161,6 +171,8 @@ async function tfTiming(backend: 'webgpu' | 'wasm' | 'cpu', warmup: number, iter
   >;
   const x = tf.tensor2d(batch.x, [L * B, I]);
   const y = tf.tensor2d(weightedOneHot(batch), [L * B, O]);
+  const x2 = tf.tensor2d(second.x, [L * B, I]);
+  const y2 = tf.tensor2d(weightedOneHot(second), [L * B, O]);
   const opt = tf.train.rmsprop(lr, 0.9, 0, 1e-6, false);
   const lossFn = () =>
     tf.tidy(() => {
@@ -175,13 +187,13 @@ async function tfTiming(backend: 'webgpu' | 'wasm' | 'cpu', warmup: number, iter
       const H = tf.concat(hs, 0);
       const logits = tf.add(tf.matMul(H, vars.Wout, false, true), vars.bout);
       const data = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
-      // the gradient of the weight decay (the lab adds wd * w to the gradients of W_in and W_out)
-      const decay = tf.mul(wd / 2, tf.add(tf.sum(tf.square(vars.Win)), tf.sum(tf.square(vars.Wout))));
+      // the weight decay wd (||W_in||^2 + ||W_out||^2): the lab adds 2 wd w to the gradients of W_in and W_out
+      const decay = tf.mul(wd, tf.add(tf.sum(tf.square(vars.Win)), tf.sum(tf.square(vars.Wout))));
       return tf.add(data, decay) as ReturnType<typeof tf.scalar>;
     });
-  const dataLoss = () =>
+  const dataLoss = (x: ReturnType<typeof tf.tensor2d>, y: ReturnType<typeof tf.tensor2d>) =>
     tf.tidy(() => {
-      // the first loss without the decay term (what the lab reports)
+      // the loss without the decay term (what the lab reports)
       const xp = tf.add(tf.matMul(x, vars.Win, false, true), vars.b);
       const steps = tf.unstack(tf.reshape(xp, [L, B, cfg.n]));
       let h = tf.tile(vars.h0, [B, 1]) as ReturnType<typeof tf.tile>;
@@ -194,25 +206,33 @@ async function tfTiming(backend: 'webgpu' | 'wasm' | 'cpu', warmup: number, iter
       return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
     });
   try {
-    const fl = dataLoss();
-    const firstLoss = (await fl.data())[0];
-    fl.dispose();
+    const score = async (x: ReturnType<typeof tf.tensor2d>, y: ReturnType<typeof tf.tensor2d>) => {
+      const l = dataLoss(x, y);
+      const v = (await l.data())[0];
+      l.dispose();
+      return v;
+    };
+    const firstLoss = await score(x, y);
     const step = async () => {
       const cost = opt.minimize(lossFn, true);
       await cost!.data();
       cost!.dispose();
     };
-    for (let k = 0; k < warmup; k++) await step();
+    await step();
+    const secondLoss = await score(x2, y2);
+    for (let k = 1; k < warmup; k++) await step();
     const ms: number[] = [];
     for (let k = 0; k < iters; k++) {
       const t0 = performance.now();
       await step();
       ms.push(performance.now() - t0);
     }
-    return { system: `tfjs-${backend}`, detail, firstLoss, ms };
+    return { system: `tfjs-${backend}`, detail, firstLoss, secondLoss, ms };
   } finally {
     opt.dispose();
     x.dispose();
+    x2.dispose();
+    y2.dispose();
     y.dispose();
     for (const v of Object.values(vars)) v.dispose();
     tf.disposeVariables();
@@ -221,7 +241,7 @@ async function tfTiming(backend: 'webgpu' | 'wasm' | 'cpu', warmup: number, iter
 
 /** jax-js on `device` (webgpu, wasm): one jitted function does the forward, BPTT and the RMSprop step. */
 async function jaxTiming(device: 'webgpu' | 'wasm', warmup: number, iters: number): Promise<PeerTiming> {
-  const { cfg, params, batch, wd, lr } = need();
+  const { cfg, params, batch, second, wd, lr } = need();
   const jax = await import('@jax-js/jax');
   const np = jax.numpy;
   const devices = await jax.init(device);
@@ -253,7 +273,7 @@ async function jaxTiming(device: 'webgpu' | 'wasm', warmup: number, iters: numbe
     const decay = np
       .sum(np.square(p.Win.ref))
       .add(np.sum(np.square(p.Wout.ref)))
-      .mul(wd / 2);
+      .mul(wd);
     return dataLoss(p, x, y).add(decay);
   };
   const step = jax.jit((p: P, ms: P, x: A, y: A) => {
@@ -272,6 +292,8 @@ async function jaxTiming(device: 'webgpu' | 'wasm', warmup: number, iters: numbe
   let ms = Object.fromEntries(TRAINED.map((k) => [k, np.zeros(sh[k])])) as P;
   const x = np.array(Float32Array.from(batch.x)).reshape([L * B, I]);
   const y = np.array(Float32Array.from(weightedOneHot(batch))).reshape([L * B, O]);
+  const x2 = np.array(Float32Array.from(second.x)).reshape([L * B, I]);
+  const y2 = np.array(Float32Array.from(weightedOneHot(second))).reshape([L * B, O]);
   try {
     const firstLoss = (await dataLoss(jax.tree.ref(p), x.ref, y.ref).data())[0];
     const run = async () => {
@@ -280,17 +302,21 @@ async function jaxTiming(device: 'webgpu' | 'wasm', warmup: number, iters: numbe
       ms = m2;
       await loss.data();
     };
-    for (let k = 0; k < warmup; k++) await run();
+    await run();
+    const secondLoss = (await dataLoss(jax.tree.ref(p), x2.ref, y2.ref).data())[0];
+    for (let k = 1; k < warmup; k++) await run();
     const out: number[] = [];
     for (let k = 0; k < iters; k++) {
       const t0 = performance.now();
       await run();
       out.push(performance.now() - t0);
     }
-    return { system: `jax-${device}`, detail, firstLoss, ms: out };
+    return { system: `jax-${device}`, detail, firstLoss, secondLoss, ms: out };
   } finally {
     step.dispose();
     x.dispose();
+    x2.dispose();
+    y2.dispose();
     y.dispose();
     for (const k of TRAINED) {
       p[k].dispose();
