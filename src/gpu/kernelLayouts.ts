@@ -22,6 +22,7 @@ export const KERNEL_LAYOUTS = {
   lstmBackward: { params: 68, storage: 10 },
   lstmForward: { params: 32, storage: 9 },
   matmul: { params: 72, storage: 4 },
+  matmulAtB4: { params: 72, storage: 4 },
   matmulNaive: { params: 72, storage: 4 },
   meanSquaredError: { params: 16, storage: 5 },
   orthDrift: { params: 8, storage: 2 },

@@ -115,12 +115,33 @@ export interface MatmulOptions {
   constants?: OverrideConstants;
 }
 
+/**
+ * Whether a product may run on matmulAtB4.wgsl (A^T B with A and B read as vec4s): transA = 1, transB = 0,
+ * no diagonal of mode 1, M and N multiples of 4 and A's and B's offsets and strides multiples of 4 floats.
+ * The parameter gradients dW = da^T h (M = N = n) are such products.
+ */
+export function atB4Eligible(p: MatmulParams): boolean {
+  return (
+    p.transA === 1 &&
+    p.transB === 0 &&
+    p.diagMode !== 1 &&
+    p.M % 4 === 0 &&
+    p.N % 4 === 0 &&
+    [p.offA, p.strideA, p.offB, p.strideB].every((v) => v % 4 === 0)
+  );
+}
+
 function matmulKernel(
   software: boolean,
   opts: MatmulOptions,
   p: MatmulParams,
-): { name: 'matmul' | 'matmulNaive'; constants: OverrideConstants } {
+): { name: 'matmul' | 'matmulNaive' | 'matmulAtB4'; constants: OverrideConstants } {
   const naive = opts.naive ?? false;
+  // the software schedule's A^T B products with vec4 loads, where their layout allows (unless constants are forced)
+  if (software && !naive && !opts.constants && atB4Eligible(p)) {
+    const c = softwareConstants(p);
+    return { name: 'matmulAtB4', constants: { WG_X: c.WG_X, WG_Y: c.WG_Y, ROWS: 8, COLS4: 2 } };
+  }
   const constants = opts.constants ?? (naive ? MATMUL_NAIVE : software ? softwareConstants(p) : MATMUL_HARDWARE);
   return { name: naive ? 'matmulNaive' : 'matmul', constants };
 }
