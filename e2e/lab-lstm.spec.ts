@@ -72,6 +72,10 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
   for (const op of ['input projection', 'recurrent forward', 'recurrent backward', 'parameter gradients', 'optimiser'])
     await expect(table.locator('th[scope="row"]', { hasText: op }).first()).toBeVisible();
   await expect(table).not.toContainText('other (');
+  // each op's arithmetic: the recurrent forward's GFLOP/s is a number (src/engine/profile.ts opFlops)
+  await expect(table.locator('th[scope="col"]', { hasText: 'GFLOP/s' })).toBeVisible();
+  const forwardRow = table.locator('tr', { has: page.locator('th[scope="row"]', { hasText: 'recurrent forward' }) }).first();
+  await expect(forwardRow.locator('td').nth(4)).toHaveText(/^\d+(\.\d+)?(e[-+]\d+)?$/);
   expect((await snapshot(page)).iteration).toBe(before + 1);
   await page.getByTestId('profile-panel').scrollIntoViewIfNeeded();
 });

@@ -7,8 +7,8 @@
 // The time loop runs inside the kernel. A workgroup owns ALL n units of a slice of ROWS batch rows of one
 // run (workgroup_id.x = batch slice, workgroup_id.y = run r), so step t only needs h_{t-1} written by the same
 // workgroup: one storageBarrier between steps. Each invocation computes blocks of 4 units (a vec4: 4 rows of W)
-// for the slice's rows in chunks of 8 rows held in 8 vec4 registers (SwiftShader does not keep loop-indexed
-// arrays in registers, so the chunk is written out), looping over unit blocks blk = lid, lid+WG, ...
+// for the slice's rows in chunks of up to 8 rows (CHUNK) held in vec4 registers (SwiftShader does not keep
+// loop-indexed arrays in registers, so the chunk is written out), looping over unit blocks blk = lid, lid+WG, ...
 // (n up to 1024 with WG <= 256).
 // n need not be a multiple of 4: the last block reads clamped rows of W and stores only units < n.
 // Bindings (row-major f32):
@@ -50,8 +50,11 @@ const H_GAIN = 1u;
 
 // Invocations per workgroup (software: 32; hardware: up to 256).
 override WG: u32 = 32;
-// Batch rows per workgroup, computed in register chunks of 8 (software: up to 25; hardware: 8).
+// Batch rows per workgroup (software: up to 25; hardware: 8), computed in register chunks of CHUNK rows
+// (1..8; the unused registers are removed by the override guards). rnnForward.ts picks CHUNK so that the
+// chunks cover ROWS with little waste: 25 rows in 5 chunks of 5, not 4 chunks of 8 (32 rows' work for 25).
 override ROWS: u32 = 25;
+override CHUNK: u32 = 8;
 
 // Adds xproj, applies the nonlinearity and stores units i0 .. i0+cnt-1 of row b at step k (rows >= B skipped).
 fn finishUnits(r: u32, k: u32, b: u32, rowEnd: u32, i0: u32, cnt: u32, pre: vec4f, kind: u32, g: f32, alpha: f32) {
@@ -115,8 +118,8 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
       let cnt = min(4u, n - i0);
       var bv = vec4f(0.0);
       for (var c = 0u; c < cnt; c++) { bv[c] = bias[r * n + i0 + c]; }
-      // Rows in chunks of 8; rows past the slice or past B read a clamped row and are not stored.
-      for (var cb = 0u; cb < ROWS; cb += 8u) {
+      // Rows in chunks of CHUNK; rows past the slice or past B read a clamped row and are not stored.
+      for (var cb = 0u; cb < ROWS; cb += CHUNK) {
         var s0 = vec4f(0.0);
         var s1 = vec4f(0.0);
         var s2 = vec4f(0.0);
@@ -149,23 +152,23 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           for (var j = 0u; j < n; j++) {
             let w = vec4f(W[r0 + j], W[r1 + j], W[r2 + j], W[r3 + j]);
             s0 += w * h[q0 + j];
-            s1 += w * h[q1 + j];
-            s2 += w * h[q2 + j];
-            s3 += w * h[q3 + j];
-            s4 += w * h[q4 + j];
-            s5 += w * h[q5 + j];
-            s6 += w * h[q6 + j];
-            s7 += w * h[q7 + j];
+            if (CHUNK > 1u) { s1 += w * h[q1 + j]; }
+            if (CHUNK > 2u) { s2 += w * h[q2 + j]; }
+            if (CHUNK > 3u) { s3 += w * h[q3 + j]; }
+            if (CHUNK > 4u) { s4 += w * h[q4 + j]; }
+            if (CHUNK > 5u) { s5 += w * h[q5 + j]; }
+            if (CHUNK > 6u) { s6 += w * h[q6 + j]; }
+            if (CHUNK > 7u) { s7 += w * h[q7 + j]; }
           }
         }
         finishUnits(r, k, b0 + cb, rowEnd, i0, cnt, s0 + bv, kind, g, alpha);
-        finishUnits(r, k, b0 + cb + 1u, rowEnd, i0, cnt, s1 + bv, kind, g, alpha);
-        finishUnits(r, k, b0 + cb + 2u, rowEnd, i0, cnt, s2 + bv, kind, g, alpha);
-        finishUnits(r, k, b0 + cb + 3u, rowEnd, i0, cnt, s3 + bv, kind, g, alpha);
-        finishUnits(r, k, b0 + cb + 4u, rowEnd, i0, cnt, s4 + bv, kind, g, alpha);
-        finishUnits(r, k, b0 + cb + 5u, rowEnd, i0, cnt, s5 + bv, kind, g, alpha);
-        finishUnits(r, k, b0 + cb + 6u, rowEnd, i0, cnt, s6 + bv, kind, g, alpha);
-        finishUnits(r, k, b0 + cb + 7u, rowEnd, i0, cnt, s7 + bv, kind, g, alpha);
+        if (CHUNK > 1u) { finishUnits(r, k, b0 + cb + 1u, rowEnd, i0, cnt, s1 + bv, kind, g, alpha); }
+        if (CHUNK > 2u) { finishUnits(r, k, b0 + cb + 2u, rowEnd, i0, cnt, s2 + bv, kind, g, alpha); }
+        if (CHUNK > 3u) { finishUnits(r, k, b0 + cb + 3u, rowEnd, i0, cnt, s3 + bv, kind, g, alpha); }
+        if (CHUNK > 4u) { finishUnits(r, k, b0 + cb + 4u, rowEnd, i0, cnt, s4 + bv, kind, g, alpha); }
+        if (CHUNK > 5u) { finishUnits(r, k, b0 + cb + 5u, rowEnd, i0, cnt, s5 + bv, kind, g, alpha); }
+        if (CHUNK > 6u) { finishUnits(r, k, b0 + cb + 6u, rowEnd, i0, cnt, s6 + bv, kind, g, alpha); }
+        if (CHUNK > 7u) { finishUnits(r, k, b0 + cb + 7u, rowEnd, i0, cnt, s7 + bv, kind, g, alpha); }
       }
     }
     storageBarrier();

@@ -2,8 +2,9 @@
  * The benchmark's per-op profile section (issue 12, section 1): for a configuration, `repeats` iterations
  * profiled with GPU timestamps (RunGroup.profileStep, src/engine/profile.ts) beside as many ordinary
  * iterations timed on the wall clock (submit to every result read back), with the spread over the repeats
- * (median, min, max) of every op, its share of the ops' sum, and the achieved GFLOP/s of the ops whose work is
- * matrix products of known size (2 FLOPs per multiply-add; the other ops' FLOPs are not counted: '').
+ * (median, min, max) of every op, its share of the ops' sum, and the achieved GFLOP/s of every op whose
+ * floating-point work is counted (src/engine/profile.ts opFlops: 2 per multiply-add of the products, 1 per
+ * elementwise operation; the run guard's integer checks and the spectrum's Jacobi sweeps are not: '').
  */
 import { type IterationProfile, OP_CATEGORIES, type OpCategory } from '../engine/profile.ts';
 import { RunGroup } from '../engine/runGroup.ts';
@@ -19,7 +20,7 @@ export interface OpSpread {
   maxMs: number;
   /** median ms over the median sum of the ops */
   share: number;
-  /** FLOPs of one iteration of this op, where known (matrix products only) */
+  /** FLOPs of one iteration of this op (src/engine/profile.ts opFlops), null where not counted */
   flops: number | null;
   gflops: number | null;
 }
@@ -39,26 +40,6 @@ export interface OpProfileRow {
   medianSumMs: number;
   medianSpanMs: number;
   ops: OpSpread[];
-}
-
-/** FLOPs of one iteration of the matrix-product ops (2 per multiply-add), per run kind; null where not counted. */
-export function opFlops(
-  category: OpCategory,
-  d: { L: number; B: number; I: number; O: number; n: number; lstm: boolean; outputSteps: number },
-): number | null {
-  const gates = d.lstm ? 4 : 1;
-  switch (category) {
-    case 'input projection':
-      return 2 * d.L * d.B * d.I * gates * d.n;
-    case 'recurrent forward':
-      return 2 * d.L * d.B * gates * d.n * d.n;
-    case 'readout':
-      return 2 * d.outputSteps * d.B * d.n * d.O;
-    case 'recurrent backward':
-      return 2 * d.L * d.B * gates * d.n * d.n;
-    default:
-      return null;
-  }
 }
 
 export async function profileGroup(
@@ -87,22 +68,13 @@ export async function profileGroup(
       await rg.collect();
     }
     const task = rg.task;
-    const dims = {
-      L: task.L,
-      B: group.batchSize,
-      I: task.I,
-      O: task.O,
-      n: group.hidden,
-      lstm: runs.every((r) => r.parameterisation === 'lstm'),
-      outputSteps: task.outputSteps === 'all' ? task.L : 1,
-    };
     const sum = summarise(profiles.map((p) => p.sumMs));
     const spread: OpSpread[] = OP_CATEGORIES.flatMap((category) => {
       const per = profiles.map((p) => p.categories.find((c) => c.category === category));
       if (per.every((c) => !c)) return [];
       const ms = summarise(per.map((c) => c?.ms ?? 0));
-      const flopsPerRun = opFlops(category, dims);
-      const flops = flopsPerRun === null ? null : flopsPerRun * runs.length;
+      // the same iteration shape every repeat: the FLOPs of the first profile that holds the op
+      const flops = per.find((c) => c)?.flops ?? null;
       return [
         {
           category,
@@ -146,12 +118,17 @@ export function profileRowsTable(rows: readonly OpProfileRow[]): string {
         `### Per-op profile: ${r.config}, n = ${r.n}, L = ${r.L}, batch ${r.B}, ${r.runs} run(s), ${r.repeats} profiled iterations\n\n` +
         `Ordinary iteration (wall clock, submit to results read back): median ${ms(r.ordinaryMs)} ms (min ${ms(r.ordinaryMinMs)}, max ${ms(r.ordinaryMaxMs)}). ` +
         `Profiled iteration (GPU timestamps, each dispatch in a pass of its own): ops sum ${ms(r.medianSumMs)} ms, span ${ms(r.medianSpanMs)} ms (medians).\n\n`;
-      const lines = ['| op | dispatches | median ms | min ms | max ms | % of ops | GFLOP/s |', '|---|---:|---:|---:|---:|---:|---:|'];
+      const lines = [
+        '| op | dispatches | median ms | min ms | max ms | % of ops | MFLOP | GFLOP/s |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ];
       for (const o of r.ops)
         lines.push(
-          `| ${o.category} | ${o.dispatches} | ${ms(o.medianMs)} | ${ms(o.minMs)} | ${ms(o.maxMs)} | ${(100 * o.share).toFixed(1)} | ${o.gflops === null ? '' : o.gflops.toPrecision(3)} |`,
+          `| ${o.category} | ${o.dispatches} | ${ms(o.medianMs)} | ${ms(o.minMs)} | ${ms(o.maxMs)} | ${(100 * o.share).toFixed(1)} | ${o.flops === null ? '' : (o.flops / 1e6).toPrecision(4)} | ${o.gflops === null ? '' : o.gflops.toPrecision(3)} |`,
         );
-      return head + lines.join('\n');
+      const counted = r.ops.reduce((a, o) => a + (o.flops ?? 0), 0);
+      const foot = `\n\n${(counted / 1e6).toPrecision(4)} MFLOP counted in all (the run guard and the spectrum are not counted): ${(counted / (r.ordinaryMs * 1e6)).toPrecision(3)} GFLOP/s over the ordinary iteration's median.`;
+      return head + lines.join('\n') + foot;
     })
     .join('\n\n');
 }

@@ -36,7 +36,7 @@ import { initRunParameters } from './init.ts';
 import { assertGroupFits, outOfMemoryAdvice } from './memoryCheck.ts';
 import type { MemoryPlan } from './memoryPlan.ts';
 import { type CellKind, cellOf, type ModelDims, type ParamSet, paramNames, paramSize } from './parameters.ts';
-import { type IterationPhase, type IterationProfile, profileFromTimestamps } from './profile.ts';
+import { type IterationPhase, type IterationProfile, profileFromTimestamps, withFlops } from './profile.ts';
 import { RING_SLOTS, STAGING_SLOTS, STATS_PER_RUN, type TracePart, traceParts } from './readback.ts';
 import { type FailureReason, failureMessage, failureReason, HEALTH_STRIDE, Health, HealthState } from './runHealth.ts';
 import { type GroupSettings, type RunSettings, validateExperiment } from './settings.ts';
@@ -576,10 +576,23 @@ export class RunGroup {
       await taken.read.mapAsync(GPUMapMode.READ);
       const stamps = new BigUint64Array(taken.read.getMappedRange().slice(0));
       taken.read.unmap();
-      return profileFromTimestamps(
-        taken.iteration,
-        taken.ops.map((o) => ({ label: o.dispatch.label, cell: o.cell, phase: o.phase })),
-        stamps,
+      const d = this.dims;
+      // each block's dispatches cover all its runs (the factorised and soft-orthogonality work too)
+      const blocks = this.blocks.map((b) => ({
+        cell: b.cell,
+        runs: b.members.length,
+        anyFactorised: b.members.some((r) => this.runs[r].parameterisation === 'factorised'),
+        anySoftOrth: b.plan.hasSoftOrth,
+        optimizer: this.settings.optimizer,
+      }));
+      return withFlops(
+        profileFromTimestamps(
+          taken.iteration,
+          taken.ops.map((o) => ({ label: o.dispatch.label, cell: o.cell, phase: o.phase })),
+          stamps,
+        ),
+        { L: d.L, B: d.B, I: d.I, O: d.O, n: d.n, outputSteps: d.Lout, loss: this.task.loss },
+        blocks,
       );
     } finally {
       taken.querySet.destroy();

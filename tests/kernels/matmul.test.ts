@@ -1,7 +1,16 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
-import { MATMUL_HARDWARE, MATMUL_NAIVE, MATMUL_SOFTWARE, type MatmulArgs, matmulParams, prepareMatmul } from '../../src/gpu/ops/matmul.ts';
+import {
+  MATMUL_HARDWARE,
+  MATMUL_NAIVE,
+  MATMUL_SOFTWARE,
+  atB4Eligible,
+  type MatmulArgs,
+  matmulParams,
+  prepareMatmul,
+  softwareConstants,
+} from '../../src/gpu/ops/matmul.ts';
 import { matmulExtents } from '../../src/gpu/ops/matmulGeometry.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { matmul } from '../../src/reference/matmul.ts';
@@ -17,7 +26,7 @@ const ctx = { device, kernels, software: true };
 
 // Every schedule runs on SwiftShader here: the CPU blocking, the GPU's workgroup-tiled blocking, odd
 // blockings of both schedules (partial register blocks, a K depth that divides nothing), and the naive kernel.
-const VARIANTS: { name: string; naive: boolean; constants: OverrideConstants }[] = [
+const VARIANTS: { name: string; naive: boolean; constants?: OverrideConstants }[] = [
   { name: 'software', naive: false, constants: MATMUL_SOFTWARE },
   { name: 'hardware', naive: false, constants: MATMUL_HARDWARE },
   { name: 'small', naive: false, constants: { WG_X: 2, WG_Y: 3, ROWS: 3, COLS4: 1, TILED: 0, TILE_K: 1 } },
@@ -106,6 +115,46 @@ describe('matmul kernels vs float64 reference', () => {
     await check({ batch: 2, M: 20, N: 33, K: 32, alpha: 2.5, beta: 0 }, 501);
     await check({ batch: 2, M: 20, N: 33, K: 32, alpha: -1, beta: 1 }, 502);
     await check({ batch: 1, M: 33, N: 20, K: 6, transA: 1, transB: 1, alpha: 0.25, beta: -0.5 }, 503);
+  });
+
+  it('narrow tall products take the one-column software blocking, and it matches the reference', async () => {
+    expect(softwareConstants({ M: 6000, N: 9 })).toMatchObject({ WG_X: 1, WG_Y: 64 });
+    expect(softwareConstants({ M: 600, N: 16 })).toMatchObject({ WG_X: 1, WG_Y: 16 });
+    expect(softwareConstants({ M: 6000, N: 17 })).toBe(MATMUL_SOFTWARE);
+    expect(softwareConstants({ M: 128, N: 10 })).toBe(MATMUL_SOFTWARE);
+    const picked = (args: MatmulArgs) => [{ name: 'software (by shape)', naive: false, constants: softwareConstants(matmulParams(args)) }];
+    // the readout's shape at a small K, both blockings of the rule, partial row and column blocks
+    for (const [M, N, transB, seed] of [
+      [4100, 9, 1, 701],
+      [601, 13, 0, 702],
+      [517, 16, 1, 703],
+    ]) {
+      const args = { batch: 2, M, N, K: 5, transB, offA: 3, strideA: M * 5 + 7 };
+      await check(args, seed, picked(args));
+    }
+  });
+
+  it('A^T B with vec4 loads (matmulAtB4, picked where the layout allows): the dW products, offsets, strides, diagonal of mode 2, beta', async () => {
+    expect(atB4Eligible(matmulParams({ M: 128, N: 128, K: 6000, transA: 1, strideB: 6050 * 128 }))).toBe(true);
+    expect(atB4Eligible(matmulParams({ M: 9, N: 128, K: 60, transA: 1 }))).toBe(false);
+    expect(atB4Eligible(matmulParams({ M: 128, N: 10, K: 60, transA: 1 }))).toBe(false);
+    expect(atB4Eligible(matmulParams({ M: 8, N: 8, K: 6, transA: 1, offB: 2 }))).toBe(false);
+    expect(atB4Eligible(matmulParams({ M: 8, N: 8, K: 6, transA: 1, transB: 1 }))).toBe(false);
+    expect(atB4Eligible(matmulParams({ M: 8, N: 8, K: 6, transA: 1, diagMode: 1 }))).toBe(false);
+    const picked = [{ name: 'software (picked: matmulAtB4)', naive: false }];
+    const cases: MatmulArgs[] = [
+      { M: 4, N: 4, K: 1, transA: 1 },
+      { M: 20, N: 36, K: 33, transA: 1 },
+      { batch: 3, M: 12, N: 8, K: 7, transA: 1, offA: 4, strideA: 96, offB: 8, strideB: 0, offC: 3, strideC: 101 },
+      { M: 12, N: 20, K: 1500, transA: 1, beta: 1, alpha: -0.5 },
+      { batch: 2, M: 16, N: 12, K: 9, transA: 1, diagMode: 2, diagRelu: 1, offD: 1, strideD: 13 },
+      // the readout's narrow blocking (N <= 16, M >= 512) with vec4 loads
+      { M: 520, N: 8, K: 3, transA: 1 },
+    ];
+    for (const [i, args] of cases.entries()) {
+      expect(atB4Eligible(matmulParams(args)), JSON.stringify(args)).toBe(true);
+      await check(args, 801 + i, picked);
+    }
   });
 
   it('long K (dW = da^T h over many rows)', async () => {

@@ -81,6 +81,12 @@ describe('the per-op profile', () => {
             expect(names, what).toContain('gradient flow');
             for (const op of ['spectrum', 'orthogonality drift'])
               expect(names.includes(op), `${what}: ${op} on iteration ${it}`).toBe(it === 1);
+            // every op whose arithmetic is counted has its FLOPs and GFLOP/s (src/engine/profile.ts opFlops)
+            for (const c of p.categories) {
+              const counted = !['run guard', 'gradient flow', 'spectrum'].includes(c.category);
+              expect(c.flops === null, `${what}: ${c.category} flops ${c.flops}`).toBe(!counted);
+              if (counted) expect(c.flops! > 0 && (c.ms === 0 ? c.gflops === null : c.gflops! > 0), `${what}: ${c.category}`).toBe(true);
+            }
             // one after another: each pass begins no earlier than the one before it ended
             let lastEnd = 0;
             for (const o of p.ops) {

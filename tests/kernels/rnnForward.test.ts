@@ -1,8 +1,8 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
-import { prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
+import { forwardChunk, forwardKernel, prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -66,32 +66,67 @@ describe('rnnForward kernels vs float64 reference', () => {
     });
   }
 
-  it('fused kernel in two chunks of steps (tStart > 0) matches one pass', async () => {
-    const [R, L, B, n] = [3, 9, 4, 20];
-    const runs = RUN_SETS[0];
-    const rng = new Rng(4242);
+  // The paper's batch of 50 in software: 2 slices of 25 rows, each in 5 register chunks of 5 (CHUNK)
+  it('fused kernel at B = 50 (25-row slices in chunks of 5) in both blockings', async () => {
+    expect(forwardChunk(25)).toBe(5);
+    expect(forwardChunk(8)).toBe(8);
+    // n = 12: the vec4 kernel (the size cases above run it at n = 20 and 32, the scalar one at n = 6 and 202)
+    expect(forwardKernel(12)).toBe('rnnForwardVec4');
+    expect(forwardKernel(202)).toBe('rnnForward');
+    const [L, B, n] = [3, 50, 12];
+    const runs = RUN_SETS[1];
+    const R = runs.length;
+    const rng = new Rng(4343);
     const hyper = recurrentHyper(runs);
-    const slope = new Float64Array(R);
+    const slope = Float64Array.from(runs.map((s) => s.slope));
     const x = forwardInputs(rng, R, L, B, n);
-    const blocking = rnnBlocking(ctx.software, B, n);
-    const k = await kernels.get('rnnForward', { ...blocking });
-    const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
-    const aBuf = storageBuffer(device, R * L * B * n * 4);
-    const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
-    submit((pass) => {
-      for (const [tStart, tEnd] of [
-        [0, 4],
-        [4, L],
-      ]) {
-        const p = k.makeParams({ R, L, B, n, tStart, tEnd, T0: 0, slots: L });
-        k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, blocking.ROWS), R);
-      }
-    });
     const a = new Float64Array(R * L * B * n);
     const h = new Float64Array(R * (L + 1) * B * n);
     rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
-    expectClose('h (chunked)', await readF32(device, hBuf, h.length), h, TOL);
+    for (const software of [true, false]) {
+      const bufs = {
+        hyper: uploadF32(device, hyper),
+        W: uploadF32(device, x.W),
+        xproj: uploadF32(device, x.xproj),
+        b: uploadF32(device, x.b),
+        h0: uploadF32(device, x.h0),
+        slope: uploadF32(device, slope),
+        a: storageBuffer(device, R * L * B * n * 4),
+        h: storageBuffer(device, R * (L + 1) * B * n * 4),
+      };
+      submit(await prepareRnnForward({ ...ctx, software }, { R, L, B, n }, bufs));
+      expectClose(`a (${software ? 'software' : 'hardware'})`, await readF32(device, bufs.a, a.length), a, TOL);
+      expectClose(`h (${software ? 'software' : 'hardware'})`, await readF32(device, bufs.h, h.length), h, TOL);
+    }
   });
+
+  for (const kernel of ['rnnForward', 'rnnForwardVec4'] as const)
+    it(`fused kernel (${kernel}) in two chunks of steps (tStart > 0) matches one pass`, async () => {
+      const [R, L, B, n] = [3, 9, 4, 20];
+      const runs = RUN_SETS[0];
+      const rng = new Rng(4242);
+      const hyper = recurrentHyper(runs);
+      const slope = new Float64Array(R);
+      const x = forwardInputs(rng, R, L, B, n);
+      const blocking = rnnBlocking(ctx.software, B, n);
+      const k = await kernels.get(kernel, { ...blocking, CHUNK: 3 });
+      const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
+      const aBuf = storageBuffer(device, R * L * B * n * 4);
+      const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
+      submit((pass) => {
+        for (const [tStart, tEnd] of [
+          [0, 4],
+          [4, L],
+        ]) {
+          const p = k.makeParams({ R, L, B, n, tStart, tEnd, T0: 0, slots: L });
+          k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, blocking.ROWS), R);
+        }
+      });
+      const a = new Float64Array(R * L * B * n);
+      const h = new Float64Array(R * (L + 1) * B * n);
+      rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+      expectClose('h (chunked)', await readF32(device, hBuf, h.length), h, TOL);
+    });
 
   // Recomputation's segments (docs/ENGINE.md, "Recomputation"): steps T0+1 .. T0+k in buffers of k slots whose
   // slot 0 holds h_T0 (written here from the reference, as the trainer restores it from a checkpoint); the

@@ -68,13 +68,27 @@ export function matmulParams(args: MatmulArgs): MatmulParams {
 }
 
 /**
- * Blocking constants. Software (SwiftShader, measured on 2 cores, see the report in the commit): 4 x 8 outputs
- * per invocation, 4 x 4 invocations per workgroup, no workgroup memory. Hardware: 64 x 64 output tiles, 16 x 16
+ * Blocking constants. Software (SwiftShader, measured on 2 cores, see the report in the commit): 8 x 8 outputs
+ * per invocation, 4 x 4 invocations per workgroup, no workgroup memory (narrow tall products: softwareConstants). Hardware: 64 x 64 output tiles, 16 x 16
  * invocations with 4 x 4 outputs each, K staged 16 deep in workgroup memory (8 KiB).
  */
 export const MATMUL_SOFTWARE: OverrideConstants = { WG_X: 4, WG_Y: 4, ROWS: 8, COLS4: 2, TILED: 0, TILE_K: 1 };
 export const MATMUL_HARDWARE: OverrideConstants = { WG_X: 16, WG_Y: 16, ROWS: 4, COLS4: 1, TILED: 1, TILE_K: 16 };
 export const MATMUL_NAIVE: OverrideConstants = { WG_X: 8, WG_Y: 8 };
+
+/**
+ * The software blocking for a product's shape. A narrow, tall product (N <= 16 columns, M >= 512 rows: the
+ * readout's logits, N = the task's outputs) gets one invocation column (WG_X = 1): SwiftShader runs four
+ * consecutive invocations of a workgroup as one SIMD group, and with WG_X = 4 the group's lanes past the
+ * first 8 or 16 columns would do nothing (at N = 9, 9 of 32 lanes' columns were used); with WG_X = 1 the four
+ * lanes of a group take four row blocks of the same columns. The readout at copy T = 100, batch 50, n = 128
+ * (M = 6000, N = 9, K = 128) took 124-170 ms with MATMUL_SOFTWARE and 48-79 ms so (Dawn/SwiftShader, 2 busy
+ * cores, min of 3 runs each). Every other shape keeps MATMUL_SOFTWARE.
+ */
+export function softwareConstants(p: Pick<MatmulParams, 'M' | 'N'>): OverrideConstants {
+  if (p.N > 16 || p.M < 512) return MATMUL_SOFTWARE;
+  return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: ceilDiv(p.M, 8 * 64) >= 8 ? 64 : 16 };
+}
 
 /** Workgroup counts for a constants set of matmul.wgsl or matmulNaive.wgsl. */
 export function matmulWorkgroups(p: MatmulParams, c: OverrideConstants, naive: boolean): [number, number, number] {
@@ -101,19 +115,45 @@ export interface MatmulOptions {
   constants?: OverrideConstants;
 }
 
-function matmulKernel(software: boolean, opts: MatmulOptions): { name: 'matmul' | 'matmulNaive'; constants: OverrideConstants } {
+/**
+ * Whether a product may run on matmulAtB4.wgsl (A^T B with A and B read as vec4s): transA = 1, transB = 0,
+ * no diagonal of mode 1, M and N multiples of 4 and A's and B's offsets and strides multiples of 4 floats.
+ * The parameter gradients dW = da^T h (M = N = n) are such products.
+ */
+export function atB4Eligible(p: MatmulParams): boolean {
+  return (
+    p.transA === 1 &&
+    p.transB === 0 &&
+    p.diagMode !== 1 &&
+    p.M % 4 === 0 &&
+    p.N % 4 === 0 &&
+    [p.offA, p.strideA, p.offB, p.strideB].every((v) => v % 4 === 0)
+  );
+}
+
+function matmulKernel(
+  software: boolean,
+  opts: MatmulOptions,
+  p: MatmulParams,
+): { name: 'matmul' | 'matmulNaive' | 'matmulAtB4'; constants: OverrideConstants } {
   const naive = opts.naive ?? false;
-  const constants = opts.constants ?? (naive ? MATMUL_NAIVE : software ? MATMUL_SOFTWARE : MATMUL_HARDWARE);
+  // the software schedule's A^T B products with vec4 loads, where their layout allows (unless constants are forced)
+  if (software && !naive && !opts.constants && atB4Eligible(p)) {
+    const c = softwareConstants(p);
+    return { name: 'matmulAtB4', constants: { WG_X: c.WG_X, WG_Y: c.WG_Y, ROWS: 8, COLS4: 2 } };
+  }
+  const constants = opts.constants ?? (naive ? MATMUL_NAIVE : software ? softwareConstants(p) : MATMUL_HARDWARE);
   return { name: naive ? 'matmulNaive' : 'matmul', constants };
 }
 
 /** One Params uniform and one dispatch. */
 export function matmulFootprint(fc: FootprintContext, args: MatmulArgs, opts: MatmulOptions = {}): Footprint {
   const label = opts.label ?? 'matmul';
-  const { name, constants } = matmulKernel(fc.software, opts);
+  const p = matmulParams(args);
+  const { name, constants } = matmulKernel(fc.software, opts, p);
   return {
     buffers: [uniforms(name, 1, `${label}.params`)],
-    dispatches: [dispatch(label, name, matmulWorkgroups(matmulParams(args), constants, opts.naive ?? false))],
+    dispatches: [dispatch(label, name, matmulWorkgroups(p, constants, opts.naive ?? false))],
   };
 }
 
@@ -126,7 +166,7 @@ export async function prepareMatmul(
   const label = opts.label ?? 'matmul';
   const p = matmulParams(args);
   checkArgs(p, bufs, label);
-  const { name, constants } = matmulKernel(ctx.software, opts);
+  const { name, constants } = matmulKernel(ctx.software, opts, p);
   const kernel = await ctx.kernels.get(name, constants);
   const params = kernel.makeParams({ ...p }, `${label}.params`);
   const group = kernel.bind([params, bufs.A, bufs.B, bufs.D ?? bufs.A, bufs.C], label);

@@ -1,8 +1,9 @@
 /**
  * Where the time of an iteration goes, on this adapter (issue 12, section 1): a button trains one iteration
  * with every GPU dispatch timed (LabController.profileIteration, RunGroup.profileStep, src/engine/profile.ts)
- * and the table shows each op's time and share, with a bar, beside the ordinary iteration's time from the
- * toolbar's speed. Exported as CSV. Where the adapter offers no 'timestamp-query', it says so.
+ * and the table shows each op's time and share, with a bar, and its floating-point work and GFLOP/s where
+ * counted (src/engine/profile.ts opFlops), beside the ordinary iteration's time from the toolbar's speed.
+ * Exported as CSV. Where the adapter offers no 'timestamp-query', it says so.
  */
 import { useState } from 'react';
 import { useStore } from 'zustand';
@@ -12,13 +13,13 @@ import { useLab } from '../LabContext.tsx';
 
 /** The profile as CSV: one row per op, then the sum and the span. */
 export function profileCsv(p: IterationProfile): string {
-  const rows = ['op,dispatches,ms,share'];
+  const rows = ['op,dispatches,ms,share,flops,gflops'];
   for (const c of p.categories) {
     const name = c.category === 'other' ? `other (${c.labels.join('; ')})` : c.category;
-    rows.push(`"${name.replace(/"/g, '""')}",${c.dispatches},${c.ms},${c.share}`);
+    rows.push(`"${name.replace(/"/g, '""')}",${c.dispatches},${c.ms},${c.share},${c.flops ?? ''},${c.gflops ?? ''}`);
   }
-  rows.push(`sum of ops,${p.ops.length},${p.sumMs},1`);
-  rows.push(`span (first start to last end),,${p.spanMs},`);
+  rows.push(`sum of ops,${p.ops.length},${p.sumMs},1,,`);
+  rows.push(`span (first start to last end),,${p.spanMs},,,`);
   return `${rows.join('\n')}\n`;
 }
 
@@ -47,8 +48,9 @@ export function ProfilePanel() {
       <summary>Where the time goes: a per-op GPU profile of one iteration</summary>
       <p className="profile-help">
         Trains one iteration (it counts like any other) with every GPU dispatch in a pass of its own between two GPU timestamps, and shows
-        how long each part of the iteration took on this adapter. Splitting the iteration into passes adds a little time to every op:
-        compare the sum with the ordinary iteration.
+        how long each part of the iteration took on this adapter, and how fast it did its arithmetic (GFLOP/s: 2 per multiply-add of a
+        matrix product, 1 per elementwise operation; the run guard's integer checks and the spectrum's sweeps are not counted). Splitting
+        the iteration into passes adds a little time to every op: compare the sum with the ordinary iteration.
       </p>
       {!canTime ? (
         <p role="status">This adapter offers no timestamp queries ('timestamp-query'): WebGPU cannot time the ops here.</p>
@@ -72,6 +74,8 @@ export function ProfilePanel() {
                 <th scope="col">dispatches</th>
                 <th scope="col">ms</th>
                 <th scope="col">share</th>
+                <th scope="col">MFLOP</th>
+                <th scope="col">GFLOP/s</th>
               </tr>
             </thead>
             <tbody>
@@ -84,6 +88,8 @@ export function ProfilePanel() {
                     <span className="profile-bar" style={{ width: `${(6 * c.ms) / max}rem` }} aria-hidden="true" />
                     {(100 * c.share).toFixed(1)}%
                   </td>
+                  <td>{c.flops == null ? '' : (c.flops / 1e6).toPrecision(3)}</td>
+                  <td>{c.gflops == null ? '' : c.gflops.toPrecision(3)}</td>
                 </tr>
               ))}
             </tbody>
