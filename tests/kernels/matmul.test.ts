@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
 import {
+  atB4Eligible,
   MATMUL_HARDWARE,
   MATMUL_NAIVE,
   MATMUL_SOFTWARE,
-  atB4Eligible,
   type MatmulArgs,
   matmulParams,
   prepareMatmul,
