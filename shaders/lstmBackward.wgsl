@@ -39,7 +39,10 @@
 // one loop over the chunk, not CHUNK inlined copies (pipeline compile ~0.4 s instead of ~3 s). One storageBarrier
 // between steps. n need not be a multiple of 4 (clamped columns, masked stores).
 // Bindings (row-major f32):
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, dzSlots, P, S, dcOff, T0, slots, carryIn, unscored}
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, dzSlots, P, S, dcOff, T0, slots, carryIn, unscored, top}
+//     top: the steps this pass computes (a text batch's length L' <= L, docs/ENGINE.md "Shorter batches"); the
+//     pass starts at t = top wherever this header says t = L (dz_{top+1} = 0, dc_next = 0, partials reset); L
+//     stays the layout: the flow's stride L+1 and its aligned index k = t + L - t_b
 //   1 hyper  [R][16]      CLIP
 //   2 W      [R][4n][n]
 //   3 peep   [R][3][n]    p_i, p_f, p_o
@@ -74,6 +77,7 @@ struct Params {
   slots: u32,
   carryIn: u32,
   unscored: u32,
+  top: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -187,7 +191,7 @@ fn finishRow(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, u: vec4u, a
   let ct = cAt(((r * (S + 1u) + kk + 1u) * B + b) * n, u);
   let cp = cAt(((r * (S + 1u) + kk) * B + b) * n, u);
   var dcn = vec4f(0.0);
-  if (t < L) { dcn = auxAt(dcBase, u); }
+  if (t < params.top) { dcn = auxAt(dcBase, u); }
   let tc = tanh(clamp(ct, vec4f(-20.0), vec4f(20.0)));
   let dao = d * tc * go * (1.0 - go);
   let dc = dcn + d * go * (1.0 - tc * tc) + dao * po;
@@ -234,7 +238,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let wBase = r * n4 * n;
   let p = wid.x * WG + lid;
   let flowBase = (r * params.P + p) * (L + 1u);
-  if (params.channel == 1u && params.tHigh == L) {
+  if (params.channel == 1u && params.tHigh == params.top) {
     for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
   }
 
@@ -270,7 +274,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         var s13 = vec4f(0.0);
         var s14 = vec4f(0.0);
         var s15 = vec4f(0.0);
-        if (t < L && !fromCarry) {
+        if (t < params.top && !fromCarry) {
           // rows past the slice or past B read a clamped row and are not stored
           let q0 = nextBase + min(b0 + cb, B - 1u) * n4;
           let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * n4;
@@ -333,7 +337,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         // peephole partials of this slice: overwritten at t = L, accumulated afterwards
         let o = (r * params.S + wid.x) * 3u * n + j0;
         for (var e = 0u; e < cnt; e++) {
-          if (t == L) {
+          if (t == params.top) {
             aux[o + e] = sums.dpi[e];
             aux[o + n + e] = sums.dpf[e];
             aux[o + 2u * n + e] = sums.dpo[e];

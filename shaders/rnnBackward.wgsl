@@ -25,7 +25,10 @@
 // slice, .y = run); an invocation handles blocks of 4 units (4 columns of W) x chunks of 8 rows in registers;
 // one storageBarrier between steps. n need not be a multiple of 4 (clamped columns, masked stores).
 // Bindings (row-major f32):
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, daSlots, P, T0, slots, carryIn, unscored}
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, daSlots, P, T0, slots, carryIn, unscored, top}
+//     top: the steps this pass computes (a text batch's length L' <= L, docs/ENGINE.md "Shorter batches"); the
+//     pass starts at t = top wherever this header says t = L (da_{top+1} = 0, partials zeroed at tHigh = top);
+//     L stays the layout: the flow's stride L+1 and its aligned index k = t + L - t_b
 //   1 hyper  [R][16]  NONLIN, GAIN, CLIP
 //   2 W      [R][n][n]
 //   3 a      [R][slots][B][n]  pre-activations from the forward
@@ -57,6 +60,7 @@ struct Params {
   slots: u32,
   carryIn: u32,
   unscored: u32,
+  top: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -192,7 +196,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let wBase = r * n * n;
   let p = wid.x * WG + lid;
   let flowBase = (r * params.P + p) * (L + 1u);
-  if (params.channel == 1u && params.tHigh == L) {
+  if (params.channel == 1u && params.tHigh == params.top) {
     for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
   }
 
@@ -219,7 +223,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         var s5 = vec4f(0.0);
         var s6 = vec4f(0.0);
         var s7 = vec4f(0.0);
-        if (t < L && !fromCarry) {
+        if (t < params.top && !fromCarry) {
           let q0 = nextBase + min(b0 + cb, B - 1u) * n;
           let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * n;
           let q2 = nextBase + min(b0 + cb + 2u, B - 1u) * n;

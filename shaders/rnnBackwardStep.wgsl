@@ -10,7 +10,9 @@
 // element's row has one t_b, so each index gets at most one write per pass: the dispatch of t = L zeroes the
 // indices k < L - t_b that the row never reaches (all of them for a row scoring nothing), step t = T0 > 0 of
 // a later segment writes nothing (the earlier segment's top step writes it), steps t > t_b write nothing.
-//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, daSlots, P, T0, slots, carryIn, unscored}
+//   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, daSlots, P, T0, slots, carryIn, unscored, top}
+//     top: the steps the pass computes (L' <= L); the op records t = top .. 0 and the zeroing of unreached
+//     indices happens at t = top; L stays the layout of the flow
 //   1 hyper [R][16]; 2 W [R][n][n]; 3 a [R][slots][B][n]; 4 slope [R]; 5 dhOut [R][slots][B][n]
 //   6 dh [R][slots][B][n] (channel 0); 7 da [R][daSlots][B][n]; 8 aux (dh0 / carry [R][B][n] or partials)
 // oplu: the invocation for unit j also computes dh of its partner j^1. Nothing is accumulated.
@@ -31,6 +33,7 @@ struct Params {
   slots: u32,
   carryIn: u32,
   unscored: u32,
+  top: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -61,7 +64,7 @@ fn totalDh(r: u32, t: u32, b: u32, j: u32) -> f32 {
   var s = 0.0;
   if (params.channel == 0u && params.carryIn == 1u && t == params.tHigh) {
     s = aux[(r * B + b) * n + j];
-  } else if (t < L) {
+  } else if (t < params.top) {
     let next = ((r * params.daSlots + t % params.daSlots) * B + b) * n;
     for (var i = 0u; i < n; i++) { s += W[(r * n + i) * n + j] * da[next + i]; }
   }
@@ -91,7 +94,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (params.channel == 1u) {
     let base = (r * params.P + e) * (L + 1u);
     let tb = rowLast(b);
-    if (t == L) {
+    if (t == params.top) {
       // the indices this row never reaches (k < L - t_b; every index for a row scoring nothing)
       let reached = select(L + 1u, L - tb, tb > 0u);
       for (var k = 0u; k < reached; k++) { aux[base + k] = 0.0; }

@@ -23,6 +23,8 @@ export interface CellBlockOptions {
   naive?: boolean;
   /** how activations are kept (the group's memory plan decides; default full storage) */
   storage?: Storage;
+  /** the lengths the gradients are prepared for (the group's memory plan decides; default [L]) */
+  lengths?: number[];
 }
 
 export class CellBlock {
@@ -57,6 +59,7 @@ export class CellBlock {
       optimizer: opts.optimizer,
       naive: opts.naive,
       storage,
+      lengths: opts.lengths,
       anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
       anySoftOrth: mine.some((r) => r.softOrth > 0),
     };

@@ -108,6 +108,8 @@ export function planEvaluationMemory(input: EvaluationMemoryInput): MemoryPlan {
   const all = [...shared, ...blocks.flatMap((b) => b.buffers), transient];
   return {
     storage,
+    // the evaluation pass runs every batch over all L steps
+    lengths: [dims.L],
     activationsPerRun: {
       full: activationBytes('full'),
       recompute: {

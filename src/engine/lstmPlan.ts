@@ -12,7 +12,7 @@
  */
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { OpContext } from '../gpu/ops/context.ts';
-import { prepareLstmBackward, prepareLstmForward } from '../gpu/ops/lstm.ts';
+import { type LstmBackwardScratch, prepareLstmBackward, prepareLstmForward } from '../gpu/ops/lstm.ts';
 import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { prepareWeightDecay } from '../gpu/ops/penalties.ts';
 import { prepareReduceRows } from '../gpu/ops/smallOps.ts';
@@ -20,7 +20,9 @@ import type { LstmBuffers } from './groupBuffers.ts';
 import { PENALTY_STATS } from './groupBuffers.ts';
 import { type ModelDims, paramSize } from './parameters.ts';
 import {
+  checkedLengths,
   type IterationPlan,
+  lengthPlans,
   type PlanOptions,
   prepareBlockGuard,
   prepareFreeSpectrum,
@@ -28,7 +30,7 @@ import {
   prepareSegmentReadouts,
   prepareSegmentSweeps,
 } from './plan.ts';
-import { segmentsOf } from './recompute.ts';
+import { segmentsOf, segmentsOver } from './recompute.ts';
 
 export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuffers, opts: PlanOptions): Promise<IterationPlan> {
   const { R, L, B, n, I } = d;
@@ -36,84 +38,94 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
   const g = buf.grads;
   const naive = opts.naive ?? false;
   const G = 4 * n;
-  const segs = segmentsOf(L, opts.storage ?? 'full');
-  const K = segs[0].slots; // steps the activation buffers hold
+  const storage = opts.storage ?? 'full';
+  const K = segmentsOf(L, storage)[0].slots; // steps the activation buffers hold
   const hStride = (K + 1) * B * n;
   const zStride = K * B * G;
-  const backward = await prepareLstmBackward(
-    ctx,
-    { R, L, B, n },
-    {
-      hyper: buf.hyper,
-      W: p.W,
-      peep: p.peep,
-      gates: buf.gates,
-      c: buf.c,
-      dhOut: buf.dhOut,
-      dz: buf.dz,
-      dh0: buf.dh0,
-      dc0: buf.dc0,
-      peepGrad: g.peep,
-      flow: buf.flow,
-    },
-    { naive, segments: segs, unscored: L - d.Lout },
-  );
-  // per segment: xproj = x W_in^T for its steps and all four gates at once (x is shared by the runs: stride 0),
-  // the LSTM forward
-  const forward: Dispatch[][] = [];
-  for (const seg of segs)
-    forward.push([
-      ...(await prepareMatmul(
-        ctx,
-        { batch: R, M: seg.steps * B, N: G, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: zStride },
-        { A: buf.x, B: p.Win, C: buf.xproj },
-        { label: 'lstm xproj' },
-      )),
-      ...(await prepareLstmForward(
-        ctx,
-        { R, L, B, n },
-        { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, peep: p.peep, h0: p.h0, c0: p.c0, gates: buf.gates, c: buf.c, h: buf.h },
-        { naive, segment: seg },
-      )),
-    ]);
-  const sweeps = await prepareSegmentSweeps(ctx, d, segs, forward, [
-    { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'lstm.h' },
-    { seq: buf.c, checkpoint: buf.checkpoints?.c ?? null, label: 'lstm.c' },
-  ]);
-  const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs);
-  const gradients: Dispatch[] = [...sweeps.forwardSweep];
-  // the backward sweep, last segment first; each segment's gradients add to the later segments' (beta = 1)
-  for (let s = segs.length - 1; s >= 0; s--) {
-    const seg = segs[s];
-    const beta = s < segs.length - 1 ? 1 : 0;
-    const rows = seg.steps * B;
-    gradients.push(...sweeps.recompute[s]);
-    const ro = readouts[s];
-    if (ro) gradients.push(...ro.forward, ...ro.backward);
-    gradients.push(
-      ...backward.segments[s],
-      // dW = sum_t dz_t h_{t-1}^T over the segment's rows, dW_in = sum_t dz_t x_t^T, db = sum_t dz_t
-      ...(await prepareMatmul(
-        ctx,
-        { batch: R, M: G, N: n, K: rows, transA: 1, strideA: zStride, strideB: hStride, beta },
-        { A: buf.dz, B: buf.h, C: g.W },
-        { label: 'lstm dW' },
-      )),
-      ...(await prepareMatmul(
-        ctx,
-        { batch: R, M: G, N: I, K: rows, transA: 1, strideA: zStride, offB: seg.start * B * I, strideB: 0, beta },
-        { A: buf.dz, B: buf.x, C: g.Win },
-        { label: 'lstm dWin' },
-      )),
-      ...(await prepareReduceRows(ctx, { batch: R, rows, cols: G, stride: zStride, beta }, { x: buf.dz, out: g.b })),
+  // scratch every length shares: the loss partial of the segments, the backward's scratch
+  const shared: { lossPartial?: GPUBuffer; backward?: LstmBackwardScratch } = {};
+  const parts: Parameters<typeof lengthPlans>[0] = [];
+  for (const length of checkedLengths(L, opts.lengths)) {
+    const segs = segmentsOver(L, length, storage);
+    const backward = await prepareLstmBackward(
+      ctx,
+      { R, L, B, n },
+      {
+        hyper: buf.hyper,
+        W: p.W,
+        peep: p.peep,
+        gates: buf.gates,
+        c: buf.c,
+        dhOut: buf.dhOut,
+        dz: buf.dz,
+        dh0: buf.dh0,
+        dc0: buf.dc0,
+        peepGrad: g.peep,
+        flow: buf.flow,
+      },
+      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward },
     );
-    if (s === 0)
+    shared.backward = backward.scratch;
+    // per segment: xproj = x W_in^T for its steps and all four gates at once (x is shared by the runs: stride 0),
+    // the LSTM forward
+    const forward: Dispatch[][] = [];
+    for (const seg of segs)
+      forward.push([
+        ...(await prepareMatmul(
+          ctx,
+          { batch: R, M: seg.steps * B, N: G, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: zStride },
+          { A: buf.x, B: p.Win, C: buf.xproj },
+          { label: 'lstm xproj' },
+        )),
+        ...(await prepareLstmForward(
+          ctx,
+          { R, L, B, n },
+          { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, peep: p.peep, h0: p.h0, c0: p.c0, gates: buf.gates, c: buf.c, h: buf.h },
+          { naive, segment: seg },
+        )),
+      ]);
+    const sweeps = await prepareSegmentSweeps(ctx, d, segs, forward, [
+      { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'lstm.h' },
+      { seq: buf.c, checkpoint: buf.checkpoints?.c ?? null, label: 'lstm.c' },
+    ]);
+    const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs, shared);
+    const gradients: Dispatch[] = [...sweeps.forwardSweep];
+    // the backward sweep, last segment first; each segment's gradients add to the later segments' (beta = 1)
+    for (let s = segs.length - 1; s >= 0; s--) {
+      const seg = segs[s];
+      const beta = s < segs.length - 1 ? 1 : 0;
+      const rows = seg.steps * B;
+      gradients.push(...sweeps.recompute[s]);
+      const ro = readouts[s];
+      if (ro) gradients.push(...ro.forward, ...ro.backward);
       gradients.push(
-        ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 })),
-        ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dc0, out: g.c0 })),
+        ...backward.segments[s],
+        // dW = sum_t dz_t h_{t-1}^T over the segment's rows, dW_in = sum_t dz_t x_t^T, db = sum_t dz_t
+        ...(await prepareMatmul(
+          ctx,
+          { batch: R, M: G, N: n, K: rows, transA: 1, strideA: zStride, strideB: hStride, beta },
+          { A: buf.dz, B: buf.h, C: g.W },
+          { label: 'lstm dW' },
+        )),
+        ...(await prepareMatmul(
+          ctx,
+          { batch: R, M: G, N: I, K: rows, transA: 1, strideA: zStride, offB: seg.start * B * I, strideB: 0, beta },
+          { A: buf.dz, B: buf.x, C: g.Win },
+          { label: 'lstm dWin' },
+        )),
+        ...(await prepareReduceRows(ctx, { batch: R, rows, cols: G, stride: zStride, beta }, { x: buf.dz, out: g.b })),
       );
+      if (s === 0)
+        gradients.push(
+          ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 })),
+          ...(await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dc0, out: g.c0 })),
+        );
+    }
+    parts.push({ length, gradients, backward });
   }
-  gradients.push(
+  // the parts every length shares (the same dispatches appended to each list)
+  const tail: Dispatch[] = [];
+  tail.push(
     // weight decay; its value on W goes where an RNN reports it (penalty slot 1; the soft orthogonality slot stays 0)
     ...(await prepareWeightDecay(
       ctx,
@@ -123,16 +135,16 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'Win', d) }, { hyper: buf.hyper, w: p.Win, g: g.Win })),
     ...(await prepareWeightDecay(ctx, { R, size: paramSize('lstm', 'Wout', d) }, { hyper: buf.hyper, w: p.Wout, g: g.Wout })),
   );
+  for (const part of parts) part.gradients.push(...tail);
   const update = await prepareFreeUpdates(ctx, 'lstm', d, buf, opts.optimizer);
   return {
-    gradients,
+    ...lengthPlans(parts),
     ...(await prepareBlockGuard(ctx, 'lstm', d, buf)),
     update,
     recompose: [],
     drift: [],
     spectrum: await prepareFreeSpectrum(ctx, d, buf, 4),
     remargin: [],
-    setFlow: backward.setFlow,
     hasSoftOrth: false,
   };
 }

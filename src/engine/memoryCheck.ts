@@ -22,6 +22,7 @@
 import { KERNEL_LAYOUTS, type KernelName } from '../gpu/kernelLayouts.ts';
 import type { PlannedBuffer, PlannedDispatch } from '../gpu/ops/footprint.ts';
 import { type TaskShape, taskShape } from '../tasks/index.ts';
+import { batchesVaryInLength, planLengths } from './batchLength.ts';
 import { allBuffers, type MemoryPlan, planMemory } from './memoryPlan.ts';
 import { formatBytes, KIND_WORDS } from './memoryText.ts';
 import type { Storage } from './recompute.ts';
@@ -106,6 +107,8 @@ export interface MemoryEnvironment {
   naive?: boolean;
   /** a task that is not in the settings table (RunGroupOptions.task); its L is fixed, so no T is suggested */
   task?: TaskShape;
+  /** every batch runs all L steps (RunGroupOptions.fullLength): no gradients prepared for shorter text batches */
+  fullLength?: boolean;
 }
 
 /** The plan of the group with its activations kept as `storage`. */
@@ -124,6 +127,7 @@ export function storageMemoryPlan(
     device: { software: env.software, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
     naive: env.naive,
     storage,
+    lengths: planLengths((env.task ?? taskShape(group)).L, !env.fullLength && batchesVaryInLength(group.task)),
   });
 }
 

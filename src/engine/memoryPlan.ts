@@ -38,6 +38,8 @@ export interface MemoryPlanInput {
   naive?: boolean;
   /** how activations are kept (default full storage; a segment length above L counts as L) */
   storage?: Storage;
+  /** the lengths the gradients are prepared for (shorter text batches, src/engine/batchLength.ts; default [L]) */
+  lengths?: number[];
 }
 
 /** Activation bytes of the group per run (all blocks' activation rows over all runs), for one way of keeping them. */
@@ -64,6 +66,8 @@ export interface MemoryPlan {
   activationsPerRun: ActivationBytes;
   /** the group's dimensions (R = every run) */
   dims: ModelDims;
+  /** the lengths (steps) each block prepares its gradients for, ascending, the last one L (src/engine/batchLength.ts) */
+  lengths: number[];
   /** the group's own buffers: the batch, the metrics ring, the staging buffers */
   shared: PlannedBuffer[];
   blocks: BlockPlan[];
@@ -153,6 +157,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const dims = planDims(input);
   const storage = clampStorage(input.storage ?? 'full', dims.L);
   const best = bestSegmentLength(input);
+  const lengths = input.lengths ?? [dims.L];
   const activationsPerRun: ActivationBytes = {
     full: activationTableBytes(input, dims, 'full') / dims.R,
     recompute: { k: best.k, bytes: best.bytes / dims.R },
@@ -176,6 +181,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
         anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
         anySoftOrth: mine.some((r) => r.softOrth > 0),
         storage,
+        lengths,
       },
       freeSpectrum,
     );
@@ -202,6 +208,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     storage,
     activationsPerRun,
     dims,
+    lengths,
     shared,
     blocks,
     transient,

@@ -15,7 +15,7 @@ import { lossPartialBytes, prepareMeanSquaredError, prepareSoftmaxCrossEntropy }
 import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { prepareRmsprop, prepareSgd } from '../gpu/ops/optimizers.ts';
 import { prepareOrthPenalty, prepareWeightDecay } from '../gpu/ops/penalties.ts';
-import { preparePreluSlopeGrad, prepareRnnBackward } from '../gpu/ops/rnnBackward.ts';
+import { preparePreluSlopeGrad, prepareRnnBackward, type RnnBackwardScratch } from '../gpu/ops/rnnBackward.ts';
 import { fullSegment, prepareRnnForward, type Segment } from '../gpu/ops/rnnForward.ts';
 import { prepareRunGuard } from '../gpu/ops/runGuard.ts';
 import { prepareSelectRuns } from '../gpu/ops/selectRuns.ts';
@@ -27,7 +27,7 @@ import type { FlowRows } from './flowRows.ts';
 import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
 import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
-import { type Storage, segmentsOf } from './recompute.ts';
+import { type Storage, segmentsOf, segmentsOver } from './recompute.ts';
 import { BOUNDED_PARAMS } from './runHealth.ts';
 import type { OptimizerName } from './settings.ts';
 
@@ -42,11 +42,24 @@ export interface PlanOptions {
   anySoftOrth: boolean;
   /** how activations are kept (default full storage); the block's buffers must be allocated for the same */
   storage?: Storage;
+  /**
+   * the lengths (steps computed) the gradient part is prepared for, ascending, the last one L (default [L]):
+   * shorter text batches (src/engine/batchLength.ts planLengths)
+   */
+  lengths?: number[];
 }
 
 export interface IterationPlan {
-  /** forward, loss and backward: after it, every gradient buffer holds dTrainingLoss/dparam */
+  /** forward, loss and backward over all L steps: after it, every gradient buffer holds dTrainingLoss/dparam */
   gradients: Dispatch[];
+  /** the lengths the gradients are prepared for, ascending (the last one L) */
+  lengths: readonly number[];
+  /**
+   * `gradients` over the first `length` steps only (one of `lengths`; the same gradients for a batch whose
+   * rows score nothing after it, src/engine/batchLength.ts), with the flow state of the last setFlow. The
+   * parts that do not depend on the length (penalties, the factorised chain) are the same dispatches in every list.
+   */
+  gradientsFor(length: number): Dispatch[];
   /** the run guard (after `gradients`, before `update`): freezes the runs whose step is not healthy */
   guard: Dispatch[];
   /** the iteration the next `guard` guards (1-based; recorded when a run fails) */
@@ -64,7 +77,10 @@ export interface IterationPlan {
   spectrum: Dispatch[];
   /** recompute p from s for runs flagged in remarginMask (after a margin changed), then `recompose` */
   remargin: Dispatch[];
-  /** the flow delta on or off, and each batch row's last scored step and scale (src/engine/flowRows.ts) */
+  /**
+   * the flow delta on or off, and each batch row's last scored step and scale (src/engine/flowRows.ts): for
+   * `gradients` at once, for the other lengths when gradientsFor hands them out
+   */
   setFlow(track: boolean, rows: FlowRows | number): void;
   /** the plan computes the soft orthogonality penalty (some run had lambda_W > 0 when it was built) */
   hasSoftOrth: boolean;
@@ -245,12 +261,25 @@ export async function prepareSegmentSweeps(
   };
 }
 
-/** Each segment's readout (null where it scores nothing), the segments after the last accumulating; one loss scratch when there are several. */
-export async function prepareSegmentReadouts(ctx: OpContext, d: ModelDims, buf: BlockBuffers, loss: LossKind, segs: Segment[]) {
-  const lossPartial =
-    segs.length > 1
-      ? storageBuffer(ctx.device, lossPartialBytes(d.R, Math.min(segs[0].slots, d.Lout) * d.B), `${buf.cell}.segments.lossPartial`)
-      : undefined;
+/**
+ * Each segment's readout (null where it scores nothing), the segments after the last accumulating; one loss
+ * scratch when there are several, created once in `shared` (the plans of every length of a block share it).
+ */
+export async function prepareSegmentReadouts(
+  ctx: OpContext,
+  d: ModelDims,
+  buf: BlockBuffers,
+  loss: LossKind,
+  segs: Segment[],
+  shared: { lossPartial?: GPUBuffer } = {},
+) {
+  if (segs.length > 1 && !shared.lossPartial)
+    shared.lossPartial = storageBuffer(
+      ctx.device,
+      lossPartialBytes(d.R, Math.min(segs[0].slots, d.Lout) * d.B),
+      `${buf.cell}.segments.lossPartial`,
+    );
+  const lossPartial = segs.length > 1 ? shared.lossPartial : undefined;
   const out: ({ forward: Dispatch[]; backward: Dispatch[] } | null)[] = [];
   for (let s = 0; s < segs.length; s++)
     out.push(await prepareReadout(ctx, d, buf, loss, segs[s], { accumulate: s < segs.length - 1, lossPartial }));
@@ -300,6 +329,53 @@ export async function prepareBlockGuard(
   return { guard: g.dispatches, setGuardIteration: g.setIteration };
 }
 
+/** The backward op of one length as the plans use it: its flow switch and state. */
+interface FlowSwitch {
+  setFlow(track: boolean, rows: FlowRows | number): void;
+  readonly tracking: boolean;
+}
+
+/** The lengths a plan prepares (PlanOptions.lengths, checked: ascending integers in 1..L, the last one L). */
+export function checkedLengths(L: number, lengths: readonly number[] | undefined): number[] {
+  const out = lengths ? [...lengths] : [L];
+  const ok =
+    out.length > 0 && out[out.length - 1] === L && out.every((l, i) => Number.isInteger(l) && l >= 1 && (i === 0 || l > out[i - 1]));
+  if (!ok) throw new Error(`plan: the lengths must be ascending whole numbers from 1 to L = ${L}, ending with L; got [${out.join(', ')}]`);
+  return out;
+}
+
+/**
+ * The gradients of every prepared length (ascending, the last one L) and the flow state each one gets: setFlow
+ * switches the full length's backward at once and every other length's when gradientsFor hands it out (a
+ * length not handed out since keeps an old state that nothing encodes).
+ */
+export function lengthPlans(
+  parts: { length: number; gradients: Dispatch[]; backward: FlowSwitch }[],
+): Pick<IterationPlan, 'gradients' | 'lengths' | 'gradientsFor' | 'setFlow'> {
+  const full = parts[parts.length - 1];
+  let want: { track: boolean; rows: FlowRows | number } | null = null;
+  const synced = new Map<number, object>();
+  return {
+    gradients: full.gradients,
+    lengths: parts.map((q) => q.length),
+    gradientsFor(length: number) {
+      const part = parts.find((q) => q.length === length);
+      if (!part)
+        throw new Error(`plan: no gradients prepared for ${length} steps; prepared lengths: ${parts.map((q) => q.length).join(', ')}`);
+      if (want && synced.get(length) !== want) {
+        if (want.track || part.backward.tracking) part.backward.setFlow(want.track, want.rows);
+        synced.set(length, want);
+      }
+      return part.gradients;
+    },
+    setFlow(track: boolean, rows: FlowRows | number) {
+      want = { track, rows };
+      full.backward.setFlow(track, rows);
+      synced.set(full.length, want);
+    },
+  };
+}
+
 /** The dispatch plan of an RNN block (factorised and plain runs). */
 export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: GroupBuffers, opts: PlanOptions): Promise<IterationPlan> {
   const { R, L, B, n, I } = d;
@@ -307,80 +383,90 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   const g = buf.grads;
   const naive = opts.naive ?? false;
   const nn = n * n;
-  const segs = segmentsOf(L, opts.storage ?? 'full');
-  const K = segs[0].slots; // steps the activation buffers hold
+  const storage = opts.storage ?? 'full';
+  const K = segmentsOf(L, storage)[0].slots; // steps the activation buffers hold
   const hStride = (K + 1) * B * n;
   const aStride = K * B * n;
+  // scratch every length shares: the loss partial of the segments, the backward's flow scratch
+  const shared: { lossPartial?: GPUBuffer; backward?: RnnBackwardScratch } = {};
+  const parts: { length: number; gradients: Dispatch[]; backward: FlowSwitch }[] = [];
+  for (const length of checkedLengths(L, opts.lengths)) {
+    const segs = segmentsOver(L, length, storage);
 
-  // per segment: xproj = x W_in^T for its steps at once (x is shared by the runs: stride 0), the recurrent forward
-  const forward: Dispatch[][] = [];
-  for (const seg of segs)
-    forward.push([
-      ...(await prepareMatmul(
-        ctx,
-        { batch: R, M: seg.steps * B, N: n, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: aStride },
-        { A: buf.x, B: p.Win, C: buf.xproj },
-        { label: 'xproj' },
-      )),
-      ...(await prepareRnnForward(
-        ctx,
-        { R, L, B, n },
-        { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, h0: p.h0, slope: p.slope, a: buf.a, h: buf.h },
-        { naive, segment: seg },
-      )),
+    // per segment: xproj = x W_in^T for its steps at once (x is shared by the runs: stride 0), the recurrent forward
+    const forward: Dispatch[][] = [];
+    for (const seg of segs)
+      forward.push([
+        ...(await prepareMatmul(
+          ctx,
+          { batch: R, M: seg.steps * B, N: n, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: aStride },
+          { A: buf.x, B: p.Win, C: buf.xproj },
+          { label: 'xproj' },
+        )),
+        ...(await prepareRnnForward(
+          ctx,
+          { R, L, B, n },
+          { hyper: buf.hyper, W: p.W, xproj: buf.xproj, b: p.b, h0: p.h0, slope: p.slope, a: buf.a, h: buf.h },
+          { naive, segment: seg },
+        )),
+      ]);
+    const sweeps = await prepareSegmentSweeps(ctx, d, segs, forward, [
+      { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'rnn.h' },
     ]);
-  const sweeps = await prepareSegmentSweeps(ctx, d, segs, forward, [
-    { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'rnn.h' },
-  ]);
-  const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs);
-  const backward = await prepareRnnBackward(
-    ctx,
-    { R, L, B, n },
-    { hyper: buf.hyper, W: p.W, a: buf.a, slope: p.slope, dhOut: buf.dhOut, dh: buf.dh, da: buf.da, dh0: buf.dh0, flow: buf.flow },
-    { naive, segments: segs, unscored: L - d.Lout },
-  );
-  const gradients: Dispatch[] = [...sweeps.forwardSweep];
-  // the backward sweep, last segment first; each segment's gradients add to the later segments' (beta = 1)
-  for (let s = segs.length - 1; s >= 0; s--) {
-    const seg = segs[s];
-    const beta = s < segs.length - 1 ? 1 : 0;
-    const rows = seg.steps * B;
-    gradients.push(...sweeps.recompute[s]);
-    const ro = readouts[s];
-    if (ro) gradients.push(...ro.forward, ...ro.backward);
-    gradients.push(
-      ...backward.segments[s],
-      // dW_in = sum_t da_t x_t^T, db = sum_t da_t, dh0 = sum over the batch
-      ...(await prepareMatmul(
-        ctx,
-        { batch: R, M: n, N: I, K: rows, transA: 1, strideA: aStride, offB: seg.start * B * I, strideB: 0, beta },
-        { A: buf.da, B: buf.x, C: g.Win },
-        { label: 'dWin' },
-      )),
-      ...(await prepareReduceRows(ctx, { batch: R, rows, cols: n, stride: aStride, beta }, { x: buf.da, out: g.b })),
-      ...(s === 0 ? await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 }) : []),
-      // dW = sum_t da_t h_{t-1}^T over the segment's rows
-      ...(await prepareMatmul(
-        ctx,
-        { batch: R, M: n, N: n, K: rows, transA: 1, strideA: aStride, strideB: hStride, beta },
-        { A: buf.da, B: buf.h, C: g.W },
-        { label: 'dW' },
-      )),
-      ...(await preparePreluSlopeGrad(
-        ctx,
-        { R, L: seg.steps, B, n, slots: K, beta },
-        { hyper: buf.hyper, dh: buf.dh, a: buf.a, slopeGrad: g.slope },
-      )),
+    const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs, shared);
+    const backward = await prepareRnnBackward(
+      ctx,
+      { R, L, B, n },
+      { hyper: buf.hyper, W: p.W, a: buf.a, slope: p.slope, dhOut: buf.dhOut, dh: buf.dh, da: buf.da, dh0: buf.dh0, flow: buf.flow },
+      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward },
     );
+    shared.backward = backward.scratch;
+    const gradients: Dispatch[] = [...sweeps.forwardSweep];
+    // the backward sweep, last segment first; each segment's gradients add to the later segments' (beta = 1)
+    for (let s = segs.length - 1; s >= 0; s--) {
+      const seg = segs[s];
+      const beta = s < segs.length - 1 ? 1 : 0;
+      const rows = seg.steps * B;
+      gradients.push(...sweeps.recompute[s]);
+      const ro = readouts[s];
+      if (ro) gradients.push(...ro.forward, ...ro.backward);
+      gradients.push(
+        ...backward.segments[s],
+        // dW_in = sum_t da_t x_t^T, db = sum_t da_t, dh0 = sum over the batch
+        ...(await prepareMatmul(
+          ctx,
+          { batch: R, M: n, N: I, K: rows, transA: 1, strideA: aStride, offB: seg.start * B * I, strideB: 0, beta },
+          { A: buf.da, B: buf.x, C: g.Win },
+          { label: 'dWin' },
+        )),
+        ...(await prepareReduceRows(ctx, { batch: R, rows, cols: n, stride: aStride, beta }, { x: buf.da, out: g.b })),
+        ...(s === 0 ? await prepareReduceRows(ctx, { batch: R, rows: B, cols: n }, { x: buf.dh0, out: g.h0 }) : []),
+        // dW = sum_t da_t h_{t-1}^T over the segment's rows
+        ...(await prepareMatmul(
+          ctx,
+          { batch: R, M: n, N: n, K: rows, transA: 1, strideA: aStride, strideB: hStride, beta },
+          { A: buf.da, B: buf.h, C: g.W },
+          { label: 'dW' },
+        )),
+        ...(await preparePreluSlopeGrad(
+          ctx,
+          { R, L: seg.steps, B, n, slots: K, beta },
+          { hyper: buf.hyper, dh: buf.dh, a: buf.a, slopeGrad: g.slope },
+        )),
+      );
+    }
+    parts.push({ length, gradients, backward });
   }
+  // the parts every length shares (the same dispatches appended to each list)
+  const tail: Dispatch[] = [];
   // penalties on the (composite) W, then weight decay on W_in and W_out
   if (opts.anySoftOrth) {
-    gradients.push(
+    tail.push(
       ...(await prepareMatmul(ctx, { batch: R, M: n, N: n, K: n, transA: 1 }, { A: p.W, B: p.W, C: buf.gram }, { label: 'WtW' })),
       ...(await prepareMatmul(ctx, { batch: R, M: n, N: n, K: n }, { A: p.W, B: buf.gram, C: buf.scratch }, { label: 'W WtW' })),
     );
   }
-  gradients.push(
+  tail.push(
     // runs with lambda_W = 0 never read C and Q; without any soft orthogonality they are never computed
     ...(await prepareOrthPenalty(
       ctx,
@@ -392,7 +478,7 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   );
   // factorised runs: through W = U diag(relu(s)) V^T to U, V and s (or p)
   if (opts.anyFactorised) {
-    gradients.push(
+    tail.push(
       ...(await prepareMatmul(
         ctx,
         { batch: R, M: n, N: n, K: n, offB: nn, strideB: 2 * nn },
@@ -412,6 +498,7 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
       )),
     );
   }
+  for (const part of parts) part.gradients.push(...tail);
 
   const update: Dispatch[] = [];
   if (opts.anyFactorised)
@@ -457,14 +544,13 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   }
   update.push(...recompose);
   return {
-    gradients,
+    ...lengthPlans(parts),
     ...(await prepareBlockGuard(ctx, 'rnn', d, buf)),
     update,
     recompose,
     drift,
     spectrum: await prepareFreeSpectrum(ctx, d, buf, 1),
     remargin,
-    setFlow: backward.setFlow,
     hasSoftOrth: opts.anySoftOrth,
   };
 }

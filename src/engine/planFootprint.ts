@@ -21,8 +21,8 @@ import { addBiasFootprint, copyStatesFootprint, orthDriftFootprint, reduceRowsFo
 import { spectrumBackwardFootprint, spectrumForwardFootprint, spectrumRemarginFootprint } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
 import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
-import { type PlanOptions, scoredPart } from './plan.ts';
-import { segmentsOf } from './recompute.ts';
+import { checkedLengths, type PlanOptions, scoredPart } from './plan.ts';
+import { type Storage, segmentsOf, segmentsOver } from './recompute.ts';
 import { BOUNDED_PARAMS } from './runHealth.ts';
 import type { OptimizerName } from './settings.ts';
 
@@ -62,12 +62,11 @@ function readoutFootprint(fc: FootprintContext, d: ModelDims, loss: LossKind, se
 
 /**
  * prepareSegmentSweeps and prepareSegmentReadouts: per segment, its forward (given) and readout; the copies to and
- * from the checkpoints (`states` of them per segment boundary, two ways); the shared loss scratch when there are
- * several segments.
+ * from the checkpoints (`states` of them per segment boundary, two ways). The loss scratch of several segments is
+ * in sharedSweepsFootprint.
  */
 function sweepsFootprint(
   fc: FootprintContext,
-  cell: CellKind,
   d: ModelDims,
   loss: LossKind,
   segs: Segment[],
@@ -76,12 +75,19 @@ function sweepsFootprint(
 ): Footprint {
   const S = segs.length;
   const parts: Footprint[] = segs.flatMap((seg) => [...forward(seg), readoutFootprint(fc, d, loss, seg, S > 1)]);
-  if (S > 1) {
-    parts.push(copyStatesFootprint(fc, { R: d.R, count: d.B * d.n }, 2 * states * (S - 1)));
-    const partial = lossPartialBytes(d.R, Math.min(segs[0].slots, d.Lout) * d.B);
-    parts.push({ buffers: [scratchBuffer(`${cell}.segments.lossPartial`, partial, '[R][ceil(k B/64)][2]')], dispatches: [] });
-  }
+  if (S > 1) parts.push(copyStatesFootprint(fc, { R: d.R, count: d.B * d.n }, 2 * states * (S - 1)));
   return combine(...parts);
+}
+
+/**
+ * The scratch every length of a block shares: the segments' loss partial where the full length has several
+ * segments (a shorter length has no more of them). The backward's scratch is in its footprint (`scratch`).
+ */
+function sharedSweepsFootprint(cell: CellKind, d: ModelDims, storage: Storage): Footprint {
+  const segs = segmentsOf(d.L, storage);
+  if (segs.length < 2) return { buffers: [], dispatches: [] };
+  const partial = lossPartialBytes(d.R, Math.min(segs[0].slots, d.Lout) * d.B);
+  return { buffers: [scratchBuffer(`${cell}.segments.lossPartial`, partial, '[R][ceil(k B/64)][2]')], dispatches: [] };
 }
 
 /** prepareFreeUpdates: one optimiser dispatch per free parameter (the state buffer is always bound). */
@@ -90,18 +96,16 @@ function freeUpdatesFootprint(fc: FootprintContext, cell: CellKind, d: ModelDims
   return combine(...freeParams(cell).map(({ name }) => optimizerFootprint(fc, kernel, { R: d.R, size: paramSize(cell, name, d) })));
 }
 
-/** prepareIterationPlan (an RNN block). */
-function rnnPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions): Footprint {
+/** The gradient part of an RNN block for one length (its segments): sweeps, readouts, backward and the weight gradients. */
+function rnnGradientsFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions, segs: Segment[], ownScratch: boolean): Footprint {
   const { R, L, B, n, I } = d;
   const naive = opts.naive ?? false;
-  const square = { batch: R, M: n, N: n, K: n };
-  const segs = segmentsOf(L, opts.storage ?? 'full');
-  const parts = [
-    sweepsFootprint(fc, 'rnn', d, opts.loss, segs, 1, (segment) => [
+  return combine(
+    sweepsFootprint(fc, d, opts.loss, segs, 1, (segment) => [
       matmulFootprint(fc, { batch: R, M: segment.steps * B, N: n, K: I, transB: 1 }, { label: 'xproj' }),
       rnnForwardFootprint(fc, { R, L, B, n }, { naive, segment }),
     ]),
-    rnnBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs }),
+    rnnBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs, scratch: ownScratch }),
     ...segs.flatMap((seg) => [
       matmulFootprint(fc, { batch: R, M: n, N: I, K: seg.steps * B, transA: 1 }, { label: 'dWin' }),
       reduceRowsFootprint({ batch: R, cols: n }),
@@ -109,6 +113,17 @@ function rnnPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions)
       preluSlopeGradFootprint({ R }),
     ]),
     reduceRowsFootprint({ batch: R, cols: n }),
+  );
+}
+
+/** prepareIterationPlan (an RNN block). */
+function rnnPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions): Footprint {
+  const { R, L, n } = d;
+  const square = { batch: R, M: n, N: n, K: n };
+  const storage = opts.storage ?? 'full';
+  const parts = [
+    sharedSweepsFootprint('rnn', d, storage),
+    ...checkedLengths(L, opts.lengths).map((length, i) => rnnGradientsFootprint(fc, d, opts, segmentsOver(L, length, storage), i === 0)),
   ];
   if (opts.anySoftOrth)
     parts.push(matmulFootprint(fc, { ...square, transA: 1 }, { label: 'WtW' }), matmulFootprint(fc, square, { label: 'W WtW' }));
@@ -140,13 +155,26 @@ function rnnPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions)
 
 /** prepareLstmPlan (an LSTM block). */
 function lstmPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions): Footprint {
+  const { R, L } = d;
+  const storage = opts.storage ?? 'full';
+  return combine(
+    sharedSweepsFootprint('lstm', d, storage),
+    ...checkedLengths(L, opts.lengths).map((length, i) => lstmGradientsFootprint(fc, d, opts, segmentsOver(L, length, storage), i === 0)),
+    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'W', d) }, true),
+    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'Win', d) }, false),
+    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'Wout', d) }, false),
+    freeUpdatesFootprint(fc, 'lstm', d, opts.optimizer),
+  );
+}
+
+/** The gradient part of an LSTM block for one length (its segments). */
+function lstmGradientsFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions, segs: Segment[], ownScratch: boolean): Footprint {
   const { R, L, B, n, I } = d;
   const naive = opts.naive ?? false;
   const G = 4 * n;
-  const segs = segmentsOf(L, opts.storage ?? 'full');
   return combine(
-    lstmBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs }),
-    sweepsFootprint(fc, 'lstm', d, opts.loss, segs, 2, (segment) => [
+    lstmBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs, scratch: ownScratch }),
+    sweepsFootprint(fc, d, opts.loss, segs, 2, (segment) => [
       matmulFootprint(fc, { batch: R, M: segment.steps * B, N: G, K: I, transB: 1 }, { label: 'lstm xproj' }),
       lstmForwardFootprint(fc, { R, L, B, n }, { naive, segment }),
     ]),
@@ -157,10 +185,6 @@ function lstmPlanFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOptions
     ]),
     reduceRowsFootprint({ batch: R, cols: n }),
     reduceRowsFootprint({ batch: R, cols: n }),
-    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'W', d) }, true),
-    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'Win', d) }, false),
-    weightDecayFootprint(fc, { R, size: paramSize('lstm', 'Wout', d) }, false),
-    freeUpdatesFootprint(fc, 'lstm', d, opts.optimizer),
   );
 }
 

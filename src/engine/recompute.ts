@@ -22,6 +22,21 @@ export function segmentsOf(L: number, storage: Storage): Segment[] {
   return out;
 }
 
+/**
+ * The segments of the first `steps` steps of a sequence whose buffers are laid out for L (a shorter batch,
+ * src/engine/batchLength.ts): full storage, one segment of `steps` steps in slots of L; recomputation with
+ * segment length k, the segments of k steps (slots k) that cover 1..steps, the last one shorter.
+ */
+export function segmentsOver(L: number, steps: number, storage: Storage): Segment[] {
+  if (!Number.isInteger(steps) || steps < 1 || steps > L)
+    throw new Error(`segments: the steps must be an integer from 1 to L = ${L}; got ${steps}`);
+  if (storage === 'full') return [{ start: 0, steps, slots: L }];
+  const k = segmentsOf(L, storage)[0].slots;
+  const out: Segment[] = [];
+  for (let start = 0; start < steps; start += k) out.push({ start, steps: Math.min(k, steps - start), slots: k });
+  return out;
+}
+
 /** The steps the activation buffers hold: L, or the segment length k. */
 export function storageSlots(L: number, storage: Storage): number {
   return storage === 'full' ? L : storage.recompute;

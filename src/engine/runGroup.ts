@@ -28,6 +28,7 @@ import { SINGULAR_VALUES_INFO, SingularValuesStatus } from '../gpu/ops/singularV
 import { Rng } from '../random/rng.ts';
 import { isDataTask, makeTask, type SyntheticTaskName, type Task, type TaskBatch, type TaskShape } from '../tasks/index.ts';
 import { outputStepCount, type TrainingPosition } from '../tasks/task.ts';
+import { batchSteps, lengthFor } from './batchLength.ts';
 import { CellBlock } from './cellBlock.ts';
 import { alignedFlow, type FlowRows, flowRowCounts, flowRows } from './flowRows.ts';
 import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
@@ -123,6 +124,11 @@ export interface RunGroupOptions {
   task?: Task;
   /** bytes the group may take on the GPU in all (default DEFAULT_MEMORY_BUDGET, see memoryCheck.ts) */
   memoryBudget?: number;
+  /**
+   * every batch runs all L steps. By default a text group prepares its gradients for shorter lengths too and
+   * runs each batch to its last scored step, rounded up (src/engine/batchLength.ts): the same gradients
+   */
+  fullLength?: boolean;
 }
 
 export function groupDims(group: GroupSettings, task: TaskShape, R: number): ModelDims {
@@ -205,6 +211,7 @@ export class RunGroup {
   private ringUsed = 0;
   private ringFirstIteration = 0;
   private flowOn = false;
+  private readonly steps = { computed: 0, full: 0, lastLength: 0 };
   /** the flow rows of the batch of each tracking iteration whose readback has not been parsed yet */
   private readonly flowRowsAt = new Map<number, FlowRows>();
   /** the flow rows of the last batch the flow delta ran on (readFlow aligns with them) */
@@ -282,6 +289,7 @@ export class RunGroup {
       budget: options.memoryBudget,
       naive: options.naive,
       task: options.task,
+      fullLength: options.fullLength,
     });
     const device = ctx.device;
     device.pushErrorScope('internal');
@@ -337,6 +345,7 @@ export class RunGroup {
               optimizer: group.optimizer,
               naive: options.naive,
               storage: memory.storage,
+              lengths: memory.lengths,
             }),
           );
       }
@@ -541,10 +550,12 @@ export class RunGroup {
    * decides on this iteration's loss and gradients before anything is updated), the update, and on tracking
    * iterations the spectrum of free matrices (of the W the next iteration starts from).
    */
-  private iterationOps(track: boolean, remargined: boolean): ProfiledDispatch[] {
+  private iterationOps(track: boolean, remargined: boolean, length: number): ProfiledDispatch[] {
     const ops: ProfiledDispatch[] = [];
     const add = (phase: IterationPhase) => {
-      for (const b of this.blocks) for (const dispatch of b.plan[phase]) ops.push({ dispatch, cell: b.cell, phase });
+      for (const b of this.blocks)
+        for (const dispatch of phase === 'gradients' ? b.plan.gradientsFor(length) : b.plan[phase])
+          ops.push({ dispatch, cell: b.cell, phase });
     };
     if (remargined) add('remargin');
     add('gradients');
@@ -613,7 +624,8 @@ export class RunGroup {
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
     const remargined = this.remarginPending;
     this.remarginPending = false;
-    const ops = this.iterationOps(track, remargined);
+    const length = this.lengthOf(batch);
+    const ops = this.iterationOps(track, remargined, length);
     const profiler = this.profiler;
     if (!profiler) {
       const pass = enc.beginComputePass();
@@ -856,9 +868,10 @@ export class RunGroup {
     this.scopes.run(this.iteration + 1, () => {
       this.uploadBatch(batch);
       this.setFlow(true, batch);
+      const length = this.lengthOf(batch);
       const enc = this.ctx.device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      for (const b of this.blocks) encodeDispatches(pass, b.plan.gradients);
+      for (const b of this.blocks) encodeDispatches(pass, b.plan.gradientsFor(length));
       pass.end();
       this.ctx.device.queue.submit([enc.finish()]);
     });
@@ -907,9 +920,39 @@ export class RunGroup {
     block.writeRunSet(block.buf.params, k, values);
   }
 
-  /** The number of dispatches one training iteration encodes (tracking iterations add the drift pair and the spectrum of free matrices). */
+  /**
+   * The number of dispatches one training iteration of all L steps encodes (tracking iterations add the drift
+   * pair and the spectrum of free matrices); dispatchesAt(length) for a shorter batch's.
+   */
   get dispatchesPerIteration(): number {
-    return this.blocks.reduce((a, b) => a + b.plan.gradients.length + b.plan.guard.length + b.plan.update.length, 0);
+    return this.dispatchesAt(this.dims.L);
+  }
+
+  /** The dispatches of a training iteration that runs `length` steps (one of `lengths`). */
+  dispatchesAt(length: number): number {
+    return this.blocks.reduce((a, b) => a + b.plan.gradientsFor(length).length + b.plan.guard.length + b.plan.update.length, 0);
+  }
+
+  /** The lengths (steps) the group's gradients are prepared for, ascending, the last one L (src/engine/batchLength.ts). */
+  get lengths(): readonly number[] {
+    return this.memory.lengths;
+  }
+
+  /**
+   * The steps the iterations so far computed per batch row, and what all L steps would have been (trained
+   * iterations and computeGradients): their ratio is what shorter batches save.
+   */
+  get stepsComputed(): { computed: number; full: number; lastLength: number } {
+    return { ...this.steps };
+  }
+
+  /** The prepared length a batch runs: its last scored step over the rows, rounded up to a prepared length. */
+  private lengthOf(batch: TaskBatch): number {
+    const length = lengthFor(this.memory.lengths, batchSteps(flowRows(batch)));
+    this.steps.computed += length;
+    this.steps.full += this.dims.L;
+    this.steps.lastLength = length;
+    return length;
   }
 
   async destroy(): Promise<void> {

@@ -26,6 +26,7 @@
 import { DatasetError, groupDigits } from '../data/datasetError.ts';
 import { corpusUpTo, type SentenceSet, type TextCorpus } from '../data/textCorpus.ts';
 import { VOCABULARY_SIZE } from '../data/vocabulary.ts';
+import { LENGTH_STEP, lengthFor, planLengths } from '../engine/batchLength.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { epochOrder } from './datasetTask.ts';
 import {
@@ -133,13 +134,22 @@ export interface PaddingShare {
   ofComputedSteps: number;
   /** padded steps / steps up to each batch's longest row: what an engine running each batch to its longest row would still pad */
   withinBatches: number;
+  /**
+   * padded steps / the steps the engine computes: each batch runs to its longest row rounded up to a prepared
+   * length (src/engine/batchLength.ts: a multiple of 8, at most L)
+   */
+  ofShorterSteps: number;
+  /** the steps the engine computes / all L steps of every batch (what the shorter batches leave of the work) */
+  shorterShare: number;
 }
 
 /** The padding share of an epoch taken in `order`, batches of B cut from its start (the last one short, its other rows empty). */
 export function paddingShare(order: ArrayLike<number>, lengths: ArrayLike<number>, B: number, L: number): PaddingShare {
   const N = order.length;
+  const prepared = planLengths(L, true);
   let scored = 0;
   let withinSteps = 0;
+  let shorterSteps = 0;
   for (let q = 0; q < N; q += B) {
     let longest = 0;
     for (let b = q; b < Math.min(N, q + B); b++) {
@@ -148,9 +158,15 @@ export function paddingShare(order: ArrayLike<number>, lengths: ArrayLike<number
       longest = Math.max(longest, len);
     }
     withinSteps += longest * B;
+    shorterSteps += lengthFor(prepared, Math.max(1, longest)) * B;
   }
   const computed = Math.ceil(N / B) * B * L;
-  return { ofComputedSteps: 1 - scored / computed, withinBatches: withinSteps === 0 ? 0 : 1 - scored / withinSteps };
+  return {
+    ofComputedSteps: 1 - scored / computed,
+    withinBatches: withinSteps === 0 ? 0 : 1 - scored / withinSteps,
+    ofShorterSteps: shorterSteps === 0 ? 0 : 1 - scored / shorterSteps,
+    shorterShare: computed === 0 ? 0 : shorterSteps / computed,
+  };
 }
 
 export interface TextTaskOptions {
@@ -321,7 +337,8 @@ export function paddingLine(task: TextTask, B: number): string {
   const { bucketed, unbucketed } = task.padding(B);
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   return (
-    `padding: ${pct(bucketed.ofComputedSteps)} of the ${task.L} steps x ${B} rows computed a batch; ` +
+    `padding: ${pct(bucketed.ofShorterSteps)} of the steps computed, each batch run to its longest sentence rounded up to a multiple of ${LENGTH_STEP} steps ` +
+    `(${pct(bucketed.shorterShare)} of ${task.L} steps x ${B} rows a batch; ${pct(bucketed.ofComputedSteps)} padding if every batch ran all ${task.L} steps); ` +
     `${pct(bucketed.withinBatches)} up to each batch's longest sentence with length buckets (${pct(unbucketed.withinBatches)} without); ` +
     `${groupDigits(task.epochBatches(B))} batches an epoch`
   );

@@ -47,7 +47,7 @@ describe('npm run train --task text', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/Task text\(files, <=20\), 19 steps, 54 training sequences an epoch, batch 8/);
     expect(r.err).toMatch(
-      /Corpus tiny\.txt \(digest [0-9a-f]{16}\): 54 training, 3 validation, 3 test sentences of at most 20 characters; padding: [\d.]+% of the 19 steps x 8 rows computed a batch; [\d.]+% up to each batch's longest sentence with length buckets \([\d.]+% without\); 7 batches an epoch/,
+      /Corpus tiny\.txt \(digest [0-9a-f]{16}\): 54 training, 3 validation, 3 test sentences of at most 20 characters; padding: [\d.]+% of the steps computed, each batch run to its longest sentence rounded up to a multiple of 8 steps \([\d.]+% of 19 steps x 8 rows a batch; [\d.]+% padding if every batch ran all 19 steps\); [\d.]+% up to each batch's longest sentence with length buckets \([\d.]+% without\); 7 batches an epoch/,
     );
     expect(r.err).toMatch(/eval at it 3 {2}run1: val [\d.]+ bpc acc [\d.]+%/);
     expect(r.err).toMatch(/it 6\/6 {2}epoch 1 \(86%\) .* run1: [\d.]+ bpc acc [\d.]+% \(best val [\d.]+ bpc\)/);

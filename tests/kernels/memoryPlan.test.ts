@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { loadBrown } from '../../src/data/nodeLoader.ts';
 import { TrainingGpuError } from '../../src/engine/gpuScopes.ts';
 import { MemoryPlanError, WEBGPU_DEFAULT_LIMITS } from '../../src/engine/memoryCheck.ts';
 import type { MemoryPlan } from '../../src/engine/memoryPlan.ts';
@@ -18,6 +19,7 @@ import { RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { GpuError } from '../../src/gpu/device.ts';
 import { type Dispatch, KernelCache } from '../../src/gpu/kernel.ts';
+import { textTask } from '../../src/tasks/textTask.ts';
 import { expectBuffersAsPlanned, recordCreatedBuffers } from '../helpers/createdBuffers.ts';
 import { device, gpu, kernels, shaders } from '../helpers/gpu.ts';
 
@@ -29,7 +31,15 @@ const buffers = recordCreatedBuffers();
 function dispatchesOf(rg: RunGroup): string[] {
   const seen = new Set<Dispatch>();
   for (const b of rg.blocks)
-    for (const d of [...b.plan.gradients, ...b.plan.guard, ...b.plan.update, ...b.plan.drift, ...b.plan.remargin, ...b.plan.spectrum])
+    for (const d of [
+      // the gradients of every prepared length (a text group's shorter batches share the other parts)
+      ...b.plan.lengths.flatMap((l) => b.plan.gradientsFor(l)),
+      ...b.plan.guard,
+      ...b.plan.update,
+      ...b.plan.drift,
+      ...b.plan.remargin,
+      ...b.plan.spectrum,
+    ])
       seen.add(d);
   return [...seen].map((d) => `${d.kernel.name} ${d.workgroups.join('x')}`).sort();
 }
@@ -44,7 +54,10 @@ const run = (over: Partial<RunSettings>): RunSettings => ({ ...PAPER_RUN, lrFree
 const copyGroup: GroupSettings = { task: 'copy', T: 3, batchSize: 5, hidden: 8, optimizer: 'rmsprop', dataSeed: 1, trackEvery: 2 };
 const addingGroup: GroupSettings = { ...copyGroup, task: 'adding', T: 6, optimizer: 'nesterov' };
 
-const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: boolean; software?: boolean }[] = [
+const textGroup: GroupSettings = { ...copyGroup, task: 'text', textCorpus: 'brown', maxLength: 20, batchSize: 3 };
+const brown = loadBrown();
+
+const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: boolean; software?: boolean; text?: boolean }[] = [
   {
     name: 'RNN only (factorised, no margin, plain)',
     group: copyGroup,
@@ -83,13 +96,28 @@ const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: 
     runs: [run({ margin: 0.1, softOrth: 0.1 }), run({ parameterisation: 'plain' }), run({ parameterisation: 'lstm' })],
     software: false,
   },
+  {
+    name: 'text (Brown, L = 19: gradients for 8, 16 and 19 steps), mixed, recomputation in segments of 5 steps',
+    group: { ...textGroup, recompute: 5 },
+    runs: [run({ margin: 0.1, softOrth: 0.1 }), run({ parameterisation: 'plain' }), run({ parameterisation: 'lstm' })],
+    text: true,
+  },
+  {
+    name: 'text (Brown), mixed, full storage, naive kernels',
+    group: textGroup,
+    runs: [run({ margin: 0 }), run({ parameterisation: 'lstm' })],
+    naive: true,
+    text: true,
+  },
 ];
 
 describe('the memory plan is what a run group creates', () => {
   for (const c of CASES) {
     it(c.name, { timeout: c.software === false ? 400_000 : undefined }, async () => {
-      const rg = await RunGroup.create({ ...ops, software: c.software ?? ops.software }, c.group, c.runs, { naive: c.naive });
+      const task = c.text ? textTask(brown, { maxLength: c.group.maxLength ?? 0 }) : undefined;
+      const rg = await RunGroup.create({ ...ops, software: c.software ?? ops.software }, c.group, c.runs, { naive: c.naive, task });
       try {
+        if (c.text) expect(rg.lengths).toEqual([8, 16, 19]);
         for (let k = 0; k < 4; k++) rg.step();
         await rg.collect();
         const plan = rg.memory;

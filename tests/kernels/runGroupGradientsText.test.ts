@@ -4,7 +4,8 @@
  * batch padded at the end with weight 0, the length-bucketed training order and an evaluation batch with an
  * empty row. Plain, factorised and LSTM runs in one group, tiny n. Tolerances as in runGroupGradients.test.ts:
  * |gpu - ref| <= 2e-3 * max|ref| + 2e-3 * |ref| per parameter, the loss within 1e-4; the gradient flow aligned
- * on each row's last scored character (NaN exactly where no row reaches an offset).
+ * on each row's last scored character (NaN exactly where no row reaches an offset). The evaluation batch runs
+ * only 8 of the 15 steps (shorter batches, src/engine/batchLength.ts): the reference covers that path too.
  */
 import { describe, expect, it } from 'vitest';
 import { loadBrown } from '../../src/data/nodeLoader.ts';
@@ -71,6 +72,8 @@ describe('run group gradients vs float64 reference on text batches (Brown)', () 
       expect(flowRowCounts(rg.dims.L, flowRows(batches[1]))[0]).toBe(0);
       for (const [k, batch] of batches.entries()) {
         const metrics = await rg.computeGradients(batch);
+        // the validation batch's sentences end before step 8: it runs 8 of the 15 steps (src/engine/batchLength.ts)
+        expect(rg.stepsComputed.lastLength, `batch ${k}: steps computed`).toBe(k === 1 ? 8 : rg.dims.L);
         for (let r = 0; r < runs.length; r++) {
           const label = `batch ${k} run ${runs[r].name}`;
           const params = toF64(await rg.readParameters(r));

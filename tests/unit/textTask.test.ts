@@ -207,6 +207,21 @@ describe('text task: the length-bucketed epoch order', () => {
     expect(plain.ofComputedSteps).toBeCloseTo(1 - scored / (Math.ceil(1000 / B) * B * L), 12);
   });
 
+  it('the steps computed when each batch runs to its longest row rounded up to a multiple of 8 (at most L), by hand', () => {
+    const lens = [3, 9, 1, 2, 70, 5, 16, 17];
+    // batches of 2 in this order: longest 9 -> 16, 2 -> 8, 70 -> L = 70, 17 -> 24
+    const share = paddingShare([0, 1, 2, 3, 4, 5, 6, 7], lens, 2, 70);
+    const scored = 123;
+    const steps = (16 + 8 + 70 + 24) * 2;
+    expect(share.shorterShare).toBeCloseTo(steps / (4 * 2 * 70), 12);
+    expect(share.ofShorterSteps).toBeCloseTo(1 - scored / steps, 12);
+    // it lies between the padding within batches and that of all L steps
+    const B = 8;
+    const bucketed = paddingShare(bucketedOrder(5, 0, lengths, B), lengths, B, 70);
+    expect(bucketed.ofShorterSteps).toBeGreaterThanOrEqual(bucketed.withinBatches);
+    expect(bucketed.ofShorterSteps).toBeLessThan(bucketed.ofComputedSteps);
+  });
+
   it('the task draws it batch by batch, ends an epoch with a short batch, and resumes at (epoch, position)', () => {
     // 400 sentences: 360 train; batch 50: 7 full batches and one of 10 an epoch
     const task = textTask(corpusOf(variedLines(400, 30)), { maxLength: 32 });

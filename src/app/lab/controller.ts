@@ -667,6 +667,6 @@ function textDataOf(task: TextTask, B: number): TextData {
     sentences: [s.train.count, s.valid.count, s.test.count],
     epochIterations: task.epochBatches(B),
     padding: paddingLine(task, B),
-    paddingShare: task.padding(B).bucketed.ofComputedSteps,
+    paddingShare: task.padding(B).bucketed.ofShorterSteps,
   };
 }

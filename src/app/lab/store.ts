@@ -74,7 +74,7 @@ export interface TextData {
   epochIterations: number;
   /** the padding share, in words (textTask.ts paddingLine) */
   padding: string;
-  /** padded steps / all steps the GPU computes for the epoch's batches */
+  /** padded steps / the steps the GPU computes for the epoch's batches (each run to its longest sentence, rounded up: src/engine/batchLength.ts) */
   paddingShare: number;
 }
 

@@ -147,6 +147,16 @@ export interface LstmBackwardPlan {
    * dhOut_{t_b} into dLoss_last/dh_{t_b} (a number: every row at L with that scale; src/engine/flowRows.ts).
    */
   setFlow(track: boolean, rows: FlowRows | number): void;
+  /** whether the flow delta is on now (the last setFlow) */
+  readonly tracking: boolean;
+  /** its scratch (pass it as `scratch` to the op of another length of the same block) */
+  scratch: LstmBackwardScratch;
+}
+
+/** The scratch of an LSTM backward op, created once per block and shared by the ops of its other lengths. */
+export interface LstmBackwardScratch {
+  aux: GPUBuffer[];
+  flowDz: GPUBuffer;
 }
 
 /** Sizes (in floats) of the backward's scratch: its partial sums and dc scratch per channel, the flow delta's dz. */
@@ -163,18 +173,21 @@ function lstmBackwardGeometry(software: boolean, dims: LstmDims) {
 }
 
 /** Two scratch buffers of partial sums, the flow delta's dz, two backward dispatches per window, two reductions. */
-export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts: BackwardOptions = {}): Footprint {
+export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts: BackwardOptions & { scratch?: boolean } = {}): Footprint {
   const { R, L, n } = dims;
   const g = lstmBackwardGeometry(fc.software, dims);
   const windows = (opts.segments ?? [fullSegment(L)]).reduce((a, seg) => a + backwardWindows(seg, opts.naive ?? false).length, 0);
+  // scratch: false for the op of a further length, which shares the first one's
+  const scratch =
+    opts.scratch === false
+      ? []
+      : [
+          scratchBuffer('lstmBackward.aux[training]', (g.peepLen + g.dcLen) * 4, '[R][S][3][n] + [R][B][n]'),
+          scratchBuffer('lstmBackward.aux[flow]', (g.flowLen + g.dcLen + 2 * dims.B) * 4, '[R][S*WG][L+1] + [R][B][n] + [B][2]'),
+          scratchBuffer('lstmBackward.flowDz', g.flowDzLen * 4, '[R][2][B][4n]'),
+        ];
   return {
-    buffers: [
-      scratchBuffer('lstmBackward.aux[training]', (g.peepLen + g.dcLen) * 4, '[R][S][3][n] + [R][B][n]'),
-      scratchBuffer('lstmBackward.aux[flow]', (g.flowLen + g.dcLen + 2 * dims.B) * 4, '[R][S*WG][L+1] + [R][B][n] + [B][2]'),
-      scratchBuffer('lstmBackward.flowDz', g.flowDzLen * 4, '[R][2][B][4n]'),
-      uniforms('lstmBackward', 2 * windows),
-      uniforms('reduceRows', 2, 'lstmBackward.reduce.params'),
-    ],
+    buffers: [...scratch, uniforms('lstmBackward', 2 * windows), uniforms('reduceRows', 2, 'lstmBackward.reduce.params')],
     dispatches: [
       dispatch('lstmBackward', 'lstmBackward', [g.S, R, 1], 2 * windows),
       dispatch('lstmBackward flow sum', 'reduceRows', [ceilDiv(L + 1, 64), R, 1]),
@@ -187,25 +200,26 @@ export async function prepareLstmBackward(
   ctx: OpContext,
   dims: LstmDims,
   bufs: LstmBackwardBuffers,
-  opts: BackwardOptions = {},
+  opts: BackwardOptions & { scratch?: LstmBackwardScratch } = {},
 ): Promise<LstmBackwardPlan> {
   const { R, L, B, n } = dims;
   const segs = opts.segments ?? [fullSegment(L)];
+  const top = opts.top ?? L;
   const { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen } = lstmBackwardGeometry(ctx.software, dims);
   const k = await ctx.kernels.get('lstmBackward', { ...blocking });
   // Scratch of each channel: its partial sums at element 0 (reduceRows reads them from there), then its dc
   // scratch; the flow channel's then holds the row table [B][2] (t_b, scale_b) the host writes per batch.
-  const aux = [
+  const aux = opts.scratch?.aux ?? [
     storageBuffer(ctx.device, (peepLen + dcLen) * 4, 'lstmBackward.aux[training]'),
     storageBuffer(ctx.device, (flowLen + dcLen + 2 * B) * 4, 'lstmBackward.aux[flow]'),
   ];
   const dcOff = [peepLen, flowLen];
-  const flowDz = storageBuffer(ctx.device, flowDzLen * 4, 'lstmBackward.flowDz');
+  const flowDz = opts.scratch?.flowDz ?? storageBuffer(ctx.device, flowDzLen * 4, 'lstmBackward.flowDz');
 
   const flowParams: { buffer: GPUBuffer; values: Record<string, number> }[] = [];
   const record = (out: Dispatch[], kernel: Kernel, seg: Segment, channel: number, tLow: number, tHigh: number) => {
     // the training delta's top step of a segment before the last takes its W^T dz_{t+1} from the carry (dh0)
-    const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < L ? 1 : 0;
+    const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < top ? 1 : 0;
     const values = {
       R,
       L,
@@ -223,6 +237,7 @@ export async function prepareLstmBackward(
       slots: seg.slots,
       carryIn,
       unscored: opts.unscored ?? 0,
+      top,
     };
     const params = kernel.makeParams(values, `lstmBackward.params[ch${channel} t${tHigh}..${tLow}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
@@ -267,10 +282,16 @@ export async function prepareLstmBackward(
     workgroups: [ceilDiv(3 * n, 64), R, 1],
   });
 
+  let tracking = false;
   return {
     dispatches: [...segments].reverse().flat(),
     segments,
+    scratch: { aux, flowDz },
+    get tracking() {
+      return tracking;
+    },
     setFlow(track: boolean, rows: FlowRows | number) {
+      tracking = track;
       const table = flowRowTable(typeof rows === 'number' ? uniformFlowRows(L, B, rows) : rows);
       if (table.length !== 2 * B) throw new Error(`lstmBackward.setFlow: rows for ${table.length / 2} batch rows, the op has B = ${B}`);
       ctx.device.queue.writeBuffer(aux[1], (flowLen + dcLen) * 4, table);

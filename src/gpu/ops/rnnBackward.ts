@@ -41,6 +41,17 @@ export interface BackwardOptions {
   segments?: Segment[];
   /** steps 1..unscored have no readout gradient: dhOut is not read there (default 0: read at every step) */
   unscored?: number;
+  /**
+   * the steps the pass computes, top = L' <= L (default L): a shorter text batch's length (docs/ENGINE.md,
+   * "Shorter batches"); the segments then cover steps 1..top, the buffers keep their layout for L
+   */
+  top?: number;
+}
+
+/** The scratch of a backward op, created once per block and shared by the ops of its other lengths. */
+export interface RnnBackwardScratch {
+  flowDa: GPUBuffer;
+  partials: GPUBuffer;
 }
 
 export interface RnnBackwardPlan {
@@ -53,6 +64,10 @@ export interface RnnBackwardPlan {
    * dhOut_{t_b} into dLoss_last/dh_{t_b} (a number: every row at L with that scale).
    */
   setFlow(track: boolean, rows: FlowRows | number): void;
+  /** whether the flow delta is on now (the last setFlow) */
+  readonly tracking: boolean;
+  /** its scratch (pass it as `scratch` to the op of another length of the same block) */
+  scratch: RnnBackwardScratch;
 }
 
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
@@ -73,18 +88,21 @@ export function backwardWindows(seg: Segment, naive: boolean): [number, number][
 }
 
 /** The flow delta's 2-slot da, the flow partials [R][P][L+1] + row table, two backward dispatches per window and the flow sum. */
-export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: BackwardOptions = {}): Footprint {
+export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: BackwardOptions & { scratch?: boolean } = {}): Footprint {
   const { R, L, B, n } = dims;
   const naive = opts.naive ?? false;
   const g = rnnBackwardGeometry(fc.software, dims, naive);
   const windows = (opts.segments ?? [fullSegment(L)]).reduce((a, seg) => a + backwardWindows(seg, naive).length, 0);
+  // scratch: false for the op of a further length, which shares the first one's
+  const scratch =
+    opts.scratch === false
+      ? []
+      : [
+          scratchBuffer('rnnBackward.flowDa', R * 2 * B * n * 4, '[R][2][B][n]'),
+          scratchBuffer('rnnBackward.flowPartials', (R * g.P * (L + 1) + 2 * B) * 4, `[R][${g.P}][L+1] + [B][2]`),
+        ];
   return {
-    buffers: [
-      scratchBuffer('rnnBackward.flowDa', R * 2 * B * n * 4, '[R][2][B][n]'),
-      scratchBuffer('rnnBackward.flowPartials', (R * g.P * (L + 1) + 2 * B) * 4, `[R][${g.P}][L+1] + [B][2]`),
-      uniforms(g.kernel, 2 * windows),
-      uniforms('reduceRows', 1, 'rnnBackward.flowReduce.params'),
-    ],
+    buffers: [...scratch, uniforms(g.kernel, 2 * windows), uniforms('reduceRows', 1, 'rnnBackward.flowReduce.params')],
     dispatches: [
       dispatch(g.kernel, g.kernel, [g.groupsX, R, 1], 2 * windows),
       dispatch('rnnBackward flow sum', 'reduceRows', [ceilDiv(L + 1, 64), R, 1]),
@@ -96,23 +114,24 @@ export async function prepareRnnBackward(
   ctx: OpContext,
   dims: RnnDims,
   bufs: RnnBackwardBuffers,
-  opts: BackwardOptions = {},
+  opts: BackwardOptions & { scratch?: RnnBackwardScratch } = {},
 ): Promise<RnnBackwardPlan> {
   const { R, L, B, n } = dims;
   const naive = opts.naive ?? false;
   const segs = opts.segments ?? [fullSegment(L)];
+  const top = opts.top ?? L;
   const { blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
   const k = naive ? await ctx.kernels.get('rnnBackwardStep', { WG }) : await ctx.kernels.get('rnnBackward', { ...blocking });
-  const flowDa = storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
+  const flowDa = opts.scratch?.flowDa ?? storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
   // the flow partials [R][P][L+1], then the row table [B][2] (t_b, scale_b) the host writes per batch
   const flowLen = R * P * (L + 1);
-  const partials = storageBuffer(ctx.device, (flowLen + 2 * B) * 4, 'rnnBackward.flowPartials');
+  const partials = opts.scratch?.partials ?? storageBuffer(ctx.device, (flowLen + 2 * B) * 4, 'rnnBackward.flowPartials');
 
   const flowParams: { buffer: GPUBuffer; values: Record<string, number> }[] = [];
   const record = (out: Dispatch[], kernel: Kernel, seg: Segment, channel: number, tLow: number, tHigh: number) => {
     // the training delta's top step of a segment before the last takes its W^T da_{t+1} from the carry (dh0)
-    const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < L ? 1 : 0;
-    const window = { T0: seg.start, slots: seg.slots, carryIn, unscored: opts.unscored ?? 0 };
+    const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < top ? 1 : 0;
+    const window = { T0: seg.start, slots: seg.slots, carryIn, unscored: opts.unscored ?? 0, top };
     const values = { R, L, B, n, tLow, tHigh, channel, trackFlow: 0, daSlots: channel === 0 ? seg.slots : 2, P, ...window };
     const params = kernel.makeParams(values, `${kernel.name}.params[ch${channel} t${tHigh}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
@@ -142,6 +161,10 @@ export async function prepareRnnBackward(
   return {
     dispatches: [...segments].reverse().flat(),
     segments,
+    scratch: { flowDa, partials },
+    get tracking() {
+      return tracking;
+    },
     setFlow(track: boolean, rows: FlowRows | number) {
       tracking = track;
       const table = flowRowTable(typeof rows === 'number' ? uniformFlowRows(L, B, rows) : rows);
