@@ -6,6 +6,7 @@
  * gradient view of a typed sentence. Hostile drops (a binary file, an empty file, files dropped beside the
  * panel) get a message naming the problem, and the corpus read before stays, for the panel and the group.
  */
+import { readFileSync } from 'node:fs';
 import type { JSHandle, Locator, Page } from '@playwright/test';
 import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
 import { snapshot, trainUntil } from './lab-helpers.ts';
@@ -137,4 +138,54 @@ test('a text file dragged onto the Data sets panel trains a text group; a traine
   await page.keyboard.press('ArrowLeft');
   await expect(readout).toContainText('from the state after “t” (character 15)');
   await page.getByTestId('text-reach').screenshot({ path: `${SCREENSHOT_DIR}/text--gradient-view.png` });
+});
+
+test('an exported text experiment carries its corpus: imported while other files are loaded it is refused by name; with its own file it goes on', async ({
+  page,
+}) => {
+  test.setTimeout(200_000);
+  await page.goto(LINK);
+  await expect(page.getByTestId('phase')).toContainText('none are loaded', { timeout: 80_000 });
+  await page.getByTestId('datasets-details').locator('summary').click();
+  const panel = page.getByTestId('datasets');
+  const summary = page.getByTestId('dataset-summary-text');
+  await dragAndDrop(panel, await fileTransfer(page, 'story.txt', utf8(CORPUS), 'text/plain'));
+  await expect(summary).toContainText('Your text (story.txt)');
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 120_000 });
+  await trainUntil(page, 5);
+  const exported = await snapshot(page);
+
+  const downloadP = page.waitForEvent('download');
+  await page.getByTestId('export-experiment').click();
+  const text = readFileSync(await (await downloadP).path(), 'utf8');
+  const file = JSON.parse(text);
+  expect(file.corpus.name).toBe('story.txt');
+  expect(file.corpus.digest).toMatch(/^[0-9a-f]{16}$/);
+
+  // other files read since: the import is refused naming both corpora, and the lab goes on as it was
+  const otherText = Array.from({ length: 40 }, (_, k) => `line ${k} of another text.`).join('\n');
+  await dragAndDrop(panel, await fileTransfer(page, 'other.txt', utf8(otherText), 'text/plain'));
+  await expect(summary).toContainText('Your text (other.txt)');
+  const importInput = page.getByTestId('import-experiment');
+  await importInput.setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  const messages = page.getByTestId('lab-messages');
+  await expect(messages).toContainText(
+    new RegExp(
+      `'saved\\.json': its runs trained on 'story\\.txt' \\(digest ${file.corpus.digest}\\), but the lab's text files are 'other\\.txt' \\(digest [0-9a-f]{16}\\): load 'story\\.txt' in the Data sets panel, then import it again\\. Nothing was changed\\.`,
+    ),
+  );
+  expect((await snapshot(page)).iteration).toBe(exported.iteration);
+  await expect(page.getByTestId('epoch-clock')).toContainText('story.txt');
+
+  // story.txt read again: the same import goes on at the exported iteration, on story.txt
+  await dragAndDrop(panel, await fileTransfer(page, 'story.txt', utf8(CORPUS), 'text/plain'));
+  await expect(summary).toContainText('Your text (story.txt)');
+  await importInput.setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(messages).toContainText(`Loaded 'saved.json': 2 run(s) at iteration ${exported.iteration}`);
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 120_000 });
+  expect((await snapshot(page)).iteration).toBe(exported.iteration);
+  await expect(page.getByTestId('epoch-clock')).toContainText('story.txt');
+  await trainUntil(page, exported.iteration + 2);
+  expect((await snapshot(page)).runs.every((r) => Number.isFinite(r.loss))).toBe(true);
 });
