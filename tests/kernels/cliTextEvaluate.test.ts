@@ -30,7 +30,7 @@ function snapshotCheckpoint(): string {
 }
 
 describe('npm run evaluate on a text run', () => {
-  it('scores a snapshot checkpoint and the best-validation file on its corpus, in bpc, the best one as its round did', () => {
+  it("scores a snapshot checkpoint on its corpus, in bpc and accuracy, the test set at the run's sentence limit", () => {
     const train = cli('train.ts', [
       ...['--task', 'text', '--text-files', tiny, '--hidden', '8', '--batch', '8', '--max-length', '20', '--margins', '1'],
       ...['--nonlin', 'tanh', '--lr', '0.01', '--tau', '0.01', '--iters', '6', '--eval-every', '3', '--out', out, '--quiet'],
