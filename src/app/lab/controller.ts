@@ -29,7 +29,7 @@ import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { Rng } from '../../random/rng.ts';
 import { isDataTask, type Task, type TextCorpusChoice, taskShape } from '../../tasks/index.ts';
 import { type DatasetLoaders, groupTaskSource } from '../../tasks/taskSource.ts';
-import { type CorpusIdentity, paddingLine, type TextTask } from '../../tasks/textTask.ts';
+import { type CorpusIdentity, corpusIdentity, paddingLine, type TextTask } from '../../tasks/textTask.ts';
 import type { TrainerEvaluator } from '../../training/evaluationHook.ts';
 import { EvaluationSetupError, openEvaluation } from '../../training/openEvaluation.ts';
 import { HOST_CLOCK, LAB_PACING } from '../../training/pacing.ts';
@@ -57,6 +57,8 @@ export interface RebuildPlan {
   initial?: InitialState;
   /** a loaded experiment: per run, its best-validation weights and evaluation rounds (from its checkpoint) */
   evaluation?: (Partial<RunEvaluationState> | undefined)[];
+  /** a loaded text experiment's corpus (experimentFile.ts): the group is built on that corpus, or not at all */
+  corpus?: CorpusIdentity;
 }
 
 /** How often the run table's live numbers may re-render the controls (ms). */
@@ -435,7 +437,14 @@ export class LabController {
     else for (const id of removed) this.book.remove(id);
     const prevViews = this.store.getState().runViews;
     try {
-      const task = await this.taskFor(group, initial !== undefined && old !== undefined);
+      // runs carried from the old group keep its corpus; a loaded experiment's runs take the page's (checked)
+      const task = await this.taskFor(group, initial !== undefined && old !== undefined && plan.initial === undefined);
+      const built = group.task === 'text' && task ? (task as TextTask).corpus : null;
+      if (plan.corpus && built && (built.name !== plan.corpus.name || built.digest !== plan.corpus.digest)) {
+        throw new Error(
+          `the experiment's runs trained on ${plan.corpus.name} (digest ${plan.corpus.digest}), but the corpus now is ${built.name} (digest ${built.digest}); import it again once the same corpus is loaded`,
+        );
+      }
       if (this.destroyed) return;
       const tr = request
         ? await this.evaluatingTrainer(group, runs, { initial, task, request, restore: evaluationRestore })
@@ -579,6 +588,8 @@ export class LabController {
           dataRngState: snapshot.dataRngState,
           metrics: this.book.toJSON(),
           checkpoints: snapshotCheckpoints(snapshot),
+          // a text group's corpus travels with its runs (an import checks it against the page's)
+          ...(group.task === 'text' && this.loadedTask ? { corpus: (this.loadedTask as TextTask).corpus } : {}),
         });
       } finally {
         if (this.store.getState().playing) void t.start();
@@ -610,6 +621,22 @@ export class LabController {
     });
     if (!out) throw new Error('The parameters could not be read');
     return out;
+  }
+
+  /**
+   * The corpus a text group on `choice` would be built on now (the Brown corpus loads if it has not), or null
+   * when the page has none (no files read): what an imported experiment's recorded corpus is checked against.
+   */
+  async corpusFor(choice: TextCorpusChoice): Promise<CorpusIdentity | null> {
+    const text = this.datasets?.text;
+    if (!text) return null;
+    try {
+      const got = await text(choice);
+      return got.identity ?? corpusIdentity(got.corpus);
+    } catch (e) {
+      if (e instanceof MissingTextFiles) return null;
+      throw e;
+    }
   }
 
   baselineLoss(): number {

