@@ -16,7 +16,7 @@ const FIGURE_PRESETS = presets(true).filter((p) => /^(figure|appendix|table5)/.t
 
 for (const preset of FIGURE_PRESETS) {
   test(`preset ${preset.id} loads and trains without a console error`, async ({ page }) => {
-    test.setTimeout(240_000);
+    test.setTimeout(400_000);
     await openLab(page);
     await page.getByTestId('preset-select').selectOption(preset.id);
     await expect
@@ -37,7 +37,11 @@ for (const preset of FIGURE_PRESETS) {
       s.runs.every((r) => Number.isFinite(r.loss)),
       'every run measured a finite loss',
     ).toBe(true);
-    if (preset.id === 'figure1-classroom' || preset.id === 'figure2-classroom')
+    if (preset.id === 'figure1-classroom') {
       await page.screenshot({ path: join(SCREENSHOT_DIR, `lab--preset-${preset.id}.png`), fullPage: false });
+      const note = page.locator('.preset-notes li', { hasText: preset.label });
+      await note.scrollIntoViewIfNeeded();
+      await note.screenshot({ path: join(SCREENSHOT_DIR, `lab--preset-${preset.id}-description.png`) });
+    }
   });
 }

@@ -55,7 +55,6 @@ import {
   estimateSeconds,
   measureStepCost,
   type StepCost,
-  stepsOf,
   type Table5Row,
   table5Iterations,
   table5Text,
@@ -342,46 +341,53 @@ const FIGURE_FLAGS: FlagSpec[] = [
 async function figuresHelp(rest: readonly string[]): Promise<string> {
   const adapter = rest[rest.indexOf('--adapter') + 1];
   let cost: StepCost | null = null;
-  let adapterLine: string;
+  let adapterLine = '';
+  const first = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  let engine: Awaited<ReturnType<typeof openNodeEngine>> | undefined;
   try {
     process.stderr.write('Timing two probe groups on this adapter for the estimates ...\n');
-    const engine = await openNodeEngine(
+    engine = await openNodeEngine(
       rest.includes('--adapter') && ['auto', 'hardware', 'software'].includes(adapter) ? (adapter as 'auto') : 'auto',
     );
+  } catch (e) {
+    adapterLine = `No estimates: no WebGPU adapter could be opened (${first(e)}).`;
+  }
+  if (engine)
     try {
       cost = await measureStepCost(engine);
-      adapterLine = `Estimated times on ${engine.describe()} (${cost.how}; tracking, evaluation and saving left out, and a GPU runs a group's runs side by side for less than their sum: a guide, not a promise):`;
+      adapterLine = `Estimated times on ${engine.describe()} (${cost.how}; tracking, evaluation and saving left out: a guide, not a promise):`;
+    } catch (e) {
+      adapterLine = `No estimates: timing the probe groups on ${engine.describe()} failed (${first(e)}).`;
     } finally {
       engine.close();
     }
-  } catch (e) {
-    adapterLine = `No estimates: no WebGPU adapter could be opened (${(e instanceof Error ? e.message : String(e)).split('\n')[0]}).`;
-  }
   const est = (v: FigureVariant) =>
-    cost ? durationText(v.parts.reduce((t, p) => t + estimateSeconds(cost!, p.group, p.runs.length, p.iterations), 0)) : 'not estimated';
+    cost
+      ? `about ${durationText(v.parts.reduce((t, p) => t + estimateSeconds(cost!, p.group, p.runs.length, p.iterations), 0))}`
+      : 'no estimate';
   const lines = ['Figures:', adapterLine];
   for (const id of PAPER_FIGURE_IDS) {
     const f = PAPER_FIGURES[id];
     lines.push(
       `  ${id}  ${f.title}`,
       `          parts: ${f.paper.parts.map((p) => `${p.id} (${p.runs.length} runs, ${p.iterations} iterations)`).join(', ')}`,
-      `          ${f.paper.settings}; estimated ${est(f.paper)}`,
-      `          --classroom: ${f.classroom.settings}; parts ${f.classroom.parts.map((p) => `${p.id} (${p.iterations} iterations)`).join(', ')}; estimated ${est(f.classroom)}`,
+      `          ${f.paper.settings}; ${est(f.paper)}`,
+      `          --classroom: ${f.classroom.settings}; parts ${f.classroom.parts.map((p) => `${p.id} (${p.iterations} iterations)`).join(', ')}; ${est(f.classroom)}`,
     );
   }
   const t5 = (v: Table5Variant) =>
     cost
-      ? durationText(
+      ? `about ${durationText(
           v.sizes.reduce(
-            (t, n) => t + 2 * (table5Iterations(v, n) + 2) * stepsOf({ ...PAPER_GROUP, T: v.T }) * (cost!.a + cost!.b * 50 * n * n),
+            (t, n) => t + 2 * estimateSeconds(cost!, { ...PAPER_GROUP, T: v.T, hidden: n, batchSize: 50 }, 1, table5Iterations(v, n) + 2),
             0,
           ),
-        )
-      : 'not estimated';
+        )}`
+      : 'no estimate';
   lines.push(
     `  table5  ${TABLE5.title}`,
-    `          ${TABLE5.paper.settings}; estimated ${t5(TABLE5.paper)}`,
-    `          --classroom: ${TABLE5.classroom.settings}; estimated ${t5(TABLE5.classroom)}`,
+    `          ${TABLE5.paper.settings}; ${t5(TABLE5.paper)}`,
+    `          --classroom: ${TABLE5.classroom.settings}; ${t5(TABLE5.classroom)}`,
   );
   return `${lines.join('\n')}\n`;
 }

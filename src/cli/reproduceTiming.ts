@@ -4,11 +4,11 @@
  * estimated time of every preset that --help lists.
  *
  * The estimate: two probe groups of one factorised run on the copy task (L = 50 steps, n = 32 batch 32 and
- * n = 128 batch 50) are timed over a few iterations after two warm-up ones; their time per step gives a
+ * n = 128 batch 50) are timed over 3 and 2 iterations after one warm-up iteration each; their time per step gives a
  * per-step cost a + b * B * n^2 (a: what a step costs whatever its size, the dispatches; b: the arithmetic),
- * and a preset's time is its iterations x runs x steps x (a + b B n^2), summed over its parts. It leaves out
- * tracking, evaluation and saving, and a GPU runs many runs of a group side by side for less than their sum:
- * an estimate to plan by, not a promise.
+ * and a preset's time is its iterations x steps x (a + b x runs x B x n^2), summed over its parts: the runs of
+ * a group share a step's dispatches (they are trained side by side) and add their arithmetic. It leaves out
+ * tracking, evaluation and saving: an estimate to plan by, not a promise.
  */
 import { RunGroup } from '../engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
@@ -17,11 +17,17 @@ import { csvField } from '../experiments/csvField.ts';
 import { PAPER_TABLE5, TABLE5, type Table5Variant, table5Claims } from '../experiments/paperFigures.ts';
 import type { NodeEngine } from './nodeContext.ts';
 
-/** Seconds per iteration of a group, timed over `iters` iterations after 2 warm-up ones. */
-export async function secondsPerIteration(engine: NodeEngine, group: GroupSettings, runs: RunSettings[], iters: number): Promise<number> {
+/** Seconds per iteration of a group, timed over `iters` iterations after `warmUp` ones (pipelines compile lazily, first submissions allocate). */
+export async function secondsPerIteration(
+  engine: NodeEngine,
+  group: GroupSettings,
+  runs: RunSettings[],
+  iters: number,
+  warmUp = 2,
+): Promise<number> {
   const rg = await RunGroup.create(engine.ops, group, runs, {});
   try {
-    for (let k = 0; k < 2; k++) rg.step();
+    for (let k = 0; k < warmUp; k++) rg.step();
     await rg.collect();
     const t0 = performance.now();
     for (let k = 0; k < iters; k++) {
@@ -44,14 +50,14 @@ export interface StepCost {
 }
 
 function copyGroup(T: number, hidden: number, batchSize: number, over: Partial<GroupSettings> = {}): GroupSettings {
-  return { ...PAPER_GROUP, task: 'copy', T, hidden, batchSize, trackEvery: 1_000_000, recompute: 'off', ...over };
+  return { ...PAPER_GROUP, task: 'copy', T, hidden, batchSize, trackEvery: 100_000, recompute: 'off', ...over };
 }
 
 export async function measureStepCost(engine: NodeEngine): Promise<StepCost> {
   const run: RunSettings = { ...PAPER_RUN, name: 'probe', margin: 0 };
   const L = 50;
-  const small = await secondsPerIteration(engine, copyGroup(L - 20, 32, 32), [run], 5);
-  const large = await secondsPerIteration(engine, copyGroup(L - 20, 128, 50), [run], 3);
+  const small = await secondsPerIteration(engine, copyGroup(L - 20, 32, 32), [run], 3, 1);
+  const large = await secondsPerIteration(engine, copyGroup(L - 20, 128, 50), [run], 2, 1);
   const w1 = 32 * 32 * 32;
   const w2 = 50 * 128 * 128;
   const b = Math.max(0, (large / L - small / L) / (w2 - w1));
@@ -59,7 +65,7 @@ export async function measureStepCost(engine: NodeEngine): Promise<StepCost> {
   return {
     a,
     b,
-    how: `measured on this adapter: copy T = 30 (50 steps), one factorised run, ${(small * 1000).toFixed(1)} ms an iteration at n = 32, batch 32 and ${(large * 1000).toFixed(1)} ms at n = 128, batch 50; a preset's estimate is iterations x runs x steps x (a + b x batch x n^2) with a and b fitted to those two`,
+    how: `measured on this adapter: copy T = 30 (50 steps), one factorised run, ${(small * 1000).toFixed(1)} ms an iteration at n = 32, batch 32 and ${(large * 1000).toFixed(1)} ms at n = 128, batch 50; a preset's estimate is iterations x steps x (a + b x runs x batch x n^2), a and b fitted to those two`,
   };
 }
 
@@ -69,7 +75,7 @@ export function stepsOf(group: GroupSettings): number {
 }
 
 export function estimateSeconds(cost: StepCost, group: GroupSettings, runs: number, iterations: number): number {
-  return iterations * runs * stepsOf(group) * (cost.a + cost.b * group.batchSize * group.hidden * group.hidden);
+  return iterations * stepsOf(group) * (cost.a + cost.b * runs * group.batchSize * group.hidden * group.hidden);
 }
 
 export function durationText(seconds: number): string {
@@ -112,9 +118,10 @@ export async function timeTable5(engine: NodeEngine, v: Table5Variant, say: (lin
 export function table5Record(rows: readonly Table5Row[]): SeedRecord {
   const scores: Record<string, number> = {};
   for (const r of rows) {
-    scores[`sgd n=${r.n}`] = r.sgd;
-    scores[`geodesic n=${r.n}`] = r.geodesic;
-    scores[`ratio n=${r.n}`] = r.geodesic / r.sgd;
+    // rounded as the table prints them (the verdicts name these figures)
+    scores[`sgd n=${r.n}`] = Math.round(r.sgd * 10) / 10;
+    scores[`geodesic n=${r.n}`] = Math.round(r.geodesic * 10) / 10;
+    scores[`ratio n=${r.n}`] = Math.round((r.geodesic / r.sgd) * 1000) / 1000;
   }
   return { curves: {}, scores };
 }
@@ -149,10 +156,12 @@ export function table5Text(
     '',
     "| claim | verdict (measured) | the paper's own numbers |",
     '|---|---|---|',
-    ...claims.map((c, k) => {
+    ...claims.map((c) => {
       const measured = verdict(c, [record]);
-      const theirs = paperClaims[k] ? verdict(paperClaims[k], [paperRecord]).text : '-';
-      return `| ${c.statement} | ${measured.text} (${measured.perSeed[0]?.why ?? ''}) | ${k < paperClaims.length ? theirs : '-'} |`;
+      // the paper's numbers decide the same claim only at the same sizes
+      const same = paperClaims.find((p) => p.statement === c.statement);
+      const theirs = same ? verdict(same, [paperRecord]).text : '- (other sizes)';
+      return `| ${c.statement} | ${measured.text} (${measured.perSeed[0]?.why ?? ''}) | ${theirs} |`;
     }),
     '',
     classroom ? "The classroom sizes are not the paper's: the paper's column is for n = 128, 500, 1000." : '',
