@@ -80,7 +80,10 @@ describe('npm run reproduce -- table2 --classroom', () => {
       /^npm run reproduce -- table1\|table2\|table3\|table4\|figure1\|figure2\|figure4\|figure5\|appendix\|table5 \[flags\]/,
     );
     expect(help.out).toMatch(/ {2}table3 {2}Table 3: character prediction, sentences of up to 75 characters/);
-  });
+    // the figures too, each with its estimate on this adapter (--help times two small probe groups)
+    expect(help.out).toMatch(/ {2}figure1 {2}Figure 1: copy-task accuracy/);
+    expect(help.out).toMatch(/Estimated times on .*: about \d/s);
+  }, 300_000);
 
   it('table3 pointed at the folder of Table 2 is refused before any training', () => {
     const other = cli('reproduce.ts', ['table3', '--classroom', '--out', out]);
