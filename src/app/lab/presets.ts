@@ -137,7 +137,7 @@ function textPreset(table: PaperTable, classroom: boolean, software: boolean): P
  */
 function figurePresets(id: PaperFigureId, software: boolean): Preset[] {
   const f = PAPER_FIGURES[id];
-  const both = `The paper's settings: ${f.paper.settings}. The classroom variant: ${f.classroom.settings}.`;
+  const both = `The paper's settings: ${f.paper.settings.replace(/^the paper's setting( where it gives one)?: /, '')}. The classroom variant (not the paper's setting): ${f.classroom.settings.replace(/^the classroom variant, not the paper's setting: /, '')}.`;
   const claims = (c: { statement: string }[]) => c.map((x) => x.statement).join('; ');
   const preset = (classroom: boolean): Preset => {
     const v = classroom ? f.classroom : f.paper;
@@ -151,7 +151,7 @@ function figurePresets(id: PaperFigureId, software: boolean): Preset[] {
       : ` The paper's sizes${software ? ': slow on this CPU adapter, use the classroom variant' : ''} (${part.iterations.toLocaleString('en-US')} iterations).`;
     return {
       id: classroom ? `${id}-classroom` : id,
-      label: `${f.label}${classroom ? ', classroom' : ''}: ${part.title.replace(/^[^,:]*[,:]\s*/, '')}${classroom ? '' : " (the paper's settings)"}`,
+      label: `${f.label}${classroom ? ', classroom' : ''}: ${part.title.replace(/^[^,:]*[,:]\s*/, '').replace(/\s*\(classroom\)/, '')}${classroom ? '' : " (the paper's settings)"}`,
       description: `${f.statement} ${both}${rest}${cost} Claims checked: ${claims(part.claims)}. \`npm run reproduce -- ${id}${classroom ? ' --classroom' : ''}\` trains every panel headless and writes each claim's verdict.`,
       experiment: { group: { ...part.group }, runs: part.runs.map((r) => ({ ...r })) },
     };
