@@ -153,7 +153,9 @@ describe('verdicts on recorded curves', () => {
     const v = claimVerdicts(part.claims, seedRecords(inOrder.runs, inOrder.log, 'accuracy'));
     expect(v.map((x) => x.text)).toEqual(part.claims.map(() => 'holds in 1 of 1 seed'));
     // the classroom criterion (0.75 on a window of 20): 15 points at 1 and 5 at 0.1 average 0.775, converged at iteration at + 14
-    expect(v[0].perSeed[0].why).toMatch(/accuracy >= 0.75 \(mean of 20 points\): m=0 at iteration 914, m=0.1 at iteration 314, m=1 at iteration 114/);
+    expect(v[0].perSeed[0].why).toMatch(
+      /accuracy >= 0.75 \(mean of 20 points\): m=0 at iteration 914, m=0.1 at iteration 314, m=1 at iteration 114/,
+    );
     const reversed = recordedLog(names, iterations, [step(100), step(300), step(500), step(700), step(900), step(200)]);
     const r = claimVerdicts(part.claims, seedRecords(reversed.runs, reversed.log, 'accuracy'));
     expect(r[0].text).toBe('does not hold: holds in 0 of 1 seed, fails in 1');
