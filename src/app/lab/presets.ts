@@ -147,7 +147,7 @@ function figurePresets(id: PaperFigureId, software: boolean): Preset[] {
       ? ` This preset is its first panel (${part.title}); the other panels (${others.map((p) => p.title).join('; ')}) are trained by the reproduce command.`
       : '';
     const cost = classroom
-      ? ` Meant for minutes on a CPU adapter (${part.iterations} iterations).`
+      ? ` Sized for a CPU adapter (${part.iterations} iterations; the times measured on one are in docs/reproduction.md).`
       : ` The paper's sizes${software ? ': slow on this CPU adapter, use the classroom variant' : ''} (${part.iterations.toLocaleString('en-US')} iterations).`;
     return {
       id: classroom ? `${id}-classroom` : id,
