@@ -18,12 +18,29 @@
  * tables train on the Brown corpus unless --text-files gives PTB's three files (or any text); the paper's
  * numbers are PTB's, and the table says so.
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError } from '../data/datasetError.ts';
 import { loadBrown, loadTextFiles } from '../data/nodeLoader.ts';
 import { corpusUpTo } from '../data/textCorpus.ts';
-import { GROUP_SETTINGS, type GroupSettings, parseDecimal, RUN_SETTINGS, type RunSettings, withGroupDefaults } from '../engine/settings.ts';
+import {
+  GROUP_SETTINGS,
+  type GroupSettings,
+  PAPER_GROUP,
+  parseDecimal,
+  RUN_SETTINGS,
+  type RunSettings,
+  withGroupDefaults,
+} from '../engine/settings.ts';
+import {
+  type FigureVariant,
+  PAPER_FIGURE_IDS,
+  PAPER_FIGURES,
+  REPRODUCE_FIGURE_IDS,
+  type ReproduceFigureId,
+  TABLE5,
+  type Table5Variant,
+} from '../experiments/paperFigures.ts';
 import { PAPER_TABLE_IDS, PAPER_TABLES, type PaperTableId, paperTableOfGroup, tableRuns } from '../experiments/paperTables.ts';
 import { resultRows } from '../experiments/resultsTable.ts';
 import { tableText } from '../experiments/tableReport.ts';
@@ -31,6 +48,18 @@ import { mnistOptionsOf } from '../tasks/index.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { experimentToFlags } from './experimentFlags.ts';
 import { readManifest } from './experimentFolder.ts';
+import { openNodeEngine } from './nodeContext.ts';
+import { reproduceFigure, seedsProblem, writeWhole } from './reproduceFigure.ts';
+import {
+  durationText,
+  estimateSeconds,
+  measureStepCost,
+  type StepCost,
+  type Table5Row,
+  table5Iterations,
+  table5Text,
+  timeTable5,
+} from './reproduceTiming.ts';
 import { loadResume } from './resume.ts';
 import { isMain, runCli } from './run.ts';
 import { main as train } from './train.ts';
@@ -195,20 +224,23 @@ export function savedExperimentProblem(
   return differs ? `${PAPER_TABLES[table].label} with other settings (${differs})` : null;
 }
 
+const ALL_IDS: readonly string[] = [...PAPER_TABLE_IDS, ...REPRODUCE_FIGURE_IDS];
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === undefined) {
     process.stdout.write(
       `${usage(
-        `npm run reproduce -- ${PAPER_TABLE_IDS.join('|')} [flags]`,
-        "Trains the run set of one of the paper's tables headless and writes the table beside the paper's numbers: Tables 1 and 2 (sequential and permuted MNIST, test accuracy), Tables 3 and 4 (character prediction on sentences of up to 75 and 300 characters, test bpc and accuracy).",
+        `npm run reproduce -- ${ALL_IDS.join('|')} [flags]`,
+        "Trains the run set of one of the paper's tables or figures headless and writes it beside the paper's numbers and claims: Tables 1 and 2 (sequential and permuted MNIST, test accuracy), Tables 3 and 4 (character prediction on sentences of up to 75 and 300 characters, test bpc and accuracy), Figures 1, 2, 4 and 5 and appendix 5.2 (curves, SVG and PNG, a verdict per claim counted over seeds), Table 5 (seconds per 1000 iterations on this adapter).",
         FLAGS,
-      )}\n${tablesHelp()}`,
+      )}\nFigure flags (figure1, figure2, figure4, figure5, appendix, table5): --classroom, --out DIR, --adapter, --quiet as above, and\n${usage('', '', FIGURE_FLAGS).split('\n').slice(3).join('\n')}\n${tablesHelp()}\n${await figuresHelp(rest)}`,
     );
     return first === undefined ? 2 : 0;
   }
+  if ((REPRODUCE_FIGURE_IDS as readonly string[]).includes(first)) return figureMain(first as ReproduceFigureId, rest);
   if (!(PAPER_TABLE_IDS as readonly string[]).includes(first))
-    throw new UsageError(`the first argument names the table: ${PAPER_TABLE_IDS.join(', ')} (got '${first.slice(0, 40)}'); see --help`);
+    throw new UsageError(`the first argument names the table or figure: ${ALL_IDS.join(', ')} (got '${first.slice(0, 40)}'); see --help`);
   const table = first as TableName;
   const t = PAPER_TABLES[table];
   const flags = parseArgs(rest, FLAGS);
@@ -280,6 +312,121 @@ export async function main(argv: string[]): Promise<number> {
     renameSync(`${path}.tmp`, path);
   }
   process.stdout.write(`\n${written.markdown}\nWrote ${join(dir, `${table}.md`)} and ${table}.csv\n`);
+  return 0;
+}
+
+const FIGURE_FLAGS: FlagSpec[] = [
+  {
+    name: 'classroom',
+    switch: true,
+    help: "the figure's classroom variant (smaller, larger rates, fewer iterations): minutes on a CPU adapter",
+  },
+  {
+    name: 'seeds',
+    value: 'k',
+    help: 'seeds per run set, each verdict counted over them (default 1; more are refused until seed replicates are trained in one group)',
+  },
+  {
+    name: 'iters',
+    value: 'N',
+    help: 'train each part N iterations instead of its budget (the claims keep the budget: what needs the rest is undecided); table5: timed iterations at n = 128',
+  },
+  { name: 'out', value: 'DIR', help: 'the output folder (default reproduce/<figure>[-classroom]); run again to resume' },
+  { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
+  { name: 'quiet', switch: true, help: "no progress lines (train's --quiet)" },
+  { name: 'help', switch: true, help: 'show this help' },
+];
+
+/** --help's list of the figures and Table 5: parts, settings and each variant's estimated time on this adapter. */
+async function figuresHelp(rest: readonly string[]): Promise<string> {
+  const adapter = rest[rest.indexOf('--adapter') + 1];
+  let cost: StepCost | null = null;
+  let adapterLine = '';
+  const first = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  let engine: Awaited<ReturnType<typeof openNodeEngine>> | undefined;
+  try {
+    process.stderr.write('Timing two probe groups on this adapter for the estimates ...\n');
+    engine = await openNodeEngine(
+      rest.includes('--adapter') && ['auto', 'hardware', 'software'].includes(adapter) ? (adapter as 'auto') : 'auto',
+    );
+  } catch (e) {
+    adapterLine = `No estimates: no WebGPU adapter could be opened (${first(e)}).`;
+  }
+  if (engine)
+    try {
+      cost = await measureStepCost(engine);
+      adapterLine = `Estimated times on ${engine.describe()} (${cost.how}; tracking, evaluation and saving left out: a guide, not a promise):`;
+    } catch (e) {
+      adapterLine = `No estimates: timing the probe groups on ${engine.describe()} failed (${first(e)}).`;
+    } finally {
+      engine.close();
+    }
+  const est = (v: FigureVariant) =>
+    cost
+      ? `about ${durationText(v.parts.reduce((t, p) => t + estimateSeconds(cost!, p.group, p.runs.length, p.iterations), 0))}`
+      : 'no estimate';
+  const lines = ['Figures:', adapterLine];
+  for (const id of PAPER_FIGURE_IDS) {
+    const f = PAPER_FIGURES[id];
+    lines.push(
+      `  ${id}  ${f.title}`,
+      `          parts: ${f.paper.parts.map((p) => `${p.id} (${p.runs.length} runs, ${p.iterations} iterations)`).join(', ')}`,
+      `          ${f.paper.settings}; ${est(f.paper)}`,
+      `          --classroom: ${f.classroom.settings}; parts ${f.classroom.parts.map((p) => `${p.id} (${p.iterations} iterations)`).join(', ')}; ${est(f.classroom)}`,
+    );
+  }
+  const t5 = (v: Table5Variant) =>
+    cost
+      ? `about ${durationText(
+          v.sizes.reduce(
+            (t, n) => t + 2 * estimateSeconds(cost!, { ...PAPER_GROUP, T: v.T, hidden: n, batchSize: 50 }, 1, table5Iterations(v, n) + 2),
+            0,
+          ),
+        )}`
+      : 'no estimate';
+  lines.push(
+    `  table5  ${TABLE5.title}`,
+    `          ${TABLE5.paper.settings}; ${t5(TABLE5.paper)}`,
+    `          --classroom: ${TABLE5.classroom.settings}; ${t5(TABLE5.classroom)}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+async function figureMain(id: ReproduceFigureId, rest: string[]): Promise<number> {
+  const flags = parseArgs(rest, FIGURE_FLAGS);
+  if (flags.has('help')) return main(['--help', ...rest.filter((a) => a !== '--help')]);
+  const classroom = flags.has('classroom');
+  const seeds = wholeFlag(flags, 'seeds', 1, 100) ?? 1;
+  const iters = wholeFlag(flags, 'iters', 1, 10_000_000);
+  const out = flags.get('out') ?? join('reproduce', `${id}${classroom ? '-classroom' : ''}`);
+  const adapter = flags.get('adapter');
+  if (adapter !== undefined && !['auto', 'hardware', 'software'].includes(adapter))
+    throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter.slice(0, 40)}')`);
+  const pass = [...(adapter ? ['--adapter', adapter] : []), ...(flags.has('quiet') ? ['--quiet'] : [])];
+  if (id !== 'table5') return reproduceFigure(id, { classroom, seeds, iters, out, pass });
+  const problem = seedsProblem(seeds);
+  if (problem) throw new UsageError(problem);
+  const v = classroom ? TABLE5.classroom : TABLE5.paper;
+  const variant = iters === undefined ? v : { ...v, iterations: iters };
+  const engine = await openNodeEngine((adapter ?? 'auto') as 'auto');
+  let rows: Table5Row[];
+  const described = engine.describe();
+  try {
+    process.stderr.write(`Adapter: ${described}\n`);
+    rows = await timeTable5(engine, variant, (l) => {
+      if (!flags.has('quiet')) process.stderr.write(l);
+    });
+  } finally {
+    engine.close();
+  }
+  mkdirSync(out, { recursive: true });
+  const command = `npm run reproduce -- table5${classroom ? ' --classroom' : ''}${iters !== undefined ? ` --iters ${iters}` : ''}`;
+  const written = table5Text(rows, described, classroom, command);
+  writeWhole(join(out, 'table5.md'), written.markdown);
+  writeWhole(join(out, 'table5.csv'), written.csv);
+  process.stdout.write(
+    `\n${written.markdown}\nWrote ${join(out, 'table5.md')} and table5.csv (measured again on every run: a timing has nothing to resume)\n`,
+  );
   return 0;
 }
 

@@ -59,7 +59,9 @@ describe('npm run reproduce -- table2 --classroom', () => {
   it('names a table it does not know, another experiment in the folder, or the same table with other settings', () => {
     const bad = cli('reproduce.ts', ['table9']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/the first argument names the table: table1, table2, table3, table4 \(got 'table9'\)/);
+    expect(bad.err).toMatch(
+      /the first argument names the table or figure: table1, table2, table3, table4, figure1, figure2, figure4, figure5, appendix, table5 \(got 'table9'\)/,
+    );
     const other = cli('reproduce.ts', ['table1', '--classroom', '--out', out]);
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/holds another experiment \(task pmnist, 9 runs\); give a new folder/);
@@ -74,9 +76,15 @@ describe('npm run reproduce -- table2 --classroom', () => {
     // --help anywhere prints the usage and trains nothing
     const help = cli('reproduce.ts', ['table1', '--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/^npm run reproduce -- table1\|table2\|table3\|table4 \[flags\]/);
+    expect(help.out).toMatch(
+      /^npm run reproduce -- table1\|table2\|table3\|table4\|figure1\|figure2\|figure4\|figure5\|appendix\|table5 \[flags\]/,
+    );
     expect(help.out).toMatch(/ {2}table3 {2}Table 3: character prediction, sentences of up to 75 characters/);
-  });
+    // the figures too, each with its estimate on this adapter (--help times two small probe groups)
+    expect(help.out).toMatch(/ {2}figure1 {2}Figure 1: copy-task accuracy/);
+    expect(help.out).toContain('Estimated times on ');
+    expect(help.out).toMatch(/--classroom: .*; about \d+(\.\d)? (s|min|h|days)$/m);
+  }, 300_000);
 
   it('table3 pointed at the folder of Table 2 is refused before any training', () => {
     const other = cli('reproduce.ts', ['table3', '--classroom', '--out', out]);

@@ -25,11 +25,14 @@
  *   numbers are PTB's).
  * - Table 3, classroom: Table 3's run set on sentences of up to 40 characters, n = 64, batch 32, larger rates
  *   (src/experiments/paperTables.ts). Not yet measured: the text task was not built when this preset was written.
+ * - Figures 1, 2, 4, 5 and appendix 5.2 (src/experiments/paperFigures.ts), each as a classroom variant and
+ *   at the paper's settings (the figure's first panel), and Table 5 (SGD against geodesic steps at n = 128).
  * The MNIST and text presets evaluate every epoch: validation at the epoch's weights, the test set at each
  * run's best-validation weights, shown beside the paper's tables (src/experiments/resultsTable.ts).
  */
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, RUN_COLORS, type RunSettings } from '../../engine/settings.ts';
 import { INTERACTIVE_RATES, mnistClassroomGroup, mnistPaperGroup, mnistTableRuns, PAPER_RATES } from '../../experiments/mnistTables.ts';
+import { PAPER_FIGURE_IDS, PAPER_FIGURES, type PaperFigureId, TABLE5 } from '../../experiments/paperFigures.ts';
 import { BROWN_TRAINING_SENTENCES, PAPER_TABLES, type PaperTable, tableRuns } from '../../experiments/paperTables.ts';
 
 export const PRESET_MARGINS: readonly (number | null)[] = [0, 0.01, 0.1, 1, null];
@@ -43,7 +46,10 @@ export type PresetId =
   | 'table2'
   | 'table3'
   | 'table4'
-  | 'table3-classroom';
+  | 'table3-classroom'
+  | `${PaperFigureId}`
+  | `${PaperFigureId}-classroom`
+  | 'table5';
 
 export interface Experiment {
   group: GroupSettings;
@@ -124,6 +130,51 @@ function textPreset(table: PaperTable, classroom: boolean, software: boolean): P
   };
 }
 
+/**
+ * A figure's presets (src/experiments/paperFigures.ts): the paper's settings and the classroom variant, each
+ * its first part's run group (a figure of several panels, such as Figure 1's four T, trains the others with
+ * `npm run reproduce`, which the description names).
+ */
+function figurePresets(id: PaperFigureId, software: boolean): Preset[] {
+  const f = PAPER_FIGURES[id];
+  const both = `The paper's settings: ${f.paper.settings.replace(/^the paper's setting( where it gives one)?: /, '')}. The classroom variant (not the paper's setting): ${f.classroom.settings.replace(/^the classroom variant, not the paper's setting: /, '')}.`;
+  const claims = (c: { statement: string }[]) => c.map((x) => x.statement).join('; ');
+  const preset = (classroom: boolean): Preset => {
+    const v = classroom ? f.classroom : f.paper;
+    const part = v.parts[0];
+    const others = v.parts.slice(1);
+    const rest = others.length
+      ? ` This preset is its first panel (${part.title}); the other panels (${others.map((p) => p.title).join('; ')}) are trained by the reproduce command.`
+      : '';
+    const cost = classroom
+      ? ` Sized for a CPU adapter (${part.iterations} iterations; the times measured on one are in docs/reproduction.md).`
+      : ` The paper's sizes${software ? ': slow on this CPU adapter, use the classroom variant' : ''} (${part.iterations.toLocaleString('en-US')} iterations).`;
+    return {
+      id: classroom ? `${id}-classroom` : id,
+      label: `${f.label}${classroom ? ', classroom' : ''}: ${part.title.replace(/^[^,:]*[,:]\s*/, '').replace(/\s*\(classroom\)/, '')}${classroom ? '' : " (the paper's settings)"}`,
+      description: `${f.statement} ${both}${rest}${cost} Claims checked: ${claims(part.claims)}. \`npm run reproduce -- ${id}${classroom ? ' --classroom' : ''}\` trains every panel headless and writes each claim's verdict.`,
+      experiment: { group: { ...part.group }, runs: part.runs.map((r) => ({ ...r })) },
+    };
+  };
+  return [preset(true), preset(false)];
+}
+
+/** Table 5 in the lab: the plain RNN with SGD and the factorised RNN with geodesic steps at n = 128, side by side. */
+function table5Preset(): Preset {
+  return {
+    id: 'table5',
+    label: 'Table 5: time per iteration, plain RNN with SGD against geodesic steps (n = 128, copy T = 100)',
+    description: `${TABLE5.statement} ${TABLE5.paper.settings}. The lab trains both in one group and shows their joint speed; \`npm run reproduce -- table5\` times each alone at n = 128, 500 and 1000 and writes them beside the paper's GTX-770 seconds (21.9 and 40.4 at n = 128).`,
+    experiment: {
+      group: { ...PAPER_GROUP, task: 'copy', T: 100, hidden: 128, batchSize: 50, optimizer: 'sgd', trackEvery: 100 },
+      runs: [
+        { ...PAPER_RUN, name: 'sgd (plain)', color: RUN_COLORS[0], parameterisation: 'plain', margin: null },
+        { ...PAPER_RUN, name: 'geodesic (m=0)', color: RUN_COLORS[1], parameterisation: 'factorised', margin: 0 },
+      ],
+    },
+  };
+}
+
 export function presets(software: boolean): Preset[] {
   const g = interactiveGroup(software);
   const sized = software
@@ -180,6 +231,8 @@ export function presets(software: boolean): Preset[] {
     textPreset(PAPER_TABLES.table3, true, software),
     textPreset(PAPER_TABLES.table3, false, software),
     textPreset(PAPER_TABLES.table4, false, software),
+    ...PAPER_FIGURE_IDS.flatMap((id) => figurePresets(id, software)),
+    table5Preset(),
   ];
 }
 

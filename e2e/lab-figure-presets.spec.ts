@@ -1,0 +1,47 @@
+/**
+ * The paper's figures and Table 5 in the lab's preset list (src/app/lab/presets.ts over
+ * src/experiments/paperFigures.ts): each loads with its runs and settings as the registry states them and
+ * trains a few iterations in Chromium (SwiftShader) without a console error (the fixtures fail on any). The
+ * settings are the preset's own; only the iterations are few (one at the paper's sizes, three for a
+ * classroom variant). Its description, stating the paper's settings and the classroom variant, is listed
+ * under the selector.
+ */
+import { join } from 'node:path';
+import { presets } from '../src/app/lab/presets.ts';
+import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
+import { openLab, snapshot } from './lab-helpers.ts';
+
+// the lab on SwiftShader sizes its presets for a software adapter
+const FIGURE_PRESETS = presets(true).filter((p) => /^(figure|appendix|table5)/.test(p.id));
+
+for (const preset of FIGURE_PRESETS) {
+  test(`preset ${preset.id} loads and trains without a console error`, async ({ page }) => {
+    test.setTimeout(400_000);
+    await openLab(page);
+    await page.getByTestId('preset-select').selectOption(preset.id);
+    await expect
+      .poll(async () => (await snapshot(page)).runs.map((r) => r.name), { timeout: 60_000 })
+      .toEqual(preset.experiment.runs.map((r) => r.name));
+    await expect(page.getByTestId('play')).toBeEnabled({ timeout: 120_000 });
+    await expect(page.locator('.preset-notes')).toContainText(preset.description.slice(0, 80));
+    const steps = preset.id.endsWith('-classroom') ? 3 : 1;
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    for (let k = 1; k <= steps; k++) {
+      await page.keyboard.press('s');
+      await expect.poll(async () => (await snapshot(page)).iteration, { timeout: 150_000, intervals: [500] }).toBe(k);
+    }
+    await expect.poll(async () => (await snapshot(page)).pendingCollects, { timeout: 60_000 }).toBe(0);
+    const s = await snapshot(page);
+    expect(s.runs.map((r) => r.margin)).toEqual(preset.experiment.runs.map((r) => r.margin));
+    expect(
+      s.runs.every((r) => Number.isFinite(r.loss)),
+      'every run measured a finite loss',
+    ).toBe(true);
+    if (preset.id === 'figure1-classroom') {
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `lab--preset-${preset.id}.png`), fullPage: false });
+      const note = page.locator('.preset-notes li', { hasText: preset.label });
+      await note.scrollIntoViewIfNeeded();
+      await note.screenshot({ path: join(SCREENSHOT_DIR, `lab--preset-${preset.id}-description.png`) });
+    }
+  });
+}

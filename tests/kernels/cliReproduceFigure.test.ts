@@ -1,0 +1,74 @@
+/**
+ * npm run reproduce -- figure2 --classroom (src/cli/reproduceFigure.ts) end to end on the smallest figure:
+ * Figure 2's classroom variant (six runs, copy T = 20) trained for a few iterations (--iters), then again for
+ * more: it resumes where the part's folder stopped, and with nothing missing it only writes the report. The
+ * report holds the paper's statement, a verdict per claim counted over seeds (undecided: the claims are made
+ * over 500 iterations), the curves as CSV, the chart as SVG (the lab's drawing) and PNG (Chromium, where one
+ * is installed). --seeds above 1, another variant's settings in the folder and an unknown preset are refused
+ * before any training.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readManifest } from '../../src/cli/experimentFolder.ts';
+import { PAPER_FIGURES } from '../../src/experiments/paperFigures.ts';
+import { cli } from '../helpers/cliProcess.ts';
+
+const out = join(mkdtempSync(join(tmpdir(), 'ortho-reproduce-figure-')), 'figure2');
+const part = PAPER_FIGURES.figure2.classroom.parts[0];
+const partDir = join(out, part.id);
+const chromium = [process.env.CHROME_PATH, '/usr/bin/chromium'].some((p) => !!p && existsSync(p));
+
+describe('npm run reproduce -- figure2 --classroom', () => {
+  it('trains the figure, writes its curves, chart and verdicts, and resumes for more iterations', () => {
+    const r = cli('reproduce.ts', ['figure2', '--classroom', '--iters', '2', '--out', out, '--quiet'], { timeoutMs: 200_000 });
+    expect(r.code, r.err).toBe(0);
+    expect(readManifest(partDir)?.iteration).toBe(2);
+    const md = readFileSync(join(out, 'figure2.md'), 'utf8');
+    expect(md).toMatch(/^# Figure 2: gradient flow/);
+    expect(md).toContain("the classroom variant, not the paper's setting");
+    expect(md).toContain('**The paper:** "for a purely orthogonal parameterization');
+    for (const c of part.claims) expect(md).toContain(`| ${part.id} | ${c.statement} | undecided: holds in 0 of 1 seed, undecided in 1 |`);
+    expect(md).toContain(`Trained 2 of the ${part.iterations} iterations the claims are made over`);
+    const csv = readFileSync(join(out, 'figure2.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('part,run,seed,iteration,metric,value');
+    // the gradient flow is tracked every 10 iterations, and at the first: one point per run so far
+    expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual(part.runs.map((x) => x.name));
+    for (const l of csv.slice(1)) expect(Number(l.split(',')[5])).toBeGreaterThan(0.5);
+    const svg = readFileSync(join(out, `figure2-${part.id}.svg`), 'utf8');
+    expect(svg).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg /);
+    expect(svg).toContain('m=0 (margin 0)');
+    if (chromium) {
+      const png = readFileSync(join(out, `figure2-${part.id}.png`));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect(md).toContain('PNG: the SVG rendered by Chromium');
+    } else expect(md).toContain('PNG not written');
+
+    const more = cli('reproduce.ts', ['figure2', '--classroom', '--iters', '3', '--out', out, '--quiet'], { timeoutMs: 200_000 });
+    expect(more.code, more.err).toBe(0);
+    expect(more.err).toMatch(/resuming at iteration 2 of 3/);
+    expect(readManifest(partDir)?.iteration).toBe(3);
+
+    const again = cli('reproduce.ts', ['figure2', '--classroom', '--iters', '3', '--out', out, '--quiet'], { timeoutMs: 200_000 });
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).not.toMatch(/resuming|training/);
+    expect(again.out).toMatch(/Wrote .*figure2\.md, figure2\.csv and the figures/);
+  }, 600_000);
+
+  it('refuses --seeds above 1, a folder of other settings and an unknown preset, before training', () => {
+    const seeds = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '3', '--out', out]);
+    expect(seeds.code).toBe(2);
+    expect(seeds.err).toMatch(/--seeds 3: seed replicates are not trained yet/);
+    const paper = cli('reproduce.ts', ['figure2', '--out', out]);
+    expect(paper.code).toBe(2);
+    expect(paper.err).toMatch(/holds figure2 --classroom, not figure2; give a new folder/);
+    const other = cli('reproduce.ts', ['figure1', '--classroom', '--out', out]);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/holds figure2 --classroom, not figure1 --classroom; give a new folder/);
+    expect(readManifest(partDir)?.iteration).toBe(3);
+    const bad = cli('reproduce.ts', ['figure3']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/names the table or figure: .*figure1, figure2, figure4, figure5, appendix, table5 \(got 'figure3'\)/);
+  });
+});
