@@ -5,10 +5,18 @@
  * and an experiment file.
  */
 import { describe, expect, it } from 'vitest';
+import { replicatesCsv } from '../../src/app/charts/chartCsv.ts';
+import { figureStyle } from '../../src/app/charts/figureFrame.ts';
+import { lossFigure } from '../../src/app/charts/lossFigure.ts';
 import { lineData, lineLabel } from '../../src/app/charts/replicateLines.ts';
+import type { Mark } from '../../src/app/charts/scene.ts';
+import { figureToSvg } from '../../src/app/charts/sceneSvg.ts';
+import type { ChartRun } from '../../src/app/charts/types.ts';
 import { parseExperimentFile } from '../../src/app/lab/experimentFile.ts';
+import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
 import { defaultExperiment } from '../../src/app/lab/presets.ts';
 import { decodeExperiment, encodeExperiment } from '../../src/app/lab/urlState.ts';
+import type { IterationRecord } from '../../src/engine/runGroup.ts';
 import { PAPER_GROUP, PAPER_RUN, type RunSettings, validateExperiment } from '../../src/engine/settings.ts';
 import {
   expandReplicates,
@@ -224,5 +232,65 @@ describe('round trips', () => {
     expect(replicateSets(loaded.runs.map((r) => r.settings)).map((s) => [s.name, s.members, s.seeds])).toEqual([
       [e.runs[0].name, [0, 1], [e.runs[0].seed, e.runs[0].seed + 1]],
     ]);
+  });
+});
+
+describe('the loss figure and CSV over seeds', () => {
+  const RUNS: ChartRun[] = [
+    { id: 'a1', name: 'm=0 · s1', color: '#1f77b4', hidden: false, margin: 0, parameterisation: 'factorised', setId: 'a1', setName: 'm=0' },
+    { id: 'a2', name: 'm=0 · s2', color: '#1f77b4', hidden: false, margin: 0, parameterisation: 'factorised', setId: 'a1', setName: 'm=0' },
+    { id: 'b', name: 'none', color: '#d62728', hidden: false, margin: null, parameterisation: 'factorised' },
+  ];
+  function book(): MetricsBook {
+    const b = new MetricsBook(100);
+    const recs: IterationRecord[] = [1, 2, 3].map((it) => ({
+      iteration: it,
+      runs: [it, 3 * it, 10].map((loss) => ({ loss, accuracy: loss / 100, softOrthPenalty: 0, weightDecayPenalty: 0 })),
+    }));
+    b.add(
+      recs,
+      RUNS.map((r) => r.id),
+      [0, 0, null],
+    );
+    return b;
+  }
+
+  it('draws a set as its centre with a band, a run of its own as a line, the legend with the seed count', () => {
+    const fig = lossFigure(
+      book(),
+      RUNS,
+      { logLoss: false, smoothing: 0, baselineLoss: 0.2, taskHasAccuracy: true, replicates: { center: 'mean', spread: 'minmax' } },
+      figureStyle(1000, false),
+      null,
+    );
+    const loss = fig.panels[0].marks.filter((m) => m.kind !== 'line' || !m.dash);
+    expect(loss.map((m) => m.kind)).toEqual(['band', 'line', 'line']);
+    const [band, mean, alone] = loss as [Extract<Mark, { kind: 'band' }>, Extract<Mark, { kind: 'line' }>, Extract<Mark, { kind: 'line' }>];
+    expect([Array.from(band.lo), Array.from(band.hi)]).toEqual([
+      [1, 2, 3],
+      [3, 6, 9],
+    ]);
+    expect(Array.from(mean.ys)).toEqual([2, 4, 6]);
+    expect(Array.from(alone.ys)).toEqual([10, 10, 10]);
+    // the accuracy panel too
+    expect(fig.panels[1].marks.filter((m) => m.kind === 'band')).toHaveLength(1);
+    expect(fig.legend!.entries.map((e) => e.label).slice(0, 2)).toEqual(['m=0 (mean of 2 seeds, band min–max)', 'none']);
+    expect(figureToSvg(fig, 'loss')).toContain('m=0 (mean of 2 seeds, band min–max)');
+  });
+
+  it('the CSV over seeds: mean, median, std, min, max and n per point and metric', () => {
+    const lines = replicatesCsv(book(), RUNS).trim().split('\n');
+    expect(lines[0]).toBe('iteration,set,seeds,metric,mean,median,std,min,max,n');
+    expect(lines[1]).toBe(`1,m=0,2,loss,2,2,${Math.SQRT2},1,3,2`);
+    const acc = lines
+      .find((l) => l.startsWith('3,m=0,2,accuracy,'))!
+      .split(',')
+      .slice(4)
+      .map(Number);
+    // accuracies 0.03 and 0.09 (as the book stores them)
+    [0.06, 0.06, Math.sqrt(0.0018), 0.03, 0.09, 2].forEach((v, i) => {
+      expect(acc[i]).toBeCloseTo(v, 6);
+    });
+    expect(lines).toContain('2,none,1,loss,10,10,0,10,10,1');
   });
 });
