@@ -173,9 +173,11 @@ function RunRow({
                 testId={`run-${index}-seeds`}
                 onCommit={(v) => edits.setRunSeeds(run.id, v as number)}
               />
-              <span className="note" data-testid={`run-${index}-seed-list`}>
-                {seeds > 1 ? `seeds ${set.seeds.join(', ')}` : `seed ${set.seeds[0]}`}
-              </span>
+              {seeds > 1 && (
+                <span className="note" data-testid={`run-${index}-seed-list`}>
+                  seeds {set.seeds.join(', ')}
+                </span>
+              )}
             </span>
           </div>
         </td>
