@@ -17,6 +17,7 @@ import {
   type RunSettings,
   validateExperiment,
 } from '../engine/settings.ts';
+import { expandReplicates, SEEDS_SPEC } from '../experiments/replicates.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 
 const GROUP_FLAGS: [string, keyof GroupSettings][] = [
@@ -39,7 +40,7 @@ const GROUP_FLAGS: [string, keyof GroupSettings][] = [
 const RUN_FLAGS: [string, keyof RunSettings][] = [
   ['names', 'name'],
   ['colors', 'color'],
-  ['seeds', 'seed'],
+  ['seed', 'seed'],
   ['param', 'parameterisation'],
   ['margins', 'margin'],
   ['init', 'init'],
@@ -66,7 +67,22 @@ export const EXPERIMENT_FLAGS: FlagSpec[] = [
     const dflt = key === 'name' || key === 'color' ? 'from the settings' : formatValue(spec, PAPER_RUN[key]);
     return { name: flag, help: `${spec.label}, per run (list): ${spec.help} (default ${dflt})`, value: `${key}[,...]` };
   }),
+  {
+    name: 'seeds',
+    help: `${SEEDS_SPEC.help} A whole number from ${SEEDS_SPEC.min} to ${SEEDS_SPEC.max} (default 1); each run's own first seed is --seed.`,
+    value: 'k',
+  },
 ];
+
+/** The --seeds flag: the replicate count k (1 without it), or the message naming it and its range. */
+function seedsFlag(flags: Map<string, string>): { k: number; error?: string } {
+  const text = flags.get('seeds');
+  if (text === undefined) return { k: 1 };
+  const r = parseValue(SEEDS_SPEC, text);
+  if (r.ok) return { k: r.value as number };
+  const hint = text.includes(',') ? "; each run's own seed is --seed (a list, one per run)" : '';
+  return { k: 1, error: `--seeds: ${r.error}${hint}` };
+}
 
 /** Builds and validates the group and its runs from parsed flags; throws UsageError with every problem. */
 export function experimentFromFlags(flags: Map<string, string>): { group: GroupSettings; runs: RunSettings[] } {
@@ -128,8 +144,20 @@ export function experimentFromFlags(flags: Map<string, string>): { group: GroupS
   const names = new Set(runs.map((r) => r.name));
   if (names.size !== runs.length && (lists.has('name') || !namesFromDefaults))
     errors.push('run names must differ (they name the output files); pass --names');
+  const seeds = seedsFlag(flags);
+  if (seeds.error) errors.push(seeds.error);
   if (errors.length) throw new UsageError(errors.join('\n'));
-  return { group, runs };
+  if (seeds.k === 1) return { group, runs };
+  // every run over k seeds, side by side in the group (src/experiments/replicates.ts)
+  let expanded: RunSettings[];
+  try {
+    expanded = expandReplicates(runs, seeds.k);
+  } catch (e) {
+    throw new UsageError(`--seeds: ${(e as Error).message}`);
+  }
+  const more = validateExperiment(group, expanded);
+  if (more.length) throw new UsageError(more.join('\n'));
+  return { group, runs: expanded };
 }
 
 /** A run's default name says what varies across the runs (the margin first, as in the paper's figures). */

@@ -9,6 +9,7 @@
  * iterations and, at each, summarises the replicates that recorded a finite value there: `count` says how many,
  * so that a band over fewer seeds is visible as such rather than silently narrower.
  */
+import { checkValue, type NumberSpec, RUN_SETTINGS, type RunSettings } from '../engine/settings.ts';
 
 export interface Series {
   /** iterations, strictly increasing */
@@ -102,4 +103,188 @@ export function formatSummary(s: Summary, digits = 2, scale = 1): string {
   if (s.n === 0) return `none (${of})`;
   const mean = (s.mean * scale).toFixed(digits);
   return s.n > 1 ? `${mean} ± ${(s.std * scale).toFixed(digits)} (${of})` : `${mean} (${of})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Replicate sets: a run over k seeds is k concrete runs trained side by side in one group.
+//
+// The concrete runs are ordinary runs (each its own parameters, checkpoint and curves), so everything that
+// handles runs (the memory plan, the 16-run limit, links, experiment files, settings.json, --resume) handles
+// replicates as they are. A set's members are named `<name> · s1` ... `<name> · sk` and have the same settings
+// but their seed: seeds base, base + 1, ..., base + k - 1 (wrapping past 2^32 - 1 to 0). replicateSets reads
+// the sets back from the concrete runs: runs with the suffix, the same name before it and the same settings
+// (the seed and the colour aside) are one set; every other run is a set of one. Renaming a member or changing
+// one of its settings alone takes it out of its set (it is then a run of its own), which is what it is.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The most seeds one run may be replicated over. */
+export const SEEDS_MAX = 10;
+
+/** The replicate count as the settings table would describe it (CLI flag, the lab's control, messages). */
+export const SEEDS_SPEC: NumberSpec<'seeds'> = {
+  key: 'seeds',
+  kind: 'integer',
+  label: 'Seeds',
+  min: 1,
+  max: SEEDS_MAX,
+  help: "Train each run over this many initialisation seeds side by side (seed, seed + 1, ...), named '<name> · s1' ... '<name> · sk'; the charts draw each set as one line (mean or median) with a band, the tables give mean ± std.",
+};
+
+/** The longest run name (RUN_SETTINGS.name). */
+const NAME_MAX = RUN_SETTINGS.name.kind === 'text' ? RUN_SETTINGS.name.maxLength : 40;
+const SEED_RANGE = 2 ** 32;
+const SUFFIX = /^(.*) · s(\d+)$/;
+
+/** The name of member i (0-based) of a set named `base`: `base · s{i+1}`, the base cut to keep it within the name limit. */
+export function replicateName(base: string, i: number): string {
+  const suffix = ` · s${i + 1}`;
+  return `${base.slice(0, NAME_MAX - suffix.length)}${suffix}`;
+}
+
+/** A run's set name and its replicate number (1-based), or null when its name has no replicate suffix. */
+export function replicateOf(name: string): { base: string; index: number } | null {
+  const m = SUFFIX.exec(name);
+  if (!m || m[1] === '') return null;
+  const index = Number(m[2]);
+  return Number.isSafeInteger(index) && index >= 1 ? { base: m[1], index } : null;
+}
+
+/** Seed of member i of a set whose first seed is `base`. */
+export function replicateSeed(base: number, i: number): number {
+  return (base + i) % SEED_RANGE;
+}
+
+/** Checks a replicate count; a message naming it and the range, or null. */
+export function seedsProblem(k: unknown): string | null {
+  const r = checkValue(SEEDS_SPEC, k);
+  return r.ok ? null : r.error;
+}
+
+/** The k members of one run (k = 1: the run itself, unchanged). */
+export function replicateMembers(run: RunSettings, k: number): RunSettings[] {
+  const problem = seedsProblem(k);
+  if (problem) throw new Error(problem);
+  if (k === 1) return [{ ...run }];
+  return Array.from({ length: k }, (_, i) => ({ ...run, name: replicateName(run.name, i), seed: replicateSeed(run.seed, i) }));
+}
+
+/**
+ * Every run over k seeds: run r becomes k concrete runs, in order (r's members, then r + 1's). Refuses a k
+ * out of range by name, and a result over the runs one group trains side by side (16).
+ */
+export function expandReplicates(runs: readonly RunSettings[], k: number): RunSettings[] {
+  const problem = seedsProblem(k);
+  if (problem) throw new Error(problem);
+  if (runs.length * k > MAX_GROUP_RUNS)
+    throw new Error(
+      `${SEEDS_SPEC.label} (seeds) ${k} makes ${runs.length * k} runs of the ${runs.length} given; at most ${MAX_GROUP_RUNS} train side by side (at most ${Math.max(1, Math.floor(MAX_GROUP_RUNS / runs.length))} seeds for ${runs.length} run${runs.length === 1 ? '' : 's'})`,
+    );
+  return runs.flatMap((r) => replicateMembers(r, k));
+}
+
+/** The most runs one group trains side by side (validateExperiment). */
+export const MAX_GROUP_RUNS = 16;
+
+/** One replicate set of a group's concrete runs. */
+export interface ReplicateSet {
+  /** the set's name: the members' name without the ' · sK' suffix (a run of its own: its name) */
+  name: string;
+  /** the first member's colour */
+  color: string;
+  /** indices of the members in the group's runs, in order */
+  members: number[];
+  /** each member's seed, in the same order */
+  seeds: number[];
+}
+
+/** The settings that make runs replicates of each other: all but the name, the seed and the colour. */
+function replicateKey(run: RunSettings, base: string): string {
+  const { name: _n, seed: _s, color: _c, ...rest } = run;
+  const keys = Object.keys(rest).sort();
+  return JSON.stringify([base, keys.map((k) => [k, (rest as Record<string, unknown>)[k]])]);
+}
+
+/**
+ * The replicate sets of a group's concrete runs, in the order of their first members: runs named
+ * `<base> · sK` with the same base and the same settings (seed and colour aside) are one set; any other run is
+ * a set of one. A set's members keep their order in the group.
+ */
+export function replicateSets(runs: readonly RunSettings[]): ReplicateSet[] {
+  const sets: ReplicateSet[] = [];
+  const byKey = new Map<string, ReplicateSet>();
+  runs.forEach((run, i) => {
+    const rep = replicateOf(run.name);
+    if (!rep) {
+      sets.push({ name: run.name, color: run.color, members: [i], seeds: [run.seed] });
+      return;
+    }
+    const key = replicateKey(run, rep.base);
+    const found = byKey.get(key);
+    if (found) {
+      found.members.push(i);
+      found.seeds.push(run.seed);
+      return;
+    }
+    const set: ReplicateSet = { name: rep.base, color: run.color, members: [i], seeds: [run.seed] };
+    byKey.set(key, set);
+    sets.push(set);
+  });
+  return sets;
+}
+
+/** The set (of replicateSets) holding run i. */
+export function setOfRun(sets: readonly ReplicateSet[], i: number): ReplicateSet | undefined {
+  return sets.find((s) => s.members.includes(i));
+}
+
+/**
+ * The runs with run `index`'s set resized to k members (the lab's Seeds control): its members become
+ * replicateMembers(first member as a run named after the set, k), in the place of the set's first member.
+ * `source[j]` is the index of the old run that new run j continues (the same seed), or null for a new run.
+ */
+export function resizeReplicates(
+  runs: readonly RunSettings[],
+  index: number,
+  k: number,
+): { runs: RunSettings[]; source: (number | null)[] } {
+  const sets = replicateSets(runs);
+  const set = setOfRun(sets, index);
+  if (!set) throw new Error(`there is no run ${index + 1}`);
+  const first = runs[set.members[0]];
+  const members = replicateMembers({ ...first, name: set.name }, k);
+  const out: RunSettings[] = [];
+  const source: (number | null)[] = [];
+  runs.forEach((run, i) => {
+    if (i === set.members[0]) {
+      members.forEach((m) => {
+        out.push(m);
+        const j = set.members.findIndex((old) => runs[old].seed === m.seed);
+        source.push(j >= 0 ? set.members[j] : null);
+      });
+    } else if (!set.members.includes(i)) {
+      out.push({ ...run });
+      source.push(i);
+    }
+  });
+  return { runs: out, source };
+}
+
+/**
+ * One setting changed on a whole set: every member gets the value; the name renames the set (each member
+ * keeps its suffix) and the seed moves the set's first seed (member i: seed + i). A set of one is the run.
+ */
+export function setSetting<K extends keyof RunSettings>(
+  runs: readonly RunSettings[],
+  set: ReplicateSet,
+  key: K,
+  value: RunSettings[K],
+): RunSettings[] {
+  const out = runs.map((r) => ({ ...r }));
+  set.members.forEach((m, i) => {
+    const run = out[m];
+    if (set.members.length > 1 && key === 'name') run.name = replicateName(value as string, i);
+    else if (set.members.length > 1 && key === 'seed') run.seed = replicateSeed(value as number, i);
+    else run[key] = value;
+  });
+  return out;
 }

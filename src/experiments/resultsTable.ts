@@ -11,6 +11,7 @@ import type { RunEvaluation } from '../engine/evaluationSchedule.ts';
 import type { GroupSettings, RunSettings } from '../engine/settings.ts';
 import { csvField } from './csvField.ts';
 import { PAPER_TABLES, type PaperTable, type PaperTableId, paperNumber, paperTableOfGroup, tableRowOf } from './paperTables.ts';
+import { replicateSets, type Summary, summarise } from './replicates.ts';
 
 export interface ResultRow {
   id: string;
@@ -195,5 +196,78 @@ export function resultsCsv(group: GroupSettings, rows: readonly ResultRow[]): st
       .map(csvField)
       .join(','),
   );
+  return `${[header.join(','), ...lines].join('\n')}\n`;
+}
+
+/**
+ * A replicate set's results over its seeds (src/experiments/replicates.ts): each figure as its Summary over the
+ * seeds (mean, sample std, n; a seed without the figure yet counts as missing), beside the paper's number of
+ * the set's configuration. Only sets of two seeds or more: a run of its own is its row.
+ */
+export interface ResultSetRow {
+  name: string;
+  color: string;
+  /** the members' row ids, in order */
+  members: string[];
+  seeds: number[];
+  bestValidationAccuracy: Summary;
+  testAccuracy: Summary;
+  bestValidationBpc: Summary;
+  testBpc: Summary;
+  paperRow: string | null;
+  paper: number | null;
+  paperBpc: number | null;
+}
+
+/** The result rows of the replicate sets of two seeds or more among `runs` (rows: resultRows of the same runs). */
+export function resultSetRows(runs: readonly { id: string; settings: RunSettings }[], rows: readonly ResultRow[]): ResultSetRow[] {
+  const fig = (v: number | null) => (v === null ? NaN : v);
+  return replicateSets(runs.map((r) => r.settings))
+    .filter((set) => set.members.length > 1)
+    .map((set) => {
+      const of = set.members.map((m) => rows[m]);
+      return {
+        name: set.name,
+        color: set.color,
+        members: of.map((r) => r.id),
+        seeds: set.seeds,
+        bestValidationAccuracy: summarise(of.map((r) => fig(r.bestValidationAccuracy))),
+        testAccuracy: summarise(of.map((r) => fig(r.testAccuracy))),
+        bestValidationBpc: summarise(of.map((r) => fig(r.bestValidationBpc))),
+        testBpc: summarise(of.map((r) => fig(r.testBpc))),
+        paperRow: of[0].paperRow,
+        paper: of[0].paper,
+        paperBpc: of[0].paperBpc,
+      };
+    });
+}
+
+/**
+ * The replicate sets' results as CSV: per set and figure, the mean, sample std, min and max over the seeds
+ * that have it, n and the seeds; accuracies in %, bpc as measured; the paper's number beside.
+ */
+export function resultSetsCsv(group: GroupSettings, sets: readonly ResultSetRow[]): string {
+  const table = paperTableOfGroup(group);
+  const bits = table?.measures.includes('bpc') ?? false;
+  const header = ['set', 'seeds', 'figure', 'mean', 'std', 'min', 'max', 'n', 'paper_row', 'paper'];
+  const lines: string[] = [];
+  for (const s of sets) {
+    const figures: [string, Summary, number, number | null][] = [
+      ['best_validation_accuracy_pct', s.bestValidationAccuracy, 100, null],
+      ['test_accuracy_pct', s.testAccuracy, 100, s.paper],
+      ...(bits
+        ? ([
+            ['best_validation_bpc', s.bestValidationBpc, 1, null],
+            ['test_bpc', s.testBpc, 1, s.paperBpc],
+          ] as [string, Summary, number, number | null][])
+        : []),
+    ];
+    for (const [name, v, scale, paper] of figures) {
+      const num = (x: number) => (Number.isFinite(x) ? x * scale : null);
+      lines.push(
+        [s.name, s.seeds.join(' '), name, num(v.mean), num(v.std), num(v.min), num(v.max), v.n, s.paperRow, paper].map(csvField).join(','),
+      );
+    }
+  }
   return `${[header.join(','), ...lines].join('\n')}\n`;
 }

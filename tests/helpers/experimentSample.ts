@@ -8,13 +8,15 @@ import { defaultExperiment } from '../../src/app/lab/presets.ts';
 import type { LabRun } from '../../src/app/lab/store.ts';
 import { makeCheckpoint } from '../../src/engine/checkpoint.ts';
 import { groupDims, type IterationRecord, initialParameters } from '../../src/engine/runGroup.ts';
+import type { RunSettings } from '../../src/engine/settings.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { taskShape } from '../../src/tasks/index.ts';
 
-export function sampleFile(lstmSecond = false): ExperimentFile {
+/** `runSettings`: the two runs' settings instead of the default experiment's first two. */
+export function sampleFile(lstmSecond = false, runSettings?: [RunSettings, RunSettings]): ExperimentFile {
   const e = defaultExperiment(true);
   e.group = { ...e.group, hidden: 6 };
-  e.runs = e.runs.slice(0, 2);
+  e.runs = runSettings ? [...runSettings] : e.runs.slice(0, 2);
   if (lstmSecond) e.runs[1] = { ...e.runs[1], name: 'LSTM', parameterisation: 'lstm' };
   const runs: LabRun[] = e.runs.map((settings, i) => ({ id: `r${i}`, settings, hidden: i === 1 }));
   const dims = groupDims(e.group, taskShape(e.group), runs.length);

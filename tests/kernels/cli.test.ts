@@ -134,8 +134,8 @@ describe('npm run train / evaluate', () => {
     const badMargin = cli('train.ts', ['--margins', '0,abc', '--out', join(dir, 'y')]);
     expect(badMargin.code).toBe(2);
     expect(badMargin.err).toMatch(/--margins: Spectral margin m \(margin\) must be 'none' or a number from 0 to 100 \(got 'abc'\)/);
-    const lists = cli('train.ts', ['--margins', '0,1', '--seeds', '1,2,3', '--out', join(dir, 'z')]);
-    expect(lists.err).toMatch(/--margins lists 2 values but --seeds lists 3: give one value or one per run/);
+    const lists = cli('train.ts', ['--margins', '0,1', '--seed', '1,2,3', '--out', join(dir, 'z')]);
+    expect(lists.err).toMatch(/--margins lists 2 values but --seed lists 3: give one value or one per run/);
     const oplu = cli('train.ts', ['--nonlin', 'oplu', '--hidden', '7', '--out', join(dir, 'w')]);
     expect(oplu.err).toMatch(/OPLU pairs units, so the hidden size must be even/);
     expect(existsSync(join(dir, 'y'))).toBe(false);

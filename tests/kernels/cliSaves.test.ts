@@ -18,7 +18,7 @@ import { drive, metricsAt, optimizerStateAt, parametersAt, rngStateAt } from '..
 const root = mkdtempSync(join(tmpdir(), 'ortho-saves-'));
 // two plain runs, SGD, the one-dispatch-per-step kernels: the group that starts fastest on SwiftShader (its
 // pipelines compile in a third of the time of the fused factorised ones); the saving does not depend on it
-const TRAIN = [...TINY, '--naive', '--param', 'plain', '--optimizer', 'sgd', '--seeds', '1,2', '--track-every', '10'];
+const TRAIN = [...TINY, '--naive', '--param', 'plain', '--optimizer', 'sgd', '--seed', '1,2', '--track-every', '10'];
 const PROGRESS = /^it \d+\/\d+ /m;
 const rng = new Rng(20261202);
 

@@ -34,8 +34,8 @@ describe('experiment flags', () => {
   });
 
   it('lists of different lengths: one message naming both lists, no names clash from the missing values', () => {
-    expect(run(['--margins', '0,1', '--seeds', '1,1,1']).errors).toEqual([
-      '--margins lists 2 values but --seeds lists 3: give one value or one per run',
+    expect(run(['--margins', '0,1', '--seed', '1,1,1']).errors).toEqual([
+      '--margins lists 2 values but --seed lists 3: give one value or one per run',
     ]);
   });
 

@@ -22,14 +22,23 @@
  */
 import { type JSX, useCallback, useMemo, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunEvaluation } from '../../engine/evaluationSchedule.ts';
 import { type MetricsBook, type RunTrace, type Series, testAtEachRound } from '../lab/metricsBook.ts';
-import { lossCsv, roundsCsv } from './chartCsv.ts';
-import { type ChartRow, emaSmooth, formatTick, type LineSeries, sharedGridRows, steadyAxis } from './chartMath.ts';
+import { lossCsv, replicatesCsv, roundsCsv } from './chartCsv.ts';
+import { type ChartRow, formatTick, type LineSeries, sharedGridRows, steadyAxis } from './chartMath.ts';
 import { ExportBar } from './ExportBar.tsx';
-import { type FigureHeader, type FigureStyle, visibleRuns } from './figureFrame.ts';
+import type { FigureHeader, FigureStyle } from './figureFrame.ts';
 import { lossFigure } from './lossFigure.ts';
+import {
+  type ChartLine,
+  chartLines,
+  DEFAULT_REPLICATE_VIEW,
+  lineData,
+  lineLabel,
+  type ReplicateView,
+  replicateCaption,
+} from './replicateLines.ts';
 import type { ChartRun } from './types.ts';
 import { useBookRedraw } from './useBookRedraw.ts';
 
@@ -47,28 +56,50 @@ const REFRESH_MS = 400;
 /** The key of a run's values in the chart rows (plain, so recharts never reads it as a path). */
 const lineKey = (i: number) => `v${i}`;
 
+/** The key of a replicate set's band ([lo, hi]) in the chart rows. */
+const bandKey = (i: number) => `b${i}`;
+
 /**
- * The rows of one chart: every visible run's series (smoothed for display, scaled) on one shared grid of
- * iterations, so recharts gets one data array: a refresh then updates the chart's data once, not each line's.
+ * The rows of one chart: every line's series (smoothed for display, scaled; a replicate set's centre over its
+ * seeds, and its band as [lo, hi]: replicateLines.ts) on one shared grid of iterations, so recharts gets one
+ * data array: a refresh then updates the chart's data once, not each line's.
  */
 function chartRows(
   book: MetricsBook,
-  runs: readonly ChartRun[],
+  lines: readonly ChartLine[],
   pick: (t: RunTrace) => Series,
   smoothing: number,
   scale: number,
   positiveOnly: boolean,
+  view: ReplicateView,
 ): ChartRow[] {
-  const lines: LineSeries[] = runs.map((r, i) => {
-    const s = book.traces.get(r.id);
-    const sm = emaSmooth(s ? pick(s).values : [], smoothing);
-    return {
-      key: lineKey(i),
-      iterations: s ? pick(s).iterations : [],
-      values: sm.map((v) => (positiveOnly && !(v > 0) ? NaN : v * scale)),
-    };
+  const series: LineSeries[] = [];
+  const banded: number[] = [];
+  lines.forEach((line, i) => {
+    const members = line.members.map((r) => {
+      const t = book.traces.get(r.id);
+      const s = t ? pick(t) : undefined;
+      return { x: s ? Array.from(s.iterations) : [], y: s ? Array.from(s.values, (v) => v * scale) : [] };
+    });
+    const d = lineData(members, view, smoothing, positiveOnly);
+    series.push({ key: lineKey(i), iterations: d.x, values: d.y });
+    if (d.lo && d.hi) {
+      banded.push(i);
+      series.push({ key: `lo${i}`, iterations: d.x, values: d.lo }, { key: `hi${i}`, iterations: d.x, values: d.hi });
+    }
   });
-  return sharedGridRows(lines, MAX_DRAWN_POINTS);
+  const rows = sharedGridRows(series, MAX_DRAWN_POINTS);
+  if (banded.length)
+    for (const row of rows as Record<string, unknown>[]) {
+      for (const i of banded) {
+        const lo = row[`lo${i}`] as number | null;
+        const hi = row[`hi${i}`] as number | null;
+        row[bandKey(i)] = lo !== null && hi !== null ? [lo, hi] : null;
+        delete row[`lo${i}`];
+        delete row[`hi${i}`];
+      }
+    }
+  return rows;
 }
 
 /**
@@ -133,8 +164,10 @@ function useIterationAxis(rows: readonly ChartRow[], presentation: boolean): JSX
 
 interface LiveLineChartProps {
   book: MetricsBook;
-  /** the visible runs, in drawing order */
-  shown: readonly ChartRun[];
+  /** the lines (a run, or a replicate set of runs), in drawing order */
+  shown: readonly ChartLine[];
+  /** how a replicate set is drawn (its centre and band) */
+  view: ReplicateView;
   pick: (t: RunTrace) => Series;
   smoothing: number;
   scale: number;
@@ -156,8 +189,19 @@ const VALIDATION_KEY = 'val';
 const TEST_KEY = 'test';
 
 /** How many rounds each shown run has: the validation lines change only when this does. */
-function roundsKey(book: MetricsBook, shown: readonly ChartRun[]): string {
-  return shown.map((r) => book.traces.get(r.id)?.evaluations.length ?? 0).join(',');
+function roundsKey(book: MetricsBook, shown: readonly ChartLine[]): string {
+  return shown.map((l) => l.members.map((r) => book.traces.get(r.id)?.evaluations.length ?? 0).join('+')).join(',');
+}
+
+/** A line's points at its rounds: one run's figure at each round, a replicate set's centre over its seeds. */
+function roundPoints(
+  line: ChartLine,
+  view: ReplicateView,
+  figures: (r: ChartRun) => { x: number[]; y: number[] },
+  key: string,
+): Record<string, number>[] {
+  const d = lineData(line.members.map(figures), view);
+  return d.x.map((it, i) => ({ it, [key]: d.y[i] })).filter((p) => Number.isFinite(p[key]));
 }
 
 /**
@@ -168,95 +212,124 @@ function roundsKey(book: MetricsBook, shown: readonly ChartRun[]): string {
  * the paint queue's frame (one chart a frame, see above).
  */
 function LiveLineChart(props: LiveLineChartProps): JSX.Element {
-  const { book, shown, pick, smoothing, scale, positiveOnly, presentation } = props;
+  const { book, shown, pick, smoothing, scale, positiveOnly, presentation, view } = props;
   const [version, setVersion] = useState(book.version);
   useBookRedraw(book, () => flushSync(() => setVersion(book.version)), REFRESH_MS);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; its version says when the rows change
   const rows = useMemo(
-    () => chartRows(book, shown, pick, smoothing, scale, positiveOnly),
-    [book, shown, pick, smoothing, scale, positiveOnly, version],
+    () => chartRows(book, shown, pick, smoothing, scale, positiveOnly, view),
+    [book, shown, pick, smoothing, scale, positiveOnly, view, version],
   );
   const look = chartLook(presentation);
   const lines = useMemo(
     () =>
-      shown.map((r, i) => (
+      shown.flatMap((l, i) => [
+        ...(l.members.length > 1
+          ? [
+              <Area
+                key={`band-${l.id}`}
+                dataKey={bandKey(i)}
+                stroke="none"
+                fill={l.color}
+                fillOpacity={0.2}
+                isAnimationActive={false}
+                connectNulls={false}
+                legendType="none"
+                tooltipType="none"
+                activeDot={false}
+                className="replicate-band"
+              />,
+            ]
+          : []),
         <Line
-          key={r.id}
+          key={l.id}
           dataKey={lineKey(i)}
-          name={r.name}
-          stroke={r.color}
+          name={lineLabel(l, view)}
+          stroke={l.color}
           strokeWidth={look.stroke}
           dot={false}
           isAnimationActive={false}
           connectNulls={false}
-        />
-      )),
-    [shown, look],
+        />,
+      ]),
+    [shown, look, view],
   );
   const validation = props.validation;
   const rounds = roundsKey(book, shown);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; the rounds key says when its rounds change
   const validationLines = useMemo(() => {
     if (!validation) return null;
-    return shown.map((r) => {
-      const points = (book.traces.get(r.id)?.evaluations ?? [])
-        .map((e) => ({ it: e.iteration, [VALIDATION_KEY]: validation(e) }))
-        .filter((p) => Number.isFinite(p[VALIDATION_KEY]));
+    return shown.map((l) => {
+      const points = roundPoints(
+        l,
+        view,
+        (r) => {
+          const rounds = book.traces.get(r.id)?.evaluations ?? [];
+          return { x: rounds.map((e) => e.iteration), y: rounds.map((e) => validation(e) ?? NaN) };
+        },
+        VALIDATION_KEY,
+      );
       if (!points.length) return null;
       return (
         <Line
-          key={`validation-${r.id}`}
+          key={`validation-${l.id}`}
           data={points}
           dataKey={VALIDATION_KEY}
-          name={`${r.name}, validation`}
-          stroke={r.color}
+          name={`${l.name}, validation`}
+          stroke={l.color}
           strokeWidth={look.stroke * 0.75}
           strokeDasharray="6 4"
-          dot={{ r: look.stroke + 1.5, fill: r.color, stroke: r.color }}
+          dot={{ r: look.stroke + 1.5, fill: l.color, stroke: l.color }}
           legendType="none"
           className="validation-line"
           isAnimationActive={false}
         />
       );
     });
-  }, [book, shown, look, validation, rounds]);
+  }, [book, shown, look, validation, rounds, view]);
   const test = props.test;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; the rounds key says when its rounds change
   const testLines = useMemo(() => {
     if (!test) return null;
-    return shown.map((r) => {
-      const points = testAtEachRound(book.traces.get(r.id)?.evaluations ?? [])
-        .map((t) => ({ it: t.iteration, [TEST_KEY]: test(t.test) }))
-        .filter((p) => Number.isFinite(p[TEST_KEY]));
+    return shown.map((l) => {
+      const points = roundPoints(
+        l,
+        view,
+        (r) => {
+          const at = testAtEachRound(book.traces.get(r.id)?.evaluations ?? []);
+          return { x: at.map((t) => t.iteration), y: at.map((t) => test(t.test) ?? NaN) };
+        },
+        TEST_KEY,
+      );
       if (!points.length) return null;
       return (
         <Line
-          key={`test-${r.id}`}
+          key={`test-${l.id}`}
           data={points}
           dataKey={TEST_KEY}
-          name={`${r.name}, test at best validation`}
-          stroke={r.color}
+          name={`${l.name}, test at best validation`}
+          stroke={l.color}
           strokeWidth={look.stroke * 0.75}
           strokeDasharray="1.5 3"
           strokeLinecap="round"
-          dot={{ r: look.stroke + 0.5, fill: '#ffffff', stroke: r.color, strokeWidth: look.stroke * 0.6 }}
+          dot={{ r: look.stroke + 0.5, fill: '#ffffff', stroke: l.color, strokeWidth: look.stroke * 0.6 }}
           legendType="none"
           className="test-line"
           isAnimationActive={false}
         />
       );
     });
-  }, [book, shown, look, test, rounds]);
+  }, [book, shown, look, test, rounds, view]);
   const xAxis = useIterationAxis(rows, presentation);
   return (
     <ResponsiveContainer width="100%" height={props.height}>
-      <LineChart data={rows} margin={look.margin}>
+      <ComposedChart data={rows} margin={look.margin}>
         {xAxis}
         {props.fixed}
         {lines}
         {validationLines}
         {testLines}
-      </LineChart>
+      </ComposedChart>
     </ResponsiveContainer>
   );
 }
@@ -290,11 +363,13 @@ export function LossSection(props: {
   const baselineLoss = props.baselineLoss * lossScale;
   const [logLoss, setLogLoss] = useState(false);
   const [smoothing, setSmoothing] = useState(0.6);
-  const shown = useMemo(() => visibleRuns(runs), [runs]);
+  const [view, setView] = useState<ReplicateView>(DEFAULT_REPLICATE_VIEW);
+  const shown = useMemo(() => chartLines(runs), [runs]);
+  const anySet = shown.some((l) => l.members.length > 1);
   const build = useCallback(
     (style: FigureStyle, header: FigureHeader) =>
-      lossFigure(book, runs, { logLoss, smoothing, baselineLoss, taskHasAccuracy, bits }, style, header),
-    [book, runs, logLoss, smoothing, baselineLoss, taskHasAccuracy, bits],
+      lossFigure(book, runs, { logLoss, smoothing, baselineLoss, taskHasAccuracy, bits, replicates: view }, style, header),
+    [book, runs, logLoss, smoothing, baselineLoss, taskHasAccuracy, bits, view],
   );
   const look = chartLook(presentation);
   const baselineOk = Number.isFinite(baselineLoss) && baselineLoss > 0;
@@ -357,7 +432,7 @@ export function LossSection(props: {
     ),
     [look],
   );
-  const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.${props.evaluates ? ` Dashed with dots, in a run's colour: its validation loss and accuracy at each evaluation round (not smoothed).${taskHasAccuracy ? " Dotted with open dots, in a run's colour: its test accuracy at each round, at the run's best-validation weights as they stood at that round (the paper's test figure so far)." : ''}` : ''}`;
+  const caption = `Smoothing ${smoothing.toFixed(2)} (exponential moving average, display only); dashed: the memoryless baseline ${baselineOk ? +baselineLoss.toPrecision(3) : ''}.${props.evaluates ? ` Dashed with dots, in a run's colour: its validation loss and accuracy at each evaluation round (not smoothed).${taskHasAccuracy ? " Dotted with open dots, in a run's colour: its test accuracy at each round, at the run's best-validation weights as they stood at that round (the paper's test figure so far)." : ''}` : ''}${replicateCaption(shown, view)}`;
 
   return (
     <section className="chart-section" aria-labelledby="chart-loss-title" data-testid="chart-loss">
@@ -386,6 +461,32 @@ export function LossSection(props: {
           />
           <output>{smoothing.toFixed(2)}</output>
         </label>
+        {anySet && (
+          <>
+            <label>
+              seeds: line{' '}
+              <select
+                value={view.center}
+                onChange={(e) => setView({ ...view, center: e.target.value as ReplicateView['center'] })}
+                data-testid="replicate-center"
+              >
+                <option value="mean">mean</option>
+                <option value="median">median</option>
+              </select>
+            </label>
+            <label>
+              band{' '}
+              <select
+                value={view.spread}
+                onChange={(e) => setView({ ...view, spread: e.target.value as ReplicateView['spread'] })}
+                data-testid="replicate-spread"
+              >
+                <option value="minmax">min–max</option>
+                <option value="std">mean ± std</option>
+              </select>
+            </label>
+          </>
+        )}
       </div>
       <div className="recharts-box" data-testid="loss-chart">
         <LiveLineChart
@@ -398,6 +499,7 @@ export function LossSection(props: {
           height={look.height}
           presentation={presentation}
           fixed={lossFixed}
+          view={view}
           validation={bits ? (logLoss ? positiveValidationBits : validationBits) : logLoss ? positiveValidationLoss : validationLoss}
         />
         {taskHasAccuracy && (
@@ -411,6 +513,7 @@ export function LossSection(props: {
             height={look.height * 0.8}
             presentation={presentation}
             fixed={accuracyFixed}
+            view={view}
             validation={validationAccuracy}
             test={testAccuracy}
           />
@@ -424,6 +527,15 @@ export function LossSection(props: {
         build={build}
         csv={[
           { label: 'CSV', name: 'loss-accuracy', make: () => lossCsv(book, runs, bits) },
+          ...(anySet
+            ? [
+                {
+                  label: 'CSV (over seeds: mean, std, min, max, n)',
+                  name: 'loss-accuracy-seeds',
+                  make: () => replicatesCsv(book, runs, bits),
+                },
+              ]
+            : []),
           ...(props.evaluates
             ? [{ label: 'CSV (evaluation rounds: validation, test)', name: 'evaluation-rounds', make: () => roundsCsv(book, runs, bits) }]
             : []),

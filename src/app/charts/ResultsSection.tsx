@@ -3,12 +3,23 @@
  * validation weights, the test accuracy at them (for text also bpc, validation and test) and, on the tasks of
  * the paper's tables (MNIST: Tables 1 and 2; text: Tables 3 and 4), the paper's numbers for the run's
  * configuration (src/experiments/resultsTable.ts), with the table as CSV. It re-renders only when an
- * evaluation round arrives (the book's other changes, every collect, leave it alone).
+ * evaluation round arrives (the book's other changes, every collect, leave it alone). A run trained over several
+ * seeds gets a row over its seeds above its seeds' rows: each figure as mean ± std (n) over them.
  */
-import { type JSX, useMemo, useState } from 'react';
+import { Fragment, type JSX, useMemo, useState } from 'react';
 import type { GroupSettings, RunSettings } from '../../engine/settings.ts';
 import { type PaperTable, paperTableOfGroup } from '../../experiments/paperTables.ts';
-import { bpcText, paperDifferences, percent, resultRows, resultsCsv } from '../../experiments/resultsTable.ts';
+import { formatSummary, type Summary } from '../../experiments/replicates.ts';
+import {
+  bpcText,
+  paperDifferences,
+  percent,
+  type ResultSetRow,
+  resultRows,
+  resultSetRows,
+  resultSetsCsv,
+  resultsCsv,
+} from '../../experiments/resultsTable.ts';
 import type { MetricsBook } from '../lab/metricsBook.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { useBookRedraw } from './useBookRedraw.ts';
@@ -40,6 +51,8 @@ function roundCount(book: MetricsBook): number {
 }
 
 const cell = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
+/** A figure over seeds: mean ± std (n seeds), '–' before any seed has it. */
+const overSeeds = (v: Summary, digits: number, scale = 1) => (v.n === 0 ? '–' : formatSummary(v, digits, scale));
 
 export function ResultsSection(props: {
   book: MetricsBook;
@@ -51,6 +64,13 @@ export function ResultsSection(props: {
   useBookRedraw(book, () => setCount(roundCount(book)), 500);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; the round count says when its rounds change
   const rows = useMemo(() => resultRows(group, runs, (id) => book.traces.get(id)?.evaluations ?? []), [book, group, runs, count]);
+  const sets = useMemo(() => resultSetRows(runs, rows), [runs, rows]);
+  const setAt = new Map<number, ResultSetRow>();
+  for (const set of sets)
+    setAt.set(
+      rows.findIndex((r) => r.id === set.members[0]),
+      set,
+    );
   const table = paperTableOfGroup(group);
   const text = table?.measures.includes('bpc') ?? false;
   const differs = paperDifferences(group);
@@ -85,36 +105,41 @@ export function ResultsSection(props: {
         </thead>
         <tbody>
           {rows.map((r, k) => (
-            <tr key={r.id} data-testid="results-row" data-run={r.name} className={runs[k].hidden ? 'results-hidden' : undefined}>
-              <th scope="row">
-                <span className="results-swatch" style={{ background: r.color }} aria-hidden="true" /> {r.name}
-              </th>
-              <td>{r.rounds}</td>
-              {text && <td data-testid="results-validation-bpc">{r.bestValidationBpc === null ? '–' : bpcText(r.bestValidationBpc)}</td>}
-              <td data-testid="results-validation">{cell(r.bestValidationAccuracy === null ? null : 100 * r.bestValidationAccuracy, 2)}</td>
-              <td data-testid="results-iteration">{r.bestIteration ?? '–'}</td>
-              {text && (
-                <td data-testid="results-test-bpc" data-value={bpcText(r.testBpc)}>
-                  {r.testBpc === null ? '–' : bpcText(r.testBpc)}
+            <Fragment key={r.id}>
+              {setAt.has(k) && <SetRow set={setAt.get(k)!} text={text} hasTable={table !== null} />}
+              <tr data-testid="results-row" data-run={r.name} className={runs[k].hidden ? 'results-hidden' : undefined}>
+                <th scope="row">
+                  <span className="results-swatch" style={{ background: r.color }} aria-hidden="true" /> {r.name}
+                </th>
+                <td>{r.rounds}</td>
+                {text && <td data-testid="results-validation-bpc">{r.bestValidationBpc === null ? '–' : bpcText(r.bestValidationBpc)}</td>}
+                <td data-testid="results-validation">
+                  {cell(r.bestValidationAccuracy === null ? null : 100 * r.bestValidationAccuracy, 2)}
                 </td>
-              )}
-              <td data-testid="results-test" data-value={r.testAccuracy === null ? '' : percent(r.testAccuracy)}>
-                {cell(r.testAccuracy === null ? null : 100 * r.testAccuracy, 2)}
-              </td>
-              {text && (
-                <td
-                  data-testid="results-paper-bpc"
-                  title={r.paperRow ? `the paper's row '${r.paperRow}' (PTB)` : 'the paper has no such row'}
-                >
-                  {r.paperBpc === null ? '–' : r.paperBpc.toFixed(2)}
+                <td data-testid="results-iteration">{r.bestIteration ?? '–'}</td>
+                {text && (
+                  <td data-testid="results-test-bpc" data-value={bpcText(r.testBpc)}>
+                    {r.testBpc === null ? '–' : bpcText(r.testBpc)}
+                  </td>
+                )}
+                <td data-testid="results-test" data-value={r.testAccuracy === null ? '' : percent(r.testAccuracy)}>
+                  {cell(r.testAccuracy === null ? null : 100 * r.testAccuracy, 2)}
                 </td>
-              )}
-              {table && (
-                <td data-testid="results-paper" title={r.paperRow ? `the paper's row '${r.paperRow}'` : 'the paper has no such row'}>
-                  {r.paper === null ? '–' : r.paper.toFixed(2)}
-                </td>
-              )}
-            </tr>
+                {text && (
+                  <td
+                    data-testid="results-paper-bpc"
+                    title={r.paperRow ? `the paper's row '${r.paperRow}' (PTB)` : 'the paper has no such row'}
+                  >
+                    {r.paperBpc === null ? '–' : r.paperBpc.toFixed(2)}
+                  </td>
+                )}
+                {table && (
+                  <td data-testid="results-paper" title={r.paperRow ? `the paper's row '${r.paperRow}'` : 'the paper has no such row'}>
+                    {r.paper === null ? '–' : r.paper.toFixed(2)}
+                  </td>
+                )}
+              </tr>
+            </Fragment>
           ))}
         </tbody>
       </table>
@@ -122,9 +147,31 @@ export function ResultsSection(props: {
         book={book}
         chart="results"
         header={{ title, settings: '' }}
-        csv={[{ label: 'CSV', name: 'results', make: () => resultsCsv(group, rows) }]}
+        csv={[
+          { label: 'CSV', name: 'results', make: () => resultsCsv(group, rows) },
+          ...(sets.length ? [{ label: 'CSV (over seeds)', name: 'results-seeds', make: () => resultSetsCsv(group, sets) }] : []),
+        ]}
         presentation={false}
       />
     </section>
+  );
+}
+
+/** A replicate set's row: its figures over its seeds (mean ± std, n), above its seeds' own rows. */
+function SetRow({ set, text, hasTable }: { set: ResultSetRow; text: boolean; hasTable: boolean }): JSX.Element {
+  return (
+    <tr data-testid="results-set" data-set={set.name} className="results-set">
+      <th scope="row">
+        <span className="results-swatch" style={{ background: set.color }} aria-hidden="true" /> {set.name}, over {set.seeds.length} seeds
+      </th>
+      <td>–</td>
+      {text && <td data-testid="results-set-validation-bpc">{overSeeds(set.bestValidationBpc, 3)}</td>}
+      <td data-testid="results-set-validation">{overSeeds(set.bestValidationAccuracy, 2, 100)}</td>
+      <td>–</td>
+      {text && <td data-testid="results-set-test-bpc">{overSeeds(set.testBpc, 3)}</td>}
+      <td data-testid="results-set-test">{overSeeds(set.testAccuracy, 2, 100)}</td>
+      {text && hasTable && <td>{set.paperBpc === null ? '–' : set.paperBpc.toFixed(2)}</td>}
+      {hasTable && <td>{set.paper === null ? '–' : set.paper.toFixed(2)}</td>}
+    </tr>
   );
 }

@@ -5,8 +5,10 @@
  */
 
 import { csvField } from '../../experiments/csvField.ts';
+import { replicateBand } from '../../experiments/replicates.ts';
 import { type MetricsBook, testAtEachRound } from '../lab/metricsBook.ts';
 import { visibleRuns } from './figureFrame.ts';
+import { chartLines, strictlyIncreasing } from './replicateLines.ts';
 import type { ChartRun } from './types.ts';
 
 function csv(header: string[], rows: (string | number | null | undefined)[][]): string {
@@ -34,6 +36,44 @@ export function lossCsv(book: MetricsBook, runs: readonly ChartRun[], bits = fal
   }
   // the text task's loss is also written in bits per character (loss / ln 2)
   return csv(['iteration', 'run', 'loss', ...(bits ? ['bpc'] : []), 'accuracy', 'soft_orth_penalty', 'weight_decay_penalty'], rows);
+}
+
+/**
+ * Each line of the loss chart over its seeds: iteration, set (the replicate set's name; a run of its own:
+ * its name), seeds (the set's runs), metric (loss, bpc for text, accuracy), and at that iteration the mean,
+ * median, sample std, min and max over the seeds that recorded a finite value there, and their count n. Raw
+ * values (no display smoothing); a run of its own has n = 1 and std 0.
+ */
+export function replicatesCsv(book: MetricsBook, runs: readonly ChartRun[], bits = false): string {
+  const rows: (string | number)[][] = [];
+  for (const line of chartLines(runs)) {
+    const traces = line.members.map((r) => book.traces.get(r.id));
+    const metrics: [string, (v: number) => number, 'loss' | 'accuracy'][] = [
+      ['loss', (v) => v, 'loss'],
+      ...(bits ? ([['bpc', (v: number) => v / Math.LN2, 'loss']] as [string, (v: number) => number, 'loss'][]) : []),
+      ['accuracy', (v) => v, 'accuracy'],
+    ];
+    for (const [metric, scale, key] of metrics) {
+      const band = replicateBand(
+        traces.map((t) => strictlyIncreasing({ x: t ? Array.from(t[key].iterations) : [], y: t ? Array.from(t[key].values, scale) : [] })),
+      );
+      band.x.forEach((it, i) => {
+        rows.push([
+          it,
+          line.name,
+          line.members.length,
+          metric,
+          band.mean[i],
+          band.median[i],
+          band.std[i],
+          band.min[i],
+          band.max[i],
+          band.count[i],
+        ]);
+      });
+    }
+  }
+  return csv(['iteration', 'set', 'seeds', 'metric', 'mean', 'median', 'std', 'min', 'max', 'n'], rows);
 }
 
 /** At most this many heatmap rows in one CSV; beyond it every k-th time step is written (t stays exact). */

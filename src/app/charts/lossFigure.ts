@@ -4,12 +4,22 @@
  * same content as a Figure for the PNG and SVG exports. Smoothing is the display EMA, as on screen. Each
  * run's evaluation rounds, where it has some, are its validation loss and accuracy dashed in its colour (never
  * smoothed), a vertex at every round; on the accuracy panel, its test accuracy over training dotted: the test
- * set at its best-validation weights as they stood at each round.
+ * set at its best-validation weights as they stood at each round. A run trained over several seeds is one
+ * line (the mean or median over its seeds) with a shaded band (min-max or mean ± std): replicateLines.ts.
  */
 
 import { type MetricsBook, testAtEachRound } from '../lab/metricsBook.ts';
-import { emaSmooth, finiteRange, linearTicks, logTicks, paddedRange } from './chartMath.ts';
-import { type FigureHeader, type FigureStyle, finishFigure, headerTexts, visibleRuns } from './figureFrame.ts';
+import { finiteRange, linearTicks, logTicks, paddedRange } from './chartMath.ts';
+import { type FigureHeader, type FigureStyle, finishFigure, headerTexts } from './figureFrame.ts';
+import {
+  type ChartLine,
+  chartLines,
+  DEFAULT_REPLICATE_VIEW,
+  type LineData,
+  lineData,
+  lineLabel,
+  type ReplicateView,
+} from './replicateLines.ts';
 import { type Axis, type Figure, INK, type LegendEntry, type Mark, type Panel } from './scene.ts';
 import type { ChartRun } from './types.ts';
 
@@ -21,6 +31,8 @@ export interface LossView {
   taskHasAccuracy: boolean;
   /** the loss in bits per character (the text task): loss / ln 2, the baseline given in bits already */
   bits?: boolean;
+  /** how a replicate set is drawn (default: the mean, band min-max) */
+  replicates?: ReplicateView;
 }
 
 export function lossFigure(
@@ -31,13 +43,25 @@ export function lossFigure(
   header: FigureHeader | null,
 ): Figure {
   const fs = style.fontSize;
-  const shown = visibleRuns(runs);
+  const shown: ChartLine[] = chartLines(runs);
+  const rview = view.replicates ?? DEFAULT_REPLICATE_VIEW;
   const { texts, top } = headerTexts(style, header);
-  const traces = shown.map((r) => book.traces.get(r.id));
   const lossScale = view.bits ? 1 / Math.LN2 : 1;
   const lossName = view.bits ? 'bits per character' : 'loss';
-  const loss = traces.map((t) => emaSmooth(t?.loss.values ?? [], view.smoothing).map((v) => v * lossScale));
-  const lossIts = traces.map((t) => t?.loss.iterations ?? []);
+  /** a line's series of one metric (a replicate set's centre and band over its seeds), smoothed */
+  const lineOf = (l: ChartLine, key: 'loss' | 'accuracy', scale: number, positiveOnly = false): LineData =>
+    lineData(
+      l.members.map((r) => {
+        const t = book.traces.get(r.id);
+        return { x: t ? Array.from(t[key].iterations) : [], y: t ? Array.from(t[key].values, (v) => v * scale) : [] };
+      }),
+      rview,
+      view.smoothing,
+      positiveOnly,
+    );
+  const lossLines = shown.map((l) => lineOf(l, 'loss', lossScale));
+  const loss = lossLines.map((d) => [...d.y, ...(d.lo ?? []), ...(d.hi ?? [])]);
+  const lossIts = lossLines.map((d) => d.x);
   const [x0, x1] = finiteRange(lossIts);
   const xMin = Number.isFinite(x0) ? x0 : 0;
   const xMax = Number.isFinite(x1) && x1 > xMin ? x1 : xMin + 1;
@@ -62,20 +86,33 @@ export function lossFigure(
     const [a, b] = paddedRange(Math.min(0, lo), hi, 0.04);
     yAxis = { min: Math.max(0, a), max: b, log: false, label: lossName, ticks: linearTicks(Math.max(0, a), b, 5) };
   }
-  const lossMarks: Mark[] = shown.map((r, k) => ({ kind: 'line', xs: lossIts[k], ys: loss[k], color: r.color, width: 2 }));
+  /** each line in its colour, a replicate set's band under it */
+  const linesMarks = (data: LineData[]): Mark[] =>
+    shown.flatMap((l, k) => {
+      const d = data[k];
+      const band: Mark[] = d.lo && d.hi ? [{ kind: 'band', xs: d.x, lo: d.lo, hi: d.hi, color: l.color, opacity: 0.2 }] : [];
+      return [...band, { kind: 'line', xs: d.x, ys: d.y, color: l.color, width: 2 } as Mark];
+    });
+  const lossMarks: Mark[] = linesMarks(view.logLoss ? shown.map((l) => lineOf(l, 'loss', lossScale, true)) : lossLines);
   type Pick = (loss: number | null, accuracy: number | null) => number | null;
-  /** each run's validation rounds as a dashed line of `pick` (values at or below 0 left out on a log axis) */
+  /** a line's points at its rounds: one run's, or a replicate set's centre over its seeds (unsmoothed) */
+  const atRounds = (l: ChartLine, figures: (id: string) => { x: number[]; y: number[] }) => {
+    const d = lineData(
+      l.members.map((r) => figures(r.id)),
+      rview,
+    );
+    const keep = d.x.map((_, i) => Number.isFinite(d.y[i]));
+    return { xs: d.x.filter((_, i) => keep[i]), ys: d.y.filter((_, i) => keep[i]) };
+  };
+  /** each line's validation rounds as a dashed line of `pick` (values at or below 0 left out on a log axis) */
   const withRounds = (marks: Mark[], pick: Pick, positiveOnly: boolean): Mark[] => {
-    shown.forEach((r, k) => {
-      const xs: number[] = [];
-      const ys: number[] = [];
-      for (const e of traces[k]?.evaluations ?? []) {
-        const v = pick(e.validation.loss, e.validation.accuracy);
-        if (v === null || !Number.isFinite(v) || (positiveOnly && !(v > 0))) continue;
-        xs.push(e.iteration);
-        ys.push(v);
-      }
-      if (xs.length) marks.push({ kind: 'line', xs, ys, color: r.color, width: 1.5, dash: [6, 4] });
+    shown.forEach((l) => {
+      const { xs, ys } = atRounds(l, (id) => {
+        const rounds = book.traces.get(id)?.evaluations ?? [];
+        const v = rounds.map((e) => pick(e.validation.loss, e.validation.accuracy));
+        return { x: rounds.map((e) => e.iteration), y: v.map((a) => (a === null || (positiveOnly && !(a > 0)) ? NaN : a)) };
+      });
+      if (xs.length) marks.push({ kind: 'line', xs, ys, color: l.color, width: 1.5, dash: [6, 4] });
     });
     return marks;
   };
@@ -83,22 +120,19 @@ export function lossFigure(
   /** each run's test accuracy over training (at its best-validation weights as they stood at each round), dotted */
   let anyTest = false;
   const withTest = (marks: Mark[]): Mark[] => {
-    shown.forEach((r, k) => {
-      const xs: number[] = [];
-      const ys: number[] = [];
-      for (const t of testAtEachRound(traces[k]?.evaluations ?? [])) {
-        if (t.test.accuracy === null) continue;
-        xs.push(t.iteration);
-        ys.push(100 * t.test.accuracy);
-      }
+    shown.forEach((l) => {
+      const { xs, ys } = atRounds(l, (id) => {
+        const at = testAtEachRound(book.traces.get(id)?.evaluations ?? []);
+        return { x: at.map((t) => t.iteration), y: at.map((t) => (t.test.accuracy === null ? NaN : 100 * t.test.accuracy)) };
+      });
       if (xs.length) {
         anyTest = true;
-        marks.push({ kind: 'line', xs, ys, color: r.color, width: 1.5, dash: [1.5, 3] });
+        marks.push({ kind: 'line', xs, ys, color: l.color, width: 1.5, dash: [1.5, 3] });
       }
     });
     return marks;
   };
-  const anyRounds = traces.some((t) => (t?.evaluations.length ?? 0) > 0);
+  const anyRounds = shown.some((l) => l.members.some((r) => (book.traces.get(r.id)?.evaluations.length ?? 0) > 0));
   if (baseFinite) lossMarks.unshift({ kind: 'line', xs: [xMin, xMax], ys: [base, base], color: INK, width: 1.5, dash: [7, 5] });
   const panels: Panel[] = [{ x: left, y: top, w, h, title: 'Loss', xAxis, yAxis, marks: lossMarks, showX: !view.taskHasAccuracy }];
   let bottom = top + h + (view.taskHasAccuracy ? 0 : fs * 2);
@@ -112,23 +146,11 @@ export function lossFigure(
       title: 'Accuracy',
       xAxis,
       yAxis: { min: 0, max: 100, log: false, label: 'accuracy %', ticks: [0, 25, 50, 75, 100] },
-      marks: withTest(
-        withRounds(
-          shown.map((r, k) => ({
-            kind: 'line',
-            xs: traces[k]?.accuracy.iterations ?? [],
-            ys: emaSmooth(traces[k]?.accuracy.values ?? [], view.smoothing).map((v) => v * 100),
-            color: r.color,
-            width: 2,
-          })),
-          (_, a) => (a === null ? null : 100 * a),
-          false,
-        ),
-      ),
+      marks: withTest(withRounds(linesMarks(shown.map((l) => lineOf(l, 'accuracy', 100))), (_, a) => (a === null ? null : 100 * a), false)),
     });
     bottom = y + Math.round(h * 0.8) + fs * 2;
   }
-  const legend: LegendEntry[] = shown.map((r) => ({ label: r.name, color: r.color }));
+  const legend: LegendEntry[] = shown.map((l) => ({ label: lineLabel(l, rview), color: l.color }));
   if (baseFinite) legend.push({ label: `memoryless baseline ${+base.toPrecision(3)}`, color: INK, dash: [7, 5] });
   if (anyRounds) legend.push({ label: "validation (dashed, in the run's colour)", color: INK, dash: [6, 4] });
   if (anyTest)

@@ -6,4 +6,11 @@ export interface ChartRun {
   hidden: boolean;
   margin: number | null;
   parameterisation: 'factorised' | 'plain' | 'lstm';
+  /**
+   * the replicate set the run belongs to (src/experiments/replicates.ts replicateSets): runs with the same
+   * setId are one run over several seeds, drawn as one line with a band; unset: a set of its own
+   */
+  setId?: string;
+  /** the set's name (the members' name without ' · sK') */
+  setName?: string;
 }

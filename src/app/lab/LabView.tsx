@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { replicateSets } from '../../experiments/replicates.ts';
 import { isDataTask, taskShape } from '../../tasks/index.ts';
 import { ChartsPanel } from '../charts/ChartsPanel.tsx';
 import type { ChartRun } from '../charts/types.ts';
@@ -40,18 +41,21 @@ function Charts({ lab }: { lab: Lab }) {
   const group = useStore(store, (s) => s.group);
   const presentation = useStore(store, (s) => s.presentation);
   const iteration = useStore(store, (s) => Math.floor(s.iteration / 100));
-  const chartRuns = useMemo<ChartRun[]>(
-    () =>
-      runs.map((r) => ({
-        id: r.id,
-        name: r.settings.name,
-        color: r.settings.color,
-        hidden: r.hidden,
-        margin: r.settings.parameterisation === 'factorised' ? r.settings.margin : null,
-        parameterisation: r.settings.parameterisation,
-      })),
-    [runs],
-  );
+  const chartRuns = useMemo<ChartRun[]>(() => {
+    // each run knows its replicate set (its first member's id): the charts draw a set as one line with a band
+    const sets = replicateSets(runs.map((r) => r.settings));
+    const setOf = new Map(sets.flatMap((set) => set.members.map((m) => [m, set] as const)));
+    return runs.map((r, i) => ({
+      id: r.id,
+      name: r.settings.name,
+      color: r.settings.color,
+      hidden: r.hidden,
+      margin: r.settings.parameterisation === 'factorised' ? r.settings.margin : null,
+      parameterisation: r.settings.parameterisation,
+      setId: runs[setOf.get(i)?.members[0] ?? i].id,
+      setName: setOf.get(i)?.name ?? r.settings.name,
+    }));
+  }, [runs]);
   const phase = useStore(store, (s) => s.phase);
   const task = useMemo(() => taskShape(group), [group]);
   // a data-backed task's memoryless baseline comes from its labels, once the group has loaded it

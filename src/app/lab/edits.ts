@@ -10,6 +10,15 @@
 
 import { formatBytes } from '../../engine/memoryText.ts';
 import { evaluateEpochProblem, type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
+import {
+  type ReplicateSet,
+  replicateMembers,
+  replicateSets,
+  resizeReplicates,
+  seedsProblem,
+  setOfRun,
+  setSetting,
+} from '../../experiments/replicates.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
 import type { LabController, RebuildPlan } from './controller.ts';
 import type { LoadedExperiment } from './experimentFile.ts';
@@ -80,33 +89,108 @@ export class LabEdits {
     this.lab.store.setState({ pending: null });
   }
 
+  /** The replicate set of run `id` (src/experiments/replicates.ts): its members' indices in the store's runs. */
+  private setOf(id: string): ReplicateSet | undefined {
+    const runs = this.state.runs;
+    const index = runs.findIndex((r) => r.id === id);
+    return index < 0 ? undefined : setOfRun(replicateSets(runs.map((r) => r.settings)), index);
+  }
+
+  /**
+   * A run setting: on a run of a replicate set every member changes with it (the name renames the set, the
+   * seed moves its first seed, member i trains seed + i), so the set stays one set.
+   */
   setRunSetting<K extends keyof RunSettings>(id: string, key: K, value: RunSettings[K]): string | null {
     const { group, runs, iteration } = this.state;
     const index = runs.findIndex((r) => r.id === id);
-    if (index < 0) return 'This run no longer exists';
+    const set = this.setOf(id);
+    if (index < 0 || !set) return 'This run no longer exists';
     const cur = runs[index].settings;
-    const next: RunSettings = { ...cur, [key]: value };
-    const errors = validateExperiment(
-      group,
-      runs.map((r, i) => (i === index ? next : r.settings)),
+    const nextSettings = setSetting(
+      runs.map((r) => r.settings),
+      set,
+      key,
+      value,
     );
+    const errors = validateExperiment(group, nextSettings);
     if (errors.length) return pickError(errors, `run ${index + 1}`);
-    if (cur[key] === value) return null;
-    const nextRuns = runs.map((r, i) => (i === index ? { ...r, settings: next } : r));
+    if (set.members.every((m) => runs[m].settings[key] === nextSettings[m][key])) return null;
+    const nextRuns = runs.map((r, i) => (set.members.includes(i) ? { ...r, settings: nextSettings[i] } : r));
     const trainer = this.lab.trainer;
-    const k = this.lab.groupRunIds.indexOf(id);
-    const kind = trainer && k >= 0 ? classifyRunChange(trainer.runs[k], next, this.lab.builtSoftOrth) : 'rebuild';
-    if (kind === 'live' && trainer && this.state.phase === 'ready') {
+    const kinds = set.members.map((m) => {
+      const k = this.lab.groupRunIds.indexOf(runs[m].id);
+      return trainer && k >= 0 ? classifyRunChange(trainer.runs[k], nextSettings[m], this.lab.builtSoftOrth) : 'rebuild';
+    });
+    if (kinds.every((k) => k === 'live') && trainer && this.state.phase === 'ready') {
       try {
-        trainer.updateRun(k, next);
+        for (const m of set.members) trainer.updateRun(this.lab.groupRunIds.indexOf(runs[m].id), nextSettings[m]);
       } catch (e) {
         return (e as Error).message;
       }
       this.lab.store.setState({ runs: nextRuns });
       return null;
     }
-    const { title, details } = describeRunChange(cur, next, kind === 'live' ? 'rebuild' : kind, key, iteration);
-    this.propose({ title, details, confirmLabel: 'Rebuild' }, group, nextRuns, { reinit: kind === 'reinit' ? new Set([id]) : undefined });
+    const kind = kinds.includes('reinit') ? 'reinit' : 'rebuild';
+    const { title, details } = describeRunChange(cur, nextSettings[index], kind, key, iteration);
+    if (set.members.length > 1) details.unshift(`All ${set.members.length} seeds of '${set.name}' change together.`);
+    const reinit = new Set(set.members.filter((_, j) => kinds[j] === 'reinit').map((m) => runs[m].id));
+    this.propose({ title, details, confirmLabel: 'Rebuild' }, group, nextRuns, { reinit: reinit.size ? reinit : undefined });
+    return null;
+  }
+
+  /**
+   * The Seeds control: run `id`'s set trained over k seeds side by side (seed, seed + 1, ...). Members that
+   * stay keep their parameters and what they measured; new ones start from their initialisation; removed ones
+   * go with what they measured.
+   */
+  setRunSeeds(id: string, k: number): string | null {
+    const { group, runs, iteration } = this.state;
+    const problem = seedsProblem(k);
+    if (problem) return problem;
+    const index = runs.findIndex((r) => r.id === id);
+    const set = this.setOf(id);
+    if (index < 0 || !set) return 'This run no longer exists';
+    if (set.members.length === k) return null;
+    const resized = resizeReplicates(
+      runs.map((r) => r.settings),
+      index,
+      k,
+    );
+    const hidden = runs[set.members[0]].hidden;
+    const nextRuns: LabRun[] = resized.runs.map((settings, j) => {
+      const from = resized.source[j];
+      return from === null ? { id: newRunId(), settings, hidden } : { ...runs[from], settings };
+    });
+    if (nextRuns.length > 16)
+      return `${k} seeds of '${set.name}' make ${nextRuns.length} runs; at most 16 train side by side (remove a run, or take fewer seeds)`;
+    const errors = validateExperiment(
+      group,
+      nextRuns.map((r) => r.settings),
+    );
+    if (errors.length) return errors[0];
+    const added = nextRuns.filter((r) => !runs.some((o) => o.id === r.id)).length;
+    const removed = runs.filter((r) => !nextRuns.some((n) => n.id === r.id)).length;
+    const seeds = replicateMembers({ ...runs[set.members[0]].settings, name: set.name }, k).map((r) => r.seed);
+    const details = [
+      k === 1
+        ? `'${set.name}' trains one seed (${seeds[0]}).`
+        : `'${set.name}' trains over ${k} seeds side by side (${seeds.join(', ')}), named '${set.name} · s1' to '${set.name} · s${k}'; the charts draw them as one line with a band.`,
+      ...(added
+        ? [
+            `${added} new run${added === 1 ? '' : 's'} start${added === 1 ? 's' : ''} from the initialisation; their charts begin at iteration ${iteration}.`,
+          ]
+        : []),
+      ...(removed
+        ? [`${removed} run${removed === 1 ? ' is' : 's are'} removed, with what ${removed === 1 ? 'it' : 'they'} measured.`]
+        : []),
+      'Every other run keeps its parameters and optimiser state; everything else measured stays on the charts.',
+    ];
+    this.propose(
+      { title: `Train '${set.name}' over ${k} seed${k === 1 ? '' : 's'}?`, details, confirmLabel: 'Rebuild' },
+      group,
+      nextRuns,
+      {},
+    );
     return null;
   }
 
@@ -152,12 +236,16 @@ export class LabEdits {
     const { group, runs, iteration } = this.state;
     if (runs.length >= 16) return 'At most 16 runs train side by side';
     const source = runs.find((r) => r.id === copyOf);
+    const sourceSet = copyOf ? this.setOf(copyOf) : undefined;
+    // a run of a replicate set is duplicated with its seeds: a new set of as many members
     const settings = source
-      ? { ...source.settings, name: `${source.settings.name} copy`.slice(0, 40) }
+      ? { ...source.settings, name: `${sourceSet?.name ?? source.settings.name} copy`.slice(0, 40) }
       : nextRun(runs.map((r) => r.settings));
     if (source) settings.color = nextRun(runs.map((r) => r.settings)).color;
-    const run: LabRun = { id: newRunId(), settings, hidden: false };
-    const nextRuns = [...runs, run];
+    if (source && sourceSet) settings.seed = runs[sourceSet.members[0]].settings.seed;
+    const copies = replicateMembers(settings, sourceSet?.members.length ?? 1);
+    if (runs.length + copies.length > 16) return `At most 16 runs train side by side (this would make ${runs.length + copies.length})`;
+    const nextRuns = [...runs, ...copies.map((c) => ({ id: newRunId(), settings: c, hidden: false }))];
     const errors = validateExperiment(
       group,
       nextRuns.map((r) => r.settings),
@@ -165,9 +253,9 @@ export class LabEdits {
     if (errors.length) return errors[0];
     this.propose(
       {
-        title: source ? `Duplicate '${source.settings.name}'?` : 'Add a run?',
+        title: source ? `Duplicate '${sourceSet?.name ?? source.settings.name}'?` : 'Add a run?',
         details: [
-          'The run group is rebuilt with one more run; every other run keeps its parameters and optimiser state.',
+          `The run group is rebuilt with ${copies.length === 1 ? 'one more run' : `${copies.length} more runs (the ${copies.length} seeds)`}; every other run keeps its parameters and optimiser state.`,
           `'${settings.name}' starts from its initialisation${source ? " (a copy of the other run's settings, not of its trained weights)" : ''}; its charts begin at iteration ${iteration}.`,
           'Everything measured so far stays on the charts.',
         ],
@@ -183,39 +271,58 @@ export class LabEdits {
   removeRun(id: string): string | null {
     const { group, runs } = this.state;
     const run = runs.find((r) => r.id === id);
-    if (!run) return null;
-    if (runs.length === 1) return 'An experiment needs at least one run';
+    const set = this.setOf(id);
+    if (!run || !set) return null;
+    // a run of a replicate set goes with its seeds
+    const ids = new Set(set.members.map((m) => runs[m].id));
+    if (ids.size === runs.length) return 'An experiment needs at least one run';
+    const what = ids.size > 1 ? `'${set.name}' (${ids.size} seeds)` : `'${run.settings.name}'`;
     this.propose(
       {
-        title: `Remove '${run.settings.name}'?`,
+        title: `Remove ${what}?`,
         details: [
           'The run group is rebuilt without it; every other run keeps its parameters and optimiser state.',
-          `What '${run.settings.name}' measured is removed from the charts (export the experiment first to keep it).`,
+          `What ${what} measured is removed from the charts (export the experiment first to keep it).`,
         ],
         confirmLabel: 'Remove the run',
       },
       group,
-      runs.filter((r) => r.id !== id),
+      runs.filter((r) => !ids.has(r.id)),
       {},
     );
     return null;
   }
 
+  /** Hides a run from the charts (a run of a replicate set: the whole set). */
   setHidden(id: string, hidden: boolean): void {
-    this.lab.store.setState((s) => ({ runs: s.runs.map((r) => (r.id === id ? { ...r, hidden } : r)) }));
+    const set = this.setOf(id);
+    const ids = new Set(set ? set.members.map((m) => this.state.runs[m].id) : [id]);
+    this.lab.store.setState((s) => ({ runs: s.runs.map((r) => (ids.has(r.id) ? { ...r, hidden } : r)) }));
   }
 
+  /** Pauses or resumes a run (a run of a replicate set: each member that has not failed). */
   setRunPaused(id: string, paused: boolean): string | null {
     const trainer = this.lab.trainer;
-    const k = this.lab.groupRunIds.indexOf(id);
-    if (!trainer || k < 0) return null;
-    try {
-      trainer.setRunPaused(k, paused);
-    } catch (e) {
-      return (e as Error).message;
+    const set = this.setOf(id);
+    const ids = set ? set.members.map((m) => this.state.runs[m].id) : [id];
+    const targets = ids.filter((m) => m === id || this.state.runViews[m]?.state !== 'failed');
+    if (!trainer) return null;
+    const done: string[] = [];
+    for (const m of targets) {
+      const k = this.lab.groupRunIds.indexOf(m);
+      if (k < 0) continue;
+      try {
+        trainer.setRunPaused(k, paused);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      done.push(m);
     }
     this.lab.store.setState((s) => ({
-      runViews: { ...s.runViews, [id]: { ...s.runViews[id], state: paused ? 'paused' : 'training', message: undefined } },
+      runViews: {
+        ...s.runViews,
+        ...Object.fromEntries(done.map((m) => [m, { ...s.runViews[m], state: paused ? 'paused' : 'training', message: undefined }])),
+      },
     }));
     return null;
   }

@@ -6,6 +6,11 @@
  *   #task=copy&T=10&batchSize=32&hidden=32&optimizer=rmsprop&dataSeed=1&trackEvery=10
  *    &run=name:m%3D0,color:%231f77b4,seed:1,parameterisation:factorised,margin:0,...&run=name:none,...,margin:none,...
  *
+ * A run trained over k seeds (src/experiments/replicates.ts: k runs named '<name> · s1' ... '<name> · sk',
+ * seeds seed ... seed + k - 1) is written as ONE `run=` pair of the set's name and first seed with `seeds:k`,
+ * and read back as its k runs; a set whose members are not exactly that (a member renamed away, seeds not
+ * consecutive) is written run by run. `seeds` is a whole number from 1 to 10.
+ *
  * Decoding never throws: each value is parsed and checked by the settings table; a junk or out-of-range
  * value gets a message naming the setting and what is allowed, and that setting falls back to its default.
  * A missing setting silently takes its default (so short hand-written links work). Keys are percent-decoded
@@ -28,6 +33,7 @@ import {
   settingSpec,
   validateExperiment,
 } from '../../engine/settings.ts';
+import { replicateMembers, replicateSets, SEEDS_SPEC } from '../../experiments/replicates.ts';
 import type { Experiment } from './presets.ts';
 
 const MAX_RUNS = 16;
@@ -41,11 +47,24 @@ export function encodeExperiment(e: Experiment): string {
     if (e.group[key] === undefined && GROUP_SETTINGS[key].unset !== undefined) continue;
     parts.push(`${key}=${encodeURIComponent(formatValue(GROUP_SETTINGS[key], e.group[key]))}`);
   }
-  for (const run of e.runs) {
+  const runText = (run: RunSettings, seeds: number) => {
     const fields = (Object.keys(RUN_SETTINGS) as (keyof RunSettings)[]).map(
       (key) => `${key}:${encodeURIComponent(formatValue(RUN_SETTINGS[key], run[key]))}`,
     );
-    parts.push(`run=${fields.join(',')}`);
+    if (seeds > 1) fields.push(`${SEEDS_SPEC.key}:${seeds}`);
+    return `run=${fields.join(',')}`;
+  };
+  for (const set of replicateSets(e.runs)) {
+    const first = e.runs[set.members[0]];
+    const template = { ...first, name: set.name };
+    const k = set.members.length;
+    // a set that is exactly its first member over k seeds (names, seeds and colours as replicateMembers makes them)
+    const exact =
+      k > 1 &&
+      set.members.every((m, i) => m === set.members[0] + i) &&
+      replicateMembers(template, k).every((r, i) => JSON.stringify(r) === JSON.stringify(e.runs[set.members[i]]));
+    if (exact) parts.push(runText(template, k));
+    else for (const m of set.members) parts.push(runText(e.runs[m], 1));
   }
   return `#${parts.join('&')}`;
 }
@@ -113,23 +132,38 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
     problems.push(`link: at most ${MAX_RUNS} runs train side by side; the link has ${runTexts.length}, the first ${MAX_RUNS} are used`);
     runTexts.length = MAX_RUNS;
   }
+  const seedsOf: number[] = [];
   let runs: RunSettings[] = runTexts.map((text, i) => {
     const run = defaultRun(defaults, i);
     const where = `link, run ${i + 1}`;
+    const count = { seeds: 1 };
+    seedsOf.push(1);
     for (const field of text.split(',')) {
       if (field === '') continue;
       const colon = field.indexOf(':');
       const rawKey = colon < 0 ? field : field.slice(0, colon);
       const key = decode(rawKey) ?? rawKey;
+      if (key === SEEDS_SPEC.key) {
+        applyValue(count, SEEDS_SPEC, colon < 0 ? '' : field.slice(colon + 1), where, problems);
+        seedsOf[i] = count.seeds;
+        continue;
+      }
       const spec = settingSpec(RUN_SETTINGS, key);
       if (!spec) {
-        problems.push(`${where}: unknown setting ${quoteInput(key)} was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')})`);
+        problems.push(
+          `${where}: unknown setting ${quoteInput(key)} was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')}, ${SEEDS_SPEC.key})`,
+        );
         continue;
       }
       applyValue(run, spec, colon < 0 ? '' : field.slice(colon + 1), where, problems);
     }
     return run;
   });
+  // each run over its seeds; more than a group trains side by side: every run takes one seed
+  const total = seedsOf.reduce((a, b) => a + b, 0);
+  if (total > MAX_RUNS) {
+    problems.push(`link: the runs over their seeds make ${total} runs; at most ${MAX_RUNS} train side by side, so each run takes one seed`);
+  } else if (total > runs.length) runs = runs.flatMap((r, i) => replicateMembers(r, seedsOf[i]));
   if (runs.length === 0) {
     if (runTexts.length === 0) problems.push('link: it names no runs (run=...); the default runs are used');
     runs = defaults.runs.map((r) => ({ ...r }));

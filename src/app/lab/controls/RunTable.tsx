@@ -3,9 +3,14 @@
  * buttons to show its other settings, pause it, hide it from the charts, duplicate or remove it. The
  * other settings (parameterisation, initialisation, nonlinearity with its slope, gain, learning rates,
  * penalties, clip, seed) open below the row. Every field goes through the settings table.
+ *
+ * A run trained over several seeds (its Seeds field, src/experiments/replicates.ts) is one row: its set's
+ * name, the seeds, and the latest loss and accuracy as the mean ± std over the seeds (n); every setting
+ * changed there changes for all its seeds, and pause, hide, duplicate and remove act on the whole set.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { RUN_SETTINGS, type RunSettings } from '../../../engine/settings.ts';
+import { type ReplicateSet, replicateSets, SEEDS_SPEC, summarise } from '../../../experiments/replicates.ts';
 import { taskShape } from '../../../tasks/index.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import type { LabRun, RunView } from '../store.ts';
@@ -34,13 +39,39 @@ function fmt(v: number, pct = false): string {
   return pct ? `${(100 * v).toFixed(1)}%` : v.toPrecision(3);
 }
 
-function StatusBadge({ view }: { view: RunView | undefined }) {
-  const state = view?.state ?? 'training';
+function StatusBadge({ views }: { views: (RunView | undefined)[] }) {
+  const states = views.map((v) => v?.state ?? 'training');
+  const state = states[0];
+  if (states.every((s) => s === state))
+    return (
+      <span className={`run-state run-state-${state}`} title={views.find((v) => v?.message)?.message}>
+        {state}
+      </span>
+    );
+  // the seeds of a set in different states: how many in each
+  const counts = (['training', 'paused', 'failed'] as const).map((s) => [s, states.filter((x) => x === s).length] as const);
   return (
-    <span className={`run-state run-state-${state}`} title={view?.message}>
-      {state}
+    <span
+      className="run-state run-state-mixed"
+      title={views
+        .map((v) => v?.message)
+        .filter(Boolean)
+        .join('\n')}
+    >
+      {counts
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ')}
     </span>
   );
+}
+
+/** A number over the seeds of a set as the row shows it: the value (one seed), or mean ± std (n). */
+function overSeeds(values: number[], format: (v: number) => string): string {
+  if (values.length === 1) return format(values[0]);
+  const s = summarise(values);
+  if (s.n === 0) return '–';
+  return `${format(s.mean)} ± ${format(s.std)} (${s.n})`;
 }
 
 function RunDetails({ run, index }: { run: LabRun; index: number }) {
@@ -83,9 +114,24 @@ function RunDetails({ run, index }: { run: LabRun; index: number }) {
   );
 }
 
-function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; failedMessage?: string }) {
+function RunRow({
+  run,
+  index,
+  set,
+  members,
+  failedMessage,
+}: {
+  run: LabRun;
+  index: number;
+  set: ReplicateSet;
+  members: LabRun[];
+  failedMessage?: string;
+}) {
   const { edits } = useLab();
-  const view = useLabState((s) => s.runViews[run.id]);
+  const allViews = useLabState((s) => s.runViews);
+  const views = members.map((m) => allViews[m.id]);
+  const view = views[0];
+  const seeds = members.length;
   const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
   // the text task's loss in bits per character (loss / ln 2), as on the charts
   const bits = useLabState((s) => s.group.task === 'text');
@@ -101,6 +147,7 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
         data-testid={`run-${index}`}
         data-run-id={run.id}
         data-state={view?.state ?? 'training'}
+        data-seeds={seeds}
       >
         <td>
           <div className="run-id-cell">
@@ -113,22 +160,42 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
             />
             <SettingField
               spec={RUN_SETTINGS.name}
-              value={s.name}
+              value={set.name}
               compact
               testId={`run-${index}-name`}
               onCommit={(v) => edits.setRunSetting(run.id, 'name', v as string)}
             />
+            <span className="run-seeds" title={SEEDS_SPEC.help}>
+              <SettingField
+                spec={SEEDS_SPEC}
+                value={seeds}
+                compact
+                testId={`run-${index}-seeds`}
+                onCommit={(v) => edits.setRunSeeds(run.id, v as number)}
+              />
+              {seeds > 1 && (
+                <span className="note" data-testid={`run-${index}-seed-list`}>
+                  seeds {set.seeds.join(', ')}
+                </span>
+              )}
+            </span>
           </div>
         </td>
         <td>
-          <StatusBadge view={view} />
+          <StatusBadge views={views} />
         </td>
         <td className="num" data-testid={`run-${index}-loss`}>
-          {fmt(bits ? (view?.loss ?? NaN) / Math.LN2 : (view?.loss ?? NaN))}
+          {overSeeds(
+            views.map((v) => (bits ? (v?.loss ?? NaN) / Math.LN2 : (v?.loss ?? NaN))),
+            (v) => fmt(v),
+          )}
         </td>
         {hasAccuracy && (
           <td className="num" data-testid={`run-${index}-accuracy`}>
-            {fmt(view?.accuracy ?? NaN, true)}
+            {overSeeds(
+              views.map((v) => v?.accuracy ?? NaN),
+              (v) => fmt(v, true),
+            )}
           </td>
         )}
         <td>
@@ -149,10 +216,10 @@ function RunRow({ run, index, failedMessage }: { run: LabRun; index: number; fai
             </button>
             <button
               type="button"
-              disabled={!ready || view?.state === 'failed'}
-              onClick={() => act(edits.setRunPaused(run.id, view?.state !== 'paused'))}
+              disabled={!ready || views.every((v) => v?.state === 'failed')}
+              onClick={() => act(edits.setRunPaused(run.id, !views.some((v) => v?.state === 'paused')))}
             >
-              {view?.state === 'paused' ? 'Resume' : 'Pause'}
+              {views.some((v) => v?.state === 'paused') ? 'Resume' : 'Pause'}
             </button>
             <button
               type="button"
@@ -196,6 +263,8 @@ export function RunTable() {
   const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
   const bits = useLabState((s) => s.group.task === 'text');
   const [error, setError] = useState<string | null>(null);
+  // one row per replicate set (a run without replicates is a set of one), at its first member's place
+  const sets = useMemo(() => replicateSets(runs.map((r) => r.settings)), [runs]);
   return (
     <div className="runs">
       <table className="run-table" data-testid="run-table">
@@ -214,14 +283,23 @@ export function RunTable() {
           </tr>
         </thead>
         <tbody>
-          {runs.map((run, i) => (
-            <RunRow
-              key={run.id}
-              run={run}
-              index={i}
-              failedMessage={views[run.id]?.state === 'failed' ? views[run.id]?.message : undefined}
-            />
-          ))}
+          {sets.map((set) => {
+            const members = set.members.map((m) => runs[m]);
+            const failed = members
+              .filter((m) => views[m.id]?.state === 'failed')
+              .map((m) => (members.length > 1 ? `${m.settings.name}: ${views[m.id]?.message ?? 'failed'}` : views[m.id]?.message));
+            const run = members[0];
+            return (
+              <RunRow
+                key={run.id}
+                run={run}
+                index={set.members[0]}
+                set={set}
+                members={members}
+                failedMessage={failed.length ? failed.join(' ') : undefined}
+              />
+            );
+          })}
         </tbody>
       </table>
       <button type="button" onClick={() => setError(edits.addRun())} data-testid="add-run">

@@ -1,0 +1,49 @@
+/**
+ * Seed replicates in the lab (issue 11): one run's Seeds field set to 2 makes it two runs side by side
+ * ('m=1 · s1', 'm=1 · s2', seeds 1 and 2), shown as one row of the run table; after a few iterations the
+ * loss chart draws the set as one line with a shaded band, labelled with its seed count; the link writes the
+ * set as one run with seeds:2. Tiny sizes (copy T = 5, n = 8, batch 8, one run) so SwiftShader builds fast.
+ */
+import { expect, test } from './fixtures.ts';
+import { openLab, snapshot, trainUntil } from './lab-helpers.ts';
+
+const LINK =
+  '/#task=copy&T=5&batchSize=8&hidden=8&optimizer=rmsprop&dataSeed=1&trackEvery=10&run=name:m%3D1,margin:1,lrFree:0.01,lrSpectrum:0.01,lrGeodesic:0.01';
+
+test('seeds = 2 trains two runs side by side, drawn as one line with a band', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openLab(page, LINK);
+  const seeds = page.getByTestId('run-0-seeds');
+  await seeds.fill('2');
+  await seeds.press('Enter');
+  // nothing measured yet: the group is rebuilt at once with both seeds
+  await expect(page.getByTestId('run-0-seed-list')).toHaveText('seeds 1, 2');
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 80_000 });
+  const built = await snapshot(page);
+  expect(built.runs.map((r) => r.name)).toEqual(['m=1 · s1', 'm=1 · s2']);
+  // one row for the set, its name without the suffix
+  await expect(page.locator('[data-testid="run-table"] tbody tr.run-row')).toHaveCount(1);
+  await expect(page.getByTestId('run-0-name')).toHaveValue('m=1');
+
+  await trainUntil(page, 30);
+  const s = await snapshot(page);
+  expect(s.runs.every((r) => Number.isFinite(r.loss))).toBe(true);
+  // the two seeds train different numbers (different initialisations)
+  expect(s.runs[0].loss).not.toBe(s.runs[1].loss);
+  // the row gives mean ± std over the seeds
+  await expect(page.getByTestId('run-0-loss')).toContainText('±');
+  await expect(page.getByTestId('run-0-loss')).toContainText('(2)');
+
+  // the loss chart: a band (a filled area with a real outline) under one line, labelled with the seeds
+  const chart = page.getByTestId('loss-chart');
+  const band = chart.locator('.replicate-band path.recharts-area-area').first();
+  await expect(band).toHaveAttribute('d', /M[\d.]+,[\d.]+L/);
+  await expect(chart.locator('.recharts-legend-item-text').first()).toHaveText('m=1 (mean of 2 seeds, band min–max)');
+  await page.getByTestId('replicate-spread').selectOption('std');
+  await expect(chart.locator('.recharts-legend-item-text').first()).toHaveText('m=1 (mean of 2 seeds, band mean ± std)');
+  await expect(band).toHaveAttribute('d', /M[\d.]+,[\d.]+L/);
+
+  // the link carries the set as one run over 2 seeds
+  await expect.poll(() => page.evaluate(() => window.location.hash)).toContain('seeds:2');
+  await page.getByTestId('chart-loss').scrollIntoViewIfNeeded();
+});
