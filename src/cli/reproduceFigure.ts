@@ -9,13 +9,17 @@
  * the messages are train's. Run again with the same folder, it resumes each part where it stopped and trains
  * only the iterations still missing; a part's folder that holds other settings is refused, never overwritten.
  *
- * `--seeds k`: replicates are not yet trained in one group (issue 11, another change): k = 1 is today's one
- * seed per run; k > 1 is refused with a message. SEEDS_AVAILABLE is the one switch to turn when they are.
+ * `--seeds k`: every run of a part is trained over k seeds side by side in the part's group (seed replicates,
+ * src/experiments/replicates.ts: `<run> · s1` .. `<run> · sk`, seeds seed .. seed+k-1), the charts draw each
+ * run set as its mean with a min-max band, and each verdict is counted over the k seeds. A part whose runs
+ * over k seeds would be more than one group trains side by side (16) is refused, naming the most seeds it takes.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunSettings } from '../engine/settings.ts';
 import { partReport, seedRecords } from '../experiments/figureRecords.ts';
 import { PAPER_FIGURES, type PaperFigureId } from '../experiments/paperFigures.ts';
+import { expandReplicates, MAX_GROUP_RUNS, seedsProblem as replicateSeedsProblem } from '../experiments/replicates.ts';
 import { UsageError } from './args.ts';
 import { experimentToFlags } from './experimentFlags.ts';
 import { readManifest } from './experimentFolder.ts';
@@ -23,9 +27,6 @@ import { partFigure, partSvg, svgsToPng } from './figureFiles.ts';
 import { settingsDifference } from './reproduce.ts';
 import { loadResume } from './resume.ts';
 import { main as train } from './train.ts';
-
-/** Whether train can replicate a run set over k seeds in one group (not yet: the flag is refused above 1). */
-export const SEEDS_AVAILABLE = false;
 
 /** The file in a figure's folder that says which figure and variant it holds. */
 const MARKER = 'reproduce.json';
@@ -40,10 +41,22 @@ export interface FigureOptions {
   pass: string[];
 }
 
-/** Checks --seeds: 1, or (once replicates exist) any k; a message naming what is possible otherwise. */
-export function seedsProblem(seeds: number): string | null {
-  if (seeds === 1 || SEEDS_AVAILABLE) return null;
-  return `--seeds ${seeds}: seed replicates are not trained yet (every run is trained once, seed 1, and each verdict counts that one seed); use --seeds 1 or leave the flag out`;
+/** Checks --seeds for a figure: 1 to 10, and no part over more runs than one group trains side by side. */
+export function figureSeedsProblem(id: PaperFigureId, classroom: boolean, seeds: number): string | null {
+  const range = replicateSeedsProblem(seeds);
+  if (range) return `--seeds: ${range}`;
+  const fig = PAPER_FIGURES[id];
+  const largest = Math.max(...(classroom ? fig.classroom : fig.paper).parts.map((p) => p.runs.length));
+  if (largest * seeds <= MAX_GROUP_RUNS) return null;
+  return (
+    `--seeds ${seeds}: ${fig.label}${classroom ? ' (classroom)' : ''} has a part of ${largest} runs, ${largest * seeds} over ${seeds} seeds; ` +
+    `at most ${MAX_GROUP_RUNS} runs train side by side, so at most ${Math.max(1, Math.floor(MAX_GROUP_RUNS / largest))} seeds here`
+  );
+}
+
+/** A part's runs as trained: each over `seeds` seeds (seeds = 1: the runs themselves). */
+function partRuns(runs: readonly RunSettings[], seeds: number): RunSettings[] {
+  return seeds === 1 ? runs.map((r) => ({ ...r })) : expandReplicates(runs, seeds);
 }
 
 /** Writes a file whole or not at all: beside, then renamed into place. */
@@ -55,7 +68,7 @@ export function writeWhole(path: string, body: string | Buffer): void {
 export async function reproduceFigure(id: PaperFigureId, o: FigureOptions): Promise<number> {
   const fig = PAPER_FIGURES[id];
   const v = o.classroom ? fig.classroom : fig.paper;
-  const problem = seedsProblem(o.seeds);
+  const problem = figureSeedsProblem(id, o.classroom, o.seeds);
   if (problem) throw new UsageError(problem);
   // what the folder is for: written before any training, read on every later run (another figure, or the
   // other variant, in it is refused: its parts would sit beside these under the same report)
@@ -81,10 +94,11 @@ export async function reproduceFigure(id: PaperFigureId, o: FigureOptions): Prom
     const dir = join(o.out, part.id);
     if (!existsSync(dir) || !readManifest(dir)) continue;
     const saved = loadResume(dir);
+    const runs = partRuns(part.runs, o.seeds);
     const differs =
-      saved.runs.length !== part.runs.length || saved.group.task !== part.group.task
-        ? `another experiment (task ${saved.group.task}, ${saved.runs.length} runs)`
-        : settingsDifference(part.group, part.runs, saved.group, saved.runs);
+      saved.runs.length !== runs.length || saved.group.task !== part.group.task
+        ? `another experiment (task ${saved.group.task}, ${saved.runs.length} runs${saved.runs.length !== runs.length ? `; ${runs.length} here over ${o.seeds} seed${o.seeds === 1 ? '' : 's'}` : ''})`
+        : settingsDifference(part.group, runs, saved.group, saved.runs);
     if (differs)
       throw new UsageError(
         `--out ${o.out}: ${dir} holds ${fig.label} ${part.id} with other settings (${differs}); give a new folder${o.classroom ? '' : ' (or add --classroom if it was trained with it)'}`,
@@ -97,11 +111,11 @@ export async function reproduceFigure(id: PaperFigureId, o: FigureOptions): Prom
     const done = manifest?.iteration ?? 0;
     if (done >= target) continue;
     process.stderr.write(
-      `${part.title}: ${manifest ? `resuming at iteration ${done} of ${target}` : `training ${target} iterations of ${part.runs.length} runs`} in ${dir}\n`,
+      `${part.title}: ${manifest ? `resuming at iteration ${done} of ${target}` : `training ${target} iterations of ${part.runs.length} runs${o.seeds > 1 ? ` over ${o.seeds} seeds` : ''}`} in ${dir}\n`,
     );
     const argv = manifest
       ? ['--resume', dir, '--iters', String(target - done), ...o.pass]
-      : [...experimentToFlags(part.group, part.runs), '--iters', String(target), '--out', dir, ...o.pass];
+      : [...experimentToFlags(part.group, partRuns(part.runs, o.seeds)), '--iters', String(target), '--out', dir, ...o.pass];
     const code = await train(argv);
     if (code !== 0) {
       process.stderr.write(`The figure is not written yet; run the same command again to continue from ${o.out}.\n`);
@@ -109,7 +123,7 @@ export async function reproduceFigure(id: PaperFigureId, o: FigureOptions): Prom
     }
   }
 
-  const command = `npm run reproduce -- ${id}${o.classroom ? ' --classroom' : ''}${o.iters !== undefined ? ` --iters ${o.iters}` : ''}`;
+  const command = `npm run reproduce -- ${id}${o.classroom ? ' --classroom' : ''}${o.seeds > 1 ? ` --seeds ${o.seeds}` : ''}${o.iters !== undefined ? ` --iters ${o.iters}` : ''}`;
   const sections: string[] = [];
   const csvParts: string[] = [];
   const drawings: { part: string; svg: string; width: number; height: number }[] = [];
@@ -154,7 +168,9 @@ export async function reproduceFigure(id: PaperFigureId, o: FigureOptions): Prom
     '|---|---|---|',
     ...summary,
     '',
-    'Seeds: each run is trained once (seed 1); a verdict counts the seeds it was checked on.',
+    o.seeds > 1
+      ? `Seeds: each run is trained over ${o.seeds} seeds side by side (seed replicates); a verdict counts the seeds it was checked on, and the charts draw each run set's mean with its min-max band.`
+      : 'Seeds: each run is trained once (seed 1); a verdict counts the seeds it was checked on (`--seeds k` trains k).',
     ...(fig.notChecked.length ? ['', 'Stated by the paper, not checked here:', '', ...fig.notChecked.map((n) => `- ${n}`)] : []),
     '',
     ...sections,

@@ -3,17 +3,16 @@
  * part: its curves in markdown and CSV, its claims' verdicts counted over seeds. No GPU and no React: the
  * reproduce command and the tests read these on what training recorded (an ExperimentLog).
  *
- * Seeds are handled here and only here (seedRecords). Until seed replicates are trained in one group, every
- * run of an experiment is its own set of one seed, so an experiment gives one SeedRecord holding every run's
- * curve by name. With replicates, seedRecords is where a run set's k replicates become k records (record i
- * holds replicate i of every run set, under the set's name).
+ * Seeds are handled here and only here (seedRecords): a run set's k seed replicates (replicates.ts, trained
+ * side by side in one group) become k records, record i holding replicate i of every run set under the set's
+ * name; a run without replicates is a set of one seed, in the first record.
  */
 import type { ExperimentLog } from '../engine/experimentLog.ts';
 import type { RunSettings } from '../engine/settings.ts';
 import { type Claim, type SeedRecord, type Verdict, verdict } from './claims.ts';
 import { csvField } from './csvField.ts';
 import type { CurveMetric, FigurePart } from './paperFigures.ts';
-import type { Series } from './replicates.ts';
+import { replicateSets, type Series } from './replicates.ts';
 
 /** One run's curve of a metric: the loss or accuracy at every recorded iteration, or the gradient-flow spread at every tracked one. */
 export function runCurve(log: ExperimentLog, r: number, metric: CurveMetric): Series {
@@ -47,16 +46,16 @@ export function flowSpread(squares: readonly number[]): number {
   return Math.sqrt(lo / hi);
 }
 
-/**
- * The seed records of a finished experiment: one per seed. Today one record (every run its own set of one
- * seed), holding each run's curve of `metric` under its name.
- */
+/** The seed records of a finished experiment: one per seed, each holding every run set's curve of `metric` under its name. */
 export function seedRecords(runs: readonly RunSettings[], log: ExperimentLog, metric: CurveMetric): SeedRecord[] {
-  const curves: Record<string, Series> = {};
-  runs.forEach((run, r) => {
-    curves[run.name] = runCurve(log, r, metric);
+  // record i holds member i of every run set (a run of its own is in the first record only: a set of one seed)
+  const sets = replicateSets(runs);
+  const k = Math.max(1, ...sets.map((s) => s.members.length));
+  return Array.from({ length: k }, (_, i) => {
+    const curves: Record<string, Series> = {};
+    for (const set of sets) if (i < set.members.length) curves[set.name] = runCurve(log, set.members[i], metric);
+    return { curves };
   });
-  return [{ curves }];
 }
 
 export interface PartReport {

@@ -4,8 +4,9 @@
  * more: it resumes where the part's folder stopped, and with nothing missing it only writes the report. The
  * report holds the paper's statement, a verdict per claim counted over seeds (undecided: the claims are made
  * over 500 iterations), the curves as CSV, the chart as SVG (the lab's drawing) and PNG (Chromium, where one
- * is installed). --seeds above 1, another variant's settings in the folder and an unknown preset are refused
- * before any training.
+ * is installed). With --seeds 2 every run trains over two seeds side by side and each verdict counts both.
+ * More seeds than one group takes, a folder trained over another number of seeds, another variant's settings
+ * in the folder and an unknown preset are refused before any training.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,10 +57,13 @@ describe('npm run reproduce -- figure2 --classroom', () => {
     expect(again.out).toMatch(/Wrote .*figure2\.md, figure2\.csv and the figures/);
   }, 600_000);
 
-  it('refuses --seeds above 1, a folder of other settings and an unknown preset, before training', () => {
+  it('refuses more seeds than a group takes, a folder of another seed count or settings, and an unknown preset, before training', () => {
     const seeds = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '3', '--out', out]);
     expect(seeds.code).toBe(2);
-    expect(seeds.err).toMatch(/--seeds 3: seed replicates are not trained yet/);
+    expect(seeds.err).toMatch(/--seeds 3: Figure 2 \(classroom\) has a part of 6 runs, 18 over 3 seeds; at most 16 runs train side by side, so at most 2 seeds here/);
+    const count = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '2', '--out', out]);
+    expect(count.code).toBe(2);
+    expect(count.err).toMatch(/holds Figure 2 .* with other settings \(another experiment \(task copy, 6 runs; 12 here over 2 seeds\)\)/);
     const paper = cli('reproduce.ts', ['figure2', '--out', out]);
     expect(paper.code).toBe(2);
     expect(paper.err).toMatch(/holds figure2 --classroom, not figure2; give a new folder/);
@@ -71,4 +75,19 @@ describe('npm run reproduce -- figure2 --classroom', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/names the table or figure: .*figure1, figure2, figure4, figure5, appendix, table5 \(got 'figure3'\)/);
   });
+
+  it('--seeds 2: every run over two seeds in one group, each verdict counted over both', () => {
+    const dir = join(out, '..', 'figure2-seeds');
+    const r = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '2', '--iters', '1', '--out', dir, '--quiet'], { timeoutMs: 200_000 });
+    expect(r.code, r.err).toBe(0);
+    const m = readManifest(join(dir, part.id));
+    expect(m?.iteration).toBe(1);
+    const settings = JSON.parse(readFileSync(join(dir, part.id, 'settings.json'), 'utf8')) as { runs: { name: string; seed: number }[] };
+    expect(settings.runs.map((x) => x.name)).toEqual(part.runs.flatMap((x) => [`${x.name} · s1`, `${x.name} · s2`]));
+    expect(settings.runs.map((x) => x.seed)).toEqual(part.runs.flatMap((x) => [x.seed, x.seed + 1]));
+    const md = readFileSync(join(dir, 'figure2.md'), 'utf8');
+    for (const c of part.claims) expect(md).toContain(`| ${part.id} | ${c.statement} | undecided: holds in 0 of 2 seeds, undecided in 2 |`);
+    expect(md).toContain('each run is trained over 2 seeds side by side');
+    expect(md).toContain('npm run reproduce -- figure2 --classroom --seeds 2 --iters 1');
+  }, 400_000);
 });
