@@ -19,6 +19,7 @@ import { chromium } from '@playwright/test';
 import { createServer, mergeConfig } from 'vite';
 import base from '../vite.config.ts';
 import type { PeerTiming } from './peers/page.ts';
+import { benchChromiumArgs } from './servers.ts';
 
 const SYSTEMS = ['lab', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-webgpu', 'jax-wasm'];
 /** The slow peers get fewer timed iterations (TF.js webgpu on SwiftShader: ~8 s an iteration). */
@@ -125,15 +126,7 @@ async function main(): Promise<void> {
   await server.listen();
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('the dev server did not report its address');
-  const args = [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--enable-unsafe-webgpu',
-  ];
-  if (!opts.hardware) args.push('--use-webgpu-adapter=swiftshader');
+  const args = benchChromiumArgs(opts.hardware);
   const browser = await chromium.launch({ executablePath, headless: true, args });
   try {
     const page = await browser.newPage();

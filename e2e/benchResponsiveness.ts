@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
 import { type MainThreadWindow, measureMainThread, observeLongTasks, quantile, RESPONSIVE_TASK_MS } from './mainThread.ts';
+import { benchChromiumArgs } from './servers.ts';
 import { PLAIN_AND_LSTM_128 } from './spectrumExperiment.ts';
 
 /** The experiments --experiment names: the hash of the link to open ('' = the lab's default). */
@@ -101,15 +102,7 @@ async function main(): Promise<void> {
   const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('the preview server did not report its address');
-  const args = [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--enable-unsafe-webgpu',
-  ];
-  if (!opts.hardware) args.push('--use-webgpu-adapter=swiftshader');
+  const args = benchChromiumArgs(opts.hardware);
   const browser = await chromium.launch({ executablePath, headless: true, args });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -14,3 +14,17 @@ function port(name: string, fallback: number): number {
 export const DEV_PORT = port('E2E_DEV_PORT', 5174);
 export const PROD_PORT = port('E2E_PROD_PORT', 5175);
 export const PROD_URL = `http://127.0.0.1:${PROD_PORT}/`;
+
+/** The Chromium flags of the benchmarks' own browser: WebGPU on, SwiftShader unless `hardware`, no background traffic. */
+export function benchChromiumArgs(hardware: boolean | undefined): string[] {
+  const args = [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--enable-unsafe-webgpu',
+  ];
+  if (!hardware) args.push('--use-webgpu-adapter=swiftshader');
+  return args;
+}
