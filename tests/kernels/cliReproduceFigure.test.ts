@@ -60,7 +60,9 @@ describe('npm run reproduce -- figure2 --classroom', () => {
   it('refuses more seeds than a group takes, a folder of another seed count or settings, and an unknown preset, before training', () => {
     const seeds = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '3', '--out', out]);
     expect(seeds.code).toBe(2);
-    expect(seeds.err).toMatch(/--seeds 3: Figure 2 \(classroom\) has a part of 6 runs, 18 over 3 seeds; at most 16 runs train side by side, so at most 2 seeds here/);
+    expect(seeds.err).toMatch(
+      /--seeds 3: Figure 2 \(classroom\) has a part of 6 runs, 18 over 3 seeds; at most 16 runs train side by side, so at most 2 seeds here/,
+    );
     const count = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '2', '--out', out]);
     expect(count.code).toBe(2);
     expect(count.err).toMatch(/holds Figure 2 .* with other settings \(another experiment \(task copy, 6 runs; 12 here over 2 seeds\)\)/);
@@ -78,7 +80,9 @@ describe('npm run reproduce -- figure2 --classroom', () => {
 
   it('--seeds 2: every run over two seeds in one group, each verdict counted over both', () => {
     const dir = join(out, '..', 'figure2-seeds');
-    const r = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '2', '--iters', '1', '--out', dir, '--quiet'], { timeoutMs: 200_000 });
+    const r = cli('reproduce.ts', ['figure2', '--classroom', '--seeds', '2', '--iters', '1', '--out', dir, '--quiet'], {
+      timeoutMs: 200_000,
+    });
     expect(r.code, r.err).toBe(0);
     const m = readManifest(join(dir, part.id));
     expect(m?.iteration).toBe(1);
