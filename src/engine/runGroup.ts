@@ -948,7 +948,9 @@ export class RunGroup {
 
   /** The prepared length a batch runs: its last scored step over the rows, rounded up to a prepared length. */
   private lengthOf(batch: TaskBatch): number {
-    const length = lengthFor(this.memory.lengths, batchSteps(flowRows(batch)));
+    // one prepared length (every task but text): no need to scan the batch's rows
+    const lengths = this.memory.lengths;
+    const length = lengths.length === 1 ? lengths[0] : lengthFor(lengths, batchSteps(flowRows(batch)));
     this.steps.computed += length;
     this.steps.full += this.dims.L;
     this.steps.lastLength = length;
