@@ -4,7 +4,7 @@
  * trains a few iterations in Chromium (SwiftShader) without a console error (the fixtures fail on any). The
  * settings are the preset's own; only the iterations are few (one at the paper's sizes, three for a
  * classroom variant). Its description, stating the paper's settings and the classroom variant, is listed
- * under the selector.
+ * under the selector, behind its disclosure.
  */
 import { join } from 'node:path';
 import { presets } from '../src/app/lab/presets.ts';
@@ -53,7 +53,10 @@ for (const kind of KINDS) {
         ).toBe(true);
         if (preset.id === 'figure1-classroom') {
           await page.screenshot({ path: join(SCREENSHOT_DIR, `lab--preset-${preset.id}.png`), fullPage: false });
+          // the descriptions sit behind a disclosure: open it as a user would
+          await page.getByTestId('preset-details').locator('summary').click();
           const note = page.locator('.preset-notes li', { hasText: preset.label });
+          await expect(note).toBeVisible();
           await note.scrollIntoViewIfNeeded();
           await note.screenshot({ path: join(SCREENSHOT_DIR, `lab--preset-${preset.id}-description.png`) });
         }

@@ -62,7 +62,7 @@ export interface Experiment {
 export interface Preset {
   id: PresetId;
   label: string;
-  /** what the preset is, shown under the preset selector */
+  /** what the preset is, listed under the preset selector, behind its disclosure */
   description: string;
   experiment: Experiment;
 }

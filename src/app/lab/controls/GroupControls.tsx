@@ -52,13 +52,17 @@ export function GroupControls() {
             </option>
           ))}
         </select>
-        <ul className="preset-notes">
-          {all.map((p) => (
-            <li key={p.id}>
-              <strong>{p.label}:</strong> {p.description}
-            </li>
-          ))}
-        </ul>
+        {/* every preset's settings and the paper's words: behind a disclosure, or they are pages long */}
+        <details className="preset-details" data-testid="preset-details">
+          <summary>What each of the {all.length} presets trains</summary>
+          <ul className="preset-notes">
+            {all.map((p) => (
+              <li key={p.id}>
+                <strong>{p.label}:</strong> {p.description}
+              </li>
+            ))}
+          </ul>
+        </details>
       </div>
       <fieldset className="group-fields">
         <legend>Task and network (shared by every run)</legend>
