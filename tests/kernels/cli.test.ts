@@ -166,7 +166,7 @@ describe('npm run train / evaluate', () => {
 });
 
 describe('folders and files are checked before any GPU work, with one line and exit 2', () => {
-  it('--out that is a file, lies under a file or under /proc, is read-only or has a read-only parent', () => {
+  it('--out that is a file, lies under a file or under /proc', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     expectOneLine(cli('train.ts', ['--out', file]), /--out .*a-file is a file, not a folder/);
@@ -176,12 +176,19 @@ describe('folders and files are checked before any GPU work, with one line and e
       cli('train.ts', ['--out', '/proc/x/y'], { timeoutMs: 60_000 }),
       /--out \/proc\/x\/y: cannot create the folder \/proc\/x \(ENOENT: no such file or directory; the file system there does not allow new folders\)/,
     );
-    // root may write anywhere: the read-only cases run as nobody when the tests run as root
+  });
+
+  it('--out that is read-only or has a read-only parent, and a resumed folder that became read-only', (ctx) => {
+    // root may write anywhere: the read-only cases run as nobody when the tests run as root; that user must be
+    // able to reach the checkout, which a clone under a mode-700 folder is not: then these cases cannot run on
+    // this machine, and the test says so as a skip with the reason (not as a failure of the code)
     const asUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
     if (process.getuid?.() === 0) {
-      // that user must be able to reach the checkout (a clone under a mode-700 folder is not): say so, not ERR_MODULE_NOT_FOUND
       const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(process.cwd())}, 5)`], { uid: 65534 });
-      expect(probe.status, `user 65534 (nobody) cannot read this checkout (${process.cwd()}): clone it where others may enter`).toBe(0);
+      if (probe.status !== 0)
+        ctx.skip(
+          `user 65534 (nobody) cannot read this checkout (${process.cwd()}): clone it where others may enter to run the read-only cases as root`,
+        );
     }
     const shared = mkdtempSync(join(tmpdir(), 'ortho-ro-'));
     chmodSync(shared, 0o755);
