@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { installDawnPolling, pollIntervalFromEnv, setDawnPollInterval } from './dawnPolling.ts';
 import { type AcquireOptions, acquireGpu, type GpuContext, NoWebGpuError } from './device.ts';
 
 const SWIFTSHADER_ICDS = [
@@ -25,6 +26,8 @@ function loadDawn(): DawnModule {
   const require = createRequire(import.meta.url);
   const dawn = require('webgpu') as DawnModule;
   Object.assign(globalThis, dawn.globals);
+  // dawn.node waits for the GPU in a busy loop of setImmediate polls: see dawnPolling.ts
+  installDawnPolling();
   return dawn;
 }
 
@@ -33,7 +36,18 @@ export interface NodeGpuOptions extends AcquireOptions {
   adapter?: 'auto' | 'hardware' | 'software';
 }
 
+/**
+ * How long a wait for the GPU sleeps between polls of Dawn (dawnPolling.ts): ORTHO_DAWN_POLL_MS where set,
+ * else 1 ms on a CPU adapter (whose shader threads need the core the busy loop would take) and 0 (dawn.node's
+ * busy loop, the least latency) on a hardware GPU.
+ */
+function pollIntervalFor(ctx: GpuContext, fromEnv: number | undefined): GpuContext {
+  setDawnPollInterval(fromEnv ?? (ctx.adapterInfo.isSoftware ? 1 : 0));
+  return ctx;
+}
+
 export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<GpuContext> {
+  const fromEnv = pollIntervalFromEnv();
   const dawn = loadDawn();
   const mode = options.adapter ?? (process.env.ORTHO_ADAPTER as NodeGpuOptions['adapter']) ?? 'auto';
   const attempts: string[] = [];
@@ -42,7 +56,7 @@ export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<GpuCo
     keepAlive.push(gpu);
     try {
       const ctx = await acquireGpu(gpu, options);
-      if (mode === 'hardware' || !ctx.adapterInfo.isSoftware || SWIFTSHADER_ICDS.length === 0) return ctx;
+      if (mode === 'hardware' || !ctx.adapterInfo.isSoftware || SWIFTSHADER_ICDS.length === 0) return pollIntervalFor(ctx, fromEnv);
       ctx.destroy();
     } catch (e) {
       attempts.push(`hardware: ${(e as Error).message}`);
@@ -60,8 +74,8 @@ export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<GpuCo
   const gpu = dawn.create([]);
   keepAlive.push(gpu);
   try {
-    return await acquireGpu(gpu, { ...options, forceFallbackAdapter: true });
+    return pollIntervalFor(await acquireGpu(gpu, { ...options, forceFallbackAdapter: true }), fromEnv);
   } catch {
-    return acquireGpu(gpu, options);
+    return pollIntervalFor(await acquireGpu(gpu, options), fromEnv);
   }
 }
