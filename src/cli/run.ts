@@ -1,5 +1,5 @@
 /**
- * Runs a CLI entry point. Usage and file errors (a data file that is not what it must be too) print one line and exit 2, and so does a run group the GPU
+ * Runs a CLI entry point. Usage and file errors (a data file that is not what it must be too, and a bad ORTHO_DAWN_POLL_MS) print one line and exit 2, and so does a run group the GPU
  * cannot hold (MemoryPlanError); a GPU error or a lost device during the work prints one line and exits 3; an
  * interrupted run exits 130 (SIGINT) or 143 (SIGTERM); bugs print a stack and exit 1. Started by a user, the
  * command first becomes a parent that filters native start-up noise from the real work's stderr (supervise.ts).
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isSupervisedChild, supervise } from './supervise.ts';
 
 /** Errors that are the user's input or environment, not a bug: one line, no stack. */
-const INPUT_ERRORS = new Set(['UsageError', 'CheckpointError', 'LogFileError', 'MemoryPlanError', 'DatasetError']);
+const INPUT_ERRORS = new Set(['UsageError', 'CheckpointError', 'LogFileError', 'MemoryPlanError', 'DatasetError', 'EnvironmentError']);
 /** Errors of the work (a save the disk refused, no WebGPU adapter): one line, exit 1. */
 const WORK_ERRORS = new Set(['SaveError', 'NoWebGpuError']);
 

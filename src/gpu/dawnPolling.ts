@@ -7,8 +7,8 @@
  * `setImmediate` again (AsyncRunner::ScheduleProcessEvents in Dawn's src/dawn/node/binding/AsyncRunner.cpp,
  * which carries a TODO to poll less often). That is a busy loop: Node's main thread runs flat out for as long
  * as the GPU works. On a hardware GPU it only costs a CPU core. On a CPU adapter (SwiftShader, whose shader
- * threads want every core) it takes a core from the kernels themselves: on a 2-core machine the same
- * training iteration took 1.7-2.4x as long with the busy loop as with the pacing below, measured interleaved
+ * threads want every core) it takes CPU from the kernels themselves: on a 2-core machine the same
+ * training iteration took 1.5-3.1x as long with the busy loop as with the pacing below, measured interleaved
  * in one process (docs/bench/2026-12-03-node-vs-chromium.md). Chromium has no such loop: its page waits for
  * the GPU process on IPC, asleep.
  *
@@ -53,12 +53,20 @@ export function isDawnPoll(callback: unknown): boolean {
   );
 }
 
-/** The poll interval in ORTHO_DAWN_POLL_MS: undefined when unset; a clear error for anything but a whole number 0-100. */
+/** A setting in the environment that is not what it must be (the CLI prints its message alone and exits 2). */
+export class EnvironmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** The poll interval in ORTHO_DAWN_POLL_MS: undefined when unset; an EnvironmentError for anything but a whole number 0-100. */
 export function pollIntervalFromEnv(env: Record<string, string | undefined> = process.env): number | undefined {
   const text = env[DAWN_POLL_ENV];
   if (text === undefined || text === '') return undefined;
   if (!/^\d{1,3}$/.test(text.trim()) || Number(text) > MAX_DAWN_POLL_MS)
-    throw new Error(
+    throw new EnvironmentError(
       `${DAWN_POLL_ENV} must be a whole number of milliseconds from 0 to ${MAX_DAWN_POLL_MS} (0: poll Dawn in a busy loop, ` +
         `as dawn.node does by itself; 1: the default on a CPU adapter), got '${text.slice(0, 60)}'`,
     );

@@ -12,6 +12,7 @@ import {
   DAWN_POLL_ENV,
   dawnPollInterval,
   dawnPollStats,
+  EnvironmentError,
   isDawnPoll,
   pollIntervalFromEnv,
   setDawnPollInterval,
@@ -76,10 +77,12 @@ describe('dawn.node poll pacing', () => {
     expect(pollIntervalFromEnv({ [DAWN_POLL_ENV]: '0' })).toBe(0);
     expect(pollIntervalFromEnv({ [DAWN_POLL_ENV]: '1' })).toBe(1);
     expect(pollIntervalFromEnv({ [DAWN_POLL_ENV]: '100' })).toBe(100);
-    for (const bad of ['-1', '1.5', '101', 'abc', '0x1', '1e1', '5ms'])
+    for (const bad of ['-1', '1.5', '101', 'abc', '0x1', '1e1', '5ms']) {
+      expect(() => pollIntervalFromEnv({ [DAWN_POLL_ENV]: bad }), bad).toThrow(EnvironmentError);
       expect(() => pollIntervalFromEnv({ [DAWN_POLL_ENV]: bad }), bad).toThrow(
         new RegExp(`${DAWN_POLL_ENV} must be a whole number of milliseconds from 0 to 100.*got '${bad.replace('.', '\\.')}'`),
       );
+    }
     expect(() => setDawnPollInterval(-1)).toThrow(/whole number of milliseconds from 0 to 100 \(got -1\)/);
     expect(() => setDawnPollInterval(0.5)).toThrow(/got 0\.5/);
   });
