@@ -6,7 +6,8 @@
  *     worth reading when this holds: if it does not, the command says so and exits 1 after writing the report;
  *  2. the benchmark (src/cli/bench.ts): Table 5 at n = 128, 500, 1000 (plain RMSprop against geodesic steps),
  *     fused against naive, 6 runs against 1, the LSTM, MNIST-shaped iterations (784 steps, random pixels: no
- *     data set needs to travel), recomputation at copy T = 10000, the live spectrum and the per-op profile.
+ *     data set needs to travel), recomputation at copy T = 10000, the live spectrum, the per-op profile, and
+ *     the waits for the GPU (dawn.node's busy polling loop, the default on a GPU, against 1 ms polls).
  * `--quick` runs the same at tiny sizes (what the tests and a CPU adapter can afford). The report folder gets
  * gpu-check.md / .json, the bench's bench-<time>.md / .json, and summary.md naming both. How to carry it to a
  * machine that has a GPU and no Node: README.md, "On a machine with a GPU" (`npm run bench:gpu:pack`).
