@@ -1,6 +1,8 @@
-// rnnBackwardVec4: rnnBackward.wgsl (same Params, bindings, blocking, chunks and results) for n a multiple of 4,
+// rnnBackwardVec4: rnnBackward.wgsl (same Params, bindings, blocking and results) for n a multiple of 4,
 // with W, da, a, dhOut and dh read and written as vec4s. A workgroup owns ROWS batch rows of one run and every
-// unit; an invocation owns blocks of 4 units (blk = lid, lid+WG, ...) for chunks of CHUNK rows; the product
+// unit; an invocation owns blocks of 4 units (blk = lid, lid+WG, ...) for chunks of CHUNK rows (up to 16,
+// where the scalar kernel has 8: fewer passes over W per step; the row epilogue is one loop over the chunk, not
+// CHUNK inlined copies, as in lstmBackward.wgsl, which keeps the pipeline quick to compile); the product
 // W^T da_{t+1} walks the inputs i four at a time: per 4 inputs, 4 vec4 loads of W (rows i..i+3, columns
 // 4 blk..4 blk+3, contiguous in row-major W) and one vec4 load of da per row, where the scalar kernel makes
 // 16 and 4 scalar loads (on SwiftShader a storage load is a per-lane gather with a bounds check: the loads set
@@ -49,10 +51,10 @@ const H_CLIP = 2u;
 
 // Invocations per workgroup (software: 32; hardware: up to 256).
 override WG: u32 = 32;
-// Batch rows per workgroup, computed in register chunks of CHUNK rows (1..8; the override guards remove the
-// unused registers).
+// Batch rows per workgroup, computed in register chunks of CHUNK rows (1..16; the override guards remove the
+// unused registers; rnnBackward.ts backwardChunk: 25 rows as 13 + 12).
 override ROWS: u32 = 25;
-override CHUNK: u32 = 8;
+override CHUNK: u32 = 16;
 
 // (df/dz)^T dh for 4 units (oplu: pairs (x, y) and (z, w); the max unit's gradient goes to the larger input).
 fn backActivate(z: vec4f, d: vec4f, kind: u32, alpha: f32) -> vec4f {
@@ -187,6 +189,14 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         var s5 = vec4f(0.0);
         var s6 = vec4f(0.0);
         var s7 = vec4f(0.0);
+        var s8 = vec4f(0.0);
+        var s9 = vec4f(0.0);
+        var s10 = vec4f(0.0);
+        var s11 = vec4f(0.0);
+        var s12 = vec4f(0.0);
+        var s13 = vec4f(0.0);
+        var s14 = vec4f(0.0);
+        var s15 = vec4f(0.0);
         if (t < params.top && !fromCarry) {
           // rows past the slice or past B read a clamped row and are not stored
           let q0 = nextBase + min(b0 + cb, B - 1u) * nb;
@@ -197,6 +207,14 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           let q5 = nextBase + min(b0 + cb + 5u, B - 1u) * nb;
           let q6 = nextBase + min(b0 + cb + 6u, B - 1u) * nb;
           let q7 = nextBase + min(b0 + cb + 7u, B - 1u) * nb;
+          let q8 = nextBase + min(b0 + cb + 8u, B - 1u) * nb;
+          let q9 = nextBase + min(b0 + cb + 9u, B - 1u) * nb;
+          let q10 = nextBase + min(b0 + cb + 10u, B - 1u) * nb;
+          let q11 = nextBase + min(b0 + cb + 11u, B - 1u) * nb;
+          let q12 = nextBase + min(b0 + cb + 12u, B - 1u) * nb;
+          let q13 = nextBase + min(b0 + cb + 13u, B - 1u) * nb;
+          let q14 = nextBase + min(b0 + cb + 14u, B - 1u) * nb;
+          let q15 = nextBase + min(b0 + cb + 15u, B - 1u) * nb;
           for (var i4 = 0u; i4 < nb; i4++) {
             // columns 4 blk .. 4 blk + 3 of rows 4 i4 .. 4 i4 + 3 of W
             let w0 = W[wBase + 4u * i4 * nb + blk];
@@ -211,17 +229,27 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
             if (CHUNK > 5u) { s5 += combine(w0, w1, w2, w3, da[q5 + i4]); }
             if (CHUNK > 6u) { s6 += combine(w0, w1, w2, w3, da[q6 + i4]); }
             if (CHUNK > 7u) { s7 += combine(w0, w1, w2, w3, da[q7 + i4]); }
+            if (CHUNK > 8u) { s8 += combine(w0, w1, w2, w3, da[q8 + i4]); }
+            if (CHUNK > 9u) { s9 += combine(w0, w1, w2, w3, da[q9 + i4]); }
+            if (CHUNK > 10u) { s10 += combine(w0, w1, w2, w3, da[q10 + i4]); }
+            if (CHUNK > 11u) { s11 += combine(w0, w1, w2, w3, da[q11 + i4]); }
+            if (CHUNK > 12u) { s12 += combine(w0, w1, w2, w3, da[q12 + i4]); }
+            if (CHUNK > 13u) { s13 += combine(w0, w1, w2, w3, da[q13 + i4]); }
+            if (CHUNK > 14u) { s14 += combine(w0, w1, w2, w3, da[q14 + i4]); }
+            if (CHUNK > 15u) { s15 += combine(w0, w1, w2, w3, da[q15 + i4]); }
           }
         }
-        let b = b0 + cb;
-        flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd, blk, s0, fromCarry, kind, g, alpha, clip));
-        if (CHUNK > 1u) { flowAdd(&run, flowBase, t, b + 1u, rowEnd, finishUnits(r, t, b + 1u, rowEnd, blk, s1, fromCarry, kind, g, alpha, clip)); }
-        if (CHUNK > 2u) { flowAdd(&run, flowBase, t, b + 2u, rowEnd, finishUnits(r, t, b + 2u, rowEnd, blk, s2, fromCarry, kind, g, alpha, clip)); }
-        if (CHUNK > 3u) { flowAdd(&run, flowBase, t, b + 3u, rowEnd, finishUnits(r, t, b + 3u, rowEnd, blk, s3, fromCarry, kind, g, alpha, clip)); }
-        if (CHUNK > 4u) { flowAdd(&run, flowBase, t, b + 4u, rowEnd, finishUnits(r, t, b + 4u, rowEnd, blk, s4, fromCarry, kind, g, alpha, clip)); }
-        if (CHUNK > 5u) { flowAdd(&run, flowBase, t, b + 5u, rowEnd, finishUnits(r, t, b + 5u, rowEnd, blk, s5, fromCarry, kind, g, alpha, clip)); }
-        if (CHUNK > 6u) { flowAdd(&run, flowBase, t, b + 6u, rowEnd, finishUnits(r, t, b + 6u, rowEnd, blk, s6, fromCarry, kind, g, alpha, clip)); }
-        if (CHUNK > 7u) { flowAdd(&run, flowBase, t, b + 7u, rowEnd, finishUnits(r, t, b + 7u, rowEnd, blk, s7, fromCarry, kind, g, alpha, clip)); }
+        // one copy of the row epilogue, not CHUNK inlined ones (keeps the pipeline quick to compile, as lstmBackward.wgsl)
+        for (var e = 0u; e < CHUNK; e++) {
+          var acc = s0;
+          if (e == 1u) { acc = s1; } else if (e == 2u) { acc = s2; } else if (e == 3u) { acc = s3; }
+          else if (e == 4u) { acc = s4; } else if (e == 5u) { acc = s5; } else if (e == 6u) { acc = s6; }
+          else if (e == 7u) { acc = s7; } else if (e == 8u) { acc = s8; } else if (e == 9u) { acc = s9; }
+          else if (e == 10u) { acc = s10; } else if (e == 11u) { acc = s11; } else if (e == 12u) { acc = s12; }
+          else if (e == 13u) { acc = s13; } else if (e == 14u) { acc = s14; } else if (e == 15u) { acc = s15; }
+          let b = b0 + cb + e;
+          flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd, blk, acc, fromCarry, kind, g, alpha, clip));
+        }
       }
     }
     flowFlush(&run, flowBase);

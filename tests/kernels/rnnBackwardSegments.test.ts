@@ -5,7 +5,8 @@
  * one scoring nothing: the flow aligned at k = t + L - t_b, docs/SCIENCE.md 7.1), a pass shorter than the
  * buffers' L (top < L, docs/ENGINE.md "Shorter batches"), recomputation segments handing the carry down through
  * dh0 (a last segment shorter than the others), unscored steps whose dhOut must not be read, flow on and off,
- * with both adapter classes' blocking (software: 13 rows in register chunks of 7 and 6; hardware: 2 slices of 7).
+ * with both adapter classes' blocking (B = 13: software one slice of 13 rows, one vec4 register chunk of 13 or
+ * scalar chunks of 7 and 6; hardware 2 slices of 7).
  * What the kernels must not read is NaN here (dhOut at unscored steps is 1e3): steps past top, slots past a
  * short last segment, da before the pass writes it, dh0 before the carry.
  */
@@ -14,7 +15,7 @@ import type { FlowRows } from '../../src/engine/flowRows.ts';
 import { type Storage, segmentsOver } from '../../src/engine/recompute.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
-import { backwardKernel, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
+import { backwardChunk, backwardKernel, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
 import { rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { rnnBackward } from '../../src/reference/rnnBackward.ts';
@@ -37,9 +38,14 @@ const RUNS: RecurrentRun[] = [
 
 const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
 
-/** n: 12 and 8 the vec4 kernel, 10 the scalar one, 132 the vec4 one with 33 unit blocks (2 per invocation in software). */
+/**
+ * n: 12 and 8 the vec4 kernel, 10 the scalar one, 132 the vec4 one with 33 unit blocks (2 per invocation in
+ * software). B = 50: the paper's batch, in software 2 slices of 25 rows in vec4 register chunks of 13 and 12
+ * (the second chunk one row short), in hardware 7 slices of 8 (the last 2 rows).
+ */
 const SIZES: { n: number; B: number; L: number; runs: number }[] = [
   { n: 12, B: 13, L: 7, runs: 6 },
+  { n: 12, B: 50, L: 3, runs: 3 },
   { n: 10, B: 13, L: 7, runs: 6 },
   { n: 132, B: 5, L: 4, runs: 2 },
   { n: 8, B: 1, L: 1, runs: 3 },
@@ -68,7 +74,21 @@ function steps(x: Float32Array, R: number, from: number, to: number, t0: number,
 
 describe('fused rnnBackward kernels: row-aligned flow, top < L, recomputation segments, unscored steps', () => {
   it('picks the vec4 kernel exactly where n is a multiple of 4', () => {
-    expect(SIZES.map((s) => backwardKernel(s.n))).toEqual(['rnnBackwardVec4', 'rnnBackward', 'rnnBackwardVec4', 'rnnBackwardVec4']);
+    expect(SIZES.map((s) => backwardKernel(s.n))).toEqual([
+      'rnnBackwardVec4',
+      'rnnBackwardVec4',
+      'rnnBackward',
+      'rnnBackwardVec4',
+      'rnnBackwardVec4',
+    ]);
+  });
+
+  it('register chunks: 25 rows as 13 + 12 in the vec4 kernel (16 registers), 5 x 5 in the scalar one (8)', () => {
+    expect(backwardChunk('rnnBackwardVec4', 25)).toBe(13);
+    expect(backwardChunk('rnnBackward', 25)).toBe(5);
+    expect(backwardChunk('rnnBackwardVec4', 13)).toBe(13);
+    expect(backwardChunk('rnnBackwardVec4', 8)).toBe(8);
+    expect(backwardChunk('rnnBackward', 7)).toBe(7);
   });
 
   for (const { n, B, L, runs: Rn } of SIZES)

@@ -5,7 +5,7 @@
  * reduceRows sums the flow partials into flow[r][k], aligned on each row's last scored step (setFlow's rows,
  * src/engine/flowRows.ts; their table sits after the partials in the same scratch). The fused kernel is
  * shaders/rnnBackwardVec4.wgsl where n is a multiple of 4, else shaders/rnnBackward.wgsl (backwardKernel), with
- * the forward's blocking and register chunks (rnnBlocking, forwardChunk). Naive: the same with
+ * the forward's blocking (rnnBlocking) and register chunks of the forward's cost model (backwardChunk). Naive: the same with
  * shaders/rnnBackwardStep.wgsl, one dispatch per step t = L .. 0 and channel (the benchmark's reference path).
  * With recomputation (docs/ENGINE.md, "Recomputation") the op covers the sequence in segments, last to first,
  * each in activation buffers of segment size: per segment one dispatch per delta (naive: one per step t =
@@ -80,6 +80,18 @@ export function backwardKernel(n: number): 'rnnBackward' | 'rnnBackwardVec4' {
   return n % 4 === 0 ? 'rnnBackwardVec4' : 'rnnBackward';
 }
 
+/**
+ * Rows per register chunk of the fused backward (CHUNK): the forward's cost model (forwardChunk) over the
+ * kernel's registers, 16 in rnnBackwardVec4.wgsl (its row epilogue is a loop, so 16 registers compile quickly),
+ * 8 in rnnBackward.wgsl. 25 rows (software, B = 50): 2 chunks of 13 in the vec4 kernel (the backward op at
+ * copy T = 100, batch 50, n = 128 on SwiftShader, interleaved in one process at load ~23 on 2 cores: median
+ * 680 ms in chunks of 5, 532 in chunks of 13, 654 in chunks of 16, 816 in one chunk of 25), 5 of 5 in the
+ * scalar one; 8 rows (a GPU's blocking): one chunk of 8.
+ */
+export function backwardChunk(kernel: 'rnnBackward' | 'rnnBackwardVec4', rows: number): number {
+  return forwardChunk(rows, kernel === 'rnnBackwardVec4' ? 16 : 8);
+}
+
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
 function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
   const { B, n } = dims;
@@ -134,7 +146,7 @@ export async function prepareRnnBackward(
   const { kernel, blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
   const k = naive
     ? await ctx.kernels.get('rnnBackwardStep', { WG })
-    : await ctx.kernels.get(kernel, { ...blocking, CHUNK: forwardChunk(blocking.ROWS) });
+    : await ctx.kernels.get(kernel, { ...blocking, CHUNK: backwardChunk(backwardKernel(n), blocking.ROWS) });
   // dispatch labels name the op as the profile (src/engine/profile.ts) knows it, whichever fused kernel runs
   const opName = naive ? 'rnnBackwardStep' : 'rnnBackward';
   const flowDa = opts.scratch?.flowDa ?? storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
