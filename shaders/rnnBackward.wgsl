@@ -22,8 +22,10 @@
 //     first, so with every t_b = L each cell gets exactly the one sum the kernel wrote before alignment. A
 //     reduceRows dispatch then sums the partials into flow[r][k] (k = 0..L).
 // Blocking as rnnForward.wgsl: a workgroup owns all n units of ROWS batch rows of one run (workgroup_id.x =
-// slice, .y = run); an invocation handles blocks of 4 units (4 columns of W) x chunks of 8 rows in registers;
-// one storageBarrier between steps. n need not be a multiple of 4 (clamped columns, masked stores).
+// slice, .y = run); an invocation handles blocks of 4 units (4 columns of W) x chunks of CHUNK rows (1..8, the
+// forward's choice, rnnForward.ts forwardChunk: 25 rows in 5 chunks of 5) in registers; one storageBarrier
+// between steps. n need not be a multiple of 4 (clamped columns, masked stores). rnnBackwardVec4.wgsl is this
+// kernel with W, da, a, dhOut and dh as vec4s where n is a multiple of 4 (rnnBackward.ts backwardKernel).
 // Bindings (row-major f32):
 //   0 params {R, L, B, n, tLow, tHigh, channel, trackFlow, daSlots, P, T0, slots, carryIn, unscored, top}
 //     top: the steps this pass computes (a text batch's length L' <= L, docs/ENGINE.md "Shorter batches"); the
@@ -79,8 +81,10 @@ const H_CLIP = 2u;
 
 // Invocations per workgroup (software: 32; hardware: up to 256).
 override WG: u32 = 32;
-// Batch rows per workgroup, computed in register chunks of 8.
+// Batch rows per workgroup, computed in register chunks of CHUNK rows (1..8; the override guards remove the
+// unused registers).
 override ROWS: u32 = 25;
+override CHUNK: u32 = 8;
 
 // (df/dz)^T dh for 4 units (oplu: pairs (x, y) and (z, w); the max unit's gradient goes to the larger input).
 fn backActivate(z: vec4f, d: vec4f, kind: u32, alpha: f32) -> vec4f {
@@ -214,7 +218,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
       let c1 = min(j0 + 1u, n - 1u);
       let c2 = min(j0 + 2u, n - 1u);
       let c3 = min(j0 + 3u, n - 1u);
-      for (var cb = 0u; cb < ROWS; cb += 8u) {
+      for (var cb = 0u; cb < ROWS; cb += CHUNK) {
         var s0 = vec4f(0.0);
         var s1 = vec4f(0.0);
         var s2 = vec4f(0.0);
@@ -236,24 +240,24 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
             let wr = wBase + i * n;
             let w = vec4f(W[wr + j0], W[wr + c1], W[wr + c2], W[wr + c3]);
             s0 += w * da[q0 + i];
-            s1 += w * da[q1 + i];
-            s2 += w * da[q2 + i];
-            s3 += w * da[q3 + i];
-            s4 += w * da[q4 + i];
-            s5 += w * da[q5 + i];
-            s6 += w * da[q6 + i];
-            s7 += w * da[q7 + i];
+            if (CHUNK > 1u) { s1 += w * da[q1 + i]; }
+            if (CHUNK > 2u) { s2 += w * da[q2 + i]; }
+            if (CHUNK > 3u) { s3 += w * da[q3 + i]; }
+            if (CHUNK > 4u) { s4 += w * da[q4 + i]; }
+            if (CHUNK > 5u) { s5 += w * da[q5 + i]; }
+            if (CHUNK > 6u) { s6 += w * da[q6 + i]; }
+            if (CHUNK > 7u) { s7 += w * da[q7 + i]; }
           }
         }
         let b = b0 + cb;
         flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd, j0, cnt, s0, fromCarry, kind, g, alpha, clip));
-        flowAdd(&run, flowBase, t, b + 1u, rowEnd, finishUnits(r, t, b + 1u, rowEnd, j0, cnt, s1, fromCarry, kind, g, alpha, clip));
-        flowAdd(&run, flowBase, t, b + 2u, rowEnd, finishUnits(r, t, b + 2u, rowEnd, j0, cnt, s2, fromCarry, kind, g, alpha, clip));
-        flowAdd(&run, flowBase, t, b + 3u, rowEnd, finishUnits(r, t, b + 3u, rowEnd, j0, cnt, s3, fromCarry, kind, g, alpha, clip));
-        flowAdd(&run, flowBase, t, b + 4u, rowEnd, finishUnits(r, t, b + 4u, rowEnd, j0, cnt, s4, fromCarry, kind, g, alpha, clip));
-        flowAdd(&run, flowBase, t, b + 5u, rowEnd, finishUnits(r, t, b + 5u, rowEnd, j0, cnt, s5, fromCarry, kind, g, alpha, clip));
-        flowAdd(&run, flowBase, t, b + 6u, rowEnd, finishUnits(r, t, b + 6u, rowEnd, j0, cnt, s6, fromCarry, kind, g, alpha, clip));
-        flowAdd(&run, flowBase, t, b + 7u, rowEnd, finishUnits(r, t, b + 7u, rowEnd, j0, cnt, s7, fromCarry, kind, g, alpha, clip));
+        if (CHUNK > 1u) { flowAdd(&run, flowBase, t, b + 1u, rowEnd, finishUnits(r, t, b + 1u, rowEnd, j0, cnt, s1, fromCarry, kind, g, alpha, clip)); }
+        if (CHUNK > 2u) { flowAdd(&run, flowBase, t, b + 2u, rowEnd, finishUnits(r, t, b + 2u, rowEnd, j0, cnt, s2, fromCarry, kind, g, alpha, clip)); }
+        if (CHUNK > 3u) { flowAdd(&run, flowBase, t, b + 3u, rowEnd, finishUnits(r, t, b + 3u, rowEnd, j0, cnt, s3, fromCarry, kind, g, alpha, clip)); }
+        if (CHUNK > 4u) { flowAdd(&run, flowBase, t, b + 4u, rowEnd, finishUnits(r, t, b + 4u, rowEnd, j0, cnt, s4, fromCarry, kind, g, alpha, clip)); }
+        if (CHUNK > 5u) { flowAdd(&run, flowBase, t, b + 5u, rowEnd, finishUnits(r, t, b + 5u, rowEnd, j0, cnt, s5, fromCarry, kind, g, alpha, clip)); }
+        if (CHUNK > 6u) { flowAdd(&run, flowBase, t, b + 6u, rowEnd, finishUnits(r, t, b + 6u, rowEnd, j0, cnt, s6, fromCarry, kind, g, alpha, clip)); }
+        if (CHUNK > 7u) { flowAdd(&run, flowBase, t, b + 7u, rowEnd, finishUnits(r, t, b + 7u, rowEnd, j0, cnt, s7, fromCarry, kind, g, alpha, clip)); }
       }
     }
     flowFlush(&run, flowBase);

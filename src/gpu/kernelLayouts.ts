@@ -32,6 +32,7 @@ export const KERNEL_LAYOUTS = {
   rmsprop: { params: 20, storage: 5 },
   rnnBackward: { params: 60, storage: 8 },
   rnnBackwardStep: { params: 60, storage: 8 },
+  rnnBackwardVec4: { params: 60, storage: 8 },
   rnnForward: { params: 32, storage: 8 },
   rnnForwardStep: { params: 32, storage: 8 },
   rnnForwardVec4: { params: 32, storage: 8 },

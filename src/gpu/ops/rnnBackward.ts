@@ -3,8 +3,10 @@
  * whole time loop for the training delta (channel 0), a second dispatch of the same kernel carries the
  * gradient-flow delta of Loss_last (channel 1; it returns at once unless setFlow(true, ...) was called), and
  * reduceRows sums the flow partials into flow[r][k], aligned on each row's last scored step (setFlow's rows,
- * src/engine/flowRows.ts; their table sits after the partials in the same scratch). Naive: the same with shaders/rnnBackwardStep.wgsl, one
- * dispatch per step t = L .. 0 and channel (the benchmark's reference path).
+ * src/engine/flowRows.ts; their table sits after the partials in the same scratch). The fused kernel is
+ * shaders/rnnBackwardVec4.wgsl where n is a multiple of 4, else shaders/rnnBackward.wgsl (backwardKernel), with
+ * the forward's blocking (rnnBlocking) and register chunks of the forward's cost model (backwardChunk). Naive: the same with
+ * shaders/rnnBackwardStep.wgsl, one dispatch per step t = L .. 0 and channel (the benchmark's reference path).
  * With recomputation (docs/ENGINE.md, "Recomputation") the op covers the sequence in segments, last to first,
  * each in activation buffers of segment size: per segment one dispatch per delta (naive: one per step t =
  * start+steps .. start and delta); the training delta hands W^T da of a segment's first step to the earlier
@@ -17,7 +19,7 @@ import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
-import { fullSegment, type RnnDims, rnnBlocking, type Segment } from './rnnForward.ts';
+import { forwardChunk, fullSegment, type RnnDims, rnnBlocking, type Segment } from './rnnForward.ts';
 
 export interface RnnBackwardBuffers {
   hyper: GPUBuffer;
@@ -70,6 +72,26 @@ export interface RnnBackwardPlan {
   scratch: RnnBackwardScratch;
 }
 
+/**
+ * The fused backward's kernel: rnnBackwardVec4.wgsl (W, da, a, dhOut and dh as vec4s, 4 inputs a load) where n is
+ * a multiple of 4, else rnnBackward.wgsl. Same bindings, blocking, flow alignment and results (to f32 rounding).
+ */
+export function backwardKernel(n: number): 'rnnBackward' | 'rnnBackwardVec4' {
+  return n % 4 === 0 ? 'rnnBackwardVec4' : 'rnnBackward';
+}
+
+/**
+ * Rows per register chunk of the fused backward (CHUNK): the forward's cost model (forwardChunk) over the
+ * kernel's registers, 16 in rnnBackwardVec4.wgsl (its row epilogue is a loop, so 16 registers compile quickly),
+ * 8 in rnnBackward.wgsl. 25 rows (software, B = 50): 2 chunks of 13 in the vec4 kernel (the backward op at
+ * copy T = 100, batch 50, n = 128 on SwiftShader, interleaved in one process at load ~23 on 2 cores: median
+ * 680 ms in chunks of 5, 532 in chunks of 13, 654 in chunks of 16, 816 in one chunk of 25), 5 of 5 in the
+ * scalar one; 8 rows (a GPU's blocking): one chunk of 8.
+ */
+export function backwardChunk(kernel: 'rnnBackward' | 'rnnBackwardVec4', rows: number): number {
+  return forwardChunk(rows, kernel === 'rnnBackwardVec4' ? 16 : 8);
+}
+
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
 function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
   const { B, n } = dims;
@@ -78,7 +100,8 @@ function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
   const groupsX = naive ? ceilDiv(B * n, WG) : ceilDiv(B, blocking.ROWS);
   // Flow partials: one per invocation (fused) or per element (naive), for each t = 0..L.
   const P = naive ? B * n : groupsX * WG;
-  return { kernel: naive ? ('rnnBackwardStep' as const) : ('rnnBackward' as const), blocking, WG, groupsX, P };
+  const kernel = naive ? ('rnnBackwardStep' as const) : backwardKernel(n);
+  return { kernel, blocking, WG, groupsX, P };
 }
 
 /** The (tLow, tHigh) windows of one segment, top first: the whole segment, or one step at a time (naive). */
@@ -120,8 +143,12 @@ export async function prepareRnnBackward(
   const naive = opts.naive ?? false;
   const segs = opts.segments ?? [fullSegment(L)];
   const top = opts.top ?? L;
-  const { blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
-  const k = naive ? await ctx.kernels.get('rnnBackwardStep', { WG }) : await ctx.kernels.get('rnnBackward', { ...blocking });
+  const { kernel, blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
+  const k = naive
+    ? await ctx.kernels.get('rnnBackwardStep', { WG })
+    : await ctx.kernels.get(kernel, { ...blocking, CHUNK: backwardChunk(backwardKernel(n), blocking.ROWS) });
+  // dispatch labels name the op as the profile (src/engine/profile.ts) knows it, whichever fused kernel runs
+  const opName = naive ? 'rnnBackwardStep' : 'rnnBackward';
   const flowDa = opts.scratch?.flowDa ?? storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
   // the flow partials [R][P][L+1], then the row table [B][2] (t_b, scale_b) the host writes per batch
   const flowLen = R * P * (L + 1);
@@ -133,14 +160,14 @@ export async function prepareRnnBackward(
     const carryIn = channel === 0 && tHigh === seg.start + seg.steps && tHigh < top ? 1 : 0;
     const window = { T0: seg.start, slots: seg.slots, carryIn, unscored: opts.unscored ?? 0, top };
     const values = { R, L, B, n, tLow, tHigh, channel, trackFlow: 0, daSlots: channel === 0 ? seg.slots : 2, P, ...window };
-    const params = kernel.makeParams(values, `${kernel.name}.params[ch${channel} t${tHigh}]`);
+    const params = kernel.makeParams(values, `${opName}.params[ch${channel} t${tHigh}]`);
     if (channel === 1) flowParams.push({ buffer: params, values });
     const group =
       channel === 0
         ? kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, bufs.da, bufs.dh0])
         : // the flow delta never writes dh; its da goes to a 2-slot scratch and its partial sums to `partials`
           kernel.bind([params, bufs.hyper, bufs.W, bufs.a, bufs.slope, bufs.dhOut, bufs.dh, flowDa, partials]);
-    out.push({ label: `${kernel.name} ch${channel} t=${tHigh}`, kernel, group, workgroups: [groupsX, R, 1] });
+    out.push({ label: `${opName} ch${channel} t=${tHigh}`, kernel, group, workgroups: [groupsX, R, 1] });
   };
   const segments = segs.map((seg) => {
     const out: Dispatch[] = [];

@@ -68,12 +68,13 @@ export function rnnBlocking(software: boolean, B: number, n: number): RnnBlockin
  * Rows per register chunk of the fused forward (shaders/rnnForward.wgsl CHUNK, 1..8) for ROWS rows per
  * workgroup: the chunk size with the least work per step, counting per unit block and input unit 4 loads of W
  * per chunk and, per row computed, one load of h and one vec4 multiply-add. 25 rows: 5 chunks of 5 (70),
- * where chunks of 8 (80) computed 32 rows for 25; 8 rows (a GPU's blocking): one chunk of 8.
+ * where chunks of 8 (80) computed 32 rows for 25; 8 rows (a GPU's blocking): one chunk of 8. `max`: the most
+ * registers the kernel has (the vec4 backward has 16: 25 rows as 13 + 12, cost 60; src/gpu/ops/rnnBackward.ts).
  */
-export function forwardChunk(rows: number): number {
-  let best = 8;
+export function forwardChunk(rows: number, max = 8): number {
+  let best = max;
   let bestCost = Infinity;
-  for (let c = 8; c >= 1; c--) {
+  for (let c = max; c >= 1; c--) {
     const chunks = ceilDiv(rows, c);
     const cost = chunks * (4 + 2 * c);
     if (cost < bestCost) {
