@@ -84,6 +84,11 @@ export interface RunSettings extends RunModelSettings {
   lrSpectrum: number;
   /** divide the spectrum learning rate by 2m (the paper's rescale) */
   rescaleSpectrum: boolean;
+  /**
+   * the run's training data stream: the group's data seed plus this offset (dataStreamSeed). Unset or 0: the
+   * group's stream, shared with every other such run; a data replicate (replicates.ts) sets member i's to i
+   */
+  dataOffset?: number;
 }
 
 interface SpecBase<K extends string> {
@@ -180,7 +185,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     label: 'Data seed',
     min: 0,
     max: SEED_MAX,
-    help: 'Seeds the batches; every run in the group sees the same data.',
+    help: "Seeds the batches; every run in the group sees the same data, except a run with a data offset (a seed replicate 'also over data'), which draws from data seed + its offset.",
   },
   trackEvery: {
     key: 'trackEvery',
@@ -282,7 +287,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
   },
 };
 
-export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
+export const RUN_SETTINGS: { [K in keyof RunSettings]-?: SettingSpec<K> } = {
   name: { key: 'name', kind: 'text', label: 'Name', maxLength: NAME_MAX, help: 'A label for this run.' },
   color: { key: 'color', kind: 'color', label: 'Colour', maxLength: 7, help: 'Its colour on every chart (#rrggbb).' },
   seed: { key: 'seed', kind: 'integer', label: 'Seed', min: 0, max: SEED_MAX, help: 'Seeds the initialisation of this run.' },
@@ -399,6 +404,16 @@ export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
     max: 1e6,
     log: true,
     help: 'Each element of dLoss/da_t is clipped to [-c, c] (paper: 100; 0 = off).',
+  },
+  dataOffset: {
+    key: 'dataOffset',
+    kind: 'integer',
+    label: 'Data offset',
+    min: 0,
+    max: SEED_MAX,
+    optional: true,
+    unset: '0',
+    help: "This run's batches come from data seed (the group's data seed + this offset); 0: the group's stream, shared with every run at 0. A run over seeds 'also over data' gives member i the offset i.",
   },
 };
 
@@ -631,6 +646,10 @@ export function validateExperiment(group: GroupSettings, runs: RunSettings[]): s
     if (run?.nonlinearity === 'oplu' && run.parameterisation !== 'lstm' && typeof group?.hidden === 'number' && group.hidden % 2 !== 0) {
       errors.push(`${what}: OPLU pairs units, so the hidden size must be even (got n = ${group.hidden})`);
     }
+    if (typeof run?.dataOffset === 'number' && run.dataOffset !== 0 && group?.task === 'text')
+      errors.push(
+        `${what}: ${RUN_SETTINGS.dataOffset.label} (dataOffset) ${run.dataOffset}: the text task trains every run on the group's one data stream (its batches' padded rows and shorter lengths are not per run yet); give 0, or train each data seed in a group of its own (--data-seed)`,
+      );
     if (run?.parameterisation === 'lstm') {
       for (const key of ['softOrth', 'prior'] as const) {
         if (typeof run[key] === 'number' && run[key] !== 0)
@@ -639,6 +658,11 @@ export function validateExperiment(group: GroupSettings, runs: RunSettings[]): s
     }
   });
   return errors;
+}
+
+/** The data seed of a run's training stream: the group's data seed plus the run's offset (unset: 0), modulo 2^32. */
+export function dataStreamSeed(group: Pick<GroupSettings, 'dataSeed'>, run: Pick<RunSettings, 'dataOffset'>): number {
+  return (group.dataSeed + (run.dataOffset ?? 0)) % 2 ** 32;
 }
 
 /** The effective learning rate of p: lrSpectrum / (2m) when the rescale is on and m > 0. */
