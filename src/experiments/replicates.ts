@@ -9,7 +9,7 @@
  * iterations and, at each, summarises the replicates that recorded a finite value there: `count` says how many,
  * so that a band over fewer seeds is visible as such rather than silently narrower.
  */
-import { checkValue, type NumberSpec, RUN_SETTINGS, type RunSettings } from '../engine/settings.ts';
+import { type BoolSpec, checkValue, type NumberSpec, RUN_SETTINGS, type RunSettings } from '../engine/settings.ts';
 
 export interface Series {
   /** iterations, strictly increasing */
@@ -128,6 +128,14 @@ export const SEEDS_SPEC: NumberSpec<'seeds'> = {
   min: 1,
   max: SEEDS_MAX,
   help: "Train each run over this many initialisation seeds side by side (seed, seed + 1, ...), named '<name> · s1' ... '<name> · sk'; the charts draw each set as one line (mean or median) with a band, the tables give mean ± std.",
+};
+
+/** A set's members over their training data too (the lab's control beside Seeds, a link's `overData`). */
+export const OVER_DATA_SPEC: BoolSpec<'overData'> = {
+  key: 'overData',
+  kind: 'boolean',
+  label: 'Also over data',
+  help: "Each member also draws its batches from a data stream of its own: member i from data seed (the group's + i), member 1 from the group's. Off: every member trains on the same batches, only the initialisation differs. Member i of every set shares stream i, so the sets stay paired. Not for the text task.",
 };
 
 /** The longest run name (RUN_SETTINGS.name). */
