@@ -263,9 +263,13 @@ export class RunGroup {
     const initial = options.initial;
     if (layout.offsets.length === 1) {
       const seed = layout.seeds[0];
-      this.streams = [{ offset: layout.offsets[0], seed, rng: initial ? Rng.fromState(initial.dataRngState) : new Rng(seed) }];
+      // a group that had several streams hands over the one of this offset (none: it starts at its seed)
+      const saved = initial?.dataStreams
+        ? initial.dataStreams.find((st) => st.offset === layout.offsets[0])
+        : initial && { rngState: initial.dataRngState, position: initial.dataPosition };
+      this.streams = [{ offset: layout.offsets[0], seed, rng: saved ? Rng.fromState(saved.rngState) : new Rng(seed) }];
       // the task's training stream starts from the stream's data seed, or continues where a checkpoint left it
-      task.start(seed, initial?.dataPosition);
+      task.start(seed, saved?.position);
     } else {
       this.streams = layout.offsets.map((offset, i) => {
         const seed = layout.seeds[i];

@@ -10,7 +10,7 @@
  */
 import { useMemo, useState } from 'react';
 import { RUN_SETTINGS, type RunSettings } from '../../../engine/settings.ts';
-import { type ReplicateSet, replicateSets, SEEDS_SPEC, summarise } from '../../../experiments/replicates.ts';
+import { OVER_DATA_SPEC, type ReplicateSet, replicateSets, SEEDS_SPEC, summarise } from '../../../experiments/replicates.ts';
 import { taskShape } from '../../../tasks/index.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import type { LabRun, RunView } from '../store.ts';
@@ -135,6 +135,8 @@ function RunRow({
   const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
   // the text task's loss in bits per character (loss / ln 2), as on the charts
   const bits = useLabState((s) => s.group.task === 'text');
+  // the text task trains every run on one data stream (validateExperiment)
+  const textTask = bits;
   const ready = useLabState((s) => s.phase === 'ready');
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -176,6 +178,18 @@ function RunRow({
               {seeds > 1 && (
                 <span className="note" data-testid={`run-${index}-seed-list`}>
                   seeds {set.seeds.join(', ')}
+                </span>
+              )}
+              {seeds > 1 && (
+                <span className="run-over-data" title={OVER_DATA_SPEC.help}>
+                  <SettingField
+                    spec={OVER_DATA_SPEC}
+                    value={set.data}
+                    compact
+                    disabled={textTask}
+                    testId={`run-${index}-over-data`}
+                    onCommit={(v) => edits.setRunOverData(run.id, v as boolean)}
+                  />
                 </span>
               )}
             </span>
