@@ -55,6 +55,8 @@ test('"also over data": the members of a set draw other batches (their first los
   test.setTimeout(300_000);
   /** Seeds 2 on the one run, optionally over data, trained a few iterations: each member's loss at iteration 1. */
   const firstLosses = async (overData: boolean) => {
+    // a fresh page each time (the same link again would only change the hash of the page that trained)
+    await page.goto('about:blank');
     await openLab(page, LINK);
     const seeds = page.getByTestId('run-0-seeds');
     await seeds.fill('2');
