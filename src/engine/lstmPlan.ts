@@ -65,7 +65,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
         peepGrad: g.peep,
         flow: buf.flow,
       },
-      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward },
+      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward, perRunRows: opts.perRunBatch },
     );
     shared.backward = backward.scratch;
     // per segment: xproj = x W_in^T for its steps and all four gates at once (x is shared by the runs: stride 0),

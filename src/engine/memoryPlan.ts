@@ -183,6 +183,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
         anySoftOrth: mine.some((r) => r.softOrth > 0),
         storage,
         lengths,
+        perRunBatch: perRunBatches(runs),
       },
       freeSpectrum,
     );

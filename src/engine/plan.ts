@@ -23,7 +23,7 @@ import { prepareSingularValues } from '../gpu/ops/singularValues.ts';
 import { prepareAddBias, prepareCopyStates, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
-import type { FlowRows } from './flowRows.ts';
+import type { FlowRowsInput } from './flowRows.ts';
 import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
 import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
@@ -91,7 +91,7 @@ export interface IterationPlan {
    * the flow delta on or off, and each batch row's last scored step and scale (src/engine/flowRows.ts): for
    * `gradients` at once, for the other lengths when gradientsFor hands them out
    */
-  setFlow(track: boolean, rows: FlowRows | number): void;
+  setFlow(track: boolean, rows: FlowRowsInput): void;
   /** the plan computes the soft orthogonality penalty (some run had lambda_W > 0 when it was built) */
   hasSoftOrth: boolean;
 }
@@ -343,7 +343,7 @@ export async function prepareBlockGuard(
 
 /** The backward op of one length as the plans use it: its flow switch and state. */
 interface FlowSwitch {
-  setFlow(track: boolean, rows: FlowRows | number): void;
+  setFlow(track: boolean, rows: FlowRowsInput): void;
   readonly tracking: boolean;
 }
 
@@ -365,7 +365,7 @@ export function lengthPlans(
   parts: { length: number; gradients: Dispatch[]; backward: FlowSwitch }[],
 ): Pick<IterationPlan, 'gradients' | 'lengths' | 'gradientsFor' | 'setFlow'> {
   const full = parts[parts.length - 1];
-  let want: { track: boolean; rows: FlowRows | number } | null = null;
+  let want: { track: boolean; rows: FlowRowsInput } | null = null;
   const synced = new Map<number, object>();
   return {
     gradients: full.gradients,
@@ -380,7 +380,7 @@ export function lengthPlans(
       }
       return part.gradients;
     },
-    setFlow(track: boolean, rows: FlowRows | number) {
+    setFlow(track: boolean, rows: FlowRowsInput) {
       want = { track, rows };
       full.backward.setFlow(track, rows);
       synced.set(full.length, want);
@@ -431,7 +431,7 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
       ctx,
       { R, L, B, n },
       { hyper: buf.hyper, W: p.W, a: buf.a, slope: p.slope, dhOut: buf.dhOut, dh: buf.dh, da: buf.da, dh0: buf.dh0, flow: buf.flow },
-      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward },
+      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward, perRunRows: opts.perRunBatch },
     );
     shared.backward = backward.scratch;
     const gradients: Dispatch[] = [...sweeps.forwardSweep];

@@ -68,8 +68,14 @@ export interface TrackRecord {
    * scored step, scaled by B' / flowCounts[k]; NaN where no row reaches k, and everywhere once the run is frozen
    */
   flow: Float32Array[];
-  /** [L+1] the batch rows behind each flow index (the same batch for every run; B' everywhere when no row is padded) */
+  /**
+   * [L+1] the batch rows behind each flow index (the same batch for every run; B' everywhere when no row is
+   * padded). Absent when the runs' data streams gave batches with different rows (text over data): then
+   * flowCountsPerRun has each run's
+   */
   flowCounts?: Uint32Array;
+  /** per run: its batch's rows behind each flow index, when they differ between runs (several data streams) */
+  flowCountsPerRun?: Uint32Array[];
   /**
    * per run: the singular values of W, descending for plain and LSTM runs (s itself for factorised runs; for
    * plain runs and the stacked [4n][n] W of LSTMs computed on the GPU, shaders/singularValues.wgsl); null
@@ -227,10 +233,10 @@ export class RunGroup {
   private ringFirstIteration = 0;
   private flowOn = false;
   private readonly steps = { computed: 0, full: 0, lastLength: 0 };
-  /** the flow rows of the batch of each tracking iteration whose readback has not been parsed yet */
-  private readonly flowRowsAt = new Map<number, FlowRows>();
-  /** the flow rows of the last batch the flow delta ran on (readFlow aligns with them) */
-  private flowRowsNow: FlowRows | null = null;
+  /** per run, the flow rows of its batch of each tracking iteration whose readback has not been parsed yet */
+  private readonly flowRowsAt = new Map<number, FlowRows[]>();
+  /** per run, the flow rows of the last batch the flow delta ran on (readFlow aligns with them) */
+  private flowRowsNow: FlowRows[] | null = null;
   private remarginPending = false;
   /** set by profileStep for the one iteration it encodes (each dispatch in its own timed pass) */
   private profiler: { taken: ProfilerCapture | null } | null = null;
@@ -612,21 +618,26 @@ export class RunGroup {
    * the loss at the row's last scored step t_b, each row injecting at its own t_b with scale 1 / (B' w(t_b, b))
    * (src/engine/flowRows.ts). Returns the rows (their counts align the flow read back).
    */
-  private setFlow(track: boolean, batches: readonly TaskBatch[]): FlowRows {
-    const rows = flowRows(batches[0]);
-    // the flow delta's row table is the block's, one for all its runs: every stream's batch must end its rows
-    // where the first's does (every task but text scores each row at L; validateExperiment keeps text on one stream)
-    for (const other of batches.slice(1)) {
-      const o = flowRows(other);
-      if (o.scoring !== rows.scoring || o.last.some((t, b) => t !== rows.last[b]) || o.scale.some((v, b) => v !== rows.scale[b]))
-        throw new Error(
-          "RunGroup: the data streams' batches score different rows (padded sequences); the gradient flow cannot be shared by their runs",
-        );
+  private setFlow(track: boolean, batches: readonly TaskBatch[]): FlowRows[] {
+    if (this.streams.length === 1) {
+      const rows = flowRows(batches[0]);
+      for (const b of this.blocks) b.plan.setFlow(track, rows);
+      this.flowOn = track;
+      const all = this.runs.map(() => rows);
+      if (track) this.flowRowsNow = all;
+      return all;
     }
-    for (const b of this.blocks) b.plan.setFlow(track, rows);
+    // one batch per run: each block's backward takes each of its runs' rows (a row table per run)
+    const byStream = batches.map((batch) => flowRows(batch));
+    const all = this.runs.map((_, r) => byStream[this.streamOf[r]]);
+    for (const b of this.blocks)
+      b.plan.setFlow(
+        track,
+        b.members.map((r) => all[r]),
+      );
     this.flowOn = track;
-    if (track) this.flowRowsNow = rows;
-    return rows;
+    if (track) this.flowRowsNow = all;
+    return all;
   }
 
   /** Whether iteration `it` (1-based) records traces. */
@@ -901,6 +912,10 @@ export class RunGroup {
     const last = first + slots - 1;
     const rows = this.flowRowsAt.get(last);
     if (!rows) throw new Error(`RunGroup: no flow rows recorded for tracking iteration ${last} (a bug)`);
+    // counted once per distinct rows (one stream: one count for every run)
+    const countOf = new Map<FlowRows, Uint32Array>();
+    const counts = rows.map((x) => countOf.get(x) ?? countOf.set(x, flowRowCounts(L, x)).get(x)!);
+    const sameCounts = counts.every((c) => c === counts[0] || c.every((v, k) => v === counts[0][k]));
     this.flowRowsAt.delete(last);
     const flow: Float32Array[] = new Array(R);
     const spectrum: (Float32Array | null)[] = new Array(R);
@@ -923,7 +938,7 @@ export class RunGroup {
           drift[r] = null;
           return;
         }
-        flow[r] = alignedFlow(parts[0].subarray(k * (L + 1), (k + 1) * (L + 1)), rows);
+        flow[r] = alignedFlow(parts[0].subarray(k * (L + 1), (k + 1) * (L + 1)), rows[r]);
         if (runs[r].parameterisation === 'factorised') {
           spectrum[r] = Float32Array.from(parts[1].subarray(k * n, (k + 1) * n), (v) => Math.max(v, 0));
           drift[r] = [parts[2][2 * k], parts[2][2 * k + 1]];
@@ -940,7 +955,13 @@ export class RunGroup {
         }
       });
     }
-    this.records[this.records.length - 1].track = { flow, flowCounts: flowRowCounts(L, rows), spectrum, spectrumNote, drift };
+    this.records[this.records.length - 1].track = {
+      flow,
+      ...(sameCounts ? { flowCounts: counts[0] } : { flowCountsPerRun: counts }),
+      spectrum,
+      spectrumNote,
+      drift,
+    };
   }
 
   /** Run r was frozen by the guard at `iteration` (flags: what it found there; loss: the loss measured there). */
@@ -1021,7 +1042,7 @@ export class RunGroup {
     const L1 = this.dims.L + 1;
     const { block, k } = this.place(r);
     if (!this.flowRowsNow) throw new Error('RunGroup.readFlow: no batch has run the flow delta yet');
-    return alignedFlow(await readF32(this.ctx.device, block.buf.flow, L1, k * L1), this.flowRowsNow);
+    return alignedFlow(await readF32(this.ctx.device, block.buf.flow, L1, k * L1), this.flowRowsNow[r]);
   }
 
   private readSet(which: 'params' | 'grads' | 'state', r: number): Promise<ParamSet> {

@@ -646,10 +646,6 @@ export function validateExperiment(group: GroupSettings, runs: RunSettings[]): s
     if (run?.nonlinearity === 'oplu' && run.parameterisation !== 'lstm' && typeof group?.hidden === 'number' && group.hidden % 2 !== 0) {
       errors.push(`${what}: OPLU pairs units, so the hidden size must be even (got n = ${group.hidden})`);
     }
-    if (typeof run?.dataOffset === 'number' && run.dataOffset !== 0 && group?.task === 'text')
-      errors.push(
-        `${what}: ${RUN_SETTINGS.dataOffset.label} (dataOffset) ${run.dataOffset}: the text task trains every run on the group's one data stream (its batches' padded rows and shorter lengths are not per run yet); give 0, or train each data seed in a group of its own (--data-seed)`,
-      );
     if (run?.parameterisation === 'lstm') {
       for (const key of ['softOrth', 'prior'] as const) {
         if (typeof run[key] === 'number' && run[key] !== 0)

@@ -5,16 +5,20 @@
  * their run's). A data-replicated member `x · s2` must train, bit for bit, what that run trains in a group of
  * its own whose data seed is dataSeed + 1 (loss, accuracy, the tracked flow, gradients, parameters and
  * optimiser state after some iterations); `x · s1` what it trains on the group's own stream. Plain,
- * factorised and LSTM runs in one group on copy (cross-entropy), a plain run on adding (squared error), and a
+ * factorised and LSTM runs in one group on copy (cross-entropy), a plain run on adding (squared error), a
  * data-backed task (its epochs per stream), whose kill/resume from the saved streams equals the
- * uninterrupted run. Sizes are tiny (T = 3, n = 6, batch 3).
+ * uninterrupted run, and the text task (padded Brown sentences: each run's own flow rows, one row table per
+ * run in the backward kernels, and a batch length that covers every stream's batch), fused and naive
+ * kernels. Sizes are tiny (T = 3, n = 6, batch 3; text: sentences of at most 27 steps).
  */
 import { describe, expect, it } from 'vitest';
+import { loadBrown } from '../../src/data/nodeLoader.ts';
 import { streamLayout } from '../../src/engine/dataStreams.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
 import { type IterationRecord, RunGroup, type RunGroupOptions } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { expandReplicates } from '../../src/experiments/replicates.ts';
+import { textTask } from '../../src/tasks/textTask.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { tinySource } from '../helpers/tinyDataset.ts';
 
@@ -148,6 +152,61 @@ describe('seed replicates over the data', () => {
     }
     await rep.g.destroy();
   }, 600_000);
+
+  for (const naive of [false, true])
+    it(`text (${naive ? 'naive' : 'fused'} kernels): each member over data trains what it trains alone, its own flow rows and lengths`, async () => {
+      const corpus = loadBrown();
+      const maxLength = 28;
+      const group: GroupSettings = {
+        task: 'text',
+        T: 2,
+        textCorpus: 'brown',
+        maxLength,
+        batchSize: 3,
+        hidden: 5,
+        optimizer: 'rmsprop',
+        dataSeed: 4,
+        trackEvery: 2,
+      };
+      const base: RunSettings = { ...PAPER_RUN, weightDecay: 1e-3, lrFree: 0.01 };
+      const runs = expandReplicates(
+        [
+          { ...base, name: 'tanh', nonlinearity: 'tanh', margin: 0.1, seed: 71 },
+          { ...base, name: 'plain', parameterisation: 'plain', nonlinearity: 'relu', init: 'identity', seed: 72 },
+          { ...base, name: 'lstm', parameterisation: 'lstm', clip: 1, seed: 73 },
+        ],
+        2,
+        { data: true },
+      );
+      const task = () => textTask(corpus, { maxLength });
+      const iterations = 5;
+      const rep = await train(group, runs, iterations, { naive, task: task() });
+      const first = await train(
+        group,
+        runs.filter((_, i) => i % 2 === 0),
+        iterations,
+        { naive, task: task() },
+      );
+      const second = await train({ ...group, dataSeed: 5 }, runs.filter((_, i) => i % 2 === 1).map(noOffset), iterations, {
+        naive,
+        task: task(),
+      });
+      expect(rep.g.lengths).toEqual([8, 16, 24, 27]);
+      for (let k = 0; k < 3; k++) {
+        expectSameMember(`${runs[2 * k].name}`, rep, 2 * k, first, k);
+        expectSameMember(`${runs[2 * k + 1].name}`, rep, 2 * k + 1, second, k);
+      }
+      // the two streams' batches end their rows at other steps: each run's counts, as its group alone has them
+      const tracked = rep.records.filter((r) => r.track);
+      expect(tracked.some((r) => r.track!.flowCountsPerRun)).toBe(true);
+      for (const [j, rec] of tracked.entries()) {
+        const per = rec.track!.flowCountsPerRun;
+        if (!per) continue;
+        expect(Array.from(per[1])).toEqual(Array.from(second.records.filter((r) => r.track)[j].track!.flowCounts!));
+        expect(Array.from(per[0])).toEqual(Array.from(first.records.filter((r) => r.track)[j].track!.flowCounts!));
+      }
+      for (const t of [rep, first, second]) await t.g.destroy();
+    }, 600_000);
 
   it('a data-backed task: each stream goes through its own epochs, and kill/resume from the saved streams continues each', async () => {
     const SIZES = { train: 10, validation: 5, test: 5, L: 5, I: 3 };

@@ -135,8 +135,6 @@ function RunRow({
   const hasAccuracy = useLabState((s) => taskShape(s.group).hasAccuracy);
   // the text task's loss in bits per character (loss / ln 2), as on the charts
   const bits = useLabState((s) => s.group.task === 'text');
-  // the text task trains every run on one data stream (validateExperiment)
-  const textTask = bits;
   const ready = useLabState((s) => s.phase === 'ready');
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -186,7 +184,6 @@ function RunRow({
                     spec={OVER_DATA_SPEC}
                     value={set.data}
                     compact
-                    disabled={textTask}
                     testId={`run-${index}-over-data`}
                     onCommit={(v) => edits.setRunOverData(run.id, v as boolean)}
                   />
