@@ -59,15 +59,18 @@ function expectSameRun(label: string, a: IterationRecord[], r: number, b: Iterat
 /** Trains `iterations` and returns the records with every run's gradients, parameters and optimiser state. */
 async function train(group: GroupSettings, runs: RunSettings[], iterations: number, options: RunGroupOptions = {}) {
   const g = await RunGroup.create(ops, group, runs, options);
+  // the steps each iteration ran (a text batch's prepared length)
+  const lengths: number[] = [];
   for (let i = 0; i < iterations; i++) {
     if (!g.canStep) await g.collect();
     g.step();
+    lengths.push(g.stepsComputed.lastLength);
   }
   const records = await g.collect();
   const state = [];
   for (let r = 0; r < runs.length; r++)
     state.push({ grads: await g.readGradients(r), params: await g.readParameters(r), opt: await g.readOptimizerState(r) });
-  return { g, records, state };
+  return { g, records, state, lengths };
 }
 
 /** Member r of the data-replicated group against run q of a group trained on its stream alone. */
@@ -192,6 +195,12 @@ describe('seed replicates over the data', () => {
         task: task(),
       });
       expect(rep.g.lengths).toEqual([8, 16, 24, 27]);
+      // every iteration runs the longer of the two streams' lengths, and somewhere they differ (else this proves little)
+      expect(rep.lengths).toEqual(first.lengths.map((l, i) => Math.max(l, second.lengths[i])));
+      expect(
+        first.lengths.some((l, i) => l !== second.lengths[i]),
+        `${first.lengths} / ${second.lengths}`,
+      ).toBe(true);
       for (let k = 0; k < 3; k++) {
         expectSameMember(`${runs[2 * k].name}`, rep, 2 * k, first, k);
         expectSameMember(`${runs[2 * k + 1].name}`, rep, 2 * k + 1, second, k);
