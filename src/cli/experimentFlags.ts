@@ -75,7 +75,7 @@ export const EXPERIMENT_FLAGS: FlagSpec[] = [
   {
     name: 'replicate-data',
     switch: true,
-    help: "With --seeds k: each run's members differ in their training data too: member i draws its batches from data seed (--data-seed + i), not from the group's one stream (member 1 keeps it; member i of every run shares stream i, so the runs stay paired). Not for the text task.",
+    help: "With --seeds k: each run's members differ in their training data too: member i (from 1) draws its batches from data seed (--data-seed + i - 1), not from the group's one stream (member 1 keeps it; member i of every run shares stream i, so the runs stay paired).",
   },
 ];
 

@@ -135,7 +135,7 @@ export const OVER_DATA_SPEC: BoolSpec<'overData'> = {
   key: 'overData',
   kind: 'boolean',
   label: 'Also over data',
-  help: "Each member also draws its batches from a data stream of its own: member i from data seed (the group's + i), member 1 from the group's. Off: every member trains on the same batches, only the initialisation differs. Member i of every set shares stream i, so the sets stay paired. Not for the text task.",
+  help: "Each member also draws its batches from a data stream of its own: member i (from 1) from data seed (the group's + i - 1), so member 1 keeps the group's. Off: every member trains on the same batches, only the initialisation differs. Member i of every set shares stream i, so the sets stay paired.",
 };
 
 /** The longest run name (RUN_SETTINGS.name). */
