@@ -100,12 +100,27 @@ describe('data replicates: round trips', () => {
     ]);
   });
 
-  it('an experiment file keeps the members over data and their set', () => {
+  it('an experiment file keeps the members over data, their set and every data stream; streams that differ between runs are refused', () => {
     const e = defaultExperiment(true);
     const [a, b] = expandReplicates([e.runs[0]], 2, { data: true }) as [RunSettings, RunSettings];
-    const loaded = parseExperimentFile(JSON.stringify(sampleFile(false, [a, b])));
+    const file = sampleFile(false, [a, b]);
+    const streams = [
+      { offset: 0, rngState: file.dataRngState, position: { epoch: 0, position: 12 } },
+      { offset: 1, rngState: new Rng(8).getState(), position: { epoch: 0, position: 12 } },
+    ];
+    const withStreams = { ...file, checkpoints: file.checkpoints.map((c) => ({ ...c, dataStreams: streams })) };
+    const loaded = parseExperimentFile(JSON.stringify(withStreams));
     expect(loaded.runs.map((r) => r.settings)).toEqual([a, b]);
     expect(replicateSets(loaded.runs.map((r) => r.settings))[0].data).toBe(true);
+    expect(loaded.initial.dataStreams).toEqual(streams);
+    const other = {
+      ...withStreams,
+      checkpoints: [
+        withStreams.checkpoints[0],
+        { ...withStreams.checkpoints[1], dataStreams: [streams[0], { ...streams[1], position: { epoch: 0, position: 4 } }] },
+      ],
+    };
+    expect(() => parseExperimentFile(JSON.stringify(other))).toThrow('saved at another iteration or position than the experiment');
   });
 
   it('a checkpoint keeps every data stream and the run offset; a damaged list is named', () => {
