@@ -2,7 +2,8 @@
  * Seed replicates in the lab (issue 11): one run's Seeds field set to 2 makes it two runs side by side
  * ('m=1 · s1', 'm=1 · s2', seeds 1 and 2), shown as one row of the run table; after a few iterations the
  * loss chart draws the set as one line with a shaded band, labelled with its seed count; the link writes the
- * set as one run with seeds:2. Tiny sizes (copy T = 5, n = 8, batch 8, one run) so SwiftShader builds fast.
+ * set as one run with seeds:2. With "also over data" member 2 draws its own batches (data seed + 1): member 1
+ * trains what it trained on the shared stream, member 2 does not. Tiny sizes (copy T = 5, n = 8, batch 8, one run) so SwiftShader builds fast.
  */
 import { expect, test } from './fixtures.ts';
 import { openLab, snapshot, trainUntil } from './lab-helpers.ts';
@@ -46,4 +47,43 @@ test('seeds = 2 trains two runs side by side, drawn as one line with a band', as
   // the link carries the set as one run over 2 seeds
   await expect.poll(() => page.evaluate(() => window.location.hash)).toContain('seeds:2');
   await page.getByTestId('chart-loss').scrollIntoViewIfNeeded();
+});
+
+test('"also over data": the members of a set draw other batches (their first losses differ from those of the same seeds on one stream)', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  /** Seeds 2 on the one run, optionally over data, trained a few iterations: each member's loss at iteration 1. */
+  const firstLosses = async (overData: boolean) => {
+    // a fresh page each time (the same link again would only change the hash of the page that trained)
+    await page.goto('about:blank');
+    await openLab(page, LINK);
+    const seeds = page.getByTestId('run-0-seeds');
+    await seeds.fill('2');
+    await seeds.press('Enter');
+    await expect(page.getByTestId('run-0-seed-list')).toHaveText('seeds 1, 2');
+    const box = page.getByTestId('run-0-over-data');
+    await expect(box).not.toBeChecked();
+    if (overData) {
+      await expect(page.getByTestId('play')).toBeEnabled({ timeout: 80_000 });
+      // nothing measured yet: the group is rebuilt at once, member 2 on data seed 2
+      await box.check();
+      await expect(box).toBeChecked();
+    }
+    await expect(page.getByTestId('play')).toBeEnabled({ timeout: 80_000 });
+    await trainUntil(page, 3);
+    const s = await snapshot(page);
+    expect(s.runs.map((r) => r.name)).toEqual(['m=1 · s1', 'm=1 · s2']);
+    expect(s.runs.every((r) => Number.isFinite(r.firstLoss))).toBe(true);
+    return s.runs.map((r) => r.firstLoss);
+  };
+  const shared = await firstLosses(false);
+  const own = await firstLosses(true);
+  // member 1 keeps the group's stream and its seed: the same first loss; member 2 has its seed but other data
+  expect(own[0]).toBe(shared[0]);
+  expect(own[1]).not.toBe(shared[1]);
+  expect(own[0]).not.toBe(own[1]);
+  // one row for the set still, and the link carries the set over its data
+  await expect(page.locator('[data-testid="run-table"] tbody tr.run-row')).toHaveCount(1);
+  await expect.poll(() => page.evaluate(() => window.location.hash)).toContain('seeds:2,overData:true');
 });

@@ -11,6 +11,8 @@
 //   3 weight  [pOff + P]     (0 = not scored)
 //   4 dpred   [R][P][O] overwritten
 //   5 partial [R][G][2] overwritten, G = ceil(P / WG)
+// With PSTRIDE > 0 targets and weights hold one batch per run ([R][PSTRIDE]...): run r reads entry
+// r * PSTRIDE + pOff + p instead.
 // Dispatch: (G, R, 1).
 
 struct Params {
@@ -29,6 +31,9 @@ struct Params {
 
 // Positions per workgroup, a power of two.
 override WG: u32 = 64;
+// Positions per run in targets and weights: run r reads entry r * PSTRIDE + pOff + p (each run its own batch);
+// 0 (default): one batch shared by every run.
+override PSTRIDE: u32 = 0u;
 
 var<workgroup> sums: array<f32, WG>;
 
@@ -41,9 +46,10 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   var loss = 0.0;
   if (p < params.P) {
     let base = (r * params.P + p) * O;
-    let w = weight[params.pOff + p];
+    let q = r * PSTRIDE + params.pOff + p;
+    let w = weight[q];
     for (var o = 0u; o < O; o++) {
-      let e = pred[base + o] - targets[(params.pOff + p) * O + o];
+      let e = pred[base + o] - targets[q * O + o];
       dpred[base + o] = 2.0 * w * e;
       loss += e * e;
     }

@@ -105,7 +105,12 @@ fn backActivate(z: vec4f, d: vec4f, kind: u32, alpha: f32) -> vec4f {
 }
 
 // Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
-fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u); }
+// Rows per run in the row table: 0 (default) one table for every run; 2 * B with one batch per run (a group over
+// several data streams), run r's table at r * ROWSTRIDE after the shared start.
+override ROWSTRIDE: u32 = 0u;
+// Where this invocation's run's row table starts after the shared start (set first thing in main).
+var<private> runRows: u32;
+fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u) + runRows; }
 fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
 
 // Channel 1: the aligned index of row b's dh_t, or L + 1 when it adds nothing to the flow (the row scores
@@ -187,6 +192,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   if (params.channel == 1u && params.trackFlow == 0u) { return; }
   let lid = lid3.x;
   let r = wid.y;
+  runRows = r * ROWSTRIDE;
   let n = params.n;
   let B = params.B;
   let L = params.L;

@@ -53,7 +53,12 @@ const H_CLIP = 2u;
 override WG: u32 = 64;
 
 // Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
-fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u); }
+// Rows per run in the row table: 0 (default) one table for every run; 2 * B with one batch per run (a group over
+// several data streams), run r's table at r * ROWSTRIDE after the shared start.
+override ROWSTRIDE: u32 = 0u;
+// Where this invocation's run's row table starts after the shared start (set first thing in main).
+var<private> runRows: u32;
+fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u) + runRows; }
 fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
 
 // dh_t[b][j] (t > T0), or W^T da_{T0+1} for t = T0 (dh0[b][j] when T0 = 0).
@@ -86,6 +91,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let L = params.L;
   let e = gid.x;
   let r = gid.y;
+  runRows = r * ROWSTRIDE;
   if (e >= B * n || r >= params.R) { return; }
   let b = e / n;
   let j = e % n;

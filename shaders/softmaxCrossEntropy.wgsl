@@ -13,6 +13,8 @@
 //   4 accWeight [pOff + P] weight in the accuracy (the trainer passes 1/count)
 //   5 dlogits   [R][P][O] overwritten
 //   6 partial   [R][G][2] overwritten, G = ceil(P / WG)
+// With PSTRIDE > 0 targets and weights hold one batch per run ([R][PSTRIDE]...): run r reads entry
+// r * PSTRIDE + pOff + p instead.
 // Dispatch: (G, R, 1).
 
 struct Params {
@@ -32,6 +34,9 @@ struct Params {
 
 // Positions per workgroup, a power of two.
 override WG: u32 = 64;
+// Positions per run in targets and weights: run r reads entry r * PSTRIDE + pOff + p (each run its own batch);
+// 0 (default): one batch shared by every run.
+override PSTRIDE: u32 = 0u;
 
 var<workgroup> sums: array<vec2f, WG>;
 
@@ -44,7 +49,8 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   var contrib = vec2f(0.0);
   if (p < params.P) {
     let base = (r * params.P + p) * O;
-    let cls = targets[params.pOff + p];
+    let q = r * PSTRIDE + params.pOff + p;
+    let cls = targets[q];
     var m = logits[base];
     var best = 0u;
     for (var o = 1u; o < O; o++) {
@@ -53,13 +59,13 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     }
     var z = 0.0;
     for (var o = 0u; o < O; o++) { z += exp(logits[base + o] - m); }
-    let w = weight[params.pOff + p];
+    let w = weight[q];
     for (var o = 0u; o < O; o++) {
       let s = exp(logits[base + o] - m) / z;
       dlogits[base + o] = w * (s - select(0.0, 1.0, o == cls));
     }
     let ce = log(z) + m - logits[base + min(cls, O - 1u)];
-    contrib = vec2f(w * ce, accWeight[params.pOff + p] * select(0.0, 1.0, best == cls));
+    contrib = vec2f(w * ce, accWeight[q] * select(0.0, 1.0, best == cls));
   }
   sums[lid] = contrib;
   workgroupBarrier();

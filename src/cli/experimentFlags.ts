@@ -72,6 +72,11 @@ export const EXPERIMENT_FLAGS: FlagSpec[] = [
     help: `${SEEDS_SPEC.help} A whole number from ${SEEDS_SPEC.min} to ${SEEDS_SPEC.max} (default 1); each run's own first seed is --seed.`,
     value: 'k',
   },
+  {
+    name: 'replicate-data',
+    switch: true,
+    help: "With --seeds k: each run's members differ in their training data too: member i (from 1) draws its batches from data seed (--data-seed + i - 1), not from the group's one stream (member 1 keeps it; member i of every run shares stream i, so the runs stay paired).",
+  },
 ];
 
 /** The --seeds flag: the replicate count k (1 without it), or the message naming it and its range. */
@@ -146,12 +151,15 @@ export function experimentFromFlags(flags: Map<string, string>): { group: GroupS
     errors.push('run names must differ (they name the output files); pass --names');
   const seeds = seedsFlag(flags);
   if (seeds.error) errors.push(seeds.error);
+  const overData = flags.has('replicate-data');
+  if (overData && !seeds.error && seeds.k === 1)
+    errors.push('--replicate-data replicates each run over its data as well as its seed: give --seeds k with k >= 2 too');
   if (errors.length) throw new UsageError(errors.join('\n'));
   if (seeds.k === 1) return { group, runs };
   // every run over k seeds, side by side in the group (src/experiments/replicates.ts)
   let expanded: RunSettings[];
   try {
-    expanded = expandReplicates(runs, seeds.k);
+    expanded = expandReplicates(runs, seeds.k, { data: overData });
   } catch (e) {
     throw new UsageError(`--seeds: ${(e as Error).message}`);
   }
@@ -180,6 +188,11 @@ function defaultRunName(run: RunSettings, r: number, lists: Map<keyof RunSetting
 export function experimentToFlags(group: GroupSettings, runs: readonly RunSettings[]): string[] {
   const bad = runs.find((r) => r.name.includes(','));
   if (bad) throw new Error(`run name ${JSON.stringify(bad.name)} holds a comma, which a list flag cannot carry`);
+  const offset = runs.find((r) => (r.dataOffset ?? 0) !== 0);
+  if (offset)
+    throw new Error(
+      `run ${JSON.stringify(offset.name)} has a data offset (${offset.dataOffset}), which no train flag sets; replicate over data with --seeds k --replicate-data`,
+    );
   const out: string[] = [];
   for (const [flag, key] of GROUP_FLAGS) {
     const v = group[key];

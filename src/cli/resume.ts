@@ -4,9 +4,11 @@
  * wrong otherwise. Nothing outside the manifest's snapshot is trusted. A run whose checkpoint says it failed
  * stays stopped at its last finite state; the other runs continue.
  */
+
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelDimsOf, type ParsedCheckpoint, parseCheckpoint } from '../engine/checkpoint.ts';
+import { streamLayout } from '../engine/dataStreams.ts';
 import { ExperimentLog } from '../engine/experimentLog.ts';
 import { checkMetricsFile, checkTracesFile } from '../engine/experimentLogFiles.ts';
 import type { InitialState, RunStatus } from '../engine/runGroup.ts';
@@ -148,6 +150,17 @@ export function loadResume(dir: string): Resumed {
   for (const p of parsed)
     if (JSON.stringify(p.ck.checkpoint.dataRngState) !== rng)
       throw new UsageError(`--resume ${dir}: ${where}/${p.file} holds another data-generator state than ${parsed[0].file}`);
+  // several data streams: every file holds all of them, the same, and one for each offset the runs draw from
+  const streams = JSON.stringify(parsed[0].ck.checkpoint.dataStreams ?? null);
+  for (const p of parsed)
+    if (JSON.stringify(p.ck.checkpoint.dataStreams ?? null) !== streams)
+      throw new UsageError(`--resume ${dir}: ${where}/${p.file} holds other data streams than ${parsed[0].file}`);
+  const saved = parsed[0].ck.checkpoint.dataStreams;
+  const offsets = streamLayout(group, runs).offsets;
+  if (offsets.length > 1 && (!saved || offsets.some((o) => !saved.some((st) => st.offset === o))))
+    throw new UsageError(
+      `--resume ${dir}: the runs draw from data offsets ${offsets.join(', ')}, but ${where}/${parsed[0].file} holds ${saved ? `the streams of offsets ${saved.map((st) => st.offset).join(', ')}` : 'one data stream'}`,
+    );
 
   // the measured history, up to the snapshot's iteration exactly
   const dims = modelDimsOf(group);
@@ -176,6 +189,7 @@ export function loadResume(dir: string): Resumed {
       iteration: first.iteration,
       dataRngState: first.dataRngState,
       ...(first.dataPosition ? { dataPosition: first.dataPosition } : {}),
+      ...(first.dataStreams ? { dataStreams: first.dataStreams } : {}),
       status: parsed.map((p) => p.ck.status),
     },
     status: parsed.map((p) => p.ck.status),

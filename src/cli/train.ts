@@ -173,6 +173,7 @@ function maskStopped(records: IterationRecord[], stopped: boolean[]): IterationR
     runs: rec.runs.map((m, r) => (stopped[r] ? { loss: NaN, accuracy: NaN, softOrthPenalty: NaN, weightDecayPenalty: NaN } : m)),
     track: rec.track && {
       flowCounts: rec.track.flowCounts,
+      flowCountsPerRun: rec.track.flowCountsPerRun,
       flow: rec.track.flow.map((f, r) => (stopped[r] ? new Float32Array(f.length).fill(NaN) : f)),
       spectrum: rec.track.spectrum.map((s, r) => (stopped[r] ? null : s)),
       drift: rec.track.drift.map((d, r) => (stopped[r] ? null : d)),

@@ -25,6 +25,8 @@ export interface CellBlockOptions {
   storage?: Storage;
   /** the lengths the gradients are prepared for (the group's memory plan decides; default [L]) */
   lengths?: number[];
+  /** `batch` holds one batch per run of this block (a group with several data streams, src/engine/dataStreams.ts) */
+  perRunBatch?: boolean;
 }
 
 export class CellBlock {
@@ -60,6 +62,7 @@ export class CellBlock {
       naive: opts.naive,
       storage,
       lengths: opts.lengths,
+      perRunBatch: opts.perRunBatch,
       anyFactorised: mine.some((r) => r.parameterisation === 'factorised'),
       anySoftOrth: mine.some((r) => r.softOrth > 0),
     };

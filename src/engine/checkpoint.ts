@@ -12,6 +12,7 @@ import { Rng } from '../random/rng.ts';
 import { taskShape } from '../tasks/index.ts';
 import { outputStepCount, type TrainingPosition, trainingPositionProblem } from '../tasks/task.ts';
 import type { BestRecord } from './bestWeights.ts';
+import { type DataStreamState, dataStreamsProblem } from './dataStreams.ts';
 import type { RunEvaluation, ScoreJson } from './evaluationSchedule.ts';
 import { type CellKind, cellOf, type ParamSet, paramNames, paramShape } from './parameters.ts';
 import { describeInput, listProblems, quoteInput } from './quoteInput.ts';
@@ -46,6 +47,12 @@ export interface Checkpoint {
   dataRngState: number[];
   /** where the task's training stream stood (epoch and position; absent in older files: the start) */
   dataPosition?: TrainingPosition;
+  /**
+   * a group whose runs draw from several data streams (src/engine/dataStreams.ts): every stream's state by its
+   * data offset, the same in every run's file (dataRngState and dataPosition are the first stream's); absent
+   * with one stream
+   */
+  dataStreams?: DataStreamState[];
   /** every parameter of the run's cell by name (RNN and LSTM runs have different names, docs/CHECKPOINT.md) */
   parameters: Record<string, TensorJson>;
   optimizer: { kind: GroupSettings['optimizer']; state: Record<string, TensorJson> };
@@ -119,6 +126,8 @@ export function makeCheckpoint(args: {
   dataRngState: number[];
   /** RunGroup.dataPosition */
   dataPosition?: TrainingPosition;
+  /** RunGroup.dataStreams() (several data streams) */
+  dataStreams?: DataStreamState[];
   parameters: ParamSet;
   optimizerState: ParamSet;
   /** the run's status (RunGroup.status[r]); 'training' when not given */
@@ -142,6 +151,15 @@ export function makeCheckpoint(args: {
     iteration: args.iteration,
     dataRngState: args.dataRngState,
     ...(args.dataPosition ? { dataPosition: { epoch: args.dataPosition.epoch, position: args.dataPosition.position } } : {}),
+    ...(args.dataStreams
+      ? {
+          dataStreams: args.dataStreams.map((st) => ({
+            offset: st.offset,
+            rngState: [...st.rngState],
+            ...(st.position ? { position: { epoch: st.position.epoch, position: st.position.position } } : {}),
+          })),
+        }
+      : {}),
     parameters: withShapes(args.parameters),
     optimizer: { kind: args.group.optimizer, state: withShapes(args.optimizerState) },
     status: statusToJson(args.status),
@@ -365,6 +383,23 @@ export function parseCheckpoint(text: string, source = 'checkpoint', options: Pa
   if (c.dataPosition !== undefined) {
     const problem = trainingPositionProblem(c.dataPosition);
     if (problem) throw new CheckpointError(`${source}: dataPosition ${problem}`);
+  }
+  if (c.dataStreams !== undefined) {
+    const problem = dataStreamsProblem(c.dataStreams);
+    if (problem) throw new CheckpointError(`${source}: dataStreams ${problem}`);
+    c.dataStreams = c.dataStreams.map((st, i) => {
+      if (st.position !== undefined) {
+        const p = trainingPositionProblem(st.position);
+        if (p) throw new CheckpointError(`${source}: dataStreams stream ${i + 1}: position ${p}`);
+      }
+      try {
+        return { ...st, rngState: Rng.fromState(st.rngState).getState() };
+      } catch (e) {
+        throw new CheckpointError(`${source}: dataStreams stream ${i + 1}: rngState is damaged (${(e as Error).message})`);
+      }
+    });
+    if (!c.dataStreams.some((st) => st.offset === (c.run?.dataOffset ?? 0)))
+      throw new CheckpointError(`${source}: dataStreams has no stream for the run's data offset ${c.run?.dataOffset ?? 0}`);
   }
   if (!c.optimizer || c.optimizer.kind !== c.group!.optimizer) {
     throw new CheckpointError(`${source}: optimizer.kind must match the group's optimizer '${c.group!.optimizer}'`);

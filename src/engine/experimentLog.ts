@@ -35,7 +35,8 @@ export interface TracesFile {
    * flowCounts[k][i], beside iterations[k]: how many batch rows reach flow index i (i = 0..L) in the batch of
    * that iteration, the same for every run (src/engine/flowRows.ts: the flow is aligned on each row's last
    * scored step; copy, adding and MNIST give B everywhere); null for iterations of a file from before the
-   * counts were kept. Absent in such files altogether.
+   * counts were kept, and where the runs' batches had other rows (text over several data streams: the flow of
+   * each run is aligned on its own batch's rows, TrackRecord.flowCountsPerRun). Absent in old files altogether.
    */
   flowCounts?: (number[] | null)[];
   runs: {

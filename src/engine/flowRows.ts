@@ -98,3 +98,36 @@ export function flowRowTable(rows: FlowRows): Float32Array {
 export function flowAlignedOnLastScored(task: string): boolean {
   return task === 'text';
 }
+
+/** What a backward op's setFlow takes: one batch's rows (or a uniform scale), or with one batch per run each run's. */
+export type FlowRowsInput = FlowRows | number | readonly FlowRows[];
+
+/**
+ * The row table(s) a backward op writes: one table [B][2] for every run (perRunOf null), or one per run
+ * [R][B][2] (perRunOf = R: a block with one batch per run; a single FlowRows or scale then serves every run).
+ * Throws naming the op when the rows do not fit it.
+ */
+export function flowRowTables(L: number, B: number, rows: FlowRowsInput, perRunOf: number | null, op: string): Float32Array {
+  const one = (r: FlowRows | number) => {
+    const t = flowRowTable(typeof r === 'number' ? uniformFlowRows(L, B, r) : r);
+    if (t.length !== 2 * B) throw new Error(`${op}.setFlow: rows for ${t.length / 2} batch rows, the op has B = ${B}`);
+    return t;
+  };
+  if (typeof rows === 'number' || !Array.isArray(rows)) {
+    const t = one(rows as FlowRows | number);
+    if (perRunOf === null) return t;
+    const out = new Float32Array(perRunOf * 2 * B);
+    for (let r = 0; r < perRunOf; r++) out.set(t, r * 2 * B);
+    return out;
+  }
+  const list = rows as readonly FlowRows[];
+  if (perRunOf === null || list.length !== perRunOf)
+    throw new Error(
+      `${op}.setFlow: rows for ${list.length} runs, the op has ${perRunOf === null ? 'one row table for all its runs' : `${perRunOf} runs`}`,
+    );
+  const out = new Float32Array(perRunOf * 2 * B);
+  list.forEach((r, k) => {
+    out.set(one(r), k * 2 * B);
+  });
+  return out;
+}

@@ -125,13 +125,30 @@ function spec(key: string, name: string, floats: number, kind: BufferKind, shape
   return { key, name, floats, kind, shape };
 }
 
-/** The group's batch buffers: inputs, targets and the per-position weights (shared by every block). */
-export function batchBufferTable(d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>, loss: 'xent' | 'mse'): BufferSpec[] {
+/**
+ * The group's batch buffers: inputs, targets and the per-position weights, shared by every block. With
+ * `perRun` (a group whose runs draw from several data streams, src/engine/dataStreams.ts) the buffers of one
+ * block of perRun.R runs: one batch per run, [R][...] (named `<cell>.x`, ...).
+ */
+export function batchBufferTable(
+  d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>,
+  loss: 'xent' | 'mse',
+  perRun?: { cell: CellKind; R: number },
+): BufferSpec[] {
+  const k = perRun?.R ?? 1;
+  const name = (b: string) => (perRun ? `${perRun.cell}.${b}` : b);
+  const shape = (s: string) => (perRun ? `[R]${s}` : s);
   return [
-    spec('x', 'x', d.L * d.B * d.I, 'batch', '[L][B][I]'),
-    spec('targets', 'targets', loss === 'xent' ? d.P : d.P * d.O, 'batch', loss === 'xent' ? '[Lout][B] u32' : '[Lout][B][O]'),
-    spec('weight', 'weight', d.P, 'batch', '[Lout][B]'),
-    spec('accWeight', 'accWeight', d.P, 'batch', '[Lout][B]'),
+    spec('x', name('x'), k * d.L * d.B * d.I, 'batch', shape('[L][B][I]')),
+    spec(
+      'targets',
+      name('targets'),
+      k * (loss === 'xent' ? d.P : d.P * d.O),
+      'batch',
+      shape(loss === 'xent' ? '[Lout][B] u32' : '[Lout][B][O]'),
+    ),
+    spec('weight', name('weight'), k * d.P, 'batch', shape('[Lout][B]')),
+    spec('accWeight', name('accWeight'), k * d.P, 'batch', shape('[Lout][B]')),
   ];
 }
 
@@ -234,8 +251,9 @@ export function allocateBatchBuffers(
   device: GPUDevice,
   d: Pick<ModelDims, 'L' | 'B' | 'I' | 'O' | 'P'>,
   loss: 'xent' | 'mse',
+  perRun?: { cell: CellKind; R: number },
 ): BatchBuffers {
-  const { get, all } = allocate(device, batchBufferTable(d, loss));
+  const { get, all } = allocate(device, batchBufferTable(d, loss, perRun));
   return { x: get('x'), targets: get('targets'), weight: get('weight'), accWeight: get('accWeight'), all };
 }
 

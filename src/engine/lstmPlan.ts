@@ -20,6 +20,7 @@ import type { LstmBuffers } from './groupBuffers.ts';
 import { PENALTY_STATS } from './groupBuffers.ts';
 import { type ModelDims, paramSize } from './parameters.ts';
 import {
+  batchStrides,
   checkedLengths,
   type IterationPlan,
   lengthPlans,
@@ -42,6 +43,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
   const K = segmentsOf(L, storage)[0].slots; // steps the activation buffers hold
   const hStride = (K + 1) * B * n;
   const zStride = K * B * G;
+  const batchStride = batchStrides(d, opts.perRunBatch);
   // scratch every length shares: the loss partial of the segments, the backward's scratch
   const shared: { lossPartial?: GPUBuffer; backward?: LstmBackwardScratch } = {};
   const parts: Parameters<typeof lengthPlans>[0] = [];
@@ -63,7 +65,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
         peepGrad: g.peep,
         flow: buf.flow,
       },
-      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward },
+      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward, perRunRows: opts.perRunBatch },
     );
     shared.backward = backward.scratch;
     // per segment: xproj = x W_in^T for its steps and all four gates at once (x is shared by the runs: stride 0),
@@ -73,7 +75,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
       forward.push([
         ...(await prepareMatmul(
           ctx,
-          { batch: R, M: seg.steps * B, N: G, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: zStride },
+          { batch: R, M: seg.steps * B, N: G, K: I, transB: 1, offA: seg.start * B * I, strideA: batchStride.x, strideC: zStride },
           { A: buf.x, B: p.Win, C: buf.xproj },
           { label: 'lstm xproj' },
         )),
@@ -88,7 +90,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
       { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'lstm.h' },
       { seq: buf.c, checkpoint: buf.checkpoints?.c ?? null, label: 'lstm.c' },
     ]);
-    const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs, shared);
+    const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs, shared, batchStride.positions);
     const gradients: Dispatch[] = [...sweeps.forwardSweep];
     // the backward sweep, last segment first; each segment's gradients add to the later segments' (beta = 1)
     for (let s = segs.length - 1; s >= 0; s--) {
@@ -109,7 +111,7 @@ export async function prepareLstmPlan(ctx: OpContext, d: ModelDims, buf: LstmBuf
         )),
         ...(await prepareMatmul(
           ctx,
-          { batch: R, M: G, N: I, K: rows, transA: 1, strideA: zStride, offB: seg.start * B * I, strideB: 0, beta },
+          { batch: R, M: G, N: I, K: rows, transA: 1, strideA: zStride, offB: seg.start * B * I, strideB: batchStride.x, beta },
           { A: buf.dz, B: buf.x, C: g.Win },
           { label: 'lstm dWin' },
         )),

@@ -18,6 +18,7 @@
 import type { BufferKind, Footprint, FootprintContext, PlannedBuffer, PlannedDispatch } from '../gpu/ops/footprint.ts';
 import type { TaskShape } from '../tasks/task.ts';
 import { outputStepCount } from '../tasks/task.ts';
+import { perRunBatches } from './dataStreams.ts';
 import { type BufferSpec, batchBufferTable, blockBufferTable } from './groupBuffers.ts';
 import { type CellKind, cellOf, type ModelDims, paramNames, paramSize } from './parameters.ts';
 import { blockFootprint } from './planFootprint.ts';
@@ -31,7 +32,7 @@ export interface MemoryPlanInput {
   hidden: number;
   optimizer: OptimizerName;
   /** the runs in group order (what decides the blocks and which optional kernels are prepared) */
-  runs: readonly Pick<RunSettings, 'parameterisation' | 'softOrth'>[];
+  runs: readonly Pick<RunSettings, 'parameterisation' | 'softOrth' | 'dataOffset'>[];
   /** the adapter class (ops choose their blocking from it) and the grid clamp of the elementwise ops */
   device: FootprintContext;
   /** the naive one-dispatch-per-step recurrent kernels */
@@ -182,6 +183,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
         anySoftOrth: mine.some((r) => r.softOrth > 0),
         storage,
         lengths,
+        perRunBatch: perRunBatches(runs),
       },
       freeSpectrum,
     );
@@ -190,7 +192,10 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     traceFloats += traceParts(cell, d.R, d.L, d.n, freeSpectrum).reduce((a, p) => a + p.floats, 0);
   }
   const shared: PlannedBuffer[] = [
-    ...fromTable(batchBufferTable(dims, task.loss)),
+    // one batch for the group, or with several data streams one per run in each block (dataStreams.ts)
+    ...(perRunBatches(runs)
+      ? blocks.flatMap((b) => fromTable(batchBufferTable(dims, task.loss, { cell: b.cell, R: b.runs })))
+      : fromTable(batchBufferTable(dims, task.loss))),
     planned('metricsRing', 'metrics', ringBytes(dims.R), 'copy', 1, '[64 slots][R][4]'),
     planned('metricsStaging', 'staging', stagingBytes(dims.R, traceFloats), 'map-read', STAGING_SLOTS, 'a full ring and the traces'),
   ];

@@ -23,7 +23,7 @@ import { prepareSingularValues } from '../gpu/ops/singularValues.ts';
 import { prepareAddBias, prepareCopyStates, prepareOrthDrift, prepareReduceRows } from '../gpu/ops/smallOps.ts';
 import { prepareSpectrumBackward, prepareSpectrumForward, prepareSpectrumRemargin } from '../gpu/ops/spectrum.ts';
 import type { LossKind } from '../tasks/task.ts';
-import type { FlowRows } from './flowRows.ts';
+import type { FlowRowsInput } from './flowRows.ts';
 import type { BlockBuffers, GroupBuffers } from './groupBuffers.ts';
 import { MARGIN_P_CLAMP } from './modelSettings.ts';
 import { type CellKind, freeParams, type ModelDims, paramNames, paramSize } from './parameters.ts';
@@ -47,6 +47,16 @@ export interface PlanOptions {
    * shorter text batches (src/engine/batchLength.ts planLengths)
    */
   lengths?: number[];
+  /**
+   * the block's batch buffers hold one batch per run ([R][...], a group with several data streams,
+   * src/engine/dataStreams.ts): xproj, dW_in and the loss read their run's (default: one batch shared, stride 0)
+   */
+  perRunBatch?: boolean;
+}
+
+/** Per-run strides into a block's batch buffers: 0 for one shared batch, a whole batch for one per run. */
+export function batchStrides(d: Pick<ModelDims, 'L' | 'B' | 'I' | 'P'>, perRun: boolean | undefined): { x: number; positions: number } {
+  return perRun ? { x: d.L * d.B * d.I, positions: d.P } : { x: 0, positions: 0 };
 }
 
 export interface IterationPlan {
@@ -81,7 +91,7 @@ export interface IterationPlan {
    * the flow delta on or off, and each batch row's last scored step and scale (src/engine/flowRows.ts): for
    * `gradients` at once, for the other lengths when gradientsFor hands them out
    */
-  setFlow(track: boolean, rows: FlowRows | number): void;
+  setFlow(track: boolean, rows: FlowRowsInput): void;
   /** the plan computes the soft orthogonality penalty (some run had lambda_W > 0 when it was built) */
   hasSoftOrth: boolean;
 }
@@ -121,7 +131,7 @@ export async function prepareReadoutForward(
   buf: ReadoutForwardBuffers,
   loss: LossKind,
   seg: Segment = fullSegment(d.L),
-  opts: { accumulate?: boolean; lossPartial?: GPUBuffer; label?: string } = {},
+  opts: { accumulate?: boolean; lossPartial?: GPUBuffer; label?: string; pStride?: number } = {},
 ): Promise<Dispatch[] | null> {
   const { R, B, n, O } = d;
   const part = scoredPart(d, seg);
@@ -130,7 +140,7 @@ export async function prepareReadoutForward(
   const P = part.steps * B;
   const hStride = (seg.slots + 1) * B * n;
   const hScoredOffset = (part.first - seg.start) * B * n; // h slot of the first scored step
-  const lossOpts = { pOff: part.pOff, accumulate: opts.accumulate, partial: opts.lossPartial };
+  const lossOpts = { pOff: part.pOff, accumulate: opts.accumulate, partial: opts.lossPartial, pStride: opts.pStride };
   return [
     ...(await prepareMatmul(
       ctx,
@@ -175,7 +185,7 @@ export async function prepareReadout(
   buf: BlockBuffers,
   loss: LossKind,
   seg: Segment = fullSegment(d.L),
-  opts: { accumulate?: boolean; lossPartial?: GPUBuffer } = {},
+  opts: { accumulate?: boolean; lossPartial?: GPUBuffer; pStride?: number } = {},
 ): Promise<{ forward: Dispatch[]; backward: Dispatch[] } | null> {
   const { R, B, n, O } = d;
   const forward = await prepareReadoutForward(ctx, d, buf, loss, seg, opts);
@@ -272,6 +282,8 @@ export async function prepareSegmentReadouts(
   loss: LossKind,
   segs: Segment[],
   shared: { lossPartial?: GPUBuffer } = {},
+  /** positions per run in the batch's targets and weights (0: one batch shared by the runs) */
+  pStride = 0,
 ) {
   if (segs.length > 1 && !shared.lossPartial)
     shared.lossPartial = storageBuffer(
@@ -282,7 +294,7 @@ export async function prepareSegmentReadouts(
   const lossPartial = segs.length > 1 ? shared.lossPartial : undefined;
   const out: ({ forward: Dispatch[]; backward: Dispatch[] } | null)[] = [];
   for (let s = 0; s < segs.length; s++)
-    out.push(await prepareReadout(ctx, d, buf, loss, segs[s], { accumulate: s < segs.length - 1, lossPartial }));
+    out.push(await prepareReadout(ctx, d, buf, loss, segs[s], { accumulate: s < segs.length - 1, lossPartial, pStride }));
   return out;
 }
 
@@ -331,7 +343,7 @@ export async function prepareBlockGuard(
 
 /** The backward op of one length as the plans use it: its flow switch and state. */
 interface FlowSwitch {
-  setFlow(track: boolean, rows: FlowRows | number): void;
+  setFlow(track: boolean, rows: FlowRowsInput): void;
   readonly tracking: boolean;
 }
 
@@ -353,7 +365,7 @@ export function lengthPlans(
   parts: { length: number; gradients: Dispatch[]; backward: FlowSwitch }[],
 ): Pick<IterationPlan, 'gradients' | 'lengths' | 'gradientsFor' | 'setFlow'> {
   const full = parts[parts.length - 1];
-  let want: { track: boolean; rows: FlowRows | number } | null = null;
+  let want: { track: boolean; rows: FlowRowsInput } | null = null;
   const synced = new Map<number, object>();
   return {
     gradients: full.gradients,
@@ -368,7 +380,7 @@ export function lengthPlans(
       }
       return part.gradients;
     },
-    setFlow(track: boolean, rows: FlowRows | number) {
+    setFlow(track: boolean, rows: FlowRowsInput) {
       want = { track, rows };
       full.backward.setFlow(track, rows);
       synced.set(full.length, want);
@@ -387,19 +399,20 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
   const K = segmentsOf(L, storage)[0].slots; // steps the activation buffers hold
   const hStride = (K + 1) * B * n;
   const aStride = K * B * n;
+  const batchStride = batchStrides(d, opts.perRunBatch);
   // scratch every length shares: the loss partial of the segments, the backward's flow scratch
   const shared: { lossPartial?: GPUBuffer; backward?: RnnBackwardScratch } = {};
   const parts: { length: number; gradients: Dispatch[]; backward: FlowSwitch }[] = [];
   for (const length of checkedLengths(L, opts.lengths)) {
     const segs = segmentsOver(L, length, storage);
 
-    // per segment: xproj = x W_in^T for its steps at once (x is shared by the runs: stride 0), the recurrent forward
+    // per segment: xproj = x W_in^T for its steps at once (x shared by the runs: stride 0; one per run: a batch), the recurrent forward
     const forward: Dispatch[][] = [];
     for (const seg of segs)
       forward.push([
         ...(await prepareMatmul(
           ctx,
-          { batch: R, M: seg.steps * B, N: n, K: I, transB: 1, offA: seg.start * B * I, strideA: 0, strideC: aStride },
+          { batch: R, M: seg.steps * B, N: n, K: I, transB: 1, offA: seg.start * B * I, strideA: batchStride.x, strideC: aStride },
           { A: buf.x, B: p.Win, C: buf.xproj },
           { label: 'xproj' },
         )),
@@ -413,12 +426,12 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
     const sweeps = await prepareSegmentSweeps(ctx, d, segs, forward, [
       { seq: buf.h, checkpoint: buf.checkpoints?.h ?? null, label: 'rnn.h' },
     ]);
-    const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs, shared);
+    const readouts = await prepareSegmentReadouts(ctx, d, buf, opts.loss, segs, shared, batchStride.positions);
     const backward = await prepareRnnBackward(
       ctx,
       { R, L, B, n },
       { hyper: buf.hyper, W: p.W, a: buf.a, slope: p.slope, dhOut: buf.dhOut, dh: buf.dh, da: buf.da, dh0: buf.dh0, flow: buf.flow },
-      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward },
+      { naive, segments: segs, unscored: L - d.Lout, top: length, scratch: shared.backward, perRunRows: opts.perRunBatch },
     );
     shared.backward = backward.scratch;
     const gradients: Dispatch[] = [...sweeps.forwardSweep];
@@ -435,7 +448,7 @@ export async function prepareIterationPlan(ctx: OpContext, d: ModelDims, buf: Gr
         // dW_in = sum_t da_t x_t^T, db = sum_t da_t, dh0 = sum over the batch
         ...(await prepareMatmul(
           ctx,
-          { batch: R, M: n, N: I, K: rows, transA: 1, strideA: aStride, offB: seg.start * B * I, strideB: 0, beta },
+          { batch: R, M: n, N: I, K: rows, transA: 1, strideA: aStride, offB: seg.start * B * I, strideB: batchStride.x, beta },
           { A: buf.da, B: buf.x, C: g.Win },
           { label: 'dWin' },
         )),

@@ -105,7 +105,7 @@ function rnnGradientsFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOpt
       matmulFootprint(fc, { batch: R, M: segment.steps * B, N: n, K: I, transB: 1 }, { label: 'xproj' }),
       rnnForwardFootprint(fc, { R, L, B, n }, { naive, segment }),
     ]),
-    rnnBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs, scratch: ownScratch }),
+    rnnBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs, scratch: ownScratch, perRunRows: opts.perRunBatch }),
     ...segs.flatMap((seg) => [
       matmulFootprint(fc, { batch: R, M: n, N: I, K: seg.steps * B, transA: 1 }, { label: 'dWin' }),
       reduceRowsFootprint({ batch: R, cols: n }),
@@ -173,7 +173,7 @@ function lstmGradientsFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOp
   const naive = opts.naive ?? false;
   const G = 4 * n;
   return combine(
-    lstmBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs, scratch: ownScratch }),
+    lstmBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs, scratch: ownScratch, perRunRows: opts.perRunBatch }),
     sweepsFootprint(fc, d, opts.loss, segs, 2, (segment) => [
       matmulFootprint(fc, { batch: R, M: segment.steps * B, N: G, K: I, transB: 1 }, { label: 'lstm xproj' }),
       lstmForwardFootprint(fc, { R, L, B, n }, { naive, segment }),

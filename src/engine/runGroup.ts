@@ -3,7 +3,9 @@
  * with its own seed, model (factorised or plain RNN, or LSTM), margin, initialisation, nonlinearity, gain,
  * learning rates, penalties and clip. The runs of each cell form a block (src/engine/cellBlock.ts) whose
  * kernels serve all its runs at once, so an iteration costs the dispatches of one run per cell present,
- * however many runs train. Every block sees the same batch.
+ * however many runs train. Every block sees the same batch, unless some runs draw from data streams of their
+ * own (a data offset, src/engine/dataStreams.ts): then each stream is drawn once per iteration and every run
+ * trains on its stream's batch.
  *
  * The group owns its buffers and its dispatch plan; it publishes plain numbers (IterationRecord) and knows
  * nothing of any UI. Metrics are copied on the GPU into a ring and read back in batches through a fixed pool
@@ -30,6 +32,7 @@ import { isDataTask, makeTask, type SyntheticTaskName, type Task, type TaskBatch
 import { outputStepCount, type TrainingPosition } from '../tasks/task.ts';
 import { batchSteps, lengthFor } from './batchLength.ts';
 import { CellBlock } from './cellBlock.ts';
+import { type DataStreamState, perRunBatches, streamLayout } from './dataStreams.ts';
 import { alignedFlow, type FlowRows, flowRowCounts, flowRows } from './flowRows.ts';
 import { GpuScopes, TrainingGpuError } from './gpuScopes.ts';
 import { allocateBatchBuffers, type BatchBuffers, LOSS_STATS, PENALTY_STATS } from './groupBuffers.ts';
@@ -65,8 +68,14 @@ export interface TrackRecord {
    * scored step, scaled by B' / flowCounts[k]; NaN where no row reaches k, and everywhere once the run is frozen
    */
   flow: Float32Array[];
-  /** [L+1] the batch rows behind each flow index (the same batch for every run; B' everywhere when no row is padded) */
+  /**
+   * [L+1] the batch rows behind each flow index (the same batch for every run; B' everywhere when no row is
+   * padded). Absent when the runs' data streams gave batches with different rows (text over data): then
+   * flowCountsPerRun has each run's
+   */
   flowCounts?: Uint32Array;
+  /** per run: its batch's rows behind each flow index, when they differ between runs (several data streams) */
+  flowCountsPerRun?: Uint32Array[];
   /**
    * per run: the singular values of W, descending for plain and LSTM runs (s itself for factorised runs; for
    * plain runs and the stacked [4n][n] W of LSTMs computed on the GPU, shaders/singularValues.wgsl); null
@@ -106,6 +115,12 @@ export interface InitialState {
   dataRngState: number[];
   /** where the task's training stream stood (a data-backed task's epoch and position); absent: the start */
   dataPosition?: TrainingPosition;
+  /**
+   * a group with several data streams (src/engine/dataStreams.ts): each stream's state, by its data offset
+   * (dataRngState and dataPosition are then the first stream's). A stream of the group that is not listed
+   * starts at its seed; without the list, dataRngState and dataPosition are the stream at offset 0's.
+   */
+  dataStreams?: DataStreamState[];
   /**
    * per run: its status when saved, or undefined for 'training'. A 'failed' run stays frozen on the GPU (it
    * never trains again in this group) and says so; a 'paused' one starts paused.
@@ -195,8 +210,14 @@ export class RunGroup {
 
   /** iterations completed (encoded; their metrics arrive through collect()) */
   private completed: number;
-  /** the data stream: every iteration draws its batch from it */
-  private dataRng: Rng;
+  /**
+   * the data streams, one per distinct data offset among the runs (dataStreams.ts), in order of their first
+   * run: every iteration draws one batch from each. With one stream the task keeps its training position
+   * itself; with several each stream keeps its own and hands it to the task to draw (Task.start)
+   */
+  private streams: { offset: number; seed: number; rng: Rng; position?: TrainingPosition }[];
+  /** per run: the index of its stream */
+  private readonly streamOf: readonly number[];
   /** the group settings, a copy: changed only through setTrackEvery and restartData */
   private readonly settings: GroupSettings;
 
@@ -212,10 +233,10 @@ export class RunGroup {
   private ringFirstIteration = 0;
   private flowOn = false;
   private readonly steps = { computed: 0, full: 0, lastLength: 0 };
-  /** the flow rows of the batch of each tracking iteration whose readback has not been parsed yet */
-  private readonly flowRowsAt = new Map<number, FlowRows>();
-  /** the flow rows of the last batch the flow delta ran on (readFlow aligns with them) */
-  private flowRowsNow: FlowRows | null = null;
+  /** per run, the flow rows of its batch of each tracking iteration whose readback has not been parsed yet */
+  private readonly flowRowsAt = new Map<number, FlowRows[]>();
+  /** per run, the flow rows of the last batch the flow delta ran on (readFlow aligns with them) */
+  private flowRowsNow: FlowRows[] | null = null;
   private remarginPending = false;
   /** set by profileStep for the one iteration it encodes (each dispatch in its own timed pass) */
   private profiler: { taken: ProfilerCapture | null } | null = null;
@@ -227,7 +248,8 @@ export class RunGroup {
     readonly ctx: OpContext,
     group: GroupSettings,
     runs: RunSettings[],
-    private readonly batchBuf: BatchBuffers,
+    /** the batch buffers: one set shared by every block, or (several data streams) one per block, as blocks */
+    private readonly batchBufs: BatchBuffers[],
     blocks: CellBlock[],
     dims: ModelDims,
     task: Task,
@@ -242,9 +264,31 @@ export class RunGroup {
     this.dims = dims;
     this.task = task;
     this.completed = options.initial?.iteration ?? 0;
-    this.dataRng = options.initial ? Rng.fromState(options.initial.dataRngState) : new Rng(group.dataSeed);
-    // the task's training stream starts from the group's data seed, or continues where a checkpoint left it
-    task.start(group.dataSeed, options.initial?.dataPosition);
+    const layout = streamLayout(group, runs);
+    this.streamOf = layout.of;
+    const initial = options.initial;
+    if (layout.offsets.length === 1) {
+      const seed = layout.seeds[0];
+      // a group that had several streams hands over the one of this offset (none: it starts at its seed)
+      const saved = initial?.dataStreams
+        ? initial.dataStreams.find((st) => st.offset === layout.offsets[0])
+        : initial && { rngState: initial.dataRngState, position: initial.dataPosition };
+      this.streams = [{ offset: layout.offsets[0], seed, rng: saved ? Rng.fromState(saved.rngState) : new Rng(seed) }];
+      // the task's training stream starts from the stream's data seed, or continues where a checkpoint left it
+      task.start(seed, saved?.position);
+    } else {
+      this.streams = layout.offsets.map((offset, i) => {
+        const seed = layout.seeds[i];
+        const saved = initial?.dataStreams
+          ? initial.dataStreams.find((st) => st.offset === offset)
+          : initial && offset === 0
+            ? { offset, rngState: initial.dataRngState, position: initial.dataPosition }
+            : undefined;
+        // checked here, where it is read (Task.start checks a position against the training split)
+        task.start(seed, saved?.position);
+        return { offset, seed, rng: saved ? Rng.fromState(saved.rngState) : new Rng(seed), position: task.position() };
+      });
+    }
     this.remarginMask = new Float32Array(this.block('rnn')?.dims.R ?? 0);
     this.scopes = new GpuScopes(ctx.device);
     ctx.device.lost.then((info) => {
@@ -333,28 +377,32 @@ export class RunGroup {
     dims: ModelDims,
     memory: MemoryPlan,
   ): Promise<RunGroup> {
-    const batch = allocateBatchBuffers(ctx.device, dims, task.loss);
+    // one batch shared by every block, or (runs on several data streams) one per run in each block
+    const perRun = perRunBatches(runs);
+    const batches: BatchBuffers[] = perRun ? [] : [allocateBatchBuffers(ctx.device, dims, task.loss)];
     const blocks: CellBlock[] = [];
     try {
       for (const cell of ['rnn', 'lstm'] as const) {
         const members = runs.flatMap((r, i) => (cellOf(r) === cell ? [i] : []));
-        if (members.length)
-          blocks.push(
-            await CellBlock.create(ctx, cell, members, runs, dims, batch, {
-              loss: task.loss,
-              optimizer: group.optimizer,
-              naive: options.naive,
-              storage: memory.storage,
-              lengths: memory.lengths,
-            }),
-          );
+        if (!members.length) continue;
+        if (perRun) batches.push(allocateBatchBuffers(ctx.device, dims, task.loss, { cell, R: members.length }));
+        blocks.push(
+          await CellBlock.create(ctx, cell, members, runs, dims, batches[batches.length - 1], {
+            loss: task.loss,
+            optimizer: group.optimizer,
+            naive: options.naive,
+            storage: memory.storage,
+            lengths: memory.lengths,
+            perRunBatch: perRun,
+          }),
+        );
       }
     } catch (e) {
       for (const b of blocks) b.destroy();
-      for (const b of batch.all) b.destroy();
+      for (const b of batches.flatMap((x) => x.all)) b.destroy();
       throw e;
     }
-    const g = new RunGroup(ctx, group, runs, batch, blocks, dims, task, options, memory);
+    const g = new RunGroup(ctx, group, runs, batches, blocks, dims, task, options, memory);
     const initial = options.initial;
     runs.forEach((run, r) => {
       const { block, k } = g.place(r);
@@ -386,19 +434,49 @@ export class RunGroup {
     return this.settings;
   }
 
-  /** The data generator's state now (Rng.getState): what a checkpoint saves so that training resumes exactly. */
+  /**
+   * The data generator's state now (Rng.getState): what a checkpoint saves so that training resumes exactly
+   * (with several data streams, the first stream's; dataStreams() has them all).
+   */
   dataRngState(): number[] {
-    return this.dataRng.getState();
+    return this.streams[0].rng.getState();
   }
 
-  /** Restarts the data stream from `seed` at the next iteration (a live change of the data seed). */
+  /** With several data streams, each one's state by its offset (what a checkpoint saves); undefined with one. */
+  dataStreams(): DataStreamState[] | undefined {
+    if (this.streams.length === 1) return undefined;
+    return this.streams.map((st) => ({
+      offset: st.offset,
+      rngState: st.rng.getState(),
+      ...(st.position ? { position: { ...st.position } } : {}),
+    }));
+  }
+
+  /** Restarts the data streams from `seed` (each at seed + its offset) at the next iteration (a live change of the data seed). */
   restartData(seed: number): void {
     const errors = validateExperiment({ ...this.settings, dataSeed: seed }, this.runs);
     if (errors.length) throw new Error(errors.join('; '));
     this.settings.dataSeed = seed;
-    this.dataRng = new Rng(seed);
+    const layout = streamLayout(this.settings, this.runs);
     // a data-backed task's epoch order is drawn from the seed: its stream restarts at the first epoch
-    this.task.start(seed);
+    this.streams = layout.offsets.map((offset, i) => {
+      this.task.start(layout.seeds[i]);
+      return { offset, seed: layout.seeds[i], rng: new Rng(layout.seeds[i]), position: this.task.position() };
+    });
+    if (this.streams.length === 1) this.streams[0].position = undefined;
+    else this.task.start(layout.seeds[0]);
+  }
+
+  /** One batch from each data stream, in stream order (a data-backed task draws each from its stream's position). */
+  private drawBatches(): TaskBatch[] {
+    const B = this.dims.B;
+    if (this.streams.length === 1) return [this.task.batch(this.streams[0].rng, B)];
+    return this.streams.map((st) => {
+      this.task.start(st.seed, st.position);
+      const batch = this.task.batch(st.rng, B);
+      st.position = this.task.position();
+      return batch;
+    });
   }
 
   /** Traces are recorded every `trackEvery` iterations from the next one on (a live change). */
@@ -408,9 +486,13 @@ export class RunGroup {
     this.settings.trackEvery = trackEvery;
   }
 
-  /** Where the task's training stream stands (saved in checkpoints: a resumed run continues the same order). */
+  /**
+   * Where the task's training stream stands (saved in checkpoints: a resumed run continues the same order);
+   * with several data streams, the first stream's (dataStreams() has them all).
+   */
   get dataPosition(): TrainingPosition {
-    return this.task.position();
+    const first = this.streams[0];
+    return this.streams.length === 1 || !first.position ? this.task.position() : { ...first.position };
   }
 
   /** The block of a cell (undefined when the group has no run of it). */
@@ -487,12 +569,48 @@ export class RunGroup {
     for (const b of this.blocks) b.writeHyper(this.runs, training);
   }
 
-  private uploadBatch(batch: TaskBatch): void {
+  /** Writes one batch per data stream (stream order): the shared batch, or each block's runs' batches in block order. */
+  private uploadBatch(batches: readonly TaskBatch[]): void {
     const q = this.ctx.device.queue;
-    q.writeBuffer(this.batchBuf.x, 0, batch.x);
-    q.writeBuffer(this.batchBuf.targets, 0, batch.targets);
-    q.writeBuffer(this.batchBuf.weight, 0, batch.weight);
-    q.writeBuffer(this.batchBuf.accWeight, 0, batch.accWeight);
+    if (this.streams.length === 1) {
+      const [batch] = batches;
+      const buf = this.batchBufs[0];
+      q.writeBuffer(buf.x, 0, batch.x);
+      q.writeBuffer(buf.targets, 0, batch.targets);
+      q.writeBuffer(buf.weight, 0, batch.weight);
+      q.writeBuffer(buf.accWeight, 0, batch.accWeight);
+      return;
+    }
+    this.blocks.forEach((b, i) => {
+      const buf = this.batchBufs[i];
+      const mine = b.members.map((r) => batches[this.streamOf[r]]);
+      const stack = <T extends Float32Array | Uint32Array>(part: (x: TaskBatch) => T): T => {
+        const first = part(mine[0]);
+        const out = new (first.constructor as new (n: number) => T)(first.length * mine.length);
+        for (const [k, x] of mine.entries()) out.set(part(x), k * first.length);
+        return out;
+      };
+      q.writeBuffer(
+        buf.x,
+        0,
+        stack((x) => x.x),
+      );
+      q.writeBuffer(
+        buf.targets,
+        0,
+        stack((x) => x.targets),
+      );
+      q.writeBuffer(
+        buf.weight,
+        0,
+        stack((x) => x.weight),
+      );
+      q.writeBuffer(
+        buf.accWeight,
+        0,
+        stack((x) => x.accWeight),
+      );
+    });
   }
 
   /**
@@ -500,12 +618,26 @@ export class RunGroup {
    * the loss at the row's last scored step t_b, each row injecting at its own t_b with scale 1 / (B' w(t_b, b))
    * (src/engine/flowRows.ts). Returns the rows (their counts align the flow read back).
    */
-  private setFlow(track: boolean, batch: TaskBatch): FlowRows {
-    const rows = flowRows(batch);
-    for (const b of this.blocks) b.plan.setFlow(track, rows);
+  private setFlow(track: boolean, batches: readonly TaskBatch[]): FlowRows[] {
+    if (this.streams.length === 1) {
+      const rows = flowRows(batches[0]);
+      for (const b of this.blocks) b.plan.setFlow(track, rows);
+      this.flowOn = track;
+      const all = this.runs.map(() => rows);
+      if (track) this.flowRowsNow = all;
+      return all;
+    }
+    // one batch per run: each block's backward takes each of its runs' rows (a row table per run)
+    const byStream = batches.map((batch) => flowRows(batch));
+    const all = this.runs.map((_, r) => byStream[this.streamOf[r]]);
+    for (const b of this.blocks)
+      b.plan.setFlow(
+        track,
+        b.members.map((r) => all[r]),
+      );
     this.flowOn = track;
-    if (track) this.flowRowsNow = rows;
-    return rows;
+    if (track) this.flowRowsNow = all;
+    return all;
   }
 
   /** Whether iteration `it` (1-based) records traces. */
@@ -613,18 +745,18 @@ export class RunGroup {
   }
 
   private encodeIteration(): void {
-    const batch = this.task.batch(this.dataRng, this.dims.B);
-    this.uploadBatch(batch);
+    const batches = this.drawBatches();
+    this.uploadBatch(batches);
     const track = this.tracks(this.iteration + 1);
     if (track || track !== this.flowOn) {
-      const rows = this.setFlow(track, batch);
+      const rows = this.setFlow(track, batches);
       if (track) this.flowRowsAt.set(this.iteration + 1, rows);
     }
     for (const b of this.blocks) b.plan.setGuardIteration(this.iteration + 1);
     const enc = this.ctx.device.createCommandEncoder({ label: `iteration ${this.iteration + 1}` });
     const remargined = this.remarginPending;
     this.remarginPending = false;
-    const length = this.lengthOf(batch);
+    const length = this.lengthOf(batches);
     const ops = this.iterationOps(track, remargined, length);
     const profiler = this.profiler;
     if (!profiler) {
@@ -780,6 +912,10 @@ export class RunGroup {
     const last = first + slots - 1;
     const rows = this.flowRowsAt.get(last);
     if (!rows) throw new Error(`RunGroup: no flow rows recorded for tracking iteration ${last} (a bug)`);
+    // counted once per distinct rows (one stream: one count for every run)
+    const countOf = new Map<FlowRows, Uint32Array>();
+    const counts = rows.map((x) => countOf.get(x) ?? countOf.set(x, flowRowCounts(L, x)).get(x)!);
+    const sameCounts = counts.every((c) => c === counts[0] || c.every((v, k) => v === counts[0][k]));
     this.flowRowsAt.delete(last);
     const flow: Float32Array[] = new Array(R);
     const spectrum: (Float32Array | null)[] = new Array(R);
@@ -802,7 +938,7 @@ export class RunGroup {
           drift[r] = null;
           return;
         }
-        flow[r] = alignedFlow(parts[0].subarray(k * (L + 1), (k + 1) * (L + 1)), rows);
+        flow[r] = alignedFlow(parts[0].subarray(k * (L + 1), (k + 1) * (L + 1)), rows[r]);
         if (runs[r].parameterisation === 'factorised') {
           spectrum[r] = Float32Array.from(parts[1].subarray(k * n, (k + 1) * n), (v) => Math.max(v, 0));
           drift[r] = [parts[2][2 * k], parts[2][2 * k + 1]];
@@ -819,7 +955,13 @@ export class RunGroup {
         }
       });
     }
-    this.records[this.records.length - 1].track = { flow, flowCounts: flowRowCounts(L, rows), spectrum, spectrumNote, drift };
+    this.records[this.records.length - 1].track = {
+      flow,
+      ...(sameCounts ? { flowCounts: counts[0] } : { flowCountsPerRun: counts }),
+      spectrum,
+      spectrumNote,
+      drift,
+    };
   }
 
   /** Run r was frozen by the guard at `iteration` (flags: what it found there; loss: the loss measured there). */
@@ -866,9 +1008,11 @@ export class RunGroup {
   async computeGradients(batch: TaskBatch): Promise<RunMetrics[]> {
     this.assertUsable();
     this.scopes.run(this.iteration + 1, () => {
-      this.uploadBatch(batch);
-      this.setFlow(true, batch);
-      const length = this.lengthOf(batch);
+      // every run computes its gradients on this one batch, whatever stream it trains on
+      const batches = this.streams.map(() => batch);
+      this.uploadBatch(batches);
+      this.setFlow(true, batches);
+      const length = this.lengthOf(batches);
       const enc = this.ctx.device.createCommandEncoder();
       const pass = enc.beginComputePass();
       for (const b of this.blocks) encodeDispatches(pass, b.plan.gradientsFor(length));
@@ -898,7 +1042,7 @@ export class RunGroup {
     const L1 = this.dims.L + 1;
     const { block, k } = this.place(r);
     if (!this.flowRowsNow) throw new Error('RunGroup.readFlow: no batch has run the flow delta yet');
-    return alignedFlow(await readF32(this.ctx.device, block.buf.flow, L1, k * L1), this.flowRowsNow);
+    return alignedFlow(await readF32(this.ctx.device, block.buf.flow, L1, k * L1), this.flowRowsNow[r]);
   }
 
   private readSet(which: 'params' | 'grads' | 'state', r: number): Promise<ParamSet> {
@@ -946,11 +1090,14 @@ export class RunGroup {
     return { ...this.steps };
   }
 
-  /** The prepared length a batch runs: its last scored step over the rows, rounded up to a prepared length. */
-  private lengthOf(batch: TaskBatch): number {
+  /**
+   * The prepared length an iteration runs: the last scored step over the rows of every stream's batch, rounded
+   * up to a prepared length.
+   */
+  private lengthOf(batches: readonly TaskBatch[]): number {
     // one prepared length (every task but text): no need to scan the batch's rows
     const lengths = this.memory.lengths;
-    const length = lengths.length === 1 ? lengths[0] : lengthFor(lengths, batchSteps(flowRows(batch)));
+    const length = lengths.length === 1 ? lengths[0] : lengthFor(lengths, Math.max(...batches.map((batch) => batchSteps(flowRows(batch)))));
     this.steps.computed += length;
     this.steps.full += this.dims.L;
     this.steps.lastLength = length;
@@ -962,7 +1109,7 @@ export class RunGroup {
     await Promise.allSettled([...this.pending]);
     this.destroyed = true;
     for (const b of this.blocks) b.destroy();
-    for (const b of this.batchBuf.all) b.destroy();
+    for (const b of this.batchBufs.flatMap((x) => x.all)) b.destroy();
     this.ring.destroy();
     for (const b of this.staging) b.destroy();
   }

@@ -84,6 +84,11 @@ export interface RunSettings extends RunModelSettings {
   lrSpectrum: number;
   /** divide the spectrum learning rate by 2m (the paper's rescale) */
   rescaleSpectrum: boolean;
+  /**
+   * the run's training data stream: the group's data seed plus this offset (dataStreamSeed). Unset or 0: the
+   * group's stream, shared with every other such run; a data replicate (replicates.ts) sets member i's to i
+   */
+  dataOffset?: number;
 }
 
 interface SpecBase<K extends string> {
@@ -180,7 +185,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
     label: 'Data seed',
     min: 0,
     max: SEED_MAX,
-    help: 'Seeds the batches; every run in the group sees the same data.',
+    help: "Seeds the batches; every run in the group sees the same data, except a run with a data offset (a seed replicate 'also over data'), which draws from data seed + its offset.",
   },
   trackEvery: {
     key: 'trackEvery',
@@ -282,7 +287,7 @@ export const GROUP_SETTINGS: { [K in keyof GroupSettings]-?: SettingSpec<K> } = 
   },
 };
 
-export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
+export const RUN_SETTINGS: { [K in keyof RunSettings]-?: SettingSpec<K> } = {
   name: { key: 'name', kind: 'text', label: 'Name', maxLength: NAME_MAX, help: 'A label for this run.' },
   color: { key: 'color', kind: 'color', label: 'Colour', maxLength: 7, help: 'Its colour on every chart (#rrggbb).' },
   seed: { key: 'seed', kind: 'integer', label: 'Seed', min: 0, max: SEED_MAX, help: 'Seeds the initialisation of this run.' },
@@ -399,6 +404,16 @@ export const RUN_SETTINGS: { [K in keyof RunSettings]: SettingSpec<K> } = {
     max: 1e6,
     log: true,
     help: 'Each element of dLoss/da_t is clipped to [-c, c] (paper: 100; 0 = off).',
+  },
+  dataOffset: {
+    key: 'dataOffset',
+    kind: 'integer',
+    label: 'Data offset',
+    min: 0,
+    max: SEED_MAX,
+    optional: true,
+    unset: '0',
+    help: "This run's batches come from data seed (the group's data seed + this offset); 0: the group's stream, shared with every run at 0. A run over seeds 'also over data' gives member i the offset i.",
   },
 };
 
@@ -639,6 +654,11 @@ export function validateExperiment(group: GroupSettings, runs: RunSettings[]): s
     }
   });
   return errors;
+}
+
+/** The data seed of a run's training stream: the group's data seed plus the run's offset (unset: 0), modulo 2^32. */
+export function dataStreamSeed(group: Pick<GroupSettings, 'dataSeed'>, run: Pick<RunSettings, 'dataOffset'>): number {
+  return (group.dataSeed + (run.dataOffset ?? 0)) % 2 ** 32;
 }
 
 /** The effective learning rate of p: lrSpectrum / (2m) when the rescale is on and m > 0. */

@@ -9,7 +9,7 @@
  * iterations and, at each, summarises the replicates that recorded a finite value there: `count` says how many,
  * so that a band over fewer seeds is visible as such rather than silently narrower.
  */
-import { checkValue, type NumberSpec, RUN_SETTINGS, type RunSettings } from '../engine/settings.ts';
+import { type BoolSpec, checkValue, type NumberSpec, RUN_SETTINGS, type RunSettings } from '../engine/settings.ts';
 
 export interface Series {
   /** iterations, strictly increasing */
@@ -130,6 +130,14 @@ export const SEEDS_SPEC: NumberSpec<'seeds'> = {
   help: "Train each run over this many initialisation seeds side by side (seed, seed + 1, ...), named '<name> · s1' ... '<name> · sk'; the charts draw each set as one line (mean or median) with a band, the tables give mean ± std.",
 };
 
+/** A set's members over their training data too (the lab's control beside Seeds, a link's `overData`). */
+export const OVER_DATA_SPEC: BoolSpec<'overData'> = {
+  key: 'overData',
+  kind: 'boolean',
+  label: 'Also over data',
+  help: "Each member also draws its batches from a data stream of its own: member i (from 1) from data seed (the group's + i - 1), so member 1 keeps the group's. Off: every member trains on the same batches, only the initialisation differs. Member i of every set shares stream i, so the sets stay paired.",
+};
+
 /** The longest run name (RUN_SETTINGS.name). */
 const NAME_MAX = RUN_SETTINGS.name.kind === 'text' ? RUN_SETTINGS.name.maxLength : 40;
 const SEED_RANGE = 2 ** 32;
@@ -160,26 +168,55 @@ export function seedsProblem(k: unknown): string | null {
   return r.ok ? null : r.error;
 }
 
-/** The k members of one run (k = 1: the run itself, unchanged). */
-export function replicateMembers(run: RunSettings, k: number): RunSettings[] {
+/** How a run is replicated: over its initialisation only (the default), or over its training data too. */
+export interface ReplicateOptions {
+  /**
+   * member i also draws its batches from its own data stream, data seed (group data seed + the run's offset
+   * + i) (RunSettings.dataOffset); false: every member trains on the run's stream
+   */
+  data?: boolean;
+}
+
+/** The data offset of member i of a set over data whose first member's is `base` (unset when 0). */
+function memberDataOffset(base: number | undefined, i: number): number | undefined {
+  const offset = ((base ?? 0) + i) % SEED_RANGE;
+  return offset === 0 ? undefined : offset;
+}
+
+/** A run with its data offset set (removed when unset, so that a run at 0 reads as one that never had one). */
+function withDataOffset(run: RunSettings, offset: number | undefined): RunSettings {
+  const { dataOffset: _d, ...rest } = run;
+  return offset === undefined ? rest : { ...rest, dataOffset: offset };
+}
+
+/**
+ * The k members of one run (k = 1: the run itself, unchanged). Member i has seed (seed + i); over data
+ * (opts.data) also data offset (the run's + i), so that members 2..k train on data streams of their own.
+ */
+export function replicateMembers(run: RunSettings, k: number, opts: ReplicateOptions = {}): RunSettings[] {
   const problem = seedsProblem(k);
   if (problem) throw new Error(problem);
   if (k === 1) return [{ ...run }];
-  return Array.from({ length: k }, (_, i) => ({ ...run, name: replicateName(run.name, i), seed: replicateSeed(run.seed, i) }));
+  return Array.from({ length: k }, (_, i) => {
+    const member = { ...run, name: replicateName(run.name, i), seed: replicateSeed(run.seed, i) };
+    return opts.data ? withDataOffset(member, memberDataOffset(run.dataOffset, i)) : member;
+  });
 }
 
 /**
  * Every run over k seeds: run r becomes k concrete runs, in order (r's members, then r + 1's). Refuses a k
- * out of range by name, and a result over the runs one group trains side by side (16).
+ * out of range by name, and a result over the runs one group trains side by side (16). opts.data: each set's
+ * members over the data too (replicateMembers): member i of every set draws from stream i, so the sets stay
+ * paired seed by seed (s2 of one run sees the batches s2 of another sees, as the runs of a group always do).
  */
-export function expandReplicates(runs: readonly RunSettings[], k: number): RunSettings[] {
+export function expandReplicates(runs: readonly RunSettings[], k: number, opts: ReplicateOptions = {}): RunSettings[] {
   const problem = seedsProblem(k);
   if (problem) throw new Error(problem);
   if (runs.length * k > MAX_GROUP_RUNS)
     throw new Error(
       `${SEEDS_SPEC.label} (seeds) ${k} makes ${runs.length * k} runs of the ${runs.length} given; at most ${MAX_GROUP_RUNS} train side by side (at most ${Math.max(1, Math.floor(MAX_GROUP_RUNS / runs.length))} seeds for ${runs.length} run${runs.length === 1 ? '' : 's'})`,
     );
-  return runs.flatMap((r) => replicateMembers(r, k));
+  return runs.flatMap((r) => replicateMembers(r, k, opts));
 }
 
 /** The most runs one group trains side by side (validateExperiment). */
@@ -195,27 +232,40 @@ export interface ReplicateSet {
   members: number[];
   /** each member's seed, in the same order */
   seeds: number[];
+  /** each member's data offset (RunSettings.dataOffset; 0 when unset), in the same order */
+  dataOffsets: number[];
+  /** the members differ in their training data too (a set over data: offsets first + 0, 1, ..., k - 1) */
+  data: boolean;
 }
 
-/** The settings that make runs replicates of each other: all but the name, the seed and the colour. */
+/** The settings that make runs replicates of each other: all but the name, the seed, the colour and the data offset. */
 function replicateKey(run: RunSettings, base: string): string {
-  const { name: _n, seed: _s, color: _c, ...rest } = run;
+  const { name: _n, seed: _s, color: _c, dataOffset: _d, ...rest } = run;
   const keys = Object.keys(rest).sort();
   return JSON.stringify([base, keys.map((k) => [k, (rest as Record<string, unknown>)[k]])]);
 }
 
 /**
  * The replicate sets of a group's concrete runs, in the order of their first members: runs named
- * `<base> · sK` with the same base and the same settings (seed and colour aside) are one set; any other run is
- * a set of one. A set's members keep their order in the group.
+ * `<base> · sK` with the same base and the same settings (seed, colour and data offset aside) are one set; any
+ * other run is a set of one. A set's members keep their order in the group. A set is over data when its
+ * members' data offsets are the first one's + 0, 1, ..., k - 1 (k > 1).
  */
 export function replicateSets(runs: readonly RunSettings[]): ReplicateSet[] {
   const sets: ReplicateSet[] = [];
   const byKey = new Map<string, ReplicateSet>();
+  const one = (run: RunSettings, i: number, name: string): ReplicateSet => ({
+    name,
+    color: run.color,
+    members: [i],
+    seeds: [run.seed],
+    dataOffsets: [run.dataOffset ?? 0],
+    data: false,
+  });
   runs.forEach((run, i) => {
     const rep = replicateOf(run.name);
     if (!rep) {
-      sets.push({ name: run.name, color: run.color, members: [i], seeds: [run.seed] });
+      sets.push(one(run, i, run.name));
       return;
     }
     const key = replicateKey(run, rep.base);
@@ -223,12 +273,14 @@ export function replicateSets(runs: readonly RunSettings[]): ReplicateSet[] {
     if (found) {
       found.members.push(i);
       found.seeds.push(run.seed);
+      found.dataOffsets.push(run.dataOffset ?? 0);
       return;
     }
-    const set: ReplicateSet = { name: rep.base, color: run.color, members: [i], seeds: [run.seed] };
+    const set = one(run, i, rep.base);
     byKey.set(key, set);
     sets.push(set);
   });
+  for (const set of sets) set.data = set.members.length > 1 && set.dataOffsets.every((o, i) => o === (set.dataOffsets[0] + i) % SEED_RANGE);
   return sets;
 }
 
@@ -251,7 +303,7 @@ export function resizeReplicates(
   const set = setOfRun(sets, index);
   if (!set) throw new Error(`there is no run ${index + 1}`);
   const first = runs[set.members[0]];
-  const members = replicateMembers({ ...first, name: set.name }, k);
+  const members = replicateMembers({ ...first, name: set.name }, k, { data: set.data });
   const out: RunSettings[] = [];
   const source: (number | null)[] = [];
   runs.forEach((run, i) => {
@@ -285,6 +337,20 @@ export function setSetting<K extends keyof RunSettings>(
     if (set.members.length > 1 && key === 'name') run.name = replicateName(value as string, i);
     else if (set.members.length > 1 && key === 'seed') run.seed = replicateSeed(value as number, i);
     else run[key] = value;
+  });
+  return out;
+}
+
+/**
+ * A set's members over the data too (on) or over their initialisation only (off): over data, member i gets
+ * data offset (the first member's + i); off, every member takes the first member's. A set of one is unchanged.
+ */
+export function setReplicateData(runs: readonly RunSettings[], set: ReplicateSet, on: boolean): RunSettings[] {
+  const out = runs.map((r) => ({ ...r }));
+  const base = runs[set.members[0]].dataOffset;
+  if (set.members.length < 2) return out;
+  set.members.forEach((m, i) => {
+    out[m] = withDataOffset(out[m], on ? memberDataOffset(base, i) : base === 0 ? undefined : base);
   });
   return out;
 }

@@ -23,6 +23,7 @@
  * start wait for it), and nothing is stepped while one is pending or running.
  */
 
+import type { DataStreamState } from '../engine/dataStreams.ts';
 import type { RunEvaluationState } from '../engine/evaluationSchedule.ts';
 import { TrainingGpuError } from '../engine/gpuScopes.ts';
 import type { ParamSet } from '../engine/parameters.ts';
@@ -49,6 +50,8 @@ export interface TrainableGroup {
   dataRngState(): number[];
   /** where the task's training stream stands (RunGroup.dataPosition) */
   readonly dataPosition: TrainingPosition;
+  /** with several data streams, each one's state (RunGroup.dataStreams; optional: the unit tests' fakes lack it) */
+  dataStreams?(): DataStreamState[] | undefined;
   readParameters(r: number): Promise<ParamSet>;
   readOptimizerState(r: number): Promise<ParamSet>;
   updateRun(r: number, next: RunSettings): void;
@@ -305,6 +308,7 @@ export class Trainer {
       iteration: this.g.iteration,
       dataRngState: this.g.dataRngState(),
       dataPosition: { ...this.g.dataPosition },
+      ...(this.g.dataStreams?.() ? { dataStreams: this.g.dataStreams!() } : {}),
       status: this.g.status.map((s) => ({ ...s })),
       state,
       ...(this.options.evaluator ? { evaluation: await this.options.evaluator.snapshot() } : {}),
@@ -333,6 +337,11 @@ export class Trainer {
   /** The data generator's state now (what continues the data stream exactly). */
   dataRngState(): number[] {
     return this.g.dataRngState();
+  }
+
+  /** With several data streams, each one's state now (undefined with one). */
+  dataStreams(): DataStreamState[] | undefined {
+    return this.g.dataStreams?.();
   }
 
   /** Where the task's training stream stands now (a data-backed task's epoch and position). */

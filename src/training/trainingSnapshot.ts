@@ -7,6 +7,7 @@
  * snapshot.iteration when save() resolves. Trainer.resume() continues from one.
  */
 import { type Checkpoint, makeCheckpoint } from '../engine/checkpoint.ts';
+import type { DataStreamState } from '../engine/dataStreams.ts';
 import type { RunEvaluationState } from '../engine/evaluationSchedule.ts';
 import type { ParamSet } from '../engine/parameters.ts';
 import type { InitialState, RunStatus } from '../engine/runGroup.ts';
@@ -27,6 +28,8 @@ export interface TrainingSnapshot {
   dataRngState: number[];
   /** where the task's training stream stands (a data-backed task's epoch and position in it) */
   dataPosition?: TrainingPosition;
+  /** with several data streams (src/engine/dataStreams.ts), each one's state; absent with one */
+  dataStreams?: DataStreamState[];
   /** per run, as the run group has it (a failed run keeps its iteration and message) */
   status: RunStatus[];
   /** per run */
@@ -46,6 +49,7 @@ export function snapshotCheckpoints(s: TrainingSnapshot, experimentId?: string):
       iteration: s.iteration,
       dataRngState: s.dataRngState,
       dataPosition: s.dataPosition,
+      dataStreams: s.dataStreams,
       parameters: s.state[r].parameters,
       optimizerState: s.state[r].optimizerState,
       // a failed run says so (with its iteration) and stays frozen on resume
@@ -64,6 +68,7 @@ export function initialStateOf(s: TrainingSnapshot): InitialState {
     iteration: s.iteration,
     dataRngState: [...s.dataRngState],
     ...(s.dataPosition ? { dataPosition: { ...s.dataPosition } } : {}),
+    ...(s.dataStreams ? { dataStreams: s.dataStreams.map((st) => ({ ...st, rngState: [...st.rngState] })) } : {}),
     status: s.status.map((st) => ({ ...st })),
   };
 }

@@ -75,3 +75,77 @@ describe('loss kernels vs float64 reference', () => {
     });
   }
 });
+
+// One batch per run (a group over several data streams: pStride, the PSTRIDE constant): run r scores positions
+// pOff .. pOff + P - 1 of its own batch, r * pStride + pOff + p. The reference runs each run on its own slice.
+describe('loss kernels with one batch per run (pStride) vs float64 reference', () => {
+  const [R, P, O, pOff, pStride] = [3, 13, 7, 5, 20];
+  it(`softmaxCrossEntropy R=${R} P=${P} O=${O} pOff=${pOff} pStride=${pStride}`, async () => {
+    const rng = new Rng(91);
+    const logits = Float32Array.from(rng.uniformArray(R * P * O, -4, 4));
+    const targets = Uint32Array.from({ length: R * pStride }, () => rng.int(0, O));
+    for (let r = 0; r < R; r++) for (let p = 0; p < P; p += 2) logits[(r * P + p) * O + targets[r * pStride + pOff + p]] = 6;
+    const parts = Array.from({ length: R }, () => weights(rng, pStride));
+    const weight = Float32Array.from(parts.flatMap((w) => [...w.weight]));
+    const accWeight = Float32Array.from(parts.flatMap((w) => [...w.accWeight]));
+    const bufs = {
+      logits: uploadF32(device, logits),
+      targets: uploadArray(device, targets),
+      weight: uploadF32(device, weight),
+      accWeight: uploadF32(device, accWeight),
+      dlogits: storageBuffer(device, R * P * O * 4),
+      stats: storageBuffer(device, R * 2 * 4),
+    };
+    submit(await prepareSoftmaxCrossEntropy(ctx, { R, P, O }, bufs, { pOff, pStride }));
+    const dlogits = new Float64Array(R * P * O);
+    const stats = new Float64Array(R * 2);
+    for (let r = 0; r < R; r++) {
+      const at = r * pStride + pOff;
+      softmaxCrossEntropy(
+        dlogits.subarray(r * P * O, (r + 1) * P * O),
+        stats.subarray(2 * r, 2 * r + 2),
+        logits.subarray(r * P * O, (r + 1) * P * O),
+        targets.subarray(at, at + P),
+        weight.subarray(at, at + P),
+        accWeight.subarray(at, at + P),
+        1,
+        P,
+        O,
+      );
+    }
+    expectClose('dlogits', await readF32(device, bufs.dlogits, dlogits.length), dlogits, GRAD_TOL);
+    expectClose('stats', await readF32(device, bufs.stats, stats.length), stats, SUM_TOL);
+  });
+
+  it(`meanSquaredError R=${R} P=${P} O=${O} pOff=${pOff} pStride=${pStride}`, async () => {
+    const rng = new Rng(92);
+    const pred = Float32Array.from(rng.uniformArray(R * P * O, -2, 2));
+    const targets = Float32Array.from(rng.uniformArray(R * pStride * O, -1, 1));
+    const weight = Float32Array.from(Array.from({ length: R }, () => [...weights(rng, pStride).weight]).flat());
+    const bufs = {
+      pred: uploadF32(device, pred),
+      targets: uploadF32(device, targets),
+      weight: uploadF32(device, weight),
+      dpred: storageBuffer(device, R * P * O * 4),
+      stats: storageBuffer(device, R * 2 * 4),
+    };
+    submit(await prepareMeanSquaredError(ctx, { R, P, O }, bufs, { pOff, pStride }));
+    const dpred = new Float64Array(R * P * O);
+    const stats = new Float64Array(R * 2);
+    for (let r = 0; r < R; r++) {
+      const at = r * pStride + pOff;
+      meanSquaredError(
+        dpred.subarray(r * P * O, (r + 1) * P * O),
+        stats.subarray(2 * r, 2 * r + 2),
+        pred.subarray(r * P * O, (r + 1) * P * O),
+        targets.subarray(at * O, (at + P) * O),
+        weight.subarray(at, at + P),
+        1,
+        P,
+        O,
+      );
+    }
+    expectClose('dpred', await readF32(device, bufs.dpred, dpred.length), dpred, GRAD_TOL);
+    expectClose('stats', await readF32(device, bufs.stats, stats.length), stats, SUM_TOL);
+  });
+});

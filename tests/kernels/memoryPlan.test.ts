@@ -97,6 +97,16 @@ const CASES: { name: string; group: GroupSettings; runs: RunSettings[]; naive?: 
     software: false,
   },
   {
+    name: 'mixed over two data streams (data replicates: one batch per run in each block), recomputation in segments of 5 steps',
+    group: { ...copyGroup, recompute: 5 },
+    runs: [
+      run({ margin: 0.1 }),
+      run({ margin: 0.1, seed: 2, dataOffset: 1 }),
+      run({ parameterisation: 'lstm', dataOffset: 1 }),
+      run({ parameterisation: 'lstm', seed: 3 }),
+    ],
+  },
+  {
     name: 'text (Brown, L = 19: gradients for 8, 16 and 19 steps), mixed, recomputation in segments of 5 steps',
     group: { ...textGroup, recompute: 5 },
     runs: [run({ margin: 0.1, softOrth: 0.1 }), run({ parameterisation: 'plain' }), run({ parameterisation: 'lstm' })],

@@ -3,7 +3,8 @@
  * by side in one group, as runs named '<name> · s1' ... '<name> · sk' with seeds seed ... seed + k - 1. The
  * same command gives the same numbers bit for bit; each member trains exactly what the same run with that
  * seed trains on its own (the runs of a group do not mix); different seeds give different numbers; the
- * replicate sets read back from the saved settings. Sizes are tiny (copy T = 3, n = 8, batch 4, 30 iterations).
+ * replicate sets read back from the saved settings; over data (--replicate-data) member 2 trains what the run
+ * trains alone on data seed + 1, and a stopped run resumes each stream. Sizes are tiny (copy T = 3, n = 8, batch 4, 30 iterations).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +16,12 @@ import { cli, TINY } from '../helpers/cliProcess.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ortho-replicates-'));
 // plain runs, SGD, the one-dispatch-per-step kernels: quick to start on SwiftShader
-const BASE = [...TINY, '--naive', '--param', 'plain', '--optimizer', 'sgd', '--iters', '30', '--quiet'];
+const BASE_ANY = [...TINY, '--naive', '--param', 'plain', '--optimizer', 'sgd', '--quiet'];
+const BASE = [...BASE_ANY, '--iters', '30'];
 
-function train(name: string, args: string[]) {
+function train(name: string, args: string[], base = BASE) {
   const out = join(root, name);
-  const r = cli('train.ts', [...BASE, ...args, '--out', out]);
+  const r = cli('train.ts', [...base, ...args, '--out', out]);
   expect(r.code, r.err).toBe(0);
   return loadResume(out);
 }
@@ -53,6 +55,37 @@ describe('seed replicates, headless', () => {
     expect(la['x · s1']).not.toEqual(la['x · s2']);
     expect(la['x · s1'].every(Number.isFinite)).toBe(true);
   }, 240_000);
+
+  it('--seeds 2 --replicate-data: member 2 trains what the run trains alone on data seed + 1; a stopped run resumes each stream', () => {
+    const args = ['--names', 'x,y', '--seed', '5', '--init', 'orthogonal,glorot', '--data-seed', '3', '--seeds', '2', '--replicate-data'];
+    const full = train('data-full', [...args, '--iters', '8'], BASE_ANY);
+    expect(full.runs.map((r) => [r.name, r.seed, r.dataOffset])).toEqual([
+      ['x · s1', 5, undefined],
+      ['x · s2', 6, 1],
+      ['y · s1', 5, undefined],
+      ['y · s2', 6, 1],
+    ]);
+    expect(replicateSets(full.runs).map((s) => [s.name, s.data])).toEqual([
+      ['x', true],
+      ['y', true],
+    ]);
+    expect(full.initial.dataStreams?.map((st) => st.offset)).toEqual([0, 1]);
+    const lf = losses(full);
+    // 'x · s2' is seed 6 alone on data seed 4; 'x · s1' seed 5 on data seed 3
+    expect(losses(train('data-alone', ['--names', 'x', '--seed', '6', '--data-seed', '4', '--iters', '8'], BASE_ANY)).x).toEqual(
+      lf['x · s2'],
+    );
+    expect(losses(train('data-alone1', ['--names', 'x', '--seed', '5', '--data-seed', '3', '--iters', '8'], BASE_ANY)).x).toEqual(
+      lf['x · s1'],
+    );
+    // 4 iterations, then --resume for 4 more: every number as in the run of 8
+    const dir = join(root, 'data-part');
+    const part = cli('train.ts', [...BASE_ANY, ...args, '--iters', '4', '--out', dir]);
+    expect(part.code, part.err).toBe(0);
+    const resumed = cli('train.ts', ['--resume', dir, '--iters', '4', '--quiet']);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(losses(loadResume(dir))).toEqual(lf);
+  }, 480_000);
 
   it('--seeds refuses a count out of range by name, and too many runs with how many seeds fit', () => {
     const out = join(root, 'refused');

@@ -73,9 +73,9 @@ describe('replicate sets', () => {
       run('m=0 · s4', { margin: 1, seed: 4 }), // another margin: its own set
     ];
     expect(replicateSets(runs)).toEqual([
-      { name: 'm=0', color: PAPER_RUN.color, members: [0, 1, 3], seeds: [1, 2, 3] },
-      { name: 'alone', color: PAPER_RUN.color, members: [2], seeds: [1] },
-      { name: 'm=0', color: PAPER_RUN.color, members: [4], seeds: [4] },
+      { name: 'm=0', color: PAPER_RUN.color, members: [0, 1, 3], seeds: [1, 2, 3], dataOffsets: [0, 0, 0], data: false },
+      { name: 'alone', color: PAPER_RUN.color, members: [2], seeds: [1], dataOffsets: [0], data: false },
+      { name: 'm=0', color: PAPER_RUN.color, members: [4], seeds: [4], dataOffsets: [0], data: false },
     ]);
     expect(replicateOf('x · s12')).toEqual({ base: 'x', index: 12 });
     expect(replicateOf(' · s1')).toBeNull();

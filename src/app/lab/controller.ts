@@ -428,7 +428,17 @@ export class LabController {
       const sameData = group.dataSeed === old.group.dataSeed;
       const dataRngState = sameData ? old.dataRngState() : new Rng(group.dataSeed).getState();
       const dataPosition = sameData ? old.dataPosition : undefined;
-      initial = { parameters, optimizerState, iteration: old.iteration, dataRngState, dataPosition, status };
+      // several data streams: each continues where it stood (a stream new to the group starts at its seed)
+      const dataStreams = sameData ? old.dataStreams() : undefined;
+      initial = {
+        parameters,
+        optimizerState,
+        iteration: old.iteration,
+        dataRngState,
+        dataPosition,
+        ...(dataStreams ? { dataStreams } : {}),
+        status,
+      };
     }
     this.trainer = null;
     await old?.destroy();

@@ -9,7 +9,7 @@
  */
 
 import { formatBytes } from '../../engine/memoryText.ts';
-import { evaluateEpochProblem, type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
+import { dataStreamSeed, evaluateEpochProblem, type GroupSettings, type RunSettings, validateExperiment } from '../../engine/settings.ts';
 import {
   type ReplicateSet,
   replicateMembers,
@@ -17,6 +17,7 @@ import {
   resizeReplicates,
   seedsProblem,
   setOfRun,
+  setReplicateData,
   setSetting,
 } from '../../experiments/replicates.ts';
 import { classifyGroupChange, classifyRunChange, describeGroupChange, describeRunChange } from './changes.ts';
@@ -187,6 +188,42 @@ export class LabEdits {
     ];
     this.propose(
       { title: `Train '${set.name}' over ${k} seed${k === 1 ? '' : 's'}?`, details, confirmLabel: 'Rebuild' },
+      group,
+      nextRuns,
+      {},
+    );
+    return null;
+  }
+
+  /**
+   * The "also over data" control beside Seeds: run `id`'s set over its data too (member i draws from data
+   * seed + i) or over its initialisation only. Every member keeps its parameters and what it measured; a
+   * member that moves to another stream draws from there on from that stream (a new one starts at its seed).
+   */
+  setRunOverData(id: string, on: boolean): string | null {
+    const { group, runs } = this.state;
+    const set = this.setOf(id);
+    if (!set) return 'This run no longer exists';
+    if (set.members.length < 2) return `'${set.name}' trains one seed: give it 2 or more seeds first`;
+    if (set.data === on) return null;
+    const next = setReplicateData(
+      runs.map((r) => r.settings),
+      set,
+      on,
+    );
+    const errors = validateExperiment(group, next);
+    if (errors.length) return errors[0];
+    const nextRuns = runs.map((r, i) => (set.members.includes(i) ? { ...r, settings: next[i] } : r));
+    const k = set.members.length;
+    const details = on
+      ? [
+          `Member i of '${set.name}' draws its batches from data seed ${group.dataSeed} + (i - 1): ${set.members.map((m) => dataStreamSeed(group, next[m])).join(', ')}; member 1 keeps the group's stream.`,
+          `The ${k} seeds then differ in their data as well as their initialisation; the band shows both.`,
+        ]
+      : [`Every member of '${set.name}' trains on the group's stream (data seed ${dataStreamSeed(group, next[set.members[0]])}) again.`];
+    details.push('Every run keeps its parameters and optimiser state; everything measured stays on the charts.');
+    this.propose(
+      { title: `Train '${set.name}' over ${on ? 'its data too' : 'its initialisation only'}?`, details, confirmLabel: 'Rebuild' },
       group,
       nextRuns,
       {},

@@ -345,6 +345,8 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
       `${source} must hold one checkpoint per run (${runs.length}), has ${Array.isArray(checkpoints) ? checkpoints.length : 'none'}`,
     );
   }
+  // several data streams: every run's checkpoint holds them all, the same as the first run's
+  let firstStreams = '';
   const parsed = checkpoints.map((ck, k) => {
     const what = `${source}, checkpoint of run ${k + 1} (${quoteInput(runs[k].settings.name)})`;
     let p: ParsedCheckpoint;
@@ -358,7 +360,14 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
     if (!sameSettings<GroupSettings>(GROUP_SETTINGS, c.group, group) || !sameSettings<RunSettings>(RUN_SETTINGS, c.run, runs[k].settings)) {
       throw new ExperimentFileError(`${what}: its settings differ from the experiment's settings for that run`);
     }
-    if (c.runIndex !== k || c.iteration !== iteration || JSON.stringify(c.dataRngState) !== JSON.stringify(fileRngState)) {
+    const streams = JSON.stringify(c.dataStreams ?? null);
+    if (k === 0) firstStreams = streams;
+    if (
+      c.runIndex !== k ||
+      c.iteration !== iteration ||
+      JSON.stringify(c.dataRngState) !== JSON.stringify(fileRngState) ||
+      streams !== firstStreams
+    ) {
       throw new ExperimentFileError(
         `${what}: saved at another iteration or position than the experiment (iteration ${c.iteration}, run index ${c.runIndex})`,
       );
@@ -379,6 +388,8 @@ export function parseExperimentFile(text: string, source = 'The file'): LoadedEx
       dataRngState,
       // where the task's training stream stood (the checkpoints carry it; older files do not: the start)
       ...(parsed[0].checkpoint.dataPosition ? { dataPosition: { ...parsed[0].checkpoint.dataPosition } } : {}),
+      // several data streams: each one's state (the checkpoints carry them all)
+      ...(parsed[0].checkpoint.dataStreams ? { dataStreams: parsed[0].checkpoint.dataStreams.map((st) => ({ ...st })) } : {}),
       status: parsed.map((p) => p.status),
     },
     evaluation: parsed.map((p) => ({ best: p.best, evaluations: p.evaluations })),

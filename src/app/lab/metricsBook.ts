@@ -298,7 +298,8 @@ export class MetricsBook {
       });
       if (rec.track) {
         rec.track.flow.forEach((f, k) => {
-          if (!skip(rec.iteration, k)) this.trace(runIds[k]).flow.push(rec.iteration, f, rec.track?.flowCounts ?? null);
+          if (!skip(rec.iteration, k))
+            this.trace(runIds[k]).flow.push(rec.iteration, f, rec.track?.flowCountsPerRun?.[k] ?? rec.track?.flowCounts ?? null);
         });
         rec.track.spectrum.forEach((s, k) => {
           if (skip(rec.iteration, k)) return;

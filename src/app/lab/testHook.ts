@@ -32,6 +32,8 @@ export interface LabSnapshot {
     state: string;
     message?: string;
     loss: number;
+    /** the loss the book holds for iteration 1 (NaN when it holds none there) */
+    firstLoss: number;
     accuracy: number;
     spectrum: { iteration: number; lower: number | null; upper: number | null; min: number; max: number; mean: number } | null;
     points: number;
@@ -71,6 +73,7 @@ export function installTestHook(lab: LabController): () => void {
             state: v?.state ?? 'training',
             message: v?.message,
             loss: v?.loss ?? NaN,
+            firstLoss: t?.loss.iterations[0] === 1 ? t.loss.values[0] : NaN,
             accuracy: v?.accuracy ?? NaN,
             spectrum: st ? { iteration: st.iteration, lower: st.lower, upper: st.upper, min: st.min, max: st.max, mean: st.mean } : null,
             points: t?.loss.iterations.length ?? 0,

@@ -33,7 +33,7 @@ import {
   settingSpec,
   validateExperiment,
 } from '../../engine/settings.ts';
-import { replicateMembers, replicateSets, SEEDS_SPEC } from '../../experiments/replicates.ts';
+import { OVER_DATA_SPEC, replicateMembers, replicateSets, SEEDS_SPEC } from '../../experiments/replicates.ts';
 import type { Experiment } from './presets.ts';
 
 const MAX_RUNS = 16;
@@ -47,23 +47,26 @@ export function encodeExperiment(e: Experiment): string {
     if (e.group[key] === undefined && GROUP_SETTINGS[key].unset !== undefined) continue;
     parts.push(`${key}=${encodeURIComponent(formatValue(GROUP_SETTINGS[key], e.group[key]))}`);
   }
-  const runText = (run: RunSettings, seeds: number) => {
-    const fields = (Object.keys(RUN_SETTINGS) as (keyof RunSettings)[]).map(
-      (key) => `${key}:${encodeURIComponent(formatValue(RUN_SETTINGS[key], run[key]))}`,
-    );
+  const runText = (run: RunSettings, seeds: number, overData = false) => {
+    const fields = (Object.keys(RUN_SETTINGS) as (keyof RunSettings)[])
+      // an unset optional setting (a data offset of 0) stays out, so that the link reads back as it was
+      .filter((key) => run[key] !== undefined || !RUN_SETTINGS[key].optional)
+      .map((key) => `${key}:${encodeURIComponent(formatValue(RUN_SETTINGS[key], run[key]))}`);
     if (seeds > 1) fields.push(`${SEEDS_SPEC.key}:${seeds}`);
+    if (overData) fields.push(`${OVER_DATA_SPEC.key}:true`);
     return `run=${fields.join(',')}`;
   };
   for (const set of replicateSets(e.runs)) {
     const first = e.runs[set.members[0]];
     const template = { ...first, name: set.name };
     const k = set.members.length;
-    // a set that is exactly its first member over k seeds (names, seeds and colours as replicateMembers makes them)
+    // a set that is exactly its first member over k seeds (names, seeds, colours and data offsets as
+    // replicateMembers makes them)
     const exact =
       k > 1 &&
       set.members.every((m, i) => m === set.members[0] + i) &&
-      replicateMembers(template, k).every((r, i) => JSON.stringify(r) === JSON.stringify(e.runs[set.members[i]]));
-    if (exact) parts.push(runText(template, k));
+      replicateMembers(template, k, { data: set.data }).every((r, i) => JSON.stringify(r) === JSON.stringify(e.runs[set.members[i]]));
+    if (exact) parts.push(runText(template, k, set.data));
     else for (const m of set.members) parts.push(runText(e.runs[m], 1));
   }
   return `#${parts.join('&')}`;
@@ -133,11 +136,14 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
     runTexts.length = MAX_RUNS;
   }
   const seedsOf: number[] = [];
+  const overDataOf: boolean[] = [];
   let runs: RunSettings[] = runTexts.map((text, i) => {
     const run = defaultRun(defaults, i);
     const where = `link, run ${i + 1}`;
     const count = { seeds: 1 };
+    const over = { overData: false };
     seedsOf.push(1);
+    overDataOf.push(false);
     for (const field of text.split(',')) {
       if (field === '') continue;
       const colon = field.indexOf(':');
@@ -148,22 +154,29 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
         seedsOf[i] = count.seeds;
         continue;
       }
+      if (key === OVER_DATA_SPEC.key) {
+        applyValue(over, OVER_DATA_SPEC, colon < 0 ? '' : field.slice(colon + 1), where, problems);
+        overDataOf[i] = over.overData;
+        continue;
+      }
       const spec = settingSpec(RUN_SETTINGS, key);
       if (!spec) {
         problems.push(
-          `${where}: unknown setting ${quoteInput(key)} was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')}, ${SEEDS_SPEC.key})`,
+          `${where}: unknown setting ${quoteInput(key)} was ignored (run settings: ${Object.keys(RUN_SETTINGS).join(', ')}, ${SEEDS_SPEC.key}, ${OVER_DATA_SPEC.key})`,
         );
         continue;
       }
       applyValue(run, spec, colon < 0 ? '' : field.slice(colon + 1), where, problems);
     }
+    // a data offset of 0 is the unset one (what a run without it has)
+    if (run.dataOffset === 0) delete run.dataOffset;
     return run;
   });
   // each run over its seeds; more than a group trains side by side: every run takes one seed
   const total = seedsOf.reduce((a, b) => a + b, 0);
   if (total > MAX_RUNS) {
     problems.push(`link: the runs over their seeds make ${total} runs; at most ${MAX_RUNS} train side by side, so each run takes one seed`);
-  } else if (total > runs.length) runs = runs.flatMap((r, i) => replicateMembers(r, seedsOf[i]));
+  } else if (total > runs.length) runs = runs.flatMap((r, i) => replicateMembers(r, seedsOf[i], { data: overDataOf[i] }));
   if (runs.length === 0) {
     if (runTexts.length === 0) problems.push('link: it names no runs (run=...); the default runs are used');
     runs = defaults.runs.map((r) => ({ ...r }));

@@ -51,6 +51,12 @@ export interface LossOptions {
   accumulate?: boolean;
   /** a partial-sum scratch shared by several losses (at least lossPartialBytes of their P); default: its own */
   partial?: GPUBuffer;
+  /**
+   * positions per run in targets and weights: run r reads position r * pStride + pOff + p (each run its own
+   * batch, a group with several data streams); 0 (default): one batch shared by the runs. A pipeline constant
+   * (PSTRIDE), so that the shared case compiles and runs exactly the kernel it always did
+   */
+  pStride?: number;
 }
 
 /** Bytes of the partial-sum scratch [R][ceil(P/64)][2] for P positions. */
@@ -82,7 +88,9 @@ async function withReduction(
   const { R, P, O } = dims;
   const groups = ceilDiv(P, WG);
   const partial = opts.partial ?? storageBuffer(ctx.device, lossPartialBytes(R, P), `${name}.partial`);
-  const k = await ctx.kernels.get(name, { WG });
+  const pStride = opts.pStride ?? 0;
+  if (!Number.isInteger(pStride) || pStride < 0) throw new Error(`${name}: pStride must be a whole number >= 0 (got ${pStride})`);
+  const k = await ctx.kernels.get(name, pStride ? { WG, PSTRIDE: pStride } : { WG });
   const params = k.makeParams({ R, P, O, pOff: opts.pOff ?? 0 });
   const reduce = await ctx.kernels.get('reduceRows', { WG: 64 });
   const stats = inputs.pop()!;

@@ -18,7 +18,7 @@
  * read it only after an iteration with setFlow(true, ...).
  */
 
-import { type FlowRows, flowRowTable, uniformFlowRows } from '../../engine/flowRows.ts';
+import { type FlowRowsInput, flowRowTables } from '../../engine/flowRows.ts';
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
@@ -146,7 +146,7 @@ export interface LstmBackwardPlan {
    * Turns the gradient-flow delta on or off. rows: each row's last scored step t_b and the scale that turns its
    * dhOut_{t_b} into dLoss_last/dh_{t_b} (a number: every row at L with that scale; src/engine/flowRows.ts).
    */
-  setFlow(track: boolean, rows: FlowRows | number): void;
+  setFlow(track: boolean, rows: FlowRowsInput): void;
   /** whether the flow delta is on now (the last setFlow) */
   readonly tracking: boolean;
   /** its scratch (pass it as `scratch` to the op of another length of the same block) */
@@ -183,7 +183,11 @@ export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts
       ? []
       : [
           scratchBuffer('lstmBackward.aux[training]', (g.peepLen + g.dcLen) * 4, '[R][S][3][n] + [R][B][n]'),
-          scratchBuffer('lstmBackward.aux[flow]', (g.flowLen + g.dcLen + 2 * dims.B) * 4, '[R][S*WG][L+1] + [R][B][n] + [B][2]'),
+          scratchBuffer(
+            'lstmBackward.aux[flow]',
+            (g.flowLen + g.dcLen + 2 * dims.B * (opts.perRunRows ? R : 1)) * 4,
+            `[R][S*WG][L+1] + [R][B][n] + ${opts.perRunRows ? '[R]' : ''}[B][2]`,
+          ),
           scratchBuffer('lstmBackward.flowDz', g.flowDzLen * 4, '[R][2][B][4n]'),
         ];
   return {
@@ -206,12 +210,14 @@ export async function prepareLstmBackward(
   const segs = opts.segments ?? [fullSegment(L)];
   const top = opts.top ?? L;
   const { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen } = lstmBackwardGeometry(ctx.software, dims);
-  const k = await ctx.kernels.get('lstmBackward', { ...blocking });
+  // one row table per run (a block with one batch per run): the kernel reads run r's at r * 2B
+  const rowTables = opts.perRunRows ? R : 1;
+  const k = await ctx.kernels.get('lstmBackward', opts.perRunRows ? { ...blocking, ROWSTRIDE: 2 * B } : { ...blocking });
   // Scratch of each channel: its partial sums at element 0 (reduceRows reads them from there), then its dc
   // scratch; the flow channel's then holds the row table [B][2] (t_b, scale_b) the host writes per batch.
   const aux = opts.scratch?.aux ?? [
     storageBuffer(ctx.device, (peepLen + dcLen) * 4, 'lstmBackward.aux[training]'),
-    storageBuffer(ctx.device, (flowLen + dcLen + 2 * B) * 4, 'lstmBackward.aux[flow]'),
+    storageBuffer(ctx.device, (flowLen + dcLen + 2 * B * rowTables) * 4, 'lstmBackward.aux[flow]'),
   ];
   const dcOff = [peepLen, flowLen];
   const flowDz = opts.scratch?.flowDz ?? storageBuffer(ctx.device, flowDzLen * 4, 'lstmBackward.flowDz');
@@ -290,10 +296,9 @@ export async function prepareLstmBackward(
     get tracking() {
       return tracking;
     },
-    setFlow(track: boolean, rows: FlowRows | number) {
+    setFlow(track: boolean, rows: FlowRowsInput) {
       tracking = track;
-      const table = flowRowTable(typeof rows === 'number' ? uniformFlowRows(L, B, rows) : rows);
-      if (table.length !== 2 * B) throw new Error(`lstmBackward.setFlow: rows for ${table.length / 2} batch rows, the op has B = ${B}`);
+      const table = flowRowTables(L, B, rows, opts.perRunRows ? R : null, 'lstmBackward');
       ctx.device.queue.writeBuffer(aux[1], (flowLen + dcLen) * 4, table);
       for (const p of flowParams) {
         p.values.trackFlow = track ? 1 : 0;

@@ -14,7 +14,7 @@
  * Also preparePreluSlopeGrad: the prelu slope gradient from dh and a (shaders/preluSlopeGrad.wgsl).
  */
 
-import { type FlowRows, flowRowTable, uniformFlowRows } from '../../engine/flowRows.ts';
+import { type FlowRowsInput, flowRowTables } from '../../engine/flowRows.ts';
 import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
@@ -48,6 +48,11 @@ export interface BackwardOptions {
    * "Shorter batches"); the segments then cover steps 1..top, the buffers keep their layout for L
    */
   top?: number;
+  /**
+   * one row table per run (a block with one batch per run, a group over several data streams): setFlow takes
+   * each run's rows, the kernel reads run r's table at r * 2B (its ROWSTRIDE constant); default one for all
+   */
+  perRunRows?: boolean;
 }
 
 /** The scratch of a backward op, created once per block and shared by the ops of its other lengths. */
@@ -65,7 +70,7 @@ export interface RnnBackwardPlan {
    * Turns the gradient-flow delta on or off. rows: each row's last scored step t_b and the scale that turns its
    * dhOut_{t_b} into dLoss_last/dh_{t_b} (a number: every row at L with that scale).
    */
-  setFlow(track: boolean, rows: FlowRows | number): void;
+  setFlow(track: boolean, rows: FlowRowsInput): void;
   /** whether the flow delta is on now (the last setFlow) */
   readonly tracking: boolean;
   /** its scratch (pass it as `scratch` to the op of another length of the same block) */
@@ -122,7 +127,11 @@ export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: 
       ? []
       : [
           scratchBuffer('rnnBackward.flowDa', R * 2 * B * n * 4, '[R][2][B][n]'),
-          scratchBuffer('rnnBackward.flowPartials', (R * g.P * (L + 1) + 2 * B) * 4, `[R][${g.P}][L+1] + [B][2]`),
+          scratchBuffer(
+            'rnnBackward.flowPartials',
+            (R * g.P * (L + 1) + 2 * B * (opts.perRunRows ? R : 1)) * 4,
+            `[R][${g.P}][L+1] + ${opts.perRunRows ? '[R]' : ''}[B][2]`,
+          ),
         ];
   return {
     buffers: [...scratch, uniforms(g.kernel, 2 * windows), uniforms('reduceRows', 1, 'rnnBackward.flowReduce.params')],
@@ -144,15 +153,17 @@ export async function prepareRnnBackward(
   const segs = opts.segments ?? [fullSegment(L)];
   const top = opts.top ?? L;
   const { kernel, blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
+  const rowStride: Record<string, number> = opts.perRunRows ? { ROWSTRIDE: 2 * B } : {};
   const k = naive
-    ? await ctx.kernels.get('rnnBackwardStep', { WG })
-    : await ctx.kernels.get(kernel, { ...blocking, CHUNK: backwardChunk(backwardKernel(n), blocking.ROWS) });
+    ? await ctx.kernels.get('rnnBackwardStep', { WG, ...rowStride })
+    : await ctx.kernels.get(kernel, { ...blocking, CHUNK: backwardChunk(backwardKernel(n), blocking.ROWS), ...rowStride });
   // dispatch labels name the op as the profile (src/engine/profile.ts) knows it, whichever fused kernel runs
   const opName = naive ? 'rnnBackwardStep' : 'rnnBackward';
   const flowDa = opts.scratch?.flowDa ?? storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
   // the flow partials [R][P][L+1], then the row table [B][2] (t_b, scale_b) the host writes per batch
   const flowLen = R * P * (L + 1);
-  const partials = opts.scratch?.partials ?? storageBuffer(ctx.device, (flowLen + 2 * B) * 4, 'rnnBackward.flowPartials');
+  const partials =
+    opts.scratch?.partials ?? storageBuffer(ctx.device, (flowLen + 2 * B * (opts.perRunRows ? R : 1)) * 4, 'rnnBackward.flowPartials');
 
   const flowParams: { buffer: GPUBuffer; values: Record<string, number> }[] = [];
   const record = (out: Dispatch[], kernel: Kernel, seg: Segment, channel: number, tLow: number, tHigh: number) => {
@@ -192,10 +203,9 @@ export async function prepareRnnBackward(
     get tracking() {
       return tracking;
     },
-    setFlow(track: boolean, rows: FlowRows | number) {
+    setFlow(track: boolean, rows: FlowRowsInput) {
       tracking = track;
-      const table = flowRowTable(typeof rows === 'number' ? uniformFlowRows(L, B, rows) : rows);
-      if (table.length !== 2 * B) throw new Error(`rnnBackward.setFlow: rows for ${table.length / 2} batch rows, the op has B = ${B}`);
+      const table = flowRowTables(L, B, rows, opts.perRunRows ? R : null, 'rnnBackward');
       ctx.device.queue.writeBuffer(partials, flowLen * 4, table);
       for (const p of flowParams) {
         p.values.trackFlow = tracking ? 1 : 0;

@@ -10,7 +10,7 @@
  */
 import { useMemo, useState } from 'react';
 import { RUN_SETTINGS, type RunSettings } from '../../../engine/settings.ts';
-import { type ReplicateSet, replicateSets, SEEDS_SPEC, summarise } from '../../../experiments/replicates.ts';
+import { OVER_DATA_SPEC, type ReplicateSet, replicateSets, SEEDS_SPEC, summarise } from '../../../experiments/replicates.ts';
 import { taskShape } from '../../../tasks/index.ts';
 import { useLab, useLabState } from '../LabContext.tsx';
 import type { LabRun, RunView } from '../store.ts';
@@ -176,6 +176,17 @@ function RunRow({
               {seeds > 1 && (
                 <span className="note" data-testid={`run-${index}-seed-list`}>
                   seeds {set.seeds.join(', ')}
+                </span>
+              )}
+              {seeds > 1 && (
+                <span className="run-over-data" title={OVER_DATA_SPEC.help}>
+                  <SettingField
+                    spec={OVER_DATA_SPEC}
+                    value={set.data}
+                    compact
+                    testId={`run-${index}-over-data`}
+                    onCommit={(v) => edits.setRunOverData(run.id, v as boolean)}
+                  />
                 </span>
               )}
             </span>
