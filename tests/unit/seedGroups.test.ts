@@ -7,6 +7,7 @@
  * tests/kernels/replicates.test.ts, and the whole path on the GPU tests/kernels/cliReproduceFigure.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { partFigure, partSvg } from '../../src/cli/figureFiles.ts';
 import { ExperimentLog } from '../../src/engine/experimentLog.ts';
 import { mergeSeedGroupLogs, partReport, type SeedGroup, seedGroups, seedRecords } from '../../src/experiments/figureRecords.ts';
 import { PAPER_FIGURES } from '../../src/experiments/paperFigures.ts';
@@ -102,6 +103,23 @@ describe('a part split by seed into several groups', () => {
     // one group: its own log
     const one = recorded(groups[0].runs, 3);
     expect(mergeSeedGroupLogs([one], [groups[0]], part.runs.length)).toBe(one);
+  });
+
+  it("the merged panel's chart draws each run over its seeds as one line with a min-max band, as the lab does", () => {
+    const f1 = PAPER_FIGURES.figure1.classroom.parts[0]; // a loss and accuracy chart, six runs
+    const groups = seedGroups(f1.runs, 3, 12);
+    const merged = mergeSeedGroupLogs(
+      groups.map((g) => recorded(g.runs, 20)),
+      groups,
+      f1.runs.length,
+    );
+    const svg = partSvg(partFigure(f1, merged, 'settings', 'caption'), f1.title);
+    for (const r of f1.runs) expect(svg).toContain(`${r.name} (mean of 3 seeds, band min–max)`);
+    expect(svg).not.toContain('m=0 · s1');
+    // one seed: the runs as they are
+    const one = partSvg(partFigure(f1, recorded(f1.runs, 20), 'settings', 'caption'), f1.title);
+    expect(one).toContain('>m=0<');
+    expect(one).not.toContain('mean of');
   });
 
   it('reads a group trained further only as far as every group trained; refuses groups that are not one panel', () => {
