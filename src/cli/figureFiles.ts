@@ -21,6 +21,7 @@ import { MetricsBook } from '../app/lab/metricsBook.ts';
 import type { ExperimentLog } from '../engine/experimentLog.ts';
 import type { IterationRecord } from '../engine/runGroup.ts';
 import type { FigurePart } from '../experiments/paperFigures.ts';
+import { type ReplicateSet, replicateSets } from '../experiments/replicates.ts';
 
 /** The lab's export width (src/app/charts/chartExport.ts EXPORT_WIDTH). */
 const EXPORT_WIDTH = 1200;
@@ -64,6 +65,9 @@ export function bookFromLog(log: ExperimentLog): MetricsBook {
 /** The part's figure: the loss and accuracy chart or the gradient flow, with its header as the lab prints on exports. */
 export function partFigure(part: FigurePart, log: ExperimentLog, settings: string, caption: string): Figure {
   const book = bookFromLog(log);
+  // a run over several seeds is one line (their mean) with a min-max band, as the lab draws it
+  const setOf = new Map<number, ReplicateSet>();
+  for (const set of replicateSets(log.metrics.runs)) for (const m of set.members) setOf.set(m, set);
   const runs: ChartRun[] = log.metrics.runs.map((r, k) => ({
     id: String(k),
     name: r.name,
@@ -71,6 +75,8 @@ export function partFigure(part: FigurePart, log: ExperimentLog, settings: strin
     hidden: false,
     margin: r.margin,
     parameterisation: r.parameterisation,
+    setId: String(setOf.get(k)?.members[0] ?? k),
+    setName: setOf.get(k)?.name ?? r.name,
   }));
   const style = figureStyle(EXPORT_WIDTH, false);
   if (part.chart === 'flow')

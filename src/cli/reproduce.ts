@@ -42,6 +42,7 @@ import {
   type Table5Variant,
 } from '../experiments/paperFigures.ts';
 import { PAPER_TABLE_IDS, PAPER_TABLES, type PaperTableId, paperTableOfGroup, tableRuns } from '../experiments/paperTables.ts';
+import { MAX_GROUP_RUNS, SEEDS_MAX } from '../experiments/replicates.ts';
 import { resultRows } from '../experiments/resultsTable.ts';
 import { tableText } from '../experiments/tableReport.ts';
 import { mnistOptionsOf } from '../tasks/index.ts';
@@ -49,7 +50,7 @@ import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { experimentToFlags } from './experimentFlags.ts';
 import { readManifest } from './experimentFolder.ts';
 import { openNodeEngine } from './nodeContext.ts';
-import { reproduceFigure, writeWhole } from './reproduceFigure.ts';
+import { reproduceFigure, variantGroups, writeWhole } from './reproduceFigure.ts';
 import {
   durationText,
   estimateSeconds,
@@ -324,7 +325,12 @@ const FIGURE_FLAGS: FlagSpec[] = [
   {
     name: 'seeds',
     value: 'k',
-    help: 'figures: train every run over k seeds side by side (1 to 10; default 1), each verdict counted over them, each chart a mean with a min-max band',
+    help: 'figures: train every run over k seeds (1 to 10; default 1), side by side where they fit in one group, else in groups by seed one after the other; each verdict counted over them, each chart a mean with a min-max band; with --help, the estimates are over k seeds',
+  },
+  {
+    name: 'group-runs',
+    value: 'N',
+    help: `figures: train at most N runs side by side in one group (1 to ${MAX_GROUP_RUNS}, at least a part's runs; default ${MAX_GROUP_RUNS}); a part over more runs (its runs x seeds) trains as several groups split by seed, the same numbers as one group`,
   },
   {
     name: 'iters',
@@ -361,11 +367,28 @@ async function figuresHelp(rest: readonly string[]): Promise<string> {
     } finally {
       engine.close();
     }
-  const est = (v: FigureVariant) =>
-    cost
-      ? `about ${durationText(v.parts.reduce((t, p) => t + estimateSeconds(cost!, p.group, p.runs.length, p.iterations), 0))}`
-      : 'no estimate';
+  const flags = parseArgs(
+    rest.filter((a) => a !== '--help'),
+    FIGURE_FLAGS.concat(FLAGS.filter((f) => !FIGURE_FLAGS.some((g) => g.name === f.name))),
+  );
+  const seeds = wholeFlag(flags, 'seeds', 1, SEEDS_MAX) ?? 1;
+  const groupRuns = wholeFlag(flags, 'group-runs', 1, MAX_GROUP_RUNS) ?? MAX_GROUP_RUNS;
+  // every group of every part: a part split by seed pays each group's own fixed cost
+  const est = (v: FigureVariant) => {
+    const largest = Math.max(...v.parts.map((p) => p.runs.length));
+    if (groupRuns < largest) return `no estimate (--group-runs ${groupRuns} is less than a part's ${largest} runs)`;
+    if (!cost) return 'no estimate';
+    const groups = variantGroups(v.parts, seeds, groupRuns);
+    const seconds = v.parts.reduce(
+      (t, p, k) => t + groups[k].reduce((u, g) => u + estimateSeconds(cost!, p.group, g.runs.length, p.iterations), 0),
+      0,
+    );
+    const count = groups.reduce((t, g) => t + g.length, 0);
+    return `about ${durationText(seconds)}${seeds > 1 ? ` over ${seeds} seeds (${count} group${count === 1 ? '' : 's'} of at most ${groupRuns} runs)` : ''}`;
+  };
   const lines = ['Figures:', adapterLine];
+  if (seeds > 1 || groupRuns !== MAX_GROUP_RUNS)
+    lines.push(`Figure estimates over ${seeds} seed${seeds === 1 ? '' : 's'}, at most ${groupRuns} runs a group (--seeds, --group-runs).`);
   for (const id of PAPER_FIGURE_IDS) {
     const f = PAPER_FIGURES[id];
     lines.push(
@@ -396,14 +419,17 @@ async function figureMain(id: ReproduceFigureId, rest: string[]): Promise<number
   const flags = parseArgs(rest, FIGURE_FLAGS);
   if (flags.has('help')) return main(['--help', ...rest.filter((a) => a !== '--help')]);
   const classroom = flags.has('classroom');
-  const seeds = wholeFlag(flags, 'seeds', 1, 10) ?? 1;
+  const seeds = wholeFlag(flags, 'seeds', 1, SEEDS_MAX) ?? 1;
+  const groupRuns = wholeFlag(flags, 'group-runs', 1, MAX_GROUP_RUNS);
   const iters = wholeFlag(flags, 'iters', 1, 10_000_000);
   const out = flags.get('out') ?? join('reproduce', `${id}${classroom ? '-classroom' : ''}`);
   const adapter = flags.get('adapter');
   if (adapter !== undefined && !['auto', 'hardware', 'software'].includes(adapter))
     throw new UsageError(`--adapter must be auto, hardware or software (got '${adapter.slice(0, 40)}')`);
   const pass = [...(adapter ? ['--adapter', adapter] : []), ...(flags.has('quiet') ? ['--quiet'] : [])];
-  if (id !== 'table5') return reproduceFigure(id, { classroom, seeds, iters, out, pass });
+  if (id !== 'table5')
+    return reproduceFigure(id, { classroom, seeds, iters, out, pass, ...(groupRuns !== undefined ? { groupRuns } : {}) });
+  if (groupRuns !== undefined) throw new UsageError(`--group-runs ${groupRuns}: Table 5 times one run at a time; leave the flag out`);
   if (seeds !== 1)
     throw new UsageError(
       `--seeds ${seeds}: Table 5 times iterations (seconds per 1000), it has no curves to count over seeds; leave the flag out`,

@@ -83,6 +83,11 @@ function lastIteration(s: Series): number {
   return s.x.length ? s.x[s.x.length - 1] : 0;
 }
 
+/** Why a claim over a budget is undecided: the run trained less than the budget and has not converged so far. */
+function notYet(run: string, trained: number, within: number, what: string): string {
+  return `${run} trained ${trained} of the ${within} iterations the claim allows and has not converged yet: ${what} not reached`;
+}
+
 /** The claim on one seed's record. */
 export function checkClaim(claim: Claim, record: SeedRecord): ClaimOutcome {
   const missing = (names: readonly string[], from: object) => names.filter((n) => !Object.hasOwn(from, n));
@@ -123,13 +128,11 @@ export function checkClaim(claim: Claim, record: SeedRecord): ClaimOutcome {
   const trained = lastIteration(s);
   if (claim.kind === 'reaches') {
     if (it !== null && it <= claim.within) return { outcome: 'holds', why: `${what}: ${claim.run} ${at(it)}` };
-    if (trained < claim.within && it === null)
-      return { outcome: 'undecided', why: `${claim.run} trained ${trained} of ${claim.within} iterations without reaching ${what}` };
+    if (trained < claim.within && it === null) return { outcome: 'undecided', why: notYet(claim.run, trained, claim.within, what) };
     return { outcome: 'fails', why: `${what}: ${claim.run} ${at(it)}, not within ${claim.within}` };
   }
   if (it !== null && it <= claim.within) return { outcome: 'fails', why: `${what}: ${claim.run} ${at(it)}` };
-  if (trained < claim.within)
-    return { outcome: 'undecided', why: `${claim.run} trained only ${trained} of ${claim.within} iterations (not converged so far)` };
+  if (trained < claim.within) return { outcome: 'undecided', why: notYet(claim.run, trained, claim.within, what) };
   return { outcome: 'holds', why: `${what}: ${claim.run} never within ${claim.within} iterations` };
 }
 

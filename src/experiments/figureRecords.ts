@@ -7,12 +7,123 @@
  * side by side in one group) become k records, record i holding replicate i of every run set under the set's
  * name; a run without replicates is a set of one seed, in the first record.
  */
-import type { ExperimentLog } from '../engine/experimentLog.ts';
+import { ExperimentLog } from '../engine/experimentLog.ts';
 import type { RunSettings } from '../engine/settings.ts';
 import { type Claim, type SeedRecord, type Verdict, verdict } from './claims.ts';
 import { csvField } from './csvField.ts';
 import type { CurveMetric, FigurePart } from './paperFigures.ts';
-import { replicateSets, type Series } from './replicates.ts';
+import { MAX_GROUP_RUNS, replicateMembers, replicateName, replicateSeed, replicateSets, type Series } from './replicates.ts';
+
+/**
+ * One group of a part trained over seeds: seeds `from` .. `to` (1-based, inclusive) of every run, as the
+ * concrete runs of one run group, trained in the part's folder (`folder` ''), or, when the part's runs over
+ * all its seeds are more than one group trains side by side, in a subfolder of it named after its seeds
+ * ('seeds-1-2', 'seeds-3-4', 'seeds-5').
+ */
+export interface SeedGroup {
+  from: number;
+  to: number;
+  runs: RunSettings[];
+  folder: string;
+}
+
+/** The folder name of a seed group in a part split over several groups. */
+export const SEED_GROUP_FOLDER = /^seeds-(\d+)(?:-(\d+))?$/;
+
+/**
+ * A part's runs over `seeds` seeds as run groups of at most `groupRuns` runs: one group when they fit
+ * (seeds = 1: the runs themselves; else every run's k replicates side by side, replicates.ts), otherwise split
+ * by seed, as many seeds a group as fit (seeds 1-2, 3-4, ...). A member keeps the name and seed it has in the
+ * one big group (`<name> · s3`, seed + 2), and the runs of a group do not mix (a run trains the same alone or
+ * beside others), so the groups together train exactly what one group of all of them would.
+ */
+export function seedGroups(runs: readonly RunSettings[], seeds: number, groupRuns = MAX_GROUP_RUNS): SeedGroup[] {
+  if (!Number.isInteger(groupRuns) || groupRuns < 1 || groupRuns > MAX_GROUP_RUNS)
+    throw new Error(`a group trains 1 to ${MAX_GROUP_RUNS} runs side by side (got ${groupRuns})`);
+  if (runs.length === 0) throw new Error('a part has no runs');
+  if (runs.length > groupRuns)
+    throw new Error(`a part of ${runs.length} runs does not fit in a group of ${groupRuns}: it is split by seed, never within a seed`);
+  // the replicate count's own check (1 to SEEDS_MAX) names the flag's range
+  replicateMembers(runs[0], seeds);
+  if (runs.length * seeds <= groupRuns) return [{ from: 1, to: seeds, runs: runs.flatMap((r) => replicateMembers(r, seeds)), folder: '' }];
+  const per = Math.floor(groupRuns / runs.length);
+  const groups: SeedGroup[] = [];
+  for (let from = 1; from <= seeds; from += per) {
+    const to = Math.min(seeds, from + per - 1);
+    const members = (r: RunSettings) =>
+      Array.from({ length: to - from + 1 }, (_, j) => ({
+        ...r,
+        name: replicateName(r.name, from - 1 + j),
+        seed: replicateSeed(r.seed, from - 1 + j),
+      }));
+    groups.push({ from, to, runs: runs.flatMap(members), folder: from === to ? `seeds-${from}` : `seeds-${from}-${to}` });
+  }
+  return groups;
+}
+
+/**
+ * The logs of a part's seed groups (in the order of seedGroups) as the one group of all of them would have
+ * recorded it: its runs in that group's order (run 1 over every seed, then run 2, ...), over the iterations
+ * every group recorded (a group trained further than another is cut to the shorter). Groups that recorded
+ * different iterations up to there, another baseline (other data) or another task are refused: they are not
+ * one panel.
+ */
+export function mergeSeedGroupLogs(logs: readonly ExperimentLog[], groups: readonly SeedGroup[], runsPerSeed: number): ExperimentLog {
+  if (logs.length !== groups.length || logs.length === 0) throw new Error(`${logs.length} logs for ${groups.length} seed groups`);
+  if (logs.length === 1) return logs[0];
+  logs.forEach((l, g) => {
+    const want = runsPerSeed * (groups[g].to - groups[g].from + 1);
+    if (l.metrics.runs.length !== want)
+      throw new Error(`seed group ${groups[g].folder} holds ${l.metrics.runs.length} runs, not the ${want} of its seeds`);
+  });
+  const first = logs[0];
+  const lastOf = (xs: readonly number[]) => (xs.length ? xs[xs.length - 1] : 0);
+  const upTo = Math.min(...logs.map((l) => lastOf(l.metrics.iterations)));
+  const cut = (xs: readonly number[]) => xs.filter((x) => x <= upTo);
+  const its = cut(first.metrics.iterations);
+  const tracked = cut(first.traces.iterations);
+  logs.forEach((l, g) => {
+    const where = `seed group ${groups[g].folder} against ${groups[0].folder}`;
+    if (l.metrics.group.task !== first.metrics.group.task) throw new Error(`${where}: another task (${l.metrics.group.task})`);
+    if (l.metrics.baselineLoss !== first.metrics.baselineLoss)
+      throw new Error(`${where}: another baseline loss (${l.metrics.baselineLoss}, ${first.metrics.baselineLoss}): other data`);
+    const mine = cut(l.metrics.iterations);
+    const myTracked = cut(l.traces.iterations);
+    if (mine.length !== its.length || mine.some((x, k) => x !== its[k])) throw new Error(`${where}: other iterations recorded`);
+    if (myTracked.length !== tracked.length || myTracked.some((x, k) => x !== tracked[k]))
+      throw new Error(`${where}: other iterations tracked`);
+  });
+  // (group, run within it) of each run of the one big group: run r's seeds in order, group after group
+  const order: [number, number][] = [];
+  for (let r = 0; r < runsPerSeed; r++)
+    groups.forEach((gr, g) => {
+      const size = gr.to - gr.from + 1;
+      for (let j = 0; j < size; j++) order.push([g, r * size + j]);
+    });
+  const merged = new ExperimentLog(
+    first.metrics.group,
+    order.map(([g, i]) => logs[g].metrics.runs[i]),
+    first.metrics.baselineLoss,
+  );
+  its.forEach((it, k) => {
+    merged.metrics.iterations.push(it);
+    merged.metrics.metrics.push(order.map(([g, i]) => logs[g].metrics.metrics[k][i]));
+  });
+  tracked.forEach((it, k) => {
+    merged.traces.iterations.push(it);
+    merged.traces.flowCounts!.push(first.traces.flowCounts?.[k] ?? null);
+  });
+  order.forEach(([g, i], r) => {
+    const from = logs[g].traces.runs[i];
+    const to = merged.traces.runs[r];
+    for (let k = 0; k < tracked.length; k++) {
+      to.flow.push(from.flow[k]);
+      to.spectrum.push(from.spectrum[k]);
+      to.drift.push(from.drift[k]);
+    }
+  });
+  return merged;
+}
 
 /** One run's curve of a metric: the loss or accuracy at every recorded iteration, or the gradient-flow spread at every tracked one. */
 export function runCurve(log: ExperimentLog, r: number, metric: CurveMetric): Series {

@@ -92,12 +92,15 @@ describe('claims on recorded curves', () => {
     expect(checkClaim(never, { curves: { none: curve(60) } })).toEqual({ outcome: 'fails', why: 'accuracy >= 0.9: none at iteration 60' });
     expect(checkClaim(never, { curves: { none: curve(null, 60) } })).toEqual({
       outcome: 'undecided',
-      why: 'none trained only 60 of 100 iterations (not converged so far)',
+      why: 'none trained 60 of the 100 iterations the claim allows and has not converged yet: accuracy >= 0.9 not reached',
     });
     const reaches: Claim = { kind: 'reaches', statement: 'm = 1 converges', run: 'm=1', within: 80, criterion: acc };
     expect(checkClaim(reaches, { curves: { 'm=1': curve(60) } }).outcome).toBe('holds');
     expect(checkClaim(reaches, { curves: { 'm=1': curve(100) } }).outcome).toBe('fails');
-    expect(checkClaim(reaches, { curves: { 'm=1': curve(null, 60) } }).outcome).toBe('undecided');
+    expect(checkClaim(reaches, { curves: { 'm=1': curve(null, 60) } })).toEqual({
+      outcome: 'undecided',
+      why: 'm=1 trained 60 of the 80 iterations the claim allows and has not converged yet: accuracy >= 0.9 not reached',
+    });
   });
 
   it("'better' compares the seed's figures, higher or lower being better", () => {
