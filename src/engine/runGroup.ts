@@ -590,26 +590,12 @@ export class RunGroup {
         for (const [k, x] of mine.entries()) out.set(part(x), k * first.length);
         return out;
       };
-      q.writeBuffer(
-        buf.x,
-        0,
-        stack((x) => x.x),
-      );
-      q.writeBuffer(
-        buf.targets,
-        0,
-        stack((x) => x.targets),
-      );
-      q.writeBuffer(
-        buf.weight,
-        0,
-        stack((x) => x.weight),
-      );
-      q.writeBuffer(
-        buf.accWeight,
-        0,
-        stack((x) => x.accWeight),
-      );
+      for (const part of ['x', 'targets', 'weight', 'accWeight'] as const)
+        q.writeBuffer(
+          buf[part],
+          0,
+          stack((x) => x[part]),
+        );
     });
   }
 
