@@ -183,7 +183,6 @@ function RunRow({
                   <SettingField
                     spec={OVER_DATA_SPEC}
                     value={set.data}
-                    compact
                     testId={`run-${index}-over-data`}
                     onCommit={(v) => edits.setRunOverData(run.id, v as boolean)}
                   />
