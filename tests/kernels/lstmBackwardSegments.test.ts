@@ -135,7 +135,24 @@ describe('fused lstmBackward kernels: row-aligned flow, top < L, recomputation s
               peepGrad: new Float64Array(R * 3 * n),
             };
             const flowTop = new Float64Array(R * (top + 1));
-            lstmBackward(want.dz, want.dh0, want.dc0, want.peepGrad, flowTop, hyper, x.W, x.peep, gatesRef, cRef, dhOutRef, R, top, B, n, rows);
+            lstmBackward(
+              want.dz,
+              want.dh0,
+              want.dc0,
+              want.peepGrad,
+              flowTop,
+              hyper,
+              x.W,
+              x.peep,
+              gatesRef,
+              cRef,
+              dhOutRef,
+              R,
+              top,
+              B,
+              n,
+              rows,
+            );
             // in the buffers' layout for L: index k = t + L - t_b, nothing below L - top
             const flow = new Float64Array(R * (L + 1));
             for (let r = 0; r < R; r++) flow.set(flowTop.subarray(r * (top + 1), (r + 1) * (top + 1)), r * (L + 1) + L - top);
@@ -166,7 +183,8 @@ describe('fused lstmBackward kernels: row-aligned flow, top < L, recomputation s
                 device.queue.writeBuffer(bufs.dhOut, 0, steps(dhOutGpu, R, L, slots, seg.start, seg.steps, slot));
                 submit(plan.segments[s]);
                 const got = await readF32(device, bufs.dz, R * slots * slot4);
-                for (let r = 0; r < R; r++) dz.set(got.subarray(r * slots * slot4, (r * slots + seg.steps) * slot4), (r * top + seg.start) * slot4);
+                for (let r = 0; r < R; r++)
+                  dz.set(got.subarray(r * slots * slot4, (r * slots + seg.steps) * slot4), (r * top + seg.start) * slot4);
               }
               return {
                 dz,

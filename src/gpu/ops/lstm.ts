@@ -62,7 +62,7 @@ export interface LstmBlocking {
   WG: number;
   /** batch rows per workgroup (the forward computes them in register chunks of 4 rows) */
   ROWS: number;
-  /** rows per register chunk of the backward: 16 or 8 */
+  /** rows per register chunk of the scalar backward (lstmBackward.wgsl): 16 or 8; the vec4 one: lstmBackwardChunk */
   CHUNK: number;
 }
 
