@@ -20,6 +20,7 @@ export const KERNEL_LAYOUTS = {
   cayleySolve: { params: 12, storage: 6 },
   copyStates: { params: 24, storage: 2 },
   lstmBackward: { params: 68, storage: 10 },
+  lstmBackwardVec4: { params: 68, storage: 10 },
   lstmForward: { params: 32, storage: 9 },
   matmul: { params: 72, storage: 4 },
   matmulAtB4: { params: 72, storage: 4 },

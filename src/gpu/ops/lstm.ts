@@ -1,7 +1,8 @@
 /**
  * LSTM recurrent ops (docs/ENGINE.md, "The LSTM cell"), all R runs of a block of LSTM runs.
  * Forward: ONE dispatch of shaders/lstmForward.wgsl runs the whole time loop (gates, c, h). Backward: ONE
- * dispatch of shaders/lstmBackward.wgsl for the training delta (channel 0: dz, dh0, dc0, peephole partials), a
+ * dispatch of shaders/lstmBackwardVec4.wgsl (n a multiple of 4; else shaders/lstmBackward.wgsl,
+ * lstmBackwardKernel) for the training delta (channel 0: dz, dh0, dc0, peephole partials), a
  * second for the gradient-flow delta of Loss_last (channel 1; it returns at once unless setFlow(true, ...) was
  * called), then reduceRows sums the flow partials into flow[r][t] and the peephole partials into peepGrad.
  * Naive (the benchmark's one-dispatch-per-step reference path): the same kernels with the same blocking,
@@ -24,7 +25,7 @@ import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
 import { type BackwardOptions, backwardWindows } from './rnnBackward.ts';
-import { fullSegment, type RecurrentOptions, rnnBlocking, type Segment } from './rnnForward.ts';
+import { forwardChunk, fullSegment, type RecurrentOptions, rnnBlocking, type Segment } from './rnnForward.ts';
 
 export interface LstmDims {
   R: number;
@@ -61,7 +62,7 @@ export interface LstmBlocking {
   WG: number;
   /** batch rows per workgroup (the forward computes them in register chunks of 4 rows) */
   ROWS: number;
-  /** rows per register chunk of the backward: 16 or 8 */
+  /** rows per register chunk of the scalar backward (lstmBackward.wgsl): 16 or 8; the vec4 one: lstmBackwardChunk */
   CHUNK: number;
 }
 
@@ -80,6 +81,23 @@ export function lstmBlocking(software: boolean, B: number, n: number): LstmBlock
   const { WG, ROWS } = rnnBlocking(software, B, n);
   const CHUNK = software && ROWS > 8 ? 16 : 8;
   return { WG, ROWS, CHUNK };
+}
+
+/**
+ * The fused LSTM backward's kernel: lstmBackwardVec4.wgsl (W and dz as vec4s, 4 inputs a load) where n is a
+ * multiple of 4, else lstmBackward.wgsl. Same bindings, blocking, flow alignment and results (to f32 rounding).
+ */
+export function lstmBackwardKernel(n: number): 'lstmBackward' | 'lstmBackwardVec4' {
+  return n % 4 === 0 ? 'lstmBackwardVec4' : 'lstmBackward';
+}
+
+/**
+ * Rows per register chunk of the fused LSTM backward (CHUNK): the scalar kernel's lstmBlocking CHUNK (16 or 8);
+ * the vec4 kernel's any 1..16 rows by the forward's cost model (forwardChunk, as rnnBackward.ts backwardChunk):
+ * 25 rows (software, B = 50) as 13 + 12, 8 rows (a GPU's blocking) as one chunk of 8.
+ */
+export function lstmBackwardChunk(kernel: 'lstmBackward' | 'lstmBackwardVec4', blocking: LstmBlocking): number {
+  return kernel === 'lstmBackwardVec4' ? forwardChunk(blocking.ROWS, 16) : blocking.CHUNK;
 }
 
 /** One uniform and one dispatch per window of steps (the segment, or one step at a time when naive). */
@@ -169,7 +187,8 @@ function lstmBackwardGeometry(software: boolean, dims: LstmDims) {
   const peepLen = R * S * 3 * n;
   const flowLen = R * P * (L + 1);
   const dcLen = R * B * n;
-  return { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen: R * 2 * B * 4 * n };
+  const kernel = lstmBackwardKernel(n);
+  return { kernel, blocking, S, P, peepLen, flowLen, dcLen, flowDzLen: R * 2 * B * 4 * n };
 }
 
 /** Two scratch buffers of partial sums, the flow delta's dz, two backward dispatches per window, two reductions. */
@@ -191,9 +210,9 @@ export function lstmBackwardFootprint(fc: FootprintContext, dims: LstmDims, opts
           scratchBuffer('lstmBackward.flowDz', g.flowDzLen * 4, '[R][2][B][4n]'),
         ];
   return {
-    buffers: [...scratch, uniforms('lstmBackward', 2 * windows), uniforms('reduceRows', 2, 'lstmBackward.reduce.params')],
+    buffers: [...scratch, uniforms(g.kernel, 2 * windows), uniforms('reduceRows', 2, 'lstmBackward.reduce.params')],
     dispatches: [
-      dispatch('lstmBackward', 'lstmBackward', [g.S, R, 1], 2 * windows),
+      dispatch(g.kernel, g.kernel, [g.S, R, 1], 2 * windows),
       dispatch('lstmBackward flow sum', 'reduceRows', [ceilDiv(L + 1, 64), R, 1]),
       dispatch('lstmBackward peephole sum', 'reduceRows', [ceilDiv(3 * n, 64), R, 1]),
     ],
@@ -209,10 +228,11 @@ export async function prepareLstmBackward(
   const { R, L, B, n } = dims;
   const segs = opts.segments ?? [fullSegment(L)];
   const top = opts.top ?? L;
-  const { blocking, S, P, peepLen, flowLen, dcLen, flowDzLen } = lstmBackwardGeometry(ctx.software, dims);
+  const { kernel, blocking, S, P, peepLen, flowLen, dcLen, flowDzLen } = lstmBackwardGeometry(ctx.software, dims);
   // one row table per run (a block with one batch per run): the kernel reads run r's at r * 2B
   const rowTables = opts.perRunRows ? R : 1;
-  const k = await ctx.kernels.get('lstmBackward', opts.perRunRows ? { ...blocking, ROWSTRIDE: 2 * B } : { ...blocking });
+  const rowStride: Record<string, number> = opts.perRunRows ? { ROWSTRIDE: 2 * B } : {};
+  const k = await ctx.kernels.get(kernel, { ...blocking, CHUNK: lstmBackwardChunk(kernel, blocking), ...rowStride });
   // Scratch of each channel: its partial sums at element 0 (reduceRows reads them from there), then its dc
   // scratch; the flow channel's then holds the row table [B][2] (t_b, scale_b) the host writes per batch.
   const aux = opts.scratch?.aux ?? [

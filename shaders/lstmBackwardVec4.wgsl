@@ -1,0 +1,322 @@
+// lstmBackwardVec4: lstmBackward.wgsl (same Params, bindings, blocking, channels and results) for n a multiple
+// of 4, with W and dz read and written as vec4s. The product W^T dz_{t+1} walks the 4n inputs i four at a time:
+// per 4 inputs, 4 vec4 loads of W (rows i..i+3, columns 4 blk..4 blk+3, contiguous in row-major W) and one vec4
+// load of dz per row, where lstmBackward.wgsl makes 16 and 4 scalar loads (on SwiftShader a storage load is a
+// per-lane gather with a bounds check: the loads set the pace, as in rnnBackwardVec4.wgsl). Register chunks of
+// CHUNK = 1..16 rows (the override guards remove the unused registers; src/gpu/ops/lstm.ts lstmBackwardChunk:
+// 25 rows as 13 + 12); the row epilogue is one loop over the chunk, as in lstmBackward.wgsl.
+// Everything else is lstmBackward.wgsl's, unchanged: the two channels (0 training delta: dz, dh0, dc0, peephole
+// partials; 1 gradient flow of Loss_last aligned on each row's last scored step t_b at k = t + L - t_b, register
+// runs of consecutive rows with the same k, steps t > t_b and t = T0 > 0 skipped, partials zeroed by their owner
+// at tHigh = top), the activation window (T0, slots), the carry (dh0 at t = T0, carryIn at t = tHigh), dc_next
+// and the peephole partials in aux (reset at t = top), unscored and top. See lstmBackward.wgsl for the
+// equations and bindings; here W [R][4n][n/4] and dz [R][dzSlots][B][n] are in vec4s (every offset is a
+// multiple of 4 floats because n is); the rest stays f32. The sums run in another order than lstmBackward.wgsl's
+// (4 inputs a step), so the two agree to f32 rounding, not bit for bit.
+
+struct Params {
+  R: u32,
+  L: u32,
+  B: u32,
+  n: u32,
+  tLow: u32,
+  tHigh: u32,
+  channel: u32,
+  trackFlow: u32,
+  dzSlots: u32,
+  P: u32,
+  S: u32,
+  dcOff: u32,
+  T0: u32,
+  slots: u32,
+  carryIn: u32,
+  unscored: u32,
+  top: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> hyper: array<f32>;
+@group(0) @binding(2) var<storage, read> W: array<vec4f>;
+@group(0) @binding(3) var<storage, read> peep: array<f32>;
+@group(0) @binding(4) var<storage, read> gates: array<f32>;
+@group(0) @binding(5) var<storage, read> c: array<f32>;
+@group(0) @binding(6) var<storage, read> dhOut: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dz: array<vec4f>;
+@group(0) @binding(8) var<storage, read_write> dh0: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dc0: array<f32>;
+@group(0) @binding(10) var<storage, read_write> aux: array<f32>;
+
+const H_CLIP = 2u;
+
+// Invocations per workgroup (software: 32; hardware: up to 256).
+override WG: u32 = 32;
+// Batch rows per workgroup (software: up to 25; hardware: 8).
+override ROWS: u32 = 25;
+// Rows per register chunk: 1..16 (src/gpu/ops/lstm.ts lstmBackwardChunk; software B = 50: 13, hardware: 8).
+override CHUNK: u32 = 16;
+
+// Units of a vector starting at `base` (u clamped to n-1: always in bounds, never stored).
+fn gatesAt(base: u32, u: vec4u) -> vec4f { return vec4f(gates[base + u.x], gates[base + u.y], gates[base + u.z], gates[base + u.w]); }
+fn cAt(base: u32, u: vec4u) -> vec4f { return vec4f(c[base + u.x], c[base + u.y], c[base + u.z], c[base + u.w]); }
+fn auxAt(base: u32, u: vec4u) -> vec4f { return vec4f(aux[base + u.x], aux[base + u.y], aux[base + u.z], aux[base + u.w]); }
+fn peepAt(base: u32, u: vec4u) -> vec4f { return vec4f(peep[base + u.x], peep[base + u.y], peep[base + u.z], peep[base + u.w]); }
+
+// The 4 units' share of 4 inputs: sum over c of w_c * x[c] (w_c: row i+c of W at the 4 units' columns).
+fn combine(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {
+  return w0 * x.x + w1 * x.y + w2 * x.z + w3 * x.w;
+}
+
+// What one invocation sums over the rows of a unit block: peephole gradients and (channel 1) a register sum of
+// dh_t^2 over consecutive rows whose aligned index is k (k = L + 1: empty), added to the flow partial cell k of
+// the invocation (at flowBase) when the index changes and at the end of the block.
+struct Sums {
+  dpi: vec4f,
+  dpf: vec4f,
+  dpo: vec4f,
+  k: u32,
+  sq: f32,
+  flowBase: u32,
+}
+
+// Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
+// Rows per run in the row table: 0 (default) one table for every run; 2 * B with one batch per run (a group over
+// several data streams), run r's table at r * ROWSTRIDE after the shared start.
+override ROWSTRIDE: u32 = 0u;
+// Where this invocation's run's row table starts after the shared start (set first thing in main).
+var<private> runRows: u32;
+fn rowTable() -> u32 { return params.dcOff + params.R * params.B * params.n + runRows; }
+fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
+
+// Adds the register sum to its partial cell, if any, and empties it.
+fn flowFlush(sums: ptr<function, Sums>) {
+  if ((*sums).k <= params.L) { aux[(*sums).flowBase + (*sums).k] += (*sums).sq; }
+  (*sums).k = params.L + 1u;
+  (*sums).sq = 0.0;
+}
+
+// Channel 1: adds row b's sum of dh_t^2 (sq) at its aligned index (nothing for a row scoring nothing, a step
+// past its t_b, or step T0 > 0, which the earlier segment counts as its top step).
+fn flowAdd(sums: ptr<function, Sums>, t: u32, b: u32, sq: f32) {
+  if (params.channel != 1u) { return; }
+  let tb = rowLast(b);
+  if (tb == 0u || t > tb || (t == params.T0 && t > 0u)) { return; }
+  let k = t + params.L - tb;
+  if (k != (*sums).k) {
+    flowFlush(sums);
+    (*sums).k = k;
+  }
+  (*sums).sq += sq;
+}
+
+// Completes step t for units j0 .. j0+cnt-1 of row b from acc = W^T dz_{t+1} (or the carry in dh0 when
+// fromCarry), stores what this channel stores and adds this row's contributions to `sums` (rows outside the
+// slice are skipped).
+fn finishRow(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, u: vec4u, acc: vec4f, fromCarry: bool, clip: f32,
+             pi: vec4f, pf: vec4f, po: vec4f, sums: ptr<function, Sums>) {
+  if (b >= rowEnd) { return; }
+  let n = params.n;
+  let B = params.B;
+  let L = params.L;
+  let S = params.slots;
+  let ch = params.channel;
+  let dcBase = params.dcOff + (r * B + b) * n;
+  var d = acc;
+  if (fromCarry) {
+    for (var e = 0u; e < cnt; e++) { d[e] = dh0[(r * B + b) * n + j0 + e]; }
+  }
+  for (var e = cnt; e < 4u; e++) { d[e] = 0.0; }
+  if (t == params.T0) {
+    flowAdd(sums, t, b, dot(d, d));
+    if (ch == 0u) {
+      let o = (r * B + b) * n + j0;
+      for (var e = 0u; e < cnt; e++) {
+        dh0[o + e] = d[e];
+        if (t == 0u) { dc0[o + e] = aux[dcBase + j0 + e]; }
+      }
+    }
+    return;
+  }
+  let kk = t - 1u - params.T0;
+  let off = ((r * S + kk) * B + b) * n + j0;
+  if (ch == 0u) {
+    if (t > params.unscored) {
+      for (var e = 0u; e < cnt; e++) { d[e] += dhOut[off + e]; }
+    }
+  } else if (t == rowLast(b)) {
+    let scale = aux[rowTable() + 2u * b + 1u];
+    for (var e = 0u; e < cnt; e++) { d[e] += scale * dhOut[off + e]; }
+  }
+  flowAdd(sums, t, b, dot(d, d));
+  let gOff = ((r * S + kk) * B + b) * 4u * n;
+  let gi = gatesAt(gOff, u);
+  let gf = gatesAt(gOff + n, u);
+  let gg = gatesAt(gOff + 2u * n, u);
+  let go = gatesAt(gOff + 3u * n, u);
+  let ct = cAt(((r * (S + 1u) + kk + 1u) * B + b) * n, u);
+  let cp = cAt(((r * (S + 1u) + kk) * B + b) * n, u);
+  var dcn = vec4f(0.0);
+  if (t < params.top) { dcn = auxAt(dcBase, u); }
+  let tc = tanh(clamp(ct, vec4f(-20.0), vec4f(20.0)));
+  let dao = d * tc * go * (1.0 - go);
+  let dc = dcn + d * go * (1.0 - tc * tc) + dao * po;
+  let dai = dc * gg * gi * (1.0 - gi);
+  let dag = dc * gi * (1.0 - gg * gg);
+  let daf = dc * cp * gf * (1.0 - gf);
+  let dcp = dc * gf + dai * pi + daf * pf;
+  (*sums).dpi += dai * cp;
+  (*sums).dpf += daf * cp;
+  (*sums).dpo += dao * ct;
+  var zi = dai;
+  var zf = daf;
+  var zg = dag;
+  var zo = dao;
+  if (clip > 0.0) {
+    zi = clamp(zi, vec4f(-clip), vec4f(clip));
+    zf = clamp(zf, vec4f(-clip), vec4f(clip));
+    zg = clamp(zg, vec4f(-clip), vec4f(clip));
+    zo = clamp(zo, vec4f(-clip), vec4f(clip));
+  }
+  // dz in vec4s: a row is n vec4s (4n floats), gate block g at g * n/4, units j0.. at j0/4
+  let nb = n / 4u;
+  let zOff = ((r * params.dzSlots + (t - 1u) % params.dzSlots) * B + b) * n + j0 / 4u;
+  dz[zOff] = zi;
+  dz[zOff + nb] = zf;
+  dz[zOff + 2u * nb] = zg;
+  dz[zOff + 3u * nb] = zo;
+  for (var e = 0u; e < cnt; e++) { aux[dcBase + j0 + e] = dcp[e]; }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  if (params.channel == 1u && params.trackFlow == 0u) { return; }
+  let lid = lid3.x;
+  let r = wid.y;
+  runRows = r * ROWSTRIDE;
+  let n = params.n;
+  let n4 = 4u * n;
+  let B = params.B;
+  let L = params.L;
+  let b0 = wid.x * ROWS;
+  let rowEnd = min(B, b0 + ROWS);
+  let clip = hyper[r * 16u + H_CLIP];
+  let nBlocks = (n + 3u) / 4u;
+  let nb = n / 4u;
+  // W [R][4n][n/4] in vec4s
+  let wBase = r * n4 * nb;
+  let p = wid.x * WG + lid;
+  let flowBase = (r * params.P + p) * (L + 1u);
+  if (params.channel == 1u && params.tHigh == params.top) {
+    for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
+  }
+
+  for (var s = 0u; s <= params.tHigh - params.tLow; s++) {
+    let t = params.tHigh - s;
+    // dz_{t+1} sits at step index t.
+    let nextBase = (r * params.dzSlots + t % params.dzSlots) * B * n;
+    // the training delta's top step of a segment takes W^T dz_{t+1} from the later segment's carry
+    let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
+    for (var blk = lid; blk < nBlocks; blk += WG) {
+      let j0 = blk * 4u;
+      let cnt = min(4u, n - j0);
+      let u = vec4u(j0, min(j0 + 1u, n - 1u), min(j0 + 2u, n - 1u), min(j0 + 3u, n - 1u));
+      let pb = r * 3u * n;
+      let pi = peepAt(pb, u);
+      let pf = peepAt(pb + n, u);
+      let po = peepAt(pb + 2u * n, u);
+      var sums = Sums(vec4f(0.0), vec4f(0.0), vec4f(0.0), L + 1u, 0.0, flowBase);
+      for (var cb = 0u; cb < ROWS; cb += CHUNK) {
+        var s0 = vec4f(0.0);
+        var s1 = vec4f(0.0);
+        var s2 = vec4f(0.0);
+        var s3 = vec4f(0.0);
+        var s4 = vec4f(0.0);
+        var s5 = vec4f(0.0);
+        var s6 = vec4f(0.0);
+        var s7 = vec4f(0.0);
+        var s8 = vec4f(0.0);
+        var s9 = vec4f(0.0);
+        var s10 = vec4f(0.0);
+        var s11 = vec4f(0.0);
+        var s12 = vec4f(0.0);
+        var s13 = vec4f(0.0);
+        var s14 = vec4f(0.0);
+        var s15 = vec4f(0.0);
+        if (t < params.top && !fromCarry) {
+          // rows past the slice or past B read a clamped row and are not stored
+          let q0 = nextBase + min(b0 + cb, B - 1u) * n;
+          let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * n;
+          let q2 = nextBase + min(b0 + cb + 2u, B - 1u) * n;
+          let q3 = nextBase + min(b0 + cb + 3u, B - 1u) * n;
+          let q4 = nextBase + min(b0 + cb + 4u, B - 1u) * n;
+          let q5 = nextBase + min(b0 + cb + 5u, B - 1u) * n;
+          let q6 = nextBase + min(b0 + cb + 6u, B - 1u) * n;
+          let q7 = nextBase + min(b0 + cb + 7u, B - 1u) * n;
+          let q8 = nextBase + min(b0 + cb + 8u, B - 1u) * n;
+          let q9 = nextBase + min(b0 + cb + 9u, B - 1u) * n;
+          let q10 = nextBase + min(b0 + cb + 10u, B - 1u) * n;
+          let q11 = nextBase + min(b0 + cb + 11u, B - 1u) * n;
+          let q12 = nextBase + min(b0 + cb + 12u, B - 1u) * n;
+          let q13 = nextBase + min(b0 + cb + 13u, B - 1u) * n;
+          let q14 = nextBase + min(b0 + cb + 14u, B - 1u) * n;
+          let q15 = nextBase + min(b0 + cb + 15u, B - 1u) * n;
+          for (var i4 = 0u; i4 < n; i4++) {
+            // columns 4 blk .. 4 blk + 3 of rows 4 i4 .. 4 i4 + 3 of W
+            let w0 = W[wBase + 4u * i4 * nb + blk];
+            let w1 = W[wBase + (4u * i4 + 1u) * nb + blk];
+            let w2 = W[wBase + (4u * i4 + 2u) * nb + blk];
+            let w3 = W[wBase + (4u * i4 + 3u) * nb + blk];
+            s0 += combine(w0, w1, w2, w3, dz[q0 + i4]);
+            if (CHUNK > 1u) { s1 += combine(w0, w1, w2, w3, dz[q1 + i4]); }
+            if (CHUNK > 2u) { s2 += combine(w0, w1, w2, w3, dz[q2 + i4]); }
+            if (CHUNK > 3u) { s3 += combine(w0, w1, w2, w3, dz[q3 + i4]); }
+            if (CHUNK > 4u) { s4 += combine(w0, w1, w2, w3, dz[q4 + i4]); }
+            if (CHUNK > 5u) { s5 += combine(w0, w1, w2, w3, dz[q5 + i4]); }
+            if (CHUNK > 6u) { s6 += combine(w0, w1, w2, w3, dz[q6 + i4]); }
+            if (CHUNK > 7u) { s7 += combine(w0, w1, w2, w3, dz[q7 + i4]); }
+            if (CHUNK > 8u) { s8 += combine(w0, w1, w2, w3, dz[q8 + i4]); }
+            if (CHUNK > 9u) { s9 += combine(w0, w1, w2, w3, dz[q9 + i4]); }
+            if (CHUNK > 10u) { s10 += combine(w0, w1, w2, w3, dz[q10 + i4]); }
+            if (CHUNK > 11u) { s11 += combine(w0, w1, w2, w3, dz[q11 + i4]); }
+            if (CHUNK > 12u) { s12 += combine(w0, w1, w2, w3, dz[q12 + i4]); }
+            if (CHUNK > 13u) { s13 += combine(w0, w1, w2, w3, dz[q13 + i4]); }
+            if (CHUNK > 14u) { s14 += combine(w0, w1, w2, w3, dz[q14 + i4]); }
+            if (CHUNK > 15u) { s15 += combine(w0, w1, w2, w3, dz[q15 + i4]); }
+          }
+        }
+        // one copy of the row epilogue (not CHUNK inlined ones): keeps the pipeline quick to compile
+        for (var e = 0u; e < CHUNK; e++) {
+          var acc = s0;
+          if (e == 1u) { acc = s1; } else if (e == 2u) { acc = s2; } else if (e == 3u) { acc = s3; }
+          else if (e == 4u) { acc = s4; } else if (e == 5u) { acc = s5; } else if (e == 6u) { acc = s6; }
+          else if (e == 7u) { acc = s7; }
+          else if (e == 8u) { acc = s8; }
+          else if (e == 9u) { acc = s9; }
+          else if (e == 10u) { acc = s10; }
+          else if (e == 11u) { acc = s11; }
+          else if (e == 12u) { acc = s12; }
+          else if (e == 13u) { acc = s13; }
+          else if (e == 14u) { acc = s14; }
+          else if (e == 15u) { acc = s15; }
+          finishRow(r, t, b0 + cb + e, rowEnd, j0, cnt, u, acc, fromCarry, clip, pi, pf, po, &sums);
+        }
+      }
+      flowFlush(&sums);
+      if (params.channel == 0u && t > params.T0) {
+        // peephole partials of this slice: overwritten at t = L, accumulated afterwards
+        let o = (r * params.S + wid.x) * 3u * n + j0;
+        for (var e = 0u; e < cnt; e++) {
+          if (t == params.top) {
+            aux[o + e] = sums.dpi[e];
+            aux[o + n + e] = sums.dpf[e];
+            aux[o + 2u * n + e] = sums.dpo[e];
+          } else {
+            aux[o + e] += sums.dpi[e];
+            aux[o + n + e] += sums.dpf[e];
+            aux[o + 2u * n + e] += sums.dpo[e];
+          }
+        }
+      }
+    }
+    storageBarrier();
+  }
+}
