@@ -1,5 +1,5 @@
 /**
- * A compiled compute kernel: one shaders/*.wgsl file, its pipeline (created once, asynchronously), and its
+ * A compiled compute kernel: one shaders/*.wgsl file (its `//! include`s of shaders/lib/ expanded), its pipeline (created once, asynchronously), and its
  * uniform struct reflected from the WGSL with webgpu-utils (no hand-counted offsets).
  *
  * Convention for every shader in shaders/: `@group(0) @binding(0) var<uniform> params: Params;` when it
