@@ -18,23 +18,7 @@
 // oplu: the invocation for unit j also computes dh of its partner j^1. Nothing is accumulated.
 // Dispatch: x = ceil(B*n / WG), y = R.
 
-struct Params {
-  R: u32,
-  L: u32,
-  B: u32,
-  n: u32,
-  tLow: u32,
-  tHigh: u32,
-  channel: u32,
-  trackFlow: u32,
-  daSlots: u32,
-  P: u32,
-  T0: u32,
-  slots: u32,
-  carryIn: u32,
-  unscored: u32,
-  top: u32,
-}
+//! include rnnBackwardParams
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hyper: array<f32>;
@@ -46,20 +30,11 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> da: array<f32>;
 @group(0) @binding(8) var<storage, read_write> aux: array<f32>;
 
-const H_NONLIN = 0u;
-const H_GAIN = 1u;
-const H_CLIP = 2u;
+//! include rnnHyper
 
 override WG: u32 = 64;
 
-// Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
-// Rows per run in the row table: 0 (default) one table for every run; 2 * B with one batch per run (a group over
-// several data streams), run r's table at r * ROWSTRIDE after the shared start.
-override ROWSTRIDE: u32 = 0u;
-// Where this invocation's run's row table starts after the shared start (set first thing in main).
-var<private> runRows: u32;
-fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u) + runRows; }
-fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
+//! include flowRowTable
 
 // dh_t[b][j] (t > T0), or W^T da_{T0+1} for t = T0 (dh0[b][j] when T0 = 0).
 fn totalDh(r: u32, t: u32, b: u32, j: u32) -> f32 {

@@ -17,23 +17,7 @@
 // f32 (the flow partials have stride L+1). The sums run in another order than rnnBackward.wgsl's (4 inputs a
 // step), so the two agree to f32 rounding, not bit for bit.
 
-struct Params {
-  R: u32,
-  L: u32,
-  B: u32,
-  n: u32,
-  tLow: u32,
-  tHigh: u32,
-  channel: u32,
-  trackFlow: u32,
-  daSlots: u32,
-  P: u32,
-  T0: u32,
-  slots: u32,
-  carryIn: u32,
-  unscored: u32,
-  top: u32,
-}
+//! include rnnBackwardParams
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hyper: array<f32>;
@@ -45,9 +29,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> da: array<vec4f>;
 @group(0) @binding(8) var<storage, read_write> aux: array<f32>;
 
-const H_NONLIN = 0u;
-const H_GAIN = 1u;
-const H_CLIP = 2u;
+//! include rnnHyper
 
 // Invocations per workgroup (software: 32; hardware: up to 256).
 override WG: u32 = 32;
@@ -56,65 +38,11 @@ override WG: u32 = 32;
 override ROWS: u32 = 25;
 override CHUNK: u32 = 16;
 
-// (df/dz)^T dh for 4 units (oplu: pairs (x, y) and (z, w); the max unit's gradient goes to the larger input).
-fn backActivate(z: vec4f, d: vec4f, kind: u32, alpha: f32) -> vec4f {
-  switch kind {
-    case 1u: {
-      let y = tanh(clamp(z, vec4f(-20.0), vec4f(20.0)));
-      return d * (1.0 - y * y);
-    }
-    case 2u: { return select(vec4f(0.0), d, z > vec4f(0.0)); }
-    case 3u, 4u: { return select(alpha * d, d, z >= vec4f(0.0)); }
-    case 5u: {
-      let s0 = z.x >= z.y;
-      let s1 = z.z >= z.w;
-      return vec4f(select(d.y, d.x, s0), select(d.x, d.y, s0), select(d.w, d.z, s1), select(d.z, d.w, s1));
-    }
-    default: { return d; }
-  }
-}
+//! include rnnBackActivate
 
-// Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
-// Rows per run in the row table: 0 (default) one table for every run; 2 * B with one batch per run (a group over
-// several data streams), run r's table at r * ROWSTRIDE after the shared start.
-override ROWSTRIDE: u32 = 0u;
-// Where this invocation's run's row table starts after the shared start (set first thing in main).
-var<private> runRows: u32;
-fn rowTable() -> u32 { return params.R * params.P * (params.L + 1u) + runRows; }
-fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
+//! include flowRowTable
 
-// Channel 1: the aligned index of row b's dh_t, or L + 1 when it adds nothing to the flow (the row scores
-// nothing, t is past its t_b, or t = T0 > 0, which the earlier segment counts as its top step).
-fn flowIndex(t: u32, b: u32) -> u32 {
-  let tb = rowLast(b);
-  if (tb == 0u || t > tb || (t == params.T0 && t > 0u)) { return params.L + 1u; }
-  return t + params.L - tb;
-}
-
-// Channel 1: a register sum of dh_t^2 over consecutive rows whose aligned index is k (k = L + 1: empty).
-struct FlowRun {
-  k: u32,
-  sum: f32,
-}
-
-// Adds the partial cell of the run, if any, and empties the run.
-fn flowFlush(run: ptr<function, FlowRun>, flowBase: u32) {
-  if ((*run).k <= params.L) { aux[flowBase + (*run).k] += (*run).sum; }
-  (*run).k = params.L + 1u;
-  (*run).sum = 0.0;
-}
-
-// Channel 1: adds row b's sum of dh_t^2 (sq) to the run, flushing the run first when b's aligned index differs.
-fn flowAdd(run: ptr<function, FlowRun>, flowBase: u32, t: u32, b: u32, rowEnd: u32, sq: f32) {
-  if (params.channel != 1u || b >= rowEnd) { return; }
-  let k = flowIndex(t, b);
-  if (k > params.L) { return; }
-  if (k != (*run).k) {
-    flowFlush(run, flowBase);
-    (*run).k = k;
-  }
-  (*run).sum += sq;
-}
+//! include flowRuns
 
 // The 4 units' share of 4 inputs: sum over c of w_c * x[c] (w_c: row i+c of W at the 4 units' columns).
 fn combine(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {

@@ -24,16 +24,7 @@
 //   8 h       [R][slots+1][B][n]  written; slot 0 = h0 for every row when tStart = 0
 // Nothing is accumulated: a and h are overwritten. oplu: units (2k, 2k+1) -> (max, min) (n even).
 
-struct Params {
-  R: u32,
-  L: u32,
-  B: u32,
-  n: u32,
-  tStart: u32,
-  tEnd: u32,
-  T0: u32,
-  slots: u32,
-}
+//! include rnnForwardParams
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hyper: array<f32>;
@@ -45,8 +36,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> a: array<f32>;
 @group(0) @binding(8) var<storage, read_write> h: array<f32>;
 
-const H_NONLIN = 0u;
-const H_GAIN = 1u;
+//! include rnnHyper
 
 // Invocations per workgroup (software: 32; hardware: up to 256).
 override WG: u32 = 32;
@@ -72,15 +62,7 @@ fn finishUnits(r: u32, k: u32, b: u32, rowEnd: u32, i0: u32, cnt: u32, pre: vec4
   }
 }
 
-fn activate(z: vec4f, kind: u32, alpha: f32) -> vec4f {
-  switch kind {
-    case 1u: { return tanh(clamp(z, vec4f(-20.0), vec4f(20.0))); }
-    case 2u: { return max(z, vec4f(0.0)); }
-    case 3u, 4u: { return select(alpha * z, z, z >= vec4f(0.0)); }
-    case 5u: { return vec4f(max(z.x, z.y), min(z.x, z.y), max(z.z, z.w), min(z.z, z.w)); }
-    default: { return z; }
-  }
-}
+//! include rnnActivate
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {

@@ -16,16 +16,7 @@
 // oplu: the invocation for unit i also computes its partner i^1 (n even). Nothing is accumulated.
 // Dispatch: x = ceil(B*n / WG), y = R.
 
-struct Params {
-  R: u32,
-  L: u32,
-  B: u32,
-  n: u32,
-  tStart: u32,
-  tEnd: u32,
-  T0: u32,
-  slots: u32,
-}
+//! include rnnForwardParams
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hyper: array<f32>;
@@ -37,8 +28,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> a: array<f32>;
 @group(0) @binding(8) var<storage, read_write> h: array<f32>;
 
-const H_NONLIN = 0u;
-const H_GAIN = 1u;
+//! include rnnHyper
 
 override WG: u32 = 64;
 

@@ -10,16 +10,7 @@
 // because n is. The sums run in another order than rnnForward.wgsl's (4 inputs per dot), so the two agree to
 // f32 rounding, not bit for bit.
 
-struct Params {
-  R: u32,
-  L: u32,
-  B: u32,
-  n: u32,
-  tStart: u32,
-  tEnd: u32,
-  T0: u32,
-  slots: u32,
-}
+//! include rnnForwardParams
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hyper: array<f32>;
@@ -31,22 +22,13 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> a: array<vec4f>;
 @group(0) @binding(8) var<storage, read_write> h: array<vec4f>;
 
-const H_NONLIN = 0u;
-const H_GAIN = 1u;
+//! include rnnHyper
 
 override WG: u32 = 32;
 override ROWS: u32 = 25;
 override CHUNK: u32 = 8;
 
-fn activate(z: vec4f, kind: u32, alpha: f32) -> vec4f {
-  switch kind {
-    case 1u: { return tanh(clamp(z, vec4f(-20.0), vec4f(20.0))); }
-    case 2u: { return max(z, vec4f(0.0)); }
-    case 3u, 4u: { return select(alpha * z, z, z >= vec4f(0.0)); }
-    case 5u: { return vec4f(max(z.x, z.y), min(z.x, z.y), max(z.z, z.w), min(z.z, z.w)); }
-    default: { return z; }
-  }
-}
+//! include rnnActivate
 
 // Adds xproj, applies the nonlinearity and stores the 4 units of block blk of row b at step k (rows >= rowEnd skipped).
 fn finishUnits(r: u32, k: u32, b: u32, rowEnd: u32, blk: u32, pre: vec4f, kind: u32, g: f32, alpha: f32) {

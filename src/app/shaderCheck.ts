@@ -7,7 +7,8 @@ import { makeShaderDataDefinitions } from 'webgpu-utils';
 import { Kernel } from '../gpu/kernel.ts';
 import type { ShaderLibrary } from '../gpu/shaders.ts';
 
-// Same glob as src/gpu/shadersBrowser.ts (the bundler shares the modules); here only the names are used.
+// The kernels of src/gpu/shadersBrowser.ts's glob (the bundler shares the modules); here only the names are used.
+// Not shaders/lib/: its fragments are included by kernels and never compiled on their own.
 const files = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true });
 
 /** Names of every shader in shaders/ (file name without .wgsl), sorted. */

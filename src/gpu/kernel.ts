@@ -1,12 +1,12 @@
 /**
- * A compiled compute kernel: one shaders/*.wgsl file, its pipeline (created once, asynchronously), and its
+ * A compiled compute kernel: one shaders/*.wgsl file (its `//! include`s of shaders/lib/ expanded), its pipeline (created once, asynchronously), and its
  * uniform struct reflected from the WGSL with webgpu-utils (no hand-counted offsets).
  *
  * Convention for every shader in shaders/: `@group(0) @binding(0) var<uniform> params: Params;` when it
  * has scalar arguments, then the storage buffers at bindings 1, 2, ... in the order the header lists them.
  */
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
-import type { ShaderLibrary } from './shaders.ts';
+import { type ShaderLibrary, sourceLine } from './shaders.ts';
 
 export type OverrideConstants = Record<string, number>;
 
@@ -39,7 +39,7 @@ export class Kernel {
       });
     } catch (e) {
       const info = await module.getCompilationInfo();
-      const msgs = info.messages.map((m) => `${name}.wgsl:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`).join('\n');
+      const msgs = info.messages.map((m) => `${sourceLine(name, code, m.lineNum)}:${m.linePos} ${m.type}: ${m.message}`).join('\n');
       throw new Error(`Could not build kernel '${name}': ${(e as Error).message}\n${msgs}`);
     }
     return new Kernel(name, device, pipeline, params ? makeStructuredView(params) : undefined, constants);
