@@ -55,7 +55,7 @@ describe('URL state', () => {
       .replace('T=10', 'T=abc')
       .replace('hidden=32', 'hidden=99999')
       .replace('margin:0.1', 'margin:-3')
-      .replace('lrFree:0.01', 'lrFree:NaN');
+      .replace('lrFree:0.003', 'lrFree:NaN');
     const back = decodeExperiment(`${hash}&bogus=1`, defaults)!;
     const text = back.problems.join('\n');
     expect(text).toMatch(/T \(T\) must be a whole number from 2 to 10000 \(got 'abc'\); using the default 10/);
