@@ -14,25 +14,7 @@
 // multiple of 4 floats because n is); the rest stays f32. The sums run in another order than lstmBackward.wgsl's
 // (4 inputs a step), so the two agree to f32 rounding, not bit for bit.
 
-struct Params {
-  R: u32,
-  L: u32,
-  B: u32,
-  n: u32,
-  tLow: u32,
-  tHigh: u32,
-  channel: u32,
-  trackFlow: u32,
-  dzSlots: u32,
-  P: u32,
-  S: u32,
-  dcOff: u32,
-  T0: u32,
-  slots: u32,
-  carryIn: u32,
-  unscored: u32,
-  top: u32,
-}
+//! include lstmBackwardParams
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> hyper: array<f32>;
@@ -55,57 +37,11 @@ override ROWS: u32 = 25;
 // Rows per register chunk: 1..16 (src/gpu/ops/lstm.ts lstmBackwardChunk; software B = 50: 13, hardware: 8).
 override CHUNK: u32 = 16;
 
-// Units of a vector starting at `base` (u clamped to n-1: always in bounds, never stored).
-fn gatesAt(base: u32, u: vec4u) -> vec4f { return vec4f(gates[base + u.x], gates[base + u.y], gates[base + u.z], gates[base + u.w]); }
-fn cAt(base: u32, u: vec4u) -> vec4f { return vec4f(c[base + u.x], c[base + u.y], c[base + u.z], c[base + u.w]); }
-fn auxAt(base: u32, u: vec4u) -> vec4f { return vec4f(aux[base + u.x], aux[base + u.y], aux[base + u.z], aux[base + u.w]); }
-fn peepAt(base: u32, u: vec4u) -> vec4f { return vec4f(peep[base + u.x], peep[base + u.y], peep[base + u.z], peep[base + u.w]); }
+//! include lstmBackwardRows
 
 // The 4 units' share of 4 inputs: sum over c of w_c * x[c] (w_c: row i+c of W at the 4 units' columns).
 fn combine(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {
   return w0 * x.x + w1 * x.y + w2 * x.z + w3 * x.w;
-}
-
-// What one invocation sums over the rows of a unit block: peephole gradients and (channel 1) a register sum of
-// dh_t^2 over consecutive rows whose aligned index is k (k = L + 1: empty), added to the flow partial cell k of
-// the invocation (at flowBase) when the index changes and at the end of the block.
-struct Sums {
-  dpi: vec4f,
-  dpf: vec4f,
-  dpo: vec4f,
-  k: u32,
-  sq: f32,
-  flowBase: u32,
-}
-
-// Channel 1: where the row table starts in aux, and row b's last scored step t_b (0 = scores nothing).
-// Rows per run in the row table: 0 (default) one table for every run; 2 * B with one batch per run (a group over
-// several data streams), run r's table at r * ROWSTRIDE after the shared start.
-override ROWSTRIDE: u32 = 0u;
-// Where this invocation's run's row table starts after the shared start (set first thing in main).
-var<private> runRows: u32;
-fn rowTable() -> u32 { return params.dcOff + params.R * params.B * params.n + runRows; }
-fn rowLast(b: u32) -> u32 { return u32(aux[rowTable() + 2u * b]); }
-
-// Adds the register sum to its partial cell, if any, and empties it.
-fn flowFlush(sums: ptr<function, Sums>) {
-  if ((*sums).k <= params.L) { aux[(*sums).flowBase + (*sums).k] += (*sums).sq; }
-  (*sums).k = params.L + 1u;
-  (*sums).sq = 0.0;
-}
-
-// Channel 1: adds row b's sum of dh_t^2 (sq) at its aligned index (nothing for a row scoring nothing, a step
-// past its t_b, or step T0 > 0, which the earlier segment counts as its top step).
-fn flowAdd(sums: ptr<function, Sums>, t: u32, b: u32, sq: f32) {
-  if (params.channel != 1u) { return; }
-  let tb = rowLast(b);
-  if (tb == 0u || t > tb || (t == params.T0 && t > 0u)) { return; }
-  let k = t + params.L - tb;
-  if (k != (*sums).k) {
-    flowFlush(sums);
-    (*sums).k = k;
-  }
-  (*sums).sq += sq;
 }
 
 // Completes step t for units j0 .. j0+cnt-1 of row b from acc = W^T dz_{t+1} (or the carry in dh0 when
