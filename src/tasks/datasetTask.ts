@@ -6,6 +6,7 @@
  * and every epoch is reshuffled. The validation and test sets are scored in their stored order.
  */
 import { deriveSeed, Rng } from '../random/rng.ts';
+import { OrderCache } from './orderCache.ts';
 import { batchOfExamples, type SequenceExample } from './sequenceExample.ts';
 import {
   type EvaluationSet,
@@ -43,7 +44,10 @@ export function datasetTask(data: SequenceDataset): Task {
   let seed = 0;
   let epoch = 0;
   let position = 0;
-  let order = epochOrder(seed, epoch, train.size);
+  // one order per (seed, epoch), kept: a group over several data streams switches seeds every iteration
+  const orders = new OrderCache<Uint32Array>();
+  const orderOf = () => orders.get(`${seed}:${epoch}`, () => epochOrder(seed, epoch, train.size));
+  let order = orderOf();
 
   const start = (s: number, at?: TrainingPosition) => {
     if (at) {
@@ -53,7 +57,7 @@ export function datasetTask(data: SequenceDataset): Task {
     seed = s;
     epoch = at?.epoch ?? 0;
     position = at?.position ?? 0;
-    order = epochOrder(seed, epoch, train.size);
+    order = orderOf();
   };
 
   const evaluationSet = (split: EvaluationSplit): EvaluationSet => {
@@ -88,7 +92,7 @@ export function datasetTask(data: SequenceDataset): Task {
         if (position === train.size) {
           epoch++;
           position = 0;
-          order = epochOrder(seed, epoch, train.size);
+          order = orderOf();
         }
         rows.push(train.example(order[position++]));
       }

@@ -29,6 +29,7 @@ import { VOCABULARY_SIZE } from '../data/vocabulary.ts';
 import { LENGTH_STEP, lengthFor, planLengths } from '../engine/batchLength.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { epochOrder } from './datasetTask.ts';
+import { OrderCache } from './orderCache.ts';
 import {
   type EvaluationSet,
   type EvaluationSplit,
@@ -261,12 +262,9 @@ export function textTask(corpus: TextCorpus, options: TextTaskOptions, identity:
   let seed = 0;
   let epoch = 0;
   let position = 0;
-  let cached: { seed: number; epoch: number; B: number; order: Uint32Array } | null = null;
-  const orderOf = (B: number) => {
-    if (!cached || cached.seed !== seed || cached.epoch !== epoch || cached.B !== B)
-      cached = { seed, epoch, B, order: bucketedOrder(seed, epoch, trainLengths, B) };
-    return cached.order;
-  };
+  // one order per (seed, epoch, B), kept: a group over several data streams switches seeds every iteration
+  const orders = new OrderCache<Uint32Array>();
+  const orderOf = (B: number) => orders.get(`${seed}:${epoch}:${B}`, () => bucketedOrder(seed, epoch, trainLengths, B));
 
   const evaluationSet = (split: EvaluationSplit): EvaluationSet => {
     const set = split === 'validation' ? sentences.valid : sentences.test;
@@ -327,7 +325,6 @@ export function textTask(corpus: TextCorpus, options: TextTaskOptions, identity:
       seed = s;
       epoch = at?.epoch ?? 0;
       position = at?.position ?? 0;
-      cached = null;
     },
   };
 }
