@@ -159,4 +159,10 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  // bad flags or an unreadable folder: one line naming it, no stack, exit 2 (nothing written)
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+}
