@@ -98,6 +98,10 @@ describe('data replicates: round trips', () => {
     expect(decodeExperiment('#task=copy&run=name:a,seeds:2,overData:maybe', e)!.problems).toEqual([
       "link, run 1: Also over data (overData) must be true or false (got 'maybe'); using the default false",
     ]);
+    // over data without seeds to replicate is named, not silently dropped
+    const alone = decodeExperiment('#task=copy&run=name:a,overData:true', e)!;
+    expect(alone.problems).toEqual(['link, run 1: Also over data (overData) needs seeds 2 or more (got 1); ignored']);
+    expect(alone.experiment.runs.map((r) => r.dataOffset)).toEqual([undefined]);
   });
 
   it('an experiment file keeps the members over data, their set and every data stream; streams that differ between runs are refused', () => {

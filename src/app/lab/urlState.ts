@@ -170,6 +170,12 @@ export function decodeExperiment(hash: string, defaults: Experiment): DecodedExp
     }
     // a data offset of 0 is the unset one (what a run without it has)
     if (run.dataOffset === 0) delete run.dataOffset;
+    if (overDataOf[i] && seedsOf[i] < 2) {
+      problems.push(
+        `${where}: ${OVER_DATA_SPEC.label} (${OVER_DATA_SPEC.key}) needs ${SEEDS_SPEC.key} 2 or more (got ${seedsOf[i]}); ignored`,
+      );
+      overDataOf[i] = false;
+    }
     return run;
   });
   // each run over its seeds; more than a group trains side by side: every run takes one seed
