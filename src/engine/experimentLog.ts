@@ -36,7 +36,8 @@ export interface TracesFile {
    * that iteration, the same for every run (src/engine/flowRows.ts: the flow is aligned on each row's last
    * scored step; copy, adding and MNIST give B everywhere); null for iterations of a file from before the
    * counts were kept, and where the runs' batches had other rows (text over several data streams: the flow of
-   * each run is aligned on its own batch's rows, TrackRecord.flowCountsPerRun). Absent in old files altogether.
+   * each run is aligned on its own batch's rows: then runs[r].flowCounts[k] has each run's). Absent in old files
+   * altogether.
    */
   flowCounts?: (number[] | null)[];
   runs: {
@@ -51,6 +52,13 @@ export interface TracesFile {
     spectrum: (number[] | null)[];
     /** drift[k]: [max|U^T U - I|, max|V^T V - I|] (null for plain runs) */
     drift: ([number, number] | null)[];
+    /**
+     * flowCounts[k]: this run's batch rows behind each flow index at iterations[k], where the runs' batches had
+     * other rows (text over several data streams, TrackRecord.flowCountsPerRun) and the group's flowCounts[k] is
+     * null; null where the group's flowCounts[k] holds for every run. Absent in files from before 3 December
+     * 2026 (read back as null everywhere).
+     */
+    flowCounts?: (number[] | null)[];
   }[];
 }
 
@@ -65,7 +73,7 @@ export class ExperimentLog {
       version: 1,
       iterations: [],
       flowCounts: [],
-      runs: runs.map((r) => ({ name: r.name, flow: [], spectrum: [], drift: [] })),
+      runs: runs.map((r) => ({ name: r.name, flow: [], spectrum: [], drift: [], flowCounts: [] })),
     };
   }
 
@@ -85,6 +93,9 @@ export class ExperimentLog {
       for (const f of r.flow) run.flow.push(f);
       for (const s of r.spectrum) run.spectrum.push(s);
       for (const d of r.drift) run.drift.push(d);
+      traces.iterations.forEach((_, k) => {
+        run.flowCounts!.push(r.flowCounts?.[k] ?? null);
+      });
     });
     return log;
   }
@@ -96,9 +107,11 @@ export class ExperimentLog {
       if (rec.track) {
         this.traces.iterations.push(rec.iteration);
         this.traces.flowCounts!.push(rec.track.flowCounts ? Array.from(rec.track.flowCounts) : null);
+        const perRun = rec.track.flowCounts ? undefined : rec.track.flowCountsPerRun;
         rec.track.flow.forEach((f, r) => {
           const run = this.traces.runs[r];
           run.flow.push(Array.from(f));
+          run.flowCounts!.push(perRun?.[r] ? Array.from(perRun[r]) : null);
           const s = rec.track!.spectrum[r];
           run.spectrum.push(s ? Array.from(s) : null);
           run.drift.push(rec.track!.drift[r]);

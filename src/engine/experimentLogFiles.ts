@@ -135,6 +135,19 @@ export function checkMetricsFile(v: unknown, what: string, expect: LogExpectatio
   };
 }
 
+/** K lists of the batch rows behind each flow index (null where not kept); absent (an older file): K nulls. */
+function countsLists(raw: unknown, w: string, K: number, expect: LogExpectation): (number[] | null)[] {
+  if (raw === undefined) return Array.from({ length: K }, () => null);
+  return array(raw, w, K).map((c, k) => {
+    if (c === null) return null;
+    const list = numbers(c, `${w}[${k}]`, expect.flowLength);
+    const bad = list.findIndex((v) => !Number.isInteger(v) || v < 0);
+    if (bad >= 0)
+      throw new LogFileError(`${w}[${k}][${bad}] must be a whole number >= 0, the batch rows behind flow index ${bad} (got ${list[bad]})`);
+    return list;
+  });
+}
+
 /** Checks a parsed traces.json against the experiment; returns it with NaN where the file has null. */
 export function checkTracesFile(v: unknown, what: string, expect: LogExpectation): TracesFile {
   const f = header(v, what, TRACES_FORMAT);
@@ -154,21 +167,22 @@ export function checkTracesFile(v: unknown, what: string, expect: LogExpectation
     const drift = array(own(run, 'drift'), `${w}.drift`, K).map((d, k) =>
       d === null ? null : (numbers(d, `${w}.drift[${k}]`, 2) as [number, number]),
     );
-    return { name: expect.runs[r].name, flow, spectrum, drift };
+    return {
+      name: expect.runs[r].name,
+      flow,
+      spectrum,
+      drift,
+      flowCounts: countsLists(own(run, 'flowCounts'), `${w}.flowCounts`, K, expect),
+    };
   });
   // the batch rows behind each flow index, beside each iteration (absent in files from before they were kept)
-  const rawCounts = own(f, 'flowCounts');
-  const flowCounts =
-    rawCounts === undefined
-      ? iterations.map(() => null)
-      : array(rawCounts, `${what}: flowCounts`, K).map((c, k) => {
-          if (c === null) return null;
-          const w = `${what}: flowCounts[${k}]`;
-          const list = numbers(c, w, expect.flowLength);
-          const bad = list.findIndex((v) => !Number.isInteger(v) || v < 0);
-          if (bad >= 0)
-            throw new LogFileError(`${w}[${bad}] must be a whole number >= 0, the batch rows behind flow index ${bad} (got ${list[bad]})`);
-          return list;
-        });
+  const flowCounts = countsLists(own(f, 'flowCounts'), `${what}: flowCounts`, K, expect);
+  runs.forEach((run, r) => {
+    const k = run.flowCounts.findIndex((c, j) => c !== null && flowCounts[j] !== null);
+    if (k >= 0)
+      throw new LogFileError(
+        `${what}: runs[${r}].flowCounts[${k}] must be null where flowCounts[${k}] is given (one count list holds for every run, or each run has its own)`,
+      );
+  });
   return { format: TRACES_FORMAT, version: 1, ...optionalTag(f), iterations, flowCounts, runs };
 }

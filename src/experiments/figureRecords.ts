@@ -109,9 +109,16 @@ export function mergeSeedGroupLogs(logs: readonly ExperimentLog[], groups: reado
     merged.metrics.iterations.push(it);
     merged.metrics.metrics.push(order.map(([g, i]) => logs[g].metrics.metrics[k][i]));
   });
+  // one count list for every run where every group has the same; else each run keeps its own (its group's, or
+  // its own where its group's runs had other batches: text over several data streams)
+  const shared = tracked.map((_, k) => {
+    const lists = logs.map((l) => l.traces.flowCounts?.[k] ?? null);
+    const head = lists[0];
+    return head && lists.every((c) => c?.length === head.length && c.every((v, j) => v === head[j])) ? head : null;
+  });
   tracked.forEach((it, k) => {
     merged.traces.iterations.push(it);
-    merged.traces.flowCounts!.push(first.traces.flowCounts?.[k] ?? null);
+    merged.traces.flowCounts!.push(shared[k]);
   });
   order.forEach(([g, i], r) => {
     const from = logs[g].traces.runs[i];
@@ -120,6 +127,7 @@ export function mergeSeedGroupLogs(logs: readonly ExperimentLog[], groups: reado
       to.flow.push(from.flow[k]);
       to.spectrum.push(from.spectrum[k]);
       to.drift.push(from.drift[k]);
+      to.flowCounts!.push(shared[k] ? null : (from.flowCounts?.[k] ?? logs[g].traces.flowCounts?.[k] ?? null));
     }
   });
   return merged;

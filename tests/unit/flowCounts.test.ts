@@ -170,4 +170,52 @@ describe('gradient-flow row counts', () => {
     bad.flowCounts = [json.flowCounts[0]];
     expect(() => checkTracesFile(bad, 't.json', expectation)).toThrow(/t\.json: flowCounts must hold 2 entries \(has 1\)/);
   });
+
+  it("keeps each run's own counts in traces.json where the runs' batches had other rows (text over data)", () => {
+    const group = { ...PAPER_GROUP, task: 'adding' as const, T: 4, hidden: 3 };
+    const runs = [PAPER_RUN, { ...PAPER_RUN, name: 'other data' }];
+    const expectation = { group, runs, flowLength: 6, spectrumLength: 3 };
+    const log = new ExperimentLog(group, runs, 0.167);
+    const a = textRecord(1, FULL);
+    const b = textRecord(1, SHORT);
+    const perRun: IterationRecord = {
+      ...a,
+      runs: [a.runs[0], b.runs[0]],
+      track: {
+        flow: [a.track!.flow[0], b.track!.flow[0]],
+        flowCountsPerRun: [a.track!.flowCounts!, b.track!.flowCounts!],
+        spectrum: [null, null],
+        drift: [null, null],
+      },
+    };
+    log.add([
+      perRun,
+      {
+        ...textRecord(2, FULL),
+        runs: [a.runs[0], a.runs[0]],
+        track: { ...textRecord(2, FULL).track!, flow: [a.track!.flow[0], a.track!.flow[0]], spectrum: [null, null], drift: [null, null] },
+      },
+    ]);
+    const json = JSON.parse(JSON.stringify(log.traces));
+    expect(json.flowCounts).toEqual([null, Array.from(COUNTS)]);
+    expect(json.runs[0].flowCounts).toEqual([Array.from(COUNTS), null]);
+    expect(json.runs[1].flowCounts).toEqual([[0, 0, 1, 2, 2, 2], null]);
+    const back = checkTracesFile(json, 'traces.json', expectation);
+    expect(back.runs[1].flowCounts).toEqual(json.runs[1].flowCounts);
+    expect(JSON.stringify(ExperimentLog.from(log.metrics, back).traces)).toBe(JSON.stringify(log.traces));
+    // a file from before runs kept their own: null everywhere
+    const old = structuredClone(json);
+    for (const r of old.runs) delete r.flowCounts;
+    expect(checkTracesFile(old, 'traces.json', expectation).runs[1].flowCounts).toEqual([null, null]);
+    const both = structuredClone(json);
+    both.runs[1].flowCounts[1] = Array.from(COUNTS);
+    expect(() => checkTracesFile(both, 't.json', expectation)).toThrow(
+      /t\.json: runs\[1\]\.flowCounts\[1\] must be null where flowCounts\[1\] is given/,
+    );
+    const frac = structuredClone(json);
+    frac.runs[0].flowCounts[0][3] = -1;
+    expect(() => checkTracesFile(frac, 't.json', expectation)).toThrow(
+      /t\.json: runs\[0\]\.flowCounts\[0\]\[3\] must be a whole number >= 0/,
+    );
+  });
 });

@@ -28,7 +28,7 @@ function random(seed: number): () => number {
 }
 
 /** What one group of these runs records over `iterations` iterations, tracked every 3: each run's numbers drawn from its name. */
-function recorded(runs: ReturnType<typeof replicateMembers>, iterations: number): ExperimentLog {
+function recorded(runs: ReturnType<typeof replicateMembers>, iterations: number, counts = [4, 4, 4]): ExperimentLog {
   const log = new ExperimentLog(part.group, runs, 0.52);
   const rngs = runs.map((r) => random([...r.name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, r.seed)));
   for (let it = 1; it <= iterations; it++) {
@@ -44,7 +44,7 @@ function recorded(runs: ReturnType<typeof replicateMembers>, iterations: number)
                 spectrum: rngs.map((g) => Float32Array.from([g(), g()])),
                 spectrumNote: runs.map(() => null),
                 drift: rngs.map((g) => [g(), g()] as [number, number]),
-                flowCounts: Int32Array.from([4, 4, 4]),
+                flowCounts: Int32Array.from(counts),
               },
             }
           : {}),
@@ -120,6 +120,31 @@ describe('a part split by seed into several groups', () => {
     const one = partSvg(partFigure(f1, recorded(f1.runs, 20), 'settings', 'caption'), f1.title);
     expect(one).toContain('>m=0<');
     expect(one).not.toContain('mean of');
+  });
+
+  it("keeps one count list for every run where the groups' batches had the same rows, and each run's own where not", () => {
+    const groups = seedGroups(part.runs, 3, 6);
+    // text over data: each seed group read other rows, so other rows reach each flow index
+    const logs = groups.map((g, k) => recorded(g.runs, 7, [4, 3, 3 - k]));
+    const merged = mergeSeedGroupLogs(logs, groups, part.runs.length);
+    expect(merged.traces.flowCounts).toEqual([null, null, null]);
+    // run 0 over seeds 1, 2, 3 come first: their groups' lists
+    expect(merged.traces.runs.slice(0, 3).map((r) => r.flowCounts![0])).toEqual([
+      [4, 3, 3],
+      [4, 3, 2],
+      [4, 3, 1],
+    ]);
+    const same = mergeSeedGroupLogs(
+      groups.map((g) => recorded(g.runs, 7)),
+      groups,
+      part.runs.length,
+    );
+    expect(same.traces.flowCounts).toEqual([
+      [4, 4, 4],
+      [4, 4, 4],
+      [4, 4, 4],
+    ]);
+    expect(same.traces.runs.every((r) => r.flowCounts!.every((c) => c === null))).toBe(true);
   });
 
   it('reads a group trained further only as far as every group trained; refuses groups that are not one panel', () => {
