@@ -3,7 +3,8 @@
  * ('m=1 · s1', 'm=1 · s2', seeds 1 and 2), shown as one row of the run table; after a few iterations the
  * loss chart draws the set as one line with a shaded band, labelled with its seed count; the link writes the
  * set as one run with seeds:2. With "also over data" member 2 draws its own batches (data seed + 1): member 1
- * trains what it trained on the shared stream, member 2 does not. Tiny sizes (copy T = 5, n = 8, batch 8, one run) so SwiftShader builds fast.
+ * trains what it trained on the shared stream, member 2 does not; switched off mid-training (a confirmed rebuild)
+ * both keep what they measured and train on. Tiny sizes (copy T = 5, n = 8, batch 8, one run) so SwiftShader builds fast.
  */
 import { expect, test } from './fixtures.ts';
 import { openLab, snapshot, trainUntil } from './lab-helpers.ts';
@@ -86,4 +87,25 @@ test('"also over data": the members of a set draw other batches (their first los
   // one row for the set still, and the link carries the set over its data
   await expect(page.locator('[data-testid="run-table"] tbody tr.run-row')).toHaveCount(1);
   await expect.poll(() => page.evaluate(() => window.location.hash)).toContain('seeds:2,overData:true');
+
+  // switched off mid-training: a confirmed rebuild; both members keep what they measured and train on
+  const before = await snapshot(page);
+  const box = page.getByTestId('run-0-over-data');
+  // the box stays as it is until the rebuild is confirmed
+  await box.click();
+  await expect(box).toBeChecked();
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect(dialog).toContainText("Train 'm=1' over its initialisation only?");
+  await expect(dialog).toContainText("Every member of 'm=1' trains on the group's stream (data seed 1) again.");
+  await page.getByTestId('confirm-apply').click();
+  await expect(box).not.toBeChecked();
+  await expect(page.getByTestId('play')).toBeEnabled({ timeout: 80_000 });
+  const rebuilt = await snapshot(page);
+  expect(rebuilt.iteration).toBe(before.iteration);
+  expect(rebuilt.runs.map((r) => r.firstLoss)).toEqual(own);
+  await trainUntil(page, before.iteration + 3);
+  const after = await snapshot(page);
+  expect(after.runs.every((r) => Number.isFinite(r.loss))).toBe(true);
+  expect(after.runs.map((r) => r.firstLoss)).toEqual(own);
+  await expect.poll(() => page.evaluate(() => window.location.hash)).not.toContain('overData');
 });

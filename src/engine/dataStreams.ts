@@ -9,6 +9,7 @@
  * A stream's state is its generator (synthetic tasks draw fresh sequences from it) and its training position
  * (a data-backed task's epoch and place in its order, which datasetTask derives from the stream's seed).
  */
+import { Rng } from '../random/rng.ts';
 import type { TrainingPosition } from '../tasks/task.ts';
 import { dataStreamSeed, type GroupSettings, type RunSettings } from './settings.ts';
 
@@ -62,4 +63,28 @@ export function dataStreamsProblem(v: unknown): string | null {
     if (!Array.isArray(st.rngState) || st.rngState.length !== 5) return `stream ${i + 1}: rngState must be the 5-number generator state`;
   }
   return null;
+}
+
+/** What a group (RunGroup, Trainer) tells of its data streams now. */
+export interface DataStreamSource {
+  dataRngState(): number[];
+  readonly dataPosition: TrainingPosition;
+  dataStreams(): DataStreamState[] | undefined;
+}
+
+/**
+ * The data state a group rebuilt from `old` starts from (InitialState's dataRngState, dataPosition and
+ * dataStreams): with the same data seed every stream continues where it stood, a stream new to the group (a
+ * member moved to another data offset: "also over data" switched on) starts at its seed, and a group of one
+ * stream built from one of several (switched off) takes the stream of its offset; another data seed starts
+ * every stream afresh.
+ */
+export function continuedData(
+  old: DataStreamSource,
+  sameSeed: boolean,
+  dataSeed: number,
+): { dataRngState: number[]; dataPosition?: TrainingPosition; dataStreams?: DataStreamState[] } {
+  if (!sameSeed) return { dataRngState: new Rng(dataSeed).getState() };
+  const streams = old.dataStreams();
+  return { dataRngState: old.dataRngState(), dataPosition: old.dataPosition, ...(streams ? { dataStreams: streams } : {}) };
 }

@@ -13,11 +13,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadBrown } from '../../src/data/nodeLoader.ts';
-import { streamLayout } from '../../src/engine/dataStreams.ts';
+import { continuedData, streamLayout } from '../../src/engine/dataStreams.ts';
 import type { ParamSet } from '../../src/engine/parameters.ts';
 import { type IterationRecord, RunGroup, type RunGroupOptions } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
-import { expandReplicates } from '../../src/experiments/replicates.ts';
+import { expandReplicates, replicateSets, setReplicateData } from '../../src/experiments/replicates.ts';
+import { Rng } from '../../src/random/rng.ts';
 import { textTask } from '../../src/tasks/textTask.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { tinySource } from '../helpers/tinyDataset.ts';
@@ -61,12 +62,14 @@ async function train(group: GroupSettings, runs: RunSettings[], iterations: numb
   const g = await RunGroup.create(ops, group, runs, options);
   // the steps each iteration ran (a text batch's prepared length)
   const lengths: number[] = [];
+  // every record, also those a full pipeline hands back before the end
+  const records: IterationRecord[] = [];
   for (let i = 0; i < iterations; i++) {
-    if (!g.canStep) await g.collect();
+    if (!g.canStep) records.push(...(await g.collect()));
     g.step();
     lengths.push(g.stepsComputed.lastLength);
   }
-  const records = await g.collect();
+  records.push(...(await g.collect()));
   const state = [];
   for (let r = 0; r < runs.length; r++)
     state.push({ grads: await g.readGradients(r), params: await g.readParameters(r), opt: await g.readOptimizerState(r) });
@@ -141,6 +144,63 @@ describe('seed replicates over the data', () => {
     const x = rep.g.memory.shared.find((b) => b.name === 'rnn.x')!;
     expect(x.bytes).toBe(4 * first.g.memory.shared.find((b) => b.name === 'x')!.bytes);
     for (const t of [rep, first, second]) await t.g.destroy();
+  }, 600_000);
+
+  it("switched on and off mid-training (the lab's rebuild): each member keeps its parameters; moved members draw from their stream's start, back on the group's from where it stands", async () => {
+    const group: GroupSettings = { task: 'copy', T: 3, batchSize: 3, hidden: 6, optimizer: 'rmsprop', dataSeed: 5, trackEvery: 2 };
+    const set = expandReplicates([{ ...PAPER_RUN, name: 'm', margin: 0.1, lrFree: 0.01, lrGeodesic: 0.01, lrSpectrum: 0.01, seed: 9 }], 3);
+    const [N, M, K] = [3, 3, 2];
+    /** what the lab's rebuild hands the new group: every run's parameters and optimiser state, the data continued */
+    const carried = async (g: RunGroup) => {
+      const parameters: ParamSet[] = [];
+      const optimizerState: ParamSet[] = [];
+      for (let r = 0; r < set.length; r++) {
+        parameters.push(await g.readParameters(r));
+        optimizerState.push(await g.readOptimizerState(r));
+      }
+      return { parameters, optimizerState, iteration: g.iteration, ...continuedData(g, true, group.dataSeed) };
+    };
+    const a = await train(group, set, N);
+    // on: member i moves to data offset i
+    const on = setReplicateData(set, replicateSets(set)[0], true);
+    expect(on.map((r) => r.dataOffset)).toEqual([undefined, 1, 2]);
+    const b = await train(group, on, M, { initial: await carried(a.g) });
+    // member 1 stays on the group's stream: it trains what it trains without the switch
+    const straight = await train(group, set, N + M + K);
+    const straightB = straight.records.filter((r) => r.iteration > N && r.iteration <= N + M);
+    expectSameRun('m · s1 after the switch on', b.records, 0, straightB, 0);
+    // members 2 and 3: their parameters at iteration N, from then on data seed 5 + i from its start
+    for (const i of [1, 2]) {
+      const alone = await train({ ...group, dataSeed: group.dataSeed + i }, [noOffset(on[i])], M, {
+        initial: {
+          parameters: [a.state[i].params],
+          optimizerState: [a.state[i].opt],
+          iteration: N,
+          dataRngState: new Rng(group.dataSeed + i).getState(),
+        },
+      });
+      expectSameMember(`${on[i].name} after the switch on`, b, i, alone, 0);
+      await alone.g.destroy();
+    }
+    // off again: every member back on the group's stream, from where that stream stands (member 1's)
+    const off = setReplicateData(on, replicateSets(on)[0], false);
+    expect(off.map((r) => r.dataOffset)).toEqual([undefined, undefined, undefined]);
+    const c = await train(group, off, K, { initial: await carried(b.g) });
+    const straightC = straight.records.filter((r) => r.iteration > N + M);
+    expectSameRun('m · s1 after the switch off', c.records, 0, straightC, 0);
+    expectSameSet('m · s1 parameters at the end', c.state[0].params, straight.state[0].params);
+    // members 2 and 3 now see the batches member 1 sees: the group's stream as it stands at iteration N + M
+    const upToB = await train(group, set, N + M);
+    const reference = await train(group, set, K, {
+      initial: {
+        parameters: b.state.map((s) => s.params),
+        optimizerState: b.state.map((s) => s.opt),
+        iteration: N + M,
+        dataRngState: upToB.g.dataRngState(),
+      },
+    });
+    for (const i of [1, 2]) expectSameMember(`${off[i].name} after the switch off`, c, i, reference, i);
+    for (const t of [a, b, c, straight, upToB, reference]) await t.g.destroy();
   }, 600_000);
 
   it('adding (squared error): the members of a plain run over data, against each alone', async () => {

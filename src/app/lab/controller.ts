@@ -15,6 +15,7 @@
  */
 
 import type { TextCorpus } from '../../data/textCorpus.ts';
+import { continuedData } from '../../engine/dataStreams.ts';
 import type { RunEvaluationState } from '../../engine/evaluationSchedule.ts';
 import type { MemoryEnvironment } from '../../engine/memoryCheck.ts';
 import { pFromSpectrum } from '../../engine/modelSettings.ts';
@@ -26,7 +27,6 @@ import type { GpuContext } from '../../gpu/device.ts';
 import { KernelCache } from '../../gpu/kernel.ts';
 import type { OpContext } from '../../gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
-import { Rng } from '../../random/rng.ts';
 import { isDataTask, type Task, type TextCorpusChoice, taskShape } from '../../tasks/index.ts';
 import { type DatasetLoaders, groupTaskSource } from '../../tasks/taskSource.ts';
 import { type CorpusIdentity, corpusIdentity, paddingLine, type TextTask } from '../../tasks/textTask.ts';
@@ -425,18 +425,12 @@ export class LabController {
           );
       }
       // the same data seed continues the data stream (and a data-backed task's epoch order) where it stood
-      const sameData = group.dataSeed === old.group.dataSeed;
-      const dataRngState = sameData ? old.dataRngState() : new Rng(group.dataSeed).getState();
-      const dataPosition = sameData ? old.dataPosition : undefined;
       // several data streams: each continues where it stood (a stream new to the group starts at its seed)
-      const dataStreams = sameData ? old.dataStreams() : undefined;
       initial = {
         parameters,
         optimizerState,
         iteration: old.iteration,
-        dataRngState,
-        dataPosition,
-        ...(dataStreams ? { dataStreams } : {}),
+        ...continuedData(old, group.dataSeed === old.group.dataSeed, group.dataSeed),
         status,
       };
     }
