@@ -21,26 +21,10 @@ import { expandReplicates, replicateSets, setReplicateData } from '../../src/exp
 import { Rng } from '../../src/random/rng.ts';
 import { textTask } from '../../src/tasks/textTask.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
+import { expectSameSet, firstDifference } from '../helpers/sameBits.ts';
 import { tinySource } from '../helpers/tinyDataset.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
-
-/** The same bits (NaN equal to NaN): the index of the first difference, or -1. */
-function firstDifference(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return 0;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
-
-function expectSameSet(label: string, a: ParamSet, b: ParamSet) {
-  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-  for (const name of Object.keys(a)) {
-    const i = firstDifference(a[name], b[name]);
-    expect(i, `${label} ${name}[${i}]: ${a[name][i]} vs ${b[name][i]}`).toBe(-1);
-  }
-}
 
 const f32 = (v: number[]) => Float32Array.from(v);
 

@@ -12,13 +12,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadBrown } from '../../src/data/nodeLoader.ts';
 import { planLengths } from '../../src/engine/batchLength.ts';
-import type { ParamSet } from '../../src/engine/parameters.ts';
 import { type IterationRecord, RunGroup, type RunGroupOptions } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { Rng } from '../../src/random/rng.ts';
 import type { TaskBatch } from '../../src/tasks/task.ts';
 import { textTask } from '../../src/tasks/textTask.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
+import { expectSameSet, firstDifference } from '../helpers/sameBits.ts';
 
 const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
 const corpus = loadBrown();
@@ -41,23 +41,6 @@ const runs: RunSettings[] = [
   { ...base, name: 'plain relu', parameterisation: 'plain', nonlinearity: 'relu', init: 'identity', seed: 72 },
   { ...base, name: 'lstm', parameterisation: 'lstm', clip: 1, seed: 73 },
 ];
-
-/** The same bits (NaN equal to NaN): the index of the first difference, or -1. */
-function firstDifference(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return 0;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
-
-function expectSameSet(label: string, a: ParamSet, b: ParamSet) {
-  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-  for (const name of Object.keys(a)) {
-    const i = firstDifference(a[name], b[name]);
-    expect(i, `${label} ${name}[${i}]: ${a[name][i]} vs ${b[name][i]}`).toBe(-1);
-  }
-}
 
 const f32 = (v: number[]) => Float32Array.from(v);
 
