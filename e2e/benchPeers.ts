@@ -24,6 +24,8 @@ import { closeNodeEngine, NODE_SYSTEMS, nodeTiming } from './peers/node.ts';
 import { benchChromiumArgs } from './servers.ts';
 
 const SYSTEMS = ['lab', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-webgpu', 'jax-wasm', ...NODE_SYSTEMS];
+/** The systems that run the lab's own step (and can be profiled op by op) */
+const LAB_SYSTEMS = ['lab', ...NODE_SYSTEMS];
 /** The slow peers get fewer timed iterations (TF.js webgpu on SwiftShader: ~8 s an iteration). */
 const SLOW: Record<string, number> = { 'tfjs-webgpu': 1, 'jax-webgpu': 2 };
 
@@ -37,10 +39,23 @@ interface Options {
   systems: string[];
   out: string;
   hardware: boolean;
+  /** profiled iterations per repeat of the lab's systems (lab, node, node-busy) */
+  profile: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { n: 128, T: 100, B: 50, repeats: 3, iters: 3, warmup: 2, systems: SYSTEMS, out: 'docs/bench', hardware: false };
+  const o: Options = {
+    n: 128,
+    T: 100,
+    B: 50,
+    repeats: 3,
+    iters: 3,
+    warmup: 2,
+    systems: SYSTEMS,
+    out: 'docs/bench',
+    hardware: false,
+    profile: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (what: string, min: number, max: number) => {
@@ -55,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--repeats') o.repeats = num('--repeats', 1, 100);
     else if (a === '--iters') o.iters = num('--iters', 1, 1000);
     else if (a === '--warmup') o.warmup = num('--warmup', 1, 100);
+    else if (a === '--profile') o.profile = num('--profile', 0, 20);
     else if (a === '--systems') {
       o.systems = (argv[++i] ?? '').split(',').filter(Boolean);
       const bad = o.systems.filter((s) => !SYSTEMS.includes(s));
@@ -63,7 +79,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--hardware') o.hardware = true;
     else if (a === '--help' || a === '-h') {
       console.log(
-        `npm run bench:peers -- [--n 128] [--T 100] [--batch 50] [--repeats 3] [--iters 3] [--warmup 2] [--systems ${SYSTEMS.join(',')}] [--out docs/bench] [--hardware]`,
+        `npm run bench:peers -- [--n 128] [--T 100] [--batch 50] [--repeats 3] [--iters 3] [--warmup 2] [--systems ${SYSTEMS.join(',')}] [--out docs/bench] [--hardware] [--profile 1]`,
       );
       process.exit(0);
     } else throw new Error(`unknown flag '${a}' (see --help)`);
@@ -155,8 +171,11 @@ async function main(): Promise<void> {
         const warmup = Math.min(opts.warmup, SLOW[system] ? 1 : opts.warmup);
         const loadBefore = loadavg();
         const t = NODE_SYSTEMS.includes(system)
-          ? await nodeTiming(system, cfg, warmup, iters, opts.hardware)
-          : await page.evaluate(([s, w, k]) => window.__peers!.time(s as string, w as number, k as number), [system, warmup, iters]);
+          ? await nodeTiming(system, cfg, warmup, iters, opts.hardware, opts.profile)
+          : await page.evaluate(
+              ([s, w, k, p]) => window.__peers!.time(s as string, w as number, k as number, p as number),
+              [system, warmup, iters, LAB_SYSTEMS.includes(system) ? opts.profile : 0],
+            );
         const loadAfter = loadavg();
         measurements.push({ ...t, repeat: r + 1, loadBefore, loadAfter });
         console.log(
@@ -238,8 +257,40 @@ function markdown(r: {
         `| ${x.system} | ${x.detail} | ${x.firstLoss.toFixed(6)} | ${x.secondLoss.toFixed(6)} | ${lossOk(x) ? 'yes' : 'NO'} | ${x.iterations} | ${x.medianMs.toFixed(0)} | ${x.minMs.toFixed(0)} | ${x.maxMs.toFixed(0)} | ${x.vsLab.toFixed(2)} | ${x.mainThreadCpuMs === null ? '' : x.mainThreadCpuMs.toFixed(0)} |`,
     ),
     '',
+    ...profileLines(r.measurements),
   ];
   return lines.join('\n');
+}
+
+/**
+ * Where the lab's iteration goes on each of its systems (the page's Chromium, this Node process): the median
+ * ms of each op category over the profiled iterations (every repeat's), so that one kernel's change can be
+ * seen in both. Profiled iterations run each dispatch in a pass of its own: their span exceeds an ordinary
+ * iteration's by the passes' overhead.
+ */
+function profileLines(ms: readonly Measurement[]): string[] {
+  const systems = [...new Set(ms.filter((m) => m.profiles?.length).map((m) => m.system))];
+  const notes = [...new Set(ms.filter((m) => m.profileNote).map((m) => `${m.system}: ${m.profileNote}`))];
+  if (!systems.length) return notes.length ? [`Per-op profile: ${notes.join('; ')}`, ''] : [];
+  const of = (s: string) => ms.filter((m) => m.system === s).flatMap((m) => m.profiles ?? []);
+  const categories = [...new Set(systems.flatMap((s) => of(s).flatMap((p) => p.categories.map((c) => c.category))))];
+  const cell = (s: string, c: string) => {
+    const v = of(s).map((p) => p.categories.find((x) => x.category === c)?.ms ?? 0);
+    const sum = median(of(s).map((p) => p.sumMs));
+    const m = median(v);
+    return `${m.toFixed(1)} (${((100 * m) / sum).toFixed(0)}%)`;
+  };
+  return [
+    `Where the lab's iteration goes (GPU timestamps, each dispatch in a pass of its own; median ms over ${systems.map((s) => `${of(s).length} profiled iterations of ${s}`).join(', ')}; % of the ops' sum):`,
+    '',
+    `| op | ${systems.join(' | ')} |`,
+    `|---|${systems.map(() => '---:').join('|')}|`,
+    ...categories.map((c) => `| ${c} | ${systems.map((s) => cell(s, c)).join(' | ')} |`),
+    `| ops' sum | ${systems.map((s) => median(of(s).map((p) => p.sumMs)).toFixed(1)).join(' | ')} |`,
+    `| span (first pass start to last pass end) | ${systems.map((s) => median(of(s).map((p) => p.spanMs)).toFixed(1)).join(' | ')} |`,
+    ...(notes.length ? ['', notes.join('; ')] : []),
+    '',
+  ];
 }
 
 main().catch((e: unknown) => {

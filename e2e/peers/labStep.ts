@@ -24,6 +24,13 @@ export interface PeerTiming {
   ms: number[];
   /** CPU milliseconds of the process's main thread per timed iteration, where the system can tell (Node on Linux) */
   mainThreadCpuMs?: number[];
+  /**
+   * the lab's systems, asked for profiles: per profiled iteration (RunGroup.profileStep: GPU timestamps, each
+   * dispatch in a pass of its own) the ms of each op category and the span; absent where not asked
+   */
+  profiles?: { categories: { category: string; ms: number }[]; spanMs: number; sumMs: number }[];
+  /** why there are no profiles although they were asked for (the adapter offers no timestamp-query) */
+  profileNote?: string;
 }
 
 export function labSettings(cfg: PeerConfig): { group: GroupSettings; run: RunSettings } {
@@ -36,6 +43,7 @@ export function labSettings(cfg: PeerConfig): { group: GroupSettings; run: RunSe
 /**
  * The lab's step on `ctx`: its first two losses, then `iters` timed iterations after `warmup` (the first two
  * count), each submitted and its metrics read back. `threadCpuMs`, where given, reads the main thread's CPU time.
+ * `profiles` > 0: after the timed iterations, that many profiled ones (where the adapter offers timestamps).
  */
 export async function labStepTiming(
   ctx: OpContext,
@@ -45,6 +53,7 @@ export async function labStepTiming(
   system: string,
   detail: string,
   threadCpuMs?: () => number,
+  profiles = 0,
 ): Promise<PeerTiming> {
   const { group, run } = labSettings(cfg);
   const rg = await RunGroup.create(ctx, group, [run]);
@@ -68,7 +77,17 @@ export async function labStepTiming(
       ms.push(performance.now() - t0);
       if (threadCpuMs) cpu.push(threadCpuMs() - c0);
     }
-    return { system, detail, firstLoss, secondLoss, ms, ...(threadCpuMs ? { mainThreadCpuMs: cpu } : {}) };
+    const timed: PeerTiming = { system, detail, firstLoss, secondLoss, ms, ...(threadCpuMs ? { mainThreadCpuMs: cpu } : {}) };
+    if (profiles === 0) return timed;
+    if (!ctx.device.features.has('timestamp-query'))
+      return { ...timed, profileNote: "this adapter offers no 'timestamp-query': no per-op profile" };
+    const taken: NonNullable<PeerTiming['profiles']> = [];
+    for (let k = 0; k < profiles; k++) {
+      const p = await rg.profileStep();
+      await rg.collect();
+      taken.push({ categories: p.categories.map((c) => ({ category: c.category, ms: c.ms })), spanMs: p.spanMs, sumMs: p.sumMs });
+    }
+    return { ...timed, profiles: taken };
   } finally {
     await rg.destroy();
   }

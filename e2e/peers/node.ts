@@ -32,7 +32,14 @@ function mainThreadCpu(): (() => number) | undefined {
   };
 }
 
-export async function nodeTiming(system: string, cfg: PeerConfig, warmup: number, iters: number, hardware: boolean): Promise<PeerTiming> {
+export async function nodeTiming(
+  system: string,
+  cfg: PeerConfig,
+  warmup: number,
+  iters: number,
+  hardware: boolean,
+  profiles = 0,
+): Promise<PeerTiming> {
   if (!NODE_SYSTEMS.includes(system)) throw new Error(`unknown Node system '${system}' (${NODE_SYSTEMS.join(', ')})`);
   if (!engine) {
     engine = await openNodeEngine(hardware ? 'auto' : 'software');
@@ -42,7 +49,7 @@ export async function nodeTiming(system: string, cfg: PeerConfig, warmup: number
   setDawnPollInterval(interval);
   try {
     const detail = `Dawn in Node ${process.version}, ${engine.describe()}, ${interval ? `polls every ${interval} ms` : 'busy polling loop'}`;
-    return await labStepTiming(engine.ops, cfg, warmup, iters, system, detail, mainThreadCpu());
+    return await labStepTiming(engine.ops, cfg, warmup, iters, system, detail, mainThreadCpu(), profiles);
   } finally {
     setDawnPollInterval(trainerInterval);
   }

@@ -73,11 +73,11 @@ function need(): Shared {
 }
 
 /** The lab: `iters` timed iterations after `warmup`, each submitted and its metrics read back (collect). */
-async function labTiming(warmup: number, iters: number): Promise<PeerTiming> {
+async function labTiming(warmup: number, iters: number, profiles: number): Promise<PeerTiming> {
   const { cfg } = need();
   const lab = await labContext();
   try {
-    return await labStepTiming(lab.ctx, cfg, warmup, iters, 'lab', lab.adapter);
+    return await labStepTiming(lab.ctx, cfg, warmup, iters, 'lab', lab.adapter, undefined, profiles);
   } finally {
     lab.destroy();
   }
@@ -286,17 +286,17 @@ declare global {
   interface Window {
     __peers?: {
       setup(cfg: PeerConfig): Promise<{ adapter: string }>;
-      time(system: string, warmup: number, iters: number): Promise<PeerTiming>;
+      time(system: string, warmup: number, iters: number, profiles: number): Promise<PeerTiming>;
     };
   }
 }
 
 window.__peers = {
   setup,
-  time(system, warmup, iters) {
+  time(system, warmup, iters, profiles) {
     switch (system) {
       case 'lab':
-        return labTiming(warmup, iters);
+        return labTiming(warmup, iters, profiles);
       case 'tfjs-webgpu':
       case 'tfjs-wasm':
       case 'tfjs-cpu':
