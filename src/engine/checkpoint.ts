@@ -66,7 +66,8 @@ export interface Checkpoint {
 
 /**
  * A run's status in a checkpoint: 'failed' carries the iteration whose step failed (the parameters are the
- * run's last finite state, from before it) and the message; such a run stays stopped when resumed.
+ * run's state from before it: its last finite state, unless the update before that step overflowed and left
+ * values that are not finite, null in the file) and the message; such a run stays stopped when resumed.
  */
 export interface CheckpointStatus {
   state: 'training' | 'paused' | 'failed';
@@ -238,7 +239,12 @@ export function modelDimsOf(group: GroupSettings): { n: number; I: number; O: nu
   return { n: group.hidden, I: task.I, O: task.O, L: task.L, Lout: outputStepCount(task) };
 }
 
-function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: number; I: number; O: number }): ParamSet {
+/**
+ * A checkpoint's named tensors, every one of its shape. `frozen`: the tensors of a run that failed (it never
+ * trains again): a value that is not finite (null in JSON, as JSON writes NaN and infinities) is read back as
+ * NaN, for an update that overflowed leaves such values where the run stopped; elsewhere it is refused.
+ */
+function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: number; I: number; O: number }, frozen = false): ParamSet {
   if (typeof obj !== 'object' || obj === null) throw new CheckpointError(`${what} must be an object of named tensors`);
   const rec = obj as Record<string, unknown>;
   const out: ParamSet = {};
@@ -262,9 +268,14 @@ function parseTensors(obj: unknown, what: string, cell: CellKind, dims: { n: num
       );
     }
     // checked before converting, for the same reason
-    const bad = t.data.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
-    if (bad >= 0) throw new CheckpointError(`${what}: tensor '${name}' has a non-finite or non-numeric value at index ${bad}`);
-    out[name] = Float32Array.from(t.data);
+    const bad = t.data.findIndex((v) => (frozen ? v !== null && typeof v !== 'number' : typeof v !== 'number' || !Number.isFinite(v)));
+    if (bad >= 0)
+      throw new CheckpointError(
+        frozen
+          ? `${what}: tensor '${name}' has a non-numeric value at index ${bad}`
+          : `${what}: tensor '${name}' has a non-finite or non-numeric value at index ${bad}`,
+      );
+    out[name] = Float32Array.from(t.data, (v) => (v === null ? NaN : (v as number)));
   }
   for (const key of Object.keys(rec))
     if (!names.includes(key))
@@ -406,9 +417,11 @@ export function parseCheckpoint(text: string, source = 'checkpoint', options: Pa
   }
   const dims = modelDimsOf(c.group!);
   const cell = cellOf(c.run!);
-  const parameters = parseTensors(c.parameters, `${source} parameters`, cell, dims);
-  const optimizerState = parseTensors(c.optimizer.state, `${source} optimizer state`, cell, dims);
   const status = parseStatus(c.status, source, c.iteration as number);
+  // a failed run keeps the state it stopped in, finite or not (an update that overflowed)
+  const frozen = status.state === 'failed';
+  const parameters = parseTensors(c.parameters, `${source} parameters`, cell, dims, frozen);
+  const optimizerState = parseTensors(c.optimizer.state, `${source} optimizer state`, cell, dims, frozen);
   let best: ParsedCheckpoint['best'] = null;
   if (c.best !== undefined) {
     const b = c.best as Partial<NonNullable<Checkpoint['best']>> | null;

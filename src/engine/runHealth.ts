@@ -90,14 +90,15 @@ export type FailureReason =
   | 'gradient-above-bound'
   | 'parameter-above-bound';
 
-/** The reason a run failed, from the guard's flags: non-finite values first (loss, gradient, parameter), then the bounds. */
+/** The reason a run failed, from the guard's flags: parameters not finite at the start of the step first (the cause of the rest), then non-finite losses and gradients, then the bounds. */
 export function failureReason(flags: number): FailureReason | undefined {
+  // parameters that are not finite at the start of a step are the cause of whatever else failed in it
   const order: [number, FailureReason][] = [
+    [GuardFlag.PARAMETER_NAN | GuardFlag.PARAMETER_INFINITE, 'parameter-not-finite'],
     [GuardFlag.LOSS_NAN, 'loss-nan'],
     [GuardFlag.LOSS_INFINITE, 'loss-infinite'],
     [GuardFlag.GRADIENT_NAN, 'gradient-nan'],
     [GuardFlag.GRADIENT_INFINITE, 'gradient-infinite'],
-    [GuardFlag.PARAMETER_NAN | GuardFlag.PARAMETER_INFINITE, 'parameter-not-finite'],
     [GuardFlag.LOSS_ABOVE_BOUND, 'loss-above-bound'],
     [GuardFlag.GRADIENT_ABOVE_BOUND, 'gradient-above-bound'],
     [GuardFlag.PARAMETER_ABOVE_BOUND, 'parameter-above-bound'],
@@ -115,14 +116,14 @@ export function failureMessage(reason: FailureReason, iteration: number, loss: n
     'loss-infinite': 'loss became infinite',
     'gradient-nan': `a gradient became NaN (loss ${formatLoss(loss)})`,
     'gradient-infinite': `a gradient became infinite (loss ${formatLoss(loss)})`,
-    'parameter-not-finite': 'a parameter was not finite (written from outside the training)',
+    'parameter-not-finite': `a parameter was not finite at the start of the step (the update of iteration ${iteration - 1} overflowed on finite gradients, or something outside the training wrote it)`,
     'loss-above-bound': `loss reached ${formatLoss(loss)}, above the bound of ${GUARD_BOUNDS.loss.toExponential()},`,
     'gradient-above-bound': `a gradient passed ${GUARD_BOUNDS.gradient.toExponential()} in magnitude (loss ${formatLoss(loss)})`,
     'parameter-above-bound': `a parameter passed ${GUARD_BOUNDS.parameter.toExponential()} in magnitude (loss ${formatLoss(loss)})`,
   }[reason];
   const state =
     reason === 'parameter-not-finite'
-      ? `the run was stopped where it stood (iteration ${iteration - 1})`
+      ? `the run was stopped where it stood (iteration ${iteration - 1}, those parameters not finite)`
       : `the run was stopped at its last finite state (iteration ${iteration - 1})`;
   return `${what} at iteration ${iteration}; ${state} and its metrics so far are kept; try a smaller learning rate, a clip, or a margin`;
 }

@@ -235,6 +235,31 @@ describe('checkpoint files', () => {
     });
     expect(failed.status).toEqual({ state: 'failed', iteration: 12, message });
     expect(parseCheckpoint(JSON.stringify(failed)).status).toEqual({ state: 'failed', iteration: 12, message });
+    // a failed run whose last update overflowed (a geodesic step on huge gradients) left parameters that are
+    // not finite: JSON writes them null, and they read back as NaN for that run only (it never trains again)
+    const overflowed = makeCheckpoint({
+      group,
+      run: PAPER_RUN,
+      runIndex: 0,
+      iteration: 42,
+      dataRngState: new Rng(1).getState(),
+      parameters: { ...randomSet(1), UV: randomSet(1).UV.map((v, i) => (i < 36 ? NaN : v)) },
+      optimizerState: { ...randomSet(2), s: randomSet(2).s.map(() => Infinity) },
+      status: groupStatus,
+    });
+    const text = JSON.stringify(overflowed);
+    const back = parseCheckpoint(text);
+    expect(Array.from(back.parameters.UV.slice(0, 36)).every(Number.isNaN)).toBe(true);
+    expect(Array.from(back.parameters.UV.slice(36))).toEqual(Array.from(randomSet(1).UV.slice(36)));
+    expect(Array.from(back.optimizerState.s).every(Number.isNaN)).toBe(true);
+    expect(back.parameters.W).toEqual(randomSet(1).W);
+    // the same values in a run that trains on are refused, by name; text is refused even for a failed run
+    const training = JSON.parse(text);
+    training.status = { state: 'training' };
+    expect(() => parseCheckpoint(JSON.stringify(training))).toThrow(/tensor 'UV' has a non-finite or non-numeric value at index 0/);
+    const word = JSON.parse(text);
+    word.parameters.b.data[1] = 'NaN';
+    expect(() => parseCheckpoint(JSON.stringify(word))).toThrow(/parameters: tensor 'b' has a non-numeric value at index 1/);
   });
 
   it('refuses a malformed status, naming it', () => {

@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { failureMessage, failureReason, GuardFlag, HEALTH_STRIDE, Health, healthTable, isFrozen } from '../../src/engine/runHealth.ts';
 
 describe('run guard reasons', () => {
-  it('names non-finite values before bounds, the loss before gradients before parameters', () => {
+  it('names parameters that were not finite before the step first (its cause), then non-finite values before bounds, the loss before gradients', () => {
     const F = GuardFlag;
     expect(failureReason(0)).toBeUndefined();
     expect(failureReason(F.LOSS_NAN | F.GRADIENT_NAN | F.PARAMETER_ABOVE_BOUND)).toBe('loss-nan');
     expect(failureReason(F.LOSS_INFINITE | F.GRADIENT_NAN)).toBe('loss-infinite');
     expect(failureReason(F.GRADIENT_NAN | F.GRADIENT_INFINITE | F.LOSS_ABOVE_BOUND)).toBe('gradient-nan');
-    expect(failureReason(F.GRADIENT_INFINITE | F.PARAMETER_NAN)).toBe('gradient-infinite');
+    // parameters made non-finite by the update before (a geodesic step that overflowed): everything fails after
+    expect(failureReason(F.GRADIENT_INFINITE | F.PARAMETER_NAN)).toBe('parameter-not-finite');
+    expect(failureReason(F.LOSS_NAN | F.GRADIENT_NAN | F.PARAMETER_NAN)).toBe('parameter-not-finite');
     expect(failureReason(F.PARAMETER_INFINITE | F.LOSS_ABOVE_BOUND)).toBe('parameter-not-finite');
     expect(failureReason(F.PARAMETER_NAN)).toBe('parameter-not-finite');
     expect(failureReason(F.LOSS_ABOVE_BOUND | F.GRADIENT_ABOVE_BOUND | F.PARAMETER_ABOVE_BOUND)).toBe('loss-above-bound');
@@ -33,7 +35,7 @@ describe('run guard reasons', () => {
     );
     expect(failureMessage('parameter-above-bound', 9, 1)).toMatch(/^a parameter passed 1e\+15 in magnitude/);
     expect(failureMessage('parameter-not-finite', 5, NaN)).toMatch(
-      /not finite .* at iteration 5; the run was stopped where it stood \(iteration 4\)/,
+      /^a parameter was not finite at the start of the step \(the update of iteration 4 overflowed on finite gradients, or something outside the training wrote it\) at iteration 5; the run was stopped where it stood \(iteration 4, those parameters not finite\)/,
     );
   });
 
