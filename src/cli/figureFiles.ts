@@ -82,13 +82,37 @@ export function partFigure(part: FigurePart, log: ExperimentLog, settings: strin
   if (part.chart === 'flow')
     return flowFigure(book, runs, 'normalised', style, { title: part.title, settings, caption: `${flowCaption('normalised')} ${caption}` });
   const task = log.metrics.group.task;
+  const tall = divergedLoss(log);
   return lossFigure(
     book,
     runs,
-    { logLoss: task === 'adding', smoothing: 0.6, baselineLoss: log.metrics.baselineLoss, taskHasAccuracy: task !== 'adding' },
+    {
+      logLoss: task === 'adding' || tall !== null,
+      smoothing: 0.6,
+      baselineLoss: log.metrics.baselineLoss,
+      taskHasAccuracy: task !== 'adding',
+    },
     style,
-    { title: part.title, settings, caption },
+    {
+      title: part.title,
+      settings,
+      caption:
+        tall === null
+          ? caption
+          : `${caption} The loss axis is logarithmic: a run's loss reached ${tall.toExponential(1)}, more than ${LOG_LOSS_ABOVE} times the memoryless baseline, which would flatten every other curve.`,
+    },
   );
+}
+
+/** A loss this many times the memoryless baseline puts a figure's loss axis on a log scale. */
+export const LOG_LOSS_ABOVE = 100;
+
+/** The highest finite loss of the log where it passes LOG_LOSS_ABOVE times the baseline (a run that diverged), else null. */
+export function divergedLoss(log: ExperimentLog): number | null {
+  let peak = -Infinity;
+  for (const row of log.metrics.metrics) for (const m of row) if (Number.isFinite(m[0]) && m[0] > peak) peak = m[0];
+  const base = log.metrics.baselineLoss;
+  return Number.isFinite(base) && base > 0 && peak > LOG_LOSS_ABOVE * base ? peak : null;
 }
 
 export function partSvg(fig: Figure, title: string): string {

@@ -7,7 +7,7 @@
  * tests/kernels/replicates.test.ts, and the whole path on the GPU tests/kernels/cliReproduceFigure.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { partFigure, partSvg } from '../../src/cli/figureFiles.ts';
+import { divergedLoss, partFigure, partSvg } from '../../src/cli/figureFiles.ts';
 import { ExperimentLog } from '../../src/engine/experimentLog.ts';
 import { mergeSeedGroupLogs, partReport, type SeedGroup, seedGroups, seedRecords } from '../../src/experiments/figureRecords.ts';
 import { PAPER_FIGURES } from '../../src/experiments/paperFigures.ts';
@@ -120,6 +120,15 @@ describe('a part split by seed into several groups', () => {
     const one = partSvg(partFigure(f1, recorded(f1.runs, 20), 'settings', 'caption'), f1.title);
     expect(one).toContain('>m=0<');
     expect(one).not.toContain('mean of');
+    expect(divergedLoss(recorded(f1.runs, 20))).toBeNull();
+    expect(one).not.toContain('(log)');
+    // a run that diverged (a loss 1e13 times the baseline) puts the loss axis on a log scale, and says why
+    const diverged = recorded(f1.runs, 20);
+    diverged.metrics.metrics[7][2][0] = 2.1e13;
+    expect(divergedLoss(diverged)).toBe(2.1e13);
+    const tall = partSvg(partFigure(f1, diverged, 'settings', 'caption'), f1.title);
+    expect(tall).toContain('loss (log)');
+    expect(tall).toContain('a run&apos;s loss reached 2.1e+13, more than 100 times the memoryless baseline');
   });
 
   it("keeps one count list for every run where the groups' batches had the same rows, and each run's own where not", () => {
