@@ -222,31 +222,27 @@ describe('checkpoint files', () => {
     expect(parseCheckpoint(JSON.stringify(paused)).status).toEqual({ state: 'paused' });
     const message = 'loss became NaN at iteration 12; the run was stopped at its last finite state (iteration 11)';
     const groupStatus: RunStatus = { state: 'failed', iteration: 12, message, reason: 'loss-nan' };
-    const failed = makeCheckpoint({
-      group,
-      run: PAPER_RUN,
-      runIndex: 0,
-      iteration: 42,
-      dataRngState: new Rng(1).getState(),
-      parameters: randomSet(1),
-      optimizerState: randomSet(2),
-      // a RunGroup status carries more than the file keeps (the reason)
-      status: groupStatus,
-    });
+    // a RunGroup status carries more than the file keeps (the reason)
+    const failedWith = (parameters: ParamSet, optimizerState: ParamSet) =>
+      makeCheckpoint({
+        group,
+        run: PAPER_RUN,
+        runIndex: 0,
+        iteration: 42,
+        dataRngState: new Rng(1).getState(),
+        parameters,
+        optimizerState,
+        status: groupStatus,
+      });
+    const failed = failedWith(randomSet(1), randomSet(2));
     expect(failed.status).toEqual({ state: 'failed', iteration: 12, message });
     expect(parseCheckpoint(JSON.stringify(failed)).status).toEqual({ state: 'failed', iteration: 12, message });
     // a failed run whose last update overflowed (a geodesic step on huge gradients) left parameters that are
     // not finite: JSON writes them null, and they read back as NaN for that run only (it never trains again)
-    const overflowed = makeCheckpoint({
-      group,
-      run: PAPER_RUN,
-      runIndex: 0,
-      iteration: 42,
-      dataRngState: new Rng(1).getState(),
-      parameters: { ...randomSet(1), UV: randomSet(1).UV.map((v, i) => (i < 36 ? NaN : v)) },
-      optimizerState: { ...randomSet(2), s: randomSet(2).s.map(() => Infinity) },
-      status: groupStatus,
-    });
+    const overflowed = failedWith(
+      { ...randomSet(1), UV: randomSet(1).UV.map((v, i) => (i < 36 ? NaN : v)) },
+      { ...randomSet(2), s: randomSet(2).s.map(() => Infinity) },
+    );
     const text = JSON.stringify(overflowed);
     const back = parseCheckpoint(text);
     expect(Array.from(back.parameters.UV.slice(0, 36)).every(Number.isNaN)).toBe(true);
