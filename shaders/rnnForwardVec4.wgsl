@@ -13,7 +13,8 @@
 // because n is. The sums run in another order than rnnForward.wgsl's (4 inputs per dot), so the two agree to
 // f32 rounding, not bit for bit; for every UNITS and CHUNK each output's sum runs in the same order.
 // The register blocks (UNITS x CHUNK accumulators, up to 4 x 13) are written out, each behind its constant
-// guard (WGSL has no macros); the text was generated once by a script: edit it consistently.
+// guard (WGSL has no macros); the row epilogue is one loop over the chunk. The text was generated once by a
+// script: edit it consistently.
 
 //! include rnnForwardParams
 
@@ -164,58 +165,31 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
             if (CHUNK > 12u) { let x = h[q12 + j4]; s0_12 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_12 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_12 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_12 += dots(w30, w31, w32, w33, x); } }
           }
         }
-        finishUnits(r, k, b0 + cb + 0u, rowEnd0, blk0, s0_0 + bv0, kind, g, alpha);
-        if (UNITS > 1u) { finishUnits(r, k, b0 + cb + 0u, rowEnd1, blk1, s1_0 + bv1, kind, g, alpha); }
-        if (UNITS > 2u) { finishUnits(r, k, b0 + cb + 0u, rowEnd2, blk2, s2_0 + bv2, kind, g, alpha); }
-        if (UNITS > 3u) { finishUnits(r, k, b0 + cb + 0u, rowEnd3, blk3, s3_0 + bv3, kind, g, alpha); }
-        if (CHUNK > 1u) { finishUnits(r, k, b0 + cb + 1u, rowEnd0, blk0, s0_1 + bv0, kind, g, alpha); }
-        if (CHUNK > 1u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 1u, rowEnd1, blk1, s1_1 + bv1, kind, g, alpha); }
-        if (CHUNK > 1u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 1u, rowEnd2, blk2, s2_1 + bv2, kind, g, alpha); }
-        if (CHUNK > 1u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 1u, rowEnd3, blk3, s3_1 + bv3, kind, g, alpha); }
-        if (CHUNK > 2u) { finishUnits(r, k, b0 + cb + 2u, rowEnd0, blk0, s0_2 + bv0, kind, g, alpha); }
-        if (CHUNK > 2u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 2u, rowEnd1, blk1, s1_2 + bv1, kind, g, alpha); }
-        if (CHUNK > 2u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 2u, rowEnd2, blk2, s2_2 + bv2, kind, g, alpha); }
-        if (CHUNK > 2u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 2u, rowEnd3, blk3, s3_2 + bv3, kind, g, alpha); }
-        if (CHUNK > 3u) { finishUnits(r, k, b0 + cb + 3u, rowEnd0, blk0, s0_3 + bv0, kind, g, alpha); }
-        if (CHUNK > 3u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 3u, rowEnd1, blk1, s1_3 + bv1, kind, g, alpha); }
-        if (CHUNK > 3u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 3u, rowEnd2, blk2, s2_3 + bv2, kind, g, alpha); }
-        if (CHUNK > 3u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 3u, rowEnd3, blk3, s3_3 + bv3, kind, g, alpha); }
-        if (CHUNK > 4u) { finishUnits(r, k, b0 + cb + 4u, rowEnd0, blk0, s0_4 + bv0, kind, g, alpha); }
-        if (CHUNK > 4u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 4u, rowEnd1, blk1, s1_4 + bv1, kind, g, alpha); }
-        if (CHUNK > 4u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 4u, rowEnd2, blk2, s2_4 + bv2, kind, g, alpha); }
-        if (CHUNK > 4u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 4u, rowEnd3, blk3, s3_4 + bv3, kind, g, alpha); }
-        if (CHUNK > 5u) { finishUnits(r, k, b0 + cb + 5u, rowEnd0, blk0, s0_5 + bv0, kind, g, alpha); }
-        if (CHUNK > 5u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 5u, rowEnd1, blk1, s1_5 + bv1, kind, g, alpha); }
-        if (CHUNK > 5u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 5u, rowEnd2, blk2, s2_5 + bv2, kind, g, alpha); }
-        if (CHUNK > 5u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 5u, rowEnd3, blk3, s3_5 + bv3, kind, g, alpha); }
-        if (CHUNK > 6u) { finishUnits(r, k, b0 + cb + 6u, rowEnd0, blk0, s0_6 + bv0, kind, g, alpha); }
-        if (CHUNK > 6u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 6u, rowEnd1, blk1, s1_6 + bv1, kind, g, alpha); }
-        if (CHUNK > 6u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 6u, rowEnd2, blk2, s2_6 + bv2, kind, g, alpha); }
-        if (CHUNK > 6u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 6u, rowEnd3, blk3, s3_6 + bv3, kind, g, alpha); }
-        if (CHUNK > 7u) { finishUnits(r, k, b0 + cb + 7u, rowEnd0, blk0, s0_7 + bv0, kind, g, alpha); }
-        if (CHUNK > 7u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 7u, rowEnd1, blk1, s1_7 + bv1, kind, g, alpha); }
-        if (CHUNK > 7u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 7u, rowEnd2, blk2, s2_7 + bv2, kind, g, alpha); }
-        if (CHUNK > 7u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 7u, rowEnd3, blk3, s3_7 + bv3, kind, g, alpha); }
-        if (CHUNK > 8u) { finishUnits(r, k, b0 + cb + 8u, rowEnd0, blk0, s0_8 + bv0, kind, g, alpha); }
-        if (CHUNK > 8u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 8u, rowEnd1, blk1, s1_8 + bv1, kind, g, alpha); }
-        if (CHUNK > 8u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 8u, rowEnd2, blk2, s2_8 + bv2, kind, g, alpha); }
-        if (CHUNK > 8u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 8u, rowEnd3, blk3, s3_8 + bv3, kind, g, alpha); }
-        if (CHUNK > 9u) { finishUnits(r, k, b0 + cb + 9u, rowEnd0, blk0, s0_9 + bv0, kind, g, alpha); }
-        if (CHUNK > 9u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 9u, rowEnd1, blk1, s1_9 + bv1, kind, g, alpha); }
-        if (CHUNK > 9u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 9u, rowEnd2, blk2, s2_9 + bv2, kind, g, alpha); }
-        if (CHUNK > 9u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 9u, rowEnd3, blk3, s3_9 + bv3, kind, g, alpha); }
-        if (CHUNK > 10u) { finishUnits(r, k, b0 + cb + 10u, rowEnd0, blk0, s0_10 + bv0, kind, g, alpha); }
-        if (CHUNK > 10u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 10u, rowEnd1, blk1, s1_10 + bv1, kind, g, alpha); }
-        if (CHUNK > 10u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 10u, rowEnd2, blk2, s2_10 + bv2, kind, g, alpha); }
-        if (CHUNK > 10u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 10u, rowEnd3, blk3, s3_10 + bv3, kind, g, alpha); }
-        if (CHUNK > 11u) { finishUnits(r, k, b0 + cb + 11u, rowEnd0, blk0, s0_11 + bv0, kind, g, alpha); }
-        if (CHUNK > 11u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 11u, rowEnd1, blk1, s1_11 + bv1, kind, g, alpha); }
-        if (CHUNK > 11u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 11u, rowEnd2, blk2, s2_11 + bv2, kind, g, alpha); }
-        if (CHUNK > 11u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 11u, rowEnd3, blk3, s3_11 + bv3, kind, g, alpha); }
-        if (CHUNK > 12u) { finishUnits(r, k, b0 + cb + 12u, rowEnd0, blk0, s0_12 + bv0, kind, g, alpha); }
-        if (CHUNK > 12u && UNITS > 1u) { finishUnits(r, k, b0 + cb + 12u, rowEnd1, blk1, s1_12 + bv1, kind, g, alpha); }
-        if (CHUNK > 12u && UNITS > 2u) { finishUnits(r, k, b0 + cb + 12u, rowEnd2, blk2, s2_12 + bv2, kind, g, alpha); }
-        if (CHUNK > 12u && UNITS > 3u) { finishUnits(r, k, b0 + cb + 12u, rowEnd3, blk3, s3_12 + bv3, kind, g, alpha); }
+        // one copy of the row epilogue per unit block, not CHUNK inlined ones (keeps the pipeline quick to compile,
+        // as rnnBackwardVec4.wgsl)
+        for (var e = 0u; e < CHUNK; e++) {
+          var acc0 = s0_0;
+          var acc1 = s1_0;
+          var acc2 = s2_0;
+          var acc3 = s3_0;
+          if (e == 1u) { acc0 = s0_1; acc1 = s1_1; acc2 = s2_1; acc3 = s3_1; }
+          else if (e == 2u) { acc0 = s0_2; acc1 = s1_2; acc2 = s2_2; acc3 = s3_2; }
+          else if (e == 3u) { acc0 = s0_3; acc1 = s1_3; acc2 = s2_3; acc3 = s3_3; }
+          else if (e == 4u) { acc0 = s0_4; acc1 = s1_4; acc2 = s2_4; acc3 = s3_4; }
+          else if (e == 5u) { acc0 = s0_5; acc1 = s1_5; acc2 = s2_5; acc3 = s3_5; }
+          else if (e == 6u) { acc0 = s0_6; acc1 = s1_6; acc2 = s2_6; acc3 = s3_6; }
+          else if (e == 7u) { acc0 = s0_7; acc1 = s1_7; acc2 = s2_7; acc3 = s3_7; }
+          else if (e == 8u) { acc0 = s0_8; acc1 = s1_8; acc2 = s2_8; acc3 = s3_8; }
+          else if (e == 9u) { acc0 = s0_9; acc1 = s1_9; acc2 = s2_9; acc3 = s3_9; }
+          else if (e == 10u) { acc0 = s0_10; acc1 = s1_10; acc2 = s2_10; acc3 = s3_10; }
+          else if (e == 11u) { acc0 = s0_11; acc1 = s1_11; acc2 = s2_11; acc3 = s3_11; }
+          else if (e == 12u) { acc0 = s0_12; acc1 = s1_12; acc2 = s2_12; acc3 = s3_12; }
+          let b = b0 + cb + e;
+          finishUnits(r, k, b, rowEnd0, blk0, acc0 + bv0, kind, g, alpha);
+          if (UNITS > 1u) { finishUnits(r, k, b, rowEnd1, blk1, acc1 + bv1, kind, g, alpha); }
+          if (UNITS > 2u) { finishUnits(r, k, b, rowEnd2, blk2, acc2 + bv2, kind, g, alpha); }
+          if (UNITS > 3u) { finishUnits(r, k, b, rowEnd3, blk3, acc3 + bv3, kind, g, alpha); }
+        }
       }
     }
     storageBarrier();

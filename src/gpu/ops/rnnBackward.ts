@@ -101,6 +101,8 @@ export function backwardChunk(kernel: 'rnnBackward' | 'rnnBackwardVec4', rows: n
  * Unit blocks per invocation of rnnBackwardVec4.wgsl (UNITS): in software 4 from n = 256, so that one load of
  * da serves 4 blocks (n = 500: 32 invocations of 4 blocks cover the 125 blocks in one pass; the workgroup keeps
  * its 32 invocations, whose flow partials P counts), else 1 (n = 128: 32 blocks for 32 invocations), as on a GPU.
+ * The recurrent backward of the Table 5 iteration at n = 500 on SwiftShader: 1790 -> 1173 ms (GPU timestamps,
+ * interleaved in one process, medians, 2 shared cores at load ~4; docs/bench/2026-12-03-n500-swiftshader.md).
  */
 export function backwardUnits(software: boolean, n: number): number {
   return software && n >= 256 ? 4 : 1;

@@ -101,8 +101,9 @@ export function forwardKernel(n: number): 'rnnForward' | 'rnnForwardVec4' {
  * UNITS blocks of 4 units, so that one load of h serves UNITS blocks, in chunks of up to 13 rows (25 rows as
  * 13 + 12): 4 blocks from n = 256 (n = 500: 32 invocations of 4 blocks cover the 125 blocks in one pass), 2
  * from n = 64 (n = 128: 16 invocations of 2 blocks), else 1; WG the invocations that have blocks (a multiple of
- * 4, the SIMD width, at most 32). The forward alone at L = 120, batch 50 on SwiftShader (2 cores shared, load
- * 5-6; interleaved, medians): n = 500 1730 -> 969 ms, n = 128 136 -> 101 ms
+ * 4, the SIMD width, at most 32). The recurrent forward of the Table 5 iteration (copy T = 100, batch 50) on
+ * SwiftShader, against one block per invocation in chunks of 5 (GPU timestamps, interleaved in one process,
+ * medians, 2 shared cores at load ~4-5): n = 500 1847 -> 1123 ms, n = 128 126 -> 105 ms
  * (docs/bench/2026-12-03-n500-swiftshader.md).
  */
 export function forwardVec4Constants(software: boolean, B: number, n: number): { WG: number; ROWS: number; CHUNK: number; UNITS: number } {
