@@ -1,6 +1,7 @@
 // rnnBackwardVec4: rnnBackward.wgsl (same Params, bindings, blocking and results) for n a multiple of 4,
 // with W, da, a, dhOut and dh read and written as vec4s. A workgroup owns ROWS batch rows of one run and every
-// unit; an invocation owns blocks of 4 units (blk = lid, lid+WG, ...) for chunks of CHUNK rows (up to 16,
+// unit; an invocation owns UNITS blocks of 4 units (blocks UNITS*q .. UNITS*q + UNITS-1 for q = lid, lid+WG, ...;
+// one load of da serves all UNITS blocks, src/gpu/ops/rnnBackward.ts backwardUnits) for chunks of CHUNK rows (up to 16,
 // where the scalar kernel has 8: fewer passes over W per step; the row epilogue is one loop over the chunk, not
 // CHUNK inlined copies, as in lstmBackward.wgsl, which keeps the pipeline quick to compile); the product
 // W^T da_{t+1} walks the inputs i four at a time: per 4 inputs, 4 vec4 loads of W (rows i..i+3, columns
@@ -15,7 +16,10 @@
 // unscored and top. See rnnBackward.wgsl for the bindings; here W [R][n][n/4], a, dhOut, dh [R][slots][B][n/4]
 // and da [R][daSlots][B][n/4] are in vec4s (every offset is a multiple of 4 floats because n is); aux stays
 // f32 (the flow partials have stride L+1). The sums run in another order than rnnBackward.wgsl's (4 inputs a
-// step), so the two agree to f32 rounding, not bit for bit.
+// step), so the two agree to f32 rounding, not bit for bit; for every UNITS each output's sum runs in the same
+// order. Blocks past n/4 read a clamped block and store nothing. The register blocks (UNITS x CHUNK
+// accumulators, up to 4 x 16) are written out, each behind its constant guard (WGSL has no macros); the text
+// was generated once by a script: edit it consistently.
 
 //! include rnnBackwardParams
 
@@ -37,6 +41,8 @@ override WG: u32 = 32;
 // unused registers; rnnBackward.ts backwardChunk: 25 rows as 13 + 12).
 override ROWS: u32 = 25;
 override CHUNK: u32 = 16;
+// unit blocks per invocation (1..4)
+override UNITS: u32 = 1;
 
 //! include rnnBackActivate
 
@@ -105,6 +111,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
   }
 
+  let quads = (nb + UNITS - 1u) / UNITS;
   for (var s = 0u; s <= params.tHigh - params.tLow; s++) {
     let t = params.tHigh - s;
     // da_{t+1} sits at step index t.
@@ -113,27 +120,23 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
     // channel 1: the register sum of consecutive rows with the same aligned index runK (L + 1: none yet)
     var run = FlowRun(L + 1u, 0.0);
-    for (var blk = lid; blk < nb; blk += WG) {
+    for (var q = lid; q < quads; q += WG) {
+      let blk0 = min(q * UNITS + 0u, nb - 1u);
+      let rowEnd0 = select(b0, rowEnd, q * UNITS + 0u < nb && UNITS > 0u);
+      let blk1 = min(q * UNITS + 1u, nb - 1u);
+      let rowEnd1 = select(b0, rowEnd, q * UNITS + 1u < nb && UNITS > 1u);
+      let blk2 = min(q * UNITS + 2u, nb - 1u);
+      let rowEnd2 = select(b0, rowEnd, q * UNITS + 2u < nb && UNITS > 2u);
+      let blk3 = min(q * UNITS + 3u, nb - 1u);
+      let rowEnd3 = select(b0, rowEnd, q * UNITS + 3u < nb && UNITS > 3u);
       for (var cb = 0u; cb < ROWS; cb += CHUNK) {
-        var s0 = vec4f(0.0);
-        var s1 = vec4f(0.0);
-        var s2 = vec4f(0.0);
-        var s3 = vec4f(0.0);
-        var s4 = vec4f(0.0);
-        var s5 = vec4f(0.0);
-        var s6 = vec4f(0.0);
-        var s7 = vec4f(0.0);
-        var s8 = vec4f(0.0);
-        var s9 = vec4f(0.0);
-        var s10 = vec4f(0.0);
-        var s11 = vec4f(0.0);
-        var s12 = vec4f(0.0);
-        var s13 = vec4f(0.0);
-        var s14 = vec4f(0.0);
-        var s15 = vec4f(0.0);
+        var s0_0 = vec4f(0.0); var s0_1 = vec4f(0.0); var s0_2 = vec4f(0.0); var s0_3 = vec4f(0.0); var s0_4 = vec4f(0.0); var s0_5 = vec4f(0.0); var s0_6 = vec4f(0.0); var s0_7 = vec4f(0.0); var s0_8 = vec4f(0.0); var s0_9 = vec4f(0.0); var s0_10 = vec4f(0.0); var s0_11 = vec4f(0.0); var s0_12 = vec4f(0.0); var s0_13 = vec4f(0.0); var s0_14 = vec4f(0.0); var s0_15 = vec4f(0.0);
+        var s1_0 = vec4f(0.0); var s1_1 = vec4f(0.0); var s1_2 = vec4f(0.0); var s1_3 = vec4f(0.0); var s1_4 = vec4f(0.0); var s1_5 = vec4f(0.0); var s1_6 = vec4f(0.0); var s1_7 = vec4f(0.0); var s1_8 = vec4f(0.0); var s1_9 = vec4f(0.0); var s1_10 = vec4f(0.0); var s1_11 = vec4f(0.0); var s1_12 = vec4f(0.0); var s1_13 = vec4f(0.0); var s1_14 = vec4f(0.0); var s1_15 = vec4f(0.0);
+        var s2_0 = vec4f(0.0); var s2_1 = vec4f(0.0); var s2_2 = vec4f(0.0); var s2_3 = vec4f(0.0); var s2_4 = vec4f(0.0); var s2_5 = vec4f(0.0); var s2_6 = vec4f(0.0); var s2_7 = vec4f(0.0); var s2_8 = vec4f(0.0); var s2_9 = vec4f(0.0); var s2_10 = vec4f(0.0); var s2_11 = vec4f(0.0); var s2_12 = vec4f(0.0); var s2_13 = vec4f(0.0); var s2_14 = vec4f(0.0); var s2_15 = vec4f(0.0);
+        var s3_0 = vec4f(0.0); var s3_1 = vec4f(0.0); var s3_2 = vec4f(0.0); var s3_3 = vec4f(0.0); var s3_4 = vec4f(0.0); var s3_5 = vec4f(0.0); var s3_6 = vec4f(0.0); var s3_7 = vec4f(0.0); var s3_8 = vec4f(0.0); var s3_9 = vec4f(0.0); var s3_10 = vec4f(0.0); var s3_11 = vec4f(0.0); var s3_12 = vec4f(0.0); var s3_13 = vec4f(0.0); var s3_14 = vec4f(0.0); var s3_15 = vec4f(0.0);
         if (t < params.top && !fromCarry) {
           // rows past the slice or past B read a clamped row and are not stored
-          let q0 = nextBase + min(b0 + cb, B - 1u) * nb;
+          let q0 = nextBase + min(b0 + cb + 0u, B - 1u) * nb;
           let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * nb;
           let q2 = nextBase + min(b0 + cb + 2u, B - 1u) * nb;
           let q3 = nextBase + min(b0 + cb + 3u, B - 1u) * nb;
@@ -150,39 +153,59 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           let q14 = nextBase + min(b0 + cb + 14u, B - 1u) * nb;
           let q15 = nextBase + min(b0 + cb + 15u, B - 1u) * nb;
           for (var i4 = 0u; i4 < nb; i4++) {
-            // columns 4 blk .. 4 blk + 3 of rows 4 i4 .. 4 i4 + 3 of W
-            let w0 = W[wBase + 4u * i4 * nb + blk];
-            let w1 = W[wBase + (4u * i4 + 1u) * nb + blk];
-            let w2 = W[wBase + (4u * i4 + 2u) * nb + blk];
-            let w3 = W[wBase + (4u * i4 + 3u) * nb + blk];
-            s0 += combine(w0, w1, w2, w3, da[q0 + i4]);
-            if (CHUNK > 1u) { s1 += combine(w0, w1, w2, w3, da[q1 + i4]); }
-            if (CHUNK > 2u) { s2 += combine(w0, w1, w2, w3, da[q2 + i4]); }
-            if (CHUNK > 3u) { s3 += combine(w0, w1, w2, w3, da[q3 + i4]); }
-            if (CHUNK > 4u) { s4 += combine(w0, w1, w2, w3, da[q4 + i4]); }
-            if (CHUNK > 5u) { s5 += combine(w0, w1, w2, w3, da[q5 + i4]); }
-            if (CHUNK > 6u) { s6 += combine(w0, w1, w2, w3, da[q6 + i4]); }
-            if (CHUNK > 7u) { s7 += combine(w0, w1, w2, w3, da[q7 + i4]); }
-            if (CHUNK > 8u) { s8 += combine(w0, w1, w2, w3, da[q8 + i4]); }
-            if (CHUNK > 9u) { s9 += combine(w0, w1, w2, w3, da[q9 + i4]); }
-            if (CHUNK > 10u) { s10 += combine(w0, w1, w2, w3, da[q10 + i4]); }
-            if (CHUNK > 11u) { s11 += combine(w0, w1, w2, w3, da[q11 + i4]); }
-            if (CHUNK > 12u) { s12 += combine(w0, w1, w2, w3, da[q12 + i4]); }
-            if (CHUNK > 13u) { s13 += combine(w0, w1, w2, w3, da[q13 + i4]); }
-            if (CHUNK > 14u) { s14 += combine(w0, w1, w2, w3, da[q14 + i4]); }
-            if (CHUNK > 15u) { s15 += combine(w0, w1, w2, w3, da[q15 + i4]); }
+            // columns 4 blk .. 4 blk + 3 of rows 4 i4 .. 4 i4 + 3 of W, for each of the invocation's blocks
+            let wr = wBase + 4u * i4 * nb;
+            let w00 = W[wr + blk0]; let w01 = W[wr + nb + blk0]; let w02 = W[wr + 2u * nb + blk0]; let w03 = W[wr + 3u * nb + blk0];
+            let c1 = select(blk0, blk1, UNITS > 1u);
+            let w10 = W[wr + c1]; let w11 = W[wr + nb + c1]; let w12 = W[wr + 2u * nb + c1]; let w13 = W[wr + 3u * nb + c1];
+            let c2 = select(blk0, blk2, UNITS > 2u);
+            let w20 = W[wr + c2]; let w21 = W[wr + nb + c2]; let w22 = W[wr + 2u * nb + c2]; let w23 = W[wr + 3u * nb + c2];
+            let c3 = select(blk0, blk3, UNITS > 3u);
+            let w30 = W[wr + c3]; let w31 = W[wr + nb + c3]; let w32 = W[wr + 2u * nb + c3]; let w33 = W[wr + 3u * nb + c3];
+            { let x = da[q0 + i4]; s0_0 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_0 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_0 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_0 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 1u) { let x = da[q1 + i4]; s0_1 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_1 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_1 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_1 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 2u) { let x = da[q2 + i4]; s0_2 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_2 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_2 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_2 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 3u) { let x = da[q3 + i4]; s0_3 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_3 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_3 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_3 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 4u) { let x = da[q4 + i4]; s0_4 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_4 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_4 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_4 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 5u) { let x = da[q5 + i4]; s0_5 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_5 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_5 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_5 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 6u) { let x = da[q6 + i4]; s0_6 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_6 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_6 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_6 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 7u) { let x = da[q7 + i4]; s0_7 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_7 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_7 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_7 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 8u) { let x = da[q8 + i4]; s0_8 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_8 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_8 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_8 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 9u) { let x = da[q9 + i4]; s0_9 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_9 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_9 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_9 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 10u) { let x = da[q10 + i4]; s0_10 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_10 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_10 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_10 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 11u) { let x = da[q11 + i4]; s0_11 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_11 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_11 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_11 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 12u) { let x = da[q12 + i4]; s0_12 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_12 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_12 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_12 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 13u) { let x = da[q13 + i4]; s0_13 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_13 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_13 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_13 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 14u) { let x = da[q14 + i4]; s0_14 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_14 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_14 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_14 += combine(w30, w31, w32, w33, x); } }
+            if (CHUNK > 15u) { let x = da[q15 + i4]; s0_15 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_15 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_15 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_15 += combine(w30, w31, w32, w33, x); } }
           }
         }
         // one copy of the row epilogue, not CHUNK inlined ones (keeps the pipeline quick to compile, as lstmBackward.wgsl)
         for (var e = 0u; e < CHUNK; e++) {
-          var acc = s0;
-          if (e == 1u) { acc = s1; } else if (e == 2u) { acc = s2; } else if (e == 3u) { acc = s3; }
-          else if (e == 4u) { acc = s4; } else if (e == 5u) { acc = s5; } else if (e == 6u) { acc = s6; }
-          else if (e == 7u) { acc = s7; } else if (e == 8u) { acc = s8; } else if (e == 9u) { acc = s9; }
-          else if (e == 10u) { acc = s10; } else if (e == 11u) { acc = s11; } else if (e == 12u) { acc = s12; }
-          else if (e == 13u) { acc = s13; } else if (e == 14u) { acc = s14; } else if (e == 15u) { acc = s15; }
+          var acc0 = s0_0;
+          var acc1 = s1_0;
+          var acc2 = s2_0;
+          var acc3 = s3_0;
+          if (e == 1u) { acc0 = s0_1; acc1 = s1_1; acc2 = s2_1; acc3 = s3_1; }
+          else if (e == 2u) { acc0 = s0_2; acc1 = s1_2; acc2 = s2_2; acc3 = s3_2; }
+          else if (e == 3u) { acc0 = s0_3; acc1 = s1_3; acc2 = s2_3; acc3 = s3_3; }
+          else if (e == 4u) { acc0 = s0_4; acc1 = s1_4; acc2 = s2_4; acc3 = s3_4; }
+          else if (e == 5u) { acc0 = s0_5; acc1 = s1_5; acc2 = s2_5; acc3 = s3_5; }
+          else if (e == 6u) { acc0 = s0_6; acc1 = s1_6; acc2 = s2_6; acc3 = s3_6; }
+          else if (e == 7u) { acc0 = s0_7; acc1 = s1_7; acc2 = s2_7; acc3 = s3_7; }
+          else if (e == 8u) { acc0 = s0_8; acc1 = s1_8; acc2 = s2_8; acc3 = s3_8; }
+          else if (e == 9u) { acc0 = s0_9; acc1 = s1_9; acc2 = s2_9; acc3 = s3_9; }
+          else if (e == 10u) { acc0 = s0_10; acc1 = s1_10; acc2 = s2_10; acc3 = s3_10; }
+          else if (e == 11u) { acc0 = s0_11; acc1 = s1_11; acc2 = s2_11; acc3 = s3_11; }
+          else if (e == 12u) { acc0 = s0_12; acc1 = s1_12; acc2 = s2_12; acc3 = s3_12; }
+          else if (e == 13u) { acc0 = s0_13; acc1 = s1_13; acc2 = s2_13; acc3 = s3_13; }
+          else if (e == 14u) { acc0 = s0_14; acc1 = s1_14; acc2 = s2_14; acc3 = s3_14; }
+          else if (e == 15u) { acc0 = s0_15; acc1 = s1_15; acc2 = s2_15; acc3 = s3_15; }
           let b = b0 + cb + e;
-          flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd, blk, acc, fromCarry, kind, g, alpha, clip));
+          flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd0, blk0, acc0, fromCarry, kind, g, alpha, clip));
+          if (UNITS > 1u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd1, blk1, acc1, fromCarry, kind, g, alpha, clip)); }
+          if (UNITS > 2u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd2, blk2, acc2, fromCarry, kind, g, alpha, clip)); }
+          if (UNITS > 3u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd3, blk3, acc3, fromCarry, kind, g, alpha, clip)); }
         }
       }
     }

@@ -1,14 +1,20 @@
 // rnnForwardVec4: rnnForward.wgsl (same Params, bindings, blocking and results) for n a multiple of 4, with
 // W, xproj, a and h read and written as vec4s: a workgroup still owns ROWS batch rows of one run and every
-// unit, an invocation blocks of 4 units (blk = lid, lid+WG, ...) for chunks of CHUNK rows, but the product
-// W h_{t-1} walks the inputs j four at a time: per 4 inputs, 4 vec4 loads of W (rows i0..i0+3, inputs j..j+3)
-// and one vec4 load of h per row, where the scalar kernel makes 16 and 4 scalar loads. On SwiftShader a
-// storage load is a per-lane gather with a bounds check, so the loads, not the multiply-adds, set the pace.
+// unit; an invocation owns UNITS blocks of 4 units (blocks UNITS*q .. UNITS*q + UNITS-1 for q = lid, lid+WG, ...)
+// for chunks of CHUNK rows (1..13), and the product W h_{t-1} walks the inputs j four at a time: per 4 inputs,
+// 4 vec4 loads of W per unit block (its rows, inputs j..j+3) and one vec4 load of h per row, which serves all
+// UNITS blocks. On SwiftShader a storage load is a per-lane gather with a bounds check, so the loads, not the
+// multiply-adds, set the pace: per 4 inputs a chunk of c rows makes 4 * UNITS + c loads for 4 * UNITS * c dot
+// products (src/gpu/ops/rnnForward.ts forwardUnits picks UNITS and CHUNK by size). Blocks past n/4 read a
+// clamped block and are not stored.
 //   a_t = W h_{t-1} + xproj_t + b ;  h_t = f(g * a_t)   for t = tStart+1 .. tEnd (step index k = t-1)
 // Indices below are in vec4s (4 floats): W[r][i][j4] at (r n + i) n/4 + j4; xproj, a [R][slots][B][n/4];
 // h [R][slots+1][B][n/4]; hyper, bias, h0, slope as in rnnForward.wgsl. Every offset is a multiple of 4 floats
 // because n is. The sums run in another order than rnnForward.wgsl's (4 inputs per dot), so the two agree to
-// f32 rounding, not bit for bit.
+// f32 rounding, not bit for bit; for every UNITS and CHUNK each output's sum runs in the same order.
+// The register blocks (UNITS x CHUNK accumulators, up to 4 x 13) are written out, each behind its constant
+// guard (WGSL has no macros); the row epilogue is one loop over the chunk. The text was generated once by a
+// script: edit it consistently.
 
 //! include rnnForwardParams
 
@@ -27,6 +33,8 @@
 override WG: u32 = 32;
 override ROWS: u32 = 25;
 override CHUNK: u32 = 8;
+// unit blocks per invocation (1..4): blocks UNITS*q .. UNITS*q + UNITS-1 share each load of h
+override UNITS: u32 = 1;
 
 //! include rnnActivate
 
@@ -72,42 +80,56 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     }
   }
 
+  let quads = (nb + UNITS - 1u) / UNITS;
   for (var k = params.tStart; k < params.tEnd; k++) {
     let hBase = (r * S1 + k - params.T0) * B * nb;
-    for (var blk = lid; blk < nb; blk += WG) {
-      let i0 = blk * 4u;
-      let r0 = wBase + i0 * nb;
-      let r1 = r0 + nb;
-      let r2 = r1 + nb;
-      let r3 = r2 + nb;
-      let bo = r * n + i0;
-      let bv = vec4f(bias[bo], bias[bo + 1u], bias[bo + 2u], bias[bo + 3u]);
+    for (var q = lid; q < quads; q += WG) {
+      // unit block 0 of this invocation (rows past B or blocks past n/4: rowEnd0 = b0, nothing stored)
+      let blk0 = min(q * UNITS + 0u, nb - 1u);
+      let w0r = wBase + blk0 * 4u * nb;
+      let bo0 = r * n + blk0 * 4u;
+      let bv0 = vec4f(bias[bo0], bias[bo0 + 1u], bias[bo0 + 2u], bias[bo0 + 3u]);
+      let rowEnd0 = select(b0, rowEnd, q * UNITS + 0u < nb && UNITS > 0u);
+      // unit block 1 of this invocation (rows past B or blocks past n/4: rowEnd1 = b0, nothing stored)
+      let blk1 = min(q * UNITS + 1u, nb - 1u);
+      let w1r = wBase + blk1 * 4u * nb;
+      let bo1 = r * n + blk1 * 4u;
+      let bv1 = vec4f(bias[bo1], bias[bo1 + 1u], bias[bo1 + 2u], bias[bo1 + 3u]);
+      let rowEnd1 = select(b0, rowEnd, q * UNITS + 1u < nb && UNITS > 1u);
+      // unit block 2 of this invocation (rows past B or blocks past n/4: rowEnd2 = b0, nothing stored)
+      let blk2 = min(q * UNITS + 2u, nb - 1u);
+      let w2r = wBase + blk2 * 4u * nb;
+      let bo2 = r * n + blk2 * 4u;
+      let bv2 = vec4f(bias[bo2], bias[bo2 + 1u], bias[bo2 + 2u], bias[bo2 + 3u]);
+      let rowEnd2 = select(b0, rowEnd, q * UNITS + 2u < nb && UNITS > 2u);
+      // unit block 3 of this invocation (rows past B or blocks past n/4: rowEnd3 = b0, nothing stored)
+      let blk3 = min(q * UNITS + 3u, nb - 1u);
+      let w3r = wBase + blk3 * 4u * nb;
+      let bo3 = r * n + blk3 * 4u;
+      let bv3 = vec4f(bias[bo3], bias[bo3 + 1u], bias[bo3 + 2u], bias[bo3 + 3u]);
+      let rowEnd3 = select(b0, rowEnd, q * UNITS + 3u < nb && UNITS > 3u);
       for (var cb = 0u; cb < ROWS; cb += CHUNK) {
-        var s0 = vec4f(0.0);
-        var s1 = vec4f(0.0);
-        var s2 = vec4f(0.0);
-        var s3 = vec4f(0.0);
-        var s4 = vec4f(0.0);
-        var s5 = vec4f(0.0);
-        var s6 = vec4f(0.0);
-        var s7 = vec4f(0.0);
+        var s0_0 = vec4f(0.0); var s0_1 = vec4f(0.0); var s0_2 = vec4f(0.0); var s0_3 = vec4f(0.0); var s0_4 = vec4f(0.0); var s0_5 = vec4f(0.0); var s0_6 = vec4f(0.0); var s0_7 = vec4f(0.0); var s0_8 = vec4f(0.0); var s0_9 = vec4f(0.0); var s0_10 = vec4f(0.0); var s0_11 = vec4f(0.0); var s0_12 = vec4f(0.0);
+        var s1_0 = vec4f(0.0); var s1_1 = vec4f(0.0); var s1_2 = vec4f(0.0); var s1_3 = vec4f(0.0); var s1_4 = vec4f(0.0); var s1_5 = vec4f(0.0); var s1_6 = vec4f(0.0); var s1_7 = vec4f(0.0); var s1_8 = vec4f(0.0); var s1_9 = vec4f(0.0); var s1_10 = vec4f(0.0); var s1_11 = vec4f(0.0); var s1_12 = vec4f(0.0);
+        var s2_0 = vec4f(0.0); var s2_1 = vec4f(0.0); var s2_2 = vec4f(0.0); var s2_3 = vec4f(0.0); var s2_4 = vec4f(0.0); var s2_5 = vec4f(0.0); var s2_6 = vec4f(0.0); var s2_7 = vec4f(0.0); var s2_8 = vec4f(0.0); var s2_9 = vec4f(0.0); var s2_10 = vec4f(0.0); var s2_11 = vec4f(0.0); var s2_12 = vec4f(0.0);
+        var s3_0 = vec4f(0.0); var s3_1 = vec4f(0.0); var s3_2 = vec4f(0.0); var s3_3 = vec4f(0.0); var s3_4 = vec4f(0.0); var s3_5 = vec4f(0.0); var s3_6 = vec4f(0.0); var s3_7 = vec4f(0.0); var s3_8 = vec4f(0.0); var s3_9 = vec4f(0.0); var s3_10 = vec4f(0.0); var s3_11 = vec4f(0.0); var s3_12 = vec4f(0.0);
         if (k == 0u) {
-          // h_0 = h0 for every row: one matrix-vector product serves the chunk.
+          // h_0 = h0 for every row: one matrix-vector product per unit block serves the chunk.
           for (var j4 = 0u; j4 < nb; j4++) {
             let o = r * n + 4u * j4;
             let x = vec4f(h0[o], h0[o + 1u], h0[o + 2u], h0[o + 3u]);
-            s0 += dots(W[r0 + j4], W[r1 + j4], W[r2 + j4], W[r3 + j4], x);
+            s0_0 += dots(W[w0r + j4], W[w0r + nb + j4], W[w0r + 2u * nb + j4], W[w0r + 3u * nb + j4], x);
+            if (UNITS > 1u) { s1_0 += dots(W[w1r + j4], W[w1r + nb + j4], W[w1r + 2u * nb + j4], W[w1r + 3u * nb + j4], x); }
+            if (UNITS > 2u) { s2_0 += dots(W[w2r + j4], W[w2r + nb + j4], W[w2r + 2u * nb + j4], W[w2r + 3u * nb + j4], x); }
+            if (UNITS > 3u) { s3_0 += dots(W[w3r + j4], W[w3r + nb + j4], W[w3r + 2u * nb + j4], W[w3r + 3u * nb + j4], x); }
           }
-          s1 = s0;
-          s2 = s0;
-          s3 = s0;
-          s4 = s0;
-          s5 = s0;
-          s6 = s0;
-          s7 = s0;
+          s0_1 = s0_0; s0_2 = s0_0; s0_3 = s0_0; s0_4 = s0_0; s0_5 = s0_0; s0_6 = s0_0; s0_7 = s0_0; s0_8 = s0_0; s0_9 = s0_0; s0_10 = s0_0; s0_11 = s0_0; s0_12 = s0_0;
+          s1_1 = s1_0; s1_2 = s1_0; s1_3 = s1_0; s1_4 = s1_0; s1_5 = s1_0; s1_6 = s1_0; s1_7 = s1_0; s1_8 = s1_0; s1_9 = s1_0; s1_10 = s1_0; s1_11 = s1_0; s1_12 = s1_0;
+          s2_1 = s2_0; s2_2 = s2_0; s2_3 = s2_0; s2_4 = s2_0; s2_5 = s2_0; s2_6 = s2_0; s2_7 = s2_0; s2_8 = s2_0; s2_9 = s2_0; s2_10 = s2_0; s2_11 = s2_0; s2_12 = s2_0;
+          s3_1 = s3_0; s3_2 = s3_0; s3_3 = s3_0; s3_4 = s3_0; s3_5 = s3_0; s3_6 = s3_0; s3_7 = s3_0; s3_8 = s3_0; s3_9 = s3_0; s3_10 = s3_0; s3_11 = s3_0; s3_12 = s3_0;
         } else {
           // rows past the slice or past B read a clamped row and are not stored
-          let q0 = hBase + min(b0 + cb, B - 1u) * nb;
+          let q0 = hBase + min(b0 + cb + 0u, B - 1u) * nb;
           let q1 = hBase + min(b0 + cb + 1u, B - 1u) * nb;
           let q2 = hBase + min(b0 + cb + 2u, B - 1u) * nb;
           let q3 = hBase + min(b0 + cb + 3u, B - 1u) * nb;
@@ -115,29 +137,59 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           let q5 = hBase + min(b0 + cb + 5u, B - 1u) * nb;
           let q6 = hBase + min(b0 + cb + 6u, B - 1u) * nb;
           let q7 = hBase + min(b0 + cb + 7u, B - 1u) * nb;
+          let q8 = hBase + min(b0 + cb + 8u, B - 1u) * nb;
+          let q9 = hBase + min(b0 + cb + 9u, B - 1u) * nb;
+          let q10 = hBase + min(b0 + cb + 10u, B - 1u) * nb;
+          let q11 = hBase + min(b0 + cb + 11u, B - 1u) * nb;
+          let q12 = hBase + min(b0 + cb + 12u, B - 1u) * nb;
           for (var j4 = 0u; j4 < nb; j4++) {
-            let w0 = W[r0 + j4];
-            let w1 = W[r1 + j4];
-            let w2 = W[r2 + j4];
-            let w3 = W[r3 + j4];
-            s0 += dots(w0, w1, w2, w3, h[q0 + j4]);
-            if (CHUNK > 1u) { s1 += dots(w0, w1, w2, w3, h[q1 + j4]); }
-            if (CHUNK > 2u) { s2 += dots(w0, w1, w2, w3, h[q2 + j4]); }
-            if (CHUNK > 3u) { s3 += dots(w0, w1, w2, w3, h[q3 + j4]); }
-            if (CHUNK > 4u) { s4 += dots(w0, w1, w2, w3, h[q4 + j4]); }
-            if (CHUNK > 5u) { s5 += dots(w0, w1, w2, w3, h[q5 + j4]); }
-            if (CHUNK > 6u) { s6 += dots(w0, w1, w2, w3, h[q6 + j4]); }
-            if (CHUNK > 7u) { s7 += dots(w0, w1, w2, w3, h[q7 + j4]); }
+            let w00 = W[w0r + j4]; let w01 = W[w0r + nb + j4]; let w02 = W[w0r + 2u * nb + j4]; let w03 = W[w0r + 3u * nb + j4];
+            let w1o = select(w0r, w1r, UNITS > 1u);
+            let w10 = W[w1o + j4]; let w11 = W[w1o + nb + j4]; let w12 = W[w1o + 2u * nb + j4]; let w13 = W[w1o + 3u * nb + j4];
+            let w2o = select(w0r, w2r, UNITS > 2u);
+            let w20 = W[w2o + j4]; let w21 = W[w2o + nb + j4]; let w22 = W[w2o + 2u * nb + j4]; let w23 = W[w2o + 3u * nb + j4];
+            let w3o = select(w0r, w3r, UNITS > 3u);
+            let w30 = W[w3o + j4]; let w31 = W[w3o + nb + j4]; let w32 = W[w3o + 2u * nb + j4]; let w33 = W[w3o + 3u * nb + j4];
+            { let x = h[q0 + j4]; s0_0 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_0 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_0 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_0 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 1u) { let x = h[q1 + j4]; s0_1 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_1 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_1 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_1 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 2u) { let x = h[q2 + j4]; s0_2 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_2 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_2 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_2 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 3u) { let x = h[q3 + j4]; s0_3 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_3 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_3 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_3 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 4u) { let x = h[q4 + j4]; s0_4 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_4 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_4 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_4 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 5u) { let x = h[q5 + j4]; s0_5 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_5 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_5 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_5 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 6u) { let x = h[q6 + j4]; s0_6 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_6 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_6 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_6 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 7u) { let x = h[q7 + j4]; s0_7 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_7 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_7 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_7 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 8u) { let x = h[q8 + j4]; s0_8 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_8 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_8 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_8 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 9u) { let x = h[q9 + j4]; s0_9 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_9 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_9 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_9 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 10u) { let x = h[q10 + j4]; s0_10 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_10 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_10 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_10 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 11u) { let x = h[q11 + j4]; s0_11 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_11 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_11 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_11 += dots(w30, w31, w32, w33, x); } }
+            if (CHUNK > 12u) { let x = h[q12 + j4]; s0_12 += dots(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_12 += dots(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_12 += dots(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_12 += dots(w30, w31, w32, w33, x); } }
           }
         }
-        finishUnits(r, k, b0 + cb, rowEnd, blk, s0 + bv, kind, g, alpha);
-        if (CHUNK > 1u) { finishUnits(r, k, b0 + cb + 1u, rowEnd, blk, s1 + bv, kind, g, alpha); }
-        if (CHUNK > 2u) { finishUnits(r, k, b0 + cb + 2u, rowEnd, blk, s2 + bv, kind, g, alpha); }
-        if (CHUNK > 3u) { finishUnits(r, k, b0 + cb + 3u, rowEnd, blk, s3 + bv, kind, g, alpha); }
-        if (CHUNK > 4u) { finishUnits(r, k, b0 + cb + 4u, rowEnd, blk, s4 + bv, kind, g, alpha); }
-        if (CHUNK > 5u) { finishUnits(r, k, b0 + cb + 5u, rowEnd, blk, s5 + bv, kind, g, alpha); }
-        if (CHUNK > 6u) { finishUnits(r, k, b0 + cb + 6u, rowEnd, blk, s6 + bv, kind, g, alpha); }
-        if (CHUNK > 7u) { finishUnits(r, k, b0 + cb + 7u, rowEnd, blk, s7 + bv, kind, g, alpha); }
+        // one copy of the row epilogue per unit block, not CHUNK inlined ones (keeps the pipeline quick to compile,
+        // as rnnBackwardVec4.wgsl)
+        for (var e = 0u; e < CHUNK; e++) {
+          var acc0 = s0_0;
+          var acc1 = s1_0;
+          var acc2 = s2_0;
+          var acc3 = s3_0;
+          if (e == 1u) { acc0 = s0_1; acc1 = s1_1; acc2 = s2_1; acc3 = s3_1; }
+          else if (e == 2u) { acc0 = s0_2; acc1 = s1_2; acc2 = s2_2; acc3 = s3_2; }
+          else if (e == 3u) { acc0 = s0_3; acc1 = s1_3; acc2 = s2_3; acc3 = s3_3; }
+          else if (e == 4u) { acc0 = s0_4; acc1 = s1_4; acc2 = s2_4; acc3 = s3_4; }
+          else if (e == 5u) { acc0 = s0_5; acc1 = s1_5; acc2 = s2_5; acc3 = s3_5; }
+          else if (e == 6u) { acc0 = s0_6; acc1 = s1_6; acc2 = s2_6; acc3 = s3_6; }
+          else if (e == 7u) { acc0 = s0_7; acc1 = s1_7; acc2 = s2_7; acc3 = s3_7; }
+          else if (e == 8u) { acc0 = s0_8; acc1 = s1_8; acc2 = s2_8; acc3 = s3_8; }
+          else if (e == 9u) { acc0 = s0_9; acc1 = s1_9; acc2 = s2_9; acc3 = s3_9; }
+          else if (e == 10u) { acc0 = s0_10; acc1 = s1_10; acc2 = s2_10; acc3 = s3_10; }
+          else if (e == 11u) { acc0 = s0_11; acc1 = s1_11; acc2 = s2_11; acc3 = s3_11; }
+          else if (e == 12u) { acc0 = s0_12; acc1 = s1_12; acc2 = s2_12; acc3 = s3_12; }
+          let b = b0 + cb + e;
+          finishUnits(r, k, b, rowEnd0, blk0, acc0 + bv0, kind, g, alpha);
+          if (UNITS > 1u) { finishUnits(r, k, b, rowEnd1, blk1, acc1 + bv1, kind, g, alpha); }
+          if (UNITS > 2u) { finishUnits(r, k, b, rowEnd2, blk2, acc2 + bv2, kind, g, alpha); }
+          if (UNITS > 3u) { finishUnits(r, k, b, rowEnd3, blk3, acc3 + bv3, kind, g, alpha); }
+        }
       }
     }
     storageBarrier();

@@ -15,7 +15,7 @@ import type { FlowRows } from '../../src/engine/flowRows.ts';
 import { type Storage, segmentsOver } from '../../src/engine/recompute.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
-import { backwardChunk, backwardKernel, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
+import { backwardChunk, backwardKernel, backwardUnits, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
 import { rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { rnnBackward } from '../../src/reference/rnnBackward.ts';
@@ -41,7 +41,8 @@ const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware }
 /**
  * n: 12 and 8 the vec4 kernel, 10 the scalar one, 132 the vec4 one with 33 unit blocks (2 per invocation in
  * software). B = 50: the paper's batch, in software 2 slices of 25 rows in vec4 register chunks of 13 and 12
- * (the second chunk one row short), in hardware 7 slices of 8 (the last 2 rows).
+ * (the second chunk one row short), in hardware 7 slices of 8 (the last 2 rows). n = 260: the vec4 kernel with
+ * 4 unit blocks per invocation in software (backwardUnits; 65 blocks: the last invocation's 3 past n/4 clamped).
  */
 const SIZES: { n: number; B: number; L: number; runs: number }[] = [
   { n: 12, B: 13, L: 7, runs: 6 },
@@ -49,6 +50,7 @@ const SIZES: { n: number; B: number; L: number; runs: number }[] = [
   { n: 10, B: 13, L: 7, runs: 6 },
   { n: 132, B: 5, L: 4, runs: 2 },
   { n: 8, B: 1, L: 1, runs: 3 },
+  { n: 260, B: 50, L: 3, runs: 2 },
 ];
 
 /** Rows ending at top, top - 1, top - 2 in turn (never at or before the unscored steps), every 4th scoring nothing. */
@@ -80,7 +82,10 @@ describe('fused rnnBackward kernels: row-aligned flow, top < L, recomputation se
       'rnnBackward',
       'rnnBackwardVec4',
       'rnnBackwardVec4',
+      'rnnBackwardVec4',
     ]);
+    expect([128, 132, 256, 260, 500].map((n) => backwardUnits(true, n))).toEqual([1, 1, 4, 4, 4]);
+    expect(backwardUnits(false, 500)).toBe(1);
   });
 
   it('register chunks: 25 rows as 13 + 12 in the vec4 kernel (16 registers), 5 x 5 in the scalar one (8)', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
-import { forwardChunk, forwardKernel, prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
+import { forwardChunk, forwardKernel, forwardVec4Constants, prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -97,6 +97,62 @@ describe('rnnForward kernels vs float64 reference', () => {
       submit(await prepareRnnForward({ ...ctx, software }, { R, L, B, n }, bufs));
       expectClose(`a (${software ? 'software' : 'hardware'})`, await readF32(device, bufs.a, a.length), a, TOL);
       expectClose(`h (${software ? 'software' : 'hardware'})`, await readF32(device, bufs.h, h.length), h, TOL);
+    }
+  });
+
+  // Software blocking of the vec4 kernel: UNITS unit blocks per invocation (one load of h serves them all), chunks
+  // of up to 13 rows. Ragged shapes: n/4 not a multiple of UNITS (blocks past n/4 clamped, not stored), rows not a
+  // multiple of CHUNK or of ROWS, several runs in one group, steps split across dispatches (tStart > 0).
+  it('vec4 forward with several unit blocks per invocation (UNITS 1-4, CHUNK up to 13): ragged n, rows and runs, the picked constants', async () => {
+    expect(forwardVec4Constants(true, 50, 500)).toEqual({ WG: 32, ROWS: 25, CHUNK: 13, UNITS: 4 });
+    expect(forwardVec4Constants(true, 50, 128)).toEqual({ WG: 16, ROWS: 25, CHUNK: 13, UNITS: 2 });
+    expect(forwardVec4Constants(true, 50, 20)).toEqual({ WG: 8, ROWS: 25, CHUNK: 13, UNITS: 1 });
+    expect(forwardVec4Constants(false, 50, 128)).toEqual({ ...rnnBlocking(false, 50, 128), CHUNK: 8, UNITS: 1 });
+    const picked = (n: number) => forwardVec4Constants(true, 50, n);
+    const cases: {
+      n: number;
+      B: number;
+      L: number;
+      R: number;
+      c: { WG: number; ROWS: number; CHUNK: number; UNITS: number };
+      split?: number;
+    }[] = [
+      { n: 500, B: 50, L: 2, R: 1, c: picked(500) },
+      { n: 128, B: 50, L: 3, R: 2, c: picked(128) },
+      { n: 20, B: 50, L: 3, R: 3, c: { WG: 4, ROWS: 25, CHUNK: 13, UNITS: 4 } },
+      { n: 44, B: 7, L: 4, R: 2, c: { WG: 4, ROWS: 7, CHUNK: 3, UNITS: 2 }, split: 1 },
+      { n: 44, B: 30, L: 3, R: 3, c: { WG: 8, ROWS: 15, CHUNK: 11, UNITS: 3 } },
+      { n: 36, B: 9, L: 5, R: 3, c: { WG: 4, ROWS: 9, CHUNK: 13, UNITS: 4 }, split: 2 },
+    ];
+    for (const [i, { n, B, L, R, c, split }] of cases.entries()) {
+      const runs = RUN_SETS[i % 2].slice(0, R);
+      const rng = new Rng(5100 + i);
+      const hyper = recurrentHyper(runs);
+      const slope = Float64Array.from(runs.map((s) => s.slope));
+      const x = forwardInputs(rng, R, L, B, n);
+      const k = await kernels.get('rnnForwardVec4', c);
+      const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
+      const aBuf = storageBuffer(device, R * L * B * n * 4);
+      const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
+      const parts = split
+        ? [
+            [0, split],
+            [split, L],
+          ]
+        : [[0, L]];
+      submit((pass) => {
+        for (const [tStart, tEnd] of parts) {
+          const p = k.makeParams({ R, L, B, n, tStart, tEnd, T0: 0, slots: L });
+          k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, c.ROWS), R);
+        }
+      });
+      const a = new Float64Array(R * L * B * n);
+      const h = new Float64Array(R * (L + 1) * B * n);
+      rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+      const label = `n=${n} B=${B} L=${L} R=${R} ${JSON.stringify(c)}`;
+      expectClose(`a ${label}`, await readF32(device, aBuf, a.length), a, TOL);
+      expectClose(`h ${label}`, await readF32(device, hBuf, h.length), h, TOL);
+      for (const b of [...ins, aBuf, hBuf]) b.destroy();
     }
   });
 

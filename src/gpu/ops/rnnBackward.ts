@@ -97,6 +97,17 @@ export function backwardChunk(kernel: 'rnnBackward' | 'rnnBackwardVec4', rows: n
   return forwardChunk(rows, kernel === 'rnnBackwardVec4' ? 16 : 8);
 }
 
+/**
+ * Unit blocks per invocation of rnnBackwardVec4.wgsl (UNITS): in software 4 from n = 256, so that one load of
+ * da serves 4 blocks (n = 500: 32 invocations of 4 blocks cover the 125 blocks in one pass; the workgroup keeps
+ * its 32 invocations, whose flow partials P counts), else 1 (n = 128: 32 blocks for 32 invocations), as on a GPU.
+ * The recurrent backward of the Table 5 iteration at n = 500 on SwiftShader: 1790 -> 1173 ms (GPU timestamps,
+ * interleaved in one process, medians, 2 shared cores at load ~4; docs/bench/2026-12-03-n500-swiftshader.md).
+ */
+export function backwardUnits(software: boolean, n: number): number {
+  return software && n >= 256 ? 4 : 1;
+}
+
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
 function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
   const { B, n } = dims;
@@ -156,7 +167,12 @@ export async function prepareRnnBackward(
   const rowStride: Record<string, number> = opts.perRunRows ? { ROWSTRIDE: 2 * B } : {};
   const k = naive
     ? await ctx.kernels.get('rnnBackwardStep', { WG, ...rowStride })
-    : await ctx.kernels.get(kernel, { ...blocking, CHUNK: backwardChunk(backwardKernel(n), blocking.ROWS), ...rowStride });
+    : await ctx.kernels.get(kernel, {
+        ...blocking,
+        CHUNK: backwardChunk(backwardKernel(n), blocking.ROWS),
+        ...(kernel === 'rnnBackwardVec4' ? { UNITS: backwardUnits(ctx.software, n) } : {}),
+        ...rowStride,
+      });
   // dispatch labels name the op as the profile (src/engine/profile.ts) knows it, whichever fused kernel runs
   const opName = naive ? 'rnnBackwardStep' : 'rnnBackward';
   const flowDa = opts.scratch?.flowDa ?? storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');

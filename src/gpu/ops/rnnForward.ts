@@ -95,6 +95,26 @@ export function forwardKernel(n: number): 'rnnForward' | 'rnnForwardVec4' {
   return n % 4 === 0 ? 'rnnForwardVec4' : 'rnnForward';
 }
 
+/**
+ * The vec4 forward's constants (shaders/rnnForwardVec4.wgsl): rnnBlocking's ROWS; on a GPU its WG, one unit
+ * block per invocation and chunks of forwardChunk(ROWS) rows, as before. In software each invocation owns
+ * UNITS blocks of 4 units, so that one load of h serves UNITS blocks, in chunks of up to 13 rows (25 rows as
+ * 13 + 12): 4 blocks from n = 256 (n = 500: 32 invocations of 4 blocks cover the 125 blocks in one pass), 2
+ * from n = 64 (n = 128: 16 invocations of 2 blocks), else 1; WG the invocations that have blocks (a multiple of
+ * 4, the SIMD width, at most 32). The recurrent forward of the Table 5 iteration (copy T = 100, batch 50) on
+ * SwiftShader, against one block per invocation in chunks of 5 (GPU timestamps, interleaved in one process,
+ * medians, 2 shared cores at load ~4-5): n = 500 1847 -> 1123 ms, n = 128 126 -> 105 ms
+ * (docs/bench/2026-12-03-n500-swiftshader.md).
+ */
+export function forwardVec4Constants(software: boolean, B: number, n: number): { WG: number; ROWS: number; CHUNK: number; UNITS: number } {
+  const blocking = rnnBlocking(software, B, n);
+  if (!software) return { ...blocking, CHUNK: forwardChunk(blocking.ROWS), UNITS: 1 };
+  const nb = ceilDiv(n, 4);
+  const UNITS = n >= 256 ? 4 : n >= 64 ? 2 : 1;
+  const WG = Math.min(32, 4 * ceilDiv(ceilDiv(nb, UNITS), 4));
+  return { WG, ROWS: blocking.ROWS, CHUNK: forwardChunk(blocking.ROWS, 13), UNITS };
+}
+
 export interface RecurrentOptions {
   naive?: boolean;
   /** the part of the sequence this op covers (default: all of it, full storage) */
@@ -136,7 +156,11 @@ export async function prepareRnnForward(
     return out;
   }
   const blocking = rnnBlocking(ctx.software, B, n);
-  const k = await ctx.kernels.get(forwardKernel(n), { ...blocking, CHUNK: forwardChunk(blocking.ROWS) });
+  const kernel = forwardKernel(n);
+  const k = await ctx.kernels.get(
+    kernel,
+    kernel === 'rnnForwardVec4' ? forwardVec4Constants(ctx.software, B, n) : { ...blocking, CHUNK: forwardChunk(blocking.ROWS) },
+  );
   const full = seg.start === 0 && seg.steps === L;
   const params = k.makeParams({ R, L, B, n, tStart: seg.start, tEnd: seg.start + seg.steps, ...window });
   const label = full ? 'rnnForward' : `rnnForward t=${seg.start + 1}..${seg.start + seg.steps}`;
