@@ -119,7 +119,9 @@ describe('training on the GPU', () => {
       expect(rg.status[1].state).toBe('failed');
       // written from outside the training: the parameters were not finite at the start of the step, which the
       // message names as the cause (not the NaN loss that follows from them)
-      expect(rg.status[1].message).toMatch(/^a parameter was not finite at the start of the step .* at iteration 6; the run was stopped where it stood/);
+      expect(rg.status[1].message).toMatch(
+        /^a parameter was not finite at the start of the step .* at iteration 6; the run was stopped where it stood/,
+      );
       expect(rg.status[0].state).toBe('training');
       expect(Number.isFinite(recs[recs.length - 1].runs[0].loss)).toBe(true);
       expect(rg.iteration).toBe(20);
