@@ -24,6 +24,9 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
   await expect(dialog).toContainText(/'none' restarts from its initialisation, counting on from iteration \d+/);
   await page.getByTestId('confirm-apply').click();
   await expect(page.getByTestId('play')).toBeEnabled();
+  // the LSTM starts here: its spectrum is the one measured after this iteration (before it, the run's trace
+  // holds the factorised run's s, near 1)
+  const switchedAt = (await snapshot(page)).iteration;
   await page.getByTestId('run-1-name').fill('LSTM');
   await page.getByTestId('run-1-name').press('Enter');
 
@@ -37,6 +40,8 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
   for (const key of ['init', 'seed', 'lrFree', 'weightDecay', 'clip']) await expect(page.getByTestId(`run-1-${key}`)).toHaveCount(1);
 
   await trainUntil(page, 25);
+  // a spectrum the LSTM measured (tracking iterations arrive with the metrics; a loaded machine may lag)
+  await expect.poll(async () => (await snapshot(page)).runs[1].spectrum?.iteration ?? 0, { timeout: 60_000 }).toBeGreaterThan(switchedAt);
   const s = await snapshot(page);
   const lstm = s.runs[1];
   expect(lstm.name).toBe('LSTM');
