@@ -59,6 +59,9 @@ export function useBookRedraw(book: MetricsBook, draw: () => void, minIntervalMs
       else enqueue();
     };
     const unsubscribe = book.subscribe(schedule);
+    // what changed between the render and this effect (a book filled while the component mounted: an imported
+    // experiment's rounds set right after its runs) reached no subscriber: one paint now catches it up
+    schedule();
     return () => {
       unsubscribe();
       dequeuePaint(paint);
