@@ -39,7 +39,8 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
     await expect(page.getByTestId(`run-1-${key}`)).toHaveCount(0);
   for (const key of ['init', 'seed', 'lrFree', 'weightDecay', 'clip']) await expect(page.getByTestId(`run-1-${key}`)).toHaveCount(1);
 
-  await trainUntil(page, 25);
+  // 20 iterations of the LSTM (the lab may have run past 5 before it paused: count from the switch)
+  await trainUntil(page, switchedAt + 20);
   // a spectrum the LSTM measured (tracking iterations arrive with the metrics; a loaded machine may lag)
   await expect.poll(async () => (await snapshot(page)).runs[1].spectrum?.iteration ?? 0, { timeout: 60_000 }).toBeGreaterThan(switchedAt);
   const s = await snapshot(page);

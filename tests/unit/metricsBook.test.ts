@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsBook, RowBook, Series, spectrumStats } from '../../src/app/lab/metricsBook.ts';
+import type { RunEvaluation } from '../../src/engine/evaluationSchedule.ts';
 import type { IterationRecord } from '../../src/engine/runGroup.ts';
 
 describe('metrics book', () => {
@@ -74,5 +75,28 @@ describe('metrics book', () => {
     book.add([rec(30, new Float32Array([3, 1]), null)], ['a'], [null]);
     expect(book.trace('a').spectrumNote).toBeNull();
     expect(book.trace('a').spectrum.map((st) => st.iteration)).toEqual([10, 30]);
+  });
+});
+
+describe("the book's rounds version", () => {
+  it('moves on every change of the rounds, also when a cleared and reloaded book holds as many rounds as before', () => {
+    const book = new MetricsBook(100);
+    const round = (iteration: number, accuracy: number): RunEvaluation => ({
+      iteration,
+      validation: { loss: 1, accuracy, count: 10 },
+      test: { loss: 1, accuracy, count: 10, bestIteration: iteration },
+    });
+    const seen = [book.roundsVersion];
+    book.setEvaluations(new Map([['a', [round(10, 0.5), round(20, 0.6)]]]));
+    seen.push(book.roundsVersion);
+    book.clear();
+    seen.push(book.roundsVersion);
+    // an imported experiment: the same number of rounds again (a view keyed on their count would not redraw)
+    book.setEvaluations(new Map([['b', [round(10, 0.4), round(20, 0.45)]]]));
+    seen.push(book.roundsVersion);
+    book.remove('b');
+    seen.push(book.roundsVersion);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
   });
 });

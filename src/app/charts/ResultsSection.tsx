@@ -43,13 +43,6 @@ function paperSettingText(table: PaperTable): string {
     : '784 one-pixel steps, n = 128, all 50,000 images';
 }
 
-/** Rounds kept in the book, all runs together: changes exactly when a round arrives (or runs come and go). */
-function roundCount(book: MetricsBook): number {
-  let n = 0;
-  for (const t of book.traces.values()) n += t.evaluations.length;
-  return n;
-}
-
 const cell = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
 /** A figure over seeds: mean ± std (n seeds), '–' before any seed has it. */
 const overSeeds = (v: Summary, digits: number, scale = 1) => (v.n === 0 ? '–' : formatSummary(v, digits, scale));
@@ -60,10 +53,10 @@ export function ResultsSection(props: {
   runs: readonly { id: string; settings: RunSettings; hidden: boolean }[];
 }): JSX.Element {
   const { book, group, runs } = props;
-  const [count, setCount] = useState(() => roundCount(book));
-  useBookRedraw(book, () => setCount(roundCount(book)), 500);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; the round count says when its rounds change
-  const rows = useMemo(() => resultRows(group, runs, (id) => book.traces.get(id)?.evaluations ?? []), [book, group, runs, count]);
+  const [rounds, setRounds] = useState(() => book.roundsVersion);
+  useBookRedraw(book, () => setRounds(book.roundsVersion), 500);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the book is mutated in place; its rounds version says when its rounds change
+  const rows = useMemo(() => resultRows(group, runs, (id) => book.traces.get(id)?.evaluations ?? []), [book, group, runs, rounds]);
   const sets = useMemo(() => resultSetRows(runs, rows), [runs, rows]);
   const setAt = new Map<number, ResultSetRow>();
   for (const set of sets)

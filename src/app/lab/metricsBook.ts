@@ -261,6 +261,12 @@ export class MetricsBook {
   readonly traces = new Map<string, RunTrace>();
   /** bumps on every change: a cheap way for views to know whether to redraw */
   version = 0;
+  /**
+   * Bumped whenever the evaluation rounds may have changed (a round added, rounds set by an import, runs
+   * removed, the book cleared or loaded): a view of the rounds redraws when it moves. A count of rounds would
+   * not do: cleared and loaded again, the book can hold as many rounds as before, other ones.
+   */
+  roundsVersion = 0;
   private readonly listeners = new Set<BookListener>();
 
   constructor(readonly capacity = 2000) {}
@@ -344,12 +350,14 @@ export class MetricsBook {
       if (list.length && list[list.length - 1].iteration >= entry.iteration) return;
       list.push(entry);
     });
+    this.roundsVersion++;
     this.changed();
   }
 
   /** Sets the evaluation rounds of runs (an imported experiment's, from its checkpoints), by run id. */
   setEvaluations(byId: ReadonlyMap<string, readonly RunEvaluation[]>): void {
     for (const [id, rounds] of byId) this.trace(id).evaluations = rounds.map((e) => structuredClone(e));
+    this.roundsVersion++;
     this.changed();
   }
 
@@ -395,16 +403,19 @@ export class MetricsBook {
         evaluations: [],
       });
     }
+    this.roundsVersion++;
     this.changed();
   }
 
   remove(runId: string): void {
     this.traces.delete(runId);
+    this.roundsVersion++;
     this.changed();
   }
 
   clear(): void {
     this.traces.clear();
+    this.roundsVersion++;
     this.changed();
   }
 
