@@ -30,7 +30,7 @@ import { activationsText, formatBytes } from '../engine/memoryText.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
 import { type Storage, storageText } from '../engine/recompute.ts';
 import { RunGroup } from '../engine/runGroup.ts';
-import { type GroupSettings, PAPER_GROUP, PAPER_RUN, parseDecimal, type RunSettings } from '../engine/settings.ts';
+import { type GroupSettings, PAPER_RUN, parseDecimal, type RunSettings } from '../engine/settings.ts';
 import { mnistTableRuns } from '../experiments/mnistTables.ts';
 import { Rng } from '../random/rng.ts';
 import { datasetTask } from '../tasks/datasetTask.ts';
@@ -42,6 +42,7 @@ import { type OpProfileRow, profileGroup, profileRowsTable } from './benchProfil
 import { type SpectrumRow, spectrumTable, timeSpectrum } from './benchSpectrum.ts';
 import { MEMORY_BUDGET_FLAG, memoryBudgetFlag } from './memoryFlag.ts';
 import { type NodeEngine, openNodeEngine } from './nodeContext.ts';
+import { copyGroup } from './reproduceTiming.ts';
 import { isMain, runCli } from './run.ts';
 
 const BENCH_SECTIONS = ['table5', 'fused', 'runs', 'lstm', 'recompute', 'mnist', 'spectrum', 'profile', 'polling'];
@@ -297,16 +298,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--recompute-T must be a whole number from 1 to 10000 (got ${quoteInput(flags.get('recompute-T') ?? '')})`);
   }
   // full storage unless a row says otherwise (the rows compare kernels and sizes, not storage)
-  const group = (n: number, over: Partial<GroupSettings> = {}): GroupSettings => ({
-    ...PAPER_GROUP,
-    task: 'copy',
-    T,
-    batchSize: 50,
-    hidden: n,
-    trackEvery: 100_000,
-    recompute: 'off',
-    ...over,
-  });
+  const group = (n: number, over: Partial<GroupSettings> = {}): GroupSettings => copyGroup(T, n, 50, over);
   const plain: RunSettings = { ...PAPER_RUN, name: 'plain', parameterisation: 'plain' };
   const factorised: RunSettings = { ...PAPER_RUN, name: 'factorised', parameterisation: 'factorised', margin: 0 };
   const itersFor = (n: number) => Math.max(2, Math.round((baseIters * 128 * 128) / (n * n)));

@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RunGroup } from '../engine/runGroup.ts';
-import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
+import { type GroupSettings, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
 import { summarise } from '../experiments/replicates.ts';
 import { readF32, uploadF32 } from '../gpu/buffers.ts';
 import { encodeDispatches, KernelCache } from '../gpu/kernel.ts';
@@ -25,6 +25,12 @@ import type { OpContext } from '../gpu/ops/context.ts';
 import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { nodeShaderLibrary } from '../gpu/shadersNode.ts';
 import { Rng } from '../random/rng.ts';
+import { copyGroup } from './reproduceTiming.ts';
+
+/** `rounds` rounds over `sides` sides, each round starting one side later, so a change of load falls on all alike. */
+async function interleaved(rounds: number, sides: number, run: (side: number) => Promise<void>): Promise<void> {
+  for (let r = 0; r < rounds; r++) for (let j = 0; j < sides; j++) await run((j + r) % sides);
+}
 
 interface Side {
   name: string;
@@ -87,15 +93,7 @@ async function main(): Promise<void> {
       prepareMatmul,
     },
   ];
-  const group = (n: number): GroupSettings => ({
-    ...PAPER_GROUP,
-    task: 'copy',
-    T,
-    batchSize: 50,
-    hidden: n,
-    trackEvery: 100_000,
-    recompute: 'off',
-  });
+  const group = (n: number): GroupSettings => copyGroup(T, n, 50);
   const plain: RunSettings = { ...PAPER_RUN, name: 'plain', parameterisation: 'plain' };
   const results: unknown[] = [];
   let md = '';
@@ -133,11 +131,9 @@ async function main(): Promise<void> {
     const opMs = sides.map(() => [] as number[]);
     const opLoad0 = loadavg();
     process.stderr.write(`n=${n}: op, ${opRounds[si]} rounds ... `);
-    for (let r = 0; r < opRounds[si]; r++)
-      for (let j = 0; j < sides.length; j++) {
-        const i = (j + r) % sides.length;
-        opMs[i].push(await timeOp(i));
-      }
+    await interleaved(opRounds[si], sides.length, async (i) => {
+      opMs[i].push(await timeOp(i));
+    });
     const opLoad1 = loadavg();
     process.stderr.write('done\n');
     for (const b of [A, B, ...Cs]) b.destroy();
@@ -160,20 +156,18 @@ async function main(): Promise<void> {
     const sumMs = sides.map(() => [] as number[]);
     const itLoad0 = loadavg();
     process.stderr.write(`n=${n}: iteration, ${rounds[si]} rounds ... `);
-    for (let r = 0; r < rounds[si]; r++)
-      for (let j = 0; j < sides.length; j++) {
-        const i = (j + r) % sides.length;
-        const t0 = performance.now();
-        groups[i].step();
+    await interleaved(rounds[si], sides.length, async (i) => {
+      const t0 = performance.now();
+      groups[i].step();
+      await collect(i);
+      iterMs[i].push(performance.now() - t0);
+      if (profile) {
+        const p = await groups[i].profileStep();
         await collect(i);
-        iterMs[i].push(performance.now() - t0);
-        if (profile) {
-          const p = await groups[i].profileStep();
-          await collect(i);
-          sumMs[i].push(p.sumMs);
-          for (const c of CATEGORIES) catMs[i][c].push(p.categories.find((x) => x.category === c)?.ms ?? 0);
-        }
+        sumMs[i].push(p.sumMs);
+        for (const c of CATEGORIES) catMs[i][c].push(p.categories.find((x) => x.category === c)?.ms ?? 0);
       }
+    });
     const itLoad1 = loadavg();
     process.stderr.write('done\n');
     for (const g of groups) await g.destroy();

@@ -49,7 +49,8 @@ export interface StepCost {
   how: string;
 }
 
-function copyGroup(T: number, hidden: number, batchSize: number, over: Partial<GroupSettings> = {}): GroupSettings {
+/** A timing group: copy T at n units and a batch, no tracking, full storage (Table 5's setting at batch 50); shared by the benchmarks. */
+export function copyGroup(T: number, hidden: number, batchSize: number, over: Partial<GroupSettings> = {}): GroupSettings {
   return { ...PAPER_GROUP, task: 'copy', T, hidden, batchSize, trackEvery: 100_000, recompute: 'off', ...over };
 }
 
