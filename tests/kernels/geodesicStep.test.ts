@@ -53,13 +53,14 @@ async function runStep(
   n: number,
   systemsPerRun: number,
   frozen: number[] = [],
+  software = true,
 ): Promise<Float32Array> {
   const systems = M0.length / (n * n);
   const Mb = uploadF32(device, M0);
   const Gb = uploadF32(device, G);
   const hb = uploadF32(device, hyperTable(taus));
   const health = uploadArray(device, healthTable(taus.length, frozen));
-  submit(await prepareGeodesicStep(ctx, { systems, n, systemsPerRun }, { G: Gb, M: Mb, hyper: hb, health }));
+  submit(await prepareGeodesicStep({ ...ctx, software }, { systems, n, systemsPerRun }, { G: Gb, M: Mb, hyper: hb, health }));
   const out = await readF32(device, Mb, systems * n * n);
   for (const b of [Mb, Gb, hb, health]) b.destroy();
   return out;
@@ -187,4 +188,31 @@ describe('geodesicStep kernels vs float64 reference', () => {
     for (let s = 0; s < 2; s++) geodesicStep(want.subarray(s * n * n, (s + 1) * n * n), G.subarray(s * n * n, (s + 1) * n * n), 0.5, n);
     expectClose('geodesicStep beside a frozen run', M.subarray(0, 2 * n * n), want, TOL);
   });
+  // A diverging run's step: tau/2 ||A|| far above 1 (G up to the guard's gradient bound, 1e12, gets there). Without
+  // pivoting the elimination's multipliers are as large as the entries and the entries grow as their square:
+  // measured with the unpivoted solve on these inputs, n = 7 lost orthogonality (max|M^T M - I| 1.2e-4, max error
+  // 8.9e-5), n = 22 and n = 32 became NaN. With partial pivoting (measured): n = 7 5.9e-6 (odd n: the skew A has a
+  // zero eigenvalue, I + tau/2 A's condition number is ~ tau/2 ||A||, and the f32 error grows with it), n = 22 and
+  // 32 ~ 2e-6 to 2e-5. Both the software (WG 4) and the hardware (WG 256) geometry.
+  for (const [n, scale] of [
+    [7, 1e4],
+    [22, 1e8],
+    [32, 1e12],
+  ] as const) {
+    for (const software of [true, false]) {
+      it(`(f) a huge step (G ~ ${scale.toExponential()}, n = ${n}, ${software ? 'software' : 'hardware'} workgroups) stays finite and orthogonal, as the reference`, async () => {
+        const rng = new Rng(5 + n);
+        const M0 = orthogonalStack(rng, 1, n);
+        const G = Float32Array.from(rng.normalArray(n * n, scale / Math.sqrt(n)));
+        const tau = 0.01;
+        const got = await runStep(M0, G, [tau], n, 1, [], software);
+        const want = Float64Array.from(M0);
+        geodesicStep(want, G, tau, n);
+        expect(orthogonalityError(want, n)).toBeLessThan(1e-6);
+        expect(got.every(Number.isFinite)).toBe(true);
+        expect(orthogonalityError(got, n)).toBeLessThan(2e-5);
+        expectClose(`huge geodesic step n=${n}`, got, want, { atol: 2e-5, rtol: 0 });
+      });
+    }
+  }
 });

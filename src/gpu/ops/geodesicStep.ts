@@ -4,7 +4,7 @@
  * for `systems` matrices M of n x n stored back to back (UV [R][2][n][n] is 2R systems, 2 per run; a plain W
  * [R][n][n] is R systems, 1 per run). tau of system s is hyper[(s / systemsPerRun) * 16 + TAU].
  * Four dispatches: P = G M^T (matmul), A and I + tau/2 A (cayleySkew), Z = A M (matmul, into P's scratch),
- * Gauss-Jordan solve and M -= tau Z (cayleySolve, one workgroup per system, vec4 scratch rows). The matrices of a
+ * Gauss-Jordan solve with partial pivoting and M -= tau Z (cayleySolve, one workgroup per system, vec4 scratch rows). The matrices of a
  * run frozen by the run guard (health [runs][4] u32, src/engine/runHealth.ts) stay exactly as they are.
  */
 
