@@ -4,7 +4,9 @@
  * (the stacked gate matrix, 2 at an orthogonal start) and gradient flow are measured like the others'; a
  * link recreates it.
  */
-import { expect, test } from './fixtures.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, SCREENSHOT_DIR, test } from './fixtures.ts';
 import { openLab, snapshot, trainUntil } from './lab-helpers.ts';
 
 // Two runs of the default experiment (m = 0 and 'none'), not its five: one RNN beside the LSTM shows the two
@@ -58,6 +60,18 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
   // points from before the switch kept on the charts
   for (const r of s.runs) expect(r.points).toBe(s.iteration);
   await expect(page.getByTestId('chart-spectrum')).toContainText('stacked gate matrix');
+  // the run's spectrum trace before the switch is the factorised run's s: the chart says so, in words and with a
+  // dotted line at the iteration the LSTM started from (the rebuild's, at or before the snapshot's)
+  const restarts = page.getByTestId('chart-restarts');
+  await expect(restarts).toContainText(
+    /'LSTM' restarted from its initialisation after iteration \d+ \(Model factorised → lstm\): what it measured before is the earlier model's/,
+  );
+  const restartedAt = Number((await restarts.textContent())?.match(/after iteration (\d+)/)?.[1]);
+  expect(restartedAt).toBeGreaterThanOrEqual(5);
+  expect(restartedAt).toBeLessThanOrEqual(switchedAt);
+  await expect(page.getByTestId('chart-restarts').locator('li')).toHaveCount(1);
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.getByTestId('chart-spectrum').screenshot({ path: join(SCREENSHOT_DIR, 'lab-lstm--spectrum-after-the-switch.png') });
 
   // the link carries the model; a new page opens with the LSTM run
   await page.getByTestId('copy-link').click();

@@ -3,6 +3,7 @@ import { currentSpectrumCsv, driftCsv, flowCsv, lossCsv, spectrumCsv } from '../
 import { figureStyle } from '../../src/app/charts/figureFrame.ts';
 import { flowFigure } from '../../src/app/charts/flowFigure.ts';
 import { lossFigure } from '../../src/app/charts/lossFigure.ts';
+import { restartLines } from '../../src/app/charts/RestartNotes.tsx';
 import { escapeXml, figureToSvg } from '../../src/app/charts/sceneSvg.ts';
 import { driftFigure, spectrumFigure } from '../../src/app/charts/spectrumFigure.ts';
 import type { ChartRun } from '../../src/app/charts/types.ts';
@@ -243,5 +244,38 @@ describe('spectrum figure', () => {
     const svg = figureToSvg(spectrumFigure(book, RUNS, figureStyle(1200, false), HEADER), 's');
     expect(svg).toContain('no spectrum at iteration 6: W has a NaN or infinite entry');
     expect(svg.match(/no spectrum at iteration/g)).toHaveLength(1);
+  });
+  it("marks where a run restarted from its initialisation (history kept): a dotted line at that iteration in its spectrum panel, the legend's entry, and the words", () => {
+    const book = syntheticBook();
+    const plain = () => figureToSvg(spectrumFigure(book, RUNS, figureStyle(1200, false), HEADER), 's');
+    expect(plain()).not.toContain('restart 12');
+    expect(plain()).not.toContain('restarted from its initialisation');
+    book.markRestart(
+      'b',
+      12,
+      "restarted from its initialisation after iteration 12 (Model factorised → lstm): what it measured before is the earlier model's",
+    );
+    const fig = spectrumFigure(book, RUNS, figureStyle(1200, false), HEADER);
+    // the line in the restarted run's panel only: panels alternate band, histogram; run b's band is the third
+    const bands = fig.panels.filter((_, i) => i % 2 === 0);
+    const dotted = (p: (typeof bands)[number]) =>
+      p.marks.filter((m) => m.kind === 'line' && m.dash?.join() === '3,3' && m.xs[0] === 12 && m.xs[1] === 12);
+    expect(bands.map((p) => dotted(p).length)).toEqual([0, 1, 0]);
+    // its bands and lines break there (a NaN point at 12), the other runs' do not
+    const gapsIn = (p: (typeof bands)[number]) =>
+      p.marks.filter((m) => m.kind === 'line' && m.width === 2 && Array.from(m.ys).some((v, i) => Number.isNaN(v) && m.xs[i] === 12))
+        .length;
+    expect(bands.map(gapsIn)).toEqual([0, 1, 0]);
+    const svg = figureToSvg(fig, 's');
+    expect(svg).toContain('restart 12');
+    expect(svg).toContain('restarted from its initialisation (left: the earlier model)');
+    expect(restartLines(book, RUNS)).toEqual([
+      `'wide, "m" <1> & more' restarted from its initialisation after iteration 12 (Model factorised → lstm): what it measured before is the earlier model's.`,
+    ]);
+    // a restart outside the iterations drawn is not drawn; a hidden run's is not listed
+    book.markRestart('h', 5, 'restarted');
+    book.markRestart('a', 500, 'restarted');
+    expect(dotted(spectrumFigure(book, RUNS, figureStyle(1200, false), HEADER).panels[0])).toHaveLength(0);
+    expect(restartLines(book, RUNS)).toHaveLength(2);
   });
 });

@@ -137,6 +137,20 @@ describe('experiment file', () => {
     const f = sampleFile();
     f.runs[1].id = 'r0';
     refuse(JSON.stringify(f), /the id 'r0' is used twice/);
+    for (const bad of [{}, [{ iteration: -1, note: 'x' }], [{ iteration: 1.5, note: 'x' }], [{ iteration: 3 }], ['restart']]) {
+      const g = sampleFile();
+      (g.metrics.runs.r0 as unknown as Record<string, unknown>).restarts = bad;
+      refuse(JSON.stringify(g), /metrics.*restarts must be a list of \{ iteration: a whole number >= 0, note: text \}/);
+    }
+  });
+
+  it("keeps where a run restarted from its initialisation (the spectrum's dotted line) through the file", () => {
+    const file = sampleFile();
+    file.metrics.runs.r1.restarts = [{ iteration: 2, note: 'restarted from its initialisation after iteration 2 (Seed 1 → 2)' }];
+    const book = new MetricsBook(100);
+    book.load(parseExperimentFile(JSON.stringify(file)).metrics);
+    expect(book.traces.get('r1')!.restarts).toEqual(file.metrics.runs.r1.restarts);
+    expect(book.traces.get('r0')!.restarts).toEqual([]);
   });
 });
 

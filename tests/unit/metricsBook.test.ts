@@ -78,6 +78,27 @@ describe('metrics book', () => {
   });
 });
 
+describe("the book's restarts", () => {
+  it('keeps where a run restarted, through JSON and back; a book without restarts writes none (older files read as none)', () => {
+    const book = new MetricsBook(100);
+    book.trace('a');
+    expect(Object.hasOwn(book.toJSON().runs.a, 'restarts')).toBe(false);
+    let calls = 0;
+    book.subscribe(() => calls++);
+    book.markRestart('a', 40, 'restarted from its initialisation after iteration 40 (Model factorised → lstm)');
+    expect(calls).toBe(1);
+    const again = new MetricsBook(100);
+    again.load(JSON.parse(JSON.stringify(book.toJSON())));
+    expect(again.trace('a').restarts).toEqual([
+      { iteration: 40, note: 'restarted from its initialisation after iteration 40 (Model factorised → lstm)' },
+    ]);
+    const older = book.toJSON();
+    delete older.runs.a.restarts;
+    again.load(older);
+    expect(again.trace('a').restarts).toEqual([]);
+  });
+});
+
 describe("the book's rounds version", () => {
   it('moves on every change of the rounds, also when a cleared and reloaded book holds as many rounds as before', () => {
     const book = new MetricsBook(100);

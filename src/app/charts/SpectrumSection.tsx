@@ -5,6 +5,7 @@ import { currentSpectrumCsv, driftCsv, spectrumCsv } from './chartCsv.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { FigureCanvas } from './FigureCanvas.tsx';
 import type { FigureHeader, FigureStyle } from './figureFrame.ts';
+import { RestartNotes } from './RestartNotes.tsx';
 import { driftFigure, spectrumFigure } from './spectrumFigure.ts';
 import type { ChartRun } from './types.ts';
 
@@ -46,6 +47,7 @@ export function SpectrumSection(props: {
           label="Singular spectrum bands, one per run"
           testId="spectrum-canvas"
         />
+        <RestartNotes book={book} runs={runs} />
         <p className="chart-caption">
           {SPECTRUM_CAPTION} Plain runs show an SVD of W and have no bounds; an LSTM shows the singular values of its stacked gate matrix
           [W_i; W_f; W_g; W_o] (4n × n, 2 at an orthogonal start), the gain from h_(t−1) into all four gates.

@@ -1,10 +1,11 @@
 /**
  * The singular spectrum of W over training (the paper's Figure 3), one panel per visible run: min-max band,
  * mean +- std band and mean line in the run's colour, the margin's bounds dashed, and beside it the current
- * spectrum as a histogram on the same singular-value axis. Also the orthogonality drift of U and V.
+ * spectrum as a histogram on the same singular-value axis; a run that restarted from its initialisation with
+ * its history kept (switched to another model) has a dotted line there. Also the orthogonality drift of U and V.
  */
 
-import type { MetricsBook, SpectrumStats } from '../lab/metricsBook.ts';
+import type { MetricsBook, RunRestart, SpectrumStats } from '../lab/metricsBook.ts';
 import { finiteRange, histogram, linearTickFormat, linearTicks, logTicks } from './chartMath.ts';
 import { type FigureHeader, type FigureStyle, finishFigure, gridColumns, headerTexts, marginLabel, visibleRuns } from './figureFrame.ts';
 import { type Figure, INK, INK_SOFT, type LegendEntry, type Mark, type Panel, type Text } from './scene.ts';
@@ -38,6 +39,32 @@ function boundsNote(stats: readonly SpectrumStats[], lo: number, hi: number): st
   return `bounds ${+last.lower.toPrecision(4)} to ${+last.upper.toPrecision(4)} lie beyond the view`;
 }
 
+/**
+ * The statistics with a gap (a point of NaNs at the restart's iteration) wherever the run restarted between two
+ * of them, so that lines and bands break there.
+ */
+export function withRestartGaps(stats: readonly SpectrumStats[], restarts: readonly RunRestart[]): SpectrumStats[] {
+  const out: SpectrumStats[] = [];
+  const gaps = [...restarts].sort((a, b) => a.iteration - b.iteration);
+  let g = 0;
+  for (const st of stats) {
+    while (g < gaps.length && gaps[g].iteration < st.iteration) {
+      if (out.length) {
+        const it = gaps[g].iteration;
+        out.push({ iteration: it, mean: NaN, std: NaN, min: NaN, max: NaN, lower: null, upper: null });
+      }
+      g++;
+    }
+    out.push(st);
+  }
+  return out;
+}
+
+/** A trace's restarts that fall inside the panel's iterations [x0, x1]. */
+export function restartsIn(restarts: readonly RunRestart[], x0: number, x1: number): RunRestart[] {
+  return restarts.filter((r) => r.iteration >= x0 && r.iteration <= x1);
+}
+
 export const SPECTRUM_LEGEND: LegendEntry[] = [
   { label: 'mean', color: INK },
   { label: 'mean ± std', color: INK, swatch: true, opacity: 0.4 },
@@ -61,7 +88,8 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
   const notes: Text[] = [];
   shown.forEach((run, k) => {
     const tr = book.traces.get(run.id);
-    const stats = tr?.spectrum ?? [];
+    // the earlier model's bands end where the run restarted: a gap there, not a line from its s to the new model's
+    const stats = withRestartGaps(tr?.spectrum ?? [], tr?.restarts ?? []);
     const current = tr?.currentSpectrum ?? null;
     const x = left + (k % cols) * (cellW + gap);
     const y = top + Math.floor(k / cols) * rowH;
@@ -85,6 +113,19 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
       );
       if (its.length === 1)
         marks.push({ kind: 'rects', rects: [[x0, stats[0].mean - 1e-4, x1, stats[0].mean + 1e-4]], color: c, opacity: 1 });
+    }
+    // where the run restarted from its initialisation (another model): the bands left of the line are the earlier model's
+    for (const r of restartsIn(tr?.restarts ?? [], x0, x1)) {
+      marks.push({ kind: 'line', xs: [r.iteration, r.iteration], ys: [lo, hi], color: INK_SOFT, width: 1.5, dash: [3, 3] });
+      const px = x + (bandW * (r.iteration - x0)) / (x1 - x0);
+      notes.push({
+        x: px + 3,
+        y: y + panelH - fs * 0.6,
+        text: `restart ${r.iteration}`,
+        size: Math.round(fs * 0.8),
+        anchor: 'start',
+        color: INK_SOFT,
+      });
     }
     panels.push({
       x,
@@ -137,7 +178,11 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
   if (!shown.length)
     notes.push({ x: style.width / 2, y: top + fs * 2, text: 'no visible runs', size: fs, anchor: 'middle', color: INK_SOFT });
   const bottom = top + Math.max(1, Math.ceil(shown.length / cols)) * rowH - fs * 1.5;
-  return finishFigure(style, { texts: [...texts, ...notes], panels, colourBar: null }, SPECTRUM_LEGEND, bottom);
+  const anyRestart = shown.some((run) => (book.traces.get(run.id)?.restarts.length ?? 0) > 0);
+  const legend = anyRestart
+    ? [...SPECTRUM_LEGEND, { label: 'restarted from its initialisation (left: the earlier model)', color: INK_SOFT, dash: [3, 3] }]
+    : SPECTRUM_LEGEND;
+  return finishFigure(style, { texts: [...texts, ...notes], panels, colourBar: null }, legend, bottom);
 }
 
 /** Smallest drift drawn on the log axis (exact zeros sit on it). */

@@ -129,3 +129,32 @@ export function describeRunChange(
   details.push(`Everything measured so far stays on the charts.`);
   return { title, details };
 }
+
+/**
+ * What a run that restarts from its initialisation with its history kept is told on its charts: the settings
+ * that made it restart (its model, seed or initialisation; the group's task, n or input), or the GPU error
+ * after which no parameter was trusted. E.g. "restarted from its initialisation after iteration 40 (Model
+ * factorised → lstm): what it measured before is the earlier model's".
+ */
+export function restartNote(
+  cur: RunSettings,
+  next: RunSettings,
+  curGroup: GroupSettings,
+  nextGroup: GroupSettings,
+  iteration: number,
+  afterGpuError: boolean,
+): string {
+  const changed: string[] = [];
+  for (const key of ['parameterisation', 'seed', 'init'] as const) {
+    if (cur[key] !== next[key])
+      changed.push(`${RUN_SETTINGS[key].label} ${formatValue(RUN_SETTINGS[key], cur[key])} → ${formatValue(RUN_SETTINGS[key], next[key])}`);
+  }
+  for (const key of Object.keys(GROUP_SETTINGS) as (keyof GroupSettings)[]) {
+    if (classifyGroupChange(key) === 'restart' && curGroup[key] !== nextGroup[key]) {
+      const spec = GROUP_SETTINGS[key];
+      changed.push(`${spec.label} ${formatValue(spec, curGroup[key])} → ${formatValue(spec, nextGroup[key])}`);
+    }
+  }
+  const why = afterGpuError ? 'after a GPU error' : changed.length ? changed.join(', ') : 'restarted by the lab';
+  return `restarted from its initialisation after iteration ${iteration} (${why}): what it measured before is the earlier model's`;
+}

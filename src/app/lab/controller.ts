@@ -38,7 +38,7 @@ import { Trainer } from '../../training/trainer.ts';
 import { snapshotCheckpoints } from '../../training/trainingSnapshot.ts';
 import { MissingTextFiles } from '../data/labDatasets.ts';
 import { reportProblem, useProblems } from '../gpuProblems.ts';
-import { keepsEvaluationSets } from './changes.ts';
+import { keepsEvaluationSets, restartNote } from './changes.ts';
 import { type ExperimentFile, makeExperimentFile } from './experimentFile.ts';
 import { type MemoryRefusal, memoryRefusal } from './memory.ts';
 import { MetricsBook } from './metricsBook.ts';
@@ -380,7 +380,8 @@ export class LabController {
       return;
     }
     // parameters of a group that stopped on a GPU error are not trusted: every run restarts
-    if (this.groupFailed) plan = { ...plan, reinitAll: true };
+    const afterGpuError = this.groupFailed;
+    if (afterGpuError) plan = { ...plan, reinitAll: true };
     const wasPlaying = this.store.getState().playing;
     // settings the store holds now: an edit made while this group builds replaces them (and queues its own
     // rebuild), and must not be overwritten by this build's older snapshot when it completes
@@ -439,6 +440,16 @@ export class LabController {
     const removed = [...this.book.traces.keys()].filter((id) => !runs.some((r) => r.id === id));
     if (plan.resetHistory) this.book.clear();
     else for (const id of removed) this.book.remove(id);
+    // a run of the old group that restarts from its initialisation keeps its history: its charts say where
+    // the new model starts (what they drew before is the earlier model's)
+    if (old && initial && !plan.resetHistory && !plan.initial) {
+      for (const [i, run] of runs.entries()) {
+        const k = this.groupRunIds.indexOf(run.id);
+        if (k < 0 || initial.parameters?.[i] || !this.book.traces.has(run.id)) continue;
+        const note = restartNote(old.runs[k], run.settings, old.group, group, old.iteration, afterGpuError);
+        this.book.markRestart(run.id, old.iteration, note);
+      }
+    }
     const prevViews = this.store.getState().runViews;
     try {
       // runs carried from the old group keep its corpus; a loaded experiment's runs take the page's (checked)

@@ -251,6 +251,11 @@ function checkTrace(t: unknown, what: string): RunTraceJson {
   }
   if (!di.every(isNum) || !du.every(isNumOrNull) || !dv.every(isNumOrNull))
     throw new ExperimentFileError(`${what}.drift holds a value that is not a number`);
+  const restarts = own(t, 'restarts') ?? [];
+  const restartOk = (x: unknown) =>
+    isObject(x) && Number.isInteger(own(x, 'iteration')) && (own(x, 'iteration') as number) >= 0 && typeof own(x, 'note') === 'string';
+  if (!Array.isArray(restarts) || !restarts.every(restartOk))
+    throw new ExperimentFileError(`${what}.restarts must be a list of { iteration: a whole number >= 0, note: text }`);
   return {
     loss: checkSeries(own(t, 'loss'), `${what}.loss`),
     accuracy: checkSeries(own(t, 'accuracy'), `${what}.accuracy`),
@@ -260,6 +265,7 @@ function checkTrace(t: unknown, what: string): RunTraceJson {
     spectrum: spectrum.map((st, i) => checkSpectrumStats(st, `${what}.spectrum[${i}]`)),
     currentSpectrum: current === null ? null : [...(current as number[])],
     drift: { iterations: [...di], u: [...du] as number[], v: [...dv] as number[] },
+    restarts: restarts.map((x) => ({ iteration: own(x, 'iteration') as number, note: own(x, 'note') as string })),
   };
 }
 

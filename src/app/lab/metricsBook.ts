@@ -159,10 +159,21 @@ export interface RunTrace {
   spectrumNote: { iteration: number; note: string } | null;
   drift: { iterations: number[]; u: number[]; v: number[] };
   /**
+   * where the run restarted from its initialisation while its history was kept (its model, seed or
+   * initialisation changed in the lab): what it measured before that iteration is the earlier model's
+   */
+  restarts: RunRestart[];
+  /**
    * the evaluation rounds, in iteration order, as the evaluation schedule keeps them (RunEvaluation: the
    * validation figures; the test figures at the best weights in the rounds that took new best weights)
    */
   evaluations: RunEvaluation[];
+}
+
+/** A restart of a run from its initialisation, after `iteration`, with its history kept; `note` says what changed. */
+export interface RunRestart {
+  iteration: number;
+  note: string;
 }
 
 const nullIfNaN = (v: number) => (Number.isFinite(v) ? v : null);
@@ -211,6 +222,7 @@ function newTrace(capacity: number): RunTrace {
     currentSpectrum: null,
     spectrumNote: null,
     drift: { iterations: [], u: [], v: [] },
+    restarts: [],
     evaluations: [],
   };
 }
@@ -249,6 +261,8 @@ export interface RunTraceJson {
   spectrum: SpectrumStats[];
   currentSpectrum: number[] | null;
   drift: { iterations: number[]; u: number[]; v: number[] };
+  /** absent in files written before 4 December 2026 (no restarts) */
+  restarts?: RunRestart[];
 }
 
 export interface MetricsBookJson {
@@ -377,6 +391,7 @@ export class MetricsBook {
           spectrum: t.spectrum,
           currentSpectrum: t.currentSpectrum ? Array.from(t.currentSpectrum) : null,
           drift: t.drift,
+          ...(t.restarts.length ? { restarts: t.restarts } : {}),
         },
       ]);
     }
@@ -399,11 +414,18 @@ export class MetricsBook {
         currentSpectrum: r.currentSpectrum ? Float32Array.from(r.currentSpectrum) : null,
         spectrumNote: null,
         drift: { iterations: [...r.drift.iterations], u: [...r.drift.u], v: [...r.drift.v] },
+        restarts: (r.restarts ?? []).map((x) => ({ ...x })),
         // the rounds travel in the checkpoints (their evaluation history): setEvaluations puts them back
         evaluations: [],
       });
     }
     this.roundsVersion++;
+    this.changed();
+  }
+
+  /** Records that run `runId` restarted from its initialisation after `iteration`, its history kept. */
+  markRestart(runId: string, iteration: number, note: string): void {
+    this.trace(runId).restarts.push({ iteration, note });
     this.changed();
   }
 
