@@ -18,6 +18,7 @@ export const KERNEL_LAYOUTS = {
   addBias: { params: 12, storage: 2 },
   cayleySkew: { params: 12, storage: 4 },
   cayleySolve: { params: 12, storage: 6 },
+  cayleySolveBlocked: { params: 12, storage: 6 },
   copyStates: { params: 24, storage: 2 },
   lstmBackward: { params: 68, storage: 10 },
   lstmBackwardVec4: { params: 68, storage: 10 },

@@ -8,6 +8,7 @@ import { Rng } from '../../src/random/rng.ts';
 import { geodesicStep, haarOrthogonal, orthogonalityError } from '../../src/reference/geodesicStep.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, kernels, submit } from '../helpers/gpu.ts';
+import { firstDifference } from '../helpers/sameBits.ts';
 
 // One step on an orthogonal M (entries ~ 1/sqrt(n)) with tau ||A|| up to ~1: f32 matmuls of n terms and an
 // n-step elimination err by a few 1e-7; atol 2e-5 leaves a wide margin and still catches any wrong sign or term.
@@ -215,4 +216,30 @@ describe('geodesicStep kernels vs float64 reference', () => {
       });
     }
   }
+  // The blocked solve (a CPU adapter's: four pivot steps per pass) makes the same fma on the same operands in the
+  // same order as the step-at-a-time solve (a GPU's), so the two must agree bit for bit: at every n mod 4 (the
+  // short last block), at training's step sizes (pivots in the natural order) and at a diverging run's (pivots
+  // out of order), with 2 runs x 2 systems and one run frozen.
+  it('(g) the blocked solve (software) and the step-at-a-time solve (hardware) agree bit for bit', async () => {
+    let compared = 0;
+    for (const n of [1, 2, 3, 4, 5, 7, 13, 22, 33]) {
+      for (const scale of [1, 1e3, 1e9]) {
+        const rng = new Rng(1000 + n);
+        const M0 = orthogonalStack(rng, 4, n);
+        const G = Float32Array.from(rng.normalArray(4 * n * n, scale / Math.sqrt(n)));
+        const taus = [0.02, 0.5];
+        for (const frozen of [[], [1]]) {
+          const blocked = await runStep(M0, G, taus, n, 2, frozen, true);
+          const stepwise = await runStep(M0, G, taus, n, 2, frozen, false);
+          const first = firstDifference(blocked, stepwise);
+          expect(
+            first,
+            `n = ${n}, G ~ ${scale}, frozen ${frozen}: first difference at ${first}: ${blocked[first]} vs ${stepwise[first]}`,
+          ).toBe(-1);
+          compared += blocked.length;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(10_000);
+  }, 60_000);
 });

@@ -22,14 +22,20 @@ export interface GeodesicStepArgs {
   systemsPerRun: number;
 }
 
-/**
- * Invocations per workgroup of the solve. SwiftShader runs a workgroup on one CPU thread, 4 invocations per SIMD
- * group, and switches between groups at every barrier: one group (4) was fastest there. A GPU wants a full workgroup.
- */
-/** MAX_N of shaders/cayleySolve.wgsl (its workgroup array of multipliers). */
+/** MAX_N of shaders/lib/cayleySolveCommon.wgsl (its workgroup tables of pivot rows). */
 export const CAYLEY_MAX_N = 1024;
-export const CAYLEY_SOLVE_SOFTWARE = { WG: 4 };
-export const CAYLEY_SOLVE_HARDWARE = { WG: 256 };
+/**
+ * The solve's kernel and invocations per workgroup. SwiftShader runs a workgroup on one CPU thread, 4 invocations
+ * per SIMD group, and switches between groups at every barrier: one group (4) was fastest there; its storage
+ * loads and stores set the pace, so a CPU adapter runs the blocked solve (four pivot steps per pass over the rows,
+ * the same bits; the solve 2.0x faster at n = 128 and 2.4x at n = 500, the whole step 1.55x and 1.7x: src/cli/benchCayley.ts,
+ * docs/bench/2026-12-04-cayley-blocked.md). A GPU wants a full
+ * workgroup, and the blocked solve's panel (one invocation working alone) would leave it idle: it runs the
+ * step-at-a-time solve.
+ */
+export function cayleySolveKernel(software: boolean): { kernel: 'cayleySolve' | 'cayleySolveBlocked'; constants: { WG: number } } {
+  return software ? { kernel: 'cayleySolveBlocked', constants: { WG: 4 } } : { kernel: 'cayleySolve', constants: { WG: 256 } };
+}
 
 /** Bytes of the scratch buffers: P = G M^T (reused for Z = A M), A and I + tau/2 A, and the solve's vec4 [S | Z] rows. */
 function geodesicScratch(args: GeodesicStepArgs): { PZ: number; A: number; S: number; X: number } {
@@ -50,11 +56,11 @@ export function geodesicStepFootprint(fc: FootprintContext, args: GeodesicStepAr
       scratchBuffer(`${label}.S`, bytes.S, shape),
       scratchBuffer(`${label}.X`, bytes.X, `[${systems} systems][n][2 ceil(n/4)] vec4`),
       uniforms('cayleySkew', 1, `${label}.skew.params`),
-      uniforms('cayleySolve', 1, `${label}.solve.params`),
+      uniforms(cayleySolveKernel(fc.software).kernel, 1, `${label}.solve.params`),
     ],
     dispatches: [
       dispatch(`${label}.skew`, 'cayleySkew', [ceilDiv(n, 8), ceilDiv(n, 8), systems]),
-      dispatch(`${label}.solve`, 'cayleySolve', [systems, 1, 1]),
+      dispatch(`${label}.solve`, cayleySolveKernel(fc.software).kernel, [systems, 1, 1]),
     ],
   };
   return combine(
@@ -95,7 +101,8 @@ export async function prepareGeodesicStep(
   const X = storageBuffer(ctx.device, bytes.X, `${label}.X`);
 
   const skew = await ctx.kernels.get('cayleySkew', { WG_X: 8, WG_Y: 8 });
-  const solve = await ctx.kernels.get('cayleySolve', ctx.software ? CAYLEY_SOLVE_SOFTWARE : CAYLEY_SOLVE_HARDWARE);
+  const solveKernel = cayleySolveKernel(ctx.software);
+  const solve = await ctx.kernels.get(solveKernel.kernel, solveKernel.constants);
   const sizes = { systems, n, systemsPerRun };
   const skewParams = skew.makeParams(sizes, `${label}.skew.params`);
   const solveParams = solve.makeParams(sizes, `${label}.solve.params`);
