@@ -7,7 +7,7 @@
  * tau 1e-3); per round each side runs the whole step (4 dispatches) and the solve alone, the order rotating;
  * at the end the two sides' M, stepped alike from the same start, are compared bit for bit.
  * Usage: node --import tsx src/cli/benchCayley.ts [--sizes 128,500] [--rounds 15,7] [--out docs/bench/NAME]
- *        (writes NAME.json and NAME.md)
+ *        [--adapter auto|hardware|software] (writes NAME.json and NAME.md); also a section of `npm run bench:gpu`.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -17,17 +17,19 @@ import { healthTable } from '../engine/runHealth.ts';
 import { summarise } from '../experiments/replicates.ts';
 import { readF32, uploadArray, uploadF32 } from '../gpu/buffers.ts';
 import { type Dispatch, encodeDispatches, KernelCache } from '../gpu/kernel.ts';
-import { createNodeGpu } from '../gpu/nodeGpu.ts';
 import { cayleySolveKernel, prepareGeodesicStep } from '../gpu/ops/geodesicStep.ts';
 import { nodeShaderLibrary } from '../gpu/shadersNode.ts';
 import { Rng } from '../random/rng.ts';
 import { haarOrthogonal } from '../reference/geodesicStep.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { openNodeEngine } from './nodeContext.ts';
+import { isMain, runCli } from './run.ts';
 
 const FLAGS: FlagSpec[] = [
   { name: 'sizes', value: 'n[,n...]', help: 'hidden sizes, 1 to 1024 (default 128,500)' },
   { name: 'rounds', value: 'k[,k...]', help: 'timed rounds per size, 1 to 1000; the last applies to the sizes after it (default 15,7)' },
   { name: 'out', value: 'PATH', help: 'also write PATH.json and PATH.md' },
+  { name: 'adapter', value: 'auto|hardware|software', help: 'which WebGPU adapter Dawn uses (default auto)' },
   { name: 'help', switch: true, help: 'show this help' },
 ];
 
@@ -39,20 +41,23 @@ function wholeList(text: string, flag: string, lo: number, hi: number): number[]
   return v;
 }
 
-async function main(): Promise<void> {
-  const flags = parseArgs(process.argv.slice(2), FLAGS);
+/** Runs the comparison; 0, or 1 when the two solves did not leave the same bits (each is still checked against the float64 reference by the kernel tests). */
+export async function main(argv: string[]): Promise<number> {
+  const flags = parseArgs(argv, FLAGS);
   if (flags.has('help')) {
     process.stdout.write(
       usage('node --import tsx src/cli/benchCayley.ts [flags]', 'The blocked Cayley solve against the step-at-a-time solve.', FLAGS),
     );
-    return;
+    return 0;
   }
+  const adapterFlag = flags.get('adapter') ?? 'auto';
+  if (!['auto', 'hardware', 'software'].includes(adapterFlag))
+    throw new UsageError(`--adapter must be auto, hardware or software (got ${quoteInput(adapterFlag)})`);
   const sizes = wholeList(flags.get('sizes') ?? '128,500', 'sizes', 1, 1024);
   const rounds = wholeList(flags.get('rounds') ?? '15,7', 'rounds', 1, 1000);
   const out = flags.get('out');
-  const gpu = await createNodeGpu();
-  const device = gpu.device;
-  const software = gpu.adapterInfo.isSoftware;
+  const engine = await openNodeEngine(adapterFlag as 'auto');
+  const { device, software } = engine.ops;
   const lib = nodeShaderLibrary();
   const own = cayleySolveKernel(software).kernel;
   // each side asks for the kernel its adapter's lab uses and gets the side's solve (its own geometry: the lab's
@@ -61,10 +66,10 @@ async function main(): Promise<void> {
     { name: 'step-at-a-time', kernel: 'cayleySolve' },
     { name: 'blocked', kernel: 'cayleySolveBlocked' },
   ].map((s) => ({ ...s, kernels: new KernelCache(device, (name: string) => lib(name === own ? s.kernel : name)) }));
-  const adapter = `${gpu.adapterInfo.vendor} / ${gpu.adapterInfo.architecture} / ${gpu.adapterInfo.description}`;
-  const rows: unknown[] = [];
+  const adapter = engine.describe();
+  const rows: { n: number; sameBits: boolean; [k: string]: unknown }[] = [];
   let md = `# The geodesic step: the blocked solve against the step-at-a-time solve (${new Date().toISOString()})\n\n`;
-  md += `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Adapter: ${adapter} (${software ? 'software' : 'hardware'}); the lab here runs ${own}. Command: \`node --import tsx src/cli/benchCayley.ts ${process.argv.slice(2).join(' ')}\`.\n`;
+  md += `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. Adapter: ${adapter}; the lab here runs ${own}. Command: \`node --import tsx src/cli/benchCayley.ts ${argv.join(' ')}\`.\n`;
   md += 'U and V of one run (2 systems), tau 1e-3; medians (min, max) over the rounds, the sides interleaved.\n\n';
   md +=
     '| n | rounds | load (1 min) | step-at-a-time step ms | blocked step ms | step ratio | step-at-a-time solve ms | blocked solve ms | solve ratio | same bits |\n';
@@ -125,16 +130,17 @@ async function main(): Promise<void> {
     rows.push({ n, rounds: R, load: [load0, load1], stepMs, solveMs, sameBits, steps: 2 * (R + 1) });
     md += `| ${n} | ${R} | ${load0.toFixed(1)} / ${load1.toFixed(1)} | ${f(stepMs[0])} | ${f(stepMs[1])} | ${ratio(stepMs)} | ${f(solveMs[0])} | ${f(solveMs[1])} | ${ratio(solveMs)} | ${sameBits ? `yes, after ${2 * (R + 1)} steps` : '**no**'} |\n`;
   }
+  engine.close();
+  const differ = rows.filter((r) => !r.sameBits).length;
+  if (differ)
+    md += `\n**At ${differ} size(s) the two solves did not leave the same bits** on this adapter (each is checked against the float64 reference by tests/kernels/geodesicStep.test.ts; (g) expects the same bits).\n`;
   process.stdout.write(md);
   if (out) {
     writeFileSync(`${out}.json`, `${JSON.stringify({ adapter, software, own, rows }, null, 1)}\n`);
     writeFileSync(`${out}.md`, md);
     process.stderr.write(`wrote ${out}.json and ${out}.md\n`);
   }
-  process.exit(0);
+  return differ ? 1 : 0;
 }
 
-main().catch((e) => {
-  process.stderr.write(`error: ${(e as Error).message}\n`);
-  process.exit(2);
-});
+if (isMain(import.meta.url, 'benchCayley')) await runCli(main);

@@ -7,7 +7,9 @@
  *  2. the benchmark (src/cli/bench.ts): Table 5 at n = 128, 500, 1000 (plain RMSprop against geodesic steps),
  *     fused against naive, 6 runs against 1, the LSTM, MNIST-shaped iterations (784 steps, random pixels: no
  *     data set needs to travel), recomputation at copy T = 10000, the live spectrum, the per-op profile, and
- *     the waits for the GPU (dawn.node's busy polling loop, the default on a GPU, against 1 ms polls).
+ *     the waits for the GPU (dawn.node's busy polling loop, the default on a GPU, against 1 ms polls);
+ *  3. the geodesic step's two Cayley solves against each other (src/cli/benchCayley.ts: one pivot step per pass,
+ *     the lab's on a GPU, against four, a CPU adapter's) at n = 128, 500, 1000, and whether they leave the same bits.
  * `--quick` runs the same at tiny sizes (what the tests and a CPU adapter can afford). The report folder gets
  * gpu-check.md / .json, the bench's bench-<time>.md / .json, and summary.md naming both. How to carry it to a
  * machine that has a GPU and no Node: README.md, "On a machine with a GPU" (`npm run bench:gpu:pack`).
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../engine/settings.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { main as benchMain } from './bench.ts';
+import { main as cayleyMain } from './benchCayley.ts';
 import { checkGroupGradients, type GradientComparison, gradientCheckTable } from './gradientCheck.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
@@ -118,11 +121,15 @@ export async function main(argv: string[]): Promise<number> {
       ]
     : ['--sizes', '128,500,1000', '--iters', '20', '--recompute-T', '10000', '--mnist-shape', '--profile-repeats', '5'];
   const code = await benchMain([...benchArgs, '--adapter', adapter, '--out', out]);
+  // 3. the two Cayley solves (a difference in bits is reported, not fatal: each is checked against float64)
+  const cayleyArgs = quick ? ['--sizes', '8,13', '--rounds', '2'] : ['--sizes', '128,500,1000', '--rounds', '10,5,3'];
+  const cayleyCode = await cayleyMain([...cayleyArgs, '--adapter', adapter, '--out', join(out, 'cayley')]);
   const files = readdirSync(out).sort();
   writeFileSync(
     join(out, 'summary.md'),
     `# bench:gpu on ${adapterText}\n\n- gpu-check.md: ${rows.length} gradient comparisons at n = ${quick ? '8' : '128, 512, 1024'}, all hold (worst ${worst.toFixed(3)} of its allowance)\n` +
-      `- ${files.filter((f) => f.startsWith('bench-') && f.endsWith('.md')).join(', ')}: the benchmark (${benchArgs.join(' ')})\n`,
+      `- ${files.filter((f) => f.startsWith('bench-') && f.endsWith('.md')).join(', ')}: the benchmark (${benchArgs.join(' ')})\n` +
+      `- cayley.md: the blocked Cayley solve against the step-at-a-time solve (${cayleyArgs.join(' ')})${cayleyCode ? ': **their bits differ on this adapter**' : ', the same bits'}\n`,
   );
   process.stdout.write(`\nWrote ${out}: ${files.join(', ')}, summary.md\n`);
   return code;
