@@ -137,10 +137,21 @@ describe('experiment file', () => {
     const f = sampleFile();
     f.runs[1].id = 'r0';
     refuse(JSON.stringify(f), /the id 'r0' is used twice/);
-    for (const bad of [{}, [{ iteration: -1, note: 'x' }], [{ iteration: 1.5, note: 'x' }], [{ iteration: 3 }], ['restart']]) {
+    for (const bad of [
+      {},
+      [{ iteration: -1, note: 'x' }],
+      [{ iteration: 1.5, note: 'x' }],
+      [{ iteration: 3 }],
+      ['restart'],
+      [{ iteration: 3, note: 'x'.repeat(501) }],
+      Array.from({ length: 1001 }, (_, i) => ({ iteration: i, note: 'x' })),
+    ]) {
       const g = sampleFile();
       (g.metrics.runs.r0 as unknown as Record<string, unknown>).restarts = bad;
-      refuse(JSON.stringify(g), /metrics.*restarts must be a list of \{ iteration: a whole number >= 0, note: text \}/);
+      refuse(
+        JSON.stringify(g),
+        /metrics.*restarts must be a list of at most 1000 \{ iteration: a whole number >= 0, note: text of at most 500 characters \}/,
+      );
     }
   });
 

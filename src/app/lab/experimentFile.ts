@@ -234,6 +234,10 @@ function checkSpectrumStats(st: unknown, what: string): SpectrumStats {
   };
 }
 
+/** At most this many restarts per run, each note at most this long (the lab writes one a rebuild, about 120 characters). */
+const MAX_RESTARTS = 1000;
+const MAX_RESTART_NOTE = 500;
+
 /** A run's measured trace, checked and rebuilt from its known fields only. */
 function checkTrace(t: unknown, what: string): RunTraceJson {
   if (!isObject(t)) throw new ExperimentFileError(`${what} must be an object`);
@@ -253,9 +257,15 @@ function checkTrace(t: unknown, what: string): RunTraceJson {
     throw new ExperimentFileError(`${what}.drift holds a value that is not a number`);
   const restarts = own(t, 'restarts') ?? [];
   const restartOk = (x: unknown) =>
-    isObject(x) && Number.isInteger(own(x, 'iteration')) && (own(x, 'iteration') as number) >= 0 && typeof own(x, 'note') === 'string';
-  if (!Array.isArray(restarts) || !restarts.every(restartOk))
-    throw new ExperimentFileError(`${what}.restarts must be a list of { iteration: a whole number >= 0, note: text }`);
+    isObject(x) &&
+    Number.isInteger(own(x, 'iteration')) &&
+    (own(x, 'iteration') as number) >= 0 &&
+    typeof own(x, 'note') === 'string' &&
+    (own(x, 'note') as string).length <= MAX_RESTART_NOTE;
+  if (!Array.isArray(restarts) || restarts.length > MAX_RESTARTS || !restarts.every(restartOk))
+    throw new ExperimentFileError(
+      `${what}.restarts must be a list of at most ${MAX_RESTARTS} { iteration: a whole number >= 0, note: text of at most ${MAX_RESTART_NOTE} characters }`,
+    );
   return {
     loss: checkSeries(own(t, 'loss'), `${what}.loss`),
     accuracy: checkSeries(own(t, 'accuracy'), `${what}.accuracy`),
