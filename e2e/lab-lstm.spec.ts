@@ -70,7 +70,10 @@ test('a run switched to the LSTM baseline rebuilds, trains beside the RNNs and i
   expect(restartedAt).toBeGreaterThanOrEqual(5);
   expect(restartedAt).toBeLessThanOrEqual(switchedAt);
   await expect(page.getByTestId('chart-restarts').locator('li')).toHaveCount(1);
+  // the loss and accuracy charts (recharts) mark the restart too: a dotted line at that iteration in each
+  await expect(page.getByTestId('chart-loss').locator('.restart-line')).toHaveCount(2);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.getByTestId('chart-loss').screenshot({ path: join(SCREENSHOT_DIR, 'lab-lstm--loss-after-the-switch.png') });
   await page.getByTestId('chart-spectrum').screenshot({ path: join(SCREENSHOT_DIR, 'lab-lstm--spectrum-after-the-switch.png') });
 
   // the link carries the model; a new page opens with the LSTM run

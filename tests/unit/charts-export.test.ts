@@ -272,6 +272,19 @@ describe('spectrum figure', () => {
     expect(restartLines(book, RUNS)).toEqual([
       `'wide, "m" <1> & more' restarted from its initialisation after iteration 12 (Model factorised → lstm): what it measured before is the earlier model's.`,
     ]);
+    // the loss figure marks it too, in the run's colour, on the loss and the accuracy panel, with a legend entry
+    const loss = lossFigure(
+      book,
+      RUNS,
+      { logLoss: true, smoothing: 0, baselineLoss: 0.2, taskHasAccuracy: true },
+      figureStyle(1200, false),
+      HEADER,
+    );
+    const lossDotted = loss.panels.map(
+      (p) => p.marks.filter((m) => m.kind === 'line' && m.dash?.join() === '3,3' && m.xs[0] === 12 && m.color === RUNS[1].color).length,
+    );
+    expect(lossDotted).toEqual([1, 1]);
+    expect(figureToSvg(loss, 'l')).toContain('restarted from its initialisation, in the run');
     // a restart outside the iterations drawn is not drawn; a hidden run's is not listed
     book.markRestart('h', 5, 'restarted');
     book.markRestart('a', 500, 'restarted');

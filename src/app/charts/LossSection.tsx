@@ -36,6 +36,7 @@ import {
   DEFAULT_REPLICATE_VIEW,
   lineData,
   lineLabel,
+  lineRestarts,
   type ReplicateView,
   replicateCaption,
 } from './replicateLines.ts';
@@ -321,11 +322,30 @@ function LiveLineChart(props: LiveLineChartProps): JSX.Element {
     });
   }, [book, shown, look, test, rounds, view]);
   const xAxis = useIterationAxis(rows, presentation);
+  // where a run restarted from its initialisation (its history kept): a dotted line in its colour
+  const restarts = lineRestarts(shown, (id) => book.traces.get(id)?.restarts ?? []);
+  const restartKey = restarts.map((r) => `${r.line}@${r.iteration}`).join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the restarts are read from the book; their key says when they change
+  const restartLines = useMemo(
+    () =>
+      restarts.map((r) => (
+        <ReferenceLine
+          key={`restart-${r.line}-${r.iteration}`}
+          x={r.iteration}
+          stroke={r.color}
+          strokeDasharray="3 3"
+          strokeWidth={look.stroke * 0.75}
+          className="restart-line"
+        />
+      )),
+    [restartKey, look],
+  );
   return (
     <ResponsiveContainer width="100%" height={props.height}>
       <ComposedChart data={rows} margin={look.margin}>
         {xAxis}
         {props.fixed}
+        {restartLines}
         {lines}
         {validationLines}
         {testLines}

@@ -5,7 +5,8 @@
  * run's evaluation rounds, where it has some, are its validation loss and accuracy dashed in its colour (never
  * smoothed), a vertex at every round; on the accuracy panel, its test accuracy over training dotted: the test
  * set at its best-validation weights as they stood at each round. A run trained over several seeds is one
- * line (the mean or median over its seeds) with a shaded band (min-max or mean ± std): replicateLines.ts.
+ * line (the mean or median over its seeds) with a shaded band (min-max or mean ± std): replicateLines.ts. Where a
+ * run restarted from its initialisation with its history kept, a dotted line in its colour.
  */
 
 import { type MetricsBook, testAtEachRound } from '../lab/metricsBook.ts';
@@ -18,6 +19,7 @@ import {
   type LineData,
   lineData,
   lineLabel,
+  lineRestarts,
   type ReplicateView,
 } from './replicateLines.ts';
 import { type Axis, type Figure, INK, type LegendEntry, type Mark, type Panel } from './scene.ts';
@@ -132,8 +134,18 @@ export function lossFigure(
     });
     return marks;
   };
+  // where a line restarted from its initialisation (its history kept): a dotted line in its colour, on every panel
+  const restarts = lineRestarts(shown, (id) => book.traces.get(id)?.restarts ?? []).filter(
+    (r) => r.iteration >= xMin && r.iteration <= xMax,
+  );
+  const withRestarts = (marks: Mark[], lo: number, hi: number): Mark[] => {
+    for (const r of restarts)
+      marks.push({ kind: 'line', xs: [r.iteration, r.iteration], ys: [lo, hi], color: r.color, width: 1.2, dash: [3, 3] });
+    return marks;
+  };
   const anyRounds = shown.some((l) => l.members.some((r) => (book.traces.get(r.id)?.evaluations.length ?? 0) > 0));
   if (baseFinite) lossMarks.unshift({ kind: 'line', xs: [xMin, xMax], ys: [base, base], color: INK, width: 1.5, dash: [7, 5] });
+  withRestarts(lossMarks, yAxis.min, yAxis.max);
   const panels: Panel[] = [{ x: left, y: top, w, h, title: 'Loss', xAxis, yAxis, marks: lossMarks, showX: !view.taskHasAccuracy }];
   let bottom = top + h + (view.taskHasAccuracy ? 0 : fs * 2);
   if (view.taskHasAccuracy) {
@@ -146,13 +158,19 @@ export function lossFigure(
       title: 'Accuracy',
       xAxis,
       yAxis: { min: 0, max: 100, log: false, label: 'accuracy %', ticks: [0, 25, 50, 75, 100] },
-      marks: withTest(withRounds(linesMarks(shown.map((l) => lineOf(l, 'accuracy', 100))), (_, a) => (a === null ? null : 100 * a), false)),
+      marks: withRestarts(
+        withTest(withRounds(linesMarks(shown.map((l) => lineOf(l, 'accuracy', 100))), (_, a) => (a === null ? null : 100 * a), false)),
+        0,
+        100,
+      ),
     });
     bottom = y + Math.round(h * 0.8) + fs * 2;
   }
   const legend: LegendEntry[] = shown.map((l) => ({ label: lineLabel(l, rview), color: l.color }));
   if (baseFinite) legend.push({ label: `memoryless baseline ${+base.toPrecision(3)}`, color: INK, dash: [7, 5] });
   if (anyRounds) legend.push({ label: "validation (dashed, in the run's colour)", color: INK, dash: [6, 4] });
+  if (restarts.length)
+    legend.push({ label: "restarted from its initialisation, in the run's colour (left: the earlier model)", color: INK, dash: [3, 3] });
   if (anyTest)
     legend.push({ label: 'test at the best-validation weights as they stood at each round (dotted)', color: INK, dash: [1.5, 3] });
   return finishFigure(style, { texts, panels, colourBar: null }, legend, bottom);

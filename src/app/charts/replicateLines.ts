@@ -117,3 +117,19 @@ export function replicateCaption(lines: readonly ChartLine[], view: ReplicateVie
   const spread = view.spread === 'std' ? 'the mean ± one sample standard deviation' : 'the lowest to the highest seed';
   return ` A run trained over several seeds is one line, the ${view.center} over its seeds, with a shaded band from ${spread} (each seed smoothed first; n in the legend).`;
 }
+
+/**
+ * The iterations at which each line restarted from its initialisation with its history kept (any member of a
+ * replicate set), one entry per line and iteration, in the line's colour: the charts mark them with a dotted line.
+ */
+export function lineRestarts(
+  shown: readonly ChartLine[],
+  restartsOf: (runId: string) => readonly { iteration: number }[],
+): { iteration: number; color: string; line: string }[] {
+  const out: { iteration: number; color: string; line: string }[] = [];
+  for (const l of shown) {
+    const its = new Set(l.members.flatMap((r) => restartsOf(r.id).map((x) => x.iteration)));
+    for (const it of [...its].sort((a, b) => a - b)) out.push({ iteration: it, color: l.color, line: l.id });
+  }
+  return out;
+}
