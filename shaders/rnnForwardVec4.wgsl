@@ -12,6 +12,9 @@
 // h [R][slots+1][B][n/4]; hyper, bias, h0, slope as in rnnForward.wgsl. Every offset is a multiple of 4 floats
 // because n is. The sums run in another order than rnnForward.wgsl's (4 inputs per dot), so the two agree to
 // f32 rounding, not bit for bit; for every UNITS and CHUNK each output's sum runs in the same order.
+// Step 1 (tStart = 0) reads h_0 from h's slot 0 like every later step reads h_{t-1} (the kernel fills the slot
+// from h0 first, then a barrier), where rnnForward.wgsl computes one product of W and h0 for the chunk: a
+// separate path in the register loop cost ~6% of the kernel on SwiftShader.
 // The register blocks (UNITS x CHUNK accumulators, up to 4 x 13) are written out, each behind its constant
 // guard (WGSL has no macros); the row epilogue is one loop over the chunk. The text was generated once by a
 // script: edit it consistently.
