@@ -161,7 +161,7 @@ describe('matmul kernels vs float64 reference', () => {
       { batch: 2, M: 16, N: 12, K: 9, transA: 1, diagMode: 2, diagRelu: 1, offD: 1, strideD: 13 },
       // the readout's narrow blocking (N <= 16, M >= 512) with vec4 loads
       { M: 520, N: 8, K: 3, transA: 1 },
-      // 32 x 16 blocks, k 4 at a time: M and N past the last full block (500 = 15 * 32 + 20 = 31 * 16 + 4), K % 4 =
+      // 8 x 8 blocks, k 4 at a time: M and N past the last full block (500 = 62 * 8 + 4), K % 4 =
       // 1, 3 and 2 (the k-by-k tail after the 4-k passes), batches with offsets and strides, beta, diagonal
       { M: 500, N: 500, K: 13, transA: 1 },
       {

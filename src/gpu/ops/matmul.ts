@@ -145,7 +145,7 @@ function matmulKernel(
   // the software schedule's A^T B products with vec4 loads, where their layout allows (unless constants are forced)
   if (software && !naive && !opts.constants && atB4Eligible(p)) {
     const c = softwareConstants(p);
-    return { name: 'matmulAtB4', constants: { WG_X: c.WG_X, WG_Y: c.WG_Y, ROWS: 32, COLS4: 4 } };
+    return { name: 'matmulAtB4', constants: { WG_X: c.WG_X, WG_Y: c.WG_Y, ROWS: 8, COLS4: 2 } };
   }
   const constants = opts.constants ?? (naive ? MATMUL_NAIVE : software ? softwareConstants(p) : MATMUL_HARDWARE);
   return { name: naive ? 'matmulNaive' : 'matmul', constants };
