@@ -50,7 +50,7 @@ const SIZES: { n: number; B: number; L: number; runs: number }[] = [
   { n: 12, B: 13, L: 7, runs: 6 },
   { n: 12, B: 50, L: 3, runs: 3 },
   { n: 10, B: 13, L: 7, runs: 6 },
-  { n: 132, B: 5, L: 4, runs: 2 },
+  { n: 132, B: 5, L: 4, runs: 6 },
   { n: 8, B: 1, L: 1, runs: 3 },
   { n: 260, B: 50, L: 3, runs: 2 },
   { n: 128, B: 50, L: 4, runs: 2 },
