@@ -60,15 +60,29 @@ fn diagAt(b: u32, i: u32) -> f32 {
   return select(v, max(v, 0.0), params.diagRelu != 0u);
 }
 
-// Writes one block of results: rows row0.., columns col0.. (vec4 groups), clipped to M x N.
+// Writes one block of results: rows row0.., columns col0.. (vec4 groups), clipped to M x N. The common case (C
+// overwritten, every column of the block inside N) is a path of its own, 4 stores a vec4 and no test per
+// element; the branch between the paths is taken once per block, each side a loop (SwiftShader runs both sides of
+// an `if` on a runtime value, masked, but skips a loop that no lane enters).
 fn storeBlock(b: u32, row0: u32, col0: u32, acc: ptr<function, array<array<vec4f, MAX_COLS4>, MAX_ROWS> >) {
   let cBase = params.offC + b * params.strideC;
+  let plain = params.beta == 0.0 && col0 + 4u * COLS4 <= params.N;
   for (var c = 0u; c < COLS4; c++) {
     var scale = vec4f(params.alpha);
     if (params.diagMode == 2u) {
       for (var j = 0u; j < 4u; j++) { scale[j] *= diagAt(b, min(col0 + 4u * c + j, params.N - 1u)); }
     }
-    for (var r = 0u; r < ROWS; r++) {
+    for (var r = 0u; r < ROWS && plain; r++) {
+      let row = row0 + r;
+      if (row >= params.M) { break; }
+      let v = (*acc)[r][c] * scale;
+      let o = cBase + row * params.N + col0 + 4u * c;
+      C[o] = v.x;
+      C[o + 1u] = v.y;
+      C[o + 2u] = v.z;
+      C[o + 3u] = v.w;
+    }
+    for (var r = 0u; r < ROWS && !plain; r++) {
       let row = row0 + r;
       if (row >= params.M) { break; }
       let v = (*acc)[r][c] * scale;

@@ -9,7 +9,7 @@
 // t = T0 into `aux` (dh0 when T0 = 0, else the carry into the earlier segment), and with carryIn = 1 its step
 // t = tHigh takes W^T da_{t+1} from `aux` (the later segment's carry) instead of computing it. The flow delta
 // needs no carry: its da ring is indexed by the global step.
-// Two deltas use this same kernel, one dispatch each (params.channel):
+// Two deltas use this same kernel, one pipeline and dispatch each (the CHANNEL override, = params.channel):
 //   channel 0, the training delta: inject_t = dhOut_t for t > unscored (the readout scores steps unscored+1 .. L;
 //     dhOut is not read before); writes dh, da, and W^T da_{T0+1} into `aux`.
 //   channel 1, gradient flow of Loss_last (only when params.trackFlow = 1, else it returns at once), aligned on
@@ -67,6 +67,10 @@ override WG: u32 = 32;
 // unused registers).
 override ROWS: u32 = 25;
 override CHUNK: u32 = 8;
+// The delta of this pipeline, = params.channel (0 training, 1 gradient flow; rnnBackward.ts builds one pipeline
+// per channel): a constant, so that each channel's pipeline is compiled without the other's epilogue (SwiftShader
+// runs both sides of a branch on a runtime value, masked, for every row and unit block).
+override CHANNEL: u32 = 0u;
 
 //! include rnnBackActivate
 
@@ -82,7 +86,7 @@ fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, acc: vec4
   let n = params.n;
   let B = params.B;
   let L = params.L;
-  let ch = params.channel;
+  let ch = CHANNEL;
   var d = acc;
   if (fromCarry) {
     for (var c = 0u; c < cnt; c++) { d[c] = aux[(r * B + b) * n + j0 + c]; }
@@ -117,7 +121,7 @@ fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, j0: u32, cnt: u32, acc: vec4
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  if (params.channel == 1u && params.trackFlow == 0u) { return; }
+  if (CHANNEL == 1u && params.trackFlow == 0u) { return; }
   let lid = lid3.x;
   let r = wid.y;
   runRows = r * ROWSTRIDE;
@@ -134,7 +138,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let wBase = r * n * n;
   let p = wid.x * WG + lid;
   let flowBase = (r * params.P + p) * (L + 1u);
-  if (params.channel == 1u && params.tHigh == params.top) {
+  if (CHANNEL == 1u && params.tHigh == params.top) {
     for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
   }
 
@@ -143,7 +147,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     // da_{t+1} sits at step index t.
     let nextBase = (r * params.daSlots + t % params.daSlots) * B * n;
     // the training delta's top step of a segment takes W^T da_{t+1} from the later segment's carry
-    let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
+    let fromCarry = CHANNEL == 0u && params.carryIn == 1u && t == params.tHigh;
     // channel 1: the register sum of consecutive rows with the same aligned index runK (L + 1: none yet)
     var run = FlowRun(L + 1u, 0.0);
     for (var blk = lid; blk < nBlocks; blk += WG) {

@@ -1,9 +1,9 @@
 // rnnBackwardVec4: rnnBackward.wgsl (same Params, bindings, blocking and results) for n a multiple of 4,
 // with W, da, a, dhOut and dh read and written as vec4s. A workgroup owns ROWS batch rows of one run and every
 // unit; an invocation owns UNITS blocks of 4 units (blocks UNITS*q .. UNITS*q + UNITS-1 for q = lid, lid+WG, ...;
-// one load of da serves all UNITS blocks, src/gpu/ops/rnnBackward.ts backwardUnits) for chunks of CHUNK rows (up to 16,
-// where the scalar kernel has 8: fewer passes over W per step; the row epilogue is one loop over the chunk, not
-// CHUNK inlined copies, as in lstmBackward.wgsl, which keeps the pipeline quick to compile); the product
+// one load of da serves all UNITS blocks, src/gpu/ops/rnnBackward.ts backwardVec4Constants) for chunks of CHUNK
+// rows (up to 16, where the scalar kernel has 8: fewer passes over W per step; the row epilogue is a loop over
+// the chunk, not CHUNK inlined copies, as in lstmBackward.wgsl, which keeps the pipeline quick to compile); the product
 // W^T da_{t+1} walks the inputs i four at a time: per 4 inputs, 4 vec4 loads of W (rows i..i+3, columns
 // 4 blk..4 blk+3, contiguous in row-major W) and one vec4 load of da per row, where the scalar kernel makes
 // 16 and 4 scalar loads (on SwiftShader a storage load is a per-lane gather with a bounds check: the loads set
@@ -13,7 +13,11 @@
 // Loss_last aligned on each row's last scored step t_b: row b's sum of dh_t^2 at k = t + L - t_b, register
 // runs of consecutive rows with the same k, steps t > t_b and t = T0 > 0 skipped, partials zeroed by their
 // owner at tHigh = top), the activation window (T0, slots), the carry (aux at t = T0, carryIn at t = tHigh),
-// unscored and top. See rnnBackward.wgsl for the bindings; here W [R][n][n/4], a, dhOut, dh [R][slots][B][n/4]
+// unscored and top. What differs on SwiftShader, where both sides of a branch on a runtime value run (masked)
+// for every row and unit block and each such branch in the row epilogue cost ~10% of the kernel: the channel
+// is the CHANNEL constant (one pipeline each), the carried top step (carryIn) is a pass of its own before the
+// step loop (no product), and steps t > T0 and t = T0 have one epilogue loop each, whose bounds (not an `if`)
+// hold the step's case, so no per-row code branches on it. See rnnBackward.wgsl for the bindings; here W [R][n][n/4], a, dhOut, dh [R][slots][B][n/4]
 // and da [R][daSlots][B][n/4] are in vec4s (every offset is a multiple of 4 floats because n is); aux stays
 // f32 (the flow partials have stride L+1). The sums run in another order than rnnBackward.wgsl's (4 inputs a
 // step), so the two agree to f32 rounding, not bit for bit; for every UNITS each output's sum runs in the same
@@ -43,6 +47,10 @@ override ROWS: u32 = 25;
 override CHUNK: u32 = 16;
 // unit blocks per invocation (1..4)
 override UNITS: u32 = 1;
+// The delta of this pipeline, = params.channel (0 training, 1 gradient flow; rnnBackward.ts builds one pipeline
+// per channel): a constant, so that each channel's pipeline is compiled without the other's epilogue (SwiftShader
+// runs both sides of a branch on a runtime value, masked, for every row and unit block).
+override CHANNEL: u32 = 0u;
 
 //! include rnnBackActivate
 
@@ -55,42 +63,56 @@ fn combine(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {
   return w0 * x.x + w1 * x.y + w2 * x.z + w3 * x.w;
 }
 
-// Completes dh_t for the 4 units of block blk of row b from acc = (W^T da_{t+1}), or from the carry in `aux`
-// when fromCarry, and stores what this channel stores. Returns sum of dh_t^2 over those units (0 for rows
-// outside the slice).
-fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, blk: u32, acc: vec4f, fromCarry: bool, kind: u32, g: f32, alpha: f32, clip: f32) -> f32 {
-  if (b >= rowEnd) { return 0.0; }
-  let nb = params.n / 4u;
-  let B = params.B;
-  let ch = params.channel;
-  let c0 = (r * B + b) * params.n + 4u * blk;
-  var d = acc;
-  if (fromCarry) { d = vec4f(aux[c0], aux[c0 + 1u], aux[c0 + 2u], aux[c0 + 3u]); }
-  if (t == params.T0) {
-    if (ch == 0u) {
-      aux[c0] = d.x;
-      aux[c0 + 1u] = d.y;
-      aux[c0 + 2u] = d.z;
-      aux[c0 + 3u] = d.w;
+// Completes dh_t = acc (W^T da_{t+1} or the later segment's carry) + this channel's injection for the 4 units of
+// block blk of row b at a step t > T0, and stores what this channel stores. Returns the sum of dh_t^2 over those
+// units (0 for rows outside the slice). No early return (it would make every later line conditional).
+fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, blk: u32, acc: vec4f, kind: u32, g: f32, alpha: f32, clip: f32) -> f32 {
+  var sq = 0.0;
+  if (b < rowEnd) {
+    let nb = params.n / 4u;
+    let B = params.B;
+    var d = acc;
+    let off = ((r * params.slots + t - 1u - params.T0) * B + b) * nb + blk;
+    if (CHANNEL == 0u) {
+      if (t > params.unscored) { d += dhOut[off]; }
+    } else if (t == rowLast(b)) {
+      d += aux[rowTable() + 2u * b + 1u] * dhOut[off];
     }
-    return dot(d, d);
+    var dv = g * backActivate(g * a[off], d, kind, alpha);
+    if (clip > 0.0) { dv = clamp(dv, vec4f(-clip), vec4f(clip)); }
+    da[((r * params.daSlots + (t - 1u) % params.daSlots) * B + b) * nb + blk] = dv;
+    if (CHANNEL == 0u) { dh[off] = d; }
+    sq = dot(d, d);
   }
-  let off = ((r * params.slots + t - 1u - params.T0) * B + b) * nb + blk;
-  if (ch == 0u) {
-    if (t > params.unscored) { d += dhOut[off]; }
-  } else if (t == rowLast(b)) {
-    d += aux[rowTable() + 2u * b + 1u] * dhOut[off];
+  return sq;
+}
+
+// Step t = T0 (dh_T0 = W^T da_{T0+1} = acc, no injection): channel 0 stores it in `aux` (dh0, or the carry into
+// the earlier segment). Returns its sum of squares over the 4 units (0 for rows outside the slice).
+fn finishCarry(r: u32, b: u32, rowEnd: u32, blk: u32, acc: vec4f) -> f32 {
+  var sq = 0.0;
+  if (b < rowEnd) {
+    if (CHANNEL == 0u) {
+      let c0 = (r * params.B + b) * params.n + 4u * blk;
+      aux[c0] = acc.x;
+      aux[c0 + 1u] = acc.y;
+      aux[c0 + 2u] = acc.z;
+      aux[c0 + 3u] = acc.w;
+    }
+    sq = dot(acc, acc);
   }
-  var dv = g * backActivate(g * a[off], d, kind, alpha);
-  if (clip > 0.0) { dv = clamp(dv, vec4f(-clip), vec4f(clip)); }
-  da[((r * params.daSlots + (t - 1u) % params.daSlots) * B + b) * nb + blk] = dv;
-  if (ch == 0u) { dh[off] = d; }
-  return dot(d, d);
+  return sq;
+}
+
+// The later segment's carry W^T da_{t+1} for the 4 units of block blk of row b (rows past B read row B - 1).
+fn carryOf(r: u32, b: u32, blk: u32) -> vec4f {
+  let c0 = (r * params.B + min(b, params.B - 1u)) * params.n + 4u * blk;
+  return vec4f(aux[c0], aux[c0 + 1u], aux[c0 + 2u], aux[c0 + 3u]);
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  if (params.channel == 1u && params.trackFlow == 0u) { return; }
+  if (CHANNEL == 1u && params.trackFlow == 0u) { return; }
   let lid = lid3.x;
   let r = wid.y;
   runRows = r * ROWSTRIDE;
@@ -107,17 +129,29 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   let wBase = r * n * nb;
   let p = wid.x * WG + lid;
   let flowBase = (r * params.P + p) * (L + 1u);
-  if (params.channel == 1u && params.tHigh == params.top) {
+  if (CHANNEL == 1u && params.tHigh == params.top) {
     for (var k = 0u; k <= L; k++) { aux[flowBase + k] = 0.0; }
   }
 
   let quads = (nb + UNITS - 1u) / UNITS;
-  for (var s = 0u; s <= params.tHigh - params.tLow; s++) {
-    let t = params.tHigh - s;
+  // The training delta's top step of a segment before the last: W^T da_{t+1} is the later segment's carry (in
+  // `aux`), no product; the loop below then starts one step lower.
+  var tTop = params.tHigh;
+  if (CHANNEL == 0u && params.carryIn == 1u) {
+    for (var q = lid; q < quads; q += WG) {
+      for (var u = 0u; u < UNITS; u++) {
+        let blk = min(q * UNITS + u, nb - 1u);
+        let rowEndU = select(b0, rowEnd, q * UNITS + u < nb);
+        for (var b = b0; b < rowEnd; b++) { _ = finishUnits(r, tTop, b, rowEndU, blk, carryOf(r, b, blk), kind, g, alpha, clip); }
+      }
+    }
+    storageBarrier();
+    tTop -= 1u;
+  }
+  for (var s = 0u; s <= tTop - params.tLow; s++) {
+    let t = tTop - s;
     // da_{t+1} sits at step index t.
     let nextBase = (r * params.daSlots + t % params.daSlots) * B * nb;
-    // the training delta's top step of a segment takes W^T da_{t+1} from the later segment's carry
-    let fromCarry = params.channel == 0u && params.carryIn == 1u && t == params.tHigh;
     // channel 1: the register sum of consecutive rows with the same aligned index runK (L + 1: none yet)
     var run = FlowRun(L + 1u, 0.0);
     for (var q = lid; q < quads; q += WG) {
@@ -134,7 +168,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         var s1_0 = vec4f(0.0); var s1_1 = vec4f(0.0); var s1_2 = vec4f(0.0); var s1_3 = vec4f(0.0); var s1_4 = vec4f(0.0); var s1_5 = vec4f(0.0); var s1_6 = vec4f(0.0); var s1_7 = vec4f(0.0); var s1_8 = vec4f(0.0); var s1_9 = vec4f(0.0); var s1_10 = vec4f(0.0); var s1_11 = vec4f(0.0); var s1_12 = vec4f(0.0); var s1_13 = vec4f(0.0); var s1_14 = vec4f(0.0); var s1_15 = vec4f(0.0);
         var s2_0 = vec4f(0.0); var s2_1 = vec4f(0.0); var s2_2 = vec4f(0.0); var s2_3 = vec4f(0.0); var s2_4 = vec4f(0.0); var s2_5 = vec4f(0.0); var s2_6 = vec4f(0.0); var s2_7 = vec4f(0.0); var s2_8 = vec4f(0.0); var s2_9 = vec4f(0.0); var s2_10 = vec4f(0.0); var s2_11 = vec4f(0.0); var s2_12 = vec4f(0.0); var s2_13 = vec4f(0.0); var s2_14 = vec4f(0.0); var s2_15 = vec4f(0.0);
         var s3_0 = vec4f(0.0); var s3_1 = vec4f(0.0); var s3_2 = vec4f(0.0); var s3_3 = vec4f(0.0); var s3_4 = vec4f(0.0); var s3_5 = vec4f(0.0); var s3_6 = vec4f(0.0); var s3_7 = vec4f(0.0); var s3_8 = vec4f(0.0); var s3_9 = vec4f(0.0); var s3_10 = vec4f(0.0); var s3_11 = vec4f(0.0); var s3_12 = vec4f(0.0); var s3_13 = vec4f(0.0); var s3_14 = vec4f(0.0); var s3_15 = vec4f(0.0);
-        if (t < params.top && !fromCarry) {
+        if (t < params.top) {
           // rows past the slice or past B read a clamped row and are not stored
           let q0 = nextBase + min(b0 + cb + 0u, B - 1u) * nb;
           let q1 = nextBase + min(b0 + cb + 1u, B - 1u) * nb;
@@ -180,8 +214,11 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
             if (CHUNK > 15u) { let x = da[q15 + i4]; s0_15 += combine(w00, w01, w02, w03, x); if (UNITS > 1u) { s1_15 += combine(w10, w11, w12, w13, x); } if (UNITS > 2u) { s2_15 += combine(w20, w21, w22, w23, x); } if (UNITS > 3u) { s3_15 += combine(w30, w31, w32, w33, x); } }
           }
         }
-        // one copy of the row epilogue, not CHUNK inlined ones (keeps the pipeline quick to compile, as lstmBackward.wgsl)
-        for (var e = 0u; e < CHUNK; e++) {
+        // The row epilogue: one copy per case of the step, not CHUNK inlined ones (keeps the pipeline quick to
+        // compile, as lstmBackward.wgsl), each a loop that runs only in its case (the cases are the same for
+        // every invocation; the per-row work has no branch on them). Steps t > T0 that compute W^T da_{t+1}:
+        let regular = t > params.T0;
+        for (var e = 0u; e < CHUNK && regular; e++) {
           var acc0 = s0_0;
           var acc1 = s1_0;
           var acc2 = s2_0;
@@ -202,10 +239,37 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
           else if (e == 14u) { acc0 = s0_14; acc1 = s1_14; acc2 = s2_14; acc3 = s3_14; }
           else if (e == 15u) { acc0 = s0_15; acc1 = s1_15; acc2 = s2_15; acc3 = s3_15; }
           let b = b0 + cb + e;
-          flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd0, blk0, acc0, fromCarry, kind, g, alpha, clip));
-          if (UNITS > 1u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd1, blk1, acc1, fromCarry, kind, g, alpha, clip)); }
-          if (UNITS > 2u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd2, blk2, acc2, fromCarry, kind, g, alpha, clip)); }
-          if (UNITS > 3u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd3, blk3, acc3, fromCarry, kind, g, alpha, clip)); }
+          flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd0, blk0, acc0, kind, g, alpha, clip));
+          if (UNITS > 1u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd1, blk1, acc1, kind, g, alpha, clip)); }
+          if (UNITS > 2u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd2, blk2, acc2, kind, g, alpha, clip)); }
+          if (UNITS > 3u) { flowAdd(&run, flowBase, t, b, rowEnd, finishUnits(r, t, b, rowEnd3, blk3, acc3, kind, g, alpha, clip)); }
+        }
+        // step t = T0: dh0, or the carry into the earlier segment
+        for (var e = 0u; e < CHUNK && t == params.T0; e++) {
+          var acc0 = s0_0;
+          var acc1 = s1_0;
+          var acc2 = s2_0;
+          var acc3 = s3_0;
+          if (e == 1u) { acc0 = s0_1; acc1 = s1_1; acc2 = s2_1; acc3 = s3_1; }
+          else if (e == 2u) { acc0 = s0_2; acc1 = s1_2; acc2 = s2_2; acc3 = s3_2; }
+          else if (e == 3u) { acc0 = s0_3; acc1 = s1_3; acc2 = s2_3; acc3 = s3_3; }
+          else if (e == 4u) { acc0 = s0_4; acc1 = s1_4; acc2 = s2_4; acc3 = s3_4; }
+          else if (e == 5u) { acc0 = s0_5; acc1 = s1_5; acc2 = s2_5; acc3 = s3_5; }
+          else if (e == 6u) { acc0 = s0_6; acc1 = s1_6; acc2 = s2_6; acc3 = s3_6; }
+          else if (e == 7u) { acc0 = s0_7; acc1 = s1_7; acc2 = s2_7; acc3 = s3_7; }
+          else if (e == 8u) { acc0 = s0_8; acc1 = s1_8; acc2 = s2_8; acc3 = s3_8; }
+          else if (e == 9u) { acc0 = s0_9; acc1 = s1_9; acc2 = s2_9; acc3 = s3_9; }
+          else if (e == 10u) { acc0 = s0_10; acc1 = s1_10; acc2 = s2_10; acc3 = s3_10; }
+          else if (e == 11u) { acc0 = s0_11; acc1 = s1_11; acc2 = s2_11; acc3 = s3_11; }
+          else if (e == 12u) { acc0 = s0_12; acc1 = s1_12; acc2 = s2_12; acc3 = s3_12; }
+          else if (e == 13u) { acc0 = s0_13; acc1 = s1_13; acc2 = s2_13; acc3 = s3_13; }
+          else if (e == 14u) { acc0 = s0_14; acc1 = s1_14; acc2 = s2_14; acc3 = s3_14; }
+          else if (e == 15u) { acc0 = s0_15; acc1 = s1_15; acc2 = s2_15; acc3 = s3_15; }
+          let b = b0 + cb + e;
+          flowAdd(&run, flowBase, t, b, rowEnd, finishCarry(r, b, rowEnd0, blk0, acc0));
+          if (UNITS > 1u) { flowAdd(&run, flowBase, t, b, rowEnd, finishCarry(r, b, rowEnd1, blk1, acc1)); }
+          if (UNITS > 2u) { flowAdd(&run, flowBase, t, b, rowEnd, finishCarry(r, b, rowEnd2, blk2, acc2)); }
+          if (UNITS > 3u) { flowAdd(&run, flowBase, t, b, rowEnd, finishCarry(r, b, rowEnd3, blk3, acc3)); }
         }
       }
     }

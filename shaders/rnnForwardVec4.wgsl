@@ -12,6 +12,9 @@
 // h [R][slots+1][B][n/4]; hyper, bias, h0, slope as in rnnForward.wgsl. Every offset is a multiple of 4 floats
 // because n is. The sums run in another order than rnnForward.wgsl's (4 inputs per dot), so the two agree to
 // f32 rounding, not bit for bit; for every UNITS and CHUNK each output's sum runs in the same order.
+// Step 1 (tStart = 0) reads h_0 from h's slot 0 like every later step reads h_{t-1} (the kernel fills the slot
+// from h0 first, then a barrier), where rnnForward.wgsl computes one product of W and h0 for the chunk: a
+// separate path in the register loop cost ~6% of the kernel on SwiftShader.
 // The register blocks (UNITS x CHUNK accumulators, up to 4 x 13) are written out, each behind its constant
 // guard (WGSL has no macros); the row epilogue is one loop over the chunk. The text was generated once by a
 // script: edit it consistently.
@@ -79,6 +82,8 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
       }
     }
   }
+  // h_0 complete for every row before step 1 reads it (as every later h_{t-1})
+  storageBarrier();
 
   let quads = (nb + UNITS - 1u) / UNITS;
   for (var k = params.tStart; k < params.tEnd; k++) {
@@ -113,21 +118,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
         var s1_0 = vec4f(0.0); var s1_1 = vec4f(0.0); var s1_2 = vec4f(0.0); var s1_3 = vec4f(0.0); var s1_4 = vec4f(0.0); var s1_5 = vec4f(0.0); var s1_6 = vec4f(0.0); var s1_7 = vec4f(0.0); var s1_8 = vec4f(0.0); var s1_9 = vec4f(0.0); var s1_10 = vec4f(0.0); var s1_11 = vec4f(0.0); var s1_12 = vec4f(0.0);
         var s2_0 = vec4f(0.0); var s2_1 = vec4f(0.0); var s2_2 = vec4f(0.0); var s2_3 = vec4f(0.0); var s2_4 = vec4f(0.0); var s2_5 = vec4f(0.0); var s2_6 = vec4f(0.0); var s2_7 = vec4f(0.0); var s2_8 = vec4f(0.0); var s2_9 = vec4f(0.0); var s2_10 = vec4f(0.0); var s2_11 = vec4f(0.0); var s2_12 = vec4f(0.0);
         var s3_0 = vec4f(0.0); var s3_1 = vec4f(0.0); var s3_2 = vec4f(0.0); var s3_3 = vec4f(0.0); var s3_4 = vec4f(0.0); var s3_5 = vec4f(0.0); var s3_6 = vec4f(0.0); var s3_7 = vec4f(0.0); var s3_8 = vec4f(0.0); var s3_9 = vec4f(0.0); var s3_10 = vec4f(0.0); var s3_11 = vec4f(0.0); var s3_12 = vec4f(0.0);
-        if (k == 0u) {
-          // h_0 = h0 for every row: one matrix-vector product per unit block serves the chunk.
-          for (var j4 = 0u; j4 < nb; j4++) {
-            let o = r * n + 4u * j4;
-            let x = vec4f(h0[o], h0[o + 1u], h0[o + 2u], h0[o + 3u]);
-            s0_0 += dots(W[w0r + j4], W[w0r + nb + j4], W[w0r + 2u * nb + j4], W[w0r + 3u * nb + j4], x);
-            if (UNITS > 1u) { s1_0 += dots(W[w1r + j4], W[w1r + nb + j4], W[w1r + 2u * nb + j4], W[w1r + 3u * nb + j4], x); }
-            if (UNITS > 2u) { s2_0 += dots(W[w2r + j4], W[w2r + nb + j4], W[w2r + 2u * nb + j4], W[w2r + 3u * nb + j4], x); }
-            if (UNITS > 3u) { s3_0 += dots(W[w3r + j4], W[w3r + nb + j4], W[w3r + 2u * nb + j4], W[w3r + 3u * nb + j4], x); }
-          }
-          s0_1 = s0_0; s0_2 = s0_0; s0_3 = s0_0; s0_4 = s0_0; s0_5 = s0_0; s0_6 = s0_0; s0_7 = s0_0; s0_8 = s0_0; s0_9 = s0_0; s0_10 = s0_0; s0_11 = s0_0; s0_12 = s0_0;
-          s1_1 = s1_0; s1_2 = s1_0; s1_3 = s1_0; s1_4 = s1_0; s1_5 = s1_0; s1_6 = s1_0; s1_7 = s1_0; s1_8 = s1_0; s1_9 = s1_0; s1_10 = s1_0; s1_11 = s1_0; s1_12 = s1_0;
-          s2_1 = s2_0; s2_2 = s2_0; s2_3 = s2_0; s2_4 = s2_0; s2_5 = s2_0; s2_6 = s2_0; s2_7 = s2_0; s2_8 = s2_0; s2_9 = s2_0; s2_10 = s2_0; s2_11 = s2_0; s2_12 = s2_0;
-          s3_1 = s3_0; s3_2 = s3_0; s3_3 = s3_0; s3_4 = s3_0; s3_5 = s3_0; s3_6 = s3_0; s3_7 = s3_0; s3_8 = s3_0; s3_9 = s3_0; s3_10 = s3_0; s3_11 = s3_0; s3_12 = s3_0;
-        } else {
+        {
           // rows past the slice or past B read a clamped row and are not stored
           let q0 = hBase + min(b0 + cb + 0u, B - 1u) * nb;
           let q1 = hBase + min(b0 + cb + 1u, B - 1u) * nb;

@@ -1,5 +1,6 @@
 // The gradient flow's register runs (channel 1 of the fused rnnBackward, rnnBackwardVec4): consecutive rows with
-// the same aligned index summed in a register, then added to the invocation's partial row in aux.
+// the same aligned index summed in a register, then added to the invocation's partial row in aux. Needs the
+// kernel's CHANNEL override (flowAdd does nothing in channel 0).
 //! include flowRowTable
 
 // Channel 1: the aligned index of row b's dh_t, or L + 1 when it adds nothing to the flow (the row scores
@@ -25,7 +26,7 @@ fn flowFlush(run: ptr<function, FlowRun>, flowBase: u32) {
 
 // Channel 1: adds row b's sum of dh_t^2 (sq) to the run, flushing the run first when b's aligned index differs.
 fn flowAdd(run: ptr<function, FlowRun>, flowBase: u32, t: u32, b: u32, rowEnd: u32, sq: f32) {
-  if (params.channel != 1u || b >= rowEnd) { return; }
+  if (CHANNEL != 1u || b >= rowEnd) { return; }
   let k = flowIndex(t, b);
   if (k > params.L) { return; }
   if (k != (*run).k) {

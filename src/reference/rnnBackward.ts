@@ -154,8 +154,8 @@ export function rnnBackward(
 
 /**
  * dLoss/dalpha of the prelu slope per run: dalpha[r] = sum over t, b, i of dh_t * (z < 0 ? z : 0), z = g a_t,
- * with dh the total (unclipped) dLoss/dh_t. Runs whose nonlinearity is not prelu still get the sum (the
- * trainer's learning rate LR_SLOPE is 0 for them).
+ * with dh the total (unclipped) dLoss/dh_t. Runs whose nonlinearity is not prelu get 0 (their slope is not
+ * trained: the trainer's learning rate LR_SLOPE is 0 for them; shaders/preluSlopeGrad.wgsl skips them).
  */
 export function preluSlopeGrad(
   dalpha: Float64Array,
@@ -170,7 +170,8 @@ export function preluSlopeGrad(
   for (let r = 0; r < R; r++) {
     const g = hyper[r * HYPER_STRIDE + Hyper.GAIN];
     let s = 0;
-    for (let e = r * L * B * n; e < (r + 1) * L * B * n; e++) {
+    const count = hyper[r * HYPER_STRIDE + Hyper.NONLIN] === Nonlin.prelu ? L * B * n : 0;
+    for (let e = r * L * B * n; e < r * L * B * n + count; e++) {
       const z = g * a[e];
       if (z < 0) s += dh[e] * z;
     }

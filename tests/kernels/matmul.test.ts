@@ -117,11 +117,12 @@ describe('matmul kernels vs float64 reference', () => {
     await check({ batch: 1, M: 33, N: 20, K: 6, transA: 1, transB: 1, alpha: 0.25, beta: -0.5 }, 503);
   });
 
-  it('narrow tall products take the one-column software blocking, and it matches the reference', async () => {
+  it('narrow products take the one-column software blocking, and it matches the reference', async () => {
     expect(softwareConstants({ M: 6000, N: 9 })).toMatchObject({ WG_X: 1, WG_Y: 64 });
     expect(softwareConstants({ M: 600, N: 16 })).toMatchObject({ WG_X: 1, WG_Y: 16 });
     expect(softwareConstants({ M: 6000, N: 17 })).toBe(MATMUL_SOFTWARE);
-    expect(softwareConstants({ M: 128, N: 10 })).toBe(MATMUL_SOFTWARE);
+    expect(softwareConstants({ M: 128, N: 10 })).toMatchObject({ WG_X: 1, WG_Y: 8 });
+    expect(softwareConstants({ M: 128, N: 17 })).toBe(MATMUL_SOFTWARE);
     const picked = (args: MatmulArgs) => [{ name: 'software (by shape)', naive: false, constants: softwareConstants(matmulParams(args)) }];
     // the readout's shape at a small K, both blockings of the rule, partial row and column blocks
     for (const [M, N, transB, seed] of [
@@ -130,6 +131,16 @@ describe('matmul kernels vs float64 reference', () => {
       [517, 16, 1, 703],
     ]) {
       const args = { batch: 2, M, N, K: 5, transB, offA: 3, strideA: M * 5 + 7 };
+      await check(args, seed, picked(args));
+    }
+    // dW_in's shape (A^T B, M = n < 512 rows, N = the inputs): workgroups of 8 invocations in one column, partial
+    // row and column blocks, a second batch item, K past several loop passes
+    for (const [M, N, seed] of [
+      [130, 10, 704],
+      [20, 3, 705],
+    ]) {
+      const args = { batch: 2, M, N, K: 301, transA: 1, offB: 2, strideB: N * 301 + 5 };
+      expect(softwareConstants(matmulParams(args))).toMatchObject({ WG_X: 1, WG_Y: 8 });
       await check(args, seed, picked(args));
     }
   });
@@ -150,7 +161,7 @@ describe('matmul kernels vs float64 reference', () => {
       { batch: 2, M: 16, N: 12, K: 9, transA: 1, diagMode: 2, diagRelu: 1, offD: 1, strideD: 13 },
       // the readout's narrow blocking (N <= 16, M >= 512) with vec4 loads
       { M: 520, N: 8, K: 3, transA: 1 },
-      // 32 x 16 blocks, k 4 at a time: M and N past the last full block (500 = 15 * 32 + 20 = 31 * 16 + 4), K % 4 =
+      // 8 x 8 blocks, k 4 at a time: M and N past the last full block (500 = 62 * 8 + 4), K % 4 =
       // 1, 3 and 2 (the k-by-k tail after the 4-k passes), batches with offsets and strides, beta, diagonal
       { M: 500, N: 500, K: 13, transA: 1 },
       {

@@ -15,7 +15,7 @@ import type { FlowRows } from '../../src/engine/flowRows.ts';
 import { type Storage, segmentsOver } from '../../src/engine/recompute.ts';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
-import { backwardChunk, backwardKernel, backwardUnits, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
+import { backwardChunk, backwardKernel, backwardVec4Constants, prepareRnnBackward } from '../../src/gpu/ops/rnnBackward.ts';
 import { rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { rnnBackward } from '../../src/reference/rnnBackward.ts';
@@ -40,17 +40,21 @@ const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware }
 
 /**
  * n: 12 and 8 the vec4 kernel, 10 the scalar one, 132 the vec4 one with 33 unit blocks (2 per invocation in
- * software). B = 50: the paper's batch, in software 2 slices of 25 rows in vec4 register chunks of 13 and 12
- * (the second chunk one row short), in hardware 7 slices of 8 (the last 2 rows). n = 260: the vec4 kernel with
- * 4 unit blocks per invocation in software (backwardUnits; 65 blocks: the last invocation's 3 past n/4 clamped).
+ * software, the last pair's second block past n/4). B = 50: the paper's batch, in software 2 slices of 25 rows
+ * in vec4 register chunks of 9, 9 and 7 (the last chunk two rows short), in hardware 7 slices of 8 (the last 2
+ * rows). n = 260, 128 and 500: the vec4 kernel with 2 unit blocks per invocation in software
+ * (backwardVec4Constants): 260 and 500 twice round the 32 invocations (65 and 125 blocks: the last pair's second
+ * block past n/4), 128 the Table 5 size (16 invocations of 2 blocks), 500 its large size.
  */
 const SIZES: { n: number; B: number; L: number; runs: number }[] = [
   { n: 12, B: 13, L: 7, runs: 6 },
   { n: 12, B: 50, L: 3, runs: 3 },
   { n: 10, B: 13, L: 7, runs: 6 },
-  { n: 132, B: 5, L: 4, runs: 2 },
+  { n: 132, B: 5, L: 4, runs: 6 },
   { n: 8, B: 1, L: 1, runs: 3 },
   { n: 260, B: 50, L: 3, runs: 2 },
+  { n: 128, B: 50, L: 4, runs: 2 },
+  { n: 500, B: 50, L: 4, runs: 2 },
 ];
 
 /** Rows ending at top, top - 1, top - 2 in turn (never at or before the unscored steps), every 4th scoring nothing. */
@@ -83,12 +87,17 @@ describe('fused rnnBackward kernels: row-aligned flow, top < L, recomputation se
       'rnnBackwardVec4',
       'rnnBackwardVec4',
       'rnnBackwardVec4',
+      'rnnBackwardVec4',
+      'rnnBackwardVec4',
     ]);
-    expect([128, 132, 256, 260, 500].map((n) => backwardUnits(true, n))).toEqual([1, 1, 4, 4, 4]);
-    expect(backwardUnits(false, 500)).toBe(1);
+    expect([12, 60, 64, 128, 132, 256, 260, 500].map((n) => backwardVec4Constants(true, 50, n).UNITS)).toEqual([1, 1, 2, 2, 2, 2, 2, 2]);
+    expect(backwardVec4Constants(false, 50, 500).UNITS).toBe(1);
   });
 
-  it('register chunks: 25 rows as 13 + 12 in the vec4 kernel (16 registers), 5 x 5 in the scalar one (8)', () => {
+  it('register chunks: on a GPU and in the scalar kernel the cost model (8 rows: one chunk; 25 rows: 5 x 5 in the scalar kernel), in software the vec4 kernel 25 rows as 9 + 9 + 7', () => {
+    expect(backwardVec4Constants(true, 50, 128)).toEqual({ WG: 16, ROWS: 25, CHUNK: 9, UNITS: 2 });
+    expect(backwardVec4Constants(true, 50, 500)).toEqual({ WG: 32, ROWS: 25, CHUNK: 9, UNITS: 2 });
+    expect(backwardVec4Constants(false, 50, 500)).toEqual({ WG: 128, ROWS: 8, CHUNK: 8, UNITS: 1 });
     expect(backwardChunk('rnnBackwardVec4', 25)).toBe(13);
     expect(backwardChunk('rnnBackward', 25)).toBe(5);
     expect(backwardChunk('rnnBackwardVec4', 13)).toBe(13);

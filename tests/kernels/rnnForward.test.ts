@@ -101,12 +101,13 @@ describe('rnnForward kernels vs float64 reference', () => {
   });
 
   // Software blocking of the vec4 kernel: UNITS unit blocks per invocation (one load of h serves them all), chunks
-  // of up to 13 rows. Ragged shapes: n/4 not a multiple of UNITS (blocks past n/4 clamped, not stored), rows not a
+  // of up to 13 rows (the picked ones: 2 blocks, 25 rows as 9 + 9 + 7; n = 500: 63 pairs of blocks over 32
+  // invocations, twice round, the last pair's second block past n/4). Ragged shapes: n/4 not a multiple of UNITS (blocks past n/4 clamped, not stored), rows not a
   // multiple of CHUNK or of ROWS, several runs in one group, steps split across dispatches (tStart > 0).
   it('vec4 forward with several unit blocks per invocation (UNITS 1-4, CHUNK up to 13): ragged n, rows and runs, the picked constants', async () => {
-    expect(forwardVec4Constants(true, 50, 500)).toEqual({ WG: 32, ROWS: 25, CHUNK: 13, UNITS: 4 });
-    expect(forwardVec4Constants(true, 50, 128)).toEqual({ WG: 16, ROWS: 25, CHUNK: 13, UNITS: 2 });
-    expect(forwardVec4Constants(true, 50, 20)).toEqual({ WG: 8, ROWS: 25, CHUNK: 13, UNITS: 1 });
+    expect(forwardVec4Constants(true, 50, 500)).toEqual({ WG: 32, ROWS: 25, CHUNK: 9, UNITS: 2 });
+    expect(forwardVec4Constants(true, 50, 128)).toEqual({ WG: 16, ROWS: 25, CHUNK: 9, UNITS: 2 });
+    expect(forwardVec4Constants(true, 50, 20)).toEqual({ WG: 8, ROWS: 25, CHUNK: 9, UNITS: 1 });
     expect(forwardVec4Constants(false, 50, 128)).toEqual({ ...rnnBlocking(false, 50, 128), CHUNK: 8, UNITS: 1 });
     const picked = (n: number) => forwardVec4Constants(true, 50, n);
     const cases: {

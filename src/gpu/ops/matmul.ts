@@ -69,7 +69,7 @@ export function matmulParams(args: MatmulArgs): MatmulParams {
 
 /**
  * Blocking constants. Software (SwiftShader, measured on 2 cores, see the report in the commit): 8 x 8 outputs
- * per invocation, 4 x 4 invocations per workgroup, no workgroup memory (narrow tall products: softwareConstants). Hardware: 64 x 64 output tiles, 16 x 16
+ * per invocation, 4 x 4 invocations per workgroup, no workgroup memory (narrow products: softwareConstants). Hardware: 64 x 64 output tiles, 16 x 16
  * invocations with 4 x 4 outputs each, K staged 16 deep in workgroup memory (8 KiB).
  */
 export const MATMUL_SOFTWARE: OverrideConstants = { WG_X: 4, WG_Y: 4, ROWS: 8, COLS4: 2, TILED: 0, TILE_K: 1 };
@@ -83,10 +83,15 @@ export const MATMUL_NAIVE: OverrideConstants = { WG_X: 8, WG_Y: 8 };
  * first 8 or 16 columns would do nothing (at N = 9, 9 of 32 lanes' columns were used); with WG_X = 1 the four
  * lanes of a group take four row blocks of the same columns. The readout at copy T = 100, batch 50, n = 128
  * (M = 6000, N = 9, K = 128) took 124-170 ms with MATMUL_SOFTWARE and 48-79 ms so (Dawn/SwiftShader, 2 busy
- * cores, min of 3 runs each). Every other shape keeps MATMUL_SOFTWARE.
+ * cores, min of 3 runs each). A narrow product of fewer rows (the input weights' gradient dW_in, M = n, N = the
+ * task's inputs, K = L * batch) takes one invocation column too, in workgroups of 8 (M = 128: 2 row
+ * workgroups per column block): dW_in at M = 128 and 500, N = 10, K = 6000 took 19.1 and 73.1 ms with
+ * MATMUL_SOFTWARE, 9.7 and 38.8 so (alone, min of 7, interleaved, 2 cores at load ~3). Every other shape keeps
+ * MATMUL_SOFTWARE.
  */
 export function softwareConstants(p: Pick<MatmulParams, 'M' | 'N'>): OverrideConstants {
-  if (p.N > 16 || p.M < 512) return MATMUL_SOFTWARE;
+  if (p.N > 16) return MATMUL_SOFTWARE;
+  if (p.M < 512) return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: 8 };
   return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: ceilDiv(p.M, 8 * 64) >= 8 ? 64 : 16 };
 }
 
@@ -140,7 +145,7 @@ function matmulKernel(
   // the software schedule's A^T B products with vec4 loads, where their layout allows (unless constants are forced)
   if (software && !naive && !opts.constants && atB4Eligible(p)) {
     const c = softwareConstants(p);
-    return { name: 'matmulAtB4', constants: { WG_X: c.WG_X, WG_Y: c.WG_Y, ROWS: 32, COLS4: 4 } };
+    return { name: 'matmulAtB4', constants: { WG_X: c.WG_X, WG_Y: c.WG_Y, ROWS: 8, COLS4: 2 } };
   }
   const constants = opts.constants ?? (naive ? MATMUL_NAIVE : software ? softwareConstants(p) : MATMUL_HARDWARE);
   return { name: naive ? 'matmulNaive' : 'matmul', constants };

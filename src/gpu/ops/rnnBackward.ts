@@ -5,7 +5,9 @@
  * reduceRows sums the flow partials into flow[r][k], aligned on each row's last scored step (setFlow's rows,
  * src/engine/flowRows.ts; their table sits after the partials in the same scratch). The fused kernel is
  * shaders/rnnBackwardVec4.wgsl where n is a multiple of 4, else shaders/rnnBackward.wgsl (backwardKernel), with
- * the forward's blocking (rnnBlocking) and register chunks of the forward's cost model (backwardChunk). Naive: the same with
+ * the forward's blocking (rnnBlocking, backwardVec4Constants) and register chunks of the forward's cost model
+ * (backwardChunk), one pipeline per delta (the kernels' CHANNEL constant, so that each is compiled without the
+ * other's code). Naive: the same with
  * shaders/rnnBackwardStep.wgsl, one dispatch per step t = L .. 0 and channel (the benchmark's reference path).
  * With recomputation (docs/ENGINE.md, "Recomputation") the op covers the sequence in segments, last to first,
  * each in activation buffers of segment size: per segment one dispatch per delta (naive: one per step t =
@@ -19,7 +21,7 @@ import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
-import { forwardChunk, fullSegment, type RnnDims, rnnBlocking, type Segment } from './rnnForward.ts';
+import { forwardChunk, forwardVec4Constants, fullSegment, type RnnDims, rnnBlocking, type Segment } from './rnnForward.ts';
 
 export interface RnnBackwardBuffers {
   hyper: GPUBuffer;
@@ -86,38 +88,50 @@ export function backwardKernel(n: number): 'rnnBackward' | 'rnnBackwardVec4' {
 }
 
 /**
- * Rows per register chunk of the fused backward (CHUNK): the forward's cost model (forwardChunk) over the
- * kernel's registers, 16 in rnnBackwardVec4.wgsl (its row epilogue is a loop, so 16 registers compile quickly),
- * 8 in rnnBackward.wgsl. 25 rows (software, B = 50): 2 chunks of 13 in the vec4 kernel (the backward op at
- * copy T = 100, batch 50, n = 128 on SwiftShader, interleaved in one process at load ~23 on 2 cores: median
- * 680 ms in chunks of 5, 532 in chunks of 13, 654 in chunks of 16, 816 in one chunk of 25), 5 of 5 in the
- * scalar one; 8 rows (a GPU's blocking): one chunk of 8.
+ * Rows per register chunk of the fused backward (CHUNK) on a GPU and in the scalar kernel: the forward's cost
+ * model (forwardChunk) over the kernel's registers, 16 in rnnBackwardVec4.wgsl, 8 in rnnBackward.wgsl. 8 rows (a
+ * GPU's blocking): one chunk of 8; 25 rows (software, B = 50) in the scalar kernel: 5 of 5. The vec4 kernel in
+ * software takes backwardVec4Constants' chunks.
  */
 export function backwardChunk(kernel: 'rnnBackward' | 'rnnBackwardVec4', rows: number): number {
   return forwardChunk(rows, kernel === 'rnnBackwardVec4' ? 16 : 8);
 }
 
 /**
- * Unit blocks per invocation of rnnBackwardVec4.wgsl (UNITS): in software 4 from n = 256, so that one load of
- * da serves 4 blocks (n = 500: 32 invocations of 4 blocks cover the 125 blocks in one pass; the workgroup keeps
- * its 32 invocations, whose flow partials P counts), else 1 (n = 128: 32 blocks for 32 invocations), as on a GPU.
- * The recurrent backward of the Table 5 iteration at n = 500 on SwiftShader: 1790 -> 1173 ms (GPU timestamps,
- * interleaved in one process, medians, 2 shared cores at load ~4; docs/bench/2026-12-03-n500-swiftshader.md).
+ * The vec4 backward's constants (shaders/rnnBackwardVec4.wgsl). On a GPU rnnBlocking's WG and ROWS, one unit
+ * block per invocation, chunks of backwardChunk. In software the forward's (forwardVec4Constants): each
+ * invocation owns UNITS blocks of 4 units, so that one load of da serves UNITS blocks (2 from n = 64, else 1),
+ * WG the invocations that have blocks (a multiple of 4, at most 32; the flow partials P count them), in chunks
+ * of up to 9 rows (25 rows as 9 + 9 + 7). The recurrent backward alone (copy T = 100: L = 120, batch 50, 1 run,
+ * flow off) on SwiftShader, wall clock, interleaved in one process, 2 shared cores
+ * (docs/bench/2026-12-04-recurrent-blocks.md): n = 128 (load ~0.5) 52-53 ms with 1 block in chunks of 13 (as
+ * before), 43 ms with 2 blocks in chunks of 9 and the kernel's epilogue per step case; 2 blocks in chunks of 13
+ * were slower than 1 (64 ms: a register block past ~18 vec4s is kept in memory); n = 500 (load ~2-4, noisy:
+ * the fastest of 5) 649 ms with 4 blocks in chunks of 13 (as before), 460 with 2 in chunks of 9.
  */
-export function backwardUnits(software: boolean, n: number): number {
-  return software && n >= 256 ? 4 : 1;
+export function backwardVec4Constants(software: boolean, B: number, n: number): { WG: number; ROWS: number; CHUNK: number; UNITS: number } {
+  if (!software) {
+    const blocking = rnnBlocking(software, B, n);
+    return { ...blocking, CHUNK: backwardChunk('rnnBackwardVec4', blocking.ROWS), UNITS: 1 };
+  }
+  return forwardVec4Constants(software, B, n);
 }
 
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
 function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
   const { B, n } = dims;
+  const kernel = naive ? ('rnnBackwardStep' as const) : backwardKernel(n);
   const blocking = rnnBlocking(software, B, n);
-  const WG = naive ? 64 : blocking.WG;
+  // the fused kernel's constants (without CHANNEL): WG, ROWS, CHUNK (and UNITS in the vec4 kernel)
+  const constants: Record<string, number> =
+    kernel === 'rnnBackwardVec4'
+      ? backwardVec4Constants(software, B, n)
+      : { ...blocking, CHUNK: backwardChunk('rnnBackward', blocking.ROWS) };
+  const WG = naive ? 64 : constants.WG;
   const groupsX = naive ? ceilDiv(B * n, WG) : ceilDiv(B, blocking.ROWS);
   // Flow partials: one per invocation (fused) or per element (naive), for each t = 0..L.
   const P = naive ? B * n : groupsX * WG;
-  const kernel = naive ? ('rnnBackwardStep' as const) : backwardKernel(n);
-  return { kernel, blocking, WG, groupsX, P };
+  return { kernel, constants, WG, groupsX, P };
 }
 
 /** The (tLow, tHigh) windows of one segment, top first: the whole segment, or one step at a time (naive). */
@@ -163,16 +177,13 @@ export async function prepareRnnBackward(
   const naive = opts.naive ?? false;
   const segs = opts.segments ?? [fullSegment(L)];
   const top = opts.top ?? L;
-  const { kernel, blocking, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
+  const { kernel, constants, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
   const rowStride: Record<string, number> = opts.perRunRows ? { ROWSTRIDE: 2 * B } : {};
-  const k = naive
-    ? await ctx.kernels.get('rnnBackwardStep', { WG, ...rowStride })
-    : await ctx.kernels.get(kernel, {
-        ...blocking,
-        CHUNK: backwardChunk(backwardKernel(n), blocking.ROWS),
-        ...(kernel === 'rnnBackwardVec4' ? { UNITS: backwardUnits(ctx.software, n) } : {}),
-        ...rowStride,
-      });
+  // one pipeline per channel (the fused kernels' CHANNEL override; the naive step kernel reads params.channel)
+  const ks = naive
+    ? [await ctx.kernels.get('rnnBackwardStep', { WG, ...rowStride })]
+    : await Promise.all([0, 1].map((CHANNEL) => ctx.kernels.get(kernel, { ...constants, CHANNEL, ...rowStride })));
+  const kernelOf = (channel: number) => ks[naive ? 0 : channel];
   // dispatch labels name the op as the profile (src/engine/profile.ts) knows it, whichever fused kernel runs
   const opName = naive ? 'rnnBackwardStep' : 'rnnBackward';
   const flowDa = opts.scratch?.flowDa ?? storageBuffer(ctx.device, R * 2 * B * n * 4, 'rnnBackward.flowDa');
@@ -198,7 +209,8 @@ export async function prepareRnnBackward(
   };
   const segments = segs.map((seg) => {
     const out: Dispatch[] = [];
-    for (const channel of [0, 1]) for (const [tLow, tHigh] of backwardWindows(seg, naive)) record(out, k, seg, channel, tLow, tHigh);
+    for (const channel of [0, 1])
+      for (const [tLow, tHigh] of backwardWindows(seg, naive)) record(out, kernelOf(channel), seg, channel, tLow, tHigh);
     return out;
   });
 
@@ -225,7 +237,7 @@ export async function prepareRnnBackward(
       ctx.device.queue.writeBuffer(partials, flowLen * 4, table);
       for (const p of flowParams) {
         p.values.trackFlow = tracking ? 1 : 0;
-        ctx.device.queue.writeBuffer(p.buffer, 0, k.packParams(p.values));
+        ctx.device.queue.writeBuffer(p.buffer, 0, kernelOf(1).packParams(p.values));
       }
     },
   };

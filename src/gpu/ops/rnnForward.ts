@@ -98,21 +98,26 @@ export function forwardKernel(n: number): 'rnnForward' | 'rnnForwardVec4' {
 /**
  * The vec4 forward's constants (shaders/rnnForwardVec4.wgsl): rnnBlocking's ROWS; on a GPU its WG, one unit
  * block per invocation and chunks of forwardChunk(ROWS) rows, as before. In software each invocation owns
- * UNITS blocks of 4 units, so that one load of h serves UNITS blocks, in chunks of up to 13 rows (25 rows as
- * 13 + 12): 4 blocks from n = 256 (n = 500: 32 invocations of 4 blocks cover the 125 blocks in one pass), 2
- * from n = 64 (n = 128: 16 invocations of 2 blocks), else 1; WG the invocations that have blocks (a multiple of
- * 4, the SIMD width, at most 32). The recurrent forward of the Table 5 iteration (copy T = 100, batch 50) on
- * SwiftShader, against one block per invocation in chunks of 5 (GPU timestamps, interleaved in one process,
- * medians, 2 shared cores at load ~4-5): n = 500 1847 -> 1123 ms, n = 128 126 -> 105 ms
- * (docs/bench/2026-12-03-n500-swiftshader.md).
+ * UNITS blocks of 4 units, so that one load of h serves UNITS blocks: 2 from n = 64, else 1 (n = 128: 16
+ * invocations of 2 blocks; n = 500: 63 pairs of blocks, twice round 32 invocations), in chunks of up to 9 rows
+ * (forwardChunk(ROWS, 9): 25 rows as 9 + 9 + 7); WG the invocations that have blocks (a multiple of 4, the SIMD
+ * width, at most 32). Fewer accumulators than the loads alone would pick (4 blocks in chunks of 13 cut the loads
+ * per multiply-add further) run faster on SwiftShader: a register block of UNITS x CHUNK vec4s past ~18 is
+ * slower (kept in memory, not registers). The recurrent forward alone (copy T = 100: L = 120, batch 50, 1 run)
+ * on SwiftShader, wall clock, interleaved in one process, 2 shared cores: n = 128 (load ~0.5-3) 2 x 13 rows
+ * 42-44 ms, 2 x 9 rows 36-37 ms, and without the separate h0 product of step 1 (h_0 is in h's slot 0) 34 ms;
+ * n = 500 (load ~2-4, noisy: the fastest of 5) 4 x 13 rows 517 ms, 2 x 9 rows 417 ms
+ * (docs/bench/2026-12-04-recurrent-blocks.md). Earlier (4 blocks from n = 256, chunks of 13) against one block
+ * per invocation in chunks of 5: n = 500 1847 -> 1123 ms, n = 128 126 -> 105 ms (GPU timestamps, at load ~4-5,
+ * docs/bench/2026-12-03-n500-swiftshader.md).
  */
 export function forwardVec4Constants(software: boolean, B: number, n: number): { WG: number; ROWS: number; CHUNK: number; UNITS: number } {
   const blocking = rnnBlocking(software, B, n);
   if (!software) return { ...blocking, CHUNK: forwardChunk(blocking.ROWS), UNITS: 1 };
   const nb = ceilDiv(n, 4);
-  const UNITS = n >= 256 ? 4 : n >= 64 ? 2 : 1;
+  const UNITS = n >= 64 ? 2 : 1;
   const WG = Math.min(32, 4 * ceilDiv(ceilDiv(nb, UNITS), 4));
-  return { WG, ROWS: blocking.ROWS, CHUNK: forwardChunk(blocking.ROWS, 13), UNITS };
+  return { WG, ROWS: blocking.ROWS, CHUNK: forwardChunk(blocking.ROWS, 9), UNITS };
 }
 
 export interface RecurrentOptions {
