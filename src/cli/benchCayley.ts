@@ -3,7 +3,7 @@
  * step-at-a-time solve (shaders/cayleySolve.wgsl, one pivot step per pass over the rows) and the blocked solve
  * (shaders/cayleySolveBlocked.wgsl, four), both in the geometry this adapter's lab uses (src/gpu/ops/geodesicStep.ts
  * cayleySolveKernel: on a CPU adapter 4 invocations, on a GPU the step-at-a-time solve's 256 and the blocked
- * solve's 4). Per size, U and V of one run (2 systems, Haar-orthogonal, a gradient of entries ~ 1/sqrt(n),
+ * solve's 4). Per size, U and V of one run (2 systems, random orthogonal (the lab's orthogonal initialisation), a gradient of entries ~ 1/sqrt(n),
  * tau 1e-3); per round each side runs the whole step (4 dispatches) and the solve alone, the order rotating;
  * at the end the two sides' M, stepped alike from the same start, are compared bit for bit.
  * Usage: node --import tsx src/cli/benchCayley.ts [--sizes 128,500] [--rounds 15,7] [--out docs/bench/NAME]
@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
+import { orthogonalInit } from '../engine/init.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
 import { healthTable } from '../engine/runHealth.ts';
 import { summarise } from '../experiments/replicates.ts';
@@ -20,7 +21,6 @@ import { type Dispatch, encodeDispatches, KernelCache } from '../gpu/kernel.ts';
 import { cayleySolveKernel, prepareGeodesicStep } from '../gpu/ops/geodesicStep.ts';
 import { nodeShaderLibrary } from '../gpu/shadersNode.ts';
 import { Rng } from '../random/rng.ts';
-import { haarOrthogonal } from '../reference/geodesicStep.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     const systems = 2;
     const rng = new Rng(20261204 + n);
     const M0 = new Float32Array(systems * n * n);
-    for (let s = 0; s < systems; s++) M0.set(haarOrthogonal(rng, n), s * n * n);
+    for (let s = 0; s < systems; s++) M0.set(orthogonalInit(rng, n), s * n * n);
     const G = Float32Array.from(rng.normalArray(systems * n * n, 1 / Math.sqrt(n)));
     const hyper = new Float32Array(HYPER_STRIDE);
     hyper[Hyper.TAU] = 1e-3;
