@@ -147,7 +147,7 @@ export function lossFigure(
   if (baseFinite) lossMarks.unshift({ kind: 'line', xs: [xMin, xMax], ys: [base, base], color: INK, width: 1.5, dash: [7, 5] });
   withRestarts(lossMarks, yAxis.min, yAxis.max);
   const panels: Panel[] = [{ x: left, y: top, w, h, title: 'Loss', xAxis, yAxis, marks: lossMarks, showX: !view.taskHasAccuracy }];
-  let bottom = top + h + (view.taskHasAccuracy ? 0 : fs * 2);
+  let bottom = top + h + (view.taskHasAccuracy ? 0 : fs * 3);
   if (view.taskHasAccuracy) {
     const y = top + h + fs * 2.4;
     panels.push({
@@ -164,7 +164,7 @@ export function lossFigure(
         100,
       ),
     });
-    bottom = y + Math.round(h * 0.8) + fs * 2;
+    bottom = y + Math.round(h * 0.8) + fs * 3;
   }
   const legend: LegendEntry[] = shown.map((l) => ({ label: lineLabel(l, rview), color: l.color }));
   if (baseFinite) legend.push({ label: `memoryless baseline ${+base.toPrecision(3)}`, color: INK, dash: [7, 5] });

@@ -233,5 +233,5 @@ export function driftFigure(book: MetricsBook, runs: readonly ChartRun[], style:
     { label: 'U (solid)', color: INK },
     { label: 'V (dashed)', color: INK, dash: [5, 4] },
   ];
-  return finishFigure(style, { texts: [...texts, ...notes], panels: [panel], colourBar: null }, legend, top + h + fs * 2);
+  return finishFigure(style, { texts: [...texts, ...notes], panels: [panel], colourBar: null }, legend, top + h + fs * 3);
 }
