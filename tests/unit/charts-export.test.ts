@@ -5,7 +5,7 @@ import { flowFigure } from '../../src/app/charts/flowFigure.ts';
 import { lossFigure } from '../../src/app/charts/lossFigure.ts';
 import { restartLines } from '../../src/app/charts/RestartNotes.tsx';
 import { escapeXml, figureToSvg } from '../../src/app/charts/sceneSvg.ts';
-import { driftFigure, spectrumFigure } from '../../src/app/charts/spectrumFigure.ts';
+import { driftFigure, offOrthogonal, spectrumFigure } from '../../src/app/charts/spectrumFigure.ts';
 import type { ChartRun } from '../../src/app/charts/types.ts';
 import { MetricsBook } from '../../src/app/lab/metricsBook.ts';
 import type { IterationRecord } from '../../src/engine/runGroup.ts';
@@ -290,5 +290,19 @@ describe('spectrum figure', () => {
     book.markRestart('a', 500, 'restarted');
     expect(dotted(spectrumFigure(book, RUNS, figureStyle(1200, false), HEADER).panels[0])).toHaveLength(0);
     expect(restartLines(book, RUNS)).toHaveLength(2);
+  });
+  it("says on a factorised run's spectrum panel when its U, V are off orthogonal (s then is not W's spectrum)", () => {
+    const book = syntheticBook();
+    const svg = () => figureToSvg(spectrumFigure(book, RUNS, figureStyle(1200, false), HEADER), 's');
+    expect(svg()).not.toContain('off orthogonal');
+    const d = book.trace('b').drift;
+    d.iterations.push(21);
+    d.u.push(2e-3);
+    d.v.push(1e-7);
+    expect(svg()).toContain('U, V are off orthogonal by 2.0e-3: s is not W&apos;s spectrum');
+    expect(offOrthogonal({ u: [1e-3], v: [1e-3] })).toBeNull();
+    expect(offOrthogonal({ u: [Number.NaN], v: [0] })).toContain('a non-finite amount');
+    expect(offOrthogonal({ u: [3.4028234663852886e38], v: [0] })).toContain('a non-finite amount');
+    expect(offOrthogonal({ u: [0.5], v: [0] })).toContain('by 5.0e-1');
   });
 });

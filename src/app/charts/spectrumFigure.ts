@@ -60,6 +60,23 @@ export function withRestartGaps(stats: readonly SpectrumStats[], restarts: reado
   return out;
 }
 
+/**
+ * Past this drift (max |U^T U - I| or |V^T V - I|) s is no longer W's spectrum to the chart's precision. Training
+ * keeps the drift at float32 rounding (1e-5 after 10,000 steps, docs/SCIENCE.md 7.3); only a diverging run's huge
+ * geodesic steps of odd n reach it (section 5.1).
+ */
+export const SPECTRUM_DRIFT_LIMIT = 1e-3;
+
+/** What the spectrum panel of a factorised run says when its latest drift is past SPECTRUM_DRIFT_LIMIT (null otherwise). */
+export function offOrthogonal(drift: { u: number[]; v: number[] } | undefined): string | null {
+  if (!drift?.u.length) return null;
+  const worst = Math.max(drift.u[drift.u.length - 1], drift.v[drift.v.length - 1]);
+  if (!(worst > SPECTRUM_DRIFT_LIMIT) && !Number.isNaN(worst)) return null;
+  // the drift kernel reports a non-finite entry as the largest float32
+  const finite = Number.isFinite(worst) && worst < 3.4e38;
+  return `U, V are off orthogonal by ${finite ? worst.toExponential(1) : 'a non-finite amount'}: s is not W's spectrum`;
+}
+
 /** A trace's restarts that fall inside the panel's iterations [x0, x1]. */
 export function restartsIn(restarts: readonly RunRestart[], x0: number, x1: number): RunRestart[] {
   return restarts.filter((r) => r.iteration >= x0 && r.iteration <= x1);
@@ -162,6 +179,8 @@ export function spectrumFigure(book: MetricsBook, runs: readonly ChartRun[], sty
     });
     const note = boundsNote(stats, lo, hi);
     if (note) notes.push({ x: x + bandW - 4, y: y + fs * 1.1, text: note, size: Math.round(fs * 0.85), anchor: 'end', color: INK_SOFT });
+    const off = run.parameterisation === 'factorised' ? offOrthogonal(tr?.drift) : null;
+    if (off) notes.push({ x: x + 4, y: y + fs * 2.2, text: off, size: Math.round(fs * 0.85), anchor: 'start', color: '#b3261e' });
     const missing = tr?.spectrumNote;
     if (missing)
       notes.push({
