@@ -394,6 +394,8 @@ export class LabController {
     let initial: InitialState | undefined = plan.initial;
     const request = evaluationOf(group);
     let evaluationRestore = plan.evaluation;
+    /** the runs of the old group that restart from their initialisation, their history kept (marked on the charts) */
+    const restarted: LabRun[] = [];
     if (!initial && old && !plan.resetHistory) {
       const parameters: (ParamSet | undefined)[] = [];
       const optimizerState: (ParamSet | undefined)[] = [];
@@ -411,6 +413,7 @@ export class LabController {
         optimizerState.push(s);
         status.push(keep ? old.status[k] : undefined);
         keptFrom.push(keep ? k : undefined);
+        if (k >= 0 && !keep) restarted.push(run);
       }
       // a run that keeps its parameters keeps its best-validation weights and rounds, unless the validation
       // and test sets change with the settings (copy or adding with another T): then its rounds restart
@@ -442,13 +445,10 @@ export class LabController {
     else for (const id of removed) this.book.remove(id);
     // a run of the old group that restarts from its initialisation keeps its history: its charts say where
     // the new model starts (what they drew before is the earlier model's)
-    if (old && initial && !plan.resetHistory && !plan.initial) {
-      for (const [i, run] of runs.entries()) {
-        const k = this.groupRunIds.indexOf(run.id);
-        if (k < 0 || initial.parameters?.[i] || !this.book.traces.has(run.id)) continue;
-        const note = restartNote(old.runs[k], run.settings, old.group, group, old.iteration, afterGpuError);
-        this.book.markRestart(run.id, old.iteration, note);
-      }
+    for (const run of restarted) {
+      if (!old || !this.book.traces.has(run.id)) continue;
+      const note = restartNote(old.runs[this.groupRunIds.indexOf(run.id)], run.settings, old.group, group, old.iteration, afterGpuError);
+      this.book.markRestart(run.id, old.iteration, note);
     }
     const prevViews = this.store.getState().runViews;
     try {
