@@ -9,8 +9,8 @@
  * Usage: node --import tsx src/cli/benchCayley.ts [--sizes 128,500] [--rounds 15,7] [--out docs/bench/NAME]
  *        [--adapter auto|hardware|software] (writes NAME.json and NAME.md); also a section of `npm run bench:gpu`.
  */
-import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { HYPER_STRIDE, Hyper } from '../engine/hyper.ts';
 import { orthogonalInit } from '../engine/init.ts';
 import { quoteInput } from '../engine/quoteInput.ts';
@@ -22,6 +22,7 @@ import { cayleySolveKernel, prepareGeodesicStep } from '../gpu/ops/geodesicStep.
 import { nodeShaderLibrary } from '../gpu/shadersNode.ts';
 import { Rng } from '../random/rng.ts';
 import { type FlagSpec, parseArgs, UsageError, usage } from './args.ts';
+import { replaceAtomically } from './durableFiles.ts';
 import { openNodeEngine } from './nodeContext.ts';
 import { isMain, runCli } from './run.ts';
 
@@ -136,8 +137,9 @@ export async function main(argv: string[]): Promise<number> {
     md += `\n**At ${differ} size(s) the two solves did not leave the same bits** on this adapter (each is checked against the float64 reference by tests/kernels/geodesicStep.test.ts; (g) expects the same bits).\n`;
   process.stdout.write(md);
   if (out) {
-    writeFileSync(`${out}.json`, `${JSON.stringify({ adapter, software, own, rows }, null, 1)}\n`);
-    writeFileSync(`${out}.md`, md);
+    // each file all-or-nothing (a kill mid-write leaves the old report or none, never half of one)
+    replaceAtomically(`${out}.json`, `${JSON.stringify({ adapter, software, own, rows }, null, 1)}\n`, dirname(resolve(out)));
+    replaceAtomically(`${out}.md`, md, dirname(resolve(out)));
     process.stderr.write(`wrote ${out}.json and ${out}.md\n`);
   }
   return differ ? 1 : 0;
