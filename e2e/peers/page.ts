@@ -17,7 +17,7 @@ import type { ParamSet } from '../../src/engine/parameters.ts';
 import { RunGroup } from '../../src/engine/runGroup.ts';
 import { acquireGpu } from '../../src/gpu/device.ts';
 import { KernelCache } from '../../src/gpu/kernel.ts';
-import type { OpContext } from '../../src/gpu/ops/context.ts';
+import { type OpContext, opContext } from '../../src/gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../src/gpu/shadersBrowser.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { makeTask } from '../../src/tasks/index.ts';
@@ -42,7 +42,7 @@ async function labContext(): Promise<{ ctx: OpContext; destroy(): void; adapter:
   const gpu = await acquireGpu(navigator.gpu);
   const a = gpu.adapterInfo;
   return {
-    ctx: { device: gpu.device, kernels: new KernelCache(gpu.device, browserShaderLibrary()), software: a.isSoftware },
+    ctx: opContext(gpu, new KernelCache(gpu.device, browserShaderLibrary())),
     destroy: () => gpu.destroy(),
     adapter: `${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isSoftware ? ' (software, CPU)' : ''}`,
   };

@@ -519,6 +519,11 @@ function randomMnist(seed: number): Mnist {
 
 /** The least-memory segment length of a group (its memory plan's comparison), on this engine's device. */
 function leastMemoryK(engine: NodeEngine, group: GroupSettings, runs: RunSettings[]): number {
-  const plan = storageMemoryPlan(group, runs, { software: engine.ops.software, limits: engine.gpu.device.limits }, 'full');
+  const plan = storageMemoryPlan(
+    group,
+    runs,
+    { software: engine.ops.software, quads: engine.ops.quads, limits: engine.gpu.device.limits },
+    'full',
+  );
   return plan.activationsPerRun.recompute.k;
 }

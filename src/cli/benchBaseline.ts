@@ -21,7 +21,7 @@ import { summarise } from '../experiments/replicates.ts';
 import { readF32, uploadF32 } from '../gpu/buffers.ts';
 import { encodeDispatches, KernelCache } from '../gpu/kernel.ts';
 import { createNodeGpu } from '../gpu/nodeGpu.ts';
-import type { OpContext } from '../gpu/ops/context.ts';
+import { type OpContext, opContext } from '../gpu/ops/context.ts';
 import { prepareMatmul } from '../gpu/ops/matmul.ts';
 import { nodeShaderLibrary } from '../gpu/shadersNode.ts';
 import { Rng } from '../random/rng.ts';
@@ -82,13 +82,15 @@ async function main(): Promise<void> {
         device,
         kernels: new baseKernel.KernelCache(device, baseShaders.nodeShaderLibrary(resolve(baseDir, 'shaders'))),
         software: gpu.adapterInfo.isSoftware,
+        // the baseline's own OpContext may lack the field; its kernels then ignore it
+        quads: gpu.quadSwaps,
       },
       RunGroup: ((await import(url('src/engine/runGroup.ts'))) as typeof import('../engine/runGroup.ts')).RunGroup,
       prepareMatmul: ((await import(url('src/gpu/ops/matmul.ts'))) as typeof import('../gpu/ops/matmul.ts')).prepareMatmul,
     },
     {
       name: 'this checkout',
-      ops: { device, kernels: new KernelCache(device, nodeShaderLibrary()), software: gpu.adapterInfo.isSoftware },
+      ops: opContext(gpu, new KernelCache(device, nodeShaderLibrary())),
       RunGroup,
       prepareMatmul,
     },

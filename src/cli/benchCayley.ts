@@ -92,7 +92,9 @@ export async function main(argv: string[]): Promise<number> {
     }));
     const steps: Dispatch[][] = [];
     for (const [j, s] of sides.entries())
-      steps.push(await prepareGeodesicStep({ device, kernels: s.kernels, software }, { systems, n, systemsPerRun: 2 }, bufs[j]));
+      steps.push(
+        await prepareGeodesicStep({ device, kernels: s.kernels, software, quads: false }, { systems, n, systemsPerRun: 2 }, bufs[j]),
+      );
     const time = async (dispatches: Dispatch[]) => {
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();

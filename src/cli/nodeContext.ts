@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { GpuContext } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernel.ts';
 import { createNodeGpu, type NodeGpuOptions } from '../gpu/nodeGpu.ts';
-import type { OpContext } from '../gpu/ops/context.ts';
+import { type OpContext, opContext } from '../gpu/ops/context.ts';
 import { nodeShaderLibrary } from '../gpu/shadersNode.ts';
 
 export interface NodeEngine {
@@ -48,11 +48,7 @@ export async function openNodeEngine(adapter: NodeGpuOptions['adapter'] = 'auto'
     onUncapturedError: (e) => process.stderr.write(`${e.message}\n`),
     onDeviceLost: (e) => process.stderr.write(`${e.message}\n`),
   });
-  const ops: OpContext = {
-    device: gpu.device,
-    kernels: new KernelCache(gpu.device, nodeShaderLibrary()),
-    software: gpu.adapterInfo.isSoftware,
-  };
+  const ops: OpContext = opContext(gpu, new KernelCache(gpu.device, nodeShaderLibrary()));
   const a = gpu.adapterInfo;
   return {
     gpu,

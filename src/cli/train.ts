@@ -273,7 +273,7 @@ export async function main(argv: string[]): Promise<number> {
     const limits = engine.gpu.device.limits;
     let memory: ReturnType<typeof assertGroupFits>;
     try {
-      memory = assertGroupFits(group, runs, { software: engine.ops.software, limits, budget, naive });
+      memory = assertGroupFits(group, runs, { software: engine.ops.software, quads: engine.ops.quads, limits, budget, naive });
     } catch (e) {
       if (target.created) removeIfEmpty(dir);
       throw e;

@@ -101,6 +101,8 @@ export function describeProblem(p: MemoryProblem): string {
 /** Where and how a group is planned: the adapter class, the device's limits, the budget. */
 export interface MemoryEnvironment {
   software: boolean;
+  /** OpContext.quads (the software kernels picked; they set workgroup counts, not bytes) */
+  quads: boolean;
   limits: GpuLimits;
   /** default DEFAULT_MEMORY_BUDGET */
   budget?: number;
@@ -124,7 +126,7 @@ export function storageMemoryPlan(
     hidden: group.hidden,
     optimizer: group.optimizer,
     runs,
-    device: { software: env.software, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
+    device: { software: env.software, quads: env.quads, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
     naive: env.naive,
     storage,
     lengths: planLengths((env.task ?? taskShape(group)).L, !env.fullLength && batchesVaryInLength(group.task)),

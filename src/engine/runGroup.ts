@@ -329,6 +329,7 @@ export class RunGroup {
     const dims = groupDims(group, task, runs.length);
     const memory = assertGroupFits(group, runs, {
       software: ctx.software,
+      quads: ctx.quads,
       limits: ctx.device.limits,
       budget: options.memoryBudget,
       naive: options.naive,
@@ -356,7 +357,7 @@ export class RunGroup {
           scoped instanceof GPUOutOfMemoryError ? 'out-of-memory' : scoped instanceof GPUValidationError ? 'validation' : 'internal';
         const advice =
           kind === 'out-of-memory'
-            ? ` ${outOfMemoryAdvice(group, runs, { software: ctx.software, limits: ctx.device.limits, budget: options.memoryBudget, naive: options.naive, task: options.task }, memory)}`
+            ? ` ${outOfMemoryAdvice(group, runs, { software: ctx.software, quads: ctx.quads, limits: ctx.device.limits, budget: options.memoryBudget, naive: options.naive, task: options.task }, memory)}`
             : '';
         throw new GpuError(
           kind,

@@ -39,6 +39,11 @@ export interface GpuContext {
   adapterInfo: AdapterSummary;
   /** Features the kernels may use when present. */
   hasTimestampQuery: boolean;
+  /**
+   * The device has the 'subgroups' feature and the adapter's subgroups are exactly 4 lanes (SwiftShader's
+   * SIMD width): a software schedule may share loads between a quad's lanes with quad swaps (quadSwapsOf).
+   */
+  quadSwaps: boolean;
   /** Rejects (never resolves) once the device is lost; await it in a race to notice loss. */
   lost: Promise<GPUDeviceLostInfo>;
   /** Errors reported through uncapturederror since creation (validation mistakes are bugs). */
@@ -108,13 +113,29 @@ export async function acquireGpu(gpu: GPU | undefined, options: AcquireOptions =
   return deviceFromAdapter(adapter, options);
 }
 
+/**
+ * Whether the software schedule's quad-swap kernels (shaders/matmulAtBQuad.wgsl) may run: a CPU adapter whose
+ * subgroups are 4 lanes, no more and no fewer (SwiftShader's; its quad swaps are register shuffles), with the
+ * 'subgroups' feature on the device. Those kernels take a quad to be 4 consecutive local invocations, which
+ * holds there; a GPU keeps its own schedule.
+ */
+export function quadSwapsOf(info: AdapterSummary, adapter: GPUAdapter, deviceFeatures: ReadonlySet<string>): boolean {
+  const sizes = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  return info.isSoftware && deviceFeatures.has('subgroups') && sizes.subgroupMinSize === 4 && sizes.subgroupMaxSize === 4;
+}
+
 export async function deviceFromAdapter(adapter: GPUAdapter, options: AcquireOptions = {}): Promise<GpuContext> {
   const hasTimestampQuery = adapter.features.has('timestamp-query');
+  const adapterInfo = summariseAdapter(adapter);
+  const features: GPUFeatureName[] = [];
+  if (hasTimestampQuery) features.push('timestamp-query');
+  // only a CPU adapter's schedule uses subgroups (quadSwapsOf)
+  if (adapterInfo.isSoftware && adapter.features.has('subgroups')) features.push('subgroups' as GPUFeatureName);
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({
       requiredLimits: wantedLimits(adapter),
-      requiredFeatures: hasTimestampQuery ? ['timestamp-query'] : [],
+      requiredFeatures: features,
     });
   } catch (e) {
     throw new NoWebGpuError('no-device', `The GPU adapter refused to create a device: ${(e as Error).message}`);
@@ -136,8 +157,9 @@ export async function deviceFromAdapter(adapter: GPUAdapter, options: AcquireOpt
   return {
     device,
     adapter,
-    adapterInfo: summariseAdapter(adapter),
+    adapterInfo,
     hasTimestampQuery,
+    quadSwaps: quadSwapsOf(adapterInfo, adapter, device.features as ReadonlySet<string>),
     lost,
     uncapturedErrors,
     destroy() {

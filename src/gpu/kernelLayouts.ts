@@ -25,6 +25,7 @@ export const KERNEL_LAYOUTS = {
   lstmForward: { params: 32, storage: 9 },
   matmul: { params: 72, storage: 4 },
   matmulAtB4: { params: 72, storage: 4 },
+  matmulAtBQuad: { params: 72, storage: 4 },
   matmulNaive: { params: 72, storage: 4 },
   meanSquaredError: { params: 16, storage: 5 },
   orthDrift: { params: 8, storage: 2 },

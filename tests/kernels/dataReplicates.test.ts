@@ -24,7 +24,7 @@ import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { expectSameSet, firstDifference } from '../helpers/sameBits.ts';
 import { tinySource } from '../helpers/tinyDataset.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 const f32 = (v: number[]) => Float32Array.from(v);
 

@@ -11,7 +11,7 @@ import { Rng } from '../../src/random/rng.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { tinySource } from '../helpers/tinyDataset.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const SIZES = { train: 10, validation: 5, test: 5, L: 5, I: 3 };
 // the group's task and T are labels only when a task is given (RunGroupOptions.task); B = 4: epochs of 2.5 batches
 const group: GroupSettings = { task: 'copy', T: 2, batchSize: 4, hidden: 6, optimizer: 'rmsprop', dataSeed: 5, trackEvery: 3 };

@@ -31,7 +31,7 @@ import { expectBuffersAsPlanned, recordCreatedBuffers } from '../helpers/created
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { oneBatchSet } from '../helpers/oneBatchSet.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const base: RunSettings = { ...PAPER_RUN, weightDecay: 1e-3 };
 // RNN factorised and plain and LSTM runs, in one group (two blocks)
 const RUNS: RunSettings[] = [

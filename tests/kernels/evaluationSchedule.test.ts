@@ -20,7 +20,7 @@ import { Trainer } from '../../src/training/trainer.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { tinySource } from '../helpers/tinyDataset.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const SIZES = { train: 8, validation: 5, test: 4, L: 4, I: 3 };
 const group: GroupSettings = { task: 'copy', T: 2, batchSize: 4, hidden: 5, optimizer: 'rmsprop', dataSeed: 3, trackEvery: 10 };
 const runs: RunSettings[] = [

@@ -23,7 +23,7 @@ import type { TaskBatch } from '../../src/tasks/task.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 const base: RunSettings = { ...PAPER_RUN, weightDecay: 1e-3 };
 const RUNS: RunSettings[] = [

@@ -7,7 +7,7 @@ import { prepareGeodesicStep } from '../../src/gpu/ops/geodesicStep.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { geodesicStep, haarOrthogonal, orthogonalityError } from '../../src/reference/geodesicStep.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { device, kernels, submit } from '../helpers/gpu.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 import { firstDifference } from '../helpers/sameBits.ts';
 
 // One step on an orthogonal M (entries ~ 1/sqrt(n)) with tau ||A|| up to ~1: f32 matmuls of n terms and an
@@ -16,7 +16,7 @@ const TOL = { atol: 2e-5, rtol: 1e-4 };
 // Orthogonality after 10,000 f32 steps (docs/SCIENCE.md sections 5.1 and 7.3): a fixed bound, not to be loosened.
 const DRIFT_BOUND = 1e-4;
 
-const ctx = { device, kernels, software: true };
+const ctx = { device, kernels, software: true, quads: gpu.quadSwaps };
 
 function hyperTable(taus: number[]): Float32Array {
   const h = new Float32Array(taus.length * HYPER_STRIDE);

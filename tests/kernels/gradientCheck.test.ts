@@ -8,7 +8,7 @@ import { checkGroupGradients, compareArrays } from '../../src/cli/gradientCheck.
 import { PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 describe('the GPU gradient self-check', () => {
   it('flags a comparison past its allowance and names its worst error', () => {

@@ -13,7 +13,7 @@ import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 const GRAD_TOL = { atol: 1e-5, rtol: 1e-4 };
 const SUM_TOL = { atol: 1e-3, rtol: 1e-4 };
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 /** Weights with unscored positions (0) and accuracy weights 1/count over the scored ones. */
 function weights(rng: Rng, P: number) {

@@ -42,7 +42,7 @@ function backwardInputs(rng: Rng, R: number, L: number, B: number, n: number) {
   return { W, peep, gates: Float32Array.from(gates), c: Float32Array.from(c), dhOut };
 }
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 const CASES = recurrentCasesWithSlices([RUNS], ctx.software);
 

@@ -32,7 +32,7 @@ const TOL = { atol: 1e-5, rtol: 1e-4 };
 // Clips 0.05 and 0.01 bind on part of dz; run 0 has no clip.
 const RUNS: RecurrentRun[] = [0, 0.05, 0.01].map((clip) => ({ nonlin: 'tanh', gain: 1, clip, slope: 0 }));
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 /** n: 12 and 8 the vec4 kernel, 10 the scalar one, 132 the vec4 one with 33 unit blocks (2 per invocation in software). */
 const SIZES: { n: number; B: number; L: number }[] = [

@@ -36,7 +36,7 @@ function lstmInputs(rng: Rng, R: number, L: number, B: number, n: number) {
   };
 }
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 const CASES = recurrentCasesWithSlices([RUNS], ctx.software);
 

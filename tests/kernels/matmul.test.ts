@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readF32, uploadF32 } from '../../src/gpu/buffers.ts';
 import type { OverrideConstants } from '../../src/gpu/kernel.ts';
+import type { OpContext } from '../../src/gpu/ops/context.ts';
 import {
   atB4Eligible,
+  atBQuadEligible,
   MATMUL_HARDWARE,
   MATMUL_NAIVE,
   MATMUL_SOFTWARE,
   type MatmulArgs,
+  matmulFootprint,
   matmulParams,
   prepareMatmul,
   softwareConstants,
@@ -15,14 +18,16 @@ import { matmulExtents } from '../../src/gpu/ops/matmulGeometry.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { matmul } from '../../src/reference/matmul.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { device, kernels, submit } from '../helpers/gpu.ts';
+import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
 // Inputs uniform in [-1, 1]: each output is a sum of K products of size <= 1, rounded in f32 along the way.
 // |error| <= atol + rtol*|expected| with atol = 1e-4 * max(1, K / 32), rtol = 1e-4 (f32 accumulation of K
 // terms errs by about sqrt(K) * 6e-8 * sqrt(K/3); the bound leaves a wide margin).
 const tol = (K: number) => ({ atol: 1e-4 * Math.max(1, K / 32), rtol: 1e-4 });
 
-const ctx = { device, kernels, software: true };
+const ctx = { device, kernels, software: true, quads: false };
+// the same, where the adapter's quad swaps may be used (SwiftShader's subgroups are quads: matmulAtBQuad.wgsl)
+const quadCtx = { ...ctx, quads: true };
 
 // Every schedule runs on SwiftShader here: the CPU blocking, the GPU's workgroup-tiled blocking, odd
 // blockings of both schedules (partial register blocks, a K depth that divides nothing), and the naive kernel.
@@ -34,7 +39,7 @@ const VARIANTS: { name: string; naive: boolean; constants?: OverrideConstants }[
   { name: 'naive', naive: true, constants: MATMUL_NAIVE },
 ];
 
-async function check(args: MatmulArgs, seed: number, variants = VARIANTS): Promise<void> {
+async function check(args: MatmulArgs, seed: number, variants = VARIANTS, context: OpContext = ctx): Promise<Float32Array[]> {
   const p = matmulParams(args);
   const ext = matmulExtents(p);
   const rng = new Rng(seed);
@@ -48,9 +53,10 @@ async function check(args: MatmulArgs, seed: number, variants = VARIANTS): Promi
   const ab = uploadF32(device, A);
   const bb = uploadF32(device, B);
   const db = uploadF32(device, D);
+  const outputs: Float32Array[] = [];
   for (const v of variants) {
     const cb = uploadF32(device, C0);
-    const ds = await prepareMatmul(ctx, args, { A: ab, B: bb, C: cb, D: p.diagMode ? db : undefined }, v);
+    const ds = await prepareMatmul(context, args, { A: ab, B: bb, C: cb, D: p.diagMode ? db : undefined }, v);
     submit(ds);
     const got = await readF32(device, cb);
     // outside the written region C is untouched (NaN stays NaN): compare only written entries, then the rest exactly
@@ -66,11 +72,13 @@ async function check(args: MatmulArgs, seed: number, variants = VARIANTS): Promi
     for (let i = 0; i < got.length; i++) {
       if (!written.has(i) && !Object.is(got[i], Math.fround(C0[i]))) throw new Error(`matmul[${v.name}] wrote outside C at ${i}`);
     }
+    outputs.push(got);
     cb.destroy();
   }
   ab.destroy();
   bb.destroy();
   db.destroy();
+  return outputs;
 }
 
 describe('matmul kernels vs float64 reference', () => {
@@ -184,6 +192,53 @@ describe('matmul kernels vs float64 reference', () => {
     for (const [i, args] of cases.entries()) {
       expect(atB4Eligible(matmulParams(args)), JSON.stringify(args)).toBe(true);
       await check(args, 801 + i, picked);
+    }
+  });
+
+  it('A^T B shared by quad swaps (matmulAtBQuad, picked where quads are offered): bit for bit matmulAtB4, partial tiles, offsets, strides, diagonal of mode 2, beta', async () => {
+    // this machine's SwiftShader offers subgroups of 4 lanes: the kernel under test is the one the lab runs here
+    expect(gpu.quadSwaps).toBe(true);
+    expect(atBQuadEligible(matmulParams({ M: 128, N: 128, K: 6000, transA: 1 }))).toBe(true);
+    expect(atBQuadEligible(matmulParams({ M: 12, N: 128, K: 60, transA: 1 }))).toBe(false);
+    expect(atBQuadEligible(matmulParams({ M: 520, N: 8, K: 3, transA: 1 }))).toBe(false);
+    expect(atBQuadEligible(matmulParams({ M: 20, N: 20, K: 6, transA: 1, offB: 2 }))).toBe(false);
+    const fp = matmulFootprint(
+      { software: true, quads: true, maxComputeWorkgroupsPerDimension: 65535 },
+      { M: 500, N: 132, K: 9, transA: 1, batch: 2 },
+    );
+    expect(fp.dispatches.map((d) => [d.kernel, d.workgroups])).toEqual([['matmulAtBQuad', [5, 16, 2]]]);
+    const picked = [{ name: 'software (picked: matmulAtBQuad)', naive: false }];
+    const cases: MatmulArgs[] = [
+      { M: 16, N: 16, K: 1, transA: 1 },
+      // 500 = 15 * 32 + 20 rows (a partial workgroup and a partial quad tile), K % 4 = 1: the k-by-k tail
+      { M: 500, N: 500, K: 13, transA: 1 },
+      { M: 20, N: 36, K: 33, transA: 1 },
+      { M: 132, N: 136, K: 999, transA: 1 },
+      { M: 16, N: 20, K: 1500, transA: 1, beta: 1, alpha: -0.5 },
+      { batch: 2, M: 16, N: 24, K: 9, transA: 1, diagMode: 2, diagRelu: 1, offD: 1, strideD: 25 },
+      {
+        batch: 2,
+        M: 36,
+        N: 44,
+        K: 1003,
+        transA: 1,
+        offA: 8,
+        strideA: 36 * 1003 + 12,
+        offB: 4,
+        strideB: 44 * 1003 + 8,
+        offC: 1,
+        strideC: 36 * 44 + 3,
+        alpha: 0.5,
+        beta: 1,
+      },
+      { batch: 3, M: 132, N: 28, K: 6, transA: 1, diagMode: 2, offD: 2, strideD: 29, strideB: 0 },
+    ];
+    for (const [i, args] of cases.entries()) {
+      expect(atBQuadEligible(matmulParams(args)), JSON.stringify(args)).toBe(true);
+      const [quad] = await check(args, 901 + i, picked, quadCtx);
+      const [atB4] = await check(args, 901 + i, [{ name: 'software (picked: matmulAtB4)', naive: false }], ctx);
+      const differ = quad.findIndex((v, j) => !Object.is(v, atB4[j]));
+      expect(differ, `${JSON.stringify(args)}: first entry where matmulAtBQuad and matmulAtB4 differ`).toBe(-1);
     }
   });
 

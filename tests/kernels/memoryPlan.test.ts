@@ -23,7 +23,7 @@ import { textTask } from '../../src/tasks/textTask.ts';
 import { expectBuffersAsPlanned, recordCreatedBuffers } from '../helpers/createdBuffers.ts';
 import { device, gpu, kernels, shaders } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 // (the larger n make the grids of the per-unit kernels differ from one workgroup)
 const buffers = recordCreatedBuffers();
@@ -253,7 +253,7 @@ describe("on a device with WebGPU's default limits (128 MiB storage bindings, 8 
     const adapter = await instances[instances.length - 1].requestAdapter({ forceFallbackAdapter: true });
     const small = await adapter!.requestDevice();
     expect(small.limits.maxStorageBufferBindingSize).toBe(WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize);
-    const ctx = { device: small, kernels: new KernelCache(small, shaders), software: true };
+    const ctx = { device: small, kernels: new KernelCache(small, shaders), software: true, quads: false };
     // adding (L = T), batch 1024, n = 16: h [L+1][B][n] takes exactly 128 MiB at T = 2047 and 128.06 MiB at 2048
     // (building binds every buffer; training this size would take minutes on SwiftShader, so it only builds)
     const group: GroupSettings = {

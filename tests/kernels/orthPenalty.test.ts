@@ -54,7 +54,7 @@ describe('orthPenalty kernel vs float64 reference', () => {
             dW: uploadF32(device, dW0),
             stats: uploadF32(device, new Float32Array(2 * R).fill(-1)),
           };
-          const ctx: OpContext = { device, kernels, software };
+          const ctx: OpContext = { device, kernels, software, quads: software && gpu.quadSwaps };
           submit(await prepareOrthPenalty(ctx, { R, n, groups }, bufs));
 
           const dW = Float64Array.from(dW0);

@@ -12,7 +12,7 @@ import { RunGroup } from '../../src/engine/runGroup.ts';
 import { type GroupSettings, PAPER_GROUP, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const group: GroupSettings = { ...PAPER_GROUP, task: 'copy', T: 3, hidden: 8, batchSize: 4, trackEvery: 2 };
 const runs: RunSettings[] = [
   { ...PAPER_RUN, name: 'plain', parameterisation: 'plain', margin: null, softOrth: 0.1, lrFree: 0.01 },

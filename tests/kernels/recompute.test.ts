@@ -20,7 +20,7 @@ import { Rng } from '../../src/random/rng.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const REL = 1e-5;
 
 function maxAbs(a: ArrayLike<number>): number {

@@ -44,7 +44,7 @@ describe('rmsprop kernel vs float64 reference (two steps)', () => {
         state: uploadF32(device, ms0),
         health: uploadArray(device, health),
       };
-      const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+      const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
       const step = await prepareRmsprop(ctx, { R, size, lrIndex: Hyper.LR_P }, bufs);
       submit(step);
       device.queue.writeBuffer(bufs.grad, 0, g2);

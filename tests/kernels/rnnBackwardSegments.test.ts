@@ -36,7 +36,7 @@ const RUNS: RecurrentRun[] = [
   { nonlin: 'linear', gain: 1, clip: 0, slope: 0 },
 ];
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 /**
  * n: 12 and 8 the vec4 kernel, 10 the scalar one, 132 the vec4 one with 33 unit blocks (2 per invocation in

@@ -37,7 +37,7 @@ function forwardInputs(rng: Rng, R: number, L: number, B: number, n: number) {
   };
 }
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 describe('rnnForward kernels vs float64 reference', () => {
   for (const { n, B, L, setIndex, runs, naive, software, name } of recurrentCases(RUN_SETS, ctx.software)) {

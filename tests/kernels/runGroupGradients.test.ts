@@ -25,7 +25,7 @@ import type { Task, TaskBatch } from '../../src/tasks/task.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 function toRefBatch(b: TaskBatch): RefBatch {
   return { ...b, x: Float64Array.from(b.x) };

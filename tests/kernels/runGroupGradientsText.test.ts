@@ -22,7 +22,7 @@ import { textTask } from '../../src/tasks/textTask.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const toF64 = (set: ParamSet) => Object.fromEntries(Object.entries(set).map(([k, v]) => [k, Float64Array.from(v)]));
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 

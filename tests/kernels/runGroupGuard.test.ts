@@ -15,7 +15,7 @@ import { GUARD_BOUNDS } from '../../src/engine/runHealth.ts';
 import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engine/settings.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const interactive: RunSettings = { ...PAPER_RUN, lrFree: 0.01, lrSpectrum: 0.01, lrGeodesic: 0.01 };
 // T = 20: 40 steps, so that a linear RNN at gain 10 overflows inside one forward pass (10^40)
 const group: GroupSettings = { task: 'copy', T: 20, batchSize: 4, hidden: 8, optimizer: 'rmsprop', dataSeed: 4, trackEvery: 4 };

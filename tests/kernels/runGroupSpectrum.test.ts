@@ -12,7 +12,7 @@ import { singularValues } from '../../src/reference/singularValues.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const interactive: RunSettings = { ...PAPER_RUN, lrFree: 0.01, lrSpectrum: 0.01, lrGeodesic: 0.01 };
 
 // the kernel's accuracy (tests/kernels/singularValues.test.ts): 2e-6 of the largest value + 1e-6 relative

@@ -15,7 +15,7 @@ import { Rng } from '../../src/random/rng.ts';
 import { type GuardSlot, runGuard } from '../../src/reference/runGuard.ts';
 import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const R = 4;
 const ITERATION = 7;
 

@@ -25,7 +25,7 @@ describe('selectRuns kernel vs reference (exact)', () => {
       const W0 = Float32Array.from(rng.uniformArray(R * size));
       const Wc = Float32Array.from(rng.uniformArray(R * size));
       const W = uploadF32(device, W0);
-      const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+      const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
       const health = healthTable(R, FROZEN);
       submit(
         await prepareSelectRuns(

@@ -44,7 +44,7 @@ describe('sgd kernel vs float64 reference (two steps)', () => {
           state: v.momentum === 0 ? undefined : uploadF32(device, vel0),
           health: uploadArray(device, health),
         };
-        const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+        const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
         const step = await prepareSgd(ctx, { R, size, lrIndex: Hyper.LR_FREE, ...v }, bufs);
         submit(step);
         device.queue.writeBuffer(bufs.grad, 0, g2);

@@ -20,7 +20,7 @@ import { textTask } from '../../src/tasks/textTask.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { expectSameSet, firstDifference } from '../helpers/sameBits.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const corpus = loadBrown();
 const maxLength = 28; // L = 27: lengths 8, 16, 24, 27
 

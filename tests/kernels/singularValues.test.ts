@@ -25,7 +25,7 @@ import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels, submit } from '../helpers/gpu.ts';
 import { type SpectrumKind, spectrumOf, withSpectrum } from '../helpers/knownSpectrum.ts';
 
-const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 
 // f32 Jacobi: a rotation in Rutishauser's form perturbs the two columns by rounding errors of about 2^-24 of
 // s times their norms; over the ~n rotations per sweep and 1-25 sweeps they stay within a few 1e-7 of the

@@ -64,7 +64,7 @@ describe('spectrumBackward kernel vs float64 reference', () => {
           dUV: uploadF32(device, dUV0),
           stats: uploadF32(device, stats0),
         };
-        const ctx: OpContext = { device, kernels, software };
+        const ctx: OpContext = { device, kernels, software, quads: software && gpu.quadSwaps };
         submit(await prepareSpectrumBackward(ctx, { R, n, statsStride: STATS_STRIDE, statsOffset: STATS_OFFSET }, bufs));
 
         const gs = new Float64Array(R * n);

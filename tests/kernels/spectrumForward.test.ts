@@ -46,7 +46,7 @@ describe('spectrumForward kernel vs float64 reference', () => {
         p[n + 2] = -40;
         const s0 = Float32Array.from(rng.uniformArray(R * n, -0.5, 2));
         const hyper = hyperTable();
-        const ctx: OpContext = { device, kernels, software };
+        const ctx: OpContext = { device, kernels, software, quads: software && gpu.quadSwaps };
         const sBuf = uploadF32(device, s0);
         const health = healthTable(R, FROZEN);
         submit(

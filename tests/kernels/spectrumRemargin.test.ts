@@ -53,7 +53,7 @@ describe('spectrumRemargin kernel vs float64 reference', () => {
         const maskBuf = maskType === 'u32' ? uploadArray(device, Uint32Array.from(mask)) : uploadF32(device, mask);
         const pBuf = uploadF32(device, p0);
         const health = healthTable(R, FROZEN);
-        const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+        const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
         submit(
           await prepareSpectrumRemargin(
             ctx,

@@ -26,7 +26,7 @@ import { initialStateOf, type TrainingSnapshot } from '../../src/training/traini
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 import { oneBatchSet } from '../helpers/oneBatchSet.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const run: RunSettings = { ...PAPER_RUN, lrFree: 0.01, lrSpectrum: 0.01, lrGeodesic: 0.01 };
 const group: GroupSettings = { task: 'copy', T: 4, batchSize: 3, hidden: 8, optimizer: 'rmsprop', dataSeed: 11, trackEvery: 4 };
 const runs: RunSettings[] = [

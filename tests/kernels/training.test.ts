@@ -12,7 +12,7 @@ import { type GroupSettings, PAPER_RUN, type RunSettings } from '../../src/engin
 import { expectClose } from '../helpers/compare.ts';
 import { device, gpu, kernels } from '../helpers/gpu.ts';
 
-const ops = { device, kernels, software: gpu.adapterInfo.isSoftware };
+const ops = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
 const interactive: RunSettings = { ...PAPER_RUN, lrFree: 0.01, lrSpectrum: 0.01, lrGeodesic: 0.01 };
 
 async function train(rg: RunGroup, iterations: number, stop?: (recs: IterationRecord[]) => boolean): Promise<IterationRecord[]> {

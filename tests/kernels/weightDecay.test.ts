@@ -40,7 +40,7 @@ describe('weightDecay kernel vs float64 reference', () => {
           g: uploadF32(device, g0),
           stats: uploadF32(device, stats0),
         };
-        const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+        const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
         submit(await prepareWeightDecay(ctx, { R, size, groups, statsStride: STATS_STRIDE, statsOffset: STATS_OFFSET }, bufs));
 
         const g = Float64Array.from(g0);
@@ -69,7 +69,7 @@ describe('weightDecay kernel vs float64 reference', () => {
     const w = Float32Array.from(rng.uniformArray(R * size));
     const g0 = Float32Array.from(rng.uniformArray(R * size));
     const gb = uploadF32(device, g0);
-    const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware };
+    const ctx: OpContext = { device, kernels, software: gpu.adapterInfo.isSoftware, quads: gpu.quadSwaps };
     const dispatches = await prepareWeightDecay(ctx, { R, size }, { hyper: uploadF32(device, hyper), w: uploadF32(device, w), g: gb });
     expect(dispatches.length).toBe(1);
     submit(dispatches);

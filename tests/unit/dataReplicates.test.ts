@@ -165,7 +165,7 @@ describe('data replicates: round trips', () => {
       batchSize: 4,
       hidden: 8,
       optimizer: 'rmsprop' as const,
-      device: { software: true, maxComputeWorkgroupsPerDimension: 65535 },
+      device: { software: true, quads: true, maxComputeWorkgroupsPerDimension: 65535 },
     };
     const shared = planMemory({ ...input, runs: expandReplicates([run('a'), run('l', { parameterisation: 'lstm' })], 2) });
     const own = planMemory({ ...input, runs: expandReplicates([run('a'), run('l', { parameterisation: 'lstm' })], 2, { data: true }) });

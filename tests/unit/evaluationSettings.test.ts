@@ -118,7 +118,7 @@ describe('the evaluation pass in the memory check', () => {
     maxStorageBuffersPerShaderStage: 10,
     maxComputeWorkgroupsPerDimension: 65535,
   };
-  const env = { software: true, limits };
+  const env = { software: true, quads: true, limits };
   const group = { ...PAPER_GROUP, T: 1000, hidden: 128, batchSize: 50 };
   const runs = [0, 1].map((k) => ({ id: `r${k}`, hidden: false, settings: { ...PAPER_RUN, margin: k } }));
 
@@ -143,7 +143,7 @@ describe('the evaluation pass in the memory check', () => {
       batchSize: 50,
       hidden: 128,
       blocks: line.plan.blocks.map((b) => ({ cell: b.cell, runs: b.runs })),
-      device: { software: true, maxComputeWorkgroupsPerDimension: 65535 },
+      device: { software: true, quads: true, maxComputeWorkgroupsPerDimension: 65535 },
       keepBest: true,
       storage: line.plan.storage,
     };

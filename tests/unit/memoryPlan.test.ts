@@ -26,7 +26,7 @@ const SWIFTSHADER: GpuLimits = {
   maxStorageBuffersPerShaderStage: 10,
   maxComputeWorkgroupsPerDimension: 65535,
 };
-const sw: MemoryEnvironment = { software: true, limits: SWIFTSHADER };
+const sw: MemoryEnvironment = { software: true, quads: true, limits: SWIFTSHADER };
 const factorised: RunSettings = { ...PAPER_RUN, margin: 0 };
 const plain: RunSettings = { ...PAPER_RUN, parameterisation: 'plain' };
 const lstm: RunSettings = { ...PAPER_RUN, parameterisation: 'lstm' };
@@ -114,7 +114,7 @@ describe('refusing what the device cannot hold', () => {
 
   it('a buffer under maxBufferSize but over maxStorageBufferBindingSize is refused as a binding', () => {
     // WebGPU's defaults: 256 MiB buffers, 128 MiB storage bindings, 8 storage buffers per stage (plain runs bind at most 8)
-    const env: MemoryEnvironment = { software: false, limits: WEBGPU_DEFAULT_LIMITS };
+    const env: MemoryEnvironment = { software: false, quads: false, limits: WEBGPU_DEFAULT_LIMITS };
     const group = { ...PAPER_OFF, task: 'adding' as const, T: 2000, hidden: 128, batchSize: 160 };
     const plan = groupMemoryPlan(group, [plain], env);
     expect(plan.largest.bytes).toBeGreaterThan(WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize);
@@ -129,7 +129,7 @@ describe('refusing what the device cannot hold', () => {
 
   it('a kernel that binds more storage buffers than the device allows per stage', () => {
     // n = 128: the vec4 LSTM backward (src/gpu/ops/lstm.ts lstmBackwardKernel) is the kernel that binds 10
-    const e = refusal(PAPER_OFF, [lstm], { software: false, limits: { ...SWIFTSHADER, maxStorageBuffersPerShaderStage: 8 } });
+    const e = refusal(PAPER_OFF, [lstm], { software: false, quads: false, limits: { ...SWIFTSHADER, maxStorageBuffersPerShaderStage: 8 } });
     expect(e.message).toMatch(/the kernel lstmBackwardVec4 binds 10 storage buffers; this device allows 8 per shader stage/);
     expect(e.message).toMatch(/Nothing smaller in one setting fits/);
   });
@@ -183,7 +183,7 @@ describe("recomputation: the 'auto' choice and what it needs", () => {
     // full storage (1.47 GiB of activations) fits SwiftShader's 1 GiB buffers and the default 4 GiB budget, so
     // 'auto' keeps it there; in 1 GiB, or with WebGPU's default limits (a browser), it recomputes
     expect(groupMemoryPlan(group, [factorised], sw).storage).toBe('full');
-    expect(groupMemoryPlan(group, [factorised], { software: false, limits: WEBGPU_DEFAULT_LIMITS }).storage).not.toBe('full');
+    expect(groupMemoryPlan(group, [factorised], { software: false, quads: false, limits: WEBGPU_DEFAULT_LIMITS }).storage).not.toBe('full');
     const env = { ...sw, budget: 2 ** 30 };
     const full = groupMemoryPlan({ ...group, recompute: 'off' }, [factorised], env);
     expect(checkMemoryPlan(full, env.limits, env.budget).length).toBeGreaterThan(0);

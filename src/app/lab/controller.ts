@@ -25,7 +25,7 @@ import { type InitialState, type IterationRecord, RunGroup, type RunStatus } fro
 import { type EvaluationRequestOf, evaluationOf, type GroupSettings, type RunSettings } from '../../engine/settings.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { KernelCache } from '../../gpu/kernel.ts';
-import type { OpContext } from '../../gpu/ops/context.ts';
+import { type OpContext, opContext } from '../../gpu/ops/context.ts';
 import { browserShaderLibrary } from '../../gpu/shadersBrowser.ts';
 import { isDataTask, type Task, type TextCorpusChoice, taskShape } from '../../tasks/index.ts';
 import { type DatasetLoaders, groupTaskSource } from '../../tasks/taskSource.ts';
@@ -106,8 +106,8 @@ export class LabController {
     readonly store: LabStore,
     private readonly datasets?: DatasetLoaders,
   ) {
-    this.ctx = { device: gpu.device, kernels: new KernelCache(gpu.device, browserShaderLibrary()), software: gpu.adapterInfo.isSoftware };
-    this.memoryEnv = { software: this.ctx.software, limits: gpu.device.limits };
+    this.ctx = opContext(gpu, new KernelCache(gpu.device, browserShaderLibrary()));
+    this.memoryEnv = { software: this.ctx.software, quads: this.ctx.quads, limits: gpu.device.limits };
     // any loss while the lab lives counts, reason 'destroyed' included (the page did not destroy it: the lab
     // is destroyed before its device is released)
     gpu.device.lost.then((info) => {

@@ -55,7 +55,7 @@ function evaluationInput(group: GroupSettings, plan: MemoryPlan, env: MemoryEnvi
     batchSize,
     hidden: group.hidden,
     blocks: plan.blocks.map((b) => ({ cell: b.cell, runs: b.runs })),
-    device: { software: env.software, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
+    device: { software: env.software, quads: env.quads, maxComputeWorkgroupsPerDimension: env.limits.maxComputeWorkgroupsPerDimension },
     naive: env.naive,
     keepBest: true,
     storage: plan.storage,

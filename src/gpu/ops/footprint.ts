@@ -58,11 +58,13 @@ export interface Footprint {
 /** What footprints depend on besides the sizes: the adapter class (blocking) and the grid clamp of elementwise ops. */
 export interface FootprintContext {
   software: boolean;
+  /** OpContext.quads: which software kernels (and so which workgroup counts) the ops pick */
+  quads: boolean;
   maxComputeWorkgroupsPerDimension: number;
 }
 
 export function footprintContext(ctx: OpContext): FootprintContext {
-  return { software: ctx.software, maxComputeWorkgroupsPerDimension: ctx.device.limits.maxComputeWorkgroupsPerDimension };
+  return { software: ctx.software, quads: ctx.quads, maxComputeWorkgroupsPerDimension: ctx.device.limits.maxComputeWorkgroupsPerDimension };
 }
 
 /** The size src/gpu/buffers.ts storageBuffer() creates for `byteLength` bytes: padded to 4, at least 16. */

@@ -95,8 +95,9 @@ export function softwareConstants(p: Pick<MatmulParams, 'M' | 'N'>): OverrideCon
   return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: ceilDiv(p.M, 8 * 64) >= 8 ? 64 : 16 };
 }
 
-/** Workgroup counts for a constants set of matmul.wgsl or matmulNaive.wgsl. */
+/** Workgroup counts for a constants set of matmul.wgsl or matmulNaive.wgsl (or matmulAtBQuad.wgsl: QX, QY). */
 export function matmulWorkgroups(p: MatmulParams, c: OverrideConstants, naive: boolean): [number, number, number] {
+  if (c.QX !== undefined) return [ceilDiv(p.N, 16 * c.QX), ceilDiv(p.M, 16 * c.QY), p.batch];
   const perX = naive ? c.WG_X : c.WG_X * 4 * c.COLS4;
   const perY = naive ? c.WG_Y : c.WG_Y * c.ROWS;
   return [ceilDiv(p.N, perX), ceilDiv(p.M, perY), p.batch];
@@ -136,12 +137,29 @@ export function atB4Eligible(p: MatmulParams): boolean {
   );
 }
 
+/**
+ * matmulAtBQuad.wgsl's blocking: 2 x 2 quads per workgroup (32 x 32 of C). dW at n = 500, K = 6000 alone: 309 ms
+ * with 2 x 2 and 307 with 4 x 4; at 132 x 136, K = 999, 5.5 against 7.7 ms (more workgroups for 2 cores).
+ */
+export const MATMUL_QUAD: OverrideConstants = { QX: 2, QY: 2, WG: 16 };
+
+/**
+ * Whether an atB4Eligible product runs on matmulAtBQuad.wgsl where quad swaps are offered (OpContext.quads): M
+ * and N at least 16 (a quad's 16 x 16 tile; a narrower product keeps matmulAtB4's blocking, the readout's
+ * WG_X = 1 among them).
+ */
+export function atBQuadEligible(p: MatmulParams): boolean {
+  return atB4Eligible(p) && p.M >= 16 && p.N >= 16;
+}
+
 function matmulKernel(
   software: boolean,
+  quads: boolean,
   opts: MatmulOptions,
   p: MatmulParams,
-): { name: 'matmul' | 'matmulNaive' | 'matmulAtB4'; constants: OverrideConstants } {
+): { name: 'matmul' | 'matmulNaive' | 'matmulAtB4' | 'matmulAtBQuad'; constants: OverrideConstants } {
   const naive = opts.naive ?? false;
+  if (software && quads && !naive && !opts.constants && atBQuadEligible(p)) return { name: 'matmulAtBQuad', constants: MATMUL_QUAD };
   // the software schedule's A^T B products with vec4 loads, where their layout allows (unless constants are forced)
   if (software && !naive && !opts.constants && atB4Eligible(p)) {
     const c = softwareConstants(p);
@@ -155,7 +173,7 @@ function matmulKernel(
 export function matmulFootprint(fc: FootprintContext, args: MatmulArgs, opts: MatmulOptions = {}): Footprint {
   const label = opts.label ?? 'matmul';
   const p = matmulParams(args);
-  const { name, constants } = matmulKernel(fc.software, opts, p);
+  const { name, constants } = matmulKernel(fc.software, fc.quads, opts, p);
   return {
     buffers: [uniforms(name, 1, `${label}.params`)],
     dispatches: [dispatch(label, name, matmulWorkgroups(p, constants, opts.naive ?? false))],
@@ -171,7 +189,7 @@ export async function prepareMatmul(
   const label = opts.label ?? 'matmul';
   const p = matmulParams(args);
   checkArgs(p, bufs, label);
-  const { name, constants } = matmulKernel(ctx.software, opts, p);
+  const { name, constants } = matmulKernel(ctx.software, ctx.quads, opts, p);
   const kernel = await ctx.kernels.get(name, constants);
   const params = kernel.makeParams({ ...p }, `${label}.params`);
   const group = kernel.bind([params, bufs.A, bufs.B, bufs.D ?? bufs.A, bufs.C], label);
