@@ -37,6 +37,7 @@ export const KERNEL_LAYOUTS = {
   rnnBackwardStep: { params: 60, storage: 8 },
   rnnBackwardVec4: { params: 60, storage: 8 },
   rnnForward: { params: 32, storage: 8 },
+  rnnForwardQuad: { params: 32, storage: 8 },
   rnnForwardStep: { params: 32, storage: 8 },
   rnnForwardVec4: { params: 32, storage: 8 },
   runGuard: { params: 52, storage: 8 },

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { readF32, storageBuffer, uploadF32 } from '../../src/gpu/buffers.ts';
 import { ceilDiv } from '../../src/gpu/kernel.ts';
 import type { OpContext } from '../../src/gpu/ops/context.ts';
-import { forwardChunk, forwardKernel, forwardVec4Constants, prepareRnnForward, rnnBlocking } from '../../src/gpu/ops/rnnForward.ts';
+import {
+  forwardChunk,
+  forwardKernel,
+  forwardQuadConstants,
+  forwardVec4Constants,
+  prepareRnnForward,
+  rnnBlocking,
+} from '../../src/gpu/ops/rnnForward.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { rnnForward } from '../../src/reference/rnnForward.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -154,6 +161,72 @@ describe('rnnForward kernels vs float64 reference', () => {
       expectClose(`a ${label}`, await readF32(device, aBuf, a.length), a, TOL);
       expectClose(`h ${label}`, await readF32(device, hBuf, h.length), h, TOL);
       for (const b of [...ins, aBuf, hBuf]) b.destroy();
+    }
+  });
+
+  // The quad kernel (a CPU adapter whose subgroups are quads: SwiftShader here) computes every output's sum in
+  // rnnForwardVec4's order: bit for bit its results, and the float64 reference's to TOL. Picked from n = 256;
+  // smaller n run here too (its tiles of 4 blocks x 16 rows: n/4 not a multiple of 4, rows not a multiple of
+  // 16 or of ROWS, several runs, steps split across dispatches).
+  it('quad forward (rnnForwardQuad): bit for bit rnnForwardVec4, ragged n, rows and runs, split steps, the picked constants', async () => {
+    expect(gpu.quadSwaps).toBe(true);
+    expect(forwardKernel(500, true)).toBe('rnnForwardQuad');
+    expect(forwardKernel(256, true)).toBe('rnnForwardQuad');
+    expect(forwardKernel(128, true)).toBe('rnnForwardVec4');
+    expect(forwardKernel(500, false)).toBe('rnnForwardVec4');
+    expect(forwardKernel(502, true)).toBe('rnnForward');
+    expect(forwardQuadConstants(50, 500)).toEqual({ WG: 32, ROWS: 25 });
+    expect(forwardQuadConstants(50, 20)).toEqual({ WG: 8, ROWS: 25 });
+    const cases: { n: number; B: number; L: number; R: number; split?: number }[] = [
+      { n: 500, B: 50, L: 2, R: 1 },
+      { n: 256, B: 50, L: 3, R: 2 },
+      { n: 260, B: 7, L: 3, R: 1, split: 1 },
+      { n: 20, B: 50, L: 3, R: 3 },
+      { n: 44, B: 30, L: 4, R: 2, split: 2 },
+      { n: 16, B: 9, L: 5, R: 3 },
+    ];
+    for (const [i, { n, B, L, R, split }] of cases.entries()) {
+      const runs = RUN_SETS[i % 2].slice(0, R);
+      const rng = new Rng(5200 + i);
+      const hyper = recurrentHyper(runs);
+      const slope = Float64Array.from(runs.map((s) => s.slope));
+      const x = forwardInputs(rng, R, L, B, n);
+      const ins = [hyper, x.W, x.xproj, x.b, x.h0, slope].map((v) => uploadF32(device, v));
+      const parts = split
+        ? [
+            [0, split],
+            [split, L],
+          ]
+        : [[0, L]];
+      const outputs: Float32Array[][] = [];
+      for (const [kernel, c] of [
+        ['rnnForwardQuad', forwardQuadConstants(B, n)],
+        ['rnnForwardVec4', forwardVec4Constants(true, B, n)],
+      ] as const) {
+        const k = await kernels.get(kernel, c);
+        const aBuf = storageBuffer(device, R * L * B * n * 4);
+        const hBuf = storageBuffer(device, R * (L + 1) * B * n * 4);
+        submit((pass) => {
+          for (const [tStart, tEnd] of parts) {
+            const p = k.makeParams({ R, L, B, n, tStart, tEnd, T0: 0, slots: L });
+            k.dispatch(pass, k.bind([p, ...ins, aBuf, hBuf]), ceilDiv(B, c.ROWS), R);
+          }
+        });
+        outputs.push([await readF32(device, aBuf, R * L * B * n), await readF32(device, hBuf, R * (L + 1) * B * n)]);
+        aBuf.destroy();
+        hBuf.destroy();
+      }
+      const a = new Float64Array(R * L * B * n);
+      const h = new Float64Array(R * (L + 1) * B * n);
+      rnnForward(a, h, hyper, x.W, x.xproj, x.b, x.h0, slope, R, L, B, n);
+      const label = `n=${n} B=${B} L=${L} R=${R}`;
+      expectClose(`a ${label}`, outputs[0][0], a, TOL);
+      expectClose(`h ${label}`, outputs[0][1], h, TOL);
+      for (const j of [0, 1]) {
+        const differ = outputs[0][j].findIndex((v, q) => !Object.is(v, outputs[1][j][q]));
+        expect(differ, `${label}: first ${j ? 'h' : 'a'} entry where rnnForwardQuad and rnnForwardVec4 differ`).toBe(-1);
+      }
+      for (const b of ins) b.destroy();
     }
   });
 

@@ -91,8 +91,29 @@ export function forwardChunk(rows: number, max = 8): number {
  * copy T = 100, batch 50, n = 128 on SwiftShader: 1410 -> 1076 ms median (min 1006 -> 834) with the machine
  * at load ~37 on 2 cores, interleaved in one process.
  */
-export function forwardKernel(n: number): 'rnnForward' | 'rnnForwardVec4' {
+export function forwardKernel(n: number, quads = false): 'rnnForward' | 'rnnForwardVec4' | 'rnnForwardQuad' {
+  if (quads && n % 4 === 0 && n >= QUAD_FORWARD_MIN_N) return 'rnnForwardQuad';
   return n % 4 === 0 ? 'rnnForwardVec4' : 'rnnForward';
+}
+
+/**
+ * The smallest n at which a CPU adapter with quad swaps (OpContext.quads) runs rnnForwardQuad.wgsl instead of
+ * rnnForwardVec4.wgsl. The recurrent forward alone (copy T = 100: L = 120, batch 50, 1 run), Dawn/SwiftShader
+ * on 2 idle cores, wall clock, medians of 9 (3 at n = 500), interleaved: n = 32 5.5 / 5.5 ms (vec4 / quad),
+ * n = 64 10.9 / 11.9, n = 128 33.6 / 33.7, n = 256 113 / 103, n = 500 396 / 345. A quad swap costs about 60% of a
+ * storage load here (without its swaps the quad kernel took 28 ms at n = 128, without loads and swaps 18), and
+ * its 16-row tiles compute 32 rows for 25, so it pays only where W's loads dominate.
+ */
+export const QUAD_FORWARD_MIN_N = 256;
+
+/**
+ * The quad forward's constants (shaders/rnnForwardQuad.wgsl, a CPU adapter with quad swaps: OpContext.quads):
+ * rnnBlocking's ROWS, and one quad per tile of 4 unit blocks up to 8 quads (WG 32, as rnnForwardVec4's most).
+ * n = 128: 8 tiles, one each; n = 500: 32 tiles, 4 per quad.
+ */
+export function forwardQuadConstants(B: number, n: number): { WG: number; ROWS: number } {
+  const tiles = ceilDiv(ceilDiv(n, 4), 4);
+  return { WG: 4 * Math.min(8, tiles), ROWS: rnnBlocking(true, B, n).ROWS };
 }
 
 /**
@@ -136,7 +157,7 @@ export function rnnForwardFootprint(fc: FootprintContext, dims: RnnDims, opts: R
       dispatches: [dispatch('rnnForwardStep', 'rnnForwardStep', [ceilDiv(B * n, 64), R, 1], steps)],
     };
   const { ROWS } = rnnBlocking(fc.software, B, n);
-  const kernel = forwardKernel(n);
+  const kernel = forwardKernel(n, fc.software && fc.quads);
   return { buffers: [uniforms(kernel, 1)], dispatches: [dispatch('rnnForward', kernel, [ceilDiv(B, ROWS), R, 1])] };
 }
 
@@ -161,10 +182,14 @@ export async function prepareRnnForward(
     return out;
   }
   const blocking = rnnBlocking(ctx.software, B, n);
-  const kernel = forwardKernel(n);
+  const kernel = forwardKernel(n, ctx.software && ctx.quads);
   const k = await ctx.kernels.get(
     kernel,
-    kernel === 'rnnForwardVec4' ? forwardVec4Constants(ctx.software, B, n) : { ...blocking, CHUNK: forwardChunk(blocking.ROWS) },
+    kernel === 'rnnForwardQuad'
+      ? forwardQuadConstants(B, n)
+      : kernel === 'rnnForwardVec4'
+        ? forwardVec4Constants(ctx.software, B, n)
+        : { ...blocking, CHUNK: forwardChunk(blocking.ROWS) },
   );
   const full = seg.start === 0 && seg.steps === L;
   const params = k.makeParams({ R, L, B, n, tStart: seg.start, tEnd: seg.start + seg.steps, ...window });
