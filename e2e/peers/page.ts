@@ -44,7 +44,7 @@ async function labContext(): Promise<{ ctx: OpContext; destroy(): void; adapter:
   return {
     ctx: opContext(gpu, new KernelCache(gpu.device, browserShaderLibrary())),
     destroy: () => gpu.destroy(),
-    adapter: `${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isSoftware ? ' (software, CPU)' : ''}`,
+    adapter: `${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isSoftware ? ` (software, CPU${gpu.quadSwaps ? '; subgroups of 4 lanes: quad-swap kernels' : ''})` : ''}`,
   };
 }
 

@@ -54,7 +54,7 @@ export async function openNodeEngine(adapter: NodeGpuOptions['adapter'] = 'auto'
     gpu,
     ops,
     describe: () =>
-      `${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unknown adapter'}${a.isSoftware ? ' (software, CPU)' : ''}`,
+      `${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unknown adapter'}${a.isSoftware ? ` (software, CPU${ops.quads ? '; subgroups of 4 lanes: quad-swap kernels' : ''})` : ''}`,
     close: () => gpu.destroy(),
   };
 }
