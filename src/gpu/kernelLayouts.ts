@@ -27,6 +27,7 @@ export const KERNEL_LAYOUTS = {
   matmulAtB4: { params: 72, storage: 4 },
   matmulAtBQuad: { params: 72, storage: 4 },
   matmulNaive: { params: 72, storage: 4 },
+  matmulQuad: { params: 72, storage: 4 },
   meanSquaredError: { params: 16, storage: 5 },
   orthDrift: { params: 8, storage: 2 },
   orthPenalty: { params: 24, storage: 7 },

@@ -12,6 +12,7 @@ import {
   matmulFootprint,
   matmulParams,
   prepareMatmul,
+  quadEligible,
   softwareConstants,
 } from '../../src/gpu/ops/matmul.ts';
 import { matmulExtents } from '../../src/gpu/ops/matmulGeometry.ts';
@@ -239,6 +240,40 @@ describe('matmul kernels vs float64 reference', () => {
       const [atB4] = await check(args, 901 + i, [{ name: 'software (picked: matmulAtB4)', naive: false }], ctx);
       const differ = quad.findIndex((v, j) => !Object.is(v, atB4[j]));
       expect(differ, `${JSON.stringify(args)}: first entry where matmulAtBQuad and matmulAtB4 differ`).toBe(-1);
+    }
+  });
+
+  it('every other product shared by quad swaps (matmulQuad, picked where quads are offered and M, N, K >= 16): both transposes, diagonals of modes 1 and 2, beta, offsets, strides, partial tiles', async () => {
+    expect(gpu.quadSwaps).toBe(true);
+    expect(quadEligible(matmulParams({ M: 500, N: 500, K: 500 }))).toBe(true);
+    expect(quadEligible(matmulParams({ M: 6000, N: 128, K: 10, transB: 1 }))).toBe(false);
+    expect(quadEligible(matmulParams({ M: 6000, N: 9, K: 128, transB: 1 }))).toBe(false);
+    expect(quadEligible(matmulParams({ M: 9, N: 128, K: 6000, transA: 1 }))).toBe(false);
+    const fp = matmulFootprint(
+      { software: true, quads: true, maxComputeWorkgroupsPerDimension: 65535 },
+      { M: 500, N: 130, K: 17, transB: 1, batch: 3 },
+    );
+    expect(fp.dispatches.map((d) => [d.kernel, d.workgroups])).toEqual([['matmulQuad', [5, 16, 3]]]);
+    // an A^T B product of vec4 layout stays on matmulAtBQuad
+    expect(
+      matmulFootprint({ software: true, quads: true, maxComputeWorkgroupsPerDimension: 65535 }, { M: 32, N: 32, K: 16, transA: 1 })
+        .dispatches[0].kernel,
+    ).toBe('matmulAtBQuad');
+    const picked = [{ name: 'software (picked: matmulQuad)', naive: false }];
+    const cases: MatmulArgs[] = [
+      { M: 16, N: 16, K: 16 },
+      // 500 = 15 * 32 + 20: partial workgroups and quad tiles; K % 4 = 1 (the k-by-k tail)
+      { M: 500, N: 500, K: 17 },
+      { M: 37, N: 21, K: 19, transA: 1 },
+      { M: 17, N: 33, K: 22, transB: 1 },
+      { M: 40, N: 18, K: 301, transA: 1, transB: 1, alpha: -0.5, beta: 1 },
+      { batch: 2, M: 20, N: 24, K: 31, diagMode: 1, diagRelu: 1, offD: 1, strideD: 33, offA: 3, strideA: 20 * 31 + 5 },
+      { batch: 3, M: 130, N: 28, K: 16, transB: 1, diagMode: 2, offD: 2, strideD: 29, strideB: 0, offC: 1, strideC: 130 * 28 + 3 },
+      { batch: 2, M: 18, N: 66, K: 1003, transA: 1, offA: 2, strideA: 18 * 1003 + 1, offB: 1, strideB: 66 * 1003 + 7, beta: 1 },
+    ];
+    for (const [i, args] of cases.entries()) {
+      expect(quadEligible(matmulParams(args)) && !atBQuadEligible(matmulParams(args)), JSON.stringify(args)).toBe(true);
+      await check(args, 951 + i, picked, quadCtx);
     }
   });
 

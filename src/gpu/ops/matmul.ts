@@ -144,6 +144,18 @@ export function atB4Eligible(p: MatmulParams): boolean {
 export const MATMUL_QUAD: OverrideConstants = { QX: 2, QY: 2, WG: 16 };
 
 /**
+ * Whether a product that is not atBQuadEligible runs on matmulQuad.wgsl where quad swaps are offered
+ * (OpContext.quads): M, N and K at least 16. Alone on SwiftShader (2 idle cores, wall clock with 1 ms polls,
+ * medians of 9, interleaved): n x n x n at n = 500, 52 -> 34 ms (U diag(s), compose W with transB = 1, both
+ * 1.6x); the narrow products of copy T = 100, n = 128 ran about 1 ms slower on it (input projection
+ * 6000 x 128 x 10: 7.7 -> 8.7; readout 6000 x 9 x 128: 6.6 -> 8.7; dW_out 9 x 128 x 6000, dh_out
+ * 6000 x 128 x 9 and dW_in 128 x 10 x 6000: 5.6-6.5 -> 6.7-7.6), so they keep matmul.wgsl's blocking.
+ */
+export function quadEligible(p: MatmulParams): boolean {
+  return p.M >= 16 && p.N >= 16 && p.K >= 16;
+}
+
+/**
  * Whether an atB4Eligible product runs on matmulAtBQuad.wgsl where quad swaps are offered (OpContext.quads): M
  * and N at least 16 (a quad's 16 x 16 tile; a narrower product keeps matmulAtB4's blocking, the readout's
  * WG_X = 1 among them).
@@ -157,9 +169,12 @@ function matmulKernel(
   quads: boolean,
   opts: MatmulOptions,
   p: MatmulParams,
-): { name: 'matmul' | 'matmulNaive' | 'matmulAtB4' | 'matmulAtBQuad'; constants: OverrideConstants } {
+): { name: 'matmul' | 'matmulNaive' | 'matmulAtB4' | 'matmulAtBQuad' | 'matmulQuad'; constants: OverrideConstants } {
   const naive = opts.naive ?? false;
-  if (software && quads && !naive && !opts.constants && atBQuadEligible(p)) return { name: 'matmulAtBQuad', constants: MATMUL_QUAD };
+  if (software && quads && !naive && !opts.constants) {
+    if (atBQuadEligible(p)) return { name: 'matmulAtBQuad', constants: MATMUL_QUAD };
+    if (quadEligible(p)) return { name: 'matmulQuad', constants: MATMUL_QUAD };
+  }
   // the software schedule's A^T B products with vec4 loads, where their layout allows (unless constants are forced)
   if (software && !naive && !opts.constants && atB4Eligible(p)) {
     const c = softwareConstants(p);
