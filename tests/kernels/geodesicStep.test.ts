@@ -62,7 +62,13 @@ async function runStep(
   const Gb = uploadF32(device, G);
   const hb = uploadF32(device, hyperTable(taus));
   const health = uploadArray(device, healthTable(taus.length, frozen));
-  submit(await prepareGeodesicStep({ ...ctx, software, quads: software && quads }, { systems, n, systemsPerRun }, { G: Gb, M: Mb, hyper: hb, health }));
+  submit(
+    await prepareGeodesicStep(
+      { ...ctx, software, quads: software && quads },
+      { systems, n, systemsPerRun },
+      { G: Gb, M: Mb, hyper: hb, health },
+    ),
+  );
   const out = await readF32(device, Mb, systems * n * n);
   for (const b of [Mb, Gb, hb, health]) b.destroy();
   return out;
