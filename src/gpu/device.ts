@@ -114,14 +114,15 @@ export async function acquireGpu(gpu: GPU | undefined, options: AcquireOptions =
 }
 
 /**
- * Whether the software schedule's quad-swap kernels (shaders/matmulAtBQuad.wgsl) may run: a CPU adapter whose
- * subgroups are 4 lanes, no more and no fewer (SwiftShader's; its quad swaps are register shuffles), with the
- * 'subgroups' feature on the device. Those kernels take a quad to be 4 consecutive local invocations, which
- * holds there; a GPU keeps its own schedule.
+ * Whether the software schedule's quad-swap kernels (shaders/*Quad.wgsl) may run: SwiftShader, whose subgroups
+ * are 4 lanes, no more and no fewer (its SIMD width; its quad swaps are register shuffles), with the 'subgroups'
+ * feature on the device. Those kernels take a quad to be 4 consecutive local invocations, which holds there
+ * and is checked there (tests/kernels); another CPU adapter (WARP, lavapipe) or a GPU keeps its own schedule.
  */
 export function quadSwapsOf(info: AdapterSummary, adapter: GPUAdapter, deviceFeatures: ReadonlySet<string>): boolean {
   const sizes = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
-  return info.isSoftware && deviceFeatures.has('subgroups') && sizes.subgroupMinSize === 4 && sizes.subgroupMaxSize === 4;
+  const swiftShader = [info.vendor, info.architecture, info.device, info.description].some((f) => /swiftshader/i.test(f));
+  return info.isSoftware && swiftShader && deviceFeatures.has('subgroups') && sizes.subgroupMinSize === 4 && sizes.subgroupMaxSize === 4;
 }
 
 export async function deviceFromAdapter(adapter: GPUAdapter, options: AcquireOptions = {}): Promise<GpuContext> {
