@@ -35,6 +35,7 @@ export const KERNEL_LAYOUTS = {
   reduceRows: { params: 20, storage: 2 },
   rmsprop: { params: 20, storage: 5 },
   rnnBackward: { params: 60, storage: 8 },
+  rnnBackwardQuad: { params: 60, storage: 8 },
   rnnBackwardStep: { params: 60, storage: 8 },
   rnnBackwardVec4: { params: 60, storage: 8 },
   rnnForward: { params: 32, storage: 8 },

@@ -7,7 +7,8 @@
  * shaders/rnnBackwardVec4.wgsl where n is a multiple of 4, else shaders/rnnBackward.wgsl (backwardKernel), with
  * the forward's blocking (rnnBlocking, backwardVec4Constants) and register chunks of the forward's cost model
  * (backwardChunk), one pipeline per delta (the kernels' CHANNEL constant, so that each is compiled without the
- * other's code). Naive: the same with
+ * other's code); on a CPU adapter with quad swaps (OpContext.quads) from n = 256 shaders/rnnBackwardQuad.wgsl,
+ * bit for bit the vec4 kernel's dh, da and dh0 (QUAD_BACKWARD_MIN_N, backwardQuadConstants). Naive: the same with
  * shaders/rnnBackwardStep.wgsl, one dispatch per step t = L .. 0 and channel (the benchmark's reference path).
  * With recomputation (docs/ENGINE.md, "Recomputation") the op covers the sequence in segments, last to first,
  * each in activation buffers of segment size: per segment one dispatch per delta (naive: one per step t =
@@ -21,7 +22,15 @@ import { storageBuffer } from '../buffers.ts';
 import { ceilDiv, type Dispatch, type Kernel } from '../kernel.ts';
 import type { OpContext } from './context.ts';
 import { dispatch, type Footprint, type FootprintContext, scratchBuffer, uniforms } from './footprint.ts';
-import { forwardChunk, forwardVec4Constants, fullSegment, type RnnDims, rnnBlocking, type Segment } from './rnnForward.ts';
+import {
+  forwardChunk,
+  forwardQuadConstants,
+  forwardVec4Constants,
+  fullSegment,
+  type RnnDims,
+  rnnBlocking,
+  type Segment,
+} from './rnnForward.ts';
 
 export interface RnnBackwardBuffers {
   hyper: GPUBuffer;
@@ -55,6 +64,12 @@ export interface BackwardOptions {
    * each run's rows, the kernel reads run r's table at r * 2B (its ROWSTRIDE constant); default one for all
    */
   perRunRows?: boolean;
+  /**
+   * the fused kernel to run instead of backwardKernel's pick (tests and benchmarks: the quad kernel at any n on
+   * an adapter with quad swaps, the vec4 one beside it); n must be a multiple of 4, and the quad kernel needs
+   * a CPU adapter with quad swaps
+   */
+  kernel?: 'rnnBackwardVec4' | 'rnnBackwardQuad';
 }
 
 /** The scratch of a backward op, created once per block and shared by the ops of its other lengths. */
@@ -82,9 +97,30 @@ export interface RnnBackwardPlan {
 /**
  * The fused backward's kernel: rnnBackwardVec4.wgsl (W, da, a, dhOut and dh as vec4s, 4 inputs a load) where n is
  * a multiple of 4, else rnnBackward.wgsl. Same bindings, blocking, flow alignment and results (to f32 rounding).
+ * `quads` (a CPU adapter with quad swaps: OpContext.quads && software): rnnBackwardQuad.wgsl from
+ * QUAD_BACKWARD_MIN_N (bit for bit rnnBackwardVec4's dh, da and dh0; the flow to f32 rounding).
  */
-export function backwardKernel(n: number): 'rnnBackward' | 'rnnBackwardVec4' {
+export function backwardKernel(n: number, quads = false): 'rnnBackward' | 'rnnBackwardVec4' | 'rnnBackwardQuad' {
+  if (quads && n % 4 === 0 && n >= QUAD_BACKWARD_MIN_N) return 'rnnBackwardQuad';
   return n % 4 === 0 ? 'rnnBackwardVec4' : 'rnnBackward';
+}
+
+/**
+ * The smallest n at which a CPU adapter with quad swaps (OpContext.quads) runs rnnBackwardQuad.wgsl instead of
+ * rnnBackwardVec4.wgsl (as the forward's QUAD_FORWARD_MIN_N). The recurrent backward alone (copy T = 100: L = 120,
+ * batch 50, 1 run, flow off), Dawn/SwiftShader on 2 cores (load ~1.5, this process), wall clock, medians of 9 (5 at
+ * n = 500), interleaved: n = 64 14.1 / 17.4 ms (vec4 / quad), n = 128 41.1 / 44.4, n = 256 132 / 125, n = 500
+ * 460 / 412. Its 16-row tiles compute 32 rows for 25 (a last tile of 12 rows, 28 for 25, was slower on
+ * SwiftShader), and a swap costs about 60% of a load, so it pays only where W's loads dominate.
+ */
+export const QUAD_BACKWARD_MIN_N = 256;
+
+/**
+ * The quad backward's constants (shaders/rnnBackwardQuad.wgsl): the quad forward's (forwardQuadConstants):
+ * rnnBlocking's ROWS, one quad per tile of 4 unit blocks up to 8 quads (WG 32).
+ */
+export function backwardQuadConstants(B: number, n: number): { WG: number; ROWS: number } {
+  return forwardQuadConstants(B, n);
 }
 
 /**
@@ -118,15 +154,22 @@ export function backwardVec4Constants(software: boolean, B: number, n: number): 
 }
 
 /** Kernel, blocking, workgroups along x, flow partials per run and step (P) and time windows of the backward. */
-function rnnBackwardGeometry(software: boolean, dims: RnnDims, naive: boolean) {
+function rnnBackwardGeometry(software: boolean, quads: boolean, dims: RnnDims, naive: boolean, forced?: BackwardOptions['kernel']) {
   const { B, n } = dims;
-  const kernel = naive ? ('rnnBackwardStep' as const) : backwardKernel(n);
+  if (forced && (n % 4 !== 0 || (forced === 'rnnBackwardQuad' && !(software && quads))))
+    throw new Error(
+      `rnnBackward: ${forced} needs n a multiple of 4${forced === 'rnnBackwardQuad' ? ' and a CPU adapter with quad swaps' : ''}`,
+    );
+  const kernel = naive ? ('rnnBackwardStep' as const) : (forced ?? backwardKernel(n, software && quads));
   const blocking = rnnBlocking(software, B, n);
-  // the fused kernel's constants (without CHANNEL): WG, ROWS, CHUNK (and UNITS in the vec4 kernel)
+  // the fused kernel's constants (without CHANNEL): WG, ROWS, CHUNK (and UNITS in the vec4 kernel; the quad
+  // kernel has WG and ROWS)
   const constants: Record<string, number> =
-    kernel === 'rnnBackwardVec4'
-      ? backwardVec4Constants(software, B, n)
-      : { ...blocking, CHUNK: backwardChunk('rnnBackward', blocking.ROWS) };
+    kernel === 'rnnBackwardQuad'
+      ? backwardQuadConstants(B, n)
+      : kernel === 'rnnBackwardVec4'
+        ? backwardVec4Constants(software, B, n)
+        : { ...blocking, CHUNK: backwardChunk('rnnBackward', blocking.ROWS) };
   const WG = naive ? 64 : constants.WG;
   const groupsX = naive ? ceilDiv(B * n, WG) : ceilDiv(B, blocking.ROWS);
   // Flow partials: one per invocation (fused) or per element (naive), for each t = 0..L.
@@ -144,7 +187,7 @@ export function backwardWindows(seg: Segment, naive: boolean): [number, number][
 export function rnnBackwardFootprint(fc: FootprintContext, dims: RnnDims, opts: BackwardOptions & { scratch?: boolean } = {}): Footprint {
   const { R, L, B, n } = dims;
   const naive = opts.naive ?? false;
-  const g = rnnBackwardGeometry(fc.software, dims, naive);
+  const g = rnnBackwardGeometry(fc.software, fc.quads, dims, naive, opts.kernel);
   const windows = (opts.segments ?? [fullSegment(L)]).reduce((a, seg) => a + backwardWindows(seg, naive).length, 0);
   // scratch: false for the op of a further length, which shares the first one's
   const scratch =
@@ -177,7 +220,7 @@ export async function prepareRnnBackward(
   const naive = opts.naive ?? false;
   const segs = opts.segments ?? [fullSegment(L)];
   const top = opts.top ?? L;
-  const { kernel, constants, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, dims, naive);
+  const { kernel, constants, WG, groupsX, P } = rnnBackwardGeometry(ctx.software, ctx.quads, dims, naive, opts.kernel);
   const rowStride: Record<string, number> = opts.perRunRows ? { ROWSTRIDE: 2 * B } : {};
   // one pipeline per channel (the fused kernels' CHANNEL override; the naive step kernel reads params.channel)
   const ks = naive
