@@ -231,6 +231,14 @@ describe('fused rnnBackward kernels: row-aligned flow, top < L, recomputation se
       'rnnBackwardVec4',
       'rnnBackwardVec4',
     ]);
+    // a forced kernel (BackwardOptions.kernel): the quad one only on a CPU adapter with quads, both only for n % 4 = 0
+    expect(
+      rnnBackwardFootprint({ ...fc, software: true, quads: true }, { ...dims, n: 20 }, { kernel: 'rnnBackwardQuad' }).dispatches[0].kernel,
+    ).toBe('rnnBackwardQuad');
+    expect(() => rnnBackwardFootprint({ ...fc, software: false, quads: false }, dims, { kernel: 'rnnBackwardQuad' })).toThrow(/quad swaps/);
+    expect(() => rnnBackwardFootprint({ ...fc, software: true, quads: true }, { ...dims, n: 502 }, { kernel: 'rnnBackwardVec4' })).toThrow(
+      /multiple of 4/,
+    );
     if (!ctx.quads) return;
     // the op and its footprint: the same kernel, grid and flow partials (P = 2 slices x WG 32)
     const bufs = Object.fromEntries(
