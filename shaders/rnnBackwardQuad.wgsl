@@ -6,6 +6,9 @@
 //   lane l loads the W columns of unit block 4u+l (4 vec4s per 4 inputs i) and rows 4l..4l+3 of the row tile's
 //   da_{t+1} (4 vec4s); quadSwapX gives it lane l^1's W, quadSwapY lane l^2's rows, so lane l computes the blocks
 //   of lanes {l, l^1} for the rows of lanes {l, l^2}: 16 vec4 sums, the four lanes' disjoint.
+// Per 4 inputs a lane loads 32 components (16 of W, 16 of da) for 16 vec4 sums, where rnnBackwardVec4 (2 blocks
+// x 9 rows) loads 68 for 18; but 16-row tiles compute 32 rows for ROWS = 25 (B = 50), so it pays only from
+// n = 256 (src/gpu/ops/rnnBackward.ts QUAD_BACKWARD_MIN_N; a last tile of 12 rows was slower on SwiftShader).
 //   dh_t = inject_t + W^T da_{t+1} ;  da_t = clip(g * f'(g a_t)^T dh_t, -c, c) ;  dh_0 = W^T da_1
 // Each output's sum runs in rnnBackwardVec4's order (combine of 4 inputs, i4 ascending, then the injection), so
 // dh, da and the carry / dh0 in aux agree with rnnBackwardVec4 bit for bit; the flow partials (channel 1) are one
