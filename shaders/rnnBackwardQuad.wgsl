@@ -2,19 +2,20 @@
 // flow channel, segments; see there and rnnBackward.wgsl) for an adapter whose subgroups are quads of 4 lanes
 // (SwiftShader: src/gpu/device.ts quadSwaps), n a multiple of 4: the quad's lanes share their loads of W and
 // da_{t+1} with quad swaps, as rnnForwardQuad.wgsl does for the forward. A workgroup owns ROWS batch rows of one
-// run and every unit, as there; its quads take tiles of 4 unit blocks (16 units) x 16 rows:
-//   lane l loads the W columns of unit block 4u+l (4 vec4s per 4 inputs i) and rows 4l..4l+3 of the row tile's
-//   da_{t+1} (4 vec4s); quadSwapX gives it lane l^1's W, quadSwapY lane l^2's rows, so lane l computes the blocks
-//   of lanes {l, l^1} for the rows of lanes {l, l^2}: 16 vec4 sums, the four lanes' disjoint.
-// Per 4 inputs a lane loads 32 components (16 of W, 16 of da) for 16 vec4 sums, where rnnBackwardVec4 (2 blocks
-// x 9 rows) loads 68 for 18; but 16-row tiles compute 32 rows for ROWS = 25 (B = 50), so it pays only from
-// n = 256 (src/gpu/ops/rnnBackward.ts QUAD_BACKWARD_MIN_N; a last tile of 12 rows was slower on SwiftShader).
+// run and every unit, as there; its quads take tiles of 4 unit blocks (16 units) x 28 rows, part A rows 0..15
+// and part B rows 16..27 of the tile:
+//   lane l loads the W columns of unit block 4u+l (4 vec4s per 4 inputs i), rows 4l..4l+3 of part A's da_{t+1}
+//   and rows 3l..3l+2 of part B's (7 vec4s); quadSwapX gives it lane l^1's W, quadSwapY lane l^2's rows, so lane
+//   l computes the blocks of lanes {l, l^1} for the rows of lanes {l, l^2}: 28 vec4 sums, the lanes' disjoint.
+// Per 4 inputs a lane loads 44 components (16 of W, 28 of da) for 28 vec4 sums, where rnnBackwardVec4 (2 blocks
+// x 9 rows) loads 68 for 18. ROWS = 25 (B = 50) is one tile, 28 rows computed for 25 (tiles of 16 rows computed
+// 32 and were slower: brief h12q's report); ROWS <= 16 compiles part B out (its constant guards).
 //   dh_t = inject_t + W^T da_{t+1} ;  da_t = clip(g * f'(g a_t)^T dh_t, -c, c) ;  dh_0 = W^T da_1
 // Each output's sum runs in rnnBackwardVec4's order (combine of 4 inputs, i4 ascending, then the injection), so
 // dh, da and the carry / dh0 in aux agree with rnnBackwardVec4 bit for bit; the flow partials (channel 1) are one
 // per invocation as there, but an invocation owns other (row, block) cells here, so the flow (their sum) agrees
-// to f32 rounding (tests/kernels/rnnBackwardSegments.test.ts). The row epilogue is 4 calls per case of the step
-// (t > T0, t = T0) of a 4-row loop whose bound holds the case (no per-row branch on it, as in rnnBackwardVec4).
+// to f32 rounding (tests/kernels/rnnBackwardSegments.test.ts). The row epilogue is 8 calls per case of the step
+// (t > T0, t = T0) of a 4- or 3-row loop whose bound holds the case (no per-row branch on it, as rnnBackwardVec4).
 // The quad's lanes run every load and swap together: no return before the last swap (the return at the top is
 // the workgroup's); blocks past n/4 and rows past ROWS or B read clamped vec4s and are not stored. A quad is 4
 // consecutive local invocations (lane = subgroup_invocation_id % 4), which holds where subgroups are 4 lanes of
@@ -178,41 +179,64 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
       let own = 4u * tile + lane;
       let oth = 4u * tile + (lane ^ 1u);
       let blk = min(own, nb - 1u);
-      var rt = 0u;
-      // row tiles of 16 rows, 4 a lane
-      for (; rt < ROWS; rt += 16u) {
-        // this lane's 4 rows and lane l^2's (rows past ROWS or B: read clamped, not stored)
+      for (var rt = 0u; rt < ROWS; rt += 28u) {
+        // this lane's rows and lane l^2's: 4 in part A, 3 in part B (rows past ROWS or B: read clamped, not stored)
         let rowOwn = b0 + rt + 4u * lane;
         let rowOth = b0 + rt + 4u * (lane ^ 2u);
+        let rowOwnB = b0 + rt + 16u + 3u * lane;
+        let rowOthB = b0 + rt + 16u + 3u * (lane ^ 2u);
         var so0 = vec4f(0.0); var so1 = vec4f(0.0); var so2 = vec4f(0.0); var so3 = vec4f(0.0); var sx0 = vec4f(0.0); var sx1 = vec4f(0.0); var sx2 = vec4f(0.0); var sx3 = vec4f(0.0);
         var sy0 = vec4f(0.0); var sy1 = vec4f(0.0); var sy2 = vec4f(0.0); var sy3 = vec4f(0.0); var sz0 = vec4f(0.0); var sz1 = vec4f(0.0); var sz2 = vec4f(0.0); var sz3 = vec4f(0.0);
+        var sp0 = vec4f(0.0); var sp1 = vec4f(0.0); var sp2 = vec4f(0.0); var sq0 = vec4f(0.0); var sq1 = vec4f(0.0); var sq2 = vec4f(0.0); var sr0 = vec4f(0.0); var sr1 = vec4f(0.0); var sr2 = vec4f(0.0); var ss0 = vec4f(0.0); var ss1 = vec4f(0.0); var ss2 = vec4f(0.0);
         if (t < params.top) {
           let q0 = nextBase + min(rowOwn + 0u, B - 1u) * nb;
           let q1 = nextBase + min(rowOwn + 1u, B - 1u) * nb;
           let q2 = nextBase + min(rowOwn + 2u, B - 1u) * nb;
           let q3 = nextBase + min(rowOwn + 3u, B - 1u) * nb;
+          let qb0 = nextBase + min(rowOwnB + 0u, B - 1u) * nb;
+          let qb1 = nextBase + min(rowOwnB + 1u, B - 1u) * nb;
+          let qb2 = nextBase + min(rowOwnB + 2u, B - 1u) * nb;
           for (var i4 = 0u; i4 < nb; i4++) {
             // columns 4 blk .. 4 blk + 3 of rows 4 i4 .. 4 i4 + 3 of W
             let wr = wBase + 4u * i4 * nb + blk;
             let w0 = W[wr]; let w1 = W[wr + nb]; let w2 = W[wr + 2u * nb]; let w3 = W[wr + 3u * nb];
-            let x0 = da[q0 + i4]; let x1 = da[q1 + i4]; let x2 = da[q2 + i4]; let x3 = da[q3 + i4];
             let v0 = quadSwapX(w0); let v1 = quadSwapX(w1); let v2 = quadSwapX(w2); let v3 = quadSwapX(w3);
+            let x0 = da[q0 + i4]; let x1 = da[q1 + i4]; let x2 = da[q2 + i4]; let x3 = da[q3 + i4];
             let y0 = quadSwapY(x0); let y1 = quadSwapY(x1); let y2 = quadSwapY(x2); let y3 = quadSwapY(x3);
             so0 += combine(w0, w1, w2, w3, x0); sx0 += combine(v0, v1, v2, v3, x0); sy0 += combine(w0, w1, w2, w3, y0); sz0 += combine(v0, v1, v2, v3, y0);
             so1 += combine(w0, w1, w2, w3, x1); sx1 += combine(v0, v1, v2, v3, x1); sy1 += combine(w0, w1, w2, w3, y1); sz1 += combine(v0, v1, v2, v3, y1);
             so2 += combine(w0, w1, w2, w3, x2); sx2 += combine(v0, v1, v2, v3, x2); sy2 += combine(w0, w1, w2, w3, y2); sz2 += combine(v0, v1, v2, v3, y2);
             so3 += combine(w0, w1, w2, w3, x3); sx3 += combine(v0, v1, v2, v3, x3); sy3 += combine(w0, w1, w2, w3, y3); sz3 += combine(v0, v1, v2, v3, y3);
+            if (ROWS > 16u) {
+              let x0 = da[qb0 + i4]; let x1 = da[qb1 + i4]; let x2 = da[qb2 + i4];
+              let y0 = quadSwapY(x0); let y1 = quadSwapY(x1); let y2 = quadSwapY(x2);
+              sp0 += combine(w0, w1, w2, w3, x0); sq0 += combine(v0, v1, v2, v3, x0); sr0 += combine(w0, w1, w2, w3, y0); ss0 += combine(v0, v1, v2, v3, y0);
+              sp1 += combine(w0, w1, w2, w3, x1); sq1 += combine(v0, v1, v2, v3, x1); sr1 += combine(w0, w1, w2, w3, y1); ss1 += combine(v0, v1, v2, v3, y1);
+              sp2 += combine(w0, w1, w2, w3, x2); sq2 += combine(v0, v1, v2, v3, x2); sr2 += combine(w0, w1, w2, w3, y2); ss2 += combine(v0, v1, v2, v3, y2);
+            }
           }
         }
-        // the row epilogue: 4 rows x 2 blocks x 2 row groups, one call per (row group, block) and case
+        // the row epilogue: one call per (row group, block) and case of the step
         finishRows(&run, flowBase, regular, 4u, r, t, rowOwn, rowEnd, own, own < nb, array<vec4f, 4>(so0, so1, so2, so3), kind, g, alpha, clip);
         finishRows(&run, flowBase, regular, 4u, r, t, rowOwn, rowEnd, oth, oth < nb, array<vec4f, 4>(sx0, sx1, sx2, sx3), kind, g, alpha, clip);
         finishRows(&run, flowBase, regular, 4u, r, t, rowOth, rowEnd, own, own < nb, array<vec4f, 4>(sy0, sy1, sy2, sy3), kind, g, alpha, clip);
         finishRows(&run, flowBase, regular, 4u, r, t, rowOth, rowEnd, oth, oth < nb, array<vec4f, 4>(sz0, sz1, sz2, sz3), kind, g, alpha, clip);
+        if (ROWS > 16u) {
+          finishRows(&run, flowBase, regular, 3u, r, t, rowOwnB, rowEnd, own, own < nb, array<vec4f, 4>(sp0, sp1, sp2, vec4f(0.0)), kind, g, alpha, clip);
+          finishRows(&run, flowBase, regular, 3u, r, t, rowOwnB, rowEnd, oth, oth < nb, array<vec4f, 4>(sq0, sq1, sq2, vec4f(0.0)), kind, g, alpha, clip);
+          finishRows(&run, flowBase, regular, 3u, r, t, rowOthB, rowEnd, own, own < nb, array<vec4f, 4>(sr0, sr1, sr2, vec4f(0.0)), kind, g, alpha, clip);
+          finishRows(&run, flowBase, regular, 3u, r, t, rowOthB, rowEnd, oth, oth < nb, array<vec4f, 4>(ss0, ss1, ss2, vec4f(0.0)), kind, g, alpha, clip);
+        }
         finishCarryRows(&run, flowBase, atT0, 4u, r, t, rowOwn, rowEnd, own, own < nb, array<vec4f, 4>(so0, so1, so2, so3));
         finishCarryRows(&run, flowBase, atT0, 4u, r, t, rowOwn, rowEnd, oth, oth < nb, array<vec4f, 4>(sx0, sx1, sx2, sx3));
         finishCarryRows(&run, flowBase, atT0, 4u, r, t, rowOth, rowEnd, own, own < nb, array<vec4f, 4>(sy0, sy1, sy2, sy3));
         finishCarryRows(&run, flowBase, atT0, 4u, r, t, rowOth, rowEnd, oth, oth < nb, array<vec4f, 4>(sz0, sz1, sz2, sz3));
+        if (ROWS > 16u) {
+          finishCarryRows(&run, flowBase, atT0, 3u, r, t, rowOwnB, rowEnd, own, own < nb, array<vec4f, 4>(sp0, sp1, sp2, vec4f(0.0)));
+          finishCarryRows(&run, flowBase, atT0, 3u, r, t, rowOwnB, rowEnd, oth, oth < nb, array<vec4f, 4>(sq0, sq1, sq2, vec4f(0.0)));
+          finishCarryRows(&run, flowBase, atT0, 3u, r, t, rowOthB, rowEnd, own, own < nb, array<vec4f, 4>(sr0, sr1, sr2, vec4f(0.0)));
+          finishCarryRows(&run, flowBase, atT0, 3u, r, t, rowOthB, rowEnd, oth, oth < nb, array<vec4f, 4>(ss0, ss1, ss2, vec4f(0.0)));
+        }
       }
     }
     flowFlush(&run, flowBase);

@@ -206,8 +206,9 @@ describe('fused rnnBackward kernels: row-aligned flow, top < L, recomputation se
   // rnnBackwardVec4's order: bit for bit its dh, da and dh0 (both deltas: flow on, then off), the flow (a sum of
   // per-invocation partials, which own other cells in the two kernels) to f32 rounding, and both the float64
   // reference's to TOL. Picked from n = 256; the smaller n here force it (BackwardOptions.kernel): its tiles of
-  // 4 unit blocks x 16 rows with n/4 not a multiple of 4 (65, 5, 11 blocks), rows not a multiple of 16 or of ROWS
-  // (7, 25, 15 a slice), several runs, top < L, segments with T0 > 0 and the carry.
+  // 4 unit blocks x 28 rows (16 + 12, the 12 compiled out for ROWS <= 16) with n/4 not a multiple of 4 (65, 5, 11,
+  // 9 blocks), slices of 25, 20 (part of the 12), 15, 13 and 7 rows, several runs, top < L, segments with T0 > 0
+  // and the carry.
   it('quad backward (rnnBackwardQuad): picked from n = 256 on a CPU adapter with quads, its footprint the same kernel and grid', async () => {
     expect(QUAD_BACKWARD_MIN_N).toBe(256);
     expect([500, 256, 252, 128, 502].map((n) => backwardKernel(n, true))).toEqual([
@@ -259,6 +260,7 @@ describe('fused rnnBackward kernels: row-aligned flow, top < L, recomputation se
     { n: 260, B: 7, L: 5, Rn: 2, top: 4, storage: { recompute: 2 } },
     { n: 20, B: 50, L: 4, Rn: 3, top: 4, storage: { recompute: 3 } },
     { n: 44, B: 30, L: 5, Rn: 2, top: 3, storage: 'full' },
+    { n: 36, B: 40, L: 3, Rn: 2, top: 3, storage: 'full' },
     { n: 16, B: 13, L: 5, Rn: 6, top: 5, storage: { recompute: 2 } },
   ];
   for (const c of QUAD_CASES)

@@ -108,10 +108,10 @@ export function backwardKernel(n: number, quads = false): 'rnnBackward' | 'rnnBa
 /**
  * The smallest n at which a CPU adapter with quad swaps (OpContext.quads) runs rnnBackwardQuad.wgsl instead of
  * rnnBackwardVec4.wgsl (as the forward's QUAD_FORWARD_MIN_N). The recurrent backward alone (copy T = 100: L = 120,
- * batch 50, 1 run, flow off), Dawn/SwiftShader on 2 cores (load ~1.5, this process), wall clock, medians of 9 (5 at
- * n = 500), interleaved: n = 64 14.1 / 17.4 ms (vec4 / quad), n = 128 41.1 / 44.4, n = 256 132 / 125, n = 500
- * 460 / 412. Its 16-row tiles compute 32 rows for 25 (a last tile of 12 rows, 28 for 25, was slower on
- * SwiftShader), and a swap costs about 60% of a load, so it pays only where W's loads dominate.
+ * batch 50, 1 run, flow off), Dawn/SwiftShader on 2 cores (load ~1.8, this process), wall clock, medians of 9 (7 at
+ * n = 500), interleaved: n = 64 14.1 / 19.6 ms (vec4 / quad), n = 128 42.6 / 49.3, n = 256 132 / 122, n = 500
+ * 449 / 371. Its tiles of 28 rows compute 28 for ROWS = 25 (tiles of 16 rows, 32 for 25: n = 500 418 ms, n = 256
+ * 138), and a swap costs about 60% of a load, so it pays only where W's loads dominate.
  */
 export const QUAD_BACKWARD_MIN_N = 256;
 
