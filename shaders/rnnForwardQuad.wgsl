@@ -1,12 +1,15 @@
 // rnnForwardQuad: rnnForwardVec4.wgsl (same Params, bindings and results, bit for bit) for an adapter whose
 // subgroups are quads of 4 lanes (SwiftShader: src/gpu/device.ts quadSwaps), n a multiple of 4: the quad's lanes
 // share their loads of W and h with quad swaps. A workgroup owns ROWS batch rows of one run and every unit, as
-// there; its quads take tiles of 4 unit blocks (16 units) x 16 rows:
-//   lane l loads unit block 4u+l's W (4 vec4s per 4 inputs) and rows 4l..4l+3 of the row tile's h (4 vec4s);
-//   quadSwapX gives it lane l^1's W, quadSwapY lane l^2's rows, so lane l computes the blocks of lanes {l, l^1}
-//   for the rows of lanes {l, l^2}: 16 vec4 sums, the four lanes' disjoint.
-// Per 4 inputs a lane loads 32 components (16 of W, 16 of h) for 16 vec4 sums of 4 products each, where
-// rnnForwardVec4 (2 blocks x 9 rows) loads 68 for 18; the 8 vec4 swaps are register shuffles on SwiftShader.
+// there; its quads take tiles of 4 unit blocks (16 units) x 28 rows (part A, rows 0..15, and part B, 16..27):
+//   lane l loads unit block 4u+l's W (4 vec4s per 4 inputs), rows 4l..4l+3 of part A's h and rows 3l..3l+2 of
+//   part B's (7 vec4s); quadSwapX gives it lane l^1's W, quadSwapY lane l^2's rows, so lane l computes the
+//   blocks of lanes {l, l^1} for the rows of lanes {l, l^2}: 28 vec4 sums, the four lanes' disjoint.
+// Per 4 inputs a lane loads 44 components (16 of W, 28 of h) for 28 vec4 sums of 4 products each, where
+// rnnForwardVec4 (2 blocks x 9 rows) loads 68 for 18; the 11 vec4 swaps are register shuffles on SwiftShader.
+// A 25-row slice (batch 50) is one tile computing 28 rows (16-row tiles computed 32: n = 500 351 ms against 296
+// here, rnnForwardVec4 395; src/gpu/ops/rnnForward.ts QUAD_FORWARD_MIN_N). ROWS <= 16 compiles part B out (its
+// constant guards). The tiling is rnnBackwardQuad.wgsl's.
 // Each output's sum runs in rnnForwardVec4's order (4 inputs a dot, j4 ascending, then + b, + xproj), so the
 // two agree bit for bit (tests/kernels/rnnForward.test.ts).
 //   a_t = W h_{t-1} + xproj_t + b ;  h_t = f(g * a_t)   for t = tStart+1 .. tEnd (step index k = t-1)
@@ -56,10 +59,10 @@ fn dots(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {
   return vec4f(dot(w0, x), dot(w1, x), dot(w2, x), dot(w3, x));
 }
 
-// The 4 sums of one block for 4 rows (rows row0..row0+3, stored where below rowEnd and the block is below n/4).
-fn finishRows(r: u32, k: u32, row0: u32, rowEnd: u32, blk: u32, valid: bool, bv: vec4f, s: array<vec4f, 4>, kind: u32, g: f32, alpha: f32) {
+// The sums of one block for `count` rows (rows row0.., stored where below rowEnd and the block is below n/4).
+fn finishRows(count: u32, r: u32, k: u32, row0: u32, rowEnd: u32, blk: u32, valid: bool, bv: vec4f, s: array<vec4f, 4>, kind: u32, g: f32, alpha: f32) {
   if (!valid) { return; }
-  for (var i = 0u; i < 4u; i++) {
+  for (var i = 0u; i < count; i++) {
     if (row0 + i < rowEnd) { finishUnits(r, k, row0 + i, s[i] + bv, blk, kind, g, alpha); }
   }
 }
@@ -111,30 +114,50 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
       let wr = wBase + blk * 4u * nb;
       let bvOwn = biasBlock(r, blk);
       let bvOth = biasBlock(r, min(oth, nb - 1u));
-      for (var rt = 0u; rt < ROWS; rt += 16u) {
-        // this lane's 4 rows and lane l^2's (rows past ROWS or B: read clamped, not stored)
+      for (var rt = 0u; rt < ROWS; rt += 28u) {
+        // this lane's rows and lane l^2's: 4 in part A (rows 0..15 of the tile), 3 in part B (16..27); rows past
+        // ROWS or B read clamped, not stored
         let rowOwn = b0 + rt + 4u * lane;
         let rowOth = b0 + rt + 4u * (lane ^ 2u);
+        let rowOwnB = b0 + rt + 16u + 3u * lane;
+        let rowOthB = b0 + rt + 16u + 3u * (lane ^ 2u);
         let q0 = hBase + min(rowOwn + 0u, B - 1u) * nb;
         let q1 = hBase + min(rowOwn + 1u, B - 1u) * nb;
         let q2 = hBase + min(rowOwn + 2u, B - 1u) * nb;
         let q3 = hBase + min(rowOwn + 3u, B - 1u) * nb;
+        let qb0 = hBase + min(rowOwnB + 0u, B - 1u) * nb;
+        let qb1 = hBase + min(rowOwnB + 1u, B - 1u) * nb;
+        let qb2 = hBase + min(rowOwnB + 2u, B - 1u) * nb;
         var so0 = vec4f(0.0); var so1 = vec4f(0.0); var so2 = vec4f(0.0); var so3 = vec4f(0.0); var sx0 = vec4f(0.0); var sx1 = vec4f(0.0); var sx2 = vec4f(0.0); var sx3 = vec4f(0.0);
         var sy0 = vec4f(0.0); var sy1 = vec4f(0.0); var sy2 = vec4f(0.0); var sy3 = vec4f(0.0); var sz0 = vec4f(0.0); var sz1 = vec4f(0.0); var sz2 = vec4f(0.0); var sz3 = vec4f(0.0);
+        var sp0 = vec4f(0.0); var sp1 = vec4f(0.0); var sp2 = vec4f(0.0); var sq0 = vec4f(0.0); var sq1 = vec4f(0.0); var sq2 = vec4f(0.0); var sr0 = vec4f(0.0); var sr1 = vec4f(0.0); var sr2 = vec4f(0.0); var ss0 = vec4f(0.0); var ss1 = vec4f(0.0); var ss2 = vec4f(0.0);
         for (var j4 = 0u; j4 < nb; j4++) {
           let w0 = W[wr + j4]; let w1 = W[wr + nb + j4]; let w2 = W[wr + 2u * nb + j4]; let w3 = W[wr + 3u * nb + j4];
-          let x0 = h[q0 + j4]; let x1 = h[q1 + j4]; let x2 = h[q2 + j4]; let x3 = h[q3 + j4];
           let v0 = quadSwapX(w0); let v1 = quadSwapX(w1); let v2 = quadSwapX(w2); let v3 = quadSwapX(w3);
+          let x0 = h[q0 + j4]; let x1 = h[q1 + j4]; let x2 = h[q2 + j4]; let x3 = h[q3 + j4];
           let y0 = quadSwapY(x0); let y1 = quadSwapY(x1); let y2 = quadSwapY(x2); let y3 = quadSwapY(x3);
           so0 += dots(w0, w1, w2, w3, x0); sx0 += dots(v0, v1, v2, v3, x0); sy0 += dots(w0, w1, w2, w3, y0); sz0 += dots(v0, v1, v2, v3, y0);
           so1 += dots(w0, w1, w2, w3, x1); sx1 += dots(v0, v1, v2, v3, x1); sy1 += dots(w0, w1, w2, w3, y1); sz1 += dots(v0, v1, v2, v3, y1);
           so2 += dots(w0, w1, w2, w3, x2); sx2 += dots(v0, v1, v2, v3, x2); sy2 += dots(w0, w1, w2, w3, y2); sz2 += dots(v0, v1, v2, v3, y2);
           so3 += dots(w0, w1, w2, w3, x3); sx3 += dots(v0, v1, v2, v3, x3); sy3 += dots(w0, w1, w2, w3, y3); sz3 += dots(v0, v1, v2, v3, y3);
+          if (ROWS > 16u) {
+            let x0 = h[qb0 + j4]; let x1 = h[qb1 + j4]; let x2 = h[qb2 + j4];
+            let y0 = quadSwapY(x0); let y1 = quadSwapY(x1); let y2 = quadSwapY(x2);
+            sp0 += dots(w0, w1, w2, w3, x0); sq0 += dots(v0, v1, v2, v3, x0); sr0 += dots(w0, w1, w2, w3, y0); ss0 += dots(v0, v1, v2, v3, y0);
+            sp1 += dots(w0, w1, w2, w3, x1); sq1 += dots(v0, v1, v2, v3, x1); sr1 += dots(w0, w1, w2, w3, y1); ss1 += dots(v0, v1, v2, v3, y1);
+            sp2 += dots(w0, w1, w2, w3, x2); sq2 += dots(v0, v1, v2, v3, x2); sr2 += dots(w0, w1, w2, w3, y2); ss2 += dots(v0, v1, v2, v3, y2);
+          }
         }
-        finishRows(r, k, rowOwn, rowEnd, own, own < nb, bvOwn, array<vec4f, 4>(so0, so1, so2, so3), kind, g, alpha);
-        finishRows(r, k, rowOwn, rowEnd, oth, oth < nb, bvOth, array<vec4f, 4>(sx0, sx1, sx2, sx3), kind, g, alpha);
-        finishRows(r, k, rowOth, rowEnd, own, own < nb, bvOwn, array<vec4f, 4>(sy0, sy1, sy2, sy3), kind, g, alpha);
-        finishRows(r, k, rowOth, rowEnd, oth, oth < nb, bvOth, array<vec4f, 4>(sz0, sz1, sz2, sz3), kind, g, alpha);
+        finishRows(4u, r, k, rowOwn, rowEnd, own, own < nb, bvOwn, array<vec4f, 4>(so0, so1, so2, so3), kind, g, alpha);
+        finishRows(4u, r, k, rowOwn, rowEnd, oth, oth < nb, bvOth, array<vec4f, 4>(sx0, sx1, sx2, sx3), kind, g, alpha);
+        finishRows(4u, r, k, rowOth, rowEnd, own, own < nb, bvOwn, array<vec4f, 4>(sy0, sy1, sy2, sy3), kind, g, alpha);
+        finishRows(4u, r, k, rowOth, rowEnd, oth, oth < nb, bvOth, array<vec4f, 4>(sz0, sz1, sz2, sz3), kind, g, alpha);
+        if (ROWS > 16u) {
+          finishRows(3u, r, k, rowOwnB, rowEnd, own, own < nb, bvOwn, array<vec4f, 4>(sp0, sp1, sp2, vec4f(0.0)), kind, g, alpha);
+          finishRows(3u, r, k, rowOwnB, rowEnd, oth, oth < nb, bvOth, array<vec4f, 4>(sq0, sq1, sq2, vec4f(0.0)), kind, g, alpha);
+          finishRows(3u, r, k, rowOthB, rowEnd, own, own < nb, bvOwn, array<vec4f, 4>(sr0, sr1, sr2, vec4f(0.0)), kind, g, alpha);
+          finishRows(3u, r, k, rowOthB, rowEnd, oth, oth < nb, bvOth, array<vec4f, 4>(ss0, ss1, ss2, vec4f(0.0)), kind, g, alpha);
+        }
       }
     }
     storageBarrier();

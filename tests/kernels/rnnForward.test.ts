@@ -184,6 +184,10 @@ describe('rnnForward kernels vs float64 reference', () => {
       { n: 20, B: 50, L: 3, R: 3 },
       { n: 44, B: 30, L: 4, R: 2, split: 2 },
       { n: 16, B: 9, L: 5, R: 3 },
+      // slices of 20 and 13 rows (part B of the 28-row tile partly used, and compiled out), three slices of 20
+      { n: 36, B: 40, L: 3, R: 1 },
+      { n: 28, B: 13, L: 2, R: 2 },
+      { n: 24, B: 58, L: 2, R: 1 },
     ];
     for (const [i, { n, B, L, R, split }] of cases.entries()) {
       const runs = RUN_SETS[i % 2].slice(0, R);

@@ -99,10 +99,11 @@ export function forwardKernel(n: number, quads = false): 'rnnForward' | 'rnnForw
 /**
  * The smallest n at which a CPU adapter with quad swaps (OpContext.quads) runs rnnForwardQuad.wgsl instead of
  * rnnForwardVec4.wgsl. The recurrent forward alone (copy T = 100: L = 120, batch 50, 1 run), Dawn/SwiftShader
- * on 2 idle cores, wall clock, medians of 9 (3 at n = 500), interleaved: n = 32 5.5 / 5.5 ms (vec4 / quad),
- * n = 64 10.9 / 11.9, n = 128 33.6 / 33.7, n = 256 113 / 103, n = 500 396 / 345. A quad swap costs about 60% of a
- * storage load here (without its swaps the quad kernel took 28 ms at n = 128, without loads and swaps 18), and
- * its 16-row tiles compute 32 rows for 25, so it pays only where W's loads dominate.
+ * on 2 idle cores, wall clock, medians of 9 (5 at n = 256, 3 at n = 500), interleaved, vec4 / quad with tiles of
+ * 28 rows: n = 64 11.2 / 10.9 ms, n = 128 34.7 / 34.7, n = 256 114 / 94, n = 500 395 / 296 (with tiles of 16
+ * rows, which compute 32 rows for 25: n = 64 11.9, n = 256 105, n = 500 351). A quad swap costs about 60% of a
+ * storage load here (without its swaps the 16-row kernel took 28 ms at n = 128, without loads and swaps 18), so
+ * it pays only where W's loads dominate; the backward's threshold is the same (rnnBackward.ts).
  */
 export const QUAD_FORWARD_MIN_N = 256;
 
