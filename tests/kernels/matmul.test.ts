@@ -208,6 +208,11 @@ describe('matmul kernels vs float64 reference', () => {
       { M: 500, N: 132, K: 9, transA: 1, batch: 2 },
     );
     expect(fp.dispatches.map((d) => [d.kernel, d.workgroups])).toEqual([['matmulAtBQuad', [5, 16, 2]]]);
+    const wide = matmulFootprint(
+      { software: true, quads: true, maxComputeWorkgroupsPerDimension: 65535 },
+      { M: 100, N: 132, K: 9, transA: 1 },
+    );
+    expect(wide.dispatches.map((d) => [d.kernel, d.workgroups])).toEqual([['matmulAtBQuad', [5, 4, 1]]]);
     const picked = [{ name: 'software (picked: matmulAtBQuad)', naive: false }];
     const cases: MatmulArgs[] = [
       { M: 16, N: 16, K: 1, transA: 1 },

@@ -95,9 +95,12 @@ export function softwareConstants(p: Pick<MatmulParams, 'M' | 'N'>): OverrideCon
   return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: ceilDiv(p.M, 8 * 64) >= 8 ? 64 : 16 };
 }
 
-/** Workgroup counts for a constants set of matmul.wgsl or matmulNaive.wgsl (or matmulAtBQuad.wgsl: QX, QY). */
-export function matmulWorkgroups(p: MatmulParams, c: OverrideConstants, naive: boolean): [number, number, number] {
-  if (c.QX !== undefined) return [ceilDiv(p.N, 16 * c.QX), ceilDiv(p.M, 16 * c.QY), p.batch];
+/**
+ * Workgroup counts for a constants set of matmul.wgsl or matmulNaive.wgsl, or of a quad kernel (QX, QY quads of
+ * 16 rows x quadCols columns: matmulQuad.wgsl 16, matmulAtBQuad.wgsl 32).
+ */
+export function matmulWorkgroups(p: MatmulParams, c: OverrideConstants, naive: boolean, quadCols = 16): [number, number, number] {
+  if (c.QX !== undefined) return [ceilDiv(p.N, quadCols * c.QX), ceilDiv(p.M, 16 * c.QY), p.batch];
   const perX = naive ? c.WG_X : c.WG_X * 4 * c.COLS4;
   const perY = naive ? c.WG_Y : c.WG_Y * c.ROWS;
   return [ceilDiv(p.N, perX), ceilDiv(p.M, perY), p.batch];
@@ -138,10 +141,17 @@ export function atB4Eligible(p: MatmulParams): boolean {
 }
 
 /**
- * matmulAtBQuad.wgsl's blocking: 2 x 2 quads per workgroup (32 x 32 of C). dW at n = 500, K = 6000 alone: 309 ms
- * with 2 x 2 and 307 with 4 x 4; at 132 x 136, K = 999, 5.5 against 7.7 ms (more workgroups for 2 cores).
+ * matmulQuad.wgsl's blocking: 2 x 2 quads of 16 x 16 per workgroup (32 x 32 of C). With the same tiles the A^T B
+ * kernel's dW at n = 500, K = 6000 alone took 309 ms with 2 x 2 and 307 with 4 x 4; at 132 x 136, K = 999,
+ * 5.5 against 7.7 ms (more workgroups for 2 cores).
  */
 export const MATMUL_QUAD: OverrideConstants = { QX: 2, QY: 2, WG: 16 };
+
+/**
+ * matmulAtBQuad.wgsl's blocking: 1 x 2 quads of 16 x 32 per workgroup (32 x 32 of C). dW alone, 2 x 2 against
+ * 1 x 2 quads: n = 500 261 / 261 ms, n = 128 15.9 / 15.9, 132 x 136 x 999 5.5 / 4.4.
+ */
+export const MATMUL_ATB_QUAD: OverrideConstants = { QX: 1, QY: 2, WG: 8 };
 
 /**
  * Whether a product that is not atBQuadEligible runs on matmulQuad.wgsl where quad swaps are offered
@@ -172,7 +182,7 @@ function matmulKernel(
 ): { name: 'matmul' | 'matmulNaive' | 'matmulAtB4' | 'matmulAtBQuad' | 'matmulQuad'; constants: OverrideConstants } {
   const naive = opts.naive ?? false;
   if (software && quads && !naive && !opts.constants) {
-    if (atBQuadEligible(p)) return { name: 'matmulAtBQuad', constants: MATMUL_QUAD };
+    if (atBQuadEligible(p)) return { name: 'matmulAtBQuad', constants: MATMUL_ATB_QUAD };
     if (quadEligible(p)) return { name: 'matmulQuad', constants: MATMUL_QUAD };
   }
   // the software schedule's A^T B products with vec4 loads, where their layout allows (unless constants are forced)
@@ -191,7 +201,7 @@ export function matmulFootprint(fc: FootprintContext, args: MatmulArgs, opts: Ma
   const { name, constants } = matmulKernel(fc.software, fc.quads, opts, p);
   return {
     buffers: [uniforms(name, 1, `${label}.params`)],
-    dispatches: [dispatch(label, name, matmulWorkgroups(p, constants, opts.naive ?? false))],
+    dispatches: [dispatch(label, name, matmulWorkgroups(p, constants, opts.naive ?? false, name === 'matmulAtBQuad' ? 32 : 16))],
   };
 }
 
