@@ -11,22 +11,10 @@
 //   TILED = true (real GPUs): the workgroup stages TILE_K-deep slices of op(A) and op(B) in workgroup memory.
 // Dispatch: (ceil(N / (WG_X * 4 * COLS4)), ceil(M / (WG_Y * ROWS)), batch) workgroups for both schedules.
 
-struct Params {
-  batch: u32, M: u32, N: u32, K: u32,
-  transA: u32,
-  transB: u32,
-  offA: u32, offB: u32, offC: u32, offD: u32,
-  strideA: u32, strideB: u32, strideC: u32, strideD: u32,
-  diagMode: u32,
-  diagRelu: u32,
-  alpha: f32, beta: f32,
-}
+//! include matmulParams
 
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> D: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
 const MAX_ROWS = 8u;
 const MAX_COLS4 = 2u;
@@ -53,11 +41,6 @@ fn operandLayout() -> Layout {
   if (params.transA == 0u) { l.aRow = params.K; l.aCol = 1u; } else { l.aRow = 1u; l.aCol = params.M; }
   if (params.transB == 0u) { l.bRow = params.N; l.bCol = 1u; } else { l.bRow = 1u; l.bCol = params.K; }
   return l;
-}
-
-fn diagAt(b: u32, i: u32) -> f32 {
-  let v = D[params.offD + b * params.strideD + i];
-  return select(v, max(v, 0.0), params.diagRelu != 0u);
 }
 
 // Writes one block of results: rows row0.., columns col0.. (vec4 groups), clipped to M x N. The common case (C

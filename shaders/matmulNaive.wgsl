@@ -8,30 +8,13 @@
 //   C: [batch][M][N] row-major at offC + b * strideC. beta = 0 overwrites C without reading it.
 // Dispatch: (ceil(N / WG_X), ceil(M / WG_Y), batch) workgroups.
 
-struct Params {
-  batch: u32, M: u32, N: u32, K: u32,
-  transA: u32,
-  transB: u32,
-  offA: u32, offB: u32, offC: u32, offD: u32,
-  strideA: u32, strideB: u32, strideC: u32, strideD: u32,
-  diagMode: u32,
-  diagRelu: u32,
-  alpha: f32, beta: f32,
-}
+//! include matmulParams
 
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> D: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
-
-fn diagAt(b: u32, i: u32) -> f32 {
-  let v = D[params.offD + b * params.strideD + i];
-  return select(v, max(v, 0.0), params.diagRelu != 0u);
-}
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

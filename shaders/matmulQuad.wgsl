@@ -18,55 +18,12 @@
 
 enable subgroups;
 
-struct Params {
-  batch: u32, M: u32, N: u32, K: u32,
-  transA: u32,
-  transB: u32,
-  offA: u32, offB: u32, offC: u32, offD: u32,
-  strideA: u32, strideB: u32, strideC: u32, strideD: u32,
-  diagMode: u32,
-  diagRelu: u32,
-  alpha: f32, beta: f32,
-}
+//! include matmulParams
 
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> D: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
-fn diagAt(b: u32, i: u32) -> f32 {
-  let v = D[params.offD + b * params.strideD + i];
-  return select(v, max(v, 0.0), params.diagRelu != 0u);
-}
-
-// Writes the 4 x 4 block acc (rows row.., columns col..) clipped to M x N, as matmul.wgsl's storeBlock.
-fn store4(b: u32, row: u32, col: u32, acc: array<vec4f, 4>) {
-  let cBase = params.offC + b * params.strideC;
-  // the common case: the whole block inside C, overwritten, no column scale (no per-element tests)
-  if (params.beta == 0.0 && params.diagMode != 2u && row + 3u < params.M && col + 3u < params.N) {
-    for (var r = 0u; r < 4u; r++) {
-      let o = cBase + (row + r) * params.N + col;
-      let v = acc[r] * params.alpha;
-      C[o] = v.x; C[o + 1u] = v.y; C[o + 2u] = v.z; C[o + 3u] = v.w;
-    }
-    return;
-  }
-  var scale = vec4f(params.alpha);
-  if (params.diagMode == 2u) {
-    for (var j = 0u; j < 4u; j++) { scale[j] *= diagAt(b, min(col + j, params.N - 1u)); }
-  }
-  for (var r = 0u; r < 4u; r++) {
-    if (row + r >= params.M) { break; }
-    let v = acc[r] * scale;
-    for (var j = 0u; j < 4u; j++) {
-      if (col + j < params.N) {
-        let o = cBase + (row + r) * params.N + col + j;
-        if (params.beta == 0.0) { C[o] = v[j]; } else { C[o] = v[j] + params.beta * C[o]; }
-      }
-    }
-  }
-}
+//! include matmulQuadStore
 
 // quads per workgroup along columns (QX) and rows (QY); WG = 4 QX QY invocations (src/gpu/ops/matmul.ts MATMUL_QUAD)
 override QX: u32 = 2;

@@ -27,82 +27,11 @@ enable subgroups;
 // compiler's subgroup uniformity analysis cannot see
 diagnostic(off, subgroup_uniformity);
 
-//! include rnnBackwardParams
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> hyper: array<f32>;
-@group(0) @binding(2) var<storage, read> W: array<vec4f>;
-@group(0) @binding(3) var<storage, read> a: array<vec4f>;
-@group(0) @binding(4) var<storage, read> slope: array<f32>;
-@group(0) @binding(5) var<storage, read> dhOut: array<vec4f>;
-@group(0) @binding(6) var<storage, read_write> dh: array<vec4f>;
-@group(0) @binding(7) var<storage, read_write> da: array<vec4f>;
-@group(0) @binding(8) var<storage, read_write> aux: array<f32>;
-
-//! include rnnHyper
+//! include rnnBackwardVec4Common
 
 // invocations per workgroup: 4 per quad (src/gpu/ops/rnnBackward.ts backwardQuadConstants)
 override WG: u32 = 32;
 override ROWS: u32 = 25;
-// The delta of this pipeline, = params.channel (0 training, 1 gradient flow), as in rnnBackwardVec4.wgsl.
-override CHANNEL: u32 = 0u;
-
-//! include rnnBackActivate
-
-//! include flowRowTable
-
-//! include flowRuns
-
-// The 4 units' share of 4 inputs: sum over c of w_c * x[c] (w_c: row i+c of W at the 4 units' columns).
-fn combine(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {
-  return w0 * x.x + w1 * x.y + w2 * x.z + w3 * x.w;
-}
-
-// As rnnBackwardVec4.wgsl: completes dh_t = acc + this channel's injection for block blk of row b at a step
-// t > T0, stores what this channel stores and returns the sum of dh_t^2 over the 4 units (0 outside the slice).
-fn finishUnits(r: u32, t: u32, b: u32, rowEnd: u32, blk: u32, acc: vec4f, kind: u32, g: f32, alpha: f32, clip: f32) -> f32 {
-  var sq = 0.0;
-  if (b < rowEnd) {
-    let nb = params.n / 4u;
-    let B = params.B;
-    var d = acc;
-    let off = ((r * params.slots + t - 1u - params.T0) * B + b) * nb + blk;
-    if (CHANNEL == 0u) {
-      if (t > params.unscored) { d += dhOut[off]; }
-    } else if (t == rowLast(b)) {
-      d += aux[rowTable() + 2u * b + 1u] * dhOut[off];
-    }
-    var dv = g * backActivate(g * a[off], d, kind, alpha);
-    if (clip > 0.0) { dv = clamp(dv, vec4f(-clip), vec4f(clip)); }
-    da[((r * params.daSlots + (t - 1u) % params.daSlots) * B + b) * nb + blk] = dv;
-    if (CHANNEL == 0u) { dh[off] = d; }
-    sq = dot(d, d);
-  }
-  return sq;
-}
-
-// As rnnBackwardVec4.wgsl: step t = T0 (dh_T0 = acc, no injection), channel 0 stores it in `aux` (dh0, or the
-// carry into the earlier segment). Returns its sum of squares over the 4 units (0 outside the slice).
-fn finishCarry(r: u32, b: u32, rowEnd: u32, blk: u32, acc: vec4f) -> f32 {
-  var sq = 0.0;
-  if (b < rowEnd) {
-    if (CHANNEL == 0u) {
-      let c0 = (r * params.B + b) * params.n + 4u * blk;
-      aux[c0] = acc.x;
-      aux[c0 + 1u] = acc.y;
-      aux[c0 + 2u] = acc.z;
-      aux[c0 + 3u] = acc.w;
-    }
-    sq = dot(acc, acc);
-  }
-  return sq;
-}
-
-// The later segment's carry W^T da_{t+1} for the 4 units of block blk of row b (rows past B read row B - 1).
-fn carryOf(r: u32, b: u32, blk: u32) -> vec4f {
-  let c0 = (r * params.B + min(b, params.B - 1u)) * params.n + 4u * blk;
-  return vec4f(aux[c0], aux[c0 + 1u], aux[c0 + 2u], aux[c0 + 3u]);
-}
 
 // The row epilogue of one block for the `count` rows from row0 (sums s[0..count-1]), at a step t > T0 when
 // `live` (the loop's bound holds the step's case): finishUnits per row (stored below rowEnd where the block is below n/4), its sum

@@ -24,46 +24,17 @@ enable subgroups;
 // compiler's subgroup uniformity analysis cannot see
 diagnostic(off, subgroup_uniformity);
 
-//! include rnnForwardParams
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> hyper: array<f32>;
-@group(0) @binding(2) var<storage, read> W: array<vec4f>;
-@group(0) @binding(3) var<storage, read> xproj: array<vec4f>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> h0: array<f32>;
-@group(0) @binding(6) var<storage, read> slope: array<f32>;
-@group(0) @binding(7) var<storage, read_write> a: array<vec4f>;
-@group(0) @binding(8) var<storage, read_write> h: array<vec4f>;
-
-//! include rnnHyper
+//! include rnnForwardVec4Common
 
 // invocations per workgroup: 4 per quad (src/gpu/ops/rnnForward.ts forwardQuadConstants)
 override WG: u32 = 32;
 override ROWS: u32 = 25;
 
-//! include rnnActivate
-
-// Adds xproj, applies the nonlinearity and stores the 4 units of block blk of row b at step k (as rnnForwardVec4).
-fn finishUnits(r: u32, k: u32, b: u32, pre: vec4f, blk: u32, kind: u32, g: f32, alpha: f32) {
-  let nb = params.n / 4u;
-  let aOff = ((r * params.slots + k - params.T0) * params.B + b) * nb + blk;
-  let hOff = ((r * (params.slots + 1u) + k - params.T0 + 1u) * params.B + b) * nb + blk;
-  let av = pre + xproj[aOff];
-  a[aOff] = av;
-  h[hOff] = activate(g * av, kind, alpha);
-}
-
-// The 4 units' products with one vec4 of inputs: (w0 . x, w1 . x, w2 . x, w3 . x).
-fn dots(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {
-  return vec4f(dot(w0, x), dot(w1, x), dot(w2, x), dot(w3, x));
-}
-
 // The sums of one block for `count` rows (rows row0.., stored where below rowEnd and the block is below n/4).
 fn finishRows(count: u32, r: u32, k: u32, row0: u32, rowEnd: u32, blk: u32, valid: bool, bv: vec4f, s: array<vec4f, 4>, kind: u32, g: f32, alpha: f32) {
   if (!valid) { return; }
   for (var i = 0u; i < count; i++) {
-    if (row0 + i < rowEnd) { finishUnits(r, k, row0 + i, s[i] + bv, blk, kind, g, alpha); }
+    finishUnits(r, k, row0 + i, rowEnd, blk, s[i] + bv, kind, g, alpha);
   }
 }
 
