@@ -61,16 +61,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let wBase = r * n * nb;
   let rowEnd = min(B, b0 + ROWS);
 
-  if (params.tStart == 0u) {
-    for (var blk = lid; blk < nb; blk += WG) {
-      let o = r * n + 4u * blk;
-      let v = vec4f(h0[o], h0[o + 1u], h0[o + 2u], h0[o + 3u]);
-      for (var bb = 0u; bb < ROWS; bb++) {
-        let b = b0 + bb;
-        if (b < B) { h[(r * S1 * B + b) * nb + blk] = v; }
-      }
-    }
-  }
+  if (params.tStart == 0u) { fillFirstSlot(r, b0, lid); }
   // h_0 complete for every row before step 1 reads it (as every later h_{t-1})
   storageBarrier();
 

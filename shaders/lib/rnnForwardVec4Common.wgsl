@@ -34,3 +34,20 @@ fn finishUnits(r: u32, k: u32, b: u32, rowEnd: u32, blk: u32, pre: vec4f, kind: 
 fn dots(w0: vec4f, w1: vec4f, w2: vec4f, w3: vec4f, x: vec4f) -> vec4f {
   return vec4f(dot(w0, x), dot(w1, x), dot(w2, x), dot(w3, x));
 }
+
+// Step 1 (tStart = 0) reads h_0 from h's slot 0 like every later step reads h_{t-1}: the workgroup's invocations
+// fill the slot from h0 for the workgroup's rows (the kernel's barrier follows).
+fn fillFirstSlot(r: u32, b0: u32, lid: u32) {
+  let n = params.n;
+  let nb = n / 4u;
+  let B = params.B;
+  let S1 = params.slots + 1u;
+  for (var blk = lid; blk < nb; blk += WG) {
+    let o = r * n + 4u * blk;
+    let v = vec4f(h0[o], h0[o + 1u], h0[o + 2u], h0[o + 3u]);
+    for (var bb = 0u; bb < ROWS; bb++) {
+      let b = b0 + bb;
+      if (b < B) { h[(r * S1 * B + b) * nb + blk] = v; }
+    }
+  }
+}
