@@ -17,7 +17,7 @@
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 
 const MAX_ROWS = 8u;
-const MAX_COLS4 = 2u;
+const MAX_COLS4 = 3u;
 
 override WG_X: u32 = 8;      // invocations along N
 override WG_Y: u32 = 8;      // invocations along M
@@ -81,7 +81,7 @@ fn storeBlock(b: u32, row0: u32, col0: u32, acc: ptr<function, array<array<vec4f
 }
 
 // CPU schedule: operands read straight from storage into explicit registers (SwiftShader keeps private arrays
-// in memory when indexed in loops, 5x slower): up to 8 rows x 2 vec4 columns, the unused ones removed by the
+// in memory when indexed in loops, 5x slower): up to 8 rows x 3 vec4 columns, the unused ones removed by the
 // override guards. Out-of-range rows/columns read clamped (valid) addresses and are never stored.
 fn direct(b: u32, row0: u32, col0: u32) {
   let l = operandLayout();
@@ -100,10 +100,13 @@ fn direct(b: u32, row0: u32, col0: u32) {
   let lastCol = vec4u(params.N - 1u);
   let b0 = vec4u(bBase) + min(vec4u(col0) + vec4u(0u, 1u, 2u, 3u), lastCol) * l.bCol;
   let b1 = vec4u(bBase) + min(vec4u(col0) + vec4u(4u, 5u, 6u, 7u), lastCol) * l.bCol;
+  let b2 = vec4u(bBase) + min(vec4u(col0) + vec4u(8u, 9u, 10u, 11u), lastCol) * l.bCol;
   var c00 = vec4f(0.0); var c10 = vec4f(0.0); var c20 = vec4f(0.0); var c30 = vec4f(0.0);
   var c40 = vec4f(0.0); var c50 = vec4f(0.0); var c60 = vec4f(0.0); var c70 = vec4f(0.0);
   var c01 = vec4f(0.0); var c11 = vec4f(0.0); var c21 = vec4f(0.0); var c31 = vec4f(0.0);
   var c41 = vec4f(0.0); var c51 = vec4f(0.0); var c61 = vec4f(0.0); var c71 = vec4f(0.0);
+  var c02 = vec4f(0.0); var c12 = vec4f(0.0); var c22 = vec4f(0.0); var c32 = vec4f(0.0);
+  var c42 = vec4f(0.0); var c52 = vec4f(0.0); var c62 = vec4f(0.0); var c72 = vec4f(0.0);
   let withDiag = params.diagMode == 1u;
   for (var k = 0u; k < params.K; k++) {
     var dk = 1.0;
@@ -117,20 +120,24 @@ fn direct(b: u32, row0: u32, col0: u32) {
     let v0 = vec4f(B[o0.x], B[o0.y], B[o0.z], B[o0.w]) * dk;
     var v1 = vec4f(0.0);
     if (COLS4 > 1u) { let o1 = b1 + kb; v1 = vec4f(B[o1.x], B[o1.y], B[o1.z], B[o1.w]) * dk; }
-    { let x = vec4f(A[a0 + ka]); c00 = fma(x, v0, c00); if (COLS4 > 1u) { c01 = fma(x, v1, c01); } }
-    if (ROWS > 1u) { let x = vec4f(A[a1 + ka]); c10 = fma(x, v0, c10); if (COLS4 > 1u) { c11 = fma(x, v1, c11); } }
-    if (ROWS > 2u) { let x = vec4f(A[a2 + ka]); c20 = fma(x, v0, c20); if (COLS4 > 1u) { c21 = fma(x, v1, c21); } }
-    if (ROWS > 3u) { let x = vec4f(A[a3 + ka]); c30 = fma(x, v0, c30); if (COLS4 > 1u) { c31 = fma(x, v1, c31); } }
-    if (ROWS > 4u) { let x = vec4f(A[a4 + ka]); c40 = fma(x, v0, c40); if (COLS4 > 1u) { c41 = fma(x, v1, c41); } }
-    if (ROWS > 5u) { let x = vec4f(A[a5 + ka]); c50 = fma(x, v0, c50); if (COLS4 > 1u) { c51 = fma(x, v1, c51); } }
-    if (ROWS > 6u) { let x = vec4f(A[a6 + ka]); c60 = fma(x, v0, c60); if (COLS4 > 1u) { c61 = fma(x, v1, c61); } }
-    if (ROWS > 7u) { let x = vec4f(A[a7 + ka]); c70 = fma(x, v0, c70); if (COLS4 > 1u) { c71 = fma(x, v1, c71); } }
+    var v2 = vec4f(0.0);
+    if (COLS4 > 2u) { let o2 = b2 + kb; v2 = vec4f(B[o2.x], B[o2.y], B[o2.z], B[o2.w]) * dk; }
+    { let x = vec4f(A[a0 + ka]); c00 = fma(x, v0, c00); if (COLS4 > 1u) { c01 = fma(x, v1, c01); } if (COLS4 > 2u) { c02 = fma(x, v2, c02); } }
+    if (ROWS > 1u) { let x = vec4f(A[a1 + ka]); c10 = fma(x, v0, c10); if (COLS4 > 1u) { c11 = fma(x, v1, c11); } if (COLS4 > 2u) { c12 = fma(x, v2, c12); } }
+    if (ROWS > 2u) { let x = vec4f(A[a2 + ka]); c20 = fma(x, v0, c20); if (COLS4 > 1u) { c21 = fma(x, v1, c21); } if (COLS4 > 2u) { c22 = fma(x, v2, c22); } }
+    if (ROWS > 3u) { let x = vec4f(A[a3 + ka]); c30 = fma(x, v0, c30); if (COLS4 > 1u) { c31 = fma(x, v1, c31); } if (COLS4 > 2u) { c32 = fma(x, v2, c32); } }
+    if (ROWS > 4u) { let x = vec4f(A[a4 + ka]); c40 = fma(x, v0, c40); if (COLS4 > 1u) { c41 = fma(x, v1, c41); } if (COLS4 > 2u) { c42 = fma(x, v2, c42); } }
+    if (ROWS > 5u) { let x = vec4f(A[a5 + ka]); c50 = fma(x, v0, c50); if (COLS4 > 1u) { c51 = fma(x, v1, c51); } if (COLS4 > 2u) { c52 = fma(x, v2, c52); } }
+    if (ROWS > 6u) { let x = vec4f(A[a6 + ka]); c60 = fma(x, v0, c60); if (COLS4 > 1u) { c61 = fma(x, v1, c61); } if (COLS4 > 2u) { c62 = fma(x, v2, c62); } }
+    if (ROWS > 7u) { let x = vec4f(A[a7 + ka]); c70 = fma(x, v0, c70); if (COLS4 > 1u) { c71 = fma(x, v1, c71); } if (COLS4 > 2u) { c72 = fma(x, v2, c72); } }
   }
   var acc: array<array<vec4f, MAX_COLS4>, MAX_ROWS>;
   acc[0][0] = c00; acc[1][0] = c10; acc[2][0] = c20; acc[3][0] = c30;
   acc[4][0] = c40; acc[5][0] = c50; acc[6][0] = c60; acc[7][0] = c70;
   acc[0][1] = c01; acc[1][1] = c11; acc[2][1] = c21; acc[3][1] = c31;
   acc[4][1] = c41; acc[5][1] = c51; acc[6][1] = c61; acc[7][1] = c71;
+  acc[0][2] = c02; acc[1][2] = c12; acc[2][2] = c22; acc[3][2] = c32;
+  acc[4][2] = c42; acc[5][2] = c52; acc[6][2] = c62; acc[7][2] = c72;
   storeBlock(b, row0, col0, &acc);
 }
 

@@ -36,6 +36,7 @@ const VARIANTS: { name: string; naive: boolean; constants?: OverrideConstants }[
   { name: 'software', naive: false, constants: MATMUL_SOFTWARE },
   { name: 'hardware', naive: false, constants: MATMUL_HARDWARE },
   { name: 'small', naive: false, constants: { WG_X: 2, WG_Y: 3, ROWS: 3, COLS4: 1, TILED: 0, TILE_K: 1 } },
+  { name: 'cols12', naive: false, constants: { WG_X: 2, WG_Y: 2, ROWS: 5, COLS4: 3, TILED: 0, TILE_K: 1 } },
   { name: 'tiledOdd', naive: false, constants: { WG_X: 3, WG_Y: 5, ROWS: 3, COLS4: 2, TILED: 1, TILE_K: 7 } },
   { name: 'naive', naive: true, constants: MATMUL_NAIVE },
 ];
@@ -127,17 +128,26 @@ describe('matmul kernels vs float64 reference', () => {
   });
 
   it('narrow products take the one-column software blocking, and it matches the reference', async () => {
-    expect(softwareConstants({ M: 6000, N: 9 })).toMatchObject({ WG_X: 1, WG_Y: 64 });
-    expect(softwareConstants({ M: 600, N: 16 })).toMatchObject({ WG_X: 1, WG_Y: 16 });
+    expect(softwareConstants({ M: 6000, N: 9 })).toMatchObject({ WG_X: 1, WG_Y: 64, ROWS: 8, COLS4: 3 });
+    expect(softwareConstants({ M: 600, N: 16 })).toMatchObject({ WG_X: 1, WG_Y: 16, COLS4: 2 });
+    expect(softwareConstants({ M: 6000, N: 1 })).toMatchObject({ WG_X: 1, COLS4: 1 });
+    expect(softwareConstants({ M: 6000, N: 8 })).toMatchObject({ WG_X: 1, COLS4: 2 });
     expect(softwareConstants({ M: 6000, N: 17 })).toBe(MATMUL_SOFTWARE);
-    expect(softwareConstants({ M: 128, N: 10 })).toMatchObject({ WG_X: 1, WG_Y: 8 });
+    expect(softwareConstants({ M: 128, N: 10 })).toMatchObject({ WG_X: 1, WG_Y: 8, COLS4: 3 });
     expect(softwareConstants({ M: 128, N: 17 })).toBe(MATMUL_SOFTWARE);
+    // dW_out's shape: fewer than 16 rows in even blocks
+    expect(softwareConstants({ M: 9, N: 128 })).toEqual({ ...MATMUL_SOFTWARE, ROWS: 5 });
+    expect(softwareConstants({ M: 1, N: 128 })).toEqual({ ...MATMUL_SOFTWARE, ROWS: 1 });
+    expect(softwareConstants({ M: 15, N: 128 })).toEqual({ ...MATMUL_SOFTWARE, ROWS: 8 });
+    expect(softwareConstants({ M: 16, N: 128 })).toBe(MATMUL_SOFTWARE);
     const picked = (args: MatmulArgs) => [{ name: 'software (by shape)', naive: false, constants: softwareConstants(matmulParams(args)) }];
     // the readout's shape at a small K, both blockings of the rule, partial row and column blocks
     for (const [M, N, transB, seed] of [
       [4100, 9, 1, 701],
       [601, 13, 0, 702],
       [517, 16, 1, 703],
+      [530, 12, 1, 706],
+      [530, 3, 0, 707],
     ]) {
       const args = { batch: 2, M, N, K: 5, transB, offA: 3, strideA: M * 5 + 7 };
       await check(args, seed, picked(args));
@@ -150,6 +160,16 @@ describe('matmul kernels vs float64 reference', () => {
     ]) {
       const args = { batch: 2, M, N, K: 301, transA: 1, offB: 2, strideB: N * 301 + 5 };
       expect(softwareConstants(matmulParams(args))).toMatchObject({ WG_X: 1, WG_Y: 8 });
+      await check(args, seed, picked(args));
+    }
+    // dW_out's shape (A^T B, M = the outputs < 16, N = n): rows in even blocks, partial column blocks
+    for (const [M, N, seed] of [
+      [9, 130, 708],
+      [3, 20, 709],
+      [13, 17, 710],
+    ]) {
+      const args = { batch: 2, M, N, K: 301, transA: 1, offA: 1, strideA: M * 301 + 3 };
+      expect(softwareConstants(matmulParams(args)).ROWS).toBe(Math.ceil(M / Math.ceil(M / 8)));
       await check(args, seed, picked(args));
     }
   });

@@ -86,13 +86,35 @@ export const MATMUL_NAIVE: OverrideConstants = { WG_X: 8, WG_Y: 8 };
  * cores, min of 3 runs each). A narrow product of fewer rows (the input weights' gradient dW_in, M = n, N = the
  * task's inputs, K = L * batch) takes one invocation column too, in workgroups of 8 (M = 128: 2 row
  * workgroups per column block): dW_in at M = 128 and 500, N = 10, K = 6000 took 19.1 and 73.1 ms with
- * MATMUL_SOFTWARE, 9.7 and 38.8 so (alone, min of 7, interleaved, 2 cores at load ~3). Every other shape keeps
- * MATMUL_SOFTWARE.
+ * MATMUL_SOFTWARE, 9.7 and 38.8 so (alone, min of 7, interleaved, 2 cores at load ~3). Narrow products hold
+ * their columns in as few vec4 groups as fit (narrowCols4), and a product of fewer than 16 rows and more
+ * columns (dW_out) its rows in even blocks (narrowRows). Every other shape keeps MATMUL_SOFTWARE.
  */
 export function softwareConstants(p: Pick<MatmulParams, 'M' | 'N'>): OverrideConstants {
-  if (p.N > 16) return MATMUL_SOFTWARE;
-  if (p.M < 512) return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: 8 };
-  return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: ceilDiv(p.M, 8 * 64) >= 8 ? 64 : 16 };
+  if (p.N > 16) return p.M < 16 ? { ...MATMUL_SOFTWARE, ROWS: narrowRows(p.M) } : MATMUL_SOFTWARE;
+  const COLS4 = narrowCols4(p.N);
+  if (p.M < 512) return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: 8, COLS4 };
+  return { ...MATMUL_SOFTWARE, WG_X: 1, WG_Y: ceilDiv(p.M, 8 * 64) >= 8 ? 64 : 16, COLS4 };
+}
+
+/**
+ * Vec4 column groups per invocation for a narrow product (N <= 16): its columns in one block where they fit
+ * in three groups (N <= 4: one, <= 8: two, <= 12: three), two blocks of two otherwise. The readout at N = 9
+ * had used two blocks of 8 columns, the second 1/8 used: with one block of 12 the readout 6000 x 9 x 128
+ * took 5.75 ms against 7.95 (medians of 11, interleaved, Dawn/SwiftShader, 2 idle cores), dW_in
+ * 128 x 9 x 6000 4.72 against 6.94, the adding task's readout 6000 x 1 x 128 with one group 3.46 against 4.56.
+ */
+function narrowCols4(N: number): number {
+  return N <= 4 ? 1 : N <= 8 ? 2 : N <= 12 ? 3 : 2;
+}
+
+/**
+ * Rows per invocation for a product of fewer than 16 rows (dW_out = dlogits^T h, M = the outputs): its rows
+ * in as few blocks of up to 8 as the 8-row blocking needs, evenly (M = 9: two blocks of 5, not 8 + 1 of 16).
+ * dW_out 9 x 128 x 6000 took 5.92 ms against 7.00 (medians of 11, as narrowCols4).
+ */
+function narrowRows(M: number): number {
+  return Math.ceil(M / Math.ceil(M / 8));
 }
 
 /**
