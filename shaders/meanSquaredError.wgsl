@@ -57,11 +57,11 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   }
   sums[lid] = loss;
   workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lid < half) { sums[lid] += sums[lid + half]; }
-    workgroupBarrier();
-  }
+  // the tree's additions made by one invocation in turn, as in softmaxCrossEntropy.wgsl (the same bits)
   if (lid == 0u) {
+    for (var half = WG / 2u; half > 0u; half /= 2u) {
+      for (var i = 0u; i < half; i++) { sums[i] += sums[i + half]; }
+    }
     let o = (r * ((params.P + WG - 1u) / WG) + wid.x) * 2u;
     partial[o] = sums[0];
     partial[o + 1u] = 0.0;

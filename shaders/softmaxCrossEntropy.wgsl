@@ -69,11 +69,14 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
   }
   sums[lid] = contrib;
   workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lid < half) { sums[lid] += sums[lid + half]; }
-    workgroupBarrier();
-  }
+  // A tree over the WG sums (at each level, half = WG/2 .. 1, entry i adds entry i + half), its additions made
+  // by one invocation in turn: the same operations on the same numbers as a tree with a barrier per level,
+  // without the barriers (SwiftShader switches between the workgroup's SIMD groups at each one: at copy
+  // T = 100, batch 50 the cross-entropy took 2.4 ms against 3.45 with the barriers).
   if (lid == 0u) {
+    for (var half = WG / 2u; half > 0u; half /= 2u) {
+      for (var i = 0u; i < half; i++) { sums[i] += sums[i + half]; }
+    }
     let o = (r * ((params.P + WG - 1u) / WG) + wid.x) * 2u;
     partial[o] = sums[0].x;
     partial[o + 1u] = sums[0].y;
