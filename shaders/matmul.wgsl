@@ -80,6 +80,13 @@ fn storeBlock(b: u32, row0: u32, col0: u32, acc: ptr<function, array<array<vec4f
   }
 }
 
+fn put(o: u32, v: vec4f) {
+  C[o] = v.x;
+  C[o + 1u] = v.y;
+  C[o + 2u] = v.z;
+  C[o + 3u] = v.w;
+}
+
 // CPU schedule: operands read straight from storage into explicit registers (SwiftShader keeps private arrays
 // in memory when indexed in loops, 5x slower): up to 8 rows x 3 vec4 columns, the unused ones removed by the
 // override guards. Out-of-range rows/columns read clamped (valid) addresses and are never stored.
@@ -130,6 +137,24 @@ fn direct(b: u32, row0: u32, col0: u32) {
     if (ROWS > 5u) { let x = vec4f(A[a5 + ka]); c50 = fma(x, v0, c50); if (COLS4 > 1u) { c51 = fma(x, v1, c51); } if (COLS4 > 2u) { c52 = fma(x, v2, c52); } }
     if (ROWS > 6u) { let x = vec4f(A[a6 + ka]); c60 = fma(x, v0, c60); if (COLS4 > 1u) { c61 = fma(x, v1, c61); } if (COLS4 > 2u) { c62 = fma(x, v2, c62); } }
     if (ROWS > 7u) { let x = vec4f(A[a7 + ka]); c70 = fma(x, v0, c70); if (COLS4 > 1u) { c71 = fma(x, v1, c71); } if (COLS4 > 2u) { c72 = fma(x, v2, c72); } }
+  }
+  // the common case (C overwritten, every column of the block inside N, no column scaling) stored straight from
+  // the registers: storeBlock's loops index a private array, which SwiftShader keeps in memory (the readout's
+  // input projection 6000 x 128 x 10 spent most of its time there). The same values as storeBlock's.
+  if (params.beta == 0.0 && params.diagMode != 2u && col0 + 4u * COLS4 <= params.N) {
+    let cBase = params.offC + b * params.strideC + col0;
+    let scale = vec4f(params.alpha);
+    let M = params.M;
+    let N = params.N;
+    if (row0 + 0u < M) { let o = cBase + (row0 + 0u) * N; put(o, c00 * scale); if (COLS4 > 1u) { put(o + 4u, c01 * scale); } if (COLS4 > 2u) { put(o + 8u, c02 * scale); } }
+    if (ROWS > 1u && row0 + 1u < M) { let o = cBase + (row0 + 1u) * N; put(o, c10 * scale); if (COLS4 > 1u) { put(o + 4u, c11 * scale); } if (COLS4 > 2u) { put(o + 8u, c12 * scale); } }
+    if (ROWS > 2u && row0 + 2u < M) { let o = cBase + (row0 + 2u) * N; put(o, c20 * scale); if (COLS4 > 1u) { put(o + 4u, c21 * scale); } if (COLS4 > 2u) { put(o + 8u, c22 * scale); } }
+    if (ROWS > 3u && row0 + 3u < M) { let o = cBase + (row0 + 3u) * N; put(o, c30 * scale); if (COLS4 > 1u) { put(o + 4u, c31 * scale); } if (COLS4 > 2u) { put(o + 8u, c32 * scale); } }
+    if (ROWS > 4u && row0 + 4u < M) { let o = cBase + (row0 + 4u) * N; put(o, c40 * scale); if (COLS4 > 1u) { put(o + 4u, c41 * scale); } if (COLS4 > 2u) { put(o + 8u, c42 * scale); } }
+    if (ROWS > 5u && row0 + 5u < M) { let o = cBase + (row0 + 5u) * N; put(o, c50 * scale); if (COLS4 > 1u) { put(o + 4u, c51 * scale); } if (COLS4 > 2u) { put(o + 8u, c52 * scale); } }
+    if (ROWS > 6u && row0 + 6u < M) { let o = cBase + (row0 + 6u) * N; put(o, c60 * scale); if (COLS4 > 1u) { put(o + 4u, c61 * scale); } if (COLS4 > 2u) { put(o + 8u, c62 * scale); } }
+    if (ROWS > 7u && row0 + 7u < M) { let o = cBase + (row0 + 7u) * N; put(o, c70 * scale); if (COLS4 > 1u) { put(o + 4u, c71 * scale); } if (COLS4 > 2u) { put(o + 8u, c72 * scale); } }
+    return;
   }
   var acc: array<array<vec4f, MAX_COLS4>, MAX_ROWS>;
   acc[0][0] = c00; acc[1][0] = c10; acc[2][0] = c20; acc[3][0] = c30;
