@@ -55,7 +55,7 @@ function readoutFootprint(fc: FootprintContext, d: ModelDims, loss: LossKind, se
   return combine(
     readoutForwardFootprint(fc, d, loss, seg, sharedPartial),
     matmulFootprint(fc, { batch: R, M: O, N: n, K: P, transA: 1 }, { label: 'dWout' }),
-    reduceRowsFootprint({ batch: R, cols: O }),
+    reduceRowsFootprint(fc, { batch: R, cols: O }),
     matmulFootprint(fc, { batch: R, M: P, N: n, K: O }, { label: 'dhOut' }),
   );
 }
@@ -108,11 +108,11 @@ function rnnGradientsFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOpt
     rnnBackwardFootprint(fc, { R, L, B, n }, { naive, segments: segs, scratch: ownScratch, perRunRows: opts.perRunBatch }),
     ...segs.flatMap((seg) => [
       matmulFootprint(fc, { batch: R, M: n, N: I, K: seg.steps * B, transA: 1 }, { label: 'dWin' }),
-      reduceRowsFootprint({ batch: R, cols: n }),
+      reduceRowsFootprint(fc, { batch: R, cols: n }),
       matmulFootprint(fc, { batch: R, M: n, N: n, K: seg.steps * B, transA: 1 }, { label: 'dW' }),
       preluSlopeGradFootprint({ R }),
     ]),
-    reduceRowsFootprint({ batch: R, cols: n }),
+    reduceRowsFootprint(fc, { batch: R, cols: n }),
   );
 }
 
@@ -181,10 +181,10 @@ function lstmGradientsFootprint(fc: FootprintContext, d: ModelDims, opts: PlanOp
     ...segs.flatMap((seg) => [
       matmulFootprint(fc, { batch: R, M: G, N: n, K: seg.steps * B, transA: 1 }, { label: 'lstm dW' }),
       matmulFootprint(fc, { batch: R, M: G, N: I, K: seg.steps * B, transA: 1 }, { label: 'lstm dWin' }),
-      reduceRowsFootprint({ batch: R, cols: G }),
+      reduceRowsFootprint(fc, { batch: R, cols: G }),
     ]),
-    reduceRowsFootprint({ batch: R, cols: n }),
-    reduceRowsFootprint({ batch: R, cols: n }),
+    reduceRowsFootprint(fc, { batch: R, cols: n }),
+    reduceRowsFootprint(fc, { batch: R, cols: n }),
   );
 }
 

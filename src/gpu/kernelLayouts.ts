@@ -33,6 +33,7 @@ export const KERNEL_LAYOUTS = {
   orthPenalty: { params: 24, storage: 7 },
   preluSlopeGrad: { params: 24, storage: 4 },
   reduceRows: { params: 20, storage: 2 },
+  reduceRows4: { params: 20, storage: 2 },
   rmsprop: { params: 20, storage: 5 },
   rnnBackward: { params: 60, storage: 8 },
   rnnBackwardQuad: { params: 60, storage: 8 },
